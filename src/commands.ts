@@ -1,0 +1,222 @@
+/**
+ * Platform-neutral commands. A command is defined once (name, options, access, handler returning a
+ * Reply as data); the Discord adapter turns definitions into slash commands and interactions, the
+ * Discourse adapter into "@convene <name>" mentions and PMs. The handler is the same function.
+ */
+import type { MessageBody } from './actions.js';
+import type { Config } from './config.js';
+import type { Db } from './db/connection.js';
+import type { ChannelId, GuildId, MemberId, Platform, RoleId } from './events.js';
+import type { Logger } from './log.js';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface OptionBase {
+  description: string;
+  required?: boolean;
+}
+export interface StringOption extends OptionBase {
+  type: 'string';
+  choices?: readonly string[];
+  minLength?: number;
+  maxLength?: number;
+}
+export interface IntegerOption extends OptionBase {
+  type: 'integer';
+  min?: number;
+  max?: number;
+}
+export interface BooleanOption extends OptionBase {
+  type: 'boolean';
+}
+export interface MemberOption extends OptionBase {
+  type: 'member';
+}
+export interface ChannelOption extends OptionBase {
+  type: 'channel';
+}
+export interface RoleOption extends OptionBase {
+  type: 'role';
+}
+export interface AttachmentOption extends OptionBase {
+  type: 'attachment';
+}
+export type OptionSpec =
+  | StringOption
+  | IntegerOption
+  | BooleanOption
+  | MemberOption
+  | ChannelOption
+  | RoleOption
+  | AttachmentOption;
+
+export interface AttachmentValue {
+  name: string;
+  url: string;
+  size: number;
+  contentType: string | null;
+}
+
+type OptionValue<S extends OptionSpec> = S extends StringOption
+  ? S['choices'] extends readonly (infer C)[]
+    ? C
+    : string
+  : S extends IntegerOption
+    ? number
+    : S extends BooleanOption
+      ? boolean
+      : S extends MemberOption
+        ? MemberId
+        : S extends ChannelOption
+          ? ChannelId
+          : S extends RoleOption
+            ? RoleId
+            : S extends AttachmentOption
+              ? AttachmentValue
+              : never;
+
+export type OptionValues<O extends Record<string, OptionSpec>> = {
+  [K in keyof O]: O[K]['required'] extends true ? OptionValue<O[K]> : OptionValue<O[K]> | undefined;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+
+export type Reply =
+  | { kind: 'message'; ephemeral: boolean; body: MessageBody }
+  /** For buttons: replace the message the button was on. */
+  | { kind: 'update'; body: MessageBody };
+
+const toBody = (body: MessageBody | string): MessageBody => (typeof body === 'string' ? { content: body } : body);
+
+export const reply = {
+  ephemeral: (body: MessageBody | string): Reply => ({ kind: 'message', ephemeral: true, body: toBody(body) }),
+  public: (body: MessageBody | string): Reply => ({ kind: 'message', ephemeral: false, body: toBody(body) }),
+  update: (body: MessageBody | string): Reply => ({ kind: 'update', body: toBody(body) }),
+};
+
+/** Something the person can fix: the adapter shows the message ephemerally. */
+export class UserFacingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserFacingError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context
+
+/** What the running bot knows about itself, for /convene status and degraded modes. */
+export interface RuntimeStatus {
+  startedAt: number;
+  platforms: Partial<Record<Platform, { connected: boolean; detail?: string }>>;
+  /** Discord privileged intents actually granted. */
+  intents: { messageContent: boolean; guildMembers: boolean };
+  lastBackfill?: { at: number; messages: number; members: number };
+}
+
+/** Services a handler may use. Passed in, never imported as singletons. */
+export interface Deps {
+  db: Db;
+  config: Config;
+  log: Logger;
+  status: RuntimeStatus;
+  /** Tell the outbox sender there is new work (it also polls). */
+  wakeOutbox: () => void;
+}
+
+export interface CommandContext<O extends Record<string, OptionSpec> = Record<string, OptionSpec>> {
+  platform: Platform;
+  guild: { id: GuildId; name: string };
+  member: { id: MemberId; displayName: string; moderator: boolean };
+  /** Where the command was run (a thread id inside threads). */
+  channelId: ChannelId | null;
+  options: OptionValues<O>;
+  deps: Deps;
+  now: number;
+}
+
+export type Access = 'member' | 'moderator';
+
+export interface CommandDefinition<O extends Record<string, OptionSpec> = Record<string, OptionSpec>> {
+  /** Space-separated path: "help", "privacy show", "convene welcome set" (at most 3 words). */
+  name: string;
+  description: string;
+  /** 'moderator' sets default_member_permissions = Manage Server AND is checked on the server. */
+  access: Access;
+  options: O;
+  /** True when the handler may take longer than Discord's 3 s: the adapter defers first. */
+  slow?: boolean;
+  run(ctx: CommandContext<O>): Promise<Reply> | Reply;
+}
+
+export function defineCommand<const O extends Record<string, OptionSpec>>(
+  def: CommandDefinition<O>,
+): CommandDefinition<O> {
+  const words = def.name.split(' ');
+  if (words.length > 3 || words.some((w) => !/^[a-z0-9-]{1,32}$/.test(w))) {
+    throw new Error(`command name "${def.name}": 1-3 lowercase words of at most 32 characters`);
+  }
+  return def;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buttons
+
+export interface ButtonContext {
+  platform: Platform;
+  guild: { id: GuildId; name: string };
+  member: { id: MemberId; displayName: string; moderator: boolean };
+  channelId: ChannelId | null;
+  /** The part of custom_id after "<id>:". */
+  arg: string;
+  deps: Deps;
+  now: number;
+}
+
+export interface ButtonDefinition {
+  /** The prefix of custom_id: "privacy-delete" handles "privacy-delete:<arg>". */
+  id: string;
+  access: Access;
+  run(ctx: ButtonContext): Promise<Reply> | Reply;
+}
+
+export const defineButton = (def: ButtonDefinition): ButtonDefinition => def;
+
+/** custom_id for a button handled by `def` with `arg` (Discord: at most 100 characters). */
+export function buttonId(def: ButtonDefinition | string, arg = ''): string {
+  const id = `${typeof def === 'string' ? def : def.id}:${arg}`;
+  if (id.length > 100) throw new Error(`button custom_id longer than 100 characters: ${id}`);
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch (platform-neutral: access check on the server side, errors turned into replies)
+
+export const MODERATOR_ONLY = 'This command is for moderators (Manage Server).';
+
+export async function runCommand(def: CommandDefinition, ctx: CommandContext): Promise<Reply> {
+  if (def.access === 'moderator' && !ctx.member.moderator) return reply.ephemeral(MODERATOR_ONLY);
+  return guarded(ctx.deps.log, { command: def.name, guildId: ctx.guild.id, memberId: ctx.member.id }, () =>
+    def.run(ctx),
+  );
+}
+
+export async function runButton(def: ButtonDefinition, ctx: ButtonContext): Promise<Reply> {
+  if (def.access === 'moderator' && !ctx.member.moderator) return reply.ephemeral(MODERATOR_ONLY);
+  return guarded(ctx.deps.log, { button: def.id, guildId: ctx.guild.id, memberId: ctx.member.id }, () => def.run(ctx));
+}
+
+async function guarded(log: Logger, where: Record<string, string>, fn: () => Promise<Reply> | Reply): Promise<Reply> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof UserFacingError) return reply.ephemeral(error.message);
+    const errorId = Math.random().toString(36).slice(2, 10);
+    log.error({ err: error, errorId, ...where }, 'command failed');
+    return reply.ephemeral(
+      `Sorry, something went wrong on our side (error id ${errorId}). The moderators can find it in the log.`,
+    );
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Configuration: read from the environment (and .env via dotenv) once, validated, typed, passed in.
+ * Nothing else in Convene reads process.env.
+ */
+import { z } from 'zod';
+
+const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "30s", "5m", "4h" → milliseconds; null when the text is not a duration. */
+export function parseDuration(text: string): number | null {
+  const match = DURATION.exec(text.trim());
+  if (!match) return null;
+  const value = Number(match[1]);
+  const unit = match[2] as keyof typeof UNIT_MS;
+  return value * UNIT_MS[unit];
+}
+
+const duration = (example: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as ${example} (units ms, s, m, h, d)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const httpUrl = z
+  .string()
+  .url({ message: 'expected an http(s) URL' })
+  .refine((v) => /^https?:\/\//.test(v), 'expected an http(s) URL')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const schema = z.object({
+  DISCORD_TOKEN: optionalText,
+  DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  DATABASE_URL: z
+    .string()
+    .default('file:./data/convene.db')
+    .refine((v) => v.startsWith('file:') || v === ':memory:', 'expected file:<path> (SQLite) or :memory:'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CONVENE_SCAN_INTERVAL: duration('30s or 5m').default('5m'),
+  HTTP_PORT: z.coerce
+    .number({ message: 'expected a port number' })
+    .int('expected a port number')
+    .min(0, 'expected a port number from 0 to 65535')
+    .max(65535, 'expected a port number from 0 to 65535')
+    .default(8787),
+  DISCOURSE_URL: httpUrl.optional(),
+  DISCOURSE_API_KEY: optionalText,
+  DISCOURSE_API_USERNAME: optionalText,
+  DISCOURSE_WEBHOOK_SECRET: optionalText,
+});
+
+export interface Config {
+  discordToken: string | undefined;
+  discordApiUrl: string;
+  /** Path of the SQLite file, or ':memory:'. */
+  databasePath: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  scanIntervalMs: number;
+  httpPort: number;
+  discourse: { url: string; apiKey: string; apiUsername: string; webhookSecret: string | undefined } | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+  ) {
+    super(`${variable}: ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse an environment into a Config; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const value = env[variable];
+    const shown =
+      value === undefined
+        ? 'missing'
+        : `got ${JSON.stringify(variable.includes('TOKEN') || variable.includes('KEY') || variable.includes('SECRET') ? '<redacted>' : value)}`;
+    throw new ConfigError(variable, `${issue?.message ?? 'invalid'} (${shown})`);
+  }
+  const e = parsed.data;
+  const discourseVars = [e.DISCOURSE_URL, e.DISCOURSE_API_KEY, e.DISCOURSE_API_USERNAME];
+  if (discourseVars.some(Boolean) && !discourseVars.every(Boolean)) {
+    const missing = (['DISCOURSE_URL', 'DISCOURSE_API_KEY', 'DISCOURSE_API_USERNAME'] as const).find(
+      (name) => !e[name],
+    );
+    throw new ConfigError(
+      missing ?? 'DISCOURSE_URL',
+      'expected all of DISCOURSE_URL, DISCOURSE_API_KEY and DISCOURSE_API_USERNAME together (missing)',
+    );
+  }
+  return {
+    discordToken: e.DISCORD_TOKEN,
+    discordApiUrl: e.DISCORD_API_URL,
+    databasePath: e.DATABASE_URL === ':memory:' ? ':memory:' : e.DATABASE_URL.slice('file:'.length),
+    logLevel: e.LOG_LEVEL,
+    scanIntervalMs: e.CONVENE_SCAN_INTERVAL,
+    httpPort: e.HTTP_PORT,
+    discourse:
+      e.DISCOURSE_URL && e.DISCOURSE_API_KEY && e.DISCOURSE_API_USERNAME
+        ? {
+            url: e.DISCOURSE_URL,
+            apiKey: e.DISCOURSE_API_KEY,
+            apiUsername: e.DISCOURSE_API_USERNAME,
+            webhookSecret: e.DISCOURSE_WEBHOOK_SECRET,
+          }
+        : undefined,
+  };
+}

@@ -1,0 +1,2 @@
+/** The whole drizzle schema: one file per area under ./schema/, re-exported here for drizzle-kit. */
+export * from './schema/core.js';

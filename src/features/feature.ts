@@ -1,0 +1,25 @@
+/** What a feature brings to the bot: listed once in ./index.ts. */
+import type { ButtonDefinition, CommandDefinition, Deps } from '../commands.js';
+import type { Db } from '../db/connection.js';
+import type { CommunityEvent, GuildId, MemberId } from '../events.js';
+import type { JobDefinition } from '../scheduler/job.js';
+
+export interface Feature {
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each command has its own option types
+  commands: CommandDefinition<any>[];
+  buttons: ButtonDefinition[];
+  jobs: JobDefinition[];
+  /**
+   * Incremental work after an event is stored (cheap: runs on every event). `fresh` is false when
+   * the event changed nothing (a duplicate delivery or replay): features must not act twice.
+   */
+  onEvent?(deps: Deps, event: CommunityEvent, fresh: boolean): void | Promise<void>;
+  /** Members own their data: what this feature keeps about a member, and erasing it. */
+  privacy?: {
+    export(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown>;
+    erase(db: Db, guildId: GuildId, memberId: MemberId): void;
+  };
+}
+
+export const defineFeature = (feature: Feature): Feature => feature;

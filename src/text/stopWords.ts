@@ -1,0 +1,6 @@
+/** English stop words plus chat filler: words that say nothing about a topic. */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  'a about above after again against ah all also am an and any anything are aren arent as at be because been before being below between both but by can cannot cant could couldn d did didn didnt do does doesn doesnt doing don dont down during each even few for from further get getting got had hadn has hasn have haven having he heh hello her here hers herself hey hi him himself his hmm how i id if ill im in into is isn isnt it its itself ive just know let like ll lol m made make many me more most much mustn my myself need no nope nor not now of off oh ok okay on once one only or other ought our ours ourselves out over own please re really s same see shan she should shouldn so some something still such sure t than thank thanks that thats the their theirs them themselves then there theres these they thing things think this those through thx to too tried try trying two under until up use used using ve very want was wasn wasnt way we well were weren what when where which while who whom why will with won wont work working works would wouldn ya yeah yep yes you your youre yours yourself yourselves'.split(
+    ' ',
+  ),
+);

@@ -1,0 +1,54 @@
+/**
+ * Tokenizing community text into terms: lower-cased words, code identifiers split, stop words and
+ * noise (urls, numbers, mentions) dropped, a light English stemmer so "shaders"/"shader" meet.
+ * Shared by intros (what members talk about) and questions (what a question is about).
+ */
+import { STOP_WORDS } from './stopWords.js';
+
+const URL = /https?:\/\/\S+/g;
+const MENTION = /<[@#][!&]?\d+>|@[\w.-]+/g;
+const CODE_FENCE = /```[\s\S]*?```/g;
+const WORD = /[a-z][a-z0-9+#]*(?:[._-][a-z0-9+#]+)*/g;
+
+/** A light suffix stripper (not Porter): enough to merge plurals and common verb forms. */
+export function stem(word: string): string {
+  if (word.length <= 4) return word;
+  if (word.endsWith('ies') && word.length > 5) return `${word.slice(0, -3)}y`;
+  if (word.endsWith('sses')) return word.slice(0, -2);
+  if (word.endsWith('ing') && word.length > 6) return word.slice(0, -3);
+  if (word.endsWith('ed') && word.length > 5 && !word.endsWith('eed')) return word.slice(0, -2);
+  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us') && !word.endsWith('is'))
+    return word.slice(0, -1);
+  return word;
+}
+
+/** Terms of a text, in order, with repeats (for term frequencies). */
+export function tokenize(text: string): string[] {
+  const cleaned = text.toLowerCase().replace(CODE_FENCE, ' ').replace(URL, ' ').replace(MENTION, ' ');
+  const out: string[] = [];
+  for (const match of cleaned.matchAll(WORD)) {
+    // Split identifiers like "vertex_buffer" / "render.path" into parts and keep the whole too.
+    const whole = match[0];
+    const parts = whole.split(/[._-]/).filter(Boolean);
+    for (const part of parts.length > 1 ? [...parts, whole.replace(/[._-]/g, '')] : parts) {
+      if (part.length < 2 || part.length > 40 || STOP_WORDS.has(part)) continue;
+      out.push(stem(part));
+    }
+  }
+  return out;
+}
+
+/** Distinct terms of a text joined by spaces: what the store keeps instead of the message text. */
+export function termsOf(text: string, max = 64): string {
+  const seen = new Set<string>();
+  for (const term of tokenize(text)) {
+    seen.add(term);
+    if (seen.size >= max) break;
+  }
+  return [...seen].join(' ');
+}
+
+/** Parse a stored `terms` column back into a list. */
+export function splitTerms(terms: string): string[] {
+  return terms ? terms.split(' ') : [];
+}
