@@ -45,7 +45,7 @@ const schema = z.object({
     .default('file:./data/convene.db')
     .refine((v) => v.startsWith('file:') || v === ':memory:', 'expected file:<path> (SQLite) or :memory:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  CONVENE_SCAN_INTERVAL: duration('30s or 5m').default('5m'),
+  CONVENE_SCAN_INTERVAL: duration('30s or 5m').prefault('5m'),
   HTTP_PORT: z.coerce
     .number({ message: 'expected a port number' })
     .int('expected a port number')

@@ -95,6 +95,8 @@ export interface MessageCreated extends EventBase {
   /** The channel the message is in: a thread id when it is posted in a thread. */
   channelId: ChannelId;
   authorId: MemberId;
+  /** Display name of the author, so a message from someone we have not seen yet still names them. */
+  authorName: string;
   authorIsBot: boolean;
   /** The message it replies to (Discord reply reference; Discourse reply_to_post_number). */
   replyToId: MessageId | null;

@@ -1,0 +1,4 @@
+/** The intros section of a guild's settings (validated on import, defaults when absent). */
+import { z } from 'zod';
+
+export const introsSettings = z.object({}).default({});

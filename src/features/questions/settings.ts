@@ -1,0 +1,4 @@
+/** The questions section of a guild's settings (validated on import, defaults when absent). */
+import { z } from 'zod';
+
+export const questionsSettings = z.object({}).default({});

@@ -1,0 +1,111 @@
+/**
+ * A guild's settings: one JSON document in guilds.settings, validated by one zod schema made of a
+ * section per feature. Read with getSettings, change with updateSettings (which writes the audit log).
+ * `/convene config export|import` use the same schema, so an import error names the bad field's path.
+ */
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from './db/connection.js';
+import { auditLog, guilds } from './db/schema.js';
+import type { GuildId, MemberId } from './events.js';
+import { digestSettings } from './features/digest/settings.js';
+import { introsSettings } from './features/intros/settings.js';
+import { journeySettings } from './features/journey/settings.js';
+import { questionsSettings } from './features/questions/settings.js';
+
+export const isTimezone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    // Intl throws RangeError for an unknown zone: that is the answer, not an error to report.
+    return false;
+  }
+};
+
+export const timezone = z.string().refine(isTimezone, 'expected an IANA timezone such as Europe/Berlin');
+
+export const coreSettings = z
+  .object({
+    /** Keep raw message text (off by default: only derived terms are stored). */
+    storeMessageText: z.boolean().default(false),
+    /** Days to keep message metadata and terms; 0 = forever. */
+    retentionDays: z.number().int().min(0).max(3650).default(365),
+    /** The guild's timezone (schedules, "today" for caps). */
+    timezone: timezone.default('UTC'),
+    /** The community's purpose in a sentence or two (/convene why set). */
+    why: z.string().max(500).default(''),
+    /** Extra roles whose members count as moderators besides Manage Server. */
+    moderatorRoleIds: z.array(z.string()).default([]),
+  })
+  .default({ storeMessageText: false, retentionDays: 365, timezone: 'UTC', why: '', moderatorRoleIds: [] });
+
+export const settingsSchema = z
+  .object({
+    core: coreSettings,
+    journey: journeySettings,
+    intros: introsSettings,
+    questions: questionsSettings,
+    digest: digestSettings,
+  })
+  .strict();
+
+export type GuildSettings = z.infer<typeof settingsSchema>;
+
+/** Parse a settings document; throws SettingsError naming the path of the first bad field. */
+export function parseSettings(value: unknown): GuildSettings {
+  const result = settingsSchema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new SettingsError(issue.path.join('.') || '(root)', issue.message);
+}
+
+export class SettingsError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+    this.name = 'SettingsError';
+  }
+}
+
+export function getSettings(db: Db, guildId: GuildId): GuildSettings {
+  const row = db.select({ settings: guilds.settings }).from(guilds).where(eq(guilds.id, guildId)).get();
+  // Stored settings were valid when written; a schema that gained fields fills their defaults here.
+  return settingsSchema.parse(row?.settings ?? {});
+}
+
+/**
+ * Replace a guild's settings with `next` (validated) and record the change in the audit log, in one
+ * transaction. `action` names what changed, e.g. "questions.set".
+ */
+export function saveSettings(
+  db: Db,
+  guildId: GuildId,
+  actorId: MemberId | 'system',
+  action: string,
+  next: GuildSettings,
+  now: number,
+): GuildSettings {
+  const valid = parseSettings(next);
+  db.transaction((tx) => {
+    const before = tx.select({ settings: guilds.settings }).from(guilds).where(eq(guilds.id, guildId)).get();
+    if (!before) throw new Error(`unknown guild ${guildId}`);
+    tx.update(guilds).set({ settings: valid, updatedAt: now }).where(eq(guilds.id, guildId)).run();
+    tx.insert(auditLog).values({ guildId, actorId, action, before: before.settings, after: valid, at: now }).run();
+  });
+  return valid;
+}
+
+/** Read-modify-write of one section: `updateSettings(db, g, actor, 'questions.set', s => ({...s, questions: {...}}), now)`. */
+export function updateSettings(
+  db: Db,
+  guildId: GuildId,
+  actorId: MemberId | 'system',
+  action: string,
+  change: (current: GuildSettings) => GuildSettings,
+  now: number,
+): GuildSettings {
+  return saveSettings(db, guildId, actorId, action, change(getSettings(db, guildId)), now);
+}

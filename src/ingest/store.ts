@@ -1,0 +1,346 @@
+/**
+ * CommunityEvents → store, idempotent on the platform's own ids: applying the same event twice
+ * leaves the database as it was after the first time, and reports `fresh: false` so features do
+ * not act twice. Statements are prepared once: ingest is the hot path (every message of a guild).
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { channels, guilds, members, messages, reactions } from '../db/schema.js';
+import type { CommunityEvent } from '../events.js';
+import { termsOf } from '../text/tokenize.js';
+
+/** What ingest needs to know about a guild's rules for a message; cached by the caller. */
+export interface IngestPolicy {
+  storeMessageText: boolean;
+}
+
+const p = sql.placeholder;
+
+export type EventApplier = (event: CommunityEvent, policy: IngestPolicy) => boolean;
+
+export function createEventApplier(db: Db): EventApplier {
+  const upsertGuild = db
+    .insert(guilds)
+    .values({ id: p('guildId'), platform: p('platform'), name: p('name'), createdAt: p('at'), updatedAt: p('at') })
+    .onConflictDoUpdate({
+      target: guilds.id,
+      set: { name: sql`excluded.name`, updatedAt: sql`excluded.updated_at` },
+      setWhere: sql`${guilds.name} IS NOT excluded.name`,
+    })
+    .prepare();
+
+  const ensureGuild = db
+    .insert(guilds)
+    .values({ id: p('guildId'), platform: p('platform'), name: p('guildId'), createdAt: p('at'), updatedAt: p('at') })
+    .onConflictDoNothing()
+    .prepare();
+
+  const memberJoined = db
+    .insert(members)
+    .values({
+      guildId: p('guildId'),
+      memberId: p('memberId'),
+      username: p('username'),
+      displayName: p('displayName'),
+      bot: p('bot'),
+      moderator: p('moderator'),
+      roles: p('roles'),
+      joinedAt: p('at'),
+      updatedAt: p('at'),
+    })
+    .onConflictDoUpdate({
+      target: [members.guildId, members.memberId],
+      set: {
+        username: sql`excluded.username`,
+        displayName: sql`excluded.display_name`,
+        bot: sql`excluded.bot`,
+        moderator: sql`excluded.moderator`,
+        roles: sql`excluded.roles`,
+        joinedAt: sql`excluded.joined_at`,
+        leftAt: sql`NULL`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+      // A join we already know (same or older) changes nothing: replays are no-ops. A stub row made
+      // from a message (joined_at NULL) or a rejoin after leaving takes the new join.
+      setWhere: sql`${members.joinedAt} IS NULL OR ${members.leftAt} IS NOT NULL AND ${members.leftAt} <= excluded.joined_at`,
+    })
+    .prepare();
+
+  const memberLeft = db
+    .update(members)
+    .set({ leftAt: sql`${p('at')}`, updatedAt: sql`${p('at')}` })
+    .where(
+      and(
+        eq(members.guildId, p('guildId')),
+        eq(members.memberId, p('memberId')),
+        sql`${members.leftAt} IS NULL AND (${members.joinedAt} IS NULL OR ${members.joinedAt} <= ${p('at')})`,
+      ),
+    )
+    .prepare();
+
+  const memberUpdated = db
+    .insert(members)
+    .values({
+      guildId: p('guildId'),
+      memberId: p('memberId'),
+      username: p('username'),
+      displayName: p('displayName'),
+      moderator: p('moderator'),
+      roles: p('roles'),
+      updatedAt: p('at'),
+    })
+    .onConflictDoUpdate({
+      target: [members.guildId, members.memberId],
+      set: {
+        username: sql`excluded.username`,
+        displayName: sql`excluded.display_name`,
+        moderator: sql`excluded.moderator`,
+        roles: sql`excluded.roles`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+      setWhere: sql`(${members.username} IS NOT excluded.username OR ${members.displayName} IS NOT excluded.display_name OR ${members.moderator} IS NOT excluded.moderator OR ${members.roles} IS NOT excluded.roles) AND ${members.updatedAt} <= excluded.updated_at`,
+    })
+    .prepare();
+
+  const memberStub = db
+    .insert(members)
+    .values({
+      guildId: p('guildId'),
+      memberId: p('memberId'),
+      username: p('username'),
+      displayName: p('username'),
+      bot: p('bot'),
+      updatedAt: p('at'),
+    })
+    .onConflictDoNothing()
+    .prepare();
+
+  const upsertChannel = db
+    .insert(channels)
+    .values({
+      guildId: p('guildId'),
+      channelId: p('channelId'),
+      name: p('name'),
+      kind: p('kind'),
+      parentId: p('parentId'),
+      topic: p('topic'),
+      ownerId: p('ownerId'),
+      tags: p('tags'),
+      archived: p('archived'),
+      createdAt: p('createdAt'),
+      updatedAt: p('at'),
+    })
+    .onConflictDoUpdate({
+      target: [channels.guildId, channels.channelId],
+      set: {
+        name: sql`excluded.name`,
+        kind: sql`excluded.kind`,
+        parentId: sql`excluded.parent_id`,
+        topic: sql`excluded.topic`,
+        ownerId: sql`coalesce(excluded.owner_id, ${channels.ownerId})`,
+        tags: sql`excluded.tags`,
+        archived: sql`excluded.archived`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+      setWhere: sql`${channels.updatedAt} <= excluded.updated_at AND (${channels.name} IS NOT excluded.name OR ${channels.kind} IS NOT excluded.kind OR ${channels.parentId} IS NOT excluded.parent_id OR ${channels.topic} IS NOT excluded.topic OR ${channels.tags} IS NOT excluded.tags OR ${channels.archived} IS NOT excluded.archived)`,
+    })
+    .prepare();
+
+  const parentOf = db
+    .select({ kind: channels.kind, parentId: channels.parentId })
+    .from(channels)
+    .where(and(eq(channels.guildId, p('guildId')), eq(channels.channelId, p('channelId'))))
+    .prepare();
+
+  const profilingOff = db
+    .select({ off: members.profilingOff })
+    .from(members)
+    .where(and(eq(members.guildId, p('guildId')), eq(members.memberId, p('memberId'))))
+    .prepare();
+
+  const authorProfilingOff = db
+    .select({ off: members.profilingOff })
+    .from(messages)
+    .innerJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
+    .where(and(eq(messages.guildId, p('guildId')), eq(messages.messageId, p('messageId'))))
+    .prepare();
+
+  const insertMessage = db
+    .insert(messages)
+    .values({
+      guildId: p('guildId'),
+      messageId: p('messageId'),
+      channelId: p('channelId'),
+      parentChannelId: p('parentChannelId'),
+      authorId: p('authorId'),
+      replyToId: p('replyToId'),
+      mentionIds: p('mentionIds'),
+      createdAt: p('at'),
+      terms: p('terms'),
+      content: p('content'),
+    })
+    .onConflictDoNothing()
+    .prepare();
+
+  const updateMessage = db
+    .update(messages)
+    .set({ terms: sql`${p('terms')}`, content: sql`${p('content')}`, editedAt: sql`${p('at')}` })
+    .where(
+      and(
+        eq(messages.guildId, p('guildId')),
+        eq(messages.messageId, p('messageId')),
+        sql`${messages.deletedAt} IS NULL AND (${messages.editedAt} IS NULL OR ${messages.editedAt} < ${p('at')})`,
+      ),
+    )
+    .prepare();
+
+  const deleteMessage = db
+    .update(messages)
+    .set({ deletedAt: sql`${p('at')}`, terms: '', content: null })
+    .where(
+      and(
+        eq(messages.guildId, p('guildId')),
+        eq(messages.messageId, p('messageId')),
+        sql`${messages.deletedAt} IS NULL`,
+      ),
+    )
+    .prepare();
+
+  const addReaction = db
+    .insert(reactions)
+    .values({
+      guildId: p('guildId'),
+      messageId: p('messageId'),
+      memberId: p('memberId'),
+      emoji: p('emoji'),
+      createdAt: p('at'),
+    })
+    .onConflictDoNothing()
+    .prepare();
+
+  const removeReaction = db
+    .delete(reactions)
+    .where(
+      and(
+        eq(reactions.guildId, p('guildId')),
+        eq(reactions.messageId, p('messageId')),
+        eq(reactions.memberId, p('memberId')),
+        eq(reactions.emoji, p('emoji')),
+        sql`${reactions.createdAt} <= ${p('at')}`,
+      ),
+    )
+    .prepare();
+
+  const changed = (r: { changes: number }) => r.changes > 0;
+
+  return (event, policy) => {
+    const g = { guildId: event.guildId, platform: event.platform, at: event.at };
+    switch (event.kind) {
+      case 'guild.upserted':
+        return changed(upsertGuild.run({ ...g, name: event.name }));
+      case 'member.joined':
+        ensureGuild.run(g);
+        return changed(
+          memberJoined.run({
+            ...g,
+            memberId: event.memberId,
+            username: event.username,
+            displayName: event.displayName,
+            bot: event.bot ? 1 : 0,
+            moderator: event.moderator ? 1 : 0,
+            roles: event.roles,
+          }),
+        );
+      case 'member.left':
+        return changed(memberLeft.run({ ...g, memberId: event.memberId }));
+      case 'member.updated':
+        ensureGuild.run(g);
+        return changed(
+          memberUpdated.run({
+            ...g,
+            memberId: event.memberId,
+            username: event.username,
+            displayName: event.displayName,
+            moderator: event.moderator ? 1 : 0,
+            roles: event.roles,
+          }),
+        );
+      case 'channel.upserted':
+        ensureGuild.run(g);
+        return changed(
+          upsertChannel.run({
+            ...g,
+            channelId: event.channelId,
+            name: event.name,
+            kind: event.channelKind,
+            parentId: event.parentId,
+            topic: event.topic,
+            ownerId: null,
+            tags: [],
+            archived: 0,
+            createdAt: event.at,
+          }),
+        );
+      case 'thread.upserted':
+        ensureGuild.run(g);
+        return changed(
+          upsertChannel.run({
+            ...g,
+            channelId: event.threadId,
+            name: event.name,
+            kind: 'thread',
+            parentId: event.parentId,
+            topic: null,
+            ownerId: event.ownerId,
+            tags: event.tags,
+            archived: event.archived ? 1 : 0,
+            createdAt: event.createdAt,
+          }),
+        );
+      case 'message.created': {
+        ensureGuild.run(g);
+        memberStub.run({ ...g, memberId: event.authorId, username: event.authorName, bot: event.authorIsBot ? 1 : 0 });
+        const channel = parentOf.get({ guildId: event.guildId, channelId: event.channelId });
+        const parentChannelId = channel?.kind === 'thread' && channel.parentId ? channel.parentId : event.channelId;
+        const off = profilingOff.get({ guildId: event.guildId, memberId: event.authorId })?.off;
+        return changed(
+          insertMessage.run({
+            ...g,
+            messageId: event.messageId,
+            channelId: event.channelId,
+            parentChannelId,
+            authorId: event.authorId,
+            replyToId: event.replyToId,
+            mentionIds: event.mentionIds,
+            terms: off ? '' : termsOf(event.content),
+            content: policy.storeMessageText && !off ? event.content : null,
+          }),
+        );
+      }
+      case 'message.updated': {
+        const off = authorProfilingOff.get({ guildId: event.guildId, messageId: event.messageId })?.off;
+        return changed(
+          updateMessage.run({
+            ...g,
+            messageId: event.messageId,
+            terms: off ? '' : termsOf(event.content),
+            content: policy.storeMessageText && !off ? event.content : null,
+          }),
+        );
+      }
+      case 'message.deleted':
+        return changed(deleteMessage.run({ ...g, messageId: event.messageId }));
+      case 'reaction.added':
+        return changed(
+          addReaction.run({ ...g, messageId: event.messageId, memberId: event.memberId, emoji: event.emoji }),
+        );
+      case 'reaction.removed':
+        return changed(
+          removeReaction.run({ ...g, messageId: event.messageId, memberId: event.memberId, emoji: event.emoji }),
+        );
+      case 'answer.accepted':
+        // Kept by the questions feature (its onEvent); nothing in the core tables.
+        return true;
+    }
+  };
+}
