@@ -233,13 +233,34 @@ export function createEventApplier(db: Db): EventApplier {
 
   const changed = (r: { changes: number }) => r.changes > 0;
 
+  // Hot-path caches of facts that never change once true (a guild exists; a thread's parent), so
+  // most messages cost one lookup and one insert. Rebuilt from the database after a restart.
+  const knownGuilds = new Set<string>();
+  const parents = new Map<string, string>();
+  const ensureGuildOnce = (g: { guildId: string; platform: string; at: number }) => {
+    if (knownGuilds.has(g.guildId)) return;
+    ensureGuild.run(g);
+    knownGuilds.add(g.guildId);
+  };
+  const parentChannel = (guildId: string, channelId: string): string => {
+    const key = `${guildId}/${channelId}`;
+    const cached = parents.get(key);
+    if (cached) return cached;
+    const channel = parentOf.get({ guildId, channelId });
+    if (!channel) return channelId; // unknown yet: not cached, the thread event may still come
+    const parent = channel.kind === 'thread' && channel.parentId ? channel.parentId : channelId;
+    if (parents.size > 100_000) parents.clear();
+    parents.set(key, parent);
+    return parent;
+  };
+
   return (event, policy) => {
     const g = { guildId: event.guildId, platform: event.platform, at: event.at };
     switch (event.kind) {
       case 'guild.upserted':
         return changed(upsertGuild.run({ ...g, name: event.name }));
       case 'member.joined':
-        ensureGuild.run(g);
+        ensureGuildOnce(g);
         return changed(
           memberJoined.run({
             ...g,
@@ -254,7 +275,7 @@ export function createEventApplier(db: Db): EventApplier {
       case 'member.left':
         return changed(memberLeft.run({ ...g, memberId: event.memberId }));
       case 'member.updated':
-        ensureGuild.run(g);
+        ensureGuildOnce(g);
         return changed(
           memberUpdated.run({
             ...g,
@@ -266,7 +287,7 @@ export function createEventApplier(db: Db): EventApplier {
           }),
         );
       case 'channel.upserted':
-        ensureGuild.run(g);
+        ensureGuildOnce(g);
         return changed(
           upsertChannel.run({
             ...g,
@@ -282,7 +303,8 @@ export function createEventApplier(db: Db): EventApplier {
           }),
         );
       case 'thread.upserted':
-        ensureGuild.run(g);
+        ensureGuildOnce(g);
+        parents.delete(`${event.guildId}/${event.threadId}`);
         return changed(
           upsertChannel.run({
             ...g,
@@ -298,11 +320,13 @@ export function createEventApplier(db: Db): EventApplier {
           }),
         );
       case 'message.created': {
-        ensureGuild.run(g);
-        memberStub.run({ ...g, memberId: event.authorId, username: event.authorName, bot: event.authorIsBot ? 1 : 0 });
-        const channel = parentOf.get({ guildId: event.guildId, channelId: event.channelId });
-        const parentChannelId = channel?.kind === 'thread' && channel.parentId ? channel.parentId : event.channelId;
-        const off = profilingOff.get({ guildId: event.guildId, memberId: event.authorId })?.off;
+        ensureGuildOnce(g);
+        const author = profilingOff.get({ guildId: event.guildId, memberId: event.authorId });
+        if (!author) {
+          memberStub.run({ ...g, memberId: event.authorId, username: event.authorName, bot: event.authorIsBot ? 1 : 0 });
+        }
+        const off = author?.off ?? false;
+        const parentChannelId = parentChannel(event.guildId, event.channelId);
         return changed(
           insertMessage.run({
             ...g,

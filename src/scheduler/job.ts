@@ -10,6 +10,8 @@ export interface GuildSchedule {
   cron: string;
   /** IANA timezone, e.g. "Europe/Berlin". */
   timezone: string;
+  /** When this schedule was set (epoch ms): occurrences before it are never caught up. */
+  since?: number;
 }
 
 export type JobSchedule =

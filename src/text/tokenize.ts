@@ -24,7 +24,11 @@ export function stem(word: string): string {
 
 /** Terms of a text, in order, with repeats (for term frequencies). */
 export function tokenize(text: string): string[] {
-  const cleaned = text.toLowerCase().replace(CODE_FENCE, ' ').replace(URL, ' ').replace(MENTION, ' ');
+  // The replacements are skipped when their marker is absent: most chat lines have none (hot path).
+  let cleaned = text.toLowerCase();
+  if (cleaned.includes('```')) cleaned = cleaned.replace(CODE_FENCE, ' ');
+  if (cleaned.includes('http')) cleaned = cleaned.replace(URL, ' ');
+  if (cleaned.includes('@')) cleaned = cleaned.replace(MENTION, ' ');
   const out: string[] = [];
   for (const match of cleaned.matchAll(WORD)) {
     // Split identifiers like "vertex_buffer" / "render.path" into parts and keep the whole too.

@@ -1,0 +1,12 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { renderStatus, statusReport } from '../src/features/core/status.js';
+
+export default defineCommand({
+  name: 'convene status',
+  description: 'What Convene is doing here: configuration, intents, database, outbox, last jobs',
+  access: 'moderator',
+  options: {},
+  run(ctx) {
+    return reply.ephemeral(renderStatus(statusReport(ctx.deps, ctx.guild.id, ctx.now), ctx.now));
+  },
+});

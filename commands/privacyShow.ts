@@ -1,0 +1,23 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { features } from '../src/features/index.js';
+import { exportMember } from '../src/features/core/privacy.js';
+
+export default defineCommand({
+  name: 'privacy show',
+  description: 'Everything Convene keeps about you, as a JSON file',
+  access: 'member',
+  options: {},
+  run(ctx) {
+    const data = exportMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id);
+    return reply.ephemeral({
+      content: `Here is everything Convene keeps about you in ${ctx.guild.name || 'this server'}. Delete it any time with /privacy delete.`,
+      attachments: [
+        {
+          name: 'convene-my-data.json',
+          contentType: 'application/json',
+          dataBase64: Buffer.from(JSON.stringify(data, null, 2)).toString('base64'),
+        },
+      ],
+    });
+  },
+});

@@ -1,0 +1,495 @@
+/**
+ * Routing eval: replay a Discourse archive (posts.jsonl.gz + topics.jsonl.gz, the format of
+ * shared/data/urho3d-discourse) in time order and, for every question opened on or after the cutoff,
+ * rank every member with an earlier post (never the asker, never a sampled shortlist) with Convene's
+ * router and with the baselines, all in the same run.
+ *
+ *   npm run eval:routing -- --data DIR [--json] [--cutoff YYYY-MM-DD]
+ *
+ * Targets: `first` (first person other than the asker to reply), `any` (anyone who replied),
+ * `accepted` (the accepted answer's author, when not the asker). Subsets: `all`; `slow` (first reply
+ * ≥ 24 h after the question); `no-top3` (the three members with the most replies before the cutoff
+ * removed from both the candidates and the targets). A target who had never posted before the question
+ * cannot be ranked by anyone and counts as a miss (see `coverage`).
+ *
+ * The archive is read at run time and nothing of its text is kept: only derived terms, as in the bot.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { ExpertiseIndex } from '../src/features/questions/expertise.js';
+import { questionTerms } from '../src/features/questions/detect.js';
+import { DEFAULT_WEIGHTS, type RouterWeights, scoreCandidates } from '../src/features/questions/route.js';
+import { termsOf } from '../src/text/tokenize.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface ArchivePost {
+  topic_id: number;
+  post_id: number;
+  post_number: number;
+  user_id: number;
+  created_at: string;
+  post_type: number;
+  accepted_answer: boolean;
+  text: string;
+}
+
+export interface ArchiveTopic {
+  topic_id: number;
+  title: string;
+  category_id: number | null;
+  created_at: string;
+  user_id: number;
+}
+
+export interface Archive {
+  posts: ArchivePost[];
+  topics: ArchiveTopic[];
+}
+
+function readJsonl<T>(path: string): T[] {
+  const text = gunzipSync(readFileSync(path)).toString('utf8');
+  const out: T[] = [];
+  for (const line of text.split('\n')) if (line.trim()) out.push(JSON.parse(line) as T);
+  return out;
+}
+
+export function loadArchive(dir: string): Archive {
+  return {
+    posts: readJsonl<ArchivePost>(join(dir, 'posts.jsonl.gz')),
+    topics: readJsonl<ArchiveTopic>(join(dir, 'topics.jsonl.gz')),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Questions and their targets
+
+interface Question {
+  topicId: number;
+  asker: string;
+  askedAt: number;
+  channel: string | null;
+  terms: string[];
+  first: string | null;
+  firstAt: number | null;
+  responders: string[];
+  accepted: string | null;
+}
+
+/** Regular posts only: moderator actions and small actions ("closed", "pinned") are not replies. */
+const isRegular = (p: ArchivePost) => p.post_type === 1;
+
+function questionsOf(archive: Archive, posts: readonly (ArchivePost & { t: number })[]): Map<number, Question> {
+  const questions = new Map<number, Question>();
+  const opening = new Map<number, ArchivePost & { t: number }>();
+  for (const p of posts) if (p.post_number === 1) opening.set(p.topic_id, p);
+  for (const topic of archive.topics) {
+    const open = opening.get(topic.topic_id);
+    const askedAt = open?.t ?? Date.parse(topic.created_at);
+    questions.set(topic.topic_id, {
+      topicId: topic.topic_id,
+      asker: String(open?.user_id ?? topic.user_id),
+      askedAt,
+      channel: topic.category_id === null ? null : String(topic.category_id),
+      terms: questionTerms(topic.title, termsOf(open?.text ?? '')),
+      first: null,
+      firstAt: null,
+      responders: [],
+      accepted: null,
+    });
+  }
+  for (const p of posts) {
+    const q = questions.get(p.topic_id);
+    if (!q || p.post_number === 1 || !isRegular(p)) continue;
+    const user = String(p.user_id);
+    if (user === q.asker) continue;
+    if (q.first === null) {
+      q.first = user;
+      q.firstAt = p.t;
+    }
+    if (!q.responders.includes(user)) q.responders.push(user);
+    if (p.accepted_answer) q.accepted = user;
+  }
+  return questions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replay
+
+export interface RankingContext {
+  question: Question;
+  /** Members with an earlier post, the asker left out. */
+  candidates: readonly string[];
+  index: ExpertiseIndex;
+  now: number;
+}
+
+/**
+ * Walk the archive in time order. `onQuestion` sees each question opened in [from, to) before its
+ * opening post is applied: everything it can read happened strictly before the question.
+ */
+export function replay(
+  archive: Archive,
+  range: { from: number; to: number },
+  onQuestion: (ctx: RankingContext, state: BaselineState) => void,
+): { questions: Map<number, Question>; state: BaselineState } {
+  const posts = archive.posts
+    .filter(isRegular)
+    .map((p) => ({ ...p, t: Date.parse(p.created_at) }))
+    .sort((a, b) => a.t - b.t || a.topic_id - b.topic_id || a.post_number - b.post_number);
+  const questions = questionsOf(archive, posts);
+  const index = new ExpertiseIndex();
+  const state = new BaselineState();
+  const responded = new Map<number, Set<string>>();
+  // Acceptance time is not in the archive: credit a solved answer a day after it was posted, so
+  // that no question is ranked with knowledge of an acceptance that had not happened yet.
+  const pendingSolved: { at: number; user: string; q: Question }[] = [];
+
+  for (const p of posts) {
+    while (pendingSolved.length > 0 && pendingSolved[0]!.at < p.t) {
+      const s = pendingSolved.shift()!;
+      index.noteSolved(s.user, s.q.terms, s.q.askedAt);
+    }
+    const q = questions.get(p.topic_id);
+    const user = String(p.user_id);
+    if (p.post_number === 1 && q && p.t >= range.from && p.t < range.to) {
+      const candidates = state.membersBefore().filter((m) => m !== q.asker);
+      onQuestion({ question: q, candidates, index, now: p.t }, state);
+    }
+    index.noteActivity(user, p.t, q?.channel ?? null);
+    const terms = termsOf(p.text);
+    state.notePost(user, p.t, p.post_number > 1, terms);
+    if (!q || p.post_number === 1 || user === q.asker) continue;
+    let seen = responded.get(q.topicId);
+    if (!seen) responded.set(q.topicId, (seen = new Set()));
+    if (!seen.has(user)) {
+      seen.add(user);
+      index.noteResponse({
+        memberId: user,
+        askerId: q.asker,
+        terms: q.terms,
+        at: p.t,
+        askedAt: q.askedAt,
+        first: seen.size === 1,
+      });
+      state.noteAnswer(user, q.terms);
+    }
+    if (p.accepted_answer) pendingSolved.push({ at: p.t + DAY_MS, user, q });
+  }
+  return { questions, state };
+}
+
+/** What the baselines know: post times, reply times and a term profile per member. */
+export class BaselineState {
+  private readonly order: string[] = [];
+  readonly posts = new Map<string, number>();
+  private readonly replyTimes = new Map<string, number[]>();
+  readonly repliesTotal = new Map<string, number>();
+  private readonly profile = new Map<string, Map<string, number>>();
+  private readonly docLength = new Map<string, number>();
+  private readonly docFreq = new Map<string, number>();
+  private docLengthTotal = 0;
+
+  membersBefore(): string[] {
+    return this.order;
+  }
+
+  notePost(user: string, at: number, isReply: boolean, terms: string): void {
+    if (!this.posts.has(user)) this.order.push(user);
+    this.posts.set(user, (this.posts.get(user) ?? 0) + 1);
+    if (isReply) {
+      let times = this.replyTimes.get(user);
+      if (!times) this.replyTimes.set(user, (times = []));
+      times.push(at);
+      this.repliesTotal.set(user, (this.repliesTotal.get(user) ?? 0) + 1);
+      this.addProfile(user, terms ? terms.split(' ') : []);
+    }
+  }
+
+  noteAnswer(user: string, questionTerms: readonly string[]): void {
+    this.addProfile(user, questionTerms);
+  }
+
+  private addProfile(user: string, terms: readonly string[]): void {
+    let p = this.profile.get(user);
+    if (!p) this.profile.set(user, (p = new Map()));
+    for (const t of terms) {
+      if (!p.has(t)) this.docFreq.set(t, (this.docFreq.get(t) ?? 0) + 1);
+      p.set(t, (p.get(t) ?? 0) + 1);
+    }
+    this.docLength.set(user, (this.docLength.get(user) ?? 0) + terms.length);
+    this.docLengthTotal += terms.length;
+  }
+
+  /** Replies in the window (now - span, now). */
+  recentReplies(user: string, now: number, span: number): number {
+    const times = this.replyTimes.get(user);
+    if (!times) return 0;
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid]! <= now - span) lo = mid + 1;
+      else hi = mid;
+    }
+    return times.length - lo;
+  }
+
+  /** BM25 between the question and the member's profile (their replies + the questions they replied to). */
+  profileScore(user: string, query: readonly string[]): number {
+    const p = this.profile.get(user);
+    if (!p) return 0;
+    const n = this.profile.size;
+    const avg = this.docLengthTotal / Math.max(1, n);
+    const dl = this.docLength.get(user) ?? 0;
+    let score = 0;
+    for (const t of new Set(query)) {
+      const tf = p.get(t);
+      if (!tf) continue;
+      const df = this.docFreq.get(t) ?? 0;
+      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      score += (idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * dl) / avg));
+    }
+    return score;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+export const METHODS = ['convene', 'random', 'most-active', 'recently-active', 'tfidf-profile'] as const;
+export type Method = (typeof METHODS)[number];
+export const TARGETS = ['first', 'any', 'accepted'] as const;
+export const SUBSETS = ['all', 'slow', 'no-top3'] as const;
+
+export interface Cell {
+  hit1: number;
+  hit5: number;
+  hit10: number;
+  mrr: number;
+  n: number;
+}
+
+export interface EvalResult {
+  methods: Record<Method, Record<string, Cell>>;
+  meta: {
+    cutoff: string;
+    questions: number;
+    top3: string[];
+    /** Share of targets (first responders) who had posted before the question: the best any ranker can reach. */
+    coverage: number;
+  };
+}
+
+/** Mean rank with ties split evenly: a ranker that gives everyone the same score gets no credit. */
+function rankOf(target: string, scores: ReadonlyMap<string, number>, skip: ReadonlySet<string>): number {
+  const mine = scores.get(target);
+  if (mine === undefined) return Number.POSITIVE_INFINITY;
+  let above = 0;
+  let ties = 0;
+  for (const [m, v] of scores) {
+    if (m === target || skip.has(m)) continue;
+    if (v > mine) above += 1;
+    else if (v === mine) ties += 1;
+  }
+  return 1 + above + ties / 2;
+}
+
+class Tally {
+  hit1 = 0;
+  hit5 = 0;
+  hit10 = 0;
+  rr = 0;
+  n = 0;
+  add(rank: number): void {
+    this.n += 1;
+    if (rank <= 1) this.hit1 += 1;
+    if (rank <= 5) this.hit5 += 1;
+    if (rank <= 10) this.hit10 += 1;
+    if (Number.isFinite(rank)) this.rr += 1 / rank;
+  }
+  cell(): Cell {
+    const d = Math.max(1, this.n);
+    const r = (x: number) => Math.round((x / d) * 1000) / 1000;
+    return { hit1: r(this.hit1), hit5: r(this.hit5), hit10: r(this.hit10), mrr: r(this.rr), n: this.n };
+  }
+}
+
+/** A small seeded generator (mulberry32) so that the random baseline is the same every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Default cutoff: the start of the last 20% of the archive's time span. */
+export function defaultCutoff(archive: Archive): number {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const p of archive.posts) {
+    const t = Date.parse(p.created_at);
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return lo + 0.8 * (hi - lo);
+}
+
+/** Convene's full ordering of the candidates as scores: router-scored first, then by recency. */
+export function conveneScores(ctx: RankingContext, weights: RouterWeights = DEFAULT_WEIGHTS): Map<string, number> {
+  const scored = scoreCandidates(
+    ctx.index,
+    { askerId: ctx.question.asker, terms: ctx.question.terms, channelId: ctx.question.channel },
+    { now: ctx.now, weights },
+  ).sort((a, b) => b.score - a.score);
+  const scores = new Map<string, number>();
+  let position = 0;
+  for (const r of scored) scores.set(r.memberId, -position++);
+  for (const s of ctx.index.recentSlots()) {
+    const id = ctx.index.idOf(s);
+    if (!scores.has(id) && id !== ctx.question.asker) scores.set(id, -position++);
+  }
+  const out = new Map<string, number>();
+  for (const c of ctx.candidates) out.set(c, scores.get(c) ?? -position);
+  return out;
+}
+
+export function evaluate(archive: Archive, options: { cutoff?: number; weights?: RouterWeights } = {}): EvalResult {
+  const cutoff = options.cutoff ?? defaultCutoff(archive);
+  const random = seeded(20240601);
+  const tallies = new Map<string, Tally>();
+  const tally = (method: Method, target: string, subset: string) => {
+    const key = `${method}|${target}/${subset}`;
+    let t = tallies.get(key);
+    if (!t) tallies.set(key, (t = new Tally()));
+    return t;
+  };
+  let top3: string[] = [];
+  let top3Set = new Set<string>();
+  let asked = 0;
+  let firstTargets = 0;
+  let covered = 0;
+
+  replay(archive, { from: cutoff, to: Number.POSITIVE_INFINITY }, (ctx, state) => {
+    if (asked === 0) {
+      // Top helpers as of the cutoff: the three members with the most replies before it.
+      top3 = [...state.repliesTotal.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([m]) => m);
+      top3Set = new Set(top3);
+    }
+    asked += 1;
+    const q = ctx.question;
+    const scores: Record<Method, Map<string, number>> = {
+      convene: conveneScores(ctx, options.weights),
+      random: new Map(ctx.candidates.map((c) => [c, random()])),
+      'most-active': new Map(ctx.candidates.map((c) => [c, state.posts.get(c) ?? 0])),
+      'recently-active': new Map(ctx.candidates.map((c) => [c, state.recentReplies(c, ctx.now, 90 * DAY_MS)])),
+      'tfidf-profile': new Map(ctx.candidates.map((c) => [c, state.profileScore(c, q.terms)])),
+    };
+    if (q.first) {
+      firstTargets += 1;
+      if (scores.random.has(q.first)) covered += 1;
+    }
+    const slow = q.firstAt !== null && q.firstAt - q.askedAt >= DAY_MS;
+    const none = new Set<string>();
+    const targets: Record<(typeof TARGETS)[number], string[]> = {
+      first: q.first ? [q.first] : [],
+      any: q.responders,
+      accepted: q.accepted ? [q.accepted] : [],
+    };
+    const firstNotTop = q.responders.find((r) => !top3Set.has(r));
+    const targetsNoTop: Record<(typeof TARGETS)[number], string[]> = {
+      first: firstNotTop ? [firstNotTop] : [],
+      any: q.responders.filter((r) => !top3Set.has(r)),
+      accepted: q.accepted && !top3Set.has(q.accepted) ? [q.accepted] : [],
+    };
+    for (const method of METHODS) {
+      const s = scores[method];
+      for (const target of TARGETS) {
+        const t = targets[target];
+        if (t.length > 0) {
+          const best = Math.min(...t.map((m) => rankOf(m, s, none)));
+          tally(method, target, 'all').add(best);
+          if (slow) tally(method, target, 'slow').add(best);
+        }
+        const tn = targetsNoTop[target];
+        if (tn.length > 0) tally(method, target, 'no-top3').add(Math.min(...tn.map((m) => rankOf(m, s, top3Set))));
+      }
+    }
+  });
+
+  const methods = {} as EvalResult['methods'];
+  for (const method of METHODS) {
+    methods[method] = {};
+    for (const target of TARGETS)
+      for (const subset of SUBSETS) methods[method][`${target}/${subset}`] = tally(method, target, subset).cell();
+  }
+  return {
+    methods,
+    meta: {
+      cutoff: new Date(cutoff).toISOString().slice(0, 10),
+      questions: asked,
+      top3,
+      coverage: Math.round((covered / Math.max(1, firstTargets)) * 1000) / 1000,
+    },
+  };
+}
+
+export function formatTable(result: EvalResult): string {
+  const lines: string[] = [];
+  const { meta } = result;
+  lines.push(
+    `Routing eval: ${meta.questions} questions from ${meta.cutoff}; first responders with earlier posts (coverage) ${meta.coverage}; top 3 helpers ${meta.top3.join(', ')}`,
+  );
+  for (const target of TARGETS) {
+    for (const subset of SUBSETS) {
+      const n = result.methods.convene[`${target}/${subset}`]!.n;
+      lines.push('', `target ${target} · ${subset} (n=${n})`);
+      lines.push(`  ${'method'.padEnd(16)} ${['Hit@1', 'Hit@5', 'Hit@10', 'MRR'].map((h) => h.padStart(7)).join('')}`);
+      for (const method of METHODS) {
+        const c = result.methods[method][`${target}/${subset}`]!;
+        lines.push(
+          `  ${method.padEnd(16)} ${[c.hit1, c.hit5, c.hit10, c.mrr].map((v) => v.toFixed(3).padStart(7)).join('')}`,
+        );
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+function parseArgs(argv: readonly string[]): { data: string; json: boolean; cutoff?: number; weights?: RouterWeights } {
+  let data: string | undefined;
+  let json = false;
+  let cutoff: number | undefined;
+  let weights: RouterWeights | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--data') data = argv[++i];
+    else if (arg === '--json') json = true;
+    else if (arg === '--cutoff') {
+      const text = argv[++i] ?? '';
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new Error(`--cutoff expects YYYY-MM-DD, got "${text}"`);
+      cutoff = Date.parse(`${text}T00:00:00Z`);
+    } else if (arg === '--weights') {
+      // For experiments: override some router weights, e.g. --weights '{"since":0.5}'.
+      weights = { ...DEFAULT_WEIGHTS, ...(JSON.parse(argv[++i] ?? '{}') as Partial<RouterWeights>) };
+    } else throw new Error(`unknown argument ${arg}`);
+  }
+  if (!data) throw new Error('usage: npm run eval:routing -- --data DIR [--json] [--cutoff YYYY-MM-DD]');
+  return { data, json, cutoff, weights };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = parseArgs(process.argv.slice(2));
+  const result = evaluate(loadArchive(args.data), { cutoff: args.cutoff, weights: args.weights });
+  process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${formatTable(result)}\n`);
+}

@@ -1,0 +1,100 @@
+/**
+ * Assembles the running bot: database → ingest → features → platforms → outbox drains → scheduler.
+ * main.ts calls it with the real configuration; the demo and end-to-end tests call it too, so what
+ * they exercise is the bot itself.
+ */
+import type { ButtonDefinition, CommandDefinition, Deps, RuntimeStatus } from './commands.js';
+import type { Config } from './config.js';
+import { type Db, migrateDb, openDb } from './db/connection.js';
+import { features as allFeatures } from './features/index.js';
+import type { Feature } from './features/feature.js';
+import { Ingestor } from './ingest/ingestor.js';
+import type { Logger } from './log.js';
+import { type DrainOptions, OutboxDrain } from './outbox/drain.js';
+import { type DiscordAdapter, startDiscord } from './platforms/discord/index.js';
+import { Scheduler } from './scheduler/scheduler.js';
+
+export interface AppOptions {
+  features?: readonly Feature[];
+  /** Scheduler wake-up interval (default: a tenth of the scan interval, between 1 s and 30 s). */
+  tickMs?: number;
+  drain?: Partial<DrainOptions>;
+  /** Start the scheduler loop (default true; tests drive `scheduler.tick(now)` themselves). */
+  runScheduler?: boolean;
+  now?: () => number;
+}
+
+export interface App {
+  deps: Deps;
+  ingestor: Ingestor;
+  scheduler: Scheduler;
+  drains: OutboxDrain[];
+  discord: DiscordAdapter | null;
+  stop(): Promise<void>;
+}
+
+export function allCommands(features: readonly Feature[]): CommandDefinition[] {
+  return features.flatMap((f) => f.commands);
+}
+
+export function allButtons(features: readonly Feature[]): ButtonDefinition[] {
+  return features.flatMap((f) => f.buttons);
+}
+
+export function makeDeps(config: Config, db: Db, log: Logger, wake: () => void): Deps {
+  const status: RuntimeStatus = {
+    startedAt: Date.now(),
+    platforms: {},
+    intents: { messageContent: false, guildMembers: false },
+  };
+  return { db, config, log, status, wakeOutbox: wake };
+}
+
+export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
+  const features = options.features ?? allFeatures;
+  const now = options.now ?? Date.now;
+  const db = openDb(config.databasePath);
+  const applied = migrateDb(db);
+  log.info({ applied, database: config.databasePath }, applied ? 'database migrated' : 'database up to date');
+
+  const drains: OutboxDrain[] = [];
+  const deps = makeDeps(config, db, log, () => {
+    for (const d of drains) d.wake();
+  });
+  const ingestor = new Ingestor(deps, features);
+  const jobs = features.flatMap((f) => f.jobs);
+  const scheduler = new Scheduler(deps, jobs, {
+    scanIntervalMs: config.scanIntervalMs,
+    tickMs: options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.scanIntervalMs / 10))),
+    now,
+  });
+
+  let discord: DiscordAdapter | null = null;
+  if (config.discordToken) {
+    discord = await startDiscord(deps, ingestor, {
+      token: config.discordToken,
+      apiUrl: config.discordApiUrl,
+      commands: allCommands(features),
+      buttons: allButtons(features),
+    });
+    drains.push(new OutboxDrain(db, discord.sender, log, { now, ...options.drain }));
+  }
+  for (const drain of drains) drain.start();
+  if (options.runScheduler ?? true) scheduler.start();
+  log.info({ features: features.map((f) => f.name), jobs: jobs.map((j) => j.name) }, 'Convene is running');
+
+  return {
+    deps,
+    ingestor,
+    scheduler,
+    drains,
+    discord,
+    async stop() {
+      await scheduler.stop();
+      for (const drain of drains) await drain.stop();
+      await discord?.stop();
+      db.$client.close();
+      log.info('Convene stopped');
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** Retention: message metadata older than the guild's retention is deleted; old scan runs pruned. */
+import { and, eq, like, lt } from 'drizzle-orm';
+import type { Db } from '../../db/connection.js';
+import { jobRuns, messages, reactions } from '../../db/schema.js';
+import type { GuildId } from '../../events.js';
+import { getSettings } from '../../guildSettings.js';
+import type { JobDefinition } from '../../scheduler/job.js';
+
+const DAY = 86_400_000;
+/** Scan runs are bookkeeping, one per interval: two days of them are enough to see what happened. */
+const KEEP_SCAN_RUNS_MS = 2 * DAY;
+
+export function applyRetention(db: Db, guildId: GuildId, now: number): { messages: number; runs: number } {
+  const days = getSettings(db, guildId).core.retentionDays;
+  let removed = 0;
+  if (days > 0) {
+    const cutoff = now - days * DAY;
+    db.transaction((tx) => {
+      tx.delete(reactions)
+        .where(and(eq(reactions.guildId, guildId), lt(reactions.createdAt, cutoff)))
+        .run();
+      removed = tx
+        .delete(messages)
+        .where(and(eq(messages.guildId, guildId), lt(messages.createdAt, cutoff)))
+        .run().changes;
+    });
+  }
+  const runs = db
+    .delete(jobRuns)
+    .where(and(eq(jobRuns.guildId, guildId), like(jobRuns.period, 'scan-%'), lt(jobRuns.startedAt, now - KEEP_SCAN_RUNS_MS)))
+    .run().changes;
+  return { messages: removed, runs };
+}
+
+export const retentionJob: JobDefinition = {
+  name: 'core.retention',
+  schedule: { kind: 'scan' },
+  run(deps, guildId, _period, now) {
+    const result = applyRetention(deps.db, guildId, now);
+    if (result.messages > 0) deps.log.info({ guildId, ...result }, 'retention: removed old data');
+  },
+};

@@ -1,0 +1,67 @@
+/** What /convene status shows: configuration, intents, database, outbox backlog, last job runs. */
+import { and, count, desc, eq } from 'drizzle-orm';
+import type { Deps } from '../../commands.js';
+import { databaseSize } from '../../db/connection.js';
+import { outbox } from '../../db/schema.js';
+import type { GuildId } from '../../events.js';
+import { getSettings } from '../../guildSettings.js';
+import { recentRuns } from '../../scheduler/scheduler.js';
+
+export function statusReport(deps: Deps, guildId: GuildId, now: number) {
+  const { db } = deps;
+  const backlog = (status: 'pending' | 'failed') =>
+    db
+      .select({ n: count() })
+      .from(outbox)
+      .where(and(eq(outbox.guildId, guildId), eq(outbox.status, status)))
+      .get()?.n ?? 0;
+  const failures = db
+    .select({ key: outbox.key, error: outbox.lastError, at: outbox.finishedAt })
+    .from(outbox)
+    .where(and(eq(outbox.guildId, guildId), eq(outbox.status, 'failed')))
+    .orderBy(desc(outbox.finishedAt))
+    .limit(3)
+    .all();
+  return {
+    settings: getSettings(db, guildId),
+    platforms: deps.status.platforms,
+    intents: deps.status.intents,
+    uptimeMs: now - deps.status.startedAt,
+    lastBackfill: deps.status.lastBackfill ?? null,
+    databaseBytes: databaseSize(db),
+    outbox: { pending: backlog('pending'), failed: backlog('failed'), recentFailures: failures },
+    jobs: recentRuns(db, guildId, 8),
+  };
+}
+
+const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+const ago = (ms: number) =>
+  ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`;
+
+export function renderStatus(report: ReturnType<typeof statusReport>, now: number): string {
+  const lines = [
+    '**Convene status**',
+    `Platforms: ${
+      Object.entries(report.platforms)
+        .map(([name, p]) => `${name} ${p?.connected ? 'connected' : `down${p?.detail ? ` (${p.detail})` : ''}`}`)
+        .join(', ') || 'none'
+    } · up ${ago(report.uptimeMs)}`,
+    `Intents: Message Content ${report.intents.messageContent ? 'granted' : 'NOT granted (no keywords from messages: intros and routing use less)'} · Server Members ${report.intents.guildMembers ? 'granted' : 'NOT granted (no member list backfill, no welcomes)'}`,
+    `Database: ${mb(report.databaseBytes)} · message text ${report.settings.core.storeMessageText ? 'stored' : 'not stored'} · retention ${report.settings.core.retentionDays || '∞'} days`,
+    `Outbox: ${report.outbox.pending} waiting, ${report.outbox.failed} failed`,
+    ...report.outbox.recentFailures.map((f) => `  · failed ${f.key}: ${(f.error ?? '').slice(0, 120)}`),
+  ];
+  if (report.lastBackfill) {
+    lines.push(
+      `Last backfill: ${ago(now - report.lastBackfill.at)} ago (${report.lastBackfill.messages} messages, ${report.lastBackfill.members} members)`,
+    );
+  }
+  lines.push(
+    report.jobs.length
+      ? `Last jobs:\n${report.jobs
+          .map((j) => `  · ${j.job} ${j.period}: ${j.outcome}${j.detail ? ` (${j.detail.slice(0, 80)})` : ''}, ${ago(now - j.startedAt)} ago`)
+          .join('\n')}`
+      : 'Last jobs: none yet',
+  );
+  return lines.join('\n').slice(0, 2000);
+}

@@ -1,0 +1,591 @@
+/**
+ * The digest's reads and writes. Every number is an SQL aggregate answered from an index: the
+ * weekly message count walks the (guild_id, created_at) index, active members are one index seek
+ * per member, threads one seek per thread. No query returns a week of message rows; the largest
+ * result is one row per thread opened in the week.
+ */
+import { createHash } from 'node:crypto';
+import { and, asc, count, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { Db } from '../../db/connection.js';
+import { digestNotes, digestPulse, digestSubscribers, digestWeeks, guilds, members } from '../../db/schema.js';
+import type { GuildId, MemberId, Platform } from '../../events.js';
+import { DAY_MS, type Window } from './calendar.js';
+
+/** One week of a guild in numbers (no names, no text): what the health section and trends need. */
+export interface WeekStats {
+  start: number;
+  end: number;
+  /** Messages written by members (not bots) in the week, deleted ones included: they were said. */
+  messages: number;
+  /** Per local day, seven values. */
+  dailyMessages: number[];
+  /** Members (not bots) who wrote at least one message. */
+  activeMembers: number;
+  /** Members (not bots) who joined in the week and are still here. */
+  newMembers: number;
+  /** Threads (forum posts, topics) opened by members in the week: the questions and asks. */
+  asked: number;
+  /** …of which got a first reply from someone else (by the time the stats were made). */
+  answered: number;
+  answeredWithin24h: number;
+  medianFirstResponseMs: number | null;
+  /** …of which the first reply came from a member who is not a moderator. */
+  peerAnswered: number;
+  /** Members who joined 4 weeks before the week (a 7-day cohort), and how many of them were active in it. */
+  retentionCohort: number;
+  retained: number;
+  /** Members who joined 14–21 days before the week's end, and how many wrote within 14 days of joining. */
+  activationCohort: number;
+  activated: number;
+}
+
+export const emptyWeek = (w: Pick<Window, 'start' | 'end'>): WeekStats => ({
+  start: w.start,
+  end: w.end,
+  messages: 0,
+  dailyMessages: [0, 0, 0, 0, 0, 0, 0],
+  activeMembers: 0,
+  newMembers: 0,
+  asked: 0,
+  answered: 0,
+  answeredWithin24h: 0,
+  medianFirstResponseMs: null,
+  peerAnswered: 0,
+  retentionCohort: 0,
+  retained: 0,
+  activationCohort: 0,
+  activated: 0,
+});
+
+const n = (v: unknown): number => Number(v ?? 0);
+
+export function guildInfo(db: Db, guildId: GuildId): { name: string; platform: Platform } | null {
+  const row = db
+    .select({ name: guilds.name, platform: guilds.platform })
+    .from(guilds)
+    .where(eq(guilds.id, guildId))
+    .get();
+  return row ?? null;
+}
+
+/** Messages per local day: one index range count per day, minus what bots wrote that day. */
+export function dailyMessages(db: Db, guildId: GuildId, days: readonly number[]): number[] {
+  const result: number[] = [];
+  for (let i = 0; i + 1 < days.length; i++) {
+    const from = days[i]!;
+    const to = days[i + 1]!;
+    const all = db.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM messages WHERE guild_id = ${guildId} AND created_at >= ${from} AND created_at < ${to}`,
+    );
+    // Bots are few: their messages are counted through the (guild, author, time) index, one seek each.
+    const bots = db.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM messages WHERE guild_id = ${guildId} AND author_id IN (SELECT member_id FROM members WHERE guild_id = ${guildId} AND bot = 1) AND created_at >= ${from} AND created_at < ${to}`,
+    );
+    result.push(n(all?.n) - n(bots?.n));
+  }
+  return result;
+}
+
+/** Members (not bots) with at least one message in [start, end): one index seek per member. */
+export function activeMemberCount(db: Db, guildId: GuildId, start: number, end: number): number {
+  const row = db.get<{ n: number }>(sql`
+    SELECT count(*) AS n FROM members m
+    WHERE m.guild_id = ${guildId} AND m.bot = 0 AND EXISTS (
+      SELECT 1 FROM messages x
+      WHERE x.guild_id = m.guild_id AND x.author_id = m.member_id AND x.created_at >= ${start} AND x.created_at < ${end})`);
+  return n(row?.n);
+}
+
+/** Members who joined in [start, end) and are still here: the count and the first `limit` names. */
+export function newMembers(
+  db: Db,
+  guildId: GuildId,
+  start: number,
+  end: number,
+  limit: number,
+): { count: number; names: string[] } {
+  const joined = and(
+    eq(members.guildId, guildId),
+    gte(members.joinedAt, start),
+    lt(members.joinedAt, end),
+    eq(members.bot, false),
+    sql`${members.leftAt} IS NULL`,
+  );
+  const total = db.select({ n: count() }).from(members).where(joined).get()?.n ?? 0;
+  const names = db
+    .select({ name: members.displayName })
+    .from(members)
+    .where(joined)
+    .orderBy(asc(members.joinedAt), asc(members.memberId))
+    .limit(limit)
+    .all()
+    .map((r) => r.name);
+  return { count: total, names };
+}
+
+/** Of the members (not bots) who joined in [joinedFrom, joinedTo), how many wrote in [start, end). */
+export function cohortActivity(
+  db: Db,
+  guildId: GuildId,
+  joinedFrom: number,
+  joinedTo: number,
+  start: number,
+  end: number,
+): { cohort: number; active: number } {
+  const row = db.get<{ cohort: number; active: number }>(sql`
+    SELECT count(*) AS cohort,
+      coalesce(sum(CASE WHEN EXISTS (
+        SELECT 1 FROM messages x
+        WHERE x.guild_id = m.guild_id AND x.author_id = m.member_id AND x.created_at >= ${start} AND x.created_at < ${end}
+      ) THEN 1 ELSE 0 END), 0) AS active
+    FROM members m
+    WHERE m.guild_id = ${guildId} AND m.bot = 0 AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
+  return { cohort: n(row?.cohort), active: n(row?.active) };
+}
+
+/** Of the members who joined in [joinedFrom, joinedTo), how many wrote within `withinMs` of joining. */
+export function activationCohort(
+  db: Db,
+  guildId: GuildId,
+  joinedFrom: number,
+  joinedTo: number,
+  withinMs: number,
+): { cohort: number; active: number } {
+  const row = db.get<{ cohort: number; active: number }>(sql`
+    SELECT count(*) AS cohort,
+      coalesce(sum(CASE WHEN EXISTS (
+        SELECT 1 FROM messages x
+        WHERE x.guild_id = m.guild_id AND x.author_id = m.member_id
+          AND x.created_at >= m.joined_at AND x.created_at < m.joined_at + ${withinMs}
+      ) THEN 1 ELSE 0 END), 0) AS active
+    FROM members m
+    WHERE m.guild_id = ${guildId} AND m.bot = 0 AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
+  return { cohort: n(row?.cohort), active: n(row?.active) };
+}
+
+/** A thread opened by a member, and its first reply from someone else (not a bot). */
+export interface FirstResponse {
+  threadId: string;
+  askedAt: number;
+  firstAt: number | null;
+  responderId: string | null;
+  responderModerator: boolean;
+}
+
+/**
+ * Threads opened by members in [start, end), each with the first reply by someone other than the
+ * opener that was written by `now`. One row per thread; the first reply is found by walking the
+ * thread's (guild, channel, time) index from its start, so it costs a few steps per thread.
+ * Threads whose opener is unknown are left out: without an opener there is no "someone else".
+ */
+export function firstResponses(db: Db, guildId: GuildId, start: number, end: number, now: number): FirstResponse[] {
+  const rows = db.all<{
+    threadId: string;
+    askedAt: number;
+    firstAt: number | null;
+    responderId: string | null;
+    responderModerator: number | null;
+  }>(sql`
+    SELECT t.channel_id AS threadId, t.created_at AS askedAt, f.created_at AS firstAt, f.author_id AS responderId,
+      r.moderator AS responderModerator
+    FROM channels t
+    JOIN members o ON o.guild_id = t.guild_id AND o.member_id = t.owner_id
+    LEFT JOIN messages f ON f.guild_id = t.guild_id AND f.message_id = (
+      SELECT x.message_id FROM messages x
+      JOIN members a ON a.guild_id = x.guild_id AND a.member_id = x.author_id
+      WHERE x.guild_id = t.guild_id AND x.channel_id = t.channel_id AND x.author_id <> t.owner_id
+        AND a.bot = 0 AND x.deleted_at IS NULL AND x.created_at <= ${now}
+      ORDER BY x.created_at
+      LIMIT 1)
+    LEFT JOIN members r ON r.guild_id = f.guild_id AND r.member_id = f.author_id
+    WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.created_at >= ${start} AND t.created_at < ${end}
+      AND o.bot = 0`);
+  return rows.map((r) => ({
+    threadId: r.threadId,
+    askedAt: n(r.askedAt),
+    firstAt: r.firstAt === null ? null : n(r.firstAt),
+    responderId: r.responderId,
+    responderModerator: Boolean(r.responderModerator),
+  }));
+}
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Response-time numbers of a set of threads. */
+export function responseTimesOf(rows: readonly FirstResponse[]) {
+  const waits = rows.flatMap((r) => (r.firstAt === null ? [] : [Math.max(0, r.firstAt - r.askedAt)]));
+  return {
+    asked: rows.length,
+    answered: waits.length,
+    answeredWithin24h: waits.filter((w) => w <= DAY_MS).length,
+    medianFirstResponseMs: median(waits),
+    peerAnswered: rows.filter((r) => r.firstAt !== null && !r.responderModerator).length,
+  };
+}
+
+/** The week's numbers from the core tables (messages, members, threads). */
+export function computeWeekStats(db: Db, guildId: GuildId, w: Window, now: number): WeekStats {
+  const daily = dailyMessages(db, guildId, w.days);
+  const retention = cohortActivity(db, guildId, w.start - 28 * DAY_MS, w.start - 21 * DAY_MS, w.start, w.end);
+  const activation = activationCohort(db, guildId, w.end - 21 * DAY_MS, w.end - 14 * DAY_MS, 14 * DAY_MS);
+  return {
+    start: w.start,
+    end: w.end,
+    messages: daily.reduce((a, b) => a + b, 0),
+    dailyMessages: daily,
+    activeMembers: activeMemberCount(db, guildId, w.start, w.end),
+    newMembers: newMembers(db, guildId, w.start, w.end, 0).count,
+    ...responseTimesOf(firstResponses(db, guildId, w.start, w.end, now)),
+    retentionCohort: retention.cohort,
+    retained: retention.active,
+    activationCohort: activation.cohort,
+    activated: activation.active,
+  };
+}
+
+/** A stored week, when one was computed for exactly this window. */
+export function storedWeek(db: Db, guildId: GuildId, w: Window): { stats: WeekStats; computedAt: number } | null {
+  const row = db
+    .select({ stats: digestWeeks.stats, computedAt: digestWeeks.computedAt })
+    .from(digestWeeks)
+    .where(and(eq(digestWeeks.guildId, guildId), eq(digestWeeks.startAt, w.start), eq(digestWeeks.endAt, w.end)))
+    .get();
+  return row ? { stats: row.stats as WeekStats, computedAt: row.computedAt } : null;
+}
+
+export function storeWeek(db: Db, guildId: GuildId, stats: WeekStats, now: number): void {
+  db.insert(digestWeeks)
+    .values({ guildId, startAt: stats.start, endAt: stats.end, computedAt: now, stats })
+    .onConflictDoUpdate({
+      target: [digestWeeks.guildId, digestWeeks.startAt, digestWeeks.endAt],
+      set: { computedAt: now, stats },
+    })
+    .run();
+}
+
+export interface ThreadActivity {
+  threadId: string;
+  name: string;
+  messages: number;
+  people: number;
+}
+
+/**
+ * The threads with the most messages in [start, end). One index range count per thread that could
+ * have had messages then (not archived, or changed since the window began); threads a bot opened
+ * (private intro threads, for one) never appear: their names are not for the whole community.
+ */
+export function liveliestThreads(db: Db, guildId: GuildId, start: number, end: number, limit: number): ThreadActivity[] {
+  const top = db.all<{ threadId: string; name: string; messages: number }>(sql`
+    SELECT t.channel_id AS threadId, t.name AS name, (
+      SELECT count(*) FROM messages m
+      WHERE m.guild_id = t.guild_id AND m.channel_id = t.channel_id AND m.created_at >= ${start} AND m.created_at < ${end}
+    ) AS messages
+    FROM channels t
+    WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.created_at < ${end}
+      AND (t.archived = 0 OR t.updated_at >= ${start})
+      AND NOT EXISTS (SELECT 1 FROM members b WHERE b.guild_id = t.guild_id AND b.member_id = t.owner_id AND b.bot = 1)
+    ORDER BY messages DESC, t.channel_id
+    LIMIT ${limit}`);
+  return top
+    .filter((t) => n(t.messages) > 0)
+    .map((t) => {
+      const people = db.get<{ n: number }>(sql`
+        SELECT count(DISTINCT m.author_id) AS n FROM messages m
+        JOIN members a ON a.guild_id = m.guild_id AND a.member_id = m.author_id
+        WHERE m.guild_id = ${guildId} AND m.channel_id = ${t.threadId} AND m.created_at >= ${start} AND m.created_at < ${end}
+          AND a.bot = 0`);
+      return { threadId: t.threadId, name: t.name, messages: n(t.messages), people: n(people?.n) };
+    });
+}
+
+export interface WaitingThread {
+  threadId: string;
+  name: string;
+  askedAt: number;
+}
+
+const SOLVED_TAGS = new Set(['solved', 'resolved', 'answered', 'done', 'closed']);
+
+/**
+ * Forum threads (forum posts, Discourse topics) opened by members in [since, now) that nobody else
+ * has answered yet, oldest first: the core's view of "questions still waiting for help".
+ */
+export function waitingThreads(db: Db, guildId: GuildId, since: number, now: number): WaitingThread[] {
+  const rows = db.all<{ threadId: string; name: string; askedAt: number; tags: string }>(sql`
+    SELECT t.channel_id AS threadId, t.name AS name, t.created_at AS askedAt, t.tags AS tags
+    FROM channels t
+    JOIN channels p ON p.guild_id = t.guild_id AND p.channel_id = t.parent_id AND p.kind = 'forum'
+    JOIN members o ON o.guild_id = t.guild_id AND o.member_id = t.owner_id AND o.bot = 0
+    WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.archived = 0
+      AND t.created_at >= ${since} AND t.created_at < ${now}
+      AND NOT EXISTS (
+        SELECT 1 FROM messages x
+        JOIN members a ON a.guild_id = x.guild_id AND a.member_id = x.author_id
+        WHERE x.guild_id = t.guild_id AND x.channel_id = t.channel_id AND x.author_id <> t.owner_id
+          AND a.bot = 0 AND x.deleted_at IS NULL AND x.created_at < ${now})
+    ORDER BY t.created_at, t.channel_id`);
+  return rows
+    .filter((r) => !parseTags(r.tags).some((tag) => SOLVED_TAGS.has(tag.toLowerCase())))
+    .map((r) => ({ threadId: r.threadId, name: r.name, askedAt: n(r.askedAt) }));
+}
+
+function parseTags(json: string): string[] {
+  try {
+    const tags = JSON.parse(json);
+    return Array.isArray(tags) ? tags.map(String) : [];
+  } catch {
+    // The column is written by ingest as JSON; a bad value just means "no tags".
+    return [];
+  }
+}
+
+/** Display names of members, by id (for helpers and anything a source named only by id). */
+export function memberNames(db: Db, guildId: GuildId, ids: readonly string[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    for (const r of db
+      .select({ id: members.memberId, name: members.displayName })
+      .from(members)
+      .where(and(eq(members.guildId, guildId), inArray(members.memberId, chunk)))
+      .all()) {
+      names.set(r.id, r.name);
+    }
+  }
+  return names;
+}
+
+export interface MemberInfo {
+  memberId: string;
+  name: string;
+  bot: boolean;
+  here: boolean;
+  joinedAt: number | null;
+}
+
+export function memberInfo(db: Db, guildId: GuildId, memberId: MemberId): MemberInfo | null {
+  const row = db
+    .select({
+      memberId: members.memberId,
+      name: members.displayName,
+      bot: members.bot,
+      leftAt: members.leftAt,
+      joinedAt: members.joinedAt,
+    })
+    .from(members)
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
+    .get();
+  return row
+    ? { memberId: row.memberId, name: row.name, bot: row.bot, here: row.leftAt === null, joinedAt: row.joinedAt }
+    : null;
+}
+
+/** A member's own week: how much they wrote, how many people they replied to, threads of theirs still waiting. */
+export function memberWeek(db: Db, guildId: GuildId, memberId: MemberId, start: number, end: number) {
+  const messagesRow = db.get<{ n: number }>(
+    sql`SELECT count(*) AS n FROM messages WHERE guild_id = ${guildId} AND author_id = ${memberId} AND created_at >= ${start} AND created_at < ${end}`,
+  );
+  const repliedTo = db.get<{ n: number }>(sql`
+    SELECT count(DISTINCT t.author_id) AS n FROM messages m
+    JOIN messages t ON t.guild_id = m.guild_id AND t.message_id = m.reply_to_id
+    WHERE m.guild_id = ${guildId} AND m.author_id = ${memberId} AND m.created_at >= ${start} AND m.created_at < ${end}
+      AND t.author_id <> ${memberId}`);
+  return { messages: n(messagesRow?.n), repliedTo: n(repliedTo?.n) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pulse and notes
+
+/** Anonymous yet stable within one digest: the same member clicking twice is counted once. */
+export const voterOf = (guildId: GuildId, period: string, memberId: MemberId): string =>
+  createHash('sha256').update(`convene-pulse\u0000${guildId}\u0000${period}\u0000${memberId}`).digest('hex');
+
+/** Record a pulse answer; a later answer of the same member for the same digest replaces the first. */
+export function recordPulse(
+  db: Db,
+  guildId: GuildId,
+  period: string,
+  memberId: MemberId,
+  answer: 'yes' | 'no',
+  now: number,
+): 'new' | 'changed' | 'same' {
+  const voter = voterOf(guildId, period, memberId);
+  const key = and(eq(digestPulse.guildId, guildId), eq(digestPulse.period, period), eq(digestPulse.voter, voter));
+  return db.transaction((tx) => {
+    const before = tx.select({ answer: digestPulse.answer }).from(digestPulse).where(key).get();
+    if (before?.answer === answer) return 'same';
+    tx.insert(digestPulse)
+      .values({ guildId, period, voter, answer, at: now })
+      .onConflictDoUpdate({
+        target: [digestPulse.guildId, digestPulse.period, digestPulse.voter],
+        set: { answer, at: now },
+      })
+      .run();
+    return before ? 'changed' : 'new';
+  });
+}
+
+export const NOTE_MAX = 1000;
+
+export function recordNote(db: Db, guildId: GuildId, period: string, memberId: MemberId, text: string, now: number) {
+  const voter = voterOf(guildId, period, memberId);
+  const body = text.trim().slice(0, NOTE_MAX);
+  db.insert(digestNotes)
+    .values({ guildId, period, voter, text: body, at: now })
+    .onConflictDoUpdate({
+      target: [digestNotes.guildId, digestNotes.period, digestNotes.voter],
+      set: { text: body, at: now },
+    })
+    .run();
+}
+
+export interface PulseSummary {
+  period: string;
+  helped: number;
+  notReally: number;
+  notes: { text: string; at: number }[];
+}
+
+/** The pulse of one digest: counts and the anonymous notes, newest first. */
+export function pulseOf(db: Db, guildId: GuildId, period: string): PulseSummary {
+  const counts = db
+    .select({ answer: digestPulse.answer, n: count() })
+    .from(digestPulse)
+    .where(and(eq(digestPulse.guildId, guildId), eq(digestPulse.period, period)))
+    .groupBy(digestPulse.answer)
+    .all();
+  const notes = db
+    .select({ text: digestNotes.text, at: digestNotes.at })
+    .from(digestNotes)
+    .where(and(eq(digestNotes.guildId, guildId), eq(digestNotes.period, period)))
+    .orderBy(desc(digestNotes.at))
+    .all();
+  return {
+    period,
+    helped: counts.find((c) => c.answer === 'yes')?.n ?? 0,
+    notReally: counts.find((c) => c.answer === 'no')?.n ?? 0,
+    notes,
+  };
+}
+
+/** The most recent digest period that has any pulse answer or note. */
+export function latestPulsePeriod(db: Db, guildId: GuildId): string | null {
+  const a = db
+    .select({ period: digestPulse.period })
+    .from(digestPulse)
+    .where(eq(digestPulse.guildId, guildId))
+    .orderBy(desc(digestPulse.at))
+    .limit(1)
+    .get();
+  const b = db
+    .select({ period: digestNotes.period })
+    .from(digestNotes)
+    .where(eq(digestNotes.guildId, guildId))
+    .orderBy(desc(digestNotes.at))
+    .limit(1)
+    .get();
+  const periods = [a?.period, b?.period].filter((p): p is string => p !== undefined);
+  // ISO week labels sort as text.
+  return periods.sort().at(-1) ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Personal digest subscribers
+
+export function setSubscribed(db: Db, guildId: GuildId, memberId: MemberId, on: boolean, now: number): boolean {
+  if (on) {
+    return (
+      db.insert(digestSubscribers).values({ guildId, memberId, since: now }).onConflictDoNothing().run().changes > 0
+    );
+  }
+  return (
+    db
+      .delete(digestSubscribers)
+      .where(and(eq(digestSubscribers.guildId, guildId), eq(digestSubscribers.memberId, memberId)))
+      .run().changes > 0
+  );
+}
+
+/** Subscribers who are still members of the guild. */
+export function subscribers(db: Db, guildId: GuildId): MemberId[] {
+  return db
+    .select({ memberId: digestSubscribers.memberId })
+    .from(digestSubscribers)
+    .innerJoin(
+      members,
+      and(eq(members.guildId, digestSubscribers.guildId), eq(members.memberId, digestSubscribers.memberId)),
+    )
+    .where(and(eq(digestSubscribers.guildId, guildId), sql`${members.leftAt} IS NULL`))
+    .orderBy(asc(digestSubscribers.memberId))
+    .all()
+    .map((r) => r.memberId as MemberId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Privacy
+
+/** Pulse and note rows of a member: found by recomputing their voter hash for every digest period. */
+function memberVoters(db: Db, guildId: GuildId, memberId: MemberId): { period: string; voter: string }[] {
+  const periods = new Set([
+    ...db
+      .selectDistinct({ period: digestPulse.period })
+      .from(digestPulse)
+      .where(eq(digestPulse.guildId, guildId))
+      .all()
+      .map((r) => r.period),
+    ...db
+      .selectDistinct({ period: digestNotes.period })
+      .from(digestNotes)
+      .where(eq(digestNotes.guildId, guildId))
+      .all()
+      .map((r) => r.period),
+  ]);
+  return [...periods].map((period) => ({ period, voter: voterOf(guildId, period, memberId) }));
+}
+
+export function exportMemberDigest(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown> {
+  const sub = db
+    .select({ since: digestSubscribers.since })
+    .from(digestSubscribers)
+    .where(and(eq(digestSubscribers.guildId, guildId), eq(digestSubscribers.memberId, memberId)))
+    .get();
+  const pulse: { period: string; answer: string; at: number }[] = [];
+  const notes: { period: string; text: string; at: number }[] = [];
+  for (const { period, voter } of memberVoters(db, guildId, memberId)) {
+    const where = (t: typeof digestPulse | typeof digestNotes) =>
+      and(eq(t.guildId, guildId), eq(t.period, period), eq(t.voter, voter));
+    const p = db.select({ answer: digestPulse.answer, at: digestPulse.at }).from(digestPulse).where(where(digestPulse)).get();
+    if (p) pulse.push({ period, ...p });
+    const note = db.select({ text: digestNotes.text, at: digestNotes.at }).from(digestNotes).where(where(digestNotes)).get();
+    if (note) notes.push({ period, ...note });
+  }
+  return {
+    about:
+      'Your personal weekly digest subscription, and your answers to the digest pulse (stored under a one-way hash, shown to moderators only as counts and anonymous notes).',
+    personalDigest: sub ? { on: true, since: sub.since } : { on: false },
+    pulse,
+    notes,
+  };
+}
+
+export function eraseMemberDigest(db: Db, guildId: GuildId, memberId: MemberId): void {
+  db.transaction((tx) => {
+    tx.delete(digestSubscribers)
+      .where(and(eq(digestSubscribers.guildId, guildId), eq(digestSubscribers.memberId, memberId)))
+      .run();
+    for (const { period, voter } of memberVoters(tx as unknown as Db, guildId, memberId)) {
+      tx.delete(digestPulse)
+        .where(and(eq(digestPulse.guildId, guildId), eq(digestPulse.period, period), eq(digestPulse.voter, voter)))
+        .run();
+      tx.delete(digestNotes)
+        .where(and(eq(digestNotes.guildId, guildId), eq(digestNotes.period, period), eq(digestNotes.voter, voter)))
+        .run();
+    }
+  });
+}

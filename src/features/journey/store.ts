@@ -1,0 +1,572 @@
+/**
+ * Journey reads and writes: per-member incremental state (one row, read and written once per event),
+ * milestones, solved credits, and the few queries the periodic sweep and the nudge need. Hot-path
+ * statements are prepared once per database.
+ */
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/connection.js';
+import {
+  channels,
+  guilds,
+  journeyMembers,
+  journeyMilestones,
+  journeySolved,
+  members,
+  messages,
+} from '../../db/schema.js';
+import type { GuildId, MemberId, Platform } from '../../events.js';
+import type { ChannelRef } from './compose.js';
+import type { Counters } from './evaluate.js';
+
+export type { ChannelRef };
+
+export interface JourneyRow {
+  guildId: string;
+  memberId: string;
+  stage: string;
+  stageAt: number;
+  joinedAt: number | null;
+  messageCount: number;
+  counters: Counters;
+  firstMessageId: string | null;
+  firstMessageChannelId: string | null;
+  firstMessageOpensThread: boolean;
+  firstReplyBy: string | null;
+  welcomedAt: number | null;
+  lastContactAt: number | null;
+  pendingStage: string | null;
+  pendingDueAt: number | null;
+  nudgedStage: string | null;
+  nudgedAt: number | null;
+}
+
+export const newJourneyRow = (
+  guildId: string,
+  memberId: string,
+  stage: string,
+  at: number,
+  joinedAt: number | null,
+): JourneyRow => ({
+  guildId,
+  memberId,
+  stage,
+  stageAt: at,
+  joinedAt,
+  messageCount: 0,
+  counters: {},
+  firstMessageId: null,
+  firstMessageChannelId: null,
+  firstMessageOpensThread: false,
+  firstReplyBy: null,
+  welcomedAt: null,
+  lastContactAt: null,
+  pendingStage: null,
+  pendingDueAt: null,
+  nudgedStage: null,
+  nudgedAt: null,
+});
+
+const p = sql.placeholder;
+
+function prepare(db: Db) {
+  const rowColumns = {
+    guildId: journeyMembers.guildId,
+    memberId: journeyMembers.memberId,
+    stage: journeyMembers.stage,
+    stageAt: journeyMembers.stageAt,
+    joinedAt: journeyMembers.joinedAt,
+    messageCount: journeyMembers.messageCount,
+    counters: journeyMembers.counters,
+    firstMessageId: journeyMembers.firstMessageId,
+    firstMessageChannelId: journeyMembers.firstMessageChannelId,
+    firstMessageOpensThread: journeyMembers.firstMessageOpensThread,
+    firstReplyBy: journeyMembers.firstReplyBy,
+    welcomedAt: journeyMembers.welcomedAt,
+    lastContactAt: journeyMembers.lastContactAt,
+    pendingStage: journeyMembers.pendingStage,
+    pendingDueAt: journeyMembers.pendingDueAt,
+    nudgedStage: journeyMembers.nudgedStage,
+    nudgedAt: journeyMembers.nudgedAt,
+  };
+  return {
+    rowColumns,
+    getRow: db
+      .select(rowColumns)
+      .from(journeyMembers)
+      .where(and(eq(journeyMembers.guildId, p('guildId')), eq(journeyMembers.memberId, p('memberId'))))
+      .prepare(),
+    upsertRow: db
+      .insert(journeyMembers)
+      .values({
+        guildId: p('guildId'),
+        memberId: p('memberId'),
+        stage: p('stage'),
+        stageAt: p('stageAt'),
+        joinedAt: p('joinedAt'),
+        messageCount: p('messageCount'),
+        counters: p('counters'),
+        firstMessageId: p('firstMessageId'),
+        firstMessageChannelId: p('firstMessageChannelId'),
+        firstMessageOpensThread: p('firstMessageOpensThread'),
+        firstReplyBy: p('firstReplyBy'),
+        welcomedAt: p('welcomedAt'),
+        lastContactAt: p('lastContactAt'),
+        pendingStage: p('pendingStage'),
+        pendingDueAt: p('pendingDueAt'),
+        nudgedStage: p('nudgedStage'),
+        nudgedAt: p('nudgedAt'),
+        updatedAt: p('updatedAt'),
+      })
+      .onConflictDoUpdate({
+        target: [journeyMembers.guildId, journeyMembers.memberId],
+        set: {
+          stage: sql`excluded.stage`,
+          stageAt: sql`excluded.stage_at`,
+          joinedAt: sql`excluded.joined_at`,
+          messageCount: sql`excluded.message_count`,
+          counters: sql`excluded.counters`,
+          firstMessageId: sql`excluded.first_message_id`,
+          firstMessageChannelId: sql`excluded.first_message_channel_id`,
+          firstMessageOpensThread: sql`excluded.first_message_opens_thread`,
+          firstReplyBy: sql`excluded.first_reply_by`,
+          welcomedAt: sql`excluded.welcomed_at`,
+          lastContactAt: sql`excluded.last_contact_at`,
+          pendingStage: sql`excluded.pending_stage`,
+          pendingDueAt: sql`excluded.pending_due_at`,
+          nudgedStage: sql`excluded.nudged_stage`,
+          nudgedAt: sql`excluded.nudged_at`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+      })
+      .prepare(),
+    message: db
+      .select({ authorId: messages.authorId, channelId: messages.channelId, replyToId: messages.replyToId })
+      .from(messages)
+      .where(and(eq(messages.guildId, p('guildId')), eq(messages.messageId, p('messageId'))))
+      .prepare(),
+    channel: db
+      .select({ kind: channels.kind, ownerId: channels.ownerId, parentId: channels.parentId, name: channels.name })
+      .from(channels)
+      .where(and(eq(channels.guildId, p('guildId')), eq(channels.channelId, p('channelId'))))
+      .prepare(),
+    earlierInChannel: db
+      .select({ id: messages.messageId })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.guildId, p('guildId')),
+          eq(messages.channelId, p('channelId')),
+          lt(messages.createdAt, p('before')),
+        ),
+      )
+      .limit(1)
+      .prepare(),
+    coreMember: db
+      .select({
+        joinedAt: members.joinedAt,
+        leftAt: members.leftAt,
+        bot: members.bot,
+        nudgesOff: members.nudgesOff,
+        displayName: members.displayName,
+      })
+      .from(members)
+      .where(and(eq(members.guildId, p('guildId')), eq(members.memberId, p('memberId'))))
+      .prepare(),
+    insertMilestone: db
+      .insert(journeyMilestones)
+      .values({ guildId: p('guildId'), memberId: p('memberId'), stage: p('stage'), reachedAt: p('reachedAt') })
+      .onConflictDoNothing()
+      .prepare(),
+    creditSolved: db
+      .insert(journeySolved)
+      .values({
+        guildId: p('guildId'),
+        messageId: p('messageId'),
+        memberId: p('memberId'),
+        byMemberId: p('byMemberId'),
+        via: p('via'),
+        at: p('at'),
+      })
+      .onConflictDoNothing()
+      .prepare(),
+    guild: db
+      .select({ platform: guilds.platform, name: guilds.name, settings: sql<string>`${guilds.settings}` })
+      .from(guilds)
+      .where(eq(guilds.id, p('guildId')))
+      .prepare(),
+  };
+}
+
+type Statements = ReturnType<typeof prepare>;
+const prepared = new WeakMap<Db, Statements>();
+function statements(db: Db): Statements {
+  let s = prepared.get(db);
+  if (!s) {
+    s = prepare(db);
+    prepared.set(db, s);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-member state (hot path)
+
+export function getJourney(db: Db, guildId: string, memberId: string): JourneyRow | undefined {
+  const row = statements(db).getRow.get({ guildId, memberId });
+  return row ? { ...row, counters: row.counters as Counters } : undefined;
+}
+
+export function saveJourney(db: Db, row: JourneyRow, now: number): void {
+  statements(db).upsertRow.run({
+    ...row,
+    counters: JSON.stringify(row.counters),
+    firstMessageOpensThread: row.firstMessageOpensThread ? 1 : 0,
+    updatedAt: now,
+  });
+}
+
+export function insertMilestones(db: Db, guildId: string, memberId: string, stages: string[], reachedAt: number): void {
+  const s = statements(db);
+  for (const stage of stages) s.insertMilestone.run({ guildId, memberId, stage, reachedAt });
+}
+
+/** Credit an answer once; true when this is its first credit. */
+export function creditSolved(
+  db: Db,
+  credit: { guildId: string; messageId: string; memberId: string; byMemberId: string; via: 'reaction' | 'accepted'; at: number },
+): boolean {
+  return statements(db).creditSolved.run(credit).changes > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Core facts the journey reads
+
+export interface GuildRow {
+  platform: Platform;
+  name: string;
+  /** The settings JSON as stored (compared to cache the parsed settings). */
+  settingsText: string;
+}
+
+export function guildRow(db: Db, guildId: string): GuildRow | undefined {
+  const row = statements(db).guild.get({ guildId });
+  return row ? { platform: row.platform, name: row.name, settingsText: String(row.settings) } : undefined;
+}
+
+export const messageInfo = (db: Db, guildId: string, messageId: string) =>
+  statements(db).message.get({ guildId, messageId });
+
+export const channelInfo = (db: Db, guildId: string, channelId: string) =>
+  statements(db).channel.get({ guildId, channelId });
+
+/** Whether a message was posted in `channelId` before `before` (so a message at `before` does not open it). */
+export const hasEarlierMessage = (db: Db, guildId: string, channelId: string, before: number): boolean =>
+  statements(db).earlierInChannel.get({ guildId, channelId, before }) !== undefined;
+
+export const coreMember = (db: Db, guildId: string, memberId: string) =>
+  statements(db).coreMember.get({ guildId, memberId });
+
+/** Top-level text/forum channels, busiest first over messages since `since` (then by name). */
+export function topicChannels(db: Db, guildId: GuildId, since: number, limit: number): ChannelRef[] {
+  const activity = db
+    .select({ channelId: messages.parentChannelId, n: count().as('n') })
+    .from(messages)
+    .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, since), isNull(messages.deletedAt)))
+    .groupBy(messages.parentChannelId)
+    .as('activity');
+  return db
+    .select({ channelId: channels.channelId, name: channels.name })
+    .from(channels)
+    .leftJoin(activity, eq(activity.channelId, channels.channelId))
+    .where(and(eq(channels.guildId, guildId), inArray(channels.kind, ['text', 'forum'])))
+    .orderBy(desc(sql`coalesce(${activity.n}, 0)`), asc(channels.name))
+    .limit(limit)
+    .all();
+}
+
+/** The first top-level channel whose name matches one of `patterns` (lower-case substrings). */
+export function channelNamed(db: Db, guildId: GuildId, patterns: string[]): ChannelRef | undefined {
+  if (patterns.length === 0) return undefined;
+  return db
+    .select({ channelId: channels.channelId, name: channels.name })
+    .from(channels)
+    .where(
+      and(
+        eq(channels.guildId, guildId),
+        inArray(channels.kind, ['text', 'forum']),
+        or(...patterns.map((pattern) => sql`lower(${channels.name}) like ${`%${pattern}%`}`)),
+      ),
+    )
+    .orderBy(asc(channels.name))
+    .limit(1)
+    .get();
+}
+
+export const channelById = (db: Db, guildId: GuildId, channelId: string): ChannelRef | undefined =>
+  db
+    .select({ channelId: channels.channelId, name: channels.name })
+    .from(channels)
+    .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
+    .get();
+
+/** The newest thread opened since `since` in which nobody but its opener has written yet. */
+export function openQuestion(db: Db, guildId: GuildId, since: number): ChannelRef | undefined {
+  const others = db
+    .select({ one: sql`1` })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.guildId, channels.guildId),
+        eq(messages.channelId, channels.channelId),
+        isNull(messages.deletedAt),
+        sql`${messages.authorId} <> coalesce(${channels.ownerId}, '')`,
+      ),
+    );
+  const opener = db
+    .select({ one: sql`1` })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.guildId, channels.guildId),
+        eq(messages.channelId, channels.channelId),
+        isNull(messages.deletedAt),
+      ),
+    );
+  return db
+    .select({ channelId: channels.channelId, name: channels.name })
+    .from(channels)
+    .where(
+      and(
+        eq(channels.guildId, guildId),
+        eq(channels.kind, 'thread'),
+        eq(channels.archived, false),
+        gte(channels.createdAt, since),
+        isNotNull(channels.ownerId),
+        sql`exists ${opener}`,
+        sql`not exists ${others}`,
+      ),
+    )
+    .orderBy(desc(channels.createdAt))
+    .limit(1)
+    .get();
+}
+
+/** The thread with the most messages since `since`. */
+export function busiestThread(db: Db, guildId: GuildId, since: number): (ChannelRef & { messages: number }) | undefined {
+  return db
+    .select({ channelId: channels.channelId, name: channels.name, messages: count() })
+    .from(messages)
+    .innerJoin(channels, and(eq(channels.guildId, messages.guildId), eq(channels.channelId, messages.channelId)))
+    .where(
+      and(
+        eq(messages.guildId, guildId),
+        gte(messages.createdAt, since),
+        isNull(messages.deletedAt),
+        eq(channels.kind, 'thread'),
+        eq(channels.archived, false),
+      ),
+    )
+    .groupBy(channels.channelId, channels.name)
+    .orderBy(desc(count()), asc(channels.channelId))
+    .limit(1)
+    .get();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep queries
+
+export interface SweepRow {
+  memberId: string;
+  stage: string;
+  joinedAt: number | null;
+  counters: Counters;
+}
+
+/** Members not at the last stage, `limit` at a time in member id order after `afterMemberId`. */
+export function journeysPage(
+  db: Db,
+  guildId: GuildId,
+  lastStageId: string,
+  afterMemberId: string,
+  limit: number,
+): SweepRow[] {
+  return db
+    .select({
+      memberId: journeyMembers.memberId,
+      stage: journeyMembers.stage,
+      joinedAt: journeyMembers.joinedAt,
+      counters: journeyMembers.counters,
+    })
+    .from(journeyMembers)
+    .where(
+      and(
+        eq(journeyMembers.guildId, guildId),
+        gt(journeyMembers.memberId, afterMemberId),
+        ne(journeyMembers.stage, lastStageId),
+      ),
+    )
+    .orderBy(asc(journeyMembers.memberId))
+    .limit(limit)
+    .all() as SweepRow[];
+}
+
+/** Members who joined since `since`, are still here, are not bots and were never welcomed. */
+export function unwelcomedJoins(db: Db, guildId: GuildId, since: number): { memberId: string; joinedAt: number }[] {
+  return db
+    .select({ memberId: members.memberId, joinedAt: sql<number>`${members.joinedAt}` })
+    .from(members)
+    .leftJoin(
+      journeyMembers,
+      and(eq(journeyMembers.guildId, members.guildId), eq(journeyMembers.memberId, members.memberId)),
+    )
+    .where(
+      and(
+        eq(members.guildId, guildId),
+        gte(members.joinedAt, since),
+        isNull(members.leftAt),
+        eq(members.bot, false),
+        isNull(journeyMembers.welcomedAt),
+      ),
+    )
+    .all();
+}
+
+/** Congratulations whose hour has passed. */
+export function dueCongratulations(db: Db, guildId: GuildId, now: number): string[] {
+  return db
+    .select({ memberId: journeyMembers.memberId })
+    .from(journeyMembers)
+    .where(
+      and(
+        eq(journeyMembers.guildId, guildId),
+        isNotNull(journeyMembers.pendingDueAt),
+        lte(journeyMembers.pendingDueAt, now),
+      ),
+    )
+    .all()
+    .map((r) => r.memberId);
+}
+
+/**
+ * Members who joined in [joinedFrom, joinedTo], are still here, are not bots, have not turned nudges
+ * off, have written nothing, and were not nudged at their current stage.
+ */
+export function silentNewcomers(db: Db, guildId: GuildId, joinedFrom: number, joinedTo: number): string[] {
+  return db
+    .select({ memberId: members.memberId })
+    .from(members)
+    .leftJoin(
+      journeyMembers,
+      and(eq(journeyMembers.guildId, members.guildId), eq(journeyMembers.memberId, members.memberId)),
+    )
+    .where(
+      and(
+        eq(members.guildId, guildId),
+        gte(members.joinedAt, joinedFrom),
+        lte(members.joinedAt, joinedTo),
+        isNull(members.leftAt),
+        eq(members.bot, false),
+        eq(members.nudgesOff, false),
+        or(
+          isNull(journeyMembers.memberId),
+          and(
+            eq(journeyMembers.messageCount, 0),
+            or(isNull(journeyMembers.nudgedStage), ne(journeyMembers.nudgedStage, journeyMembers.stage)),
+          ),
+        ),
+      ),
+    )
+    .all()
+    .map((r) => r.memberId);
+}
+
+export const membersAtStage = (db: Db, guildId: GuildId, stage: string): string[] =>
+  db
+    .select({ memberId: journeyMembers.memberId })
+    .from(journeyMembers)
+    .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.stage, stage)))
+    .all()
+    .map((r) => r.memberId);
+
+export function stageCounts(db: Db, guildId: GuildId): Map<string, number> {
+  const rows = db
+    .select({ stage: journeyMembers.stage, n: count() })
+    .from(journeyMembers)
+    .where(eq(journeyMembers.guildId, guildId))
+    .groupBy(journeyMembers.stage)
+    .all();
+  return new Map(rows.map((r) => [r.stage, r.n]));
+}
+
+/** Milestones reached in [from, to), with the member's first join (for time-to-reach). */
+export function milestonesBetween(
+  db: Db,
+  guildId: GuildId,
+  from: number,
+  to: number,
+): { stage: string; reachedAt: number; joinedAt: number | null }[] {
+  return db
+    .select({ stage: journeyMilestones.stage, reachedAt: journeyMilestones.reachedAt, joinedAt: journeyMembers.joinedAt })
+    .from(journeyMilestones)
+    .leftJoin(
+      journeyMembers,
+      and(
+        eq(journeyMembers.guildId, journeyMilestones.guildId),
+        eq(journeyMembers.memberId, journeyMilestones.memberId),
+      ),
+    )
+    .where(
+      and(
+        eq(journeyMilestones.guildId, guildId),
+        gte(journeyMilestones.reachedAt, from),
+        lt(journeyMilestones.reachedAt, to),
+      ),
+    )
+    .all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Privacy
+
+export function exportJourney(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown> {
+  const row = getJourney(db, guildId, memberId);
+  const milestones = db
+    .select({ stage: journeyMilestones.stage, reachedAt: journeyMilestones.reachedAt })
+    .from(journeyMilestones)
+    .where(and(eq(journeyMilestones.guildId, guildId), eq(journeyMilestones.memberId, memberId)))
+    .orderBy(asc(journeyMilestones.reachedAt))
+    .all();
+  const solved = db
+    .select({ messageId: journeySolved.messageId, via: journeySolved.via, at: journeySolved.at })
+    .from(journeySolved)
+    .where(and(eq(journeySolved.guildId, guildId), eq(journeySolved.memberId, memberId)))
+    .all();
+  return { state: row ?? null, milestones, answersCreditedAsHelpful: solved };
+}
+
+const ERASED = '(erased)';
+
+export function eraseJourney(db: Db, guildId: GuildId, memberId: MemberId): void {
+  db.transaction((tx) => {
+    tx.delete(journeyMembers)
+      .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.memberId, memberId)))
+      .run();
+    tx.delete(journeyMilestones)
+      .where(and(eq(journeyMilestones.guildId, guildId), eq(journeyMilestones.memberId, memberId)))
+      .run();
+    tx.delete(journeySolved)
+      .where(
+        and(
+          eq(journeySolved.guildId, guildId),
+          or(eq(journeySolved.memberId, memberId), eq(journeySolved.byMemberId, memberId)),
+        ),
+      )
+      .run();
+    // Other members' first posts that this member answered first stay answered (or someone else
+    // would be credited as first later), but no longer say by whom.
+    tx.update(journeyMembers)
+      .set({ firstReplyBy: ERASED })
+      .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.firstReplyBy, memberId)))
+      .run();
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * Start-up: configuration → database → platforms → scheduler; graceful shutdown on SIGINT/SIGTERM.
+ * Without a Discord token (and without Discourse settings) it explains how to get one and points to
+ * `npm run demo`, which runs the bot against the local emulator.
+ */
+import 'dotenv/config';
+import { startApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`Configuration error: ${error.message}`);
+    throw error;
+  }
+  if (!config.discordToken && !config.discourse) {
+    fail(
+      [
+        'DISCORD_TOKEN is not set, so there is no Discord bot to run as.',
+        '  To get one: https://discord.com/developers/applications → New Application → Bot → Reset Token;',
+        '  enable the Server Members and Message Content intents there, invite the bot with the',
+        '  "bot" and "applications.commands" scopes, and put DISCORD_TOKEN=... in .env (see .env.example).',
+        '  (For a Discourse forum, set DISCOURSE_URL, DISCOURSE_API_KEY and DISCOURSE_API_USERNAME instead.)',
+        'To see Convene work right now without any account: npm run demo',
+      ].join('\n'),
+    );
+  }
+  const log = createLogger(config.logLevel);
+  const app = await startApp(config, log);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    app.stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`Convene could not start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,172 @@
+/**
+ * Drains the outbox for one platform: claims due rows with a lease, sends each through the
+ * platform's sender at a paced rate, marks each done exactly once, retries transient failures with
+ * exponential backoff (or the platform's retry-after), and gives up on permanent ones.
+ * A crash leaves leased rows that become due again when the lease expires; senders make the resend
+ * harmless (Discord message nonces, checkpoints for multi-step actions).
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { outbox } from '../db/schema.js';
+import type { GuildId } from '../events.js';
+import type { Logger } from '../log.js';
+import { PermanentSendError, type PlatformSender, RetryableSendError } from './platformSender.js';
+import { TokenBucket } from './rateLimiter.js';
+import { claimDue, markDone, markFailed, type OutboxRow, retryLater } from './store.js';
+
+export interface DrainOptions {
+  /** Requests per second to pace at (Discord's global limit is 50/s: stay a little under). */
+  ratePerSecond: number;
+  /** Actions in flight at once. */
+  concurrency: number;
+  /** How long a claimed row is ours before another sender may take it over. */
+  leaseMs: number;
+  /** Give up after this many attempts of a transient failure. */
+  maxAttempts: number;
+  /** Poll interval when idle (wake() cuts it short). */
+  idleMs: number;
+  now: () => number;
+}
+
+export const DEFAULT_DRAIN: DrainOptions = {
+  ratePerSecond: 45,
+  concurrency: 8,
+  leaseMs: 30_000,
+  maxAttempts: 8,
+  idleMs: 1_000,
+  now: Date.now,
+};
+
+/** Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes. */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const base = Math.min(300_000, 1_000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.75 + random() * 0.5));
+}
+
+export class OutboxDrain {
+  private readonly options: DrainOptions;
+  private readonly bucket: TokenBucket;
+  private running = false;
+  private wakeUp: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private inFlight = 0;
+  /** Counters for status and benchmarks. */
+  readonly stats = { sent: 0, retried: 0, failed: 0, rateLimited: 0 };
+
+  constructor(
+    private readonly db: Db,
+    private readonly sender: PlatformSender,
+    private readonly log: Logger,
+    options: Partial<DrainOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_DRAIN, ...options };
+    this.bucket = new TokenBucket(this.options.ratePerSecond, Math.max(1, Math.floor(this.options.ratePerSecond / 5)));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Send everything due now and return when the outbox has nothing due (tests, benchmarks). */
+  async drainAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.batch();
+      if (sent === 0) return total;
+      total += sent;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let handled = 0;
+      try {
+        handled = await this.batch();
+      } catch (error) {
+        this.log.error({ err: error, platform: this.sender.platform }, 'outbox drain failed; retrying');
+      }
+      if (handled === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.idleMs);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeUp = null;
+      }
+    }
+  }
+
+  /** Claim a batch and send it with bounded concurrency; returns how many rows were handled. */
+  private async batch(): Promise<number> {
+    const { concurrency, leaseMs } = this.options;
+    const rows = claimDue(this.db, this.sender.platform, this.options.now(), concurrency * 4, leaseMs);
+    if (rows.length === 0) return 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        await this.bucket.take();
+        this.inFlight++;
+        try {
+          await this.sendOne(row);
+        } finally {
+          this.inFlight--;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+    return rows.length;
+  }
+
+  private async sendOne(row: OutboxRow): Promise<void> {
+    const now = this.options.now;
+    const progressRow = this.db.select({ result: outbox.result }).from(outbox).where(eq(outbox.id, row.id)).get();
+    try {
+      const result = await this.sender.send(row.action, {
+        guildId: row.guildId as GuildId,
+        key: row.key,
+        id: row.id,
+        attempt: row.attempts,
+        progress: progressRow?.result ?? null,
+        checkpoint: (progress) => {
+          this.db.update(outbox).set({ result: progress }).where(eq(outbox.id, row.id)).run();
+        },
+      });
+      markDone(this.db, row.id, now(), result ?? null);
+      this.stats.sent++;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // Anything not known to be permanent (network errors, bugs fixed by a restart) is retried.
+      if (!(error instanceof PermanentSendError) && row.attempts < this.options.maxAttempts) {
+        const retryAfterMs = error instanceof RetryableSendError ? error.retryAfterMs : undefined;
+        if (retryAfterMs !== undefined) {
+          this.stats.rateLimited++;
+          this.bucket.pause(retryAfterMs);
+        }
+        const wait = retryAfterMs ?? backoffMs(row.attempts);
+        retryLater(this.db, row.id, now() + wait, message);
+        this.stats.retried++;
+        this.log.warn({ key: row.key, attempt: row.attempts, waitMs: wait, error: message }, 'outbox: will retry');
+        return;
+      }
+      markFailed(this.db, row.id, now(), message);
+      this.stats.failed++;
+      const level = error instanceof PermanentSendError ? 'warn' : 'error';
+      this.log[level]({ key: row.key, attempt: row.attempts, error: message }, 'outbox: gave up on action');
+    }
+  }
+}

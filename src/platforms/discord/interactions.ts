@@ -1,0 +1,219 @@
+/**
+ * Interactions → platform-neutral command and button handlers, and their Replies → Discord.
+ * Discord gives 3 s to acknowledge: a handler that may be slow is deferred first; any other handler
+ * that has not answered within DEFER_AFTER_MS is deferred then, and its reply edits the deferral.
+ */
+import {
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type GuildMember,
+  type Interaction,
+  MessageFlags,
+  PermissionFlagsBits,
+} from 'discord.js';
+import type { MessageBody } from '../../actions.js';
+import {
+  type AttachmentValue,
+  type ButtonDefinition,
+  type CommandContext,
+  type CommandDefinition,
+  type Deps,
+  type OptionSpec,
+  type Reply,
+  reply,
+  runButton,
+  runCommand,
+} from '../../commands.js';
+import { asChannelId, asGuildId, asMemberId, asRoleId } from '../../events.js';
+import { getSettings } from '../../guildSettings.js';
+import { components, embeds, files } from './render.js';
+
+const DEFER_AFTER_MS = 2_000;
+
+export interface InteractionRouter {
+  commands: Map<string, CommandDefinition>;
+  buttons: Map<string, ButtonDefinition>;
+}
+
+export function createRouter(
+  commandDefs: readonly CommandDefinition[],
+  buttonDefs: readonly ButtonDefinition[],
+): InteractionRouter {
+  return {
+    commands: new Map(commandDefs.map((d) => [d.name, d])),
+    buttons: new Map(buttonDefs.map((d) => [d.id, d])),
+  };
+}
+
+/** The full command path of an interaction: "convene welcome set". */
+export function commandPath(interaction: ChatInputCommandInteraction): string {
+  const group = interaction.options.getSubcommandGroup(false);
+  const sub = interaction.options.getSubcommand(false);
+  return [interaction.commandName, group, sub].filter(Boolean).join(' ');
+}
+
+/** Read the typed options of `def` from an interaction; a missing required option is a user error. */
+export function readOptions(def: CommandDefinition, interaction: ChatInputCommandInteraction) {
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(def.options) as [string, OptionSpec][]) {
+    const required = spec.required ?? false;
+    switch (spec.type) {
+      case 'string':
+        values[name] = interaction.options.getString(name, required) ?? undefined;
+        break;
+      case 'integer':
+        values[name] = interaction.options.getInteger(name, required) ?? undefined;
+        break;
+      case 'boolean':
+        values[name] = interaction.options.getBoolean(name, required) ?? undefined;
+        break;
+      case 'member': {
+        const user = interaction.options.getUser(name, required);
+        values[name] = user ? asMemberId(user.id) : undefined;
+        break;
+      }
+      case 'channel': {
+        const channel = interaction.options.getChannel(name, required);
+        values[name] = channel ? asChannelId(channel.id) : undefined;
+        break;
+      }
+      case 'role': {
+        const role = interaction.options.getRole(name, required);
+        values[name] = role ? asRoleId(role.id) : undefined;
+        break;
+      }
+      case 'attachment': {
+        const file = interaction.options.getAttachment(name, required);
+        values[name] = file
+          ? ({ name: file.name, url: file.url, size: file.size, contentType: file.contentType } satisfies AttachmentValue)
+          : undefined;
+        break;
+      }
+    }
+  }
+  return values;
+}
+
+function isModerator(interaction: Interaction, deps: Deps): boolean {
+  const perms = interaction.memberPermissions;
+  if (perms?.has(PermissionFlagsBits.ManageGuild, true)) return true;
+  if (!interaction.guildId) return false;
+  const extra = getSettings(deps.db, asGuildId(interaction.guildId)).core.moderatorRoleIds;
+  if (extra.length === 0) return false;
+  const member = interaction.member;
+  const roles = member && 'roles' in member ? (Array.isArray(member.roles) ? member.roles : [...(member as GuildMember).roles.cache.keys()]) : [];
+  return roles.some((r) => extra.includes(r));
+}
+
+function baseContext(interaction: Interaction, deps: Deps) {
+  const member = interaction.member as GuildMember | null;
+  return {
+    platform: 'discord' as const,
+    guild: { id: asGuildId(interaction.guildId!), name: interaction.guild?.name ?? '' },
+    member: {
+      id: asMemberId(interaction.user.id),
+      displayName: member?.displayName ?? interaction.user.globalName ?? interaction.user.username,
+      moderator: isModerator(interaction, deps),
+    },
+    channelId: interaction.channelId ? asChannelId(interaction.channelId) : null,
+    deps,
+    now: Date.now(),
+  };
+}
+
+function payload(body: MessageBody) {
+  return {
+    content: body.content || undefined,
+    embeds: embeds(body),
+    components: components(body.buttons),
+    files: files(body).map((f) => ({ attachment: f.data, name: f.name })),
+    allowedMentions: {
+      parse: [],
+      users: body.mentions?.members ?? [],
+      roles: body.mentions?.roles ?? [],
+      repliedUser: false,
+    },
+  };
+}
+
+async function answer(
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
+  work: Promise<Reply>,
+  deferAtOnce: boolean,
+): Promise<void> {
+  let deferred: Promise<unknown> | null = null;
+  const defer = (ephemeral: boolean) => {
+    deferred ??=
+      interaction.isButton() && !ephemeral
+        ? interaction.deferUpdate()
+        : interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    return deferred;
+  };
+  if (deferAtOnce) await defer(true);
+  const timer = deferAtOnce ? null : setTimeout(() => void defer(true), DEFER_AFTER_MS);
+  let result: Reply;
+  try {
+    result = await work;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  if (deferred) {
+    await deferred;
+    const body = payload(result.body);
+    if (result.kind === 'update' && interaction.isButton()) {
+      await interaction.message.edit(body);
+      await interaction.deleteReply().catch(() => undefined);
+      return;
+    }
+    await interaction.editReply(body);
+    return;
+  }
+  if (result.kind === 'update' && interaction.isButton()) {
+    await interaction.update(payload(result.body));
+    return;
+  }
+  const ephemeral = result.kind === 'message' && result.ephemeral;
+  await interaction.reply({ ...payload(result.body), ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
+}
+
+export async function handleInteraction(interaction: Interaction, router: InteractionRouter, deps: Deps): Promise<void> {
+  if (!interaction.inGuild()) {
+    if (interaction.isRepliable()) {
+      await interaction.reply({ content: 'Convene works inside a server: run this command there.', flags: MessageFlags.Ephemeral });
+    }
+    return;
+  }
+  if (interaction.isChatInputCommand()) {
+    const path = commandPath(interaction);
+    const def = router.commands.get(path);
+    if (!def) {
+      await interaction.reply({
+        content: `I do not know /${path} (yet). Try /help.`,
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    const work = (async () => {
+      let options: Record<string, unknown>;
+      try {
+        options = readOptions(def, interaction);
+      } catch (error) {
+        return reply.ephemeral(`That did not work: ${(error as Error).message}. Try /help ${path.split(' ')[0]}.`);
+      }
+      const ctx = { ...baseContext(interaction, deps), options } as CommandContext;
+      return runCommand(def, ctx);
+    })();
+    await answer(interaction, work, def.slow ?? false);
+    return;
+  }
+  if (interaction.isButton()) {
+    const [id, ...rest] = interaction.customId.split(':');
+    const def = router.buttons.get(id ?? '');
+    if (!def) {
+      await interaction.reply({ content: 'This button is no longer active.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const work = runButton(def, { ...baseContext(interaction, deps), arg: rest.join(':') });
+    await answer(interaction, work, false);
+  }
+}

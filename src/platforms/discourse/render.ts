@@ -1,0 +1,159 @@
+/**
+ * MessageBody → Discourse markdown (pure).
+ *
+ * Mentions are explicit: `<@memberId>` becomes "@username" only for members in `mentions.members`
+ * (and `<@&groupId>` "@group" only for `mentions.roles`); everyone else is named without an @.
+ * Any other "@word" in the text — "@everyone", "@staff", "@someone" typed by a member — gets a
+ * zero-width joiner after the @ so Discourse's mention rule (an @ directly followed by username
+ * characters) does not match and nobody is notified, while the text reads the same.
+ */
+import type { Attachment, Embed, MessageBody } from '../../actions.js';
+import { parseChannelId } from './ids.js';
+
+/** Discourse: max_post_length default 32000 characters. */
+export const MAX_POST_LENGTH = 32_000;
+/** Discourse: min_topic_title_length default 15, max_topic_title_length 255. */
+export const MIN_TOPIC_TITLE = 15;
+const MAX_TITLE = 255;
+
+const ZWJ = '\u200D';
+
+export interface UploadedFile {
+  shortUrl: string;
+  width?: number | null;
+  height?: number | null;
+}
+
+export interface RenderContext {
+  baseUrl: string;
+  /** Current username of a member (for @mentions), when known. */
+  usernameOf(memberId: string): string | undefined;
+  /** Group name of a role id (for @group mentions), when known. */
+  groupNameOf(roleId: string): string | undefined;
+  /** Attachments already uploaded, by attachment name. */
+  uploads?: ReadonlyMap<string, UploadedFile>;
+}
+
+/** "@word" → "@\u200Dword": shows the same, notifies nobody. */
+export function escapeMentions(text: string): string {
+  return text.replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+}
+
+const TOKEN = /<@!?([^>\s&][^>\s]*)>|<@&([^>\s]+)>|<#([^>\s]+)>|<t:(-?\d+)(?::([tTdDfFR]))?>|<a?:(\w+):\d+>/g;
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Discourse's local-dates BBCode, shown in each reader's timezone. */
+function dateTag(unixSeconds: number, style: string | undefined): string {
+  const d = new Date(unixSeconds * 1000);
+  const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  if (style === 'd' || style === 'D') return `[date=${date} timezone="UTC"]`;
+  return `[date=${date} time=${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} timezone="UTC"]`;
+}
+
+/** Text with Convene's mention tokens resolved and every other @ made harmless. */
+export function renderText(text: string, body: Pick<MessageBody, 'mentions'>, ctx: RenderContext): string {
+  const members = new Set(body.mentions?.members ?? []);
+  const roles = new Set(body.mentions?.roles ?? []);
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(TOKEN)) {
+    out += escapeMentions(text.slice(last, match.index));
+    last = match.index + match[0].length;
+    const [, memberId, roleId, channelId, unix, style, emoji] = match;
+    if (memberId !== undefined) {
+      const username = ctx.usernameOf(memberId);
+      if (!username) out += 'someone';
+      else out += members.has(memberId as never) ? `@${username}` : escapeMentions(`@${username}`);
+    } else if (roleId !== undefined) {
+      const name = ctx.groupNameOf(roleId);
+      if (!name) out += 'a group';
+      else out += roles.has(roleId as never) ? `@${name}` : escapeMentions(`@${name}`);
+    } else if (channelId !== undefined) {
+      const ref = parseChannelId(channelId);
+      if (!ref) out += 'a channel';
+      else out += ref.kind === 'topic' ? `${ctx.baseUrl}/t/${ref.id}` : `${ctx.baseUrl}/c/${ref.id}`;
+    } else if (unix !== undefined) {
+      out += dateTag(Number(unix), style);
+    } else if (emoji !== undefined) {
+      out += `:${emoji}:`;
+    }
+  }
+  out += escapeMentions(text.slice(last));
+  return out;
+}
+
+function uploadMarkdown(attachment: Pick<Attachment, 'name' | 'contentType'>, upload: UploadedFile | undefined) {
+  const name = attachment.name.replace(/[[\]|]/g, '');
+  if (!upload) return `_(${name} is attached on Discord only)_`;
+  if (attachment.contentType.startsWith('image/')) {
+    const size = upload.width && upload.height ? `|${upload.width}x${upload.height}` : '';
+    return `![${name}${size}](${upload.shortUrl})`;
+  }
+  return `[${name}|attachment](${upload.shortUrl})`;
+}
+
+function renderEmbed(embed: Embed, body: MessageBody, ctx: RenderContext, shown: Set<string>): string {
+  const text = (value: string) => renderText(value, body, ctx);
+  const lines: string[] = [];
+  if (embed.title) lines.push(embed.url ? `**[${text(embed.title)}](${embed.url})**` : `**${text(embed.title)}**`);
+  if (embed.description) lines.push(text(embed.description));
+  for (const field of embed.fields ?? []) lines.push(`**${text(field.name)}**\n${text(field.value)}`);
+  if (embed.imageAttachment) {
+    const attachment = body.attachments?.find((a) => a.name === embed.imageAttachment);
+    if (attachment) {
+      lines.push(uploadMarkdown(attachment, ctx.uploads?.get(attachment.name)));
+      shown.add(attachment.name);
+    }
+  }
+  if (embed.footer) lines.push(`<small>${text(embed.footer)}</small>`);
+  return lines.join('\n\n');
+}
+
+/** The whole post: content, then each embed, then the attachments no embed showed. */
+export function renderBody(body: MessageBody, ctx: RenderContext): string {
+  const parts: string[] = [];
+  if (body.content.trim()) parts.push(renderText(body.content, body, ctx));
+  const shown = new Set<string>();
+  for (const embed of body.embeds ?? []) {
+    const rendered = renderEmbed(embed, body, ctx, shown);
+    if (rendered) parts.push(rendered);
+  }
+  for (const attachment of body.attachments ?? []) {
+    if (!shown.has(attachment.name)) parts.push(uploadMarkdown(attachment, ctx.uploads?.get(attachment.name)));
+  }
+  const raw = parts.join('\n\n').trim() || '…';
+  return raw.length > MAX_POST_LENGTH ? `${raw.slice(0, MAX_POST_LENGTH - 1)}…` : raw;
+}
+
+/** Markdown and mention tokens out of a line, for titles (which never notify anyone). */
+function plainLine(text: string, ctx: RenderContext): string {
+  return text
+    .replace(/<@!?([^>\s&][^>\s]*)>/g, (_, id: string) => ctx.usernameOf(id) ?? 'someone')
+    .replace(/<@&([^>\s]+)>/g, (_, id: string) => ctx.groupNameOf(id) ?? 'a group')
+    .replace(/<#[^>\s]+>|<t:-?\d+(?::\w)?>/g, '')
+    .replace(/<a?:(\w+):\d+>/g, ':$1:')
+    .replace(/[*_~`#>[\]]/g, '')
+    .replace(/\(https?:\/\/[^)]*\)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * A title for a new topic or PM: the first embed's title, else the first line of the content, cut at
+ * a word near 80 characters. Topics need at least MIN_TOPIC_TITLE characters.
+ */
+export function titleFor(body: MessageBody, ctx: RenderContext, minLength: number, fallback: string): string {
+  const candidates = [body.embeds?.[0]?.title ?? '', ...body.content.split('\n')];
+  let title = candidates.map((line) => plainLine(line, ctx)).find((line) => line.length > 0) ?? fallback;
+  if (title.length > 80) {
+    const cut = title.slice(0, 80);
+    const space = cut.lastIndexOf(' ');
+    title = `${(space > 40 ? cut.slice(0, space) : cut).trim()}…`;
+  }
+  if (title.length < minLength) title = `${title} — ${fallback}`.slice(0, MAX_TITLE);
+  if (title.length < minLength) title = title.padEnd(minLength, '.');
+  return title.slice(0, MAX_TITLE);
+}

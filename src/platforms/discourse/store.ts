@@ -1,0 +1,189 @@
+/**
+ * The Discourse adapter's own rows: webhook keys already applied, the post-number index, usernames,
+ * and the backfill cursor. Also the read-only lookups the mapping needs (MappingContext).
+ */
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/connection.js';
+import {
+  channels,
+  discourseBackfill,
+  discoursePosts,
+  discourseUsers,
+  discourseWebhookKeys,
+  members,
+} from '../../db/schema.js';
+import type { GuildId, MemberId } from '../../events.js';
+import { postMessageId, userMemberId } from './ids.js';
+import type { IndexFacts, MappingContext } from './mapping.js';
+
+export function isKeySeen(db: Db, guildId: GuildId, key: string): boolean {
+  return (
+    db
+      .select({ key: discourseWebhookKeys.key })
+      .from(discourseWebhookKeys)
+      .where(and(eq(discourseWebhookKeys.guildId, guildId), eq(discourseWebhookKeys.key, key)))
+      .get() !== undefined
+  );
+}
+
+/** Remember a delivery as applied (and forget the keys it supersedes), in one transaction. */
+export function recordKey(
+  db: Db,
+  guildId: GuildId,
+  key: string,
+  event: string,
+  supersedes: readonly string[],
+  now: number,
+): void {
+  db.transaction((tx) => {
+    if (supersedes.length > 0) {
+      tx.delete(discourseWebhookKeys)
+        .where(and(eq(discourseWebhookKeys.guildId, guildId), inArray(discourseWebhookKeys.key, [...supersedes])))
+        .run();
+    }
+    tx.insert(discourseWebhookKeys).values({ guildId, key, event, seenAt: now }).onConflictDoNothing().run();
+  });
+}
+
+/** Store post numbers and usernames (idempotent; a renamed user keeps one row per current name). */
+export function writeIndex(db: Db, guildId: GuildId, index: IndexFacts, now: number): void {
+  if (index.posts.length === 0 && index.users.length === 0) return;
+  db.transaction((tx) => {
+    for (const post of index.posts) {
+      tx.insert(discoursePosts)
+        .values({ guildId, ...post })
+        .onConflictDoNothing()
+        .run();
+    }
+    for (const user of index.users) {
+      tx.insert(discourseUsers)
+        .values({ guildId, usernameLower: user.username.toLowerCase(), username: user.username, userId: user.userId, updatedAt: now })
+        .onConflictDoUpdate({
+          target: [discourseUsers.guildId, discourseUsers.usernameLower],
+          set: { username: user.username, userId: user.userId, updatedAt: now },
+        })
+        .run();
+    }
+  });
+}
+
+export function memberIdByUsername(db: Db, guildId: GuildId, username: string): MemberId | undefined {
+  const row = db
+    .select({ userId: discourseUsers.userId })
+    .from(discourseUsers)
+    .where(and(eq(discourseUsers.guildId, guildId), eq(discourseUsers.usernameLower, username.toLowerCase())))
+    .get();
+  return row ? userMemberId(row.userId) : undefined;
+}
+
+/** The current username of a member: our index first (kept from posts and users), then the members table. */
+export function usernameOf(db: Db, guildId: GuildId, memberId: string): string | undefined {
+  const indexed = db
+    .select({ username: discourseUsers.username })
+    .from(discourseUsers)
+    .where(and(eq(discourseUsers.guildId, guildId), eq(discourseUsers.userId, memberId)))
+    .orderBy(asc(discourseUsers.updatedAt))
+    .all()
+    .at(-1);
+  if (indexed) return indexed.username;
+  return db
+    .select({ username: members.username })
+    .from(members)
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
+    .get()?.username;
+}
+
+export function postNumberOf(db: Db, guildId: GuildId, postId: string): { topicId: string; postNumber: number } | undefined {
+  return db
+    .select({ topicId: discoursePosts.topicId, postNumber: discoursePosts.postNumber })
+    .from(discoursePosts)
+    .where(and(eq(discoursePosts.guildId, guildId), eq(discoursePosts.postId, postId)))
+    .get();
+}
+
+export function createMappingContext(db: Db, guildId: GuildId, botUsername: string): MappingContext {
+  const channel = (channelId: string) =>
+    db
+      .select({ kind: channels.kind, ownerId: channels.ownerId })
+      .from(channels)
+      .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
+      .get();
+  return {
+    guildId,
+    botUsername,
+    memberIdByUsername: (name) => memberIdByUsername(db, guildId, name),
+    postIdByNumber: (topicId, postNumber) => {
+      const row = db
+        .select({ postId: discoursePosts.postId })
+        .from(discoursePosts)
+        .where(
+          and(
+            eq(discoursePosts.guildId, guildId),
+            eq(discoursePosts.topicId, topicId),
+            eq(discoursePosts.postNumber, postNumber),
+          ),
+        )
+        .get();
+      return row ? postMessageId(row.postId) : undefined;
+    },
+    topicKnown: (topicId) => channel(topicId) !== undefined,
+    categoryKnown: (channelId) => channel(channelId) !== undefined,
+    topicOwner: (topicId) => {
+      const owner = channel(topicId)?.ownerId;
+      return owner ? userMemberId(owner) : undefined;
+    },
+    postsOfTopic: (topicId) =>
+      db
+        .select({ postId: discoursePosts.postId })
+        .from(discoursePosts)
+        .where(and(eq(discoursePosts.guildId, guildId), eq(discoursePosts.topicId, topicId)))
+        .orderBy(asc(discoursePosts.postNumber))
+        .all()
+        .map((r) => postMessageId(r.postId)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backfill cursor
+
+export interface BackfillCursor {
+  /** Phases done so far, in order: categories, users, topics. */
+  phase: 'categories' | 'users' | 'topics' | 'done';
+  /** Users: the next page of /admin/users/list/active.json to read. */
+  usersPage: number;
+  /** Topics: the page of /latest.json?order=created&ascending=true being read … */
+  topicsPage: number;
+  /** … and the last topic fully imported (created_at ms, id): topics up to it are skipped on resume. */
+  lastTopic: { createdAt: number; id: number } | null;
+  topicsDone: number;
+  postsDone: number;
+  usersDone: number;
+}
+
+export const initialCursor = (): BackfillCursor => ({
+  phase: 'categories',
+  usersPage: 0,
+  topicsPage: 0,
+  lastTopic: null,
+  topicsDone: 0,
+  postsDone: 0,
+  usersDone: 0,
+});
+
+export function readCursor(db: Db, guildId: GuildId): { cursor: BackfillCursor; finishedAt: number | null } | null {
+  const row = db.select().from(discourseBackfill).where(eq(discourseBackfill.guildId, guildId)).get();
+  if (!row) return null;
+  return { cursor: { ...initialCursor(), ...(row.cursor as Partial<BackfillCursor>) }, finishedAt: row.finishedAt };
+}
+
+export function saveCursor(db: Db, guildId: GuildId, cursor: BackfillCursor, now: number): void {
+  const finishedAt = cursor.phase === 'done' ? now : null;
+  db.insert(discourseBackfill)
+    .values({ guildId, cursor: { ...cursor }, updatedAt: now, finishedAt })
+    .onConflictDoUpdate({ target: discourseBackfill.guildId, set: { cursor: { ...cursor }, updatedAt: now, finishedAt } })
+    .run();
+}
+
+export function clearCursor(db: Db, guildId: GuildId): void {
+  db.delete(discourseBackfill).where(eq(discourseBackfill.guildId, guildId)).run();
+}

@@ -1,0 +1,213 @@
+/**
+ * The HTTP side: one node:http server on 127.0.0.1 for REST (`/api[/v10]/…`), attachment downloads
+ * (`/attachments/…`) and the gateway upgrade (`/gateway`). Each REST call is authenticated, rate
+ * limited, routed, answered with Discord's shapes, and recorded for the tests.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DiscordHttpError, invalidJson, NOT_FOUND_BODY, UNAUTHORIZED_BODY } from './errors.js';
+import type { Gateway } from './gateway.js';
+import type { DiscordStore } from './model.js';
+import type { RateLimiter } from './rateLimiter.js';
+import type { RestResponse, Router } from './router.js';
+import type { UploadedFile } from './uploads.js';
+
+export interface RecordedRequest {
+  at: number;
+  method: string;
+  /** Path without `/api/v10`, e.g. `/channels/123/messages`. */
+  path: string;
+  /** Route template key, e.g. `POST /channels/:channel_id/messages`; null for unknown routes. */
+  route: string | null;
+  query: Record<string, string>;
+  /** JSON body, or the parsed `payload_json` of a multipart body. */
+  body: unknown;
+  files: { field: string; filename: string; contentType: string | null; size: number }[];
+  status: number;
+  response: unknown;
+}
+
+export interface HttpDeps {
+  store: DiscordStore;
+  router: Router;
+  rateLimiter: RateLimiter;
+  gateway: Gateway;
+  requests: RecordedRequest[];
+  unknownRoutes: RecordedRequest[];
+}
+
+const API_PREFIX = /^\/api(?:\/v(\d+))?(?=\/)/;
+
+export class HttpServer {
+  readonly server: Server;
+
+  constructor(private readonly deps: HttpDeps) {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        console.error('sandbox: request failed', error);
+        if (!res.headersSent) send(res, 500, { message: '500: Internal Server Error', code: 0 });
+      });
+    });
+    this.server.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path.startsWith('/gateway')) deps.gateway.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+  }
+
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method === 'GET' && url.pathname.startsWith('/attachments/')) return this.serveAttachment(url.pathname, res);
+    const raw = await readBody(req);
+    const prefix = API_PREFIX.exec(url.pathname);
+    const path = prefix ? url.pathname.slice(prefix[0].length) : url.pathname;
+    const record: RecordedRequest = {
+      at: Date.now(),
+      method,
+      path,
+      route: null,
+      query: Object.fromEntries(url.searchParams),
+      body: undefined,
+      files: [],
+      status: 0,
+      response: undefined,
+    };
+    const finish = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      record.response = body;
+      this.deps.requests.push(record);
+      send(res, status, body, headers);
+    };
+
+    let json: unknown;
+    let body: Record<string, unknown> = {};
+    let files: UploadedFile[] = [];
+    try {
+      ({ json, body, files } = await parseBody(req.headers['content-type'], raw));
+    } catch (error) {
+      if (error instanceof DiscordHttpError) return finish(error.status, error.body);
+      throw error;
+    }
+    record.body = json;
+    record.files = files.map((f) => ({ field: f.field, filename: f.filename, contentType: f.contentType, size: f.data.length }));
+
+    const match = prefix ? this.deps.router.match(method, path) : undefined;
+    if (!match) {
+      this.deps.unknownRoutes.push(record);
+      return finish(404, NOT_FOUND_BODY);
+    }
+    record.route = match.route.key;
+    if (match.route.auth === 'bot' && !this.authorized(req)) return finish(401, UNAUTHORIZED_BODY);
+
+    const decision = this.deps.rateLimiter.check({
+      method,
+      path,
+      route: match.route.key,
+      major: match.major,
+      exemptFromGlobal: match.route.globalExempt,
+    });
+    if (decision.limited) return finish(429, decision.body, decision.headers);
+
+    let result: RestResponse;
+    try {
+      result = await match.route.handler({ method, path, params: match.params, query: url.searchParams, json, body, files });
+    } catch (error) {
+      if (!(error instanceof DiscordHttpError)) throw error;
+      result = { status: error.status, body: error.body };
+    }
+    finish(result.status, result.body, decision.headers);
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    return req.headers.authorization === `Bot ${this.deps.store.application.token}`;
+  }
+
+  private serveAttachment(pathname: string, res: ServerResponse): void {
+    const [, , , id] = pathname.split('/');
+    const attachment = id ? this.deps.store.attachments.get(id) : undefined;
+    if (!attachment) return send(res, 404, NOT_FOUND_BODY);
+    res.writeHead(200, {
+      'content-type': attachment.contentType ?? 'application/octet-stream',
+      'content-length': attachment.data.length,
+    });
+    res.end(attachment.data);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (status === 204 || body === undefined) {
+    res.writeHead(status === 200 && body === undefined ? 204 : status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function parseBody(
+  contentType: string | undefined,
+  raw: Buffer,
+): Promise<{ json: unknown; body: Record<string, unknown>; files: UploadedFile[] }> {
+  if (raw.length === 0) return { json: undefined, body: {}, files: [] };
+  if (contentType?.startsWith('multipart/form-data')) {
+    // undici (Node's fetch) parses multipart for us: no extra dependency for file uploads.
+    const form = await new Request('http://sandbox.local/', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: raw,
+    }).formData();
+    let body: Record<string, unknown> = {};
+    const files: UploadedFile[] = [];
+    for (const [field, value] of form.entries()) {
+      if (typeof value === 'string') {
+        if (field === 'payload_json') body = { ...body, ...asObject(parseJson(value)) };
+        else body[field] = value;
+      } else {
+        files.push({
+          field,
+          filename: value.name,
+          contentType: value.type || null,
+          data: Buffer.from(await value.arrayBuffer()),
+        });
+      }
+    }
+    return { json: body, body, files };
+  }
+  const json = parseJson(raw.toString('utf8'));
+  return { json, body: asObject(json), files: [] };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidJson();
+  }
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

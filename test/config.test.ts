@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('GIVEN an empty environment THEN it uses the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      discordToken: undefined,
+      discordApiUrl: 'https://discord.com/api',
+      databasePath: './data/convene.db',
+      logLevel: 'info',
+      scanIntervalMs: 300_000,
+      httpPort: 8787,
+      discourse: undefined,
+    });
+  });
+
+  it.each([
+    ['CONVENE_SCAN_INTERVAL', { CONVENE_SCAN_INTERVAL: 'often' }, /duration/],
+    ['CONVENE_SCAN_INTERVAL', { CONVENE_SCAN_INTERVAL: '0s' }, /duration/],
+    ['DISCORD_API_URL', { DISCORD_API_URL: 'discord.com/api' }, /URL/],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://x' }, /file:/],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /info/],
+    ['HTTP_PORT', { HTTP_PORT: '99999' }, /port/],
+    ['DISCOURSE_API_KEY', { DISCOURSE_URL: 'https://forum.example.org' }, /together/],
+  ])('GIVEN a bad %s THEN start-up fails naming that variable', (variable, env, expected) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
+    expect((error as ConfigError).message).toMatch(expected);
+  });
+
+  it('GIVEN a bad secret THEN the error never repeats its value', () => {
+    expect(() => loadConfig({ DISCOURSE_WEBHOOK_SECRET: 'x', DISCOURSE_URL: 'nope' })).toThrow(ConfigError);
+    try {
+      loadConfig({ DISCORD_TOKEN: 'secret-token', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      expect(String(e)).not.toContain('secret-token');
+    }
+  });
+
+  it('GIVEN durations and a file URL THEN they are parsed into milliseconds and a path', () => {
+    const config = loadConfig({ CONVENE_SCAN_INTERVAL: '30s', DATABASE_URL: 'file:/tmp/x/c.db', DISCORD_TOKEN: ' t ' });
+    expect(config.scanIntervalMs).toBe(30_000);
+    expect(config.databasePath).toBe('/tmp/x/c.db');
+    expect(config.discordToken).toBe('t');
+  });
+
+  it.each([
+    ['250ms', 250],
+    ['5m', 300_000],
+    ['4h', 14_400_000],
+    ['1d', 86_400_000],
+    ['5 minutes', null],
+    ['', null],
+  ])('parseDuration(%j) = %j', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+});
