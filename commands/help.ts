@@ -17,7 +17,8 @@ export default defineCommand({
       .filter((c) => !ctx.options.command || c.name.startsWith(ctx.options.command.replace(/^\//, '')))
       .sort((a, b) => a.name.localeCompare(b.name));
     if (visible.length === 0) return reply.ephemeral(`No command starts with "${ctx.options.command}". Try /help.`);
-    const line = (c: (typeof all)[number]) => `\`/${c.name}\` — ${c.description}${c.access === 'moderator' ? ' *(moderators)*' : ''}`;
+    const line = (c: (typeof all)[number]) =>
+      `\`/${c.name}\` — ${c.description}${c.access === 'moderator' ? ' *(moderators)*' : ''}`;
     const text = [
       '**Convene** helps people here meet and help each other: introductions with a reason, a welcome and next steps for newcomers, unanswered questions sent to the people most likely to know, and a weekly digest.',
       why ? `**Why this community exists:** ${why}` : '',
@@ -29,6 +30,8 @@ export default defineCommand({
       .filter((l, i, arr) => l !== '' || arr[i - 1] !== '')
       .join('\n');
     // Discord: 2000 characters per message; a long list is cut at a line break.
-    return reply.ephemeral(text.length <= 2000 ? text : `${text.slice(0, text.lastIndexOf('\n', 1950))}\n… try /help <word>`);
+    return reply.ephemeral(
+      text.length <= 2000 ? text : `${text.slice(0, text.lastIndexOf('\n', 1950))}\n… try /help <word>`,
+    );
   },
 });

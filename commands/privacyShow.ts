@@ -1,6 +1,6 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { features } from '../src/features/index.js';
 import { exportMember } from '../src/features/core/privacy.js';
+import { features } from '../src/features/index.js';
 
 export default defineCommand({
   name: 'privacy show',

@@ -6,12 +6,14 @@
 import type { ButtonDefinition, CommandDefinition, Deps, RuntimeStatus } from './commands.js';
 import type { Config } from './config.js';
 import { type Db, migrateDb, openDb } from './db/connection.js';
-import { features as allFeatures } from './features/index.js';
 import type { Feature } from './features/feature.js';
+import { features as allFeatures } from './features/index.js';
+import { createHttpServer, type HttpServer } from './http/server.js';
 import { Ingestor } from './ingest/ingestor.js';
 import type { Logger } from './log.js';
 import { type DrainOptions, OutboxDrain } from './outbox/drain.js';
 import { type DiscordAdapter, startDiscord } from './platforms/discord/index.js';
+import { type DiscourseRuntime, startDiscourse } from './platforms/discourse/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
 
 export interface AppOptions {
@@ -30,6 +32,10 @@ export interface App {
   scheduler: Scheduler;
   drains: OutboxDrain[];
   discord: DiscordAdapter | null;
+  discourse: DiscourseRuntime | null;
+  http: HttpServer;
+  /** The port the HTTP server (webhooks, /healthz) listens on. */
+  httpPort: number;
   stop(): Promise<void>;
 }
 
@@ -77,8 +83,16 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       commands: allCommands(features),
       buttons: allButtons(features),
     });
-    drains.push(new OutboxDrain(db, discord.sender, log, { now, ...options.drain }));
+    drains.push(new OutboxDrain(db, discord.sender, log, { now, leaseMs: config.outboxLeaseMs, ...options.drain }));
   }
+  // One HTTP server for webhooks and /healthz; platforms register their routes before it listens.
+  const http = createHttpServer(deps, { port: config.httpPort });
+  let discourse: DiscourseRuntime | null = null;
+  if (config.discourse) {
+    discourse = await startDiscourse(deps, ingestor, features, http, { startDrain: false });
+    drains.push(discourse.drain);
+  }
+  const { port: httpPort } = await http.listen();
   for (const drain of drains) drain.start();
   if (options.runScheduler ?? true) scheduler.start();
   log.info({ features: features.map((f) => f.name), jobs: jobs.map((j) => j.name) }, 'Convene is running');
@@ -89,9 +103,14 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     scheduler,
     drains,
     discord,
+    discourse,
+    http,
+    httpPort,
     async stop() {
       await scheduler.stop();
       for (const drain of drains) await drain.stop();
+      await http.close();
+      await discourse?.stop();
       await discord?.stop();
       db.$client.close();
       log.info('Convene stopped');

@@ -46,6 +46,7 @@ const schema = z.object({
     .refine((v) => v.startsWith('file:') || v === ':memory:', 'expected file:<path> (SQLite) or :memory:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONVENE_SCAN_INTERVAL: duration('30s or 5m').prefault('5m'),
+  CONVENE_OUTBOX_LEASE: duration('30s').prefault('30s'),
   HTTP_PORT: z.coerce
     .number({ message: 'expected a port number' })
     .int('expected a port number')
@@ -65,6 +66,8 @@ export interface Config {
   databasePath: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   scanIntervalMs: number;
+  /** How long a sender holds an outbox row; after a crash the row is resent when it expires. */
+  outboxLeaseMs: number;
   httpPort: number;
   discourse: { url: string; apiKey: string; apiUsername: string; webhookSecret: string | undefined } | undefined;
 }
@@ -109,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databasePath: e.DATABASE_URL === ':memory:' ? ':memory:' : e.DATABASE_URL.slice('file:'.length),
     logLevel: e.LOG_LEVEL,
     scanIntervalMs: e.CONVENE_SCAN_INTERVAL,
+    outboxLeaseMs: e.CONVENE_OUTBOX_LEASE,
     httpPort: e.HTTP_PORT,
     discourse:
       e.DISCOURSE_URL && e.DISCOURSE_API_KEY && e.DISCOURSE_API_USERNAME

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       databasePath: './data/convene.db',
       logLevel: 'info',
       scanIntervalMs: 300_000,
+      outboxLeaseMs: 30_000,
       httpPort: 8787,
       discourse: undefined,
     });

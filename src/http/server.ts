@@ -5,7 +5,13 @@
  * Fastify needs every route before it listens, so the server is created, platforms register on it,
  * then it listens: `createHttpServer` → `route(...)` → `listen()`, or `startHttpServer` in one call.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Deps } from '../commands.js';
 
 export interface HttpOptions {
@@ -34,11 +40,23 @@ export function health(deps: Pick<Deps, 'status'>) {
   return { ok: up, startedAt: new Date(deps.status.startedAt).toISOString(), platforms };
 }
 
+/** One info line per request would drown the log on a busy forum: requests go to debug, errors stay errors. */
+class QuietRequests extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ method: request.method, url: request.url }, 'http: request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const detail = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime };
+    if (error) reply.log.error({ ...detail, err: error }, 'http: request failed');
+    else reply.log.debug(detail, 'http: answered');
+  }
+}
+
 export function createHttpServer(deps: Pick<Deps, 'status' | 'log'>, options: HttpOptions): HttpServer {
   const app = Fastify({
-    loggerInstance: deps.log.child({ module: 'http' }),
-    // One line per request would drown the log on a busy forum; errors are still logged.
-    disableRequestLogging: true,
+    loggerInstance: deps.log.child({ module: 'http' }) as FastifyBaseLogger,
+    logController: new QuietRequests(),
   });
   app.get('/healthz', async (_request, response) => {
     const body = health(deps);

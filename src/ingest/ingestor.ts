@@ -66,7 +66,7 @@ export class Ingestor {
         for (const p of batch) p.reject(error);
         continue;
       }
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      for (const [i, p] of batch.entries()) p.resolve(results[i]!);
       await this.notify(
         batch.map((p) => p.event),
         results,

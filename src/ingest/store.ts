@@ -152,10 +152,17 @@ export function createEventApplier(db: Db): EventApplier {
     .where(and(eq(channels.guildId, p('guildId')), eq(channels.channelId, p('channelId'))))
     .prepare();
 
-  const profilingOff = db
-    .select({ off: members.profilingOff })
-    .from(members)
-    .where(and(eq(members.guildId, p('guildId')), eq(members.memberId, p('memberId'))))
+  /** Messages stored before their thread was known carry the thread as parent: fix them up. */
+  const reparentMessages = db
+    .update(messages)
+    .set({ parentChannelId: sql`${p('parentId')}` })
+    .where(
+      and(
+        eq(messages.guildId, p('guildId')),
+        eq(messages.channelId, p('threadId')),
+        eq(messages.parentChannelId, p('threadId')),
+      ),
+    )
     .prepare();
 
   const authorProfilingOff = db
@@ -176,8 +183,9 @@ export function createEventApplier(db: Db): EventApplier {
       replyToId: p('replyToId'),
       mentionIds: p('mentionIds'),
       createdAt: p('at'),
-      terms: p('terms'),
-      content: p('content'),
+      // A member who erased their data is not profiled again: checked in the same statement.
+      terms: sql`CASE WHEN EXISTS (SELECT 1 FROM ${members} WHERE ${members.guildId} = ${p('guildId')} AND ${members.memberId} = ${p('authorId')} AND ${members.profilingOff} = 1) THEN '' ELSE ${p('terms')} END`,
+      content: sql`CASE WHEN EXISTS (SELECT 1 FROM ${members} WHERE ${members.guildId} = ${p('guildId')} AND ${members.memberId} = ${p('authorId')} AND ${members.profilingOff} = 1) THEN NULL ELSE ${p('content')} END`,
     })
     .onConflictDoNothing()
     .prepare();
@@ -236,6 +244,7 @@ export function createEventApplier(db: Db): EventApplier {
   // Hot-path caches of facts that never change once true (a guild exists; a thread's parent), so
   // most messages cost one lookup and one insert. Rebuilt from the database after a restart.
   const knownGuilds = new Set<string>();
+  const knownMembers = new Set<string>();
   const parents = new Map<string, string>();
   const ensureGuildOnce = (g: { guildId: string; platform: string; at: number }) => {
     if (knownGuilds.has(g.guildId)) return;
@@ -247,8 +256,8 @@ export function createEventApplier(db: Db): EventApplier {
     const cached = parents.get(key);
     if (cached) return cached;
     const channel = parentOf.get({ guildId, channelId });
-    if (!channel) return channelId; // unknown yet: not cached, the thread event may still come
-    const parent = channel.kind === 'thread' && channel.parentId ? channel.parentId : channelId;
+    // Unknown yet counts as its own parent; a later thread/channel event for it drops this entry.
+    const parent = channel?.kind === 'thread' && channel.parentId ? channel.parentId : channelId;
     if (parents.size > 100_000) parents.clear();
     parents.set(key, parent);
     return parent;
@@ -288,6 +297,7 @@ export function createEventApplier(db: Db): EventApplier {
         );
       case 'channel.upserted':
         ensureGuildOnce(g);
+        parents.delete(`${event.guildId}/${event.channelId}`);
         return changed(
           upsertChannel.run({
             ...g,
@@ -305,6 +315,7 @@ export function createEventApplier(db: Db): EventApplier {
       case 'thread.upserted':
         ensureGuildOnce(g);
         parents.delete(`${event.guildId}/${event.threadId}`);
+        reparentMessages.run({ guildId: event.guildId, threadId: event.threadId, parentId: event.parentId });
         return changed(
           upsertChannel.run({
             ...g,
@@ -321,11 +332,18 @@ export function createEventApplier(db: Db): EventApplier {
         );
       case 'message.created': {
         ensureGuildOnce(g);
-        const author = profilingOff.get({ guildId: event.guildId, memberId: event.authorId });
-        if (!author) {
-          memberStub.run({ ...g, memberId: event.authorId, username: event.authorName, bot: event.authorIsBot ? 1 : 0 });
+        // Members are never deleted, so "this member has a row" stays true once seen.
+        const memberKey = `${event.guildId}/${event.authorId}`;
+        if (!knownMembers.has(memberKey)) {
+          memberStub.run({
+            ...g,
+            memberId: event.authorId,
+            username: event.authorName,
+            bot: event.authorIsBot ? 1 : 0,
+          });
+          if (knownMembers.size > 200_000) knownMembers.clear();
+          knownMembers.add(memberKey);
         }
-        const off = author?.off ?? false;
         const parentChannelId = parentChannel(event.guildId, event.channelId);
         return changed(
           insertMessage.run({
@@ -336,8 +354,8 @@ export function createEventApplier(db: Db): EventApplier {
             authorId: event.authorId,
             replyToId: event.replyToId,
             mentionIds: event.mentionIds,
-            terms: off ? '' : termsOf(event.content),
-            content: policy.storeMessageText && !off ? event.content : null,
+            terms: termsOf(event.content),
+            content: policy.storeMessageText ? event.content : null,
           }),
         );
       }

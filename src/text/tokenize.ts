@@ -9,6 +9,9 @@ const URL = /https?:\/\/\S+/g;
 const MENTION = /<[@#][!&]?\d+>|@[\w.-]+/g;
 const CODE_FENCE = /```[\s\S]*?```/g;
 const WORD = /[a-z][a-z0-9+#]*(?:[._-][a-z0-9+#]+)*/g;
+const SEPARATOR = /[._-]/;
+const SEPARATORS = /[._-]/;
+const ALL_SEPARATORS = /[._-]/g;
 
 /** A light suffix stripper (not Porter): enough to merge plurals and common verb forms. */
 export function stem(word: string): string {
@@ -30,14 +33,20 @@ export function tokenize(text: string): string[] {
   if (cleaned.includes('http')) cleaned = cleaned.replace(URL, ' ');
   if (cleaned.includes('@')) cleaned = cleaned.replace(MENTION, ' ');
   const out: string[] = [];
-  for (const match of cleaned.matchAll(WORD)) {
-    // Split identifiers like "vertex_buffer" / "render.path" into parts and keep the whole too.
+  const push = (part: string) => {
+    if (part.length < 2 || part.length > 40 || STOP_WORDS.has(part)) return;
+    out.push(stem(part));
+  };
+  WORD.lastIndex = 0;
+  for (let match = WORD.exec(cleaned); match !== null; match = WORD.exec(cleaned)) {
     const whole = match[0];
-    const parts = whole.split(/[._-]/).filter(Boolean);
-    for (const part of parts.length > 1 ? [...parts, whole.replace(/[._-]/g, '')] : parts) {
-      if (part.length < 2 || part.length > 40 || STOP_WORDS.has(part)) continue;
-      out.push(stem(part));
+    if (!SEPARATOR.test(whole)) {
+      push(whole);
+      continue;
     }
+    // Split identifiers like "vertex_buffer" / "render.path" into parts and keep the whole too.
+    for (const part of whole.split(SEPARATORS)) if (part) push(part);
+    push(whole.replace(ALL_SEPARATORS, ''));
   }
   return out;
 }

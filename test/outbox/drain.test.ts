@@ -14,7 +14,11 @@ import { makeTestDb } from '../helpers/db.js';
 
 const log = createLogger('silent');
 const guildId = asGuildId('g1');
-const message = (text: string): Action => ({ type: 'message.send', channelId: asChannelId('c1'), body: { content: text } });
+const message = (text: string): Action => ({
+  type: 'message.send',
+  channelId: asChannelId('c1'),
+  body: { content: text },
+});
 
 /** A sender we own: records calls and fails as scripted. */
 class ScriptedSender implements PlatformSender {
@@ -28,7 +32,9 @@ class ScriptedSender implements PlatformSender {
 }
 
 function rows(db: ReturnType<typeof makeTestDb>) {
-  return db.$client.prepare('SELECT key, status, attempts, last_error, not_before, result FROM outbox ORDER BY id').all() as {
+  return db.$client
+    .prepare('SELECT key, status, attempts, last_error, not_before, result FROM outbox ORDER BY id')
+    .all() as {
     key: string;
     status: string;
     attempts: number;

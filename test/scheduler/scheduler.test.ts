@@ -12,12 +12,20 @@ const weekly: GuildSchedule = { cron: '0 9 * * 1', timezone: 'Europe/Berlin' };
 
 function setup(schedule: GuildSchedule | null, fail = false) {
   const db = makeTestDb();
-  db.$client.prepare("INSERT INTO guilds (id, platform, name, settings, created_at, updated_at) VALUES ('g1','discord','G','{}',0,0)").run();
+  db.$client
+    .prepare(
+      "INSERT INTO guilds (id, platform, name, settings, created_at, updated_at) VALUES ('g1','discord','G','{}',0,0)",
+    )
+    .run();
   const deps = makeDeps(loadConfig({}), db, createLogger('silent'), () => {});
   const runs: { guildId: GuildId; period: string; now: number }[] = [];
   const job: JobDefinition = {
     name: 'test.weekly',
-    schedule: { kind: 'guild', scheduleFor: () => schedule, periodOf: (dueAt) => new Date(dueAt).toISOString().slice(0, 10) },
+    schedule: {
+      kind: 'guild',
+      scheduleFor: () => schedule,
+      periodOf: (dueAt) => new Date(dueAt).toISOString().slice(0, 10),
+    },
     run(_deps, guildId, period, now) {
       if (fail) throw new Error('boom');
       runs.push({ guildId, period, now });
@@ -79,7 +87,12 @@ describe('Scheduler', () => {
     const monday = Date.parse('2026-11-23T08:00:00Z');
     await scheduler.tick(monday);
     await scheduler.tick(monday + 60_000);
-    const row = () => db.$client.prepare('SELECT outcome, detail, started_at FROM job_runs').get() as { outcome: string; detail: string; started_at: number };
+    const row = () =>
+      db.$client.prepare('SELECT outcome, detail, started_at FROM job_runs').get() as {
+        outcome: string;
+        detail: string;
+        started_at: number;
+      };
     expect(row()).toMatchObject({ outcome: 'error', detail: 'boom', started_at: monday });
     await scheduler.tick(monday + 6 * 60_000);
     expect(row().started_at).toBe(monday + 6 * 60_000);

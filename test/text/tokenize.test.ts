@@ -28,7 +28,15 @@ describe('tokenize', () => {
 });
 
 describe('bm25', () => {
-  const stats = { docCount: 10, avgDocLength: 5, docFreq: new Map([['shader', 2], ['the', 10], ['physic', 5]]) };
+  const stats = {
+    docCount: 10,
+    avgDocLength: 5,
+    docFreq: new Map([
+      ['shader', 2],
+      ['the', 10],
+      ['physic', 5],
+    ]),
+  };
   it('GIVEN a rare matching term THEN it outweighs a common one', () => {
     const rare = bm25(['shader'], termFrequencies(['shader', 'x', 'y']), 3, stats);
     const common = bm25(['physic'], termFrequencies(['physic', 'x', 'y']), 3, stats);

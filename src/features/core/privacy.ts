@@ -43,7 +43,8 @@ export function exportMember(db: Db, features: readonly Feature[], guildId: Guil
     if (feature.privacy) byFeature[feature.name] = feature.privacy.export(db, guildId, memberId);
   }
   return {
-    about: 'Everything Convene keeps about you in this community. Message text is not kept unless the server turned that on; "terms" are the keywords derived from a message.',
+    about:
+      'Everything Convene keeps about you in this community. Message text is not kept unless the server turned that on; "terms" are the keywords derived from a message.',
     guildId,
     memberId,
     member: member ?? null,

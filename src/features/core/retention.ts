@@ -27,7 +27,9 @@ export function applyRetention(db: Db, guildId: GuildId, now: number): { message
   }
   const runs = db
     .delete(jobRuns)
-    .where(and(eq(jobRuns.guildId, guildId), like(jobRuns.period, 'scan-%'), lt(jobRuns.startedAt, now - KEEP_SCAN_RUNS_MS)))
+    .where(
+      and(eq(jobRuns.guildId, guildId), like(jobRuns.period, 'scan-%'), lt(jobRuns.startedAt, now - KEEP_SCAN_RUNS_MS)),
+    )
     .run().changes;
   return { messages: removed, runs };
 }

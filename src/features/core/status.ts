@@ -36,7 +36,11 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
 
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 const ago = (ms: number) =>
-  ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`;
+  ms < 90_000
+    ? `${Math.round(ms / 1000)} s`
+    : ms < 5_400_000
+      ? `${Math.round(ms / 60_000)} min`
+      : `${(ms / 3_600_000).toFixed(1)} h`;
 
 export function renderStatus(report: ReturnType<typeof statusReport>, now: number): string {
   const lines = [
@@ -59,7 +63,10 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
   lines.push(
     report.jobs.length
       ? `Last jobs:\n${report.jobs
-          .map((j) => `  · ${j.job} ${j.period}: ${j.outcome}${j.detail ? ` (${j.detail.slice(0, 80)})` : ''}, ${ago(now - j.startedAt)} ago`)
+          .map(
+            (j) =>
+              `  · ${j.job} ${j.period}: ${j.outcome}${j.detail ? ` (${j.detail.slice(0, 80)})` : ''}, ${ago(now - j.startedAt)} ago`,
+          )
           .join('\n')}`
       : 'Last jobs: none yet',
   );

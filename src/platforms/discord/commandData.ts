@@ -5,9 +5,9 @@
  * Server (hidden from members by default); the server still checks access on every run.
  */
 import {
-  ApplicationCommandOptionType,
   type APIApplicationCommandBasicOption,
   type APIApplicationCommandOption,
+  ApplicationCommandOptionType,
   PermissionFlagsBits,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
@@ -57,9 +57,7 @@ function optionsJson(def: CommandDefinition): APIApplicationCommandBasicOption[]
     .sort((a, b) => Number(b.required ?? false) - Number(a.required ?? false));
 }
 
-export function commandsJson(
-  defs: readonly CommandDefinition[],
-): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+export function commandsJson(defs: readonly CommandDefinition[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   const byTop = new Map<string, CommandDefinition[]>();
   for (const def of defs) {
     const top = def.name.split(' ')[0]!;
@@ -109,7 +107,12 @@ function subcommands(group: CommandDefinition[]): APIApplicationCommandOption[] 
     }
     let g = groups.get(second!);
     if (!g) {
-      g = { type: ApplicationCommandOptionType.SubcommandGroup, name: second!, description: `${second} settings`, options: [] };
+      g = {
+        type: ApplicationCommandOptionType.SubcommandGroup,
+        name: second!,
+        description: `${second} settings`,
+        options: [],
+      };
       groups.set(second!, g);
       options.push(g);
     }

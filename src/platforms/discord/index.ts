@@ -8,9 +8,10 @@ import {
   GatewayIntentBits,
   type Guild,
   type MessageReaction,
-  Partials,
   type PartialMessageReaction,
+  Partials,
   type PartialUser,
+  Routes,
   type TextBasedChannel,
   type User,
 } from 'discord.js';
@@ -35,6 +36,8 @@ import { DiscordSender } from './sender.js';
 const DISALLOWED_INTENTS = 4014;
 /** Backfill at most this many pages of 100 messages per channel (recent history only). */
 const BACKFILL_PAGES = 5;
+/** Read a little before the last message we hold, in case the bot stopped mid-conversation. */
+const BACKFILL_OVERLAP_MS = 86_400_000;
 
 export interface DiscordOptions {
   token: string;
@@ -74,7 +77,9 @@ function makeClient(apiUrl: string, privileged: { members: boolean; content: boo
 
 function isDisallowedIntents(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown };
-  return e?.code === DISALLOWED_INTENTS || e?.code === 'DisallowedIntents' || /disallowed intent/i.test(String(e?.message));
+  return (
+    e?.code === DISALLOWED_INTENTS || e?.code === 'DisallowedIntents' || /disallowed intent/i.test(String(e?.message))
+  );
 }
 
 /** Log in, dropping privileged intents Discord does not grant (4014) instead of failing. */
@@ -240,6 +245,19 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
     return { messages: messageCount, members: memberCount };
   }
 
+  /** The oldest time worth backfilling to in a never-read channel: before it, the bot was not here. */
+  function guildWatermark(guildId: string): number {
+    const oldest = deps.db
+      .select({ at: messages.createdAt })
+      .from(messages)
+      .where(eq(messages.guildId, guildId))
+      .orderBy(desc(messages.createdAt))
+      .limit(1)
+      .get();
+    // No message stored at all: a first start; take the recent pages whatever their age.
+    return oldest ? Math.min(oldest.at, deps.status.startedAt) - BACKFILL_OVERLAP_MS : 0;
+  }
+
   async function backfillChannel(guildId: string, channel: TextBasedChannel): Promise<number> {
     const last = deps.db
       .select({ id: messages.messageId })
@@ -251,11 +269,19 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
     let count = 0;
     try {
       if (!last) {
-        // Never seen: take the latest page only (recent context, not the whole history).
-        const page = await channel.messages.fetch({ limit: 100 });
-        count += await ingestor.pushMany(
-          [...page.values()].map((m) => messageEvent(m, contentGranted())).filter((e) => e !== null),
-        );
+        // A channel we hold nothing of: read backwards from the newest message, a few pages at most,
+        // stopping at what the guild's history already covers (recent context, not all of history).
+        const watermark = guildWatermark(guildId);
+        let before: string | undefined;
+        for (let i = 0; i < BACKFILL_PAGES; i++) {
+          const page = await channel.messages.fetch({ limit: 100, ...(before ? { before } : {}) });
+          const fresh = [...page.values()].filter((m) => m.createdTimestamp >= watermark);
+          count += await ingestor.pushMany(
+            fresh.map((m) => messageEvent(m, contentGranted())).filter((e) => e !== null),
+          );
+          if (page.size < 100 || fresh.length < page.size) break;
+          before = [...page.values()].reduce((a, b) => (a.createdTimestamp < b.createdTimestamp ? a : b)).id;
+        }
         return count;
       }
       let after = last.id;
@@ -263,7 +289,9 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
         const page = await channel.messages.fetch({ after, limit: 100 });
         if (page.size === 0) break;
         const sorted = [...page.values()].sort((a, b) => a.createdTimestamp - b.createdTimestamp);
-        count += await ingestor.pushMany(sorted.map((m) => messageEvent(m, contentGranted())).filter((e) => e !== null));
+        count += await ingestor.pushMany(
+          sorted.map((m) => messageEvent(m, contentGranted())).filter((e) => e !== null),
+        );
         after = sorted.at(-1)!.id;
         if (page.size < 100) break;
       }
@@ -288,21 +316,51 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   };
 }
 
+/** What makes two command registrations the same for Discord (ignoring ids and versions). */
+function signature(command: unknown): string {
+  const keep = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(keep);
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const key of [
+        'name',
+        'description',
+        'type',
+        'required',
+        'choices',
+        'value',
+        'options',
+        'min_value',
+        'max_value',
+        'min_length',
+        'max_length',
+        'default_member_permissions',
+      ]) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined || v === null || v === false || (Array.isArray(v) && v.length === 0)) continue;
+        out[key] = keep(v);
+      }
+      return out;
+    }
+    return value;
+  };
+  return JSON.stringify(keep(command));
+}
+
 /** Keep the registered global commands equal to the definitions; writes only when they differ. */
 export async function syncCommands(client: Client, defs: readonly CommandDefinition[], deps: Deps): Promise<void> {
   const wanted = commandsJson(defs);
-  const app = client.application!;
-  const existing = await app.commands.fetch();
-  const same =
-    existing.size === wanted.length &&
-    wanted.every((w) => {
-      const e = existing.find((c) => c.name === w.name);
-      return e?.equals(w as never, true) ?? false;
-    });
-  if (same) {
+  const appId = client.application!.id;
+  const existing = (await client.rest.get(Routes.applicationCommands(appId))) as { name: string }[];
+  const key = (list: readonly { name: string }[]) =>
+    [...list]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(signature)
+      .join('\n');
+  if (key(existing) === key(wanted.map((w) => ({ type: 1, ...w })))) {
     deps.log.info({ commands: wanted.length }, 'slash commands already in sync');
     return;
   }
-  await app.commands.set(wanted);
+  await client.rest.put(Routes.applicationCommands(appId), { body: wanted });
   deps.log.info({ commands: wanted.map((c) => c.name) }, 'slash commands registered');
 }

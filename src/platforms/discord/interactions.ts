@@ -4,12 +4,17 @@
  * that has not answered within DEFER_AFTER_MS is deferred then, and its reply edits the deferral.
  */
 import {
+  ActionRowBuilder,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type GuildMember,
   type Interaction,
   MessageFlags,
+  ModalBuilder,
+  type ModalSubmitInteraction,
   PermissionFlagsBits,
+  TextInputBuilder,
+  TextInputStyle,
 } from 'discord.js';
 import type { MessageBody } from '../../actions.js';
 import {
@@ -18,6 +23,7 @@ import {
   type CommandContext,
   type CommandDefinition,
   type Deps,
+  type ModalSpec,
   type OptionSpec,
   type Reply,
   reply,
@@ -85,7 +91,12 @@ export function readOptions(def: CommandDefinition, interaction: ChatInputComman
       case 'attachment': {
         const file = interaction.options.getAttachment(name, required);
         values[name] = file
-          ? ({ name: file.name, url: file.url, size: file.size, contentType: file.contentType } satisfies AttachmentValue)
+          ? ({
+              name: file.name,
+              url: file.url,
+              size: file.size,
+              contentType: file.contentType,
+            } satisfies AttachmentValue)
           : undefined;
         break;
       }
@@ -101,7 +112,12 @@ function isModerator(interaction: Interaction, deps: Deps): boolean {
   const extra = getSettings(deps.db, asGuildId(interaction.guildId)).core.moderatorRoleIds;
   if (extra.length === 0) return false;
   const member = interaction.member;
-  const roles = member && 'roles' in member ? (Array.isArray(member.roles) ? member.roles : [...(member as GuildMember).roles.cache.keys()]) : [];
+  const roles =
+    member && 'roles' in member
+      ? Array.isArray(member.roles)
+        ? member.roles
+        : [...(member as GuildMember).roles.cache.keys()]
+      : [];
   return roles.some((r) => extra.includes(r));
 }
 
@@ -136,17 +152,34 @@ function payload(body: MessageBody) {
   };
 }
 
+/** Discord: a modal has a title ≤ 45 characters and at most 5 text inputs, each in its own row. */
+function modalFor(spec: ModalSpec): ModalBuilder {
+  return new ModalBuilder()
+    .setCustomId(spec.id)
+    .setTitle(spec.title.slice(0, 45))
+    .addComponents(
+      spec.fields.slice(0, 5).map((field) => {
+        const input = new TextInputBuilder()
+          .setCustomId(field.id)
+          .setLabel(field.label.slice(0, 45))
+          .setStyle(field.style === 'paragraph' ? TextInputStyle.Paragraph : TextInputStyle.Short)
+          .setRequired(field.required ?? false);
+        if (field.minLength !== undefined) input.setMinLength(field.minLength);
+        if (field.maxLength !== undefined) input.setMaxLength(Math.min(4000, field.maxLength));
+        if (field.placeholder) input.setPlaceholder(field.placeholder.slice(0, 100));
+        return new ActionRowBuilder<TextInputBuilder>().addComponents(input);
+      }),
+    );
+}
+
 async function answer(
-  interaction: ChatInputCommandInteraction | ButtonInteraction,
+  interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction,
   work: Promise<Reply>,
   deferAtOnce: boolean,
 ): Promise<void> {
   let deferred: Promise<unknown> | null = null;
   const defer = (ephemeral: boolean) => {
-    deferred ??=
-      interaction.isButton() && !ephemeral
-        ? interaction.deferUpdate()
-        : interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    deferred ??= interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
     return deferred;
   };
   if (deferAtOnce) await defer(true);
@@ -156,6 +189,14 @@ async function answer(
     result = await work;
   } finally {
     if (timer) clearTimeout(timer);
+  }
+  if (result.kind === 'modal') {
+    // A deferred interaction cannot open a form any more: send the private fallback instead.
+    if (!deferred && interaction.isButton()) {
+      await interaction.showModal(modalFor(result.modal));
+      return;
+    }
+    result = { kind: 'message', ephemeral: true, body: result.body };
   }
   if (deferred) {
     await deferred;
@@ -168,18 +209,31 @@ async function answer(
     await interaction.editReply(body);
     return;
   }
-  if (result.kind === 'update' && interaction.isButton()) {
-    await interaction.update(payload(result.body));
-    return;
+  if (result.kind === 'update') {
+    if (interaction.isButton()) {
+      await interaction.update(payload(result.body));
+      return;
+    }
+    if (interaction.isModalSubmit() && interaction.isFromMessage()) {
+      await interaction.update(payload(result.body));
+      return;
+    }
   }
   const ephemeral = result.kind === 'message' && result.ephemeral;
   await interaction.reply({ ...payload(result.body), ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
 }
 
-export async function handleInteraction(interaction: Interaction, router: InteractionRouter, deps: Deps): Promise<void> {
+export async function handleInteraction(
+  interaction: Interaction,
+  router: InteractionRouter,
+  deps: Deps,
+): Promise<void> {
   if (!interaction.inGuild()) {
     if (interaction.isRepliable()) {
-      await interaction.reply({ content: 'Convene works inside a server: run this command there.', flags: MessageFlags.Ephemeral });
+      await interaction.reply({
+        content: 'Convene works inside a server: run this command there.',
+        flags: MessageFlags.Ephemeral,
+      });
     }
     return;
   }
@@ -206,14 +260,21 @@ export async function handleInteraction(interaction: Interaction, router: Intera
     await answer(interaction, work, def.slow ?? false);
     return;
   }
-  if (interaction.isButton()) {
+  if (interaction.isButton() || interaction.isModalSubmit()) {
     const [id, ...rest] = interaction.customId.split(':');
     const def = router.buttons.get(id ?? '');
     if (!def) {
       await interaction.reply({ content: 'This button is no longer active.', flags: MessageFlags.Ephemeral });
       return;
     }
-    const work = runButton(def, { ...baseContext(interaction, deps), arg: rest.join(':') });
+    const fields = interaction.isModalSubmit()
+      ? Object.fromEntries(interaction.fields.fields.map((f) => [f.customId, 'value' in f ? String(f.value) : '']))
+      : undefined;
+    const work = runButton(def, {
+      ...baseContext(interaction, deps),
+      arg: rest.join(':'),
+      ...(fields ? { fields } : {}),
+    });
     await answer(interaction, work, false);
   }
 }

@@ -13,6 +13,11 @@ import {
   type ThreadChannel,
 } from 'discord.js';
 import {
+  asChannelId,
+  asGuildId,
+  asMemberId,
+  asMessageId,
+  asRoleId,
   type ChannelKind,
   type ChannelUpserted,
   type CommunityEvent,
@@ -20,11 +25,6 @@ import {
   type MemberJoined,
   type MemberUpdated,
   type MessageCreated,
-  asChannelId,
-  asGuildId,
-  asMemberId,
-  asMessageId,
-  asRoleId,
   snowflakeTime,
   type ThreadUpserted,
 } from '../../events.js';

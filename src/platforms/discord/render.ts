@@ -3,7 +3,12 @@
  * always empty, so "@everyone", "@here" or a role mention typed by a member pings nobody; only the
  * members and roles listed in `body.mentions` can be pinged.
  */
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed, RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import type {
+  APIActionRowComponent,
+  APIButtonComponent,
+  APIEmbed,
+  RESTPostAPIChannelMessageJSONBody,
+} from 'discord.js';
 import { ButtonStyle, ComponentType } from 'discord.js';
 import type { Button, MessageBody } from '../../actions.js';
 

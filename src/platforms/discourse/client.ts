@@ -393,7 +393,11 @@ export class DiscourseClient {
 }
 
 /** The longer of Retry-After (seconds or an HTTP date) and `extras.wait_seconds`: both mean "not before". */
-export function retryAfterSeconds(header: string | null, waitSeconds: number | undefined, now = Date.now()): number | undefined {
+export function retryAfterSeconds(
+  header: string | null,
+  waitSeconds: number | undefined,
+  now = Date.now(),
+): number | undefined {
   let fromHeader: number | undefined;
   if (header) {
     const seconds = Number(header);
@@ -403,7 +407,8 @@ export function retryAfterSeconds(header: string | null, waitSeconds: number | u
       if (!Number.isNaN(at)) fromHeader = Math.max(0, Math.ceil((at - now) / 1000));
     }
   }
-  const fromBody = typeof waitSeconds === 'number' && Number.isFinite(waitSeconds) ? Math.max(0, waitSeconds) : undefined;
+  const fromBody =
+    typeof waitSeconds === 'number' && Number.isFinite(waitSeconds) ? Math.max(0, waitSeconds) : undefined;
   if (fromHeader === undefined) return fromBody;
   if (fromBody === undefined) return fromHeader;
   return Math.max(fromHeader, fromBody);

@@ -6,13 +6,7 @@
  * back through the outbox: a reply to the post, or a PM when the reply is ephemeral.
  */
 import type { Action, MessageBody } from '../../actions.js';
-import {
-  type CommandDefinition,
-  type Deps,
-  type OptionSpec,
-  type Reply,
-  runCommand,
-} from '../../commands.js';
+import { type CommandDefinition, type Deps, type OptionSpec, type Reply, runCommand } from '../../commands.js';
 import { asChannelId, asRoleId, type GuildId, type MemberId } from '../../events.js';
 import type { Feature } from '../../features/feature.js';
 import { enqueue } from '../../outbox/store.js';
@@ -27,10 +21,13 @@ import { memberIdByUsername, writeIndex } from './store.js';
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** Zero-width characters (ours from escaped mentions, or pasted): invisible, and never part of a command. */
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/g;
+
 /** The text after "@bot" on its line, outside quotes and code; null when the post does not mention the bot. */
 export function textAfterMention(raw: string, botUsername: string): string | null {
   const mention = new RegExp(`(^|[^\\p{L}\\p{N}_@/\`.-])@${escapeRegExp(botUsername)}(?![\\p{L}\\p{N}_.-])`, 'iu');
-  for (const line of stripNonMentioningMarkdown(raw).split('\n')) {
+  for (const line of stripNonMentioningMarkdown(raw.replace(ZERO_WIDTH, '')).split('\n')) {
     const match = mention.exec(line);
     if (match) return line.slice(match.index + match[0].length).trim();
   }
@@ -40,7 +37,7 @@ export function textAfterMention(raw: string, botUsername: string): string | nul
 /** A PM's command: its first line of text, without a leading "@bot" or "/". */
 export function textOfPrivateMessage(raw: string, botUsername: string): string {
   const firstLine =
-    stripNonMentioningMarkdown(raw)
+    stripNonMentioningMarkdown(raw.replace(ZERO_WIDTH, ''))
       .split('\n')
       .map((l) => l.trim())
       .find((l) => l.length > 0) ?? '';
@@ -127,7 +124,8 @@ export async function readOptions(
     const [name, spec] = open[i]!;
     const isLast = i === open.length - 1;
     // The last free string option takes the rest of the line: "@convene convene why set We build robots".
-    given.set(name, isLast && spec.type === 'string' ? positional.splice(0).join(' ') : positional.shift()!);
+    const takesRest = isLast && spec.type === 'string' && !spec.choices;
+    given.set(name, takesRest ? positional.splice(0).join(' ') : positional.shift()!);
   }
   if (positional.length > 0 && specs.length > 0) {
     return { ok: false, error: `I did not understand "${positional.join(' ')}". Usage: ${usageOf(def, botUsername)}` };
@@ -214,9 +212,10 @@ export function helpText(
     : 'Mention me in a post or send me a message with one of these:';
   if (usable.length === 0) return `${intro} I have no commands to offer here yet.`;
   const lines = usable.slice(0, 25).map((d) => `- \`@${botUsername} ${d.name}\` — ${d.description}`);
-  return [unknown ? `${intro} Here is what I can do — mention me in a post or send me a message:` : intro, ...lines].join(
-    '\n',
-  );
+  return [
+    unknown ? `${intro} Here is what I can do — mention me in a post or send me a message:` : intro,
+    ...lines,
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,7 +310,11 @@ export class DiscourseCommands {
         ? { type: 'message.send', channelId: topicChannelId(post.topicId), body, replyTo: post.postId as never }
         : { type: 'dm.send', memberId: userMemberId(post.userId), body };
     const { deps, guild } = this.options;
-    enqueue(deps.db, [{ platform, guildId: guild.id, key: `discourse:command:${guild.id}:${post.postId}`, action }], this.now());
+    enqueue(
+      deps.db,
+      [{ platform, guildId: guild.id, key: `discourse:command:${guild.id}:${post.postId}`, action }],
+      this.now(),
+    );
     this.options.wake();
   }
 
@@ -347,7 +350,12 @@ export class DiscourseCommands {
         if (known) return known;
         try {
           const user = await client.user(username);
-          writeIndex(deps.db, guild.id, { posts: [], users: [{ userId: String(user.id), username: user.username }] }, this.now());
+          writeIndex(
+            deps.db,
+            guild.id,
+            { posts: [], users: [{ userId: String(user.id), username: user.username }] },
+            this.now(),
+          );
           return userMemberId(user.id);
         } catch (error) {
           if (error instanceof DiscourseRequestError && error.status === 404) return null;

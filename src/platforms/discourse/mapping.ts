@@ -11,13 +11,13 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   asMemberId,
+  asRoleId,
   type ChannelId,
   type CommunityEvent,
   type GuildId,
   type MemberId,
   type MessageId,
   type RoleId,
-  asRoleId,
 } from '../../events.js';
 import { categoryChannelId, isoToMs, platform, postMessageId, topicChannelId, userMemberId } from './ids.js';
 
@@ -152,22 +152,6 @@ export class MalformedPayloadError extends Error {
   }
 }
 
-/** The events Convene handles; anything else is acknowledged and ignored. */
-export const HANDLED_EVENTS = [
-  'ping',
-  'topic_created',
-  'topic_edited',
-  'topic_destroyed',
-  'post_created',
-  'post_edited',
-  'post_destroyed',
-  'user_created',
-  'accepted_solution',
-  'unaccepted_solution',
-  'category_created',
-  'category_updated',
-] as const;
-
 // ---------------------------------------------------------------------------------------------
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -195,13 +179,20 @@ const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(va
 
 const ms = (value: string | null | undefined, fallback: number): number => isoToMs(value) ?? fallback;
 
-/** Map one delivery. `type` is X-Discourse-Event-Type, `event` X-Discourse-Event. */
+/**
+ * Map one delivery. `type` is X-Discourse-Event-Type, `event` X-Discourse-Event. Handled: ping,
+ * topic_created/edited/revised/destroyed, post_created/edited/destroyed, user_created,
+ * accepted_solution/unaccepted_solution, category_created/updated; anything else is acknowledged
+ * and ignored.
+ */
 export function mapWebhook(event: string, type: string, body: unknown, ctx: MappingContext): WebhookOutcome {
   switch (event) {
     case 'ping':
       return { kind: 'ping' };
     case 'topic_created':
     case 'topic_edited':
+    // topic_revised: the first post's revision changed the topic (title, category, tags).
+    case 'topic_revised':
       return mapTopic(event, parse(topicPayload, payloadObject(body, type || 'topic'), 'topic'), ctx);
     case 'topic_destroyed':
       return mapTopicDestroyed(parse(topicPayload, payloadObject(body, type || 'topic'), 'topic'), ctx);
@@ -363,7 +354,12 @@ export function postFacts(post: PostPayload, botUsername: string): PostFacts {
 
 const postIndex = (post: PostPayload): IndexFacts => ({
   posts: [
-    { postId: String(post.id), topicId: String(post.topic_id), postNumber: post.post_number, userId: String(post.user_id) },
+    {
+      postId: String(post.id),
+      topicId: String(post.topic_id),
+      postNumber: post.post_number,
+      userId: String(post.user_id),
+    },
   ],
   users: [{ userId: String(post.user_id), username: post.username }],
 });
@@ -379,7 +375,8 @@ function mapPostCreated(post: PostPayload, ctx: MappingContext): WebhookOutcome 
   if (facts.privateMessage) {
     return { kind: 'apply', key, supersedes: [], events: [], index: postIndex(post), createdPost: facts };
   }
-  if (!isConversation(post.post_type)) return { kind: 'ignored', reason: 'not a regular post (small action or whisper)' };
+  if (!isConversation(post.post_type))
+    return { kind: 'ignored', reason: 'not a regular post (small action or whisper)' };
   return {
     kind: 'apply',
     key,
@@ -440,7 +437,8 @@ export function postEvents(post: PostPayload, ctx: MappingContext): CommunityEve
 
 function mapPostEdited(post: PostPayload, ctx: MappingContext): WebhookOutcome {
   if (isPrivate(post.topic_archetype)) return { kind: 'ignored', reason: 'private messages are not community posts' };
-  if (!isConversation(post.post_type)) return { kind: 'ignored', reason: 'not a regular post (small action or whisper)' };
+  if (!isConversation(post.post_type))
+    return { kind: 'ignored', reason: 'not a regular post (small action or whisper)' };
   const updatedAt = post.updated_at ?? post.created_at;
   return {
     kind: 'apply',

@@ -12,6 +12,9 @@ import { parseChannelId } from './ids.js';
 
 /** Discourse: max_post_length default 32000 characters. */
 export const MAX_POST_LENGTH = 32_000;
+/** Discourse: min_post_length and min_first_post_length default 20, min_personal_message_post_length 10. */
+export const MIN_POST_LENGTH = 20;
+export const MIN_PM_POST_LENGTH = 10;
 /** Discourse: min_topic_title_length default 15, max_topic_title_length 255. */
 export const MIN_TOPIC_TITLE = 15;
 const MAX_TITLE = 255;
@@ -34,9 +37,23 @@ export interface RenderContext {
   uploads?: ReadonlyMap<string, UploadedFile>;
 }
 
-/** "@word" → "@\u200Dword": shows the same, notifies nobody. */
+/**
+ * "@word" → "@\u200Dword": shows the same, notifies nobody. An @ right after a letter or digit
+ * (an e-mail address) is not a mention on Discourse and is left alone so it still links.
+ */
 export function escapeMentions(text: string): string {
-  return text.replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+  return text.replace(/(?<![\p{L}\p{N}_])@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+}
+
+/**
+ * escapeMentions outside code: "@" in `code` or a fenced block never notifies, and a member copying
+ * "`@convene meet`" from a help text must get the plain characters.
+ */
+export function escapeMentionsOutsideCode(text: string): string {
+  return text
+    .split(/(```[\s\S]*?```|`[^`\n]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : escapeMentions(part)))
+    .join('');
 }
 
 const TOKEN = /<@!?([^>\s&][^>\s]*)>|<@&([^>\s]+)>|<#([^>\s]+)>|<t:(-?\d+)(?::([tTdDfFR]))?>|<a?:(\w+):\d+>/g;
@@ -60,7 +77,7 @@ export function renderText(text: string, body: Pick<MessageBody, 'mentions'>, ct
   let out = '';
   let last = 0;
   for (const match of text.matchAll(TOKEN)) {
-    out += escapeMentions(text.slice(last, match.index));
+    out += escapeMentionsOutsideCode(text.slice(last, match.index));
     last = match.index + match[0].length;
     const [, memberId, roleId, channelId, unix, style, emoji] = match;
     if (memberId !== undefined) {
@@ -81,7 +98,7 @@ export function renderText(text: string, body: Pick<MessageBody, 'mentions'>, ct
       out += `:${emoji}:`;
     }
   }
-  out += escapeMentions(text.slice(last));
+  out += escapeMentionsOutsideCode(text.slice(last));
   return out;
 }
 
@@ -156,4 +173,14 @@ export function titleFor(body: MessageBody, ctx: RenderContext, minLength: numbe
   if (title.length < minLength) title = `${title} — ${fallback}`.slice(0, MAX_TITLE);
   if (title.length < minLength) title = title.padEnd(minLength, '.');
   return title.slice(0, MAX_TITLE);
+}
+
+/**
+ * Discourse refuses posts shorter than its minimum (20 characters by default, 10 in PMs): a short
+ * answer like "Done!" gets a small signature line rather than a 422.
+ */
+export function fitMinimum(raw: string, minLength: number, signature: string): string {
+  if (raw.trim().length >= minLength) return raw;
+  const signed = `${raw}\n\n<small>— ${signature}</small>`;
+  return signed.length >= minLength ? signed : signed.padEnd(minLength, ' ');
 }

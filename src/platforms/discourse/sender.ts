@@ -19,7 +19,16 @@ import {
 } from '../../outbox/platformSender.js';
 import { type DiscourseClient, DiscourseRequestError, type Post } from './client.js';
 import { parseChannelId, parseRoleId } from './ids.js';
-import { MIN_TOPIC_TITLE, type RenderContext, renderBody, titleFor, type UploadedFile } from './render.js';
+import {
+  fitMinimum,
+  MIN_PM_POST_LENGTH,
+  MIN_POST_LENGTH,
+  MIN_TOPIC_TITLE,
+  type RenderContext,
+  renderBody,
+  titleFor,
+  type UploadedFile,
+} from './render.js';
 import { postNumberOf, usernameOf, writeIndex } from './store.js';
 
 export interface DiscourseSendResult {
@@ -43,6 +52,8 @@ const TOO_SIMILAR = /too similar/i;
 export class DiscourseSender implements PlatformSender {
   readonly platform = 'discourse' as const;
   private groupNames: Map<string, string> | null = null;
+  /** Signs a reply too short for Discourse's minimum post length. */
+  private readonly signature = 'Convene';
 
   constructor(
     private readonly db: Db,
@@ -75,7 +86,7 @@ export class DiscourseSender implements PlatformSender {
     const ref = parseChannelId(channelId);
     if (!ref) throw new PermanentSendError(`"${channelId}" is not a Discourse topic or category id`);
     const render = await this.renderContext(body, ctx);
-    const raw = renderBody(body, render);
+    const raw = fitMinimum(renderBody(body, render), MIN_POST_LENGTH, this.signature);
     return this.posting(ctx, async () => {
       if (ref.kind === 'category') {
         return this.client.createTopic(titleFor(body, render, MIN_TOPIC_TITLE, this.siteName), raw, ref.id);
@@ -94,7 +105,11 @@ export class DiscourseSender implements PlatformSender {
     const render = await this.renderContext(body, ctx);
     try {
       return await this.posting(ctx, () =>
-        this.client.privateMessage([username], titleFor(body, render, 2, this.siteName), renderBody(body, render)),
+        this.client.privateMessage(
+          [username],
+          titleFor(body, render, 2, this.siteName),
+          fitMinimum(renderBody(body, render), MIN_PM_POST_LENGTH, this.signature),
+        ),
       );
     } catch (error) {
       // The member does not accept PMs (Discourse answers 4xx): say it where they will see it instead.
@@ -143,7 +158,11 @@ export class DiscourseSender implements PlatformSender {
     const render = await this.renderContext(body, ctx);
     const title = titleFor({ content: name }, render, 2, this.siteName);
     const result = await this.posting(ctx, () =>
-      this.client.privateMessage(usernames, title, renderBody(body, render)),
+      this.client.privateMessage(
+        usernames,
+        title,
+        fitMinimum(renderBody(body, render), MIN_PM_POST_LENGTH, this.signature),
+      ),
     );
     return 'duplicate' in result ? result : { ...result, threadId: result.topicId };
   }
@@ -151,12 +170,25 @@ export class DiscourseSender implements PlatformSender {
   // ---- helpers -----------------------------------------------------------------------------
 
   /** One POST /posts.json; a "too similar" refusal on a retry means the first attempt got through. */
-  private async posting(ctx: SendContext, create: () => Promise<Post>): Promise<DiscourseSendResult | { duplicate: true }> {
+  private async posting(
+    ctx: SendContext,
+    create: () => Promise<Post>,
+  ): Promise<DiscourseSendResult | { duplicate: true }> {
     try {
       const post = await create();
-      return { postId: String(post.id), topicId: String(post.topic_id), messageId: String(post.id), channelId: String(post.topic_id) };
+      return {
+        postId: String(post.id),
+        topicId: String(post.topic_id),
+        messageId: String(post.id),
+        channelId: String(post.topic_id),
+      };
     } catch (error) {
-      if (ctx.attempt > 1 && error instanceof DiscourseRequestError && error.status === 422 && TOO_SIMILAR.test(error.message)) {
+      if (
+        ctx.attempt > 1 &&
+        error instanceof DiscourseRequestError &&
+        error.status === 422 &&
+        TOO_SIMILAR.test(error.message)
+      ) {
         this.log.warn({ key: ctx.key }, 'discourse: post already made by an earlier attempt');
         return { duplicate: true };
       }
@@ -184,7 +216,12 @@ export class DiscourseSender implements PlatformSender {
     if (!/^-?\d+$/.test(memberId)) throw new PermanentSendError(`"${memberId}" is not a Discourse user id`);
     try {
       const user = await this.client.userById(Number(memberId));
-      writeIndex(this.db, this.guildId, { posts: [], users: [{ userId: memberId, username: user.username }] }, Date.now());
+      writeIndex(
+        this.db,
+        this.guildId,
+        { posts: [], users: [{ userId: memberId, username: user.username }] },
+        Date.now(),
+      );
       return user.username;
     } catch (error) {
       if (error instanceof DiscourseRequestError && error.status === 404) {
@@ -195,7 +232,7 @@ export class DiscourseSender implements PlatformSender {
   }
 
   private async groupName(roleId: string): Promise<string | undefined> {
-    if (!this.groupNames || !this.groupNames.has(roleId)) {
+    if (!this.groupNames?.has(roleId)) {
       const groups = await this.client.groups();
       this.groupNames = new Map(groups.map((g) => [String(g.id), g.name]));
     }
@@ -250,7 +287,11 @@ export class DiscourseSender implements PlatformSender {
           contentType: attachment.contentType,
           data: Buffer.from(attachment.dataBase64, 'base64'),
         });
-        uploads.set(attachment.name, { shortUrl: upload.short_url ?? upload.url, width: upload.width, height: upload.height });
+        uploads.set(attachment.name, {
+          shortUrl: upload.short_url ?? upload.url,
+          width: upload.width,
+          height: upload.height,
+        });
         ctx.checkpoint({ ...progress, uploads: Object.fromEntries(uploads) });
       } catch (error) {
         if (error instanceof RetryableSendError) throw error;

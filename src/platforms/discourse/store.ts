@@ -57,7 +57,13 @@ export function writeIndex(db: Db, guildId: GuildId, index: IndexFacts, now: num
     }
     for (const user of index.users) {
       tx.insert(discourseUsers)
-        .values({ guildId, usernameLower: user.username.toLowerCase(), username: user.username, userId: user.userId, updatedAt: now })
+        .values({
+          guildId,
+          usernameLower: user.username.toLowerCase(),
+          username: user.username,
+          userId: user.userId,
+          updatedAt: now,
+        })
         .onConflictDoUpdate({
           target: [discourseUsers.guildId, discourseUsers.usernameLower],
           set: { username: user.username, userId: user.userId, updatedAt: now },
@@ -93,7 +99,11 @@ export function usernameOf(db: Db, guildId: GuildId, memberId: string): string |
     .get()?.username;
 }
 
-export function postNumberOf(db: Db, guildId: GuildId, postId: string): { topicId: string; postNumber: number } | undefined {
+export function postNumberOf(
+  db: Db,
+  guildId: GuildId,
+  postId: string,
+): { topicId: string; postNumber: number } | undefined {
   return db
     .select({ topicId: discoursePosts.topicId, postNumber: discoursePosts.postNumber })
     .from(discoursePosts)
@@ -180,7 +190,10 @@ export function saveCursor(db: Db, guildId: GuildId, cursor: BackfillCursor, now
   const finishedAt = cursor.phase === 'done' ? now : null;
   db.insert(discourseBackfill)
     .values({ guildId, cursor: { ...cursor }, updatedAt: now, finishedAt })
-    .onConflictDoUpdate({ target: discourseBackfill.guildId, set: { cursor: { ...cursor }, updatedAt: now, finishedAt } })
+    .onConflictDoUpdate({
+      target: discourseBackfill.guildId,
+      set: { cursor: { ...cursor }, updatedAt: now, finishedAt },
+    })
     .run();
 }
 

@@ -109,7 +109,10 @@ export function createWebhookHandler(options: WebhookOptions) {
       outcome = mapWebhook(headers.event, headers.type ?? '', body, context);
     } catch (error) {
       if (error instanceof MalformedPayloadError) {
-        log.warn({ deliveryId: headers.deliveryId, event: headers.event, problem: error.message }, 'discourse webhook: malformed');
+        log.warn(
+          { deliveryId: headers.deliveryId, event: headers.event, problem: error.message },
+          'discourse webhook: malformed',
+        );
         return { status: 400, body: { error: error.message } };
       }
       throw error;

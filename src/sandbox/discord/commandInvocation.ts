@@ -87,7 +87,10 @@ export function buildCommandData(
     const def = defs.find(
       (d) => d.name === part && (d.type === OptionType.Subcommand || d.type === OptionType.SubcommandGroup),
     );
-    if (!def) throw new Error(`sandbox: "/${commandLine}": "${part}" is not a subcommand of /${[name, ...chain.map((c) => c.name)].join(' ')}`);
+    if (!def)
+      throw new Error(
+        `sandbox: "/${commandLine}": "${part}" is not a subcommand of /${[name, ...chain.map((c) => c.name)].join(' ')}`,
+      );
     chain.push(def);
     defs = def.options ?? [];
   }
@@ -154,22 +157,27 @@ function optionValue(
   const fail = (why: string) => new Error(`sandbox: "/${commandLine}" option "${def.name}": ${why}`);
   const { store } = ctx;
   const guild = store.guild(ctx.guildId)!;
+  const put = (kind: keyof Resolved, id: string, value: unknown) => {
+    const bag = resolved[kind] ?? {};
+    bag[id] = value;
+    resolved[kind] = bag;
+  };
   const addUser = (id: string) => {
     const user = store.user(id);
     if (!user) throw fail(`unknown user ${id}`);
-    (resolved.users ??= {})[id] = renderUser(user);
+    put('users', id, renderUser(user));
     const member = guild.members.get(id);
     if (member) {
-      (resolved.members ??= {})[id] = {
+      put('members', id, {
         ...renderPartialMember(store, member),
         permissions: permissionsIn(store, store.channel(ctx.channelId)!, id).toString(),
-      };
+      });
     }
   };
   const addRole = (id: string) => {
     const role = guild.roles.get(id);
     if (!role) throw fail(`unknown role ${id}`);
-    (resolved.roles ??= {})[id] = renderRole(role);
+    put('roles', id, renderRole(role));
   };
   switch (def.type) {
     case OptionType.String: {
@@ -209,28 +217,37 @@ function optionValue(
       if (typeof input !== 'string') throw fail('expected a channel id');
       const channel = store.channel(input);
       if (!channel || channel.guildId !== ctx.guildId) throw fail(`unknown channel ${input}`);
-      if (def.channel_types && !def.channel_types.includes(channel.type)) throw fail(`channel type ${channel.type} not allowed`);
-      (resolved.channels ??= {})[input] = {
+      if (def.channel_types && !def.channel_types.includes(channel.type))
+        throw fail(`channel type ${channel.type} not allowed`);
+      put('channels', input, {
         id: channel.id,
         name: channel.name,
         type: channel.type,
         parent_id: channel.parentId,
         permissions: permissionsIn(store, channel, ctx.userId).toString(),
         ...(channel.thread
-          ? { thread_metadata: { archived: channel.thread.archived, locked: channel.thread.locked, auto_archive_duration: channel.thread.autoArchiveDuration, archive_timestamp: new Date(channel.thread.archivedAt).toISOString() } }
+          ? {
+              thread_metadata: {
+                archived: channel.thread.archived,
+                locked: channel.thread.locked,
+                auto_archive_duration: channel.thread.autoArchiveDuration,
+                archive_timestamp: new Date(channel.thread.archivedAt).toISOString(),
+              },
+            }
           : {}),
-      };
+      });
       return input;
     }
     case OptionType.Attachment: {
-      if (typeof input !== 'object' || input === null || !('filename' in input)) throw fail('expected { filename, data }');
+      if (typeof input !== 'object' || input === null || !('filename' in input))
+        throw fail('expected { filename, data }');
       const attachment = ctx.world.storeAttachment({
         channelId: ctx.channelId,
         filename: input.filename,
         contentType: input.contentType ?? null,
         data: typeof input.data === 'string' ? Buffer.from(input.data) : input.data,
       });
-      (resolved.attachments ??= {})[attachment.id] = renderAttachment(attachment);
+      put('attachments', attachment.id, renderAttachment(attachment));
       return attachment.id;
     }
     default:

@@ -12,8 +12,7 @@ export class DiscordHttpError extends Error {
   }
 }
 
-const known = (status: number, code: number, message: string) => () =>
-  new DiscordHttpError(status, { code, message });
+const known = (status: number, code: number, message: string) => () => new DiscordHttpError(status, { code, message });
 
 export const unknownAccount = known(404, 10001, 'Unknown Account');
 export const unknownApplication = known(404, 10002, 'Unknown Application');
@@ -51,8 +50,9 @@ export function invalidFormBody(fieldErrors: FieldError[]): DiscordHttpError {
       node[k] ??= {};
       node = node[k] as Record<string, unknown>;
     }
-    const list = (node._errors ??= []) as { code: string; message: string }[];
+    const list = (node._errors ?? []) as { code: string; message: string }[];
     list.push({ code: e.code, message: e.message });
+    node._errors = list;
   }
   return new DiscordHttpError(400, { code: 50035, message: 'Invalid Form Body', errors });
 }

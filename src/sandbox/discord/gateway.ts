@@ -9,10 +9,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { disallowedIntents, Intent, VALID_INTENTS } from './intents.js';
+import { applicationFlags, disallowedIntents, Intent, VALID_INTENTS } from './intents.js';
 import type { DiscordStore } from './model.js';
 import { renderGuildCreate, renderMember, renderUser } from './render.js';
-import { applicationFlags } from './intents.js';
 
 export const Op = {
   Dispatch: 0,
@@ -133,9 +132,14 @@ export class Gateway {
       ws.on('error', () => {
         // A reset socket also emits 'close', where the session is detached; nothing else to do here.
       });
-      if (version !== '10' && version !== '9') return void this.closeConnection(conn, CloseCode.InvalidApiVersion, 'Invalid API version');
-      if (encoding !== 'json') return void this.closeConnection(conn, CloseCode.DecodeError, 'Only json encoding is emulated');
-      this.send(conn, { op: Op.Hello, d: { heartbeat_interval: this.options.heartbeatIntervalMs, _trace: ['["sandbox-gateway",{}]'] } });
+      if (version !== '10' && version !== '9')
+        return void this.closeConnection(conn, CloseCode.InvalidApiVersion, 'Invalid API version');
+      if (encoding !== 'json')
+        return void this.closeConnection(conn, CloseCode.DecodeError, 'Only json encoding is emulated');
+      this.send(conn, {
+        op: Op.Hello,
+        d: { heartbeat_interval: this.options.heartbeatIntervalMs, _trace: ['["sandbox-gateway",{}]'] },
+      });
     });
   }
 
@@ -276,12 +280,19 @@ export class Gateway {
       void this.closeConnection(conn, CloseCode.DecodeError, 'Decode error');
       return;
     }
-    const now = Date.now();
-    conn.commandTimes = conn.commandTimes.filter((t) => now - t < COMMAND_WINDOW_MS);
-    conn.commandTimes.push(now);
-    if (conn.commandTimes.length > COMMAND_LIMIT) {
-      void this.closeConnection(conn, CloseCode.RateLimited, 'You are being rate limited.');
+    if (typeof payload !== 'object' || payload === null) {
+      void this.closeConnection(conn, CloseCode.DecodeError, 'Decode error');
       return;
+    }
+    // Heartbeats are left out of the 120-per-minute count: tests use intervals far below Discord's 41 s.
+    if (payload.op !== Op.Heartbeat) {
+      const now = Date.now();
+      conn.commandTimes = conn.commandTimes.filter((t) => now - t < COMMAND_WINDOW_MS);
+      conn.commandTimes.push(now);
+      if (conn.commandTimes.length > COMMAND_LIMIT) {
+        void this.closeConnection(conn, CloseCode.RateLimited, 'You are being rate limited.');
+        return;
+      }
     }
     const d = (payload.d ?? {}) as Record<string, unknown>;
     switch (payload.op) {
@@ -315,7 +326,8 @@ export class Gateway {
 
   private identify(conn: Connection, d: Record<string, unknown>): void {
     if (conn.session) return void this.closeConnection(conn, CloseCode.AlreadyAuthenticated, 'Already authenticated.');
-    if (!this.tokenMatches(d.token)) return void this.closeConnection(conn, CloseCode.AuthenticationFailed, 'Authentication failed.');
+    if (!this.tokenMatches(d.token))
+      return void this.closeConnection(conn, CloseCode.AuthenticationFailed, 'Authentication failed.');
     const intents = d.intents;
     if (typeof intents !== 'number' || !Number.isInteger(intents) || (intents & ~VALID_INTENTS) !== 0) {
       return void this.closeConnection(conn, CloseCode.InvalidIntents, 'Invalid intent(s).');
@@ -379,7 +391,8 @@ export class Gateway {
   }
 
   private resume(conn: Connection, d: Record<string, unknown>): void {
-    if (!this.tokenMatches(d.token)) return void this.closeConnection(conn, CloseCode.AuthenticationFailed, 'Authentication failed.');
+    if (!this.tokenMatches(d.token))
+      return void this.closeConnection(conn, CloseCode.AuthenticationFailed, 'Authentication failed.');
     this.pruneExpired();
     const session = typeof d.session_id === 'string' ? this.sessions.get(d.session_id) : undefined;
     const seq = typeof d.seq === 'number' ? d.seq : -1;
@@ -407,7 +420,11 @@ export class Gateway {
     const guild = this.store.guild(guildId);
     if (!guild) return;
     const nonce = typeof d.nonce === 'string' && d.nonce.length <= 32 ? d.nonce : undefined;
-    const userIds = Array.isArray(d.user_ids) ? d.user_ids.map(String) : typeof d.user_ids === 'string' ? [d.user_ids] : null;
+    const userIds = Array.isArray(d.user_ids)
+      ? d.user_ids.map(String)
+      : typeof d.user_ids === 'string'
+        ? [d.user_ids]
+        : null;
     const query = typeof d.query === 'string' ? d.query.toLowerCase() : '';
     const limit = typeof d.limit === 'number' ? d.limit : 0;
     const all = [...guild.members.values()];

@@ -73,7 +73,8 @@ export class HttpServer {
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) return this.serveAttachment(url.pathname, res);
     const raw = await readBody(req);
     const prefix = API_PREFIX.exec(url.pathname);
-    const path = prefix ? url.pathname.slice(prefix[0].length) : url.pathname;
+    // Decoded ("/users/@me", "/reactions/👋/@me") so tests and forced 429 rules can match what they read.
+    const path = decodePath(prefix ? url.pathname.slice(prefix[0].length) : url.pathname);
     const record: RecordedRequest = {
       at: Date.now(),
       method,
@@ -102,7 +103,12 @@ export class HttpServer {
       throw error;
     }
     record.body = json;
-    record.files = files.map((f) => ({ field: f.field, filename: f.filename, contentType: f.contentType, size: f.data.length }));
+    record.files = files.map((f) => ({
+      field: f.field,
+      filename: f.filename,
+      contentType: f.contentType,
+      size: f.data.length,
+    }));
 
     const match = prefix ? this.deps.router.match(method, path) : undefined;
     if (!match) {
@@ -123,7 +129,15 @@ export class HttpServer {
 
     let result: RestResponse;
     try {
-      result = await match.route.handler({ method, path, params: match.params, query: url.searchParams, json, body, files });
+      result = await match.route.handler({
+        method,
+        path,
+        params: match.params,
+        query: url.searchParams,
+        json,
+        body,
+        files,
+      });
     } catch (error) {
       if (!(error instanceof DiscordHttpError)) throw error;
       result = { status: error.status, body: error.body };
@@ -138,7 +152,10 @@ export class HttpServer {
   private serveAttachment(pathname: string, res: ServerResponse): void {
     const [, , , id] = pathname.split('/');
     const attachment = id ? this.deps.store.attachments.get(id) : undefined;
-    if (!attachment) return send(res, 404, NOT_FOUND_BODY);
+    if (!attachment) {
+      send(res, 404, NOT_FOUND_BODY);
+      return;
+    }
     res.writeHead(200, {
       'content-type': attachment.contentType ?? 'application/octet-stream',
       'content-length': attachment.data.length,
@@ -156,6 +173,19 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function decodePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

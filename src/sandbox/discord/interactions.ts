@@ -4,6 +4,7 @@
  * sending follow-ups. Each interaction a test starts resolves with what the bot answered.
  */
 import { randomBytes } from 'node:crypto';
+import { permissionsIn } from './access.js';
 import {
   alreadyAcknowledged,
   DiscordHttpError,
@@ -15,12 +16,17 @@ import {
 import type { Gateway } from './gateway.js';
 import { type AttachmentRecord, type DiscordStore, MessageFlag, type MessageRecord } from './model.js';
 import { renderChannel, renderMessage, renderPartialMember, renderUser } from './render.js';
-import { permissionsIn } from './access.js';
 import { collectAttachments, type UploadedFile } from './uploads.js';
 import { validateMessageBody } from './validation.js';
 import type { World } from './world.js';
 
-export const InteractionType = { Ping: 1, ApplicationCommand: 2, MessageComponent: 3, Autocomplete: 4, ModalSubmit: 5 } as const;
+export const InteractionType = {
+  Ping: 1,
+  ApplicationCommand: 2,
+  MessageComponent: 3,
+  Autocomplete: 4,
+  ModalSubmit: 5,
+} as const;
 
 export const CallbackType = {
   Pong: 1,
@@ -192,7 +198,10 @@ export class InteractionHub {
           this.settle(pending, new Error(`sandbox: interaction "${record.name}" was ${record.failed}`));
         }, this.ackTimeoutMs),
         setTimeout(() => {
-          this.settle(pending, new Error(`sandbox: no answer to interaction "${record.name}" within ${input.timeoutMs} ms`));
+          this.settle(
+            pending,
+            new Error(`sandbox: no answer to interaction "${record.name}" within ${input.timeoutMs} ms`),
+          );
         }, input.timeoutMs),
       );
       this.gateway.dispatch({ t: 'INTERACTION_CREATE', guildId: input.guildId, intents: 0, data: () => payload });
@@ -226,12 +235,16 @@ export class InteractionHub {
     if (record.acknowledgedAt !== null) throw alreadyAcknowledged();
     const type = body.type;
     const data = (body.data ?? {}) as Record<string, unknown>;
-    const isComponent = record.type === InteractionType.MessageComponent || (record.type === InteractionType.ModalSubmit && record.sourceMessageId);
+    const isComponent =
+      record.type === InteractionType.MessageComponent ||
+      (record.type === InteractionType.ModalSubmit && record.sourceMessageId);
     const allowed: number[] = [CallbackType.ChannelMessageWithSource, CallbackType.DeferredChannelMessageWithSource];
     if (isComponent) allowed.push(CallbackType.DeferredUpdateMessage, CallbackType.UpdateMessage);
     if (record.type !== InteractionType.ModalSubmit) allowed.push(CallbackType.Modal);
     if (typeof type !== 'number' || !allowed.includes(type)) {
-      throw invalidFormBody([{ path: ['type'], code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Invalid interaction response type' }]);
+      throw invalidFormBody([
+        { path: ['type'], code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Invalid interaction response type' },
+      ]);
     }
     if (type === CallbackType.ChannelMessageWithSource || type === CallbackType.UpdateMessage) {
       validateMessageBody(data, { partial: type === CallbackType.UpdateMessage, fileCount: files.length });
@@ -309,7 +322,11 @@ export class InteractionHub {
         break;
       }
       case CallbackType.Modal: {
-        result.modal = { customId: data.custom_id as string, title: data.title as string, components: data.components as unknown[] };
+        result.modal = {
+          customId: data.custom_id as string,
+          title: data.title as string,
+          components: data.components as unknown[],
+        };
         this.modals.set(result.modal.customId, { ...result.modal, sourceMessageId: record.sourceMessageId });
         this.settle(pending, result);
         break;
@@ -347,8 +364,12 @@ export class InteractionHub {
 
   private patchFrom(data: Record<string, unknown>, files: UploadedFile[], existing: MessageRecord) {
     return {
-      ...(typeof data.content === 'string' || data.content === null ? { content: (data.content as string | null) ?? '' } : {}),
-      ...(Array.isArray(data.embeds) || data.embeds === null ? { embeds: (data.embeds as unknown[] | null) ?? [] } : {}),
+      ...(typeof data.content === 'string' || data.content === null
+        ? { content: (data.content as string | null) ?? '' }
+        : {}),
+      ...(Array.isArray(data.embeds) || data.embeds === null
+        ? { embeds: (data.embeds as unknown[] | null) ?? [] }
+        : {}),
       ...(Array.isArray(data.components) || data.components === null
         ? { components: (data.components as unknown[] | null) ?? [] }
         : {}),

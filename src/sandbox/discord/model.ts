@@ -255,7 +255,11 @@ export class DiscordStore {
     list.splice(i, 0, message.id);
     this.channelMessages.set(message.channelId, list);
     const channel = this.channels.get(message.channelId);
-    if (channel && !message.ephemeral && (!channel.lastMessageId || compareIds(message.id, channel.lastMessageId) > 0)) {
+    if (
+      channel &&
+      !message.ephemeral &&
+      (!channel.lastMessageId || compareIds(message.id, channel.lastMessageId) > 0)
+    ) {
       channel.lastMessageId = message.id;
     }
   }

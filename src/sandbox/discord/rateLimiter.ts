@@ -81,7 +81,11 @@ export interface RateLimitRequest {
 
 export type RateLimitDecision =
   | { limited: false; headers: Record<string, string> }
-  | { limited: true; headers: Record<string, string>; body: { message: string; retry_after: number; global: boolean; code?: number } };
+  | {
+      limited: true;
+      headers: Record<string, string>;
+      body: { message: string; retry_after: number; global: boolean; code?: number };
+    };
 
 interface BucketState {
   remaining: number;

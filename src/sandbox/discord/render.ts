@@ -14,6 +14,7 @@ import type {
   ThreadMemberFlags,
   UserFlags,
 } from 'discord.js';
+import { permissionsIn } from './access.js';
 import {
   type AttachmentRecord,
   type ChannelRecord,
@@ -27,7 +28,6 @@ import {
   type RoleRecord,
   type UserRecord,
 } from './model.js';
-import { permissionsIn } from './access.js';
 
 type Json = Record<string, unknown>;
 
@@ -259,7 +259,9 @@ export function renderMessage(store: DiscordStore, m: MessageRecord, opts: Rende
         id: interaction.id,
         type: interaction.type,
         user: renderUser(store.user(interaction.userId)!),
-        authorizing_integration_owners: interaction.guildId ? { '0': interaction.guildId } : { '1': interaction.userId },
+        authorizing_integration_owners: interaction.guildId
+          ? { '0': interaction.guildId }
+          : { '1': interaction.userId },
       };
     }
   }
@@ -271,7 +273,7 @@ export function renderMessage(store: DiscordStore, m: MessageRecord, opts: Rende
   return out as unknown as APIMessage;
 }
 
-export function renderGuild(store: DiscordStore, guild: GuildRecord): Json {
+export function renderGuild(guild: GuildRecord): Json {
   return {
     id: guild.id,
     name: guild.name,
@@ -331,7 +333,7 @@ export function renderGuildCreate(store: DiscordStore, guild: GuildRecord, opts:
   const botMember = guild.members.get(botId);
   const members = opts.allMembers ? [...guild.members.values()] : botMember ? [botMember] : [];
   return {
-    ...renderGuild(store, guild),
+    ...renderGuild(guild),
     joined_at: iso(botMember?.joinedAt ?? guild.createdAt),
     large: guild.members.size > 250,
     unavailable: false,

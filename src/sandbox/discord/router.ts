@@ -3,7 +3,7 @@ import type { UploadedFile } from './uploads.js';
 
 export interface RestRequest {
   method: string;
-  /** Path without the `/api/v10` prefix. */
+  /** Path without the `/api/v10` prefix, percent-decoded per segment. */
   path: string;
   params: Record<string, string>;
   query: URLSearchParams;
@@ -78,7 +78,7 @@ export class Router {
   }
 
   match(method: string, path: string): RouteMatch | undefined {
-    const parts = path.split('/').filter(Boolean).map(safeDecode);
+    const parts = path.split('/').filter(Boolean);
     for (const route of this.routes) {
       if (route.method !== method || route.segments.length !== parts.length) continue;
       const params: Record<string, string> = {};
@@ -98,13 +98,5 @@ export class Router {
       return { route, params, major };
     }
     return undefined;
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
   }
 }

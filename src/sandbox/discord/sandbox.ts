@@ -8,12 +8,7 @@ import { buildCommandData, type OptionInput } from './commandInvocation.js';
 import { Gateway, type GatewayStats } from './gateway.js';
 import { HttpServer, type RecordedRequest } from './http.js';
 import type { PrivilegedIntents } from './intents.js';
-import {
-  type InteractionRecord,
-  type InteractionResult,
-  InteractionHub,
-  InteractionType,
-} from './interactions.js';
+import { InteractionHub, type InteractionRecord, type InteractionResult, InteractionType } from './interactions.js';
 import {
   type ChannelRecord,
   ChannelType,
@@ -213,7 +208,11 @@ export class DiscordSandbox {
     Object.assign(this.store.application.privilegedIntents, patch);
   }
 
-  addMember(guildId: string, userId: string, opts: { at?: number; roles?: string[]; nick?: string } = {}): MemberRecord {
+  addMember(
+    guildId: string,
+    userId: string,
+    opts: { at?: number; roles?: string[]; nick?: string } = {},
+  ): MemberRecord {
     return this.world.addMember(guildId, userId, opts);
   }
 
@@ -250,7 +249,12 @@ export class DiscordSandbox {
         }),
       ),
       reference: opts.replyTo
-        ? { messageId: this.requireMessage(channel.id, opts.replyTo).id, channelId: channel.id, guildId, failIfNotExists: true }
+        ? {
+            messageId: this.requireMessage(channel.id, opts.replyTo).id,
+            channelId: channel.id,
+            guildId,
+            failIfNotExists: true,
+          }
         : null,
     });
   }
@@ -259,7 +263,12 @@ export class DiscordSandbox {
   dm(userId: string, content: string, opts: { at?: number } = {}): MessageRecord {
     this.requireUser(userId);
     const channel = this.world.openDm(userId, opts.at);
-    return this.world.postMessage({ channelId: channel.id, authorId: userId, content, ...(opts.at ? { at: opts.at } : {}) });
+    return this.world.postMessage({
+      channelId: channel.id,
+      authorId: userId,
+      content,
+      ...(opts.at ? { at: opts.at } : {}),
+    });
   }
 
   /** A member edits their message (MESSAGE_UPDATE). */
@@ -296,7 +305,13 @@ export class DiscordSandbox {
       at,
       appliedTags,
     });
-    const message = this.world.postMessage({ id: thread.id, channelId: thread.id, authorId, content: post.content, at });
+    const message = this.world.postMessage({
+      id: thread.id,
+      channelId: thread.id,
+      authorId,
+      content: post.content,
+      at,
+    });
     return { thread, message };
   }
 
@@ -429,7 +444,8 @@ export class DiscordSandbox {
     const message = this.requireMessage(channelId, messageId);
     const component = findComponent(message.components, customId);
     if (!component) throw new Error(`sandbox: message ${messageId} has no component "${customId}"`);
-    if (component.type !== componentType) throw new Error(`sandbox: "${customId}" is a component of type ${component.type}`);
+    if (component.type !== componentType)
+      throw new Error(`sandbox: "${customId}" is a component of type ${component.type}`);
     if (component.disabled === true) throw new Error(`sandbox: "${customId}" is disabled`);
     return this.hub.start({
       type: InteractionType.MessageComponent,
@@ -457,8 +473,10 @@ export class DiscordSandbox {
     const modal = this.hub.modals.get(customId);
     if (!modal) throw new Error(`sandbox: the bot never opened a modal "${customId}"`);
     const fill = (c: Record<string, unknown>): Record<string, unknown> => {
-      if (Array.isArray(c.components)) return { type: c.type, components: (c.components as Record<string, unknown>[]).map(fill) };
-      if (c.component && typeof c.component === 'object') return { type: c.type, component: fill(c.component as Record<string, unknown>) };
+      if (Array.isArray(c.components))
+        return { type: c.type, components: (c.components as Record<string, unknown>[]).map(fill) };
+      if (c.component && typeof c.component === 'object')
+        return { type: c.type, component: fill(c.component as Record<string, unknown>) };
       const id = c.custom_id as string | undefined;
       return { type: c.type, ...(id ? { custom_id: id, value: values[id] ?? '' } : {}) };
     };
@@ -549,7 +567,8 @@ export class DiscordSandbox {
     for (;;) {
       const value = predicate();
       if (value) return value;
-      if (Date.now() > deadline) throw new Error(`sandbox.waitFor timed out after ${timeoutMs} ms${description ? `: ${description}` : ''}`);
+      if (Date.now() > deadline)
+        throw new Error(`sandbox.waitFor timed out after ${timeoutMs} ms${description ? `: ${description}` : ''}`);
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
@@ -601,7 +620,8 @@ export class DiscordSandbox {
 
   private requireGuildChannel(guildId: string, channelId: string): ChannelRecord {
     const channel = this.store.channel(channelId);
-    if (!channel || channel.guildId !== guildId) throw new Error(`sandbox: no channel ${channelId} in guild ${guildId}`);
+    if (!channel || channel.guildId !== guildId)
+      throw new Error(`sandbox: no channel ${channelId} in guild ${guildId}`);
     return channel;
   }
 

@@ -31,7 +31,7 @@ export function collectAttachments(
   const listed = Array.isArray(bodyAttachments) ? (bodyAttachments as Record<string, unknown>[]) : undefined;
   if (!listed && files.length === 0) return undefined;
   const byIndex = new Map<number, UploadedFile>();
-  files.forEach((file, i) => byIndex.set(fileIndex(file.field) ?? i, file));
+  for (const [i, file] of files.entries()) byIndex.set(fileIndex(file.field) ?? i, file);
   const out: AttachmentRecord[] = [];
   const used = new Set<number>();
   for (const entry of listed ?? []) {
@@ -57,7 +57,9 @@ export function collectAttachments(
   // Discord: files not listed in `attachments` are still attached (older clients never list them).
   for (const [index, file] of byIndex) {
     if (used.has(index)) continue;
-    out.push(world.storeAttachment({ channelId, filename: file.filename, contentType: file.contentType, data: file.data }));
+    out.push(
+      world.storeAttachment({ channelId, filename: file.filename, contentType: file.contentType, data: file.data }),
+    );
   }
   if (!listed) return [...existing, ...out];
   return out;

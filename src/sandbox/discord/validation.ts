@@ -67,7 +67,8 @@ function checkEmbeds(errors: FieldError[], embeds: unknown): void {
     total += checkString(errors, at('title'), embed.title, EMBED_LIMITS.title);
     total += checkString(errors, at('description'), embed.description, EMBED_LIMITS.description);
     checkString(errors, at('url'), embed.url, URL_MAX);
-    if (isObject(embed.footer)) total += checkString(errors, at('footer', 'text'), embed.footer.text, EMBED_LIMITS.footer);
+    if (isObject(embed.footer))
+      total += checkString(errors, at('footer', 'text'), embed.footer.text, EMBED_LIMITS.footer);
     if (isObject(embed.author)) total += checkString(errors, at('author', 'name'), embed.author.name, AUTHOR_NAME);
     if (embed.fields !== undefined) {
       if (!Array.isArray(embed.fields)) {
@@ -75,7 +76,10 @@ function checkEmbeds(errors: FieldError[], embeds: unknown): void {
       } else {
         if (embed.fields.length > EMBED_LIMITS.fields) errors.push(tooLong(at('fields'), EMBED_LIMITS.fields));
         embed.fields.forEach((field: unknown, j: number) => {
-          if (!isObject(field)) return void errors.push(badType(at('fields', j), field, 'object'));
+          if (!isObject(field)) {
+            errors.push(badType(at('fields', j), field, 'object'));
+            return;
+          }
           if (field.name === undefined || field.name === '') errors.push(required(at('fields', j, 'name')));
           if (field.value === undefined || field.value === '') errors.push(required(at('fields', j, 'value')));
           total += checkString(errors, at('fields', j, 'name'), field.name, EMBED_LIMITS.fieldName);
@@ -233,7 +237,11 @@ export function validateCommand(body: unknown, path: (string | number)[] = []): 
   if (!isObject(body)) return [badType(path, body, 'object')];
   const type = body.type ?? 1;
   if (typeof body.name !== 'string' || body.name.length < 1 || body.name.length > 32) {
-    errors.push({ path: [...path, 'name'], code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 32 in length.' });
+    errors.push({
+      path: [...path, 'name'],
+      code: 'BASE_TYPE_BAD_LENGTH',
+      message: 'Must be between 1 and 32 in length.',
+    });
   } else if (type === 1 && !/^[-_\p{Ll}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u.test(body.name)) {
     errors.push({
       path: [...path, 'name'],

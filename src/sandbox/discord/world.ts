@@ -22,12 +22,7 @@ import {
   type RoleRecord,
   type UserRecord,
 } from './model.js';
-import {
-  DEFAULT_BOT_PERMISSIONS,
-  DEFAULT_EVERYONE_PERMISSIONS,
-  type Overwrite,
-  Permission,
-} from './permissions.js';
+import { DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, type Overwrite, Permission } from './permissions.js';
 import {
   canView,
   renderChannel,
@@ -94,6 +89,8 @@ export interface ChannelSpec {
   /** Hidden from @everyone; visible to the listed roles (by name) and the bot. */
   private?: boolean;
   visibleTo?: string[];
+  /** With `private`: do not let the bot's role see it either. */
+  hiddenFromBot?: boolean;
 }
 
 export interface RoleSpec {
@@ -131,7 +128,11 @@ export interface GuildHandle {
   channels: Record<string, string>;
 }
 
-const CHANNEL_TYPES = { text: ChannelType.GuildText, forum: ChannelType.GuildForum, category: ChannelType.GuildCategory };
+const CHANNEL_TYPES = {
+  text: ChannelType.GuildText,
+  forum: ChannelType.GuildForum,
+  category: ChannelType.GuildCategory,
+};
 
 export class World {
   constructor(
@@ -146,7 +147,13 @@ export class World {
 
   // ------------------------------------------------------------------------------------------- users
 
-  createUser(input: { username: string; globalName?: string; bot?: boolean; dmsOpen?: boolean; at?: number }): UserRecord {
+  createUser(input: {
+    username: string;
+    globalName?: string;
+    bot?: boolean;
+    dmsOpen?: boolean;
+    at?: number;
+  }): UserRecord {
     const user: UserRecord = {
       id: this.store.ids.at(input.at ?? Date.now()),
       username: input.username,
@@ -188,7 +195,8 @@ export class World {
       moderatorRoleId = role({
         ...plain,
         name: 'Moderator',
-        permissions: Permission.ManageGuild | Permission.ManageMessages | Permission.ManageThreads | Permission.KickMembers,
+        permissions:
+          Permission.ManageGuild | Permission.ManageMessages | Permission.ManageThreads | Permission.KickMembers,
       }).id;
       roles.Moderator = moderatorRoleId;
     }
@@ -213,6 +221,7 @@ export class World {
         managed: true,
         botId: this.botId,
       }).id;
+      roles[this.store.botUser.username] = botRoleId;
     }
     const channels: Record<string, string> = {};
     for (const [position, spec] of (input.channels ?? []).entries()) {
@@ -223,7 +232,8 @@ export class World {
           const roleId = roles[name];
           if (roleId) overwrites.push({ id: roleId, type: 0, allow: Permission.ViewChannel, deny: 0n });
         }
-        if (botRoleId) overwrites.push({ id: botRoleId, type: 0, allow: Permission.ViewChannel, deny: 0n });
+        if (botRoleId && !spec.hiddenFromBot)
+          overwrites.push({ id: botRoleId, type: 0, allow: Permission.ViewChannel, deny: 0n });
       }
       const channel = this.newChannel({
         guildId: id,
@@ -331,7 +341,11 @@ export class World {
 
   // ----------------------------------------------------------------------------------------- members
 
-  addMember(guildId: string, userId: string, opts: { at?: number; roles?: string[]; nick?: string } = {}): MemberRecord {
+  addMember(
+    guildId: string,
+    userId: string,
+    opts: { at?: number; roles?: string[]; nick?: string } = {},
+  ): MemberRecord {
     const guild = this.requireGuild(guildId);
     if (!this.store.user(userId)) throw new Error(`sandbox: no user ${userId}`);
     const member: MemberRecord = {
@@ -593,7 +607,10 @@ export class World {
     });
   }
 
-  updateThread(thread: ChannelRecord, patch: { name?: string; archived?: boolean; locked?: boolean; appliedTags?: string[] }): void {
+  updateThread(
+    thread: ChannelRecord,
+    patch: { name?: string; archived?: boolean; locked?: boolean; appliedTags?: string[] },
+  ): void {
     const meta = thread.thread!;
     if (patch.name !== undefined) thread.name = patch.name;
     if (patch.archived !== undefined && patch.archived !== meta.archived) {
@@ -647,7 +664,14 @@ export class World {
 
   // ------------------------------------------------------------------------------------------- misc
 
-  storeAttachment(input: { filename: string; contentType: string | null; data: Buffer; description?: string | null; channelId: string; at?: number }): AttachmentRecord {
+  storeAttachment(input: {
+    filename: string;
+    contentType: string | null;
+    data: Buffer;
+    description?: string | null;
+    channelId: string;
+    at?: number;
+  }): AttachmentRecord {
     const id = this.store.ids.at(input.at ?? Date.now());
     const record: AttachmentRecord = {
       id,

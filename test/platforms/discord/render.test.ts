@@ -12,7 +12,10 @@ describe('allowed mentions', () => {
 
   it('GIVEN chosen members and a configured role THEN exactly those may be pinged, without duplicates', () => {
     expect(
-      allowedMentions({ content: 'x', mentions: { members: [asMemberId('1'), asMemberId('1'), asMemberId('2')], roles: [asRoleId('9')] } }),
+      allowedMentions({
+        content: 'x',
+        mentions: { members: [asMemberId('1'), asMemberId('1'), asMemberId('2')], roles: [asRoleId('9')] },
+      }),
     ).toEqual({ parse: [], users: ['1', '2'], roles: ['9'], replied_user: false });
   });
 
@@ -25,13 +28,22 @@ describe('allowed mentions', () => {
 describe('command registration data', () => {
   const run = () => reply.ephemeral('ok');
   const defs = [
-    defineCommand({ name: 'help', description: 'Help', access: 'member', options: { command: { type: 'string', description: 'which' } }, run }),
+    defineCommand({
+      name: 'help',
+      description: 'Help',
+      access: 'member',
+      options: { command: { type: 'string', description: 'which' } },
+      run,
+    }),
     defineCommand({ name: 'convene status', description: 'Status', access: 'moderator', options: {}, run }),
     defineCommand({
       name: 'convene welcome set',
       description: 'Set welcome',
       access: 'moderator',
-      options: { text: { type: 'string', description: 't' }, channel: { type: 'channel', description: 'c', required: true } },
+      options: {
+        text: { type: 'string', description: 't' },
+        channel: { type: 'channel', description: 'c', required: true },
+      },
       run,
     }),
     defineCommand({ name: 'intros join', description: 'Join', access: 'member', options: {}, run }),

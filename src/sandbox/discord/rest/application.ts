@@ -73,7 +73,10 @@ export function applicationRoutes(router: Router, ctx: RestContext): void {
     return command;
   };
 
-  const upsert = (guildId: string | null, definition: Record<string, unknown>): { command: CommandRecord; created: boolean } => {
+  const upsert = (
+    guildId: string | null,
+    definition: Record<string, unknown>,
+  ): { command: CommandRecord; created: boolean } => {
     const type = typeof definition.type === 'number' ? definition.type : 1;
     const name = definition.name as string;
     const existing = inScope(guildId).find((c) => c.name === name && c.type === type);

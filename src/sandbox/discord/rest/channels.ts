@@ -17,14 +17,7 @@ import type { RestRequest, Router } from '../router.js';
 import { compareIds } from '../snowflake.js';
 import { collectAttachments } from '../uploads.js';
 import { validateMessageBody } from '../validation.js';
-import {
-  botId,
-  botPermissionsIn,
-  intQuery,
-  type RestContext,
-  requireChannel,
-  requirePermission,
-} from './context.js';
+import { botId, botPermissionsIn, intQuery, type RestContext, requireChannel, requirePermission } from './context.js';
 
 /** Flags a bot may set on a new message: SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS, IS_COMPONENTS_V2. */
 const CREATE_FLAGS = (1 << 2) | MessageFlag.SuppressNotifications | (1 << 15);
@@ -94,7 +87,12 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
         { path: ['message_reference'], code: 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', message: 'Unknown message' },
       ]);
     }
-    return { messageId: target.id, channelId, guildId: target.guildId, failIfNotExists: raw.fail_if_not_exists !== false };
+    return {
+      messageId: target.id,
+      channelId,
+      guildId: target.guildId,
+      failIfNotExists: raw.fail_if_not_exists !== false,
+    };
   };
 
   const createMessage = (channel: ChannelRecord, req: Pick<RestRequest, 'body' | 'files'>, id?: string) => {
@@ -192,7 +190,8 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
 
   router.get('/channels/:channel_id/messages/:message_id', (req) => {
     const channel = requireChannel(ctx, req.params.channel_id!);
-    if (channel.guildId && !(botPermissionsIn(ctx, channel) & Permission.ReadMessageHistory)) throw missingPermissions();
+    if (channel.guildId && !(botPermissionsIn(ctx, channel) & Permission.ReadMessageHistory))
+      throw missingPermissions();
     return { status: 200, body: render(requireMessage(channel, req.params.message_id!)) };
   });
 
@@ -201,9 +200,10 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
     validateMessageBody(req.body, { partial: false, fileCount: req.files.length });
     checkCanPost(channel, req.files.length);
     const nonce = req.body.nonce;
-    const nonceKey = req.body.enforce_nonce === true && nonce !== undefined && nonce !== null
-      ? `${channel.id}:${botId(ctx)}:${String(nonce)}`
-      : null;
+    const nonceKey =
+      req.body.enforce_nonce === true && nonce !== undefined && nonce !== null
+        ? `${channel.id}:${botId(ctx)}:${String(nonce)}`
+        : null;
     const now = Date.now();
     if (nonceKey) {
       const prior = nonces.get(nonceKey);
@@ -255,7 +255,8 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
 
   const reactionTarget = (req: RestRequest) => {
     const channel = requireChannel(ctx, req.params.channel_id!);
-    if (channel.guildId && !(botPermissionsIn(ctx, channel) & Permission.ReadMessageHistory)) throw missingPermissions();
+    if (channel.guildId && !(botPermissionsIn(ctx, channel) & Permission.ReadMessageHistory))
+      throw missingPermissions();
     return { channel, message: requireMessage(channel, req.params.message_id!), emoji: parseEmoji(req.params.emoji!) };
   };
 
@@ -293,7 +294,9 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
   router.post('/users/@me/channels', (req) => {
     const recipientId = req.body.recipient_id;
     if (typeof recipientId !== 'string') {
-      throw invalidFormBody([{ path: ['recipient_id'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
+      throw invalidFormBody([
+        { path: ['recipient_id'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' },
+      ]);
     }
     if (!store.user(recipientId)) throw invalidRecipient();
     return { status: 200, body: renderChannel(store, world.openDm(recipientId)) };
@@ -304,12 +307,16 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
   const threadName = (body: Record<string, unknown>): string => {
     const name = body.name;
     if (typeof name !== 'string' || name.length < 1 || name.length > 100) {
-      throw invalidFormBody([{ path: ['name'], code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }]);
+      throw invalidFormBody([
+        { path: ['name'], code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' },
+      ]);
     }
     return name;
   };
   const archiveDuration = (body: Record<string, unknown>) =>
-    [60, 1440, 4320, 10080].includes(body.auto_archive_duration as number) ? (body.auto_archive_duration as number) : undefined;
+    [60, 1440, 4320, 10080].includes(body.auto_archive_duration as number)
+      ? (body.auto_archive_duration as number)
+      : undefined;
 
   router.post('/channels/:channel_id/threads', (req) => {
     const parent = requireChannel(ctx, req.params.channel_id!);

@@ -55,10 +55,14 @@ export function intQuery(query: URLSearchParams, name: string, fallback: number,
     throw invalidFormBody([{ path: [name], code: 'NUMBER_TYPE_COERCE', message: `Value "${raw}" is not int.` }]);
   }
   if (n < min) {
-    throw invalidFormBody([{ path: [name], code: 'NUMBER_TYPE_MIN', message: `int value should be greater than or equal to ${min}.` }]);
+    throw invalidFormBody([
+      { path: [name], code: 'NUMBER_TYPE_MIN', message: `int value should be greater than or equal to ${min}.` },
+    ]);
   }
   if (n > max) {
-    throw invalidFormBody([{ path: [name], code: 'NUMBER_TYPE_MAX', message: `int value should be less than or equal to ${max}.` }]);
+    throw invalidFormBody([
+      { path: [name], code: 'NUMBER_TYPE_MAX', message: `int value should be less than or equal to ${max}.` },
+    ]);
   }
   return n;
 }

@@ -17,7 +17,7 @@ export function guildRoutes(router: Router, ctx: RestContext): void {
     return {
       status: 200,
       body: {
-        ...renderGuild(store, guild),
+        ...renderGuild(guild),
         ...(withCounts ? { approximate_member_count: guild.members.size, approximate_presence_count: 0 } : {}),
       },
     };
@@ -88,7 +88,10 @@ export function guildRoutes(router: Router, ctx: RestContext): void {
     }
     if (Array.isArray(req.body.roles)) {
       const roles = (req.body.roles as string[]).map(String);
-      const changed = [...roles.filter((r) => !member.roles.includes(r)), ...member.roles.filter((r) => !roles.includes(r))];
+      const changed = [
+        ...roles.filter((r) => !member.roles.includes(r)),
+        ...member.roles.filter((r) => !roles.includes(r)),
+      ];
       for (const roleId of changed) requireManageableRole(ctx, guild, roleId);
       patch.roles = roles;
     }

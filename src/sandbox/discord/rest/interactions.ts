@@ -24,25 +24,47 @@ export function interactionRoutes(router: Router, ctx: RestContext): void {
   );
 
   const base = '/webhooks/:webhook_id/:webhook_token';
-  router.get(`${base}/messages/:message_id`, (req) => ({
-    status: 200,
-    body: hub.getMessage(req.params.webhook_id!, req.params.webhook_token!, req.params.message_id!),
-  }), open);
+  router.get(
+    `${base}/messages/:message_id`,
+    (req) => ({
+      status: 200,
+      body: hub.getMessage(req.params.webhook_id!, req.params.webhook_token!, req.params.message_id!),
+    }),
+    open,
+  );
 
-  router.patch(`${base}/messages/:message_id`, (req) => ({
-    status: 200,
-    body: hub.editMessage(req.params.webhook_id!, req.params.webhook_token!, req.params.message_id!, req.body, req.files),
-  }), open);
+  router.patch(
+    `${base}/messages/:message_id`,
+    (req) => ({
+      status: 200,
+      body: hub.editMessage(
+        req.params.webhook_id!,
+        req.params.webhook_token!,
+        req.params.message_id!,
+        req.body,
+        req.files,
+      ),
+    }),
+    open,
+  );
 
-  router.delete(`${base}/messages/:message_id`, (req) => {
-    hub.deleteMessage(req.params.webhook_id!, req.params.webhook_token!, req.params.message_id!);
-    return { status: 204 };
-  }, open);
+  router.delete(
+    `${base}/messages/:message_id`,
+    (req) => {
+      hub.deleteMessage(req.params.webhook_id!, req.params.webhook_token!, req.params.message_id!);
+      return { status: 204 };
+    },
+    open,
+  );
 
-  router.post(base, (req) => {
-    const message = hub.followUp(req.params.webhook_id!, req.params.webhook_token!, req.body, req.files);
-    // Discord: without ?wait=true a webhook execution answers 204 and no message.
-    if (req.query.get('wait') !== 'true') return { status: 204 };
-    return { status: 200, body: renderMessage(store, message, { contentVisible: true }) };
-  }, open);
+  router.post(
+    base,
+    (req) => {
+      const message = hub.followUp(req.params.webhook_id!, req.params.webhook_token!, req.body, req.files);
+      // Discord: without ?wait=true a webhook execution answers 204 and no message.
+      if (req.query.get('wait') !== 'true') return { status: 204 };
+      return { status: 200, body: renderMessage(store, message, { contentVisible: true }) };
+    },
+    open,
+  );
 }

@@ -1,0 +1,112 @@
+/**
+ * End-to-end harness: the Discord emulator plus the real bot (src/app.ts, the real discord.js
+ * client) over loopback, on a real SQLite file. `startBot` runs it in this process (tests drive the
+ * scheduler clock); `spawnBot` runs `src/main.ts` as a child process (crash and restart tests).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { type App, startApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import {
+  type DiscordSandbox,
+  type DiscordSandboxOptions,
+  startDiscordSandbox,
+} from '../../src/sandbox/discord/index.js';
+import type { GuildHandle } from '../../src/sandbox/discord/world.js';
+import { tempDir } from '../helpers/db.js';
+
+export interface Community {
+  sandbox: DiscordSandbox;
+  guild: GuildHandle;
+  /** username → user id */
+  members: Record<string, string>;
+  moderator: string;
+  dbPath: string;
+}
+
+/** A guild with the channels the features expect and a few members; `ada` is a moderator. */
+export async function makeCommunity(
+  options: DiscordSandboxOptions = {},
+  at = Date.now() - 30 * 86_400_000,
+): Promise<Community> {
+  const sandbox = await startDiscordSandbox({ heartbeatIntervalMs: 1_000, ...options });
+  const guild = sandbox.createGuild({
+    name: 'Shader Club',
+    at,
+    channels: [
+      { name: 'welcome', type: 'text', topic: 'Say hi' },
+      { name: 'introductions', type: 'text', topic: 'Tell us who you are' },
+      { name: 'general', type: 'text', topic: 'Anything goes' },
+      { name: 'help', type: 'text', topic: 'Ask for help here' },
+      { name: 'questions', type: 'forum', topic: 'Long-form questions', tags: ['solved', 'vulkan', 'opengl'] },
+      { name: 'intros', type: 'text', topic: 'Introductions made by Convene' },
+    ],
+  });
+  const members: Record<string, string> = {};
+  for (const name of ['ada', 'bob', 'cyd', 'dee', 'eve']) {
+    const user = sandbox.addUser({ username: name, globalName: name[0]!.toUpperCase() + name.slice(1), at });
+    sandbox.addMember(guild.id, user.id, {
+      at: at + 1000,
+      roles: name === 'ada' && guild.moderatorRoleId ? [guild.moderatorRoleId] : [],
+    });
+    members[name] = user.id;
+  }
+  return { sandbox, guild, members, moderator: members.ada!, dbPath: join(tempDir(), 'convene.db') };
+}
+
+export function botEnv(community: Community, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DISCORD_TOKEN: community.sandbox.botToken,
+    DISCORD_API_URL: community.sandbox.apiUrl,
+    DATABASE_URL: `file:${community.dbPath}`,
+    LOG_LEVEL: process.env.CONVENE_TEST_LOG ?? 'silent',
+    CONVENE_SCAN_INTERVAL: '1h',
+    HTTP_PORT: '0',
+    ...extra,
+  };
+}
+
+/** The real bot in this process. The scheduler does not run by itself: call app.scheduler.tick(now). */
+export async function startBot(community: Community, env: Record<string, string> = {}): Promise<App> {
+  const config = loadConfig(botEnv(community, env));
+  return startApp(config, createLogger(config.logLevel), {
+    runScheduler: false,
+    drain: { idleMs: 50, leaseMs: 2_000 },
+  });
+}
+
+/** The real bot as a child process (`src/main.ts`), for crash tests. Resolves when it logged "running". */
+export async function spawnBot(community: Community, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...botEnv(community, { LOG_LEVEL: 'info', ...env }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Convene is running')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new Error(`bot exited with ${code} before it was running:\n${output.slice(-2000)}`)),
+    );
+  });
+  return child;
+}
+
+export async function waitFor<T>(
+  check: () => T | undefined | null | false,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
