@@ -83,10 +83,49 @@ export type OptionValues<O extends Record<string, OptionSpec>> = {
 // ---------------------------------------------------------------------------------------------
 // Replies
 
+/** A text input of a modal form (Discord: at most 5 per modal; label ≤ 45 characters). */
+export interface ModalField {
+  /** Key of the submitted value in ButtonContext.fields. */
+  id: string;
+  label: string;
+  style: 'short' | 'paragraph';
+  required?: boolean;
+  minLength?: number;
+  /** Discord: at most 4000. */
+  maxLength?: number;
+  placeholder?: string;
+}
+
+/** A small form a button can open (Discord modal). */
+export interface ModalSpec {
+  /**
+   * custom_id "<button id>:<arg>" (≤ 100 characters, build it with buttonId): the submission is
+   * handled by the ButtonDefinition with that id, like a click of that button.
+   */
+  id: string;
+  /** Discord: at most 45 characters. */
+  title: string;
+  fields: ModalField[];
+}
+
 export type Reply =
   | { kind: 'message'; ephemeral: boolean; body: MessageBody }
   /** For buttons: replace the message the button was on. */
-  | { kind: 'update'; body: MessageBody };
+  | { kind: 'update'; body: MessageBody }
+  /**
+   * For buttons only: open a form. For adapter authors —
+   * - Discord: answer the button interaction with `interaction.showModal(...)` built from `modal`
+   *   (one ActionRow with one TextInput per field; `style` short → TextInputStyle.Short, paragraph →
+   *   TextInputStyle.Paragraph). Do not defer before (a deferred interaction cannot show a modal).
+   *   When the member submits (a ModalSubmitInteraction with customId = modal.id), split the custom
+   *   id at the first ':' exactly like a button's, and run that ButtonDefinition through runButton
+   *   with `arg` = the part after ':' and `fields` = { [field id]: submitted text }; send its Reply
+   *   like a button's (ephemeral when it says so).
+   * - A platform without forms (Discourse): send `body` privately instead; it tells the member
+   *   another way to do the same thing (usually a command).
+   * Never send `body` publicly: it is a private fallback.
+   */
+  | { kind: 'modal'; modal: ModalSpec; body: MessageBody };
 
 const toBody = (body: MessageBody | string): MessageBody => (typeof body === 'string' ? { content: body } : body);
 
@@ -94,6 +133,12 @@ export const reply = {
   ephemeral: (body: MessageBody | string): Reply => ({ kind: 'message', ephemeral: true, body: toBody(body) }),
   public: (body: MessageBody | string): Reply => ({ kind: 'message', ephemeral: false, body: toBody(body) }),
   update: (body: MessageBody | string): Reply => ({ kind: 'update', body: toBody(body) }),
+  /** Open `modal`; `fallback` is sent privately where the platform has no forms. */
+  modal: (modal: ModalSpec, fallback: MessageBody | string): Reply => ({
+    kind: 'modal',
+    modal,
+    body: toBody(fallback),
+  }),
 };
 
 /** Something the person can fix: the adapter shows the message ephemerally. */
@@ -171,6 +216,8 @@ export interface ButtonContext {
   channelId: ChannelId | null;
   /** The part of custom_id after "<id>:". */
   arg: string;
+  /** The submitted values, by field id, when this runs for a modal submission (see Reply 'modal'). */
+  fields?: Record<string, string>;
   deps: Deps;
   now: number;
 }

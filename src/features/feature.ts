@@ -3,6 +3,7 @@ import type { ButtonDefinition, CommandDefinition, Deps } from '../commands.js';
 import type { Db } from '../db/connection.js';
 import type { CommunityEvent, GuildId, MemberId } from '../events.js';
 import type { JobDefinition } from '../scheduler/job.js';
+import type { DigestSource } from './digest/sources.js';
 
 export interface Feature {
   name: string;
@@ -20,6 +21,8 @@ export interface Feature {
     export(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown>;
     erase(db: Db, guildId: GuildId, memberId: MemberId): void;
   };
+  /** What this feature adds to the weekly digest (see ./digest/sources.ts); absent = nothing. */
+  digest?: DigestSource;
 }
 
 export const defineFeature = (feature: Feature): Feature => feature;

@@ -29,7 +29,7 @@ export interface DrainOptions {
 }
 
 export const DEFAULT_DRAIN: DrainOptions = {
-  ratePerSecond: 45,
+  ratePerSecond: 47,
   concurrency: 8,
   leaseMs: 30_000,
   maxAttempts: 8,

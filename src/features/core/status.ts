@@ -6,6 +6,7 @@ import { outbox } from '../../db/schema.js';
 import type { GuildId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
+import { latestPulse, renderPulseLine } from '../digest/service.js';
 
 export function statusReport(deps: Deps, guildId: GuildId, now: number) {
   const { db } = deps;
@@ -31,6 +32,7 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
     databaseBytes: databaseSize(db),
     outbox: { pending: backlog('pending'), failed: backlog('failed'), recentFailures: failures },
     jobs: recentRuns(db, guildId, 8),
+    pulse: latestPulse({ db }, guildId),
   };
 }
 
@@ -55,6 +57,7 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
     `Outbox: ${report.outbox.pending} waiting, ${report.outbox.failed} failed`,
     ...report.outbox.recentFailures.map((f) => `  · failed ${f.key}: ${(f.error ?? '').slice(0, 120)}`),
   ];
+  if (report.pulse) lines.push(renderPulseLine(report.pulse));
   if (report.lastBackfill) {
     lines.push(
       `Last backfill: ${ago(now - report.lastBackfill.at)} ago (${report.lastBackfill.messages} messages, ${report.lastBackfill.members} members)`,

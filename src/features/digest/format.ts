@@ -20,8 +20,11 @@ export function formatDuration(ms: number): string {
   return h === 0 ? `${d} d` : `${d} d ${h} h`;
 }
 
-/** "1,234" */
-export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** "1,234" (not toLocaleString: Intl is slow when a list counts "and N more" for every item). */
+export function formatCount(n: number): string {
+  const digits = String(Math.round(Math.abs(n)));
+  return `${n < 0 ? '-' : ''}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
+}
 
 /** "64%" */
 export const formatShare = (share: number): string => `${Math.round(share * 100)}%`;

@@ -5,7 +5,13 @@
 import { parseDurationText } from './duration.js';
 import { formatCount, formatDuration, formatShare } from './format.js';
 
-export const GOAL_METRICS = ['peer-answered', 'first-response', 'newcomer-activation', 'connections', 'retention'] as const;
+export const GOAL_METRICS = [
+  'peer-answered',
+  'first-response',
+  'newcomer-activation',
+  'connections',
+  'retention',
+] as const;
 export type GoalMetric = (typeof GOAL_METRICS)[number];
 
 export interface MetricInfo {

@@ -32,11 +32,9 @@ export const digestSettings = z
     /** Local time "HH:MM" (24 h). */
     time: z.string().regex(DIGEST_TIME, 'expected a time such as 09:00').default('09:00'),
     /** null: the guild's timezone (core.timezone). */
-    timezone: z
-      .string()
-      .refine(isTimezone, 'expected an IANA timezone such as Europe/Berlin')
-      .nullable()
-      .default(null),
+    timezone: z.string().refine(isTimezone, 'expected an IANA timezone such as Europe/Berlin').nullable().default(null),
+    /** When the schedule was last set (epoch ms): the scheduler never catches up a run due before it. */
+    scheduledSince: z.number().int().nullable().default(null),
     /** Measurable goals tied to the community's why (/convene goals set), one per metric. */
     goals: z.array(goalSchema).max(GOAL_METRICS.length).default([]),
   })

@@ -10,6 +10,7 @@ import type { Db } from '../../db/connection.js';
 import { digestNotes, digestPulse, digestSubscribers, digestWeeks, guilds, members } from '../../db/schema.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
 import { DAY_MS, type Window } from './calendar.js';
+import type { GoalMetric } from './goals.js';
 
 /** One week of a guild in numbers (no names, no text): what the health section and trends need. */
 export interface WeekStats {
@@ -37,25 +38,9 @@ export interface WeekStats {
   /** Members who joined 14–21 days before the week's end, and how many wrote within 14 days of joining. */
   activationCohort: number;
   activated: number;
+  /** Each goal metric's value for the week (null: no data), from the core and the features' sources. */
+  goals: Partial<Record<GoalMetric, number | null>>;
 }
-
-export const emptyWeek = (w: Pick<Window, 'start' | 'end'>): WeekStats => ({
-  start: w.start,
-  end: w.end,
-  messages: 0,
-  dailyMessages: [0, 0, 0, 0, 0, 0, 0],
-  activeMembers: 0,
-  newMembers: 0,
-  asked: 0,
-  answered: 0,
-  answeredWithin24h: 0,
-  medianFirstResponseMs: null,
-  peerAnswered: 0,
-  retentionCohort: 0,
-  retained: 0,
-  activationCohort: 0,
-  activated: 0,
-});
 
 const n = (v: unknown): number => Number(v ?? 0);
 
@@ -68,32 +53,81 @@ export function guildInfo(db: Db, guildId: GuildId): { name: string; platform: P
   return row ?? null;
 }
 
-/** Messages per local day: one index range count per day, minus what bots wrote that day. */
-export function dailyMessages(db: Db, guildId: GuildId, days: readonly number[]): number[] {
+/**
+ * The guild's bots. One pass over the guild's members (there is no index on the flag); the
+ * aggregates below then subtract what these few wrote, one index seek each, instead of checking
+ * the author of every message.
+ */
+export function botIds(db: Db, guildId: GuildId): string[] {
+  return db
+    .select({ id: members.memberId })
+    .from(members)
+    .where(and(eq(members.guildId, guildId), eq(members.bot, true)))
+    .all()
+    .map((r) => r.id);
+}
+
+/** `column NOT IN (bots)`, or nothing when the guild has no bots (an empty list is not portable SQL). */
+function notBot(column: ReturnType<typeof sql.raw>, bots: readonly string[]) {
+  if (bots.length === 0) return sql``;
+  return sql` AND ${column} NOT IN (${sql.join(
+    bots.map((b) => sql`${b}`),
+    sql`, `,
+  )})`;
+}
+
+const countIn = (db: Db, query: ReturnType<typeof sql>): number => n(db.get<{ n: number }>(query)?.n);
+
+/** Messages by members (not bots) per local day: one covering index range count per day. */
+export function dailyMessages(db: Db, guildId: GuildId, days: readonly number[], bots: readonly string[]): number[] {
   const result: number[] = [];
   for (let i = 0; i + 1 < days.length; i++) {
     const from = days[i]!;
     const to = days[i + 1]!;
-    const all = db.get<{ n: number }>(
+    const all = countIn(
+      db,
       sql`SELECT count(*) AS n FROM messages WHERE guild_id = ${guildId} AND created_at >= ${from} AND created_at < ${to}`,
     );
-    // Bots are few: their messages are counted through the (guild, author, time) index, one seek each.
-    const bots = db.get<{ n: number }>(
-      sql`SELECT count(*) AS n FROM messages WHERE guild_id = ${guildId} AND author_id IN (SELECT member_id FROM members WHERE guild_id = ${guildId} AND bot = 1) AND created_at >= ${from} AND created_at < ${to}`,
-    );
-    result.push(n(all?.n) - n(bots?.n));
+    let byBots = 0;
+    for (const bot of bots) {
+      byBots += countIn(
+        db,
+        sql`SELECT count(*) AS n FROM messages WHERE guild_id = ${guildId} AND author_id = ${bot} AND created_at >= ${from} AND created_at < ${to}`,
+      );
+    }
+    result.push(all - byBots);
   }
   return result;
 }
 
-/** Members (not bots) with at least one message in [start, end): one index seek per member. */
-export function activeMemberCount(db: Db, guildId: GuildId, start: number, end: number): number {
-  const row = db.get<{ n: number }>(sql`
+/**
+ * Members (not bots) with at least one message in [start, end): a walk of the members' primary
+ * key index with one (guild, author, time) index seek each, no table rows read; then the bots
+ * that wrote are subtracted.
+ */
+export function activeMemberCount(
+  db: Db,
+  guildId: GuildId,
+  start: number,
+  end: number,
+  bots: readonly string[],
+): number {
+  const all = countIn(
+    db,
+    sql`
     SELECT count(*) AS n FROM members m
-    WHERE m.guild_id = ${guildId} AND m.bot = 0 AND EXISTS (
+    WHERE m.guild_id = ${guildId} AND EXISTS (
       SELECT 1 FROM messages x
-      WHERE x.guild_id = m.guild_id AND x.author_id = m.member_id AND x.created_at >= ${start} AND x.created_at < ${end})`);
-  return n(row?.n);
+      WHERE x.guild_id = m.guild_id AND x.author_id = m.member_id AND x.created_at >= ${start} AND x.created_at < ${end})`,
+  );
+  let activeBots = 0;
+  for (const bot of bots) {
+    activeBots += countIn(
+      db,
+      sql`SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE guild_id = ${guildId} AND author_id = ${bot} AND created_at >= ${start} AND created_at < ${end} LIMIT 1) b`,
+    );
+  }
+  return all - activeBots;
 }
 
 /** Members who joined in [start, end) and are still here: the count and the first `limit` names. */
@@ -178,7 +212,14 @@ export interface FirstResponse {
  * thread's (guild, channel, time) index from its start, so it costs a few steps per thread.
  * Threads whose opener is unknown are left out: without an opener there is no "someone else".
  */
-export function firstResponses(db: Db, guildId: GuildId, start: number, end: number, now: number): FirstResponse[] {
+export function firstResponses(
+  db: Db,
+  guildId: GuildId,
+  start: number,
+  end: number,
+  now: number,
+  bots: readonly string[],
+): FirstResponse[] {
   const rows = db.all<{
     threadId: string;
     askedAt: number;
@@ -189,17 +230,15 @@ export function firstResponses(db: Db, guildId: GuildId, start: number, end: num
     SELECT t.channel_id AS threadId, t.created_at AS askedAt, f.created_at AS firstAt, f.author_id AS responderId,
       r.moderator AS responderModerator
     FROM channels t
-    JOIN members o ON o.guild_id = t.guild_id AND o.member_id = t.owner_id
     LEFT JOIN messages f ON f.guild_id = t.guild_id AND f.message_id = (
       SELECT x.message_id FROM messages x
-      JOIN members a ON a.guild_id = x.guild_id AND a.member_id = x.author_id
       WHERE x.guild_id = t.guild_id AND x.channel_id = t.channel_id AND x.author_id <> t.owner_id
-        AND a.bot = 0 AND x.deleted_at IS NULL AND x.created_at <= ${now}
+        AND x.deleted_at IS NULL AND x.created_at <= ${now}${notBot(sql.raw('x.author_id'), bots)}
       ORDER BY x.created_at
       LIMIT 1)
     LEFT JOIN members r ON r.guild_id = f.guild_id AND r.member_id = f.author_id
     WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.created_at >= ${start} AND t.created_at < ${end}
-      AND o.bot = 0`);
+      AND t.owner_id IS NOT NULL${notBot(sql.raw('t.owner_id'), bots)}`);
   return rows.map((r) => ({
     threadId: r.threadId,
     askedAt: n(r.askedAt),
@@ -228,24 +267,45 @@ export function responseTimesOf(rows: readonly FirstResponse[]) {
   };
 }
 
-/** The week's numbers from the core tables (messages, members, threads). */
-export function computeWeekStats(db: Db, guildId: GuildId, w: Window, now: number): WeekStats {
-  const daily = dailyMessages(db, guildId, w.days);
+/** Goal metric values the core tables can give for a week (connections need the intros feature). */
+export function coreGoalValues(w: Omit<WeekStats, 'goals'>): Partial<Record<GoalMetric, number | null>> {
+  return {
+    'peer-answered': w.answered > 0 ? w.peerAnswered / w.answered : null,
+    'first-response': w.medianFirstResponseMs,
+    'newcomer-activation': w.activationCohort > 0 ? w.activated / w.activationCohort : null,
+    retention: w.retentionCohort > 0 ? w.retained / w.retentionCohort : null,
+  };
+}
+
+/**
+ * The week's numbers from the core tables (messages, members, threads). `threads` may be passed
+ * when the caller already has the week's first responses (it needs them for the helpers too).
+ */
+export function computeWeekStats(
+  db: Db,
+  guildId: GuildId,
+  w: Pick<Window, 'start' | 'end' | 'days'>,
+  now: number,
+  bots: readonly string[],
+  threads?: readonly FirstResponse[],
+): WeekStats {
+  const daily = dailyMessages(db, guildId, w.days, bots);
   const retention = cohortActivity(db, guildId, w.start - 28 * DAY_MS, w.start - 21 * DAY_MS, w.start, w.end);
   const activation = activationCohort(db, guildId, w.end - 21 * DAY_MS, w.end - 14 * DAY_MS, 14 * DAY_MS);
-  return {
+  const stats = {
     start: w.start,
     end: w.end,
     messages: daily.reduce((a, b) => a + b, 0),
     dailyMessages: daily,
-    activeMembers: activeMemberCount(db, guildId, w.start, w.end),
+    activeMembers: activeMemberCount(db, guildId, w.start, w.end, bots),
     newMembers: newMembers(db, guildId, w.start, w.end, 0).count,
-    ...responseTimesOf(firstResponses(db, guildId, w.start, w.end, now)),
+    ...responseTimesOf(threads ?? firstResponses(db, guildId, w.start, w.end, now, bots)),
     retentionCohort: retention.cohort,
     retained: retention.active,
     activationCohort: activation.cohort,
     activated: activation.active,
   };
+  return { ...stats, goals: coreGoalValues(stats) };
 }
 
 /** A stored week, when one was computed for exactly this window. */
@@ -258,7 +318,13 @@ export function storedWeek(db: Db, guildId: GuildId, w: Window): { stats: WeekSt
   return row ? { stats: row.stats as WeekStats, computedAt: row.computedAt } : null;
 }
 
+/** Stored weeks are kept this long: long enough for year-over-year, not forever. */
+const KEEP_WEEKS_MS = 60 * 7 * DAY_MS;
+
 export function storeWeek(db: Db, guildId: GuildId, stats: WeekStats, now: number): void {
+  db.delete(digestWeeks)
+    .where(and(eq(digestWeeks.guildId, guildId), lt(digestWeeks.startAt, now - KEEP_WEEKS_MS)))
+    .run();
   db.insert(digestWeeks)
     .values({ guildId, startAt: stats.start, endAt: stats.end, computedAt: now, stats })
     .onConflictDoUpdate({
@@ -266,6 +332,29 @@ export function storeWeek(db: Db, guildId: GuildId, stats: WeekStats, now: numbe
       set: { computedAt: now, stats },
     })
     .run();
+}
+
+/**
+ * The latest `limit` stored weeks that do not overlap, newest first (previews on other days store
+ * windows that overlap the scheduled ones; the newest wins).
+ */
+export function recentStoredWeeks(db: Db, guildId: GuildId, limit: number): WeekStats[] {
+  const rows = db
+    .select({ stats: digestWeeks.stats, startAt: digestWeeks.startAt, endAt: digestWeeks.endAt })
+    .from(digestWeeks)
+    .where(eq(digestWeeks.guildId, guildId))
+    .orderBy(desc(digestWeeks.endAt), desc(digestWeeks.computedAt))
+    .limit(limit * 8)
+    .all();
+  const picked: WeekStats[] = [];
+  let before = Number.POSITIVE_INFINITY;
+  for (const r of rows) {
+    if (picked.length >= limit) break;
+    if (r.endAt > before) continue;
+    picked.push(r.stats as WeekStats);
+    before = r.startAt;
+  }
+  return picked;
 }
 
 export interface ThreadActivity {
@@ -280,7 +369,14 @@ export interface ThreadActivity {
  * have had messages then (not archived, or changed since the window began); threads a bot opened
  * (private intro threads, for one) never appear: their names are not for the whole community.
  */
-export function liveliestThreads(db: Db, guildId: GuildId, start: number, end: number, limit: number): ThreadActivity[] {
+export function liveliestThreads(
+  db: Db,
+  guildId: GuildId,
+  start: number,
+  end: number,
+  limit: number,
+  bots: readonly string[],
+): ThreadActivity[] {
   const top = db.all<{ threadId: string; name: string; messages: number }>(sql`
     SELECT t.channel_id AS threadId, t.name AS name, (
       SELECT count(*) FROM messages m
@@ -289,19 +385,25 @@ export function liveliestThreads(db: Db, guildId: GuildId, start: number, end: n
     FROM channels t
     WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.created_at < ${end}
       AND (t.archived = 0 OR t.updated_at >= ${start})
-      AND NOT EXISTS (SELECT 1 FROM members b WHERE b.guild_id = t.guild_id AND b.member_id = t.owner_id AND b.bot = 1)
+      ${bots.length ? sql`AND (t.owner_id IS NULL OR (1 = 1${notBot(sql.raw('t.owner_id'), bots)}))` : sql``}
     ORDER BY messages DESC, t.channel_id
-    LIMIT ${limit}`);
-  return top
-    .filter((t) => n(t.messages) > 0)
-    .map((t) => {
-      const people = db.get<{ n: number }>(sql`
+    LIMIT ${limit * 3}`);
+  return (
+    top
+      .filter((t) => n(t.messages) > 0)
+      .map((t) => {
+        const people = countIn(
+          db,
+          sql`
         SELECT count(DISTINCT m.author_id) AS n FROM messages m
-        JOIN members a ON a.guild_id = m.guild_id AND a.member_id = m.author_id
-        WHERE m.guild_id = ${guildId} AND m.channel_id = ${t.threadId} AND m.created_at >= ${start} AND m.created_at < ${end}
-          AND a.bot = 0`);
-      return { threadId: t.threadId, name: t.name, messages: n(t.messages), people: n(people?.n) };
-    });
+        WHERE m.guild_id = ${guildId} AND m.channel_id = ${t.threadId} AND m.created_at >= ${start} AND m.created_at < ${end}${notBot(sql.raw('m.author_id'), bots)}`,
+        );
+        return { threadId: t.threadId, name: t.name, messages: n(t.messages), people };
+      })
+      // A thread is lively when people talk in it, not when one person posts alone.
+      .filter((t) => t.people >= 2)
+      .slice(0, limit)
+  );
 }
 
 export interface WaitingThread {
@@ -316,19 +418,24 @@ const SOLVED_TAGS = new Set(['solved', 'resolved', 'answered', 'done', 'closed']
  * Forum threads (forum posts, Discourse topics) opened by members in [since, now) that nobody else
  * has answered yet, oldest first: the core's view of "questions still waiting for help".
  */
-export function waitingThreads(db: Db, guildId: GuildId, since: number, now: number): WaitingThread[] {
+export function waitingThreads(
+  db: Db,
+  guildId: GuildId,
+  since: number,
+  now: number,
+  bots: readonly string[],
+): WaitingThread[] {
   const rows = db.all<{ threadId: string; name: string; askedAt: number; tags: string }>(sql`
     SELECT t.channel_id AS threadId, t.name AS name, t.created_at AS askedAt, t.tags AS tags
     FROM channels t
     JOIN channels p ON p.guild_id = t.guild_id AND p.channel_id = t.parent_id AND p.kind = 'forum'
-    JOIN members o ON o.guild_id = t.guild_id AND o.member_id = t.owner_id AND o.bot = 0
     WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.archived = 0
       AND t.created_at >= ${since} AND t.created_at < ${now}
+      AND t.owner_id IS NOT NULL${notBot(sql.raw('t.owner_id'), bots)}
       AND NOT EXISTS (
         SELECT 1 FROM messages x
-        JOIN members a ON a.guild_id = x.guild_id AND a.member_id = x.author_id
         WHERE x.guild_id = t.guild_id AND x.channel_id = t.channel_id AND x.author_id <> t.owner_id
-          AND a.bot = 0 AND x.deleted_at IS NULL AND x.created_at < ${now})
+          AND x.deleted_at IS NULL AND x.created_at < ${now}${notBot(sql.raw('x.author_id'), bots)})
     ORDER BY t.created_at, t.channel_id`);
   return rows
     .filter((r) => !parseTags(r.tags).some((tag) => SOLVED_TAGS.has(tag.toLowerCase())))
@@ -343,6 +450,13 @@ function parseTags(json: string): string[] {
     // The column is written by ingest as JSON; a bad value just means "no tags".
     return [];
   }
+}
+
+/** How many times each member replied first in someone else's thread (the core's view of helping). */
+export function firstResponders(rows: readonly FirstResponse[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of rows) if (r.responderId) counts.set(r.responderId, (counts.get(r.responderId) ?? 0) + 1);
+  return counts;
 }
 
 /** Display names of members, by id (for helpers and anything a source named only by id). */
@@ -560,9 +674,17 @@ export function exportMemberDigest(db: Db, guildId: GuildId, memberId: MemberId)
   for (const { period, voter } of memberVoters(db, guildId, memberId)) {
     const where = (t: typeof digestPulse | typeof digestNotes) =>
       and(eq(t.guildId, guildId), eq(t.period, period), eq(t.voter, voter));
-    const p = db.select({ answer: digestPulse.answer, at: digestPulse.at }).from(digestPulse).where(where(digestPulse)).get();
+    const p = db
+      .select({ answer: digestPulse.answer, at: digestPulse.at })
+      .from(digestPulse)
+      .where(where(digestPulse))
+      .get();
     if (p) pulse.push({ period, ...p });
-    const note = db.select({ text: digestNotes.text, at: digestNotes.at }).from(digestNotes).where(where(digestNotes)).get();
+    const note = db
+      .select({ text: digestNotes.text, at: digestNotes.at })
+      .from(digestNotes)
+      .where(where(digestNotes))
+      .get();
     if (note) notes.push({ period, ...note });
   }
   return {
@@ -579,7 +701,7 @@ export function eraseMemberDigest(db: Db, guildId: GuildId, memberId: MemberId):
     tx.delete(digestSubscribers)
       .where(and(eq(digestSubscribers.guildId, guildId), eq(digestSubscribers.memberId, memberId)))
       .run();
-    for (const { period, voter } of memberVoters(tx as unknown as Db, guildId, memberId)) {
+    for (const { period, voter } of memberVoters(db, guildId, memberId)) {
       tx.delete(digestPulse)
         .where(and(eq(digestPulse.guildId, guildId), eq(digestPulse.period, period), eq(digestPulse.voter, voter)))
         .run();

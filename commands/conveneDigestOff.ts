@@ -1,0 +1,20 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { updateSettings } from '../src/guildSettings.js';
+
+export default defineCommand({
+  name: 'convene digest off',
+  description: 'Stop posting the weekly digest',
+  access: 'moderator',
+  options: {},
+  run(ctx) {
+    updateSettings(
+      ctx.deps.db,
+      ctx.guild.id,
+      ctx.member.id,
+      'digest.off',
+      (s) => ({ ...s, digest: { ...s.digest, channelId: null } }),
+      ctx.now,
+    );
+    return reply.ephemeral('The weekly digest is off. Turn it back on with /convene digest set channel:');
+  },
+});

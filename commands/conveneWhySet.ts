@@ -1,0 +1,35 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { updateSettings } from '../src/guildSettings.js';
+
+const WHY_MAX = 500;
+
+export default defineCommand({
+  name: 'convene why set',
+  description: "The community's purpose in a sentence or two: shown in the welcome, /help and the digest",
+  access: 'moderator',
+  options: {
+    text: {
+      type: 'string',
+      description: 'Why this community exists (write "-" to clear it)',
+      required: true,
+      maxLength: WHY_MAX,
+    },
+  },
+  run(ctx) {
+    const text = ctx.options.text.trim();
+    const why = text === '-' ? '' : text.replace(/\s+/g, ' ').slice(0, WHY_MAX);
+    updateSettings(
+      ctx.deps.db,
+      ctx.guild.id,
+      ctx.member.id,
+      'core.why',
+      (s) => ({ ...s, core: { ...s.core, why } }),
+      ctx.now,
+    );
+    return reply.ephemeral(
+      why
+        ? `Saved. The digest opens with it, and goals can measure it (/convene goals set):\n> ${why}`
+        : 'Cleared: the digest no longer opens with a purpose.',
+    );
+  },
+});

@@ -1,0 +1,17 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { setSubscribed } from '../src/features/digest/store.js';
+
+export default defineCommand({
+  name: 'digest me off',
+  description: 'Stop your personal weekly digest DM',
+  access: 'member',
+  options: {},
+  run(ctx) {
+    const was = setSubscribed(ctx.deps.db, ctx.guild.id, ctx.member.id, false, ctx.now);
+    return reply.ephemeral(
+      was
+        ? 'Done: no more personal digests. /digest me on brings them back.'
+        : 'You were not getting the personal digest. /digest me on starts it.',
+    );
+  },
+});

@@ -1,0 +1,65 @@
+/** The pulse at the end of every digest: two answer buttons and a "Tell the moderators…" form. */
+import { buttonId, defineButton, reply } from '../../commands.js';
+import { getSettings } from '../../guildSettings.js';
+import { dateInIsoWeek } from './calendar.js';
+import { NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
+import { currentTarget } from './service.js';
+import { NOTE_MAX, recordNote, recordPulse } from './store.js';
+
+const validPeriod = (period: string) => dateInIsoWeek(period, 1) !== null;
+
+export const pulseButton = defineButton({
+  id: PULSE_BUTTON,
+  access: 'member',
+  run(ctx) {
+    const [period = '', answer] = ctx.arg.split(':');
+    if (!validPeriod(period) || (answer !== 'yes' && answer !== 'no')) {
+      return reply.ephemeral('This button is from an old version of the digest: nothing was recorded.');
+    }
+    const outcome = recordPulse(ctx.deps.db, ctx.guild.id, period, ctx.member.id, answer, ctx.now);
+    if (outcome === 'same') return reply.ephemeral('Already counted. Thank you!');
+    const thanks =
+      answer === 'yes'
+        ? 'Glad this week helped. Thank you for saying so!'
+        : 'Thank you for saying so: the moderators will see it and can do better.';
+    const changed = outcome === 'changed' ? ' (Your earlier answer is replaced: it counts once.)' : '';
+    return reply.ephemeral(`${thanks}${changed} Answers are anonymous.`);
+  },
+});
+
+export const noteButton = defineButton({
+  id: NOTE_BUTTON,
+  access: 'member',
+  run(ctx) {
+    const period = validPeriod(ctx.arg)
+      ? ctx.arg
+      : currentTarget(getSettings(ctx.deps.db, ctx.guild.id), ctx.now).period;
+    const text = ctx.fields?.text?.trim();
+    if (ctx.fields) {
+      if (!text) return reply.ephemeral('Nothing to send: the note was empty.');
+      recordNote(ctx.deps.db, ctx.guild.id, period, ctx.member.id, text, ctx.now);
+      return reply.ephemeral(
+        'Thank you. The moderators will read it in their next digest preview, without your name. Writing again replaces this note.',
+      );
+    }
+    return reply.modal(
+      {
+        id: buttonId(NOTE_BUTTON, period),
+        title: 'Tell the moderators',
+        fields: [
+          {
+            id: 'text',
+            label: 'What should the moderators know?',
+            style: 'paragraph',
+            required: true,
+            maxLength: NOTE_MAX,
+            placeholder: 'Anonymous: the moderators see the words, not who wrote them.',
+          },
+        ],
+      },
+      'Write to the moderators with /digest tell: they see the words, not who wrote them.',
+    );
+  },
+});
+
+export const digestButtons = [pulseButton, noteButton];

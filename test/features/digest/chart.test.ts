@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { describe, expect, it } from 'vitest';
+import {
+  CHART_HEIGHT,
+  CHART_WIDTH,
+  type ChartData,
+  layoutChart,
+  niceTicks,
+  renderDigestChart,
+} from '../../../src/features/digest/chart.js';
+
+const HOUR = 3_600_000;
+const weekLabels = ['28 Sep', '5 Oct', '12 Oct', '19 Oct', '26 Oct', '2 Nov', '9 Nov', '16 Nov'];
+
+function data(daily: (i: number) => number): ChartData {
+  return {
+    dailyMessages: Array.from({ length: 56 }, (_, i) => daily(i)),
+    weeklyMedianMs: [5, 4, null, 3.5, 3, 3.2, 2.5, 2].map((h) => (h === null ? null : h * HOUR)),
+    weekLabels,
+  };
+}
+
+async function pixel(png: Buffer, x: number, y: number): Promise<[number, number, number, number]> {
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  const d = ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+  return [d[0]!, d[1]!, d[2]!, d[3]!];
+}
+
+describe('the digest chart', () => {
+  it('GIVEN eight weeks of numbers THEN it is a PNG of the expected size', () => {
+    const png = renderDigestChart(data((i) => 100 + i));
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR');
+    expect(png.readUInt32BE(16)).toBe(CHART_WIDTH);
+    expect(png.readUInt32BE(20)).toBe(CHART_HEIGHT);
+  });
+
+  it('GIVEN a busy day and then a silent one THEN that bar is drawn, then gone', async () => {
+    const busy = data((i) => (i === 10 ? 500 : 100));
+    const silent = data((i) => (i === 10 ? 0 : 100));
+    const bar = layoutChart(busy).bars[10]!;
+    // A point inside the tall bar, above where the other bars (100 of 500) reach.
+    const x = bar.x + bar.width / 2;
+    const y = bar.y + 10;
+    const [r1, , b1] = await pixel(renderDigestChart(busy), x, y);
+    const [r2, g2, b2] = await pixel(renderDigestChart(silent), x, y);
+    expect(b1).toBeGreaterThan(r1 + 60); // the bar's blue
+    expect([r2, g2, b2].every((c) => c > 200)).toBe(true); // the white card (or a light grid line)
+  });
+
+  it('GIVEN one day with ten times the messages THEN its bar is ten times as tall as its neighbour', () => {
+    const even = layoutChart(data(() => 10)).bars;
+    expect(even[40]!.height).toBe(even[39]!.height);
+    const peak = layoutChart(data((i) => (i === 40 ? 100 : 10))).bars;
+    expect(peak[40]!.height).toBeCloseTo(peak[39]!.height * 10, 6);
+  });
+
+  it('GIVEN any chart THEN every pixel is opaque, so Discord themes never show through', async () => {
+    const png = renderDigestChart(data(() => 0));
+    for (const [x, y] of [
+      [0, 0],
+      [CHART_WIDTH - 1, CHART_HEIGHT - 1],
+      [CHART_WIDTH / 2, CHART_HEIGHT / 2],
+    ] as const) {
+      expect((await pixel(png, x, y))[3]).toBe(255);
+    }
+  });
+
+  it('GIVEN the repository THEN the font it draws with is bundled with its licence', () => {
+    const fonts = resolve(dirname(fileURLToPath(import.meta.url)), '../../../assets/fonts');
+    for (const f of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'LICENSE-DejaVu.txt'])
+      expect(existsSync(resolve(fonts, f))).toBe(true);
+  });
+
+  it.each([
+    [7, [0, 2, 4, 6, 8]],
+    [1234, [0, 500, 1000, 1500]],
+    [0, [0, 1]],
+  ])('GIVEN a maximum of %d THEN the axis ticks are %o', (max, ticks) => {
+    expect(niceTicks(max)).toEqual(ticks);
+  });
+});
