@@ -42,6 +42,7 @@ export async function makeCommunity(
       { name: 'questions', type: 'forum', topic: 'Long-form questions', tags: ['solved', 'vulkan', 'opengl'] },
       { name: 'intros', type: 'text', topic: 'Introductions made by Convene' },
     ],
+    roles: [{ name: 'Participant' }, { name: 'Helper' }, { name: 'Helpers', mentionable: true }],
   });
   const members: Record<string, string> = {};
   for (const name of ['ada', 'bob', 'cyd', 'dee', 'eve']) {
@@ -65,6 +66,19 @@ export function botEnv(community: Community, extra: Record<string, string> = {})
     HTTP_PORT: '0',
     ...extra,
   };
+}
+
+/** A new member who joins at `at` (default now); returns the user id. */
+export function join(community: Community, username: string, at = Date.now(), globalName?: string): string {
+  const user = community.sandbox.addUser({ username, globalName: globalName ?? username, at: at - 86_400_000 });
+  community.sandbox.addMember(community.guild.id, user.id, { at });
+  community.members[username] = user.id;
+  return user.id;
+}
+
+/** Rows of a query on the bot's database. */
+export function rows(app: App, sql: string, ...params: unknown[]): Record<string, unknown>[] {
+  return app.deps.db.$client.prepare(sql).all(...params) as Record<string, unknown>[];
 }
 
 /** The real bot in this process. The scheduler does not run by itself: call app.scheduler.tick(now). */

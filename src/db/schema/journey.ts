@@ -13,7 +13,10 @@ export const journeyMembers = sqliteTable(
     /** Id of the highest stage reached (stages are milestones: they are never lost). */
     stage: text('stage').notNull(),
     stageAt: integer('stage_at').notNull(),
-    /** First join we saw (a rejoin keeps it): the start of the clock for the funnel and nudges. */
+    /**
+     * The join, when we saw it happen (a rejoin keeps the first): the start of the clock for the
+     * funnel. Null for members who were here before the bot watched (no congratulations for them).
+     */
     joinedAt: integer('joined_at'),
     /** Messages written (also inside `counters`; a column so the silent-newcomer query can use it). */
     messageCount: integer('message_count').notNull().default(0),
@@ -73,8 +76,5 @@ export const journeySolved = sqliteTable(
     via: text('via', { enum: ['reaction', 'accepted'] }).notNull(),
     at: integer('at').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.guildId, t.messageId] }),
-    index('journey_solved_member').on(t.guildId, t.memberId),
-  ],
+  (t) => [primaryKey({ columns: [t.guildId, t.messageId] }), index('journey_solved_member').on(t.guildId, t.memberId)],
 );

@@ -67,7 +67,7 @@ export function criterionLabel(c: Criterion, places: Places): string {
     case 'question':
       return `${times(n, 'Ask your first question', 'Ask {n} questions')}${window}`;
     case 'reply':
-      return `${times(n, "Reply to someone else's question", "Reply to {n} questions from others")}${window}`;
+      return `${times(n, "Reply to someone else's question", 'Reply to {n} questions from others')}${window}`;
     case 'solved':
       return `Have ${times(n, 'an answer', '{n} answers')} marked as solving or helpful (✅/👍 from the asker, or accepted)${window}`;
     case 'welcomedNewcomer':
@@ -123,7 +123,10 @@ export function renderWelcome(input: WelcomeInput): MessageBody {
       first_step: step,
     };
     // Defuse the moderator's text first, then fill the placeholders with our own safe values.
-    const content = neutralize(input.customText).replace(/\{(member|server|channels|first_step)\}/g, (_, key: string) => values[key]!);
+    const content = neutralize(input.customText).replace(
+      /\{(member|server|channels|first_step)\}/g,
+      (_, key: string) => values[key]!,
+    );
     return forMember(input.memberId, content);
   }
   const lines = [`👋 Welcome to **${server}**, ${member(input.memberId)}!`];
@@ -210,16 +213,24 @@ export function renderJourney(view: JourneyView): string {
     lines.push("That's the last stage — thank you for everything you do here.");
     return lines.join('\n');
   }
-  const unlocks = [view.next.unlocks ? neutralize(view.next.unlocks) : '', view.next.roleId ? `Role: ${role(view.next.roleId)}.` : '']
+  const unlocks = [
+    view.next.unlocks ? neutralize(view.next.unlocks) : '',
+    view.next.roleId ? `Role: ${role(view.next.roleId)}.` : '',
+  ]
     .filter(Boolean)
     .join(' ');
-  lines.push(`Next: **${neutralize(view.next.name)}**${view.next.optional ? ' (optional)' : ''}${unlocks ? ` — ${unlocks}` : ''}`);
+  lines.push(
+    `Next: **${neutralize(view.next.name)}**${view.next.optional ? ' (optional)' : ''}${unlocks ? ` — ${unlocks}` : ''}`,
+  );
   if (view.next.match === 'any' && view.progress.length > 1) lines.push('Any one of these:');
   for (const p of view.progress) {
-    lines.push(`${p.done ? '✅' : '⬜'} ${criterionLabel(p.criterion, view.places)} (${Math.min(p.have, p.need)}/${p.need})`);
+    lines.push(
+      `${p.done ? '✅' : '⬜'} ${criterionLabel(p.criterion, view.places)} (${Math.min(p.have, p.need)}/${p.need})`,
+    );
   }
   const after = view.track.stages[view.index + 2];
-  if (view.next.optional && after) lines.push(`You can also skip it: **${neutralize(after.name)}** comes next either way.`);
+  if (view.next.optional && after)
+    lines.push(`You can also skip it: **${neutralize(after.name)}** comes next either way.`);
   return lines.join('\n');
 }
 
@@ -244,13 +255,17 @@ export function renderTrack(view: TrackView): string {
     const criteria =
       stage.criteria.length === 0
         ? 'everyone starts here'
-        : stage.criteria.map((c) => lowerFirst(criterionLabel(c, view.places))).join(stage.match === 'any' ? ' or ' : ' and ');
+        : stage.criteria
+            .map((c) => lowerFirst(criterionLabel(c, view.places)))
+            .join(stage.match === 'any' ? ' or ' : ' and ');
     const roleText = stage.roleId ? role(stage.roleId) : 'no role';
     const n = view.counts.get(stage.id) ?? 0;
     lines.push(
       `${i + 1}. **${neutralize(stage.name)}** \`${stage.id}\`${stage.optional ? ' (optional)' : ''} — ${criteria} · ${roleText} · ${n} ${n === 1 ? 'member' : 'members'} here`,
     );
   });
-  lines.push('Change a role with `/convene journey set-role`; edit the whole track with `/convene config export` and `import`.');
+  lines.push(
+    'Change a role with `/convene journey set-role`; edit the whole track with `/convene config export` and `import`.',
+  );
   return lines.join('\n');
 }

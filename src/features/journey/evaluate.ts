@@ -47,7 +47,7 @@ export function addCount(counters: Counters, kind: CounterKind, at: number, by =
 }
 
 /** The member's current value for a criterion at time `at`. */
-export function valueOf(facts: MemberFacts, criterion: Criterion, at: number): number {
+export function criterionValue(facts: MemberFacts, criterion: Criterion, at: number): number {
   if (criterion.kind === 'memberDays') {
     return facts.joinedAt === null ? 0 : Math.max(0, Math.floor((at - facts.joinedAt) / DAY));
   }
@@ -73,7 +73,7 @@ export interface Progress {
 
 export const progressOf = (facts: MemberFacts, stage: Stage, at: number): Progress[] =>
   stage.criteria.map((criterion) => {
-    const have = valueOf(facts, criterion, at);
+    const have = criterionValue(facts, criterion, at);
     return { criterion, have, need: criterion.atLeast, done: have >= criterion.atLeast };
   });
 
@@ -161,5 +161,15 @@ export function messageKinds(m: MessageFacts): CounterKind[] {
 /** Reactions that mark an answer as solving or helpful when the asker gives them (✅, ✔️, ☑️, 👍 and names). */
 export function isHelpfulReaction(emoji: string): boolean {
   const e = emoji.replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, '');
-  return ['✅', '✔', '☑', '👍', 'white_check_mark', 'heavy_check_mark', 'ballot_box_with_check', '+1', 'thumbsup'].includes(e);
+  return [
+    '✅',
+    '✔',
+    '☑',
+    '👍',
+    'white_check_mark',
+    'heavy_check_mark',
+    'ballot_box_with_check',
+    '+1',
+    'thumbsup',
+  ].includes(e);
 }

@@ -139,6 +139,27 @@ function prepare(db: Db) {
         },
       })
       .prepare(),
+    firstPost: db
+      .select({
+        firstMessageId: journeyMembers.firstMessageId,
+        firstMessageChannelId: journeyMembers.firstMessageChannelId,
+        firstMessageOpensThread: journeyMembers.firstMessageOpensThread,
+        firstReplyBy: journeyMembers.firstReplyBy,
+      })
+      .from(journeyMembers)
+      .where(and(eq(journeyMembers.guildId, p('guildId')), eq(journeyMembers.memberId, p('memberId'))))
+      .prepare(),
+    markFirstReply: db
+      .update(journeyMembers)
+      .set({ firstReplyBy: sql`${p('by')}` })
+      .where(
+        and(
+          eq(journeyMembers.guildId, p('guildId')),
+          eq(journeyMembers.memberId, p('memberId')),
+          isNull(journeyMembers.firstReplyBy),
+        ),
+      )
+      .prepare(),
     message: db
       .select({ authorId: messages.authorId, channelId: messages.channelId, replyToId: messages.replyToId })
       .from(messages)
@@ -217,13 +238,21 @@ export function getJourney(db: Db, guildId: string, memberId: string): JourneyRo
 }
 
 export function saveJourney(db: Db, row: JourneyRow, now: number): void {
-  statements(db).upsertRow.run({
-    ...row,
-    counters: JSON.stringify(row.counters),
-    firstMessageOpensThread: row.firstMessageOpensThread ? 1 : 0,
-    updatedAt: now,
-  });
+  // The json and boolean columns encode placeholders themselves (JSON.stringify, 1/0).
+  statements(db).upsertRow.run({ ...row, updatedAt: now });
 }
+
+/** A member's first post and who replied to it first (for the convener credit). */
+export const firstPostOf = (db: Db, guildId: string, memberId: string) =>
+  statements(db).firstPost.get({ guildId, memberId });
+
+/** Credit `by` as the first to reply to the member's first post; false when someone already was. */
+export const markFirstReply = (db: Db, guildId: string, memberId: string, by: string): boolean =>
+  statements(db).markFirstReply.run({ guildId, memberId, by }).changes > 0;
+
+/** Record one milestone; true when it is new. */
+export const insertMilestone = (db: Db, guildId: string, memberId: string, stage: string, reachedAt: number): boolean =>
+  statements(db).insertMilestone.run({ guildId, memberId, stage, reachedAt }).changes > 0;
 
 export function insertMilestones(db: Db, guildId: string, memberId: string, stages: string[], reachedAt: number): void {
   const s = statements(db);
@@ -233,7 +262,14 @@ export function insertMilestones(db: Db, guildId: string, memberId: string, stag
 /** Credit an answer once; true when this is its first credit. */
 export function creditSolved(
   db: Db,
-  credit: { guildId: string; messageId: string; memberId: string; byMemberId: string; via: 'reaction' | 'accepted'; at: number },
+  credit: {
+    guildId: string;
+    messageId: string;
+    memberId: string;
+    byMemberId: string;
+    via: 'reaction' | 'accepted';
+    at: number;
+  },
 ): boolean {
   return statements(db).creditSolved.run(credit).changes > 0;
 }
@@ -352,7 +388,11 @@ export function openQuestion(db: Db, guildId: GuildId, since: number): ChannelRe
 }
 
 /** The thread with the most messages since `since`. */
-export function busiestThread(db: Db, guildId: GuildId, since: number): (ChannelRef & { messages: number }) | undefined {
+export function busiestThread(
+  db: Db,
+  guildId: GuildId,
+  since: number,
+): (ChannelRef & { messages: number }) | undefined {
   return db
     .select({ channelId: channels.channelId, name: channels.name, messages: count() })
     .from(messages)
@@ -506,7 +546,11 @@ export function milestonesBetween(
   to: number,
 ): { stage: string; reachedAt: number; joinedAt: number | null }[] {
   return db
-    .select({ stage: journeyMilestones.stage, reachedAt: journeyMilestones.reachedAt, joinedAt: journeyMembers.joinedAt })
+    .select({
+      stage: journeyMilestones.stage,
+      reachedAt: journeyMilestones.reachedAt,
+      joinedAt: journeyMembers.joinedAt,
+    })
     .from(journeyMilestones)
     .leftJoin(
       journeyMembers,

@@ -151,7 +151,11 @@ export const trackSchema = z
     }
     const last = track.stages.at(-1);
     if (last?.optional) {
-      ctx.addIssue({ code: 'custom', path: ['stages', track.stages.length - 1, 'optional'], message: 'the last stage cannot be optional' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages', track.stages.length - 1, 'optional'],
+        message: 'the last stage cannot be optional',
+      });
     }
   });
 export type Track = z.infer<typeof trackSchema>;

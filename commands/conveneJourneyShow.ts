@@ -1,0 +1,13 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { renderTrack } from '../src/features/journey/compose.js';
+import { trackView } from '../src/features/journey/service.js';
+
+export default defineCommand({
+  name: 'convene journey show',
+  description: 'The journey track: stages, what reaches each, roles, and how many members are at each',
+  access: 'moderator',
+  options: {},
+  run(ctx) {
+    return reply.ephemeral(renderTrack(trackView(ctx.deps.db, ctx.guild.id)));
+  },
+});
