@@ -74,7 +74,7 @@ export class Scheduler {
   constructor(
     private readonly deps: Deps,
     private readonly jobs: readonly JobDefinition[],
-    private readonly options: SchedulerOptions,
+    readonly options: SchedulerOptions,
   ) {}
 
   start(): void {

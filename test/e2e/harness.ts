@@ -76,17 +76,37 @@ export function join(community: Community, username: string, at = Date.now(), gl
   return user.id;
 }
 
+/** Wait until the outbox has nothing due and nothing in flight (the background drain sends it). */
+export async function outboxSettled(app: App, timeoutMs = 10_000): Promise<void> {
+  for (const d of app.drains) d.wake();
+  await waitFor(
+    () =>
+      (
+        app.deps.db.$client
+          .prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending' AND not_before <= ?")
+          .get(app.scheduler.options.now()) as { n: number }
+      ).n === 0,
+    timeoutMs,
+    'the outbox to drain',
+  );
+}
+
 /** Rows of a query on the bot's database. */
 export function rows(app: App, sql: string, ...params: unknown[]): Record<string, unknown>[] {
   return app.deps.db.$client.prepare(sql).all(...params) as Record<string, unknown>[];
 }
 
 /** The real bot in this process. The scheduler does not run by itself: call app.scheduler.tick(now). */
-export async function startBot(community: Community, env: Record<string, string> = {}): Promise<App> {
+export async function startBot(
+  community: Community,
+  env: Record<string, string> = {},
+  now?: () => number,
+): Promise<App> {
   const config = loadConfig(botEnv(community, env));
   return startApp(config, createLogger(config.logLevel), {
     runScheduler: false,
     drain: { idleMs: 50, leaseMs: 2_000 },
+    ...(now ? { now } : {}),
   });
 }
 

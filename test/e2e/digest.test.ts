@@ -1,0 +1,163 @@
+/**
+ * The weekly digest end to end: scheduled in the guild's timezone with a driven clock (no real
+ * waiting), posted exactly once across restarts, caught up once after downtime.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { type Community, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+
+let community: Community | undefined;
+let app: App | undefined;
+afterEach(async () => {
+  await app?.stop();
+  await community?.sandbox.close();
+  app = undefined;
+  community = undefined;
+});
+
+// Monday 30 November 2026, 09:00 in Berlin is 08:00 UTC.
+const MONDAY_0900_BERLIN = Date.parse('2026-11-30T08:00:00Z');
+const MINUTE = 60_000;
+
+async function setUp(clock: { now: number }) {
+  community = await makeCommunity();
+  app = await startBot(community, {}, () => clock.now);
+  const { sandbox, guild, members, moderator } = community;
+  const set = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest set', {
+    channel: guild.channels.general!,
+    day: 'monday',
+    time: '09:00',
+    timezone: 'Europe/Berlin',
+  });
+  expect(set.ephemeral).toBe(true);
+  // A week of community life before the digest.
+  const q = sandbox.openForumPost(guild.id, guild.channels.questions!, members.bob!, {
+    title: 'Compute shader barriers?',
+    content: 'When do I need a memory barrier?',
+    at: Date.now() - 2 * 86_400_000,
+  });
+  sandbox.say(guild.id, q.thread.id, members.cyd!, 'Between dispatches that share a buffer', {
+    at: Date.now() - 2 * 86_400_000 + 3_600_000,
+  });
+  for (let i = 0; i < 12; i++)
+    sandbox.say(guild.id, guild.channels.general!, members.dee!, `chat ${i} about shaders`, {
+      at: Date.now() - 3 * 86_400_000 + i * MINUTE,
+    });
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+const digests = () =>
+  community!.sandbox
+    .messagesIn(community!.guild.channels.general!)
+    .filter((m) => m.authorId === community!.sandbox.botUserId && m.embeds.length > 0);
+
+async function tick(at: number) {
+  await app!.scheduler.tick(at);
+  await outboxSettled(app!);
+}
+
+describe('weekly digest', () => {
+  it('GIVEN Monday 09:00 Europe/Berlin THEN nothing at 08:59, one digest at 09:00, none more that week, even after a restart', async () => {
+    const clock = { now: Date.now() };
+    await setUp(clock);
+    clock.now = MONDAY_0900_BERLIN - MINUTE;
+    await tick(clock.now);
+    expect(digests()).toHaveLength(0);
+
+    clock.now = MONDAY_0900_BERLIN;
+    await app!.scheduler.tick(clock.now);
+    // A restart before the outbox drained: the new process must send the queued digest once.
+    await app!.stop();
+    app = await startBot(community!, {}, () => clock.now);
+    clock.now += 30 * MINUTE;
+    await tick(clock.now);
+    clock.now += 3 * 3_600_000;
+    await tick(clock.now);
+    const posted = digests();
+    expect(posted).toHaveLength(1);
+    const digest = posted[0]!;
+    expect(digest.pinged).toEqual({ everyone: false, users: [], roles: [] });
+    expect(digest.allowedMentions).toMatchObject({ parse: [] });
+    expect(digest.content.length).toBeLessThanOrEqual(2000);
+    const png = digest.attachments.find((a) => a.filename.endsWith('.png'))!;
+    expect(png).toBeDefined();
+    expect(rows(app!, "SELECT key FROM outbox WHERE key LIKE 'digest:%'")).toEqual([
+      { key: `digest:${community!.guild.id}:2026-W49` },
+    ]);
+  });
+
+  it('GIVEN the bot was down over Monday 09:00 THEN the digest is caught up once when it returns', async () => {
+    const clock = { now: Date.now() };
+    await setUp(clock);
+    await app!.stop();
+    clock.now = MONDAY_0900_BERLIN + 2 * 86_400_000; // back on Wednesday
+    app = await startBot(community!, {}, () => clock.now);
+    await tick(clock.now);
+    await tick(clock.now + 5 * MINUTE);
+    expect(digests()).toHaveLength(1);
+  });
+
+  it('GIVEN preview and post-now THEN the moderator sees it privately, then the channel gets it once; a member is refused', async () => {
+    const clock = { now: Date.now() };
+    await setUp(clock);
+    const { sandbox, guild, moderator, members } = community!;
+    const preview = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest preview');
+    expect(preview.ephemeral).toBe(true);
+    expect(JSON.stringify(preview.embeds)).toMatch(/Compute shader barriers/);
+    expect(digests()).toHaveLength(0);
+
+    const refused = await sandbox.runCommand(
+      guild.id,
+      guild.channels.general!,
+      members.bob!,
+      'convene digest post-now',
+      {},
+      { bypassDefaultPermissions: true },
+    );
+    expect(refused.content).toMatch(/for moderators/);
+
+    clock.now = Date.now();
+    await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest post-now');
+    clock.now = Date.now() + 1000;
+    await outboxSettled(app!);
+    expect(digests()).toHaveLength(1);
+  });
+});
+
+describe('the way back', () => {
+  it('GIVEN the digest pulse buttons THEN a vote counts once and the note form reaches the moderators anonymously', async () => {
+    const clock = { now: Date.now() };
+    await setUp(clock);
+    const { sandbox, guild, moderator, members } = community!;
+    clock.now = Date.now();
+    await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest post-now');
+    clock.now = Date.now() + 1000;
+    await outboxSettled(app!);
+    const digest = digests()[0]!;
+    const buttons = (digest.components as { components: { custom_id: string; label: string }[] }[]).flatMap(
+      (r) => r.components,
+    );
+    const helped = buttons.find((b) => /helped/i.test(b.label))!;
+    const note = buttons.find((b) => /moderators/i.test(b.label))!;
+    await sandbox.clickButton(guild.id, guild.channels.general!, digest.id, members.bob!, helped.custom_id);
+    await sandbox.clickButton(guild.id, guild.channels.general!, digest.id, members.bob!, helped.custom_id);
+    const opened = await sandbox.clickButton(
+      guild.id,
+      guild.channels.general!,
+      digest.id,
+      members.cyd!,
+      note.custom_id,
+    );
+    expect(opened.modal).toBeTruthy();
+    const sent = await sandbox.submitModal(guild.id, guild.channels.general!, members.cyd!, note.custom_id, {
+      text: 'More beginner threads please',
+    });
+    expect(sent.ephemeral).toBe(true);
+    const preview = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest preview');
+    const shown = preview.content + JSON.stringify(preview.embeds);
+    expect(shown).toContain('More beginner threads please');
+    expect(shown).not.toContain('cyd');
+    const status = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene status');
+    expect(status.content).toMatch(/Digest pulse \(\d{4}-W\d\d\): 1 helped, 0 not really, 1 note/);
+  });
+});
