@@ -16,6 +16,7 @@ import {
   TextInputBuilder,
   TextInputStyle,
 } from 'discord.js';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { MessageBody } from '../../actions.js';
 import {
   type AttachmentValue,
@@ -30,6 +31,7 @@ import {
   runButton,
   runCommand,
 } from '../../commands.js';
+import { guilds, members } from '../../db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asRoleId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
 import { components, embeds, files } from './render.js';
@@ -105,6 +107,10 @@ export function readOptions(def: CommandDefinition, interaction: ChatInputComman
   return values;
 }
 
+function guildName(deps: Deps, guildId: string): string {
+  return deps.db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId)).get()?.name ?? '';
+}
+
 function isModerator(interaction: Interaction, deps: Deps): boolean {
   const perms = interaction.memberPermissions;
   if (perms?.has(PermissionFlagsBits.ManageGuild, true)) return true;
@@ -121,15 +127,17 @@ function isModerator(interaction: Interaction, deps: Deps): boolean {
   return roles.some((r) => extra.includes(r));
 }
 
-function baseContext(interaction: Interaction, deps: Deps) {
+function baseContext(interaction: Interaction, deps: Deps, dmGuild: string | null = null) {
   const member = interaction.member as GuildMember | null;
+  const guildId = interaction.guildId ?? dmGuild!;
   return {
     platform: 'discord' as const,
-    guild: { id: asGuildId(interaction.guildId!), name: interaction.guild?.name ?? '' },
+    guild: { id: asGuildId(guildId), name: interaction.guild?.name ?? guildName(deps, guildId) },
     member: {
       id: asMemberId(interaction.user.id),
       displayName: member?.displayName ?? interaction.user.globalName ?? interaction.user.username,
-      moderator: isModerator(interaction, deps),
+      // A press in a DM is never a moderator's: moderator buttons live in the server.
+      moderator: interaction.inGuild() ? isModerator(interaction, deps) : false,
     },
     channelId: interaction.channelId ? asChannelId(interaction.channelId) : null,
     deps,
@@ -223,12 +231,30 @@ async function answer(
   await interaction.reply({ ...payload(result.body), ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
 }
 
+/**
+ * Buttons on DMs (intro requests, feedback) carry their guild as the first part of their argument
+ * ("<guild>:<rest>"). Such a press counts only when that guild is ours and the presser is its member.
+ */
+function dmGuildOf(interaction: Interaction, deps: Deps): string | null {
+  if (!interaction.isButton() && !interaction.isModalSubmit()) return null;
+  const arg = interaction.customId.split(':').slice(1);
+  const guildId = arg[0];
+  if (!guildId) return null;
+  const member = deps.db
+    .select({ id: members.memberId })
+    .from(members)
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, interaction.user.id), isNull(members.leftAt)))
+    .get();
+  return member ? guildId : null;
+}
+
 export async function handleInteraction(
   interaction: Interaction,
   router: InteractionRouter,
   deps: Deps,
 ): Promise<void> {
-  if (!interaction.inGuild()) {
+  const dmGuild = interaction.inGuild() ? null : dmGuildOf(interaction, deps);
+  if (!interaction.inGuild() && !dmGuild) {
     if (interaction.isRepliable()) {
       await interaction.reply({
         content: 'Convene works inside a server: run this command there.',
@@ -237,7 +263,7 @@ export async function handleInteraction(
     }
     return;
   }
-  if (interaction.isChatInputCommand()) {
+  if (interaction.isChatInputCommand() && interaction.inGuild()) {
     const path = commandPath(interaction);
     const def = router.commands.get(path);
     if (!def) {
@@ -271,7 +297,7 @@ export async function handleInteraction(
       ? Object.fromEntries(interaction.fields.fields.map((f) => [f.customId, 'value' in f ? String(f.value) : '']))
       : undefined;
     const work = runButton(def, {
-      ...baseContext(interaction, deps),
+      ...baseContext(interaction, deps, dmGuild),
       arg: rest.join(':'),
       ...(fields ? { fields } : {}),
     });

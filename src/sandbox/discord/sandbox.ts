@@ -405,8 +405,9 @@ export class DiscordSandbox {
   }
 
   /** A member clicks a button on a message (MESSAGE_COMPONENT). */
+  /** Press a button; `guildId` null presses one on a DM (the channel must be the user's DM). */
   clickButton(
-    guildId: string,
+    guildId: string | null,
     channelId: string,
     messageId: string,
     userId: string,
@@ -430,7 +431,7 @@ export class DiscordSandbox {
   }
 
   private component(
-    guildId: string,
+    guildId: string | null,
     channelId: string,
     messageId: string,
     userId: string,
@@ -439,8 +440,14 @@ export class DiscordSandbox {
     values: string[] | undefined,
     opts: InvokeOptions,
   ): Promise<InteractionResult> {
-    this.requireGuildChannel(guildId, channelId);
-    this.requireMember(guildId, userId);
+    if (guildId) {
+      this.requireGuildChannel(guildId, channelId);
+      this.requireMember(guildId, userId);
+    } else {
+      // A button on a DM: only the DM's recipient can press it, and the interaction has no guild.
+      const dm = this.channel(channelId);
+      if (!dm || dm.recipientId !== userId) throw new Error(`sandbox: ${channelId} is not ${userId}'s DM channel`);
+    }
     const message = this.requireMessage(channelId, messageId);
     const component = findComponent(message.components, customId);
     if (!component) throw new Error(`sandbox: message ${messageId} has no component "${customId}"`);
@@ -450,7 +457,7 @@ export class DiscordSandbox {
     return this.hub.start({
       type: InteractionType.MessageComponent,
       name: customId,
-      guildId,
+      guildId: guildId || null,
       channelId,
       userId,
       message,

@@ -1,0 +1,28 @@
+import { buttonId, defineCommand, reply } from '../src/commands.js';
+import { quiet } from '../src/features/intros/reasons.js';
+import { BUTTONS, suggestFor } from '../src/features/intros/service.js';
+
+export default defineCommand({
+  name: 'meet',
+  description: 'People you should meet, and why',
+  access: 'member',
+  options: {},
+  run(ctx) {
+    const picks = suggestFor(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, 3);
+    if (picks.length === 0) {
+      return reply.ephemeral(
+        'No one stands out yet. As you and others talk more (or fill in /profile set), suggestions will appear.',
+      );
+    }
+    const lines = picks.map((p, i) => `**${i + 1}. ${quiet(p.name)}** — ${p.why}.`);
+    return reply.ephemeral({
+      content: ['People you might enjoy meeting:', ...lines].join('\n'),
+      buttons: picks.map((p) => ({
+        id: buttonId(BUTTONS.introduce, p.memberId),
+        // Discord: button labels are at most 80 characters.
+        label: `Introduce us: ${p.name}`.slice(0, 80),
+        style: 'primary' as const,
+      })),
+    });
+  },
+});

@@ -1,0 +1,65 @@
+import { and, eq } from 'drizzle-orm';
+import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { members } from '../src/db/schema.js';
+import { setProfile } from '../src/features/intros/service.js';
+import { profileRow } from '../src/features/intros/store.js';
+import { recordProfileSet } from '../src/features/journey/service.js';
+import { isTimezone } from '../src/guildSettings.js';
+
+export default defineCommand({
+  name: 'profile set',
+  description: 'Tell intros what you are into (interests, timezone, a short about)',
+  access: 'member',
+  options: {
+    interests: {
+      type: 'string',
+      description: 'Comma separated, e.g. "Vulkan shaders, Rust, game jams"',
+      maxLength: 300,
+    },
+    timezone: { type: 'string', description: 'IANA timezone, e.g. Europe/Berlin', maxLength: 64 },
+    about: { type: 'string', description: 'A sentence or two about you', maxLength: 300 },
+  },
+  run(ctx) {
+    const { interests, timezone, about } = ctx.options;
+    if (interests === undefined && timezone === undefined && about === undefined) {
+      throw new UserFacingError('Give at least one of interests, timezone or about.');
+    }
+    if (timezone !== undefined && timezone.trim() !== '' && !isTimezone(timezone.trim())) {
+      throw new UserFacingError(
+        `"${timezone}" is not a timezone I know: try one like Europe/Berlin or America/New_York.`,
+      );
+    }
+    const current = profileRow(ctx.deps.db, ctx.guild.id, ctx.member.id)?.declared;
+    const list =
+      interests === undefined
+        ? [...(current?.interests ?? [])]
+        : interests
+            .split(',')
+            .map((i) => i.trim())
+            .filter((i) => i !== '')
+            .slice(0, 16);
+    setProfile(
+      ctx.deps.db,
+      ctx.guild.id,
+      ctx.member.id,
+      {
+        interests: list,
+        about: about === undefined ? (current?.about ?? '') : about.trim(),
+        timezone: timezone === undefined ? (current?.timezone ?? null) : timezone.trim() || null,
+      },
+      ctx.now,
+    );
+    // A declared timezone is the member's, not only intros': quiet hours for nudges read it too.
+    if (timezone !== undefined) {
+      ctx.deps.db
+        .update(members)
+        .set({ timezone: timezone.trim() || null, updatedAt: ctx.now })
+        .where(and(eq(members.guildId, ctx.guild.id), eq(members.memberId, ctx.member.id)))
+        .run();
+    }
+    // Setting a profile counts as introducing yourself on the journey.
+    recordProfileSet(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, ctx.now);
+    ctx.deps.wakeOutbox();
+    return reply.ephemeral('Saved. /profile show shows what intros knows about you.');
+  },
+});

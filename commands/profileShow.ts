@@ -1,0 +1,41 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { quiet } from '../src/features/intros/reasons.js';
+import { consentingMembers } from '../src/features/intros/service.js';
+import { memberNames, profileRow } from '../src/features/intros/store.js';
+
+export default defineCommand({
+  name: 'profile show',
+  description: 'What intros knows about you (or about a member in intros)',
+  access: 'member',
+  options: { member: { type: 'member', description: 'Someone in intros (default: you)' } },
+  run(ctx) {
+    const target = ctx.options.member ?? ctx.member.id;
+    const self = target === ctx.member.id;
+    // Someone else's profile is shown only while they are in intros (they chose to be visible).
+    if (!self && !consentingMembers(ctx.deps.db, ctx.guild.id, [target]).has(target)) {
+      return reply.ephemeral('That member is not in intros, so there is no profile to show.');
+    }
+    const row = profileRow(ctx.deps.db, ctx.guild.id, target);
+    const name = self ? 'You' : quiet(memberNames(ctx.deps.db, ctx.guild.id, [target]).get(target) ?? 'They');
+    const lines: string[] = [];
+    const d = row?.declared;
+    lines.push(`**Interests:** ${d?.interests.length ? d.interests.map(quiet).join(', ') : '—'}`);
+    lines.push(`**Timezone:** ${d?.timezone ?? '—'}`);
+    if (d?.about) lines.push(`**About:** ${quiet(d.about)}`);
+    const topics = (row?.derived?.terms ?? [])
+      .slice()
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 8)
+      .map(([t]) => t);
+    if (topics.length > 0) lines.push(`**Talks about:** ${topics.join(', ')}`);
+    if (self) {
+      lines.push(
+        topics.length > 0
+          ? '_Topics come from your messages (words, not the text). /profile set changes what you declared; /privacy delete erases it all._'
+          : '_Nothing derived yet: topics appear after you have talked a little. /profile set changes what you declared._',
+      );
+    }
+    const header = self ? 'Your intros profile' : `${name}'s intros profile`;
+    return reply.ephemeral([`**${header}**`, ...lines].join('\n'));
+  },
+});

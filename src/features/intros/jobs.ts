@@ -1,0 +1,46 @@
+/** Intros on a schedule: the round (per guild, at its day and time), follow-ups and profile builds. */
+import { getSettings } from '../../guildSettings.js';
+import type { JobDefinition } from '../../scheduler/job.js';
+import { isRoundWeek, periodOf, refreshProfiles, runRound, scheduleOf, sendFollowUps } from './service.js';
+import { consentingIds, platformOf } from './store.js';
+
+export const introsRoundJob: JobDefinition = {
+  name: 'intros.round',
+  schedule: {
+    kind: 'guild',
+    // Off (null) until /convene intros set; /convene intros off turns it off again.
+    scheduleFor: (deps, guildId) => scheduleOf(getSettings(deps.db, guildId)),
+    // The local date of the round: the period in job_runs and in every outbox key of the round.
+    periodOf: (dueAt, schedule) => periodOf(dueAt, schedule.timezone),
+  },
+  run(deps, guildId, period, now) {
+    const settings = getSettings(deps.db, guildId).intros;
+    // Every 2 or 4 weeks: the cron fires weekly and the off weeks do nothing.
+    if (!settings.enabled || !isRoundWeek(period, settings.every)) return;
+    const result = runRound(deps.db, platformOf(deps.db, guildId), guildId, period, now);
+    if (result.enqueued > 0) deps.wakeOutbox();
+    deps.log.info({ guildId, ...result }, 'intros round');
+  },
+};
+
+/** "Did you meet?" a week after each intro. */
+export const introsFollowUpJob: JobDefinition = {
+  name: 'intros.followup',
+  schedule: { kind: 'scan' },
+  run(deps, guildId, _period, now) {
+    const enqueued = sendFollowUps(deps.db, platformOf(deps.db, guildId), guildId, now);
+    if (enqueued > 0) deps.wakeOutbox();
+  },
+};
+
+/** Profiles are rebuilt once a day (and before every round), only for guilds with members in intros. */
+export const introsProfilesJob: JobDefinition = {
+  name: 'intros.profiles',
+  schedule: { kind: 'scan' },
+  run(deps, guildId, _period, now) {
+    if (consentingIds(deps.db, guildId).size === 0) return;
+    if (refreshProfiles(deps.db, guildId, now)) deps.log.debug({ guildId }, 'intros profiles rebuilt');
+  },
+};
+
+export const introsJobs: JobDefinition[] = [introsRoundJob, introsFollowUpJob, introsProfilesJob];

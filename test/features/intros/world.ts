@@ -1,0 +1,191 @@
+/**
+ * A small community on a real SQLite database for intros: events go through the real ingest
+ * applier (and the intros feature's onEvent), commands and buttons through runCommand/runButton.
+ */
+import { asc } from 'drizzle-orm';
+import type { Action } from '../../../src/actions.js';
+import {
+  type ButtonDefinition,
+  type CommandDefinition,
+  type Deps,
+  type Reply,
+  type RuntimeStatus,
+  runButton,
+  runCommand,
+} from '../../../src/commands.js';
+import { loadConfig } from '../../../src/config.js';
+import { outbox } from '../../../src/db/schema.js';
+import {
+  asChannelId,
+  asGuildId,
+  asMemberId,
+  asMessageId,
+  type CommunityEvent,
+  type GuildId,
+} from '../../../src/events.js';
+import { introsFeature } from '../../../src/features/intros/feature.js';
+import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
+import { createEventApplier } from '../../../src/ingest/store.js';
+import { createLogger } from '../../../src/log.js';
+import { makeTestDb } from '../../helpers/db.js';
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+/** Monday 2026-03-02 09:00 UTC. */
+export const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
+
+export function makeWorld(guild = 'g1') {
+  const db = makeTestDb();
+  const apply = createEventApplier(db);
+  const guildId: GuildId = asGuildId(guild);
+  const base = { platform: 'discord' as const, guildId };
+  let seq = 0;
+  const status: RuntimeStatus = { startedAt: T0, platforms: {}, intents: { messageContent: true, guildMembers: true } };
+  const deps: Deps = { db, config: loadConfig({}), log: createLogger('silent'), status, wakeOutbox: () => {} };
+
+  const push = (event: CommunityEvent) => {
+    const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
+    introsFeature.onEvent?.(deps, event, fresh);
+  };
+
+  const w = {
+    db,
+    deps,
+    guildId,
+    push,
+    setup() {
+      push({ ...base, kind: 'guild.upserted', at: T0 - 400 * DAY, name: 'Shader Club' });
+      for (const [id, name] of [
+        ['c-general', 'general'],
+        ['c-graphics', 'graphics'],
+        ['c-audio', 'audio'],
+        ['c-intros', 'intros'],
+      ]) {
+        push({
+          ...base,
+          kind: 'channel.upserted',
+          at: T0 - 400 * DAY,
+          channelId: asChannelId(id!),
+          name: name!,
+          channelKind: 'text',
+          parentId: null,
+          topic: null,
+        });
+      }
+      return w;
+    },
+    member(id: string, displayName = id.charAt(0).toUpperCase() + id.slice(1), at = T0 - 300 * DAY) {
+      push({
+        ...base,
+        kind: 'member.joined',
+        at,
+        memberId: asMemberId(id),
+        username: id,
+        displayName,
+        bot: false,
+        roles: [],
+      });
+    },
+    leaveServer(id: string, at: number) {
+      push({ ...base, kind: 'member.left', at, memberId: asMemberId(id) });
+    },
+    thread(id: string, parent: string, owner: string, name: string, at: number) {
+      push({
+        ...base,
+        kind: 'thread.upserted',
+        at,
+        threadId: asChannelId(id),
+        parentId: asChannelId(parent),
+        name,
+        ownerId: asMemberId(owner),
+        tags: [],
+        archived: false,
+        createdAt: at,
+      });
+    },
+    say(author: string, channel: string, content: string, at: number, opts: { replyTo?: string; id?: string } = {}) {
+      const id = opts.id ?? `m${++seq}`;
+      push({
+        ...base,
+        kind: 'message.created',
+        at,
+        messageId: asMessageId(id),
+        channelId: asChannelId(channel),
+        authorId: asMemberId(author),
+        authorName: author,
+        authorIsBot: false,
+        replyToId: opts.replyTo ? asMessageId(opts.replyTo) : null,
+        mentionIds: [],
+        content,
+      });
+      return id;
+    },
+    accept(thread: string, messageId: string, by: string, at: number) {
+      push({
+        ...base,
+        kind: 'answer.accepted',
+        at,
+        threadId: asChannelId(thread),
+        messageId: asMessageId(messageId),
+        byMemberId: asMemberId(by),
+        accepted: true,
+      });
+    },
+    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - DAY) {
+      updateSettings(db, guildId, 'system', 'test', change, at);
+    },
+    outbox() {
+      return db
+        .select({ key: outbox.key, action: outbox.action, guildId: outbox.guildId })
+        .from(outbox)
+        .orderBy(asc(outbox.id))
+        .all()
+        .map((r) => ({ ...r, action: r.action as Action }));
+    },
+    /** Every outbox row that would reach `member`: DMs, threads they are added to, pings. */
+    reaching(member: string) {
+      return w.outbox().filter((r) => {
+        const a = r.action;
+        if (a.type === 'dm.send') return a.memberId === member;
+        if (a.type === 'thread.create') return a.memberIds.includes(member as never);
+        if (a.type === 'message.send') return (a.body.mentions?.members ?? []).includes(member as never);
+        return false;
+      });
+    },
+    run(
+      // biome-ignore lint/suspicious/noExplicitAny: any command definition
+      def: CommandDefinition<any>,
+      as: string,
+      options: Record<string, unknown> = {},
+      now = T0,
+      moderator = false,
+    ): Promise<Reply> {
+      return runCommand(def, {
+        platform: 'discord',
+        guild: { id: guildId, name: 'Shader Club' },
+        member: { id: asMemberId(as), displayName: as, moderator },
+        channelId: null,
+        options: options as never,
+        deps,
+        now,
+      });
+    },
+    press(def: ButtonDefinition, as: string, arg: string, now = T0): Promise<Reply> {
+      return runButton(def, {
+        platform: 'discord',
+        guild: { id: guildId, name: 'Shader Club' },
+        member: { id: asMemberId(as), displayName: as, moderator: false },
+        channelId: null,
+        arg,
+        deps,
+        now,
+      });
+    },
+  };
+  return w;
+}
+
+export type World = ReturnType<typeof makeWorld>;
+
+/** The text of a reply. */
+export const text = (r: Reply) => r.body.content;
