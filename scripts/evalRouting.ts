@@ -9,8 +9,17 @@
  * Targets: `first` (first person other than the asker to reply), `any` (anyone who replied),
  * `accepted` (the accepted answer's author, when not the asker). Subsets: `all`; `slow` (first reply
  * ≥ 24 h after the question); `no-top3` (the three members with the most replies before the cutoff
- * removed from both the candidates and the targets). A target who had never posted before the question
- * cannot be ranked by anyone and counts as a miss (see `coverage`).
+ * removed from both the candidates and the targets; the `first` target is then the first responder
+ * outside them). A target who had never posted before the question cannot be ranked by anyone and
+ * counts as a miss (see `coverage`). Ties count half (mean rank), so a constant ranker earns nothing.
+ *
+ * Convene is the bot's own code: the same ExpertiseIndex fed post by post, the same candidate
+ * generation and scoring (route.ts); members it does not generate as candidates follow, most recently
+ * active first — where the bot would never look. Baselines: random (seeded), most-active (posts before
+ * the question), recently-active (replies to others in the 90 days before), tfidf-profile (BM25 over
+ * each member's replies and the questions they replied to). A reply = a post in someone else's topic.
+ * Acceptance times are not in the archive: a solved answer is credited a day after it was posted.
+ * `--json` prints {"methods": {...}, "meta": {cutoff, questions, top3, coverage}}.
  *
  * The archive is read at run time and nothing of its text is kept: only derived terms, as in the bot.
  */
@@ -18,8 +27,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { ExpertiseIndex } from '../src/features/questions/expertise.js';
 import { questionTerms } from '../src/features/questions/detect.js';
+import { ExpertiseIndex } from '../src/features/questions/expertise.js';
 import { DEFAULT_WEIGHTS, type RouterWeights, scoreCandidates } from '../src/features/questions/route.js';
 import { termsOf } from '../src/text/tokenize.js';
 
@@ -159,12 +168,17 @@ export function replay(
       const candidates = state.membersBefore().filter((m) => m !== q.asker);
       onQuestion({ question: q, candidates, index, now: p.t }, state);
     }
-    index.noteActivity(user, p.t, q?.channel ?? null);
+    index.noteActivity(user, p.t);
     const terms = termsOf(p.text);
-    state.notePost(user, p.t, p.post_number > 1, terms);
+    // A reply is a post in someone else's topic: an asker's follow-ups in their own thread are not help.
+    state.notePost(user, p.t, p.post_number > 1 && q !== undefined && user !== q.asker, terms);
     if (!q || p.post_number === 1 || user === q.asker) continue;
+    index.noteReplyTerms(user, terms ? terms.split(' ') : [], p.t);
     let seen = responded.get(q.topicId);
-    if (!seen) responded.set(q.topicId, (seen = new Set()));
+    if (!seen) {
+      seen = new Set();
+      responded.set(q.topicId, seen);
+    }
     if (!seen.has(user)) {
       seen.add(user);
       index.noteResponse({
@@ -174,6 +188,7 @@ export function replay(
         at: p.t,
         askedAt: q.askedAt,
         first: seen.size === 1,
+        channelId: q.channel,
       });
       state.noteAnswer(user, q.terms);
     }
@@ -202,7 +217,10 @@ export class BaselineState {
     this.posts.set(user, (this.posts.get(user) ?? 0) + 1);
     if (isReply) {
       let times = this.replyTimes.get(user);
-      if (!times) this.replyTimes.set(user, (times = []));
+      if (!times) {
+        times = [];
+        this.replyTimes.set(user, times);
+      }
       times.push(at);
       this.repliesTotal.set(user, (this.repliesTotal.get(user) ?? 0) + 1);
       this.addProfile(user, terms ? terms.split(' ') : []);
@@ -215,7 +233,10 @@ export class BaselineState {
 
   private addProfile(user: string, terms: readonly string[]): void {
     let p = this.profile.get(user);
-    if (!p) this.profile.set(user, (p = new Map()));
+    if (!p) {
+      p = new Map();
+      this.profile.set(user, p);
+    }
     for (const t of terms) {
       if (!p.has(t)) this.docFreq.set(t, (this.docFreq.get(t) ?? 0) + 1);
       p.set(t, (p.get(t) ?? 0) + 1);
@@ -368,7 +389,10 @@ export function evaluate(archive: Archive, options: { cutoff?: number; weights?:
   const tally = (method: Method, target: string, subset: string) => {
     const key = `${method}|${target}/${subset}`;
     let t = tallies.get(key);
-    if (!t) tallies.set(key, (t = new Tally()));
+    if (!t) {
+      t = new Tally();
+      tallies.set(key, t);
+    }
     return t;
   };
   let top3: string[] = [];
@@ -488,8 +512,13 @@ function parseArgs(argv: readonly string[]): { data: string; json: boolean; cuto
   return { data, json, cutoff, weights };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = parseArgs(process.argv.slice(2));
+/** Run the eval as the command line does; returns what it prints. */
+export function main(argv: readonly string[]): string {
+  const args = parseArgs(argv);
   const result = evaluate(loadArchive(args.data), { cutoff: args.cutoff, weights: args.weights });
-  process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${formatTable(result)}\n`);
+  return args.json ? `${JSON.stringify(result)}\n` : `${formatTable(result)}\n`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(main(process.argv.slice(2)));
 }

@@ -3,17 +3,19 @@
  * replay the archive, keep each validation question's candidate features, then climb the MRR of the
  * first responder one weight at a time. Prints the weights to paste into route.ts DEFAULT_WEIGHTS.
  *
- *   npx tsx scripts/tuneRouting.ts --data DIR [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+ *   npx tsx scripts/tuneRouting.ts --data DIR [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--weights JSON] [--slow W]
  *
- * --to defaults to the eval's default cutoff, --from to two years before it.
+ * --to defaults to the eval's default cutoff, --from to two years before it; --weights is where the
+ * climb starts (default DEFAULT_WEIGHTS); --slow W adds the slow questions' MRR to the objective with
+ * weight W (on urho3d it traded MRR on all validation questions for the slow ones; the defaults use 0).
  */
 import { pathToFileURL } from 'node:url';
 import {
   candidateFeatures,
-  contributions,
   DEFAULT_WEIGHTS,
   type Features,
   type RouterWeights,
+  scoreOf as routerScore,
 } from '../src/features/questions/route.js';
 import { defaultCutoff, loadArchive, replay } from './evalRouting.js';
 
@@ -25,13 +27,24 @@ interface Sample {
   slow: boolean;
 }
 
-function scoreOf(w: RouterWeights, f: Features): number {
-  let s = 0;
-  for (const [, v] of contributions(w, f, 0)) s += v;
-  return s;
+const scoreOf = (w: RouterWeights, f: Features) => routerScore(w, f, 0);
+
+export function mrr(samples: readonly Sample[], w: RouterWeights, slowWeight = SLOW_WEIGHT): number {
+  return slowWeight === 0
+    ? mrrOf(samples, w)
+    : (mrrOf(samples, w) +
+        slowWeight *
+          mrrOf(
+            samples.filter((s) => s.slow),
+            w,
+          )) /
+        (1 + slowWeight);
 }
 
-export function mrr(samples: readonly Sample[], w: RouterWeights): number {
+/** How much the slow questions' MRR counts in the objective (the bot exists for them). */
+let SLOW_WEIGHT = 0;
+
+function mrrOf(samples: readonly Sample[], w: RouterWeights): number {
   let total = 0;
   for (const sample of samples) {
     if (sample.target < 0) continue;
@@ -73,11 +86,13 @@ function tune(samples: readonly Sample[], start: RouterWeights): RouterWeights {
   let best = { ...start };
   let bestScore = mrr(samples, best);
   const keys = (Object.keys(best) as (keyof RouterWeights)[]).filter((k) => k !== 'load');
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 6; round++) {
     let improved = false;
     for (const key of keys) {
-      for (const factor of [0, 0.5, 0.75, 1.33, 2, -1]) {
-        const trial = { ...best, [key]: factor === -1 ? best[key] + 0.1 : best[key] * factor };
+      // Scale the weight, or nudge it by ±0.1 (how a zero weight comes back, either sign).
+      const trials = [0, 0.5, 0.75, 1.33, 2].map((f) => best[key] * f).concat([best[key] + 0.1, best[key] - 0.1]);
+      for (const value of trials) {
+        const trial = { ...best, [key]: value };
         const score = mrr(samples, trial);
         if (score > bestScore + 1e-4) {
           best = trial;
@@ -102,6 +117,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (!dir) throw new Error('usage: tsx scripts/tuneRouting.ts --data DIR [--from YYYY-MM-DD] [--to YYYY-MM-DD]');
   const to = arg('--to') ? Date.parse(`${arg('--to')}T00:00:00Z`) : defaultCutoff(loadArchive(dir));
   const from = arg('--from') ? Date.parse(`${arg('--from')}T00:00:00Z`) : to - 2 * 365 * 86_400_000;
+  SLOW_WEIGHT = Number(arg('--slow') ?? 0);
   const samples = collect(dir, from, to);
   const covered = samples.filter((s) => s.target >= 0).length;
   process.stderr.write(
@@ -109,5 +125,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   );
   const start = arg('--weights') ? { ...DEFAULT_WEIGHTS, ...JSON.parse(arg('--weights')!) } : DEFAULT_WEIGHTS;
   const best = tune(samples, start);
+  const slow = samples.filter((s) => s.slow);
+  process.stderr.write(
+    `all ${mrrOf(samples, best).toFixed(4)} (was ${mrrOf(samples, start).toFixed(4)}); slow (n=${slow.length}) ${mrrOf(slow, best).toFixed(4)} (was ${mrrOf(slow, start).toFixed(4)})\n`,
+  );
   process.stdout.write(`${JSON.stringify(best)}\n`);
 }

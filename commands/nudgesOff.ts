@@ -1,0 +1,17 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { setNudgesOff } from '../src/features/questions/store.js';
+
+export default defineCommand({
+  name: 'nudges off',
+  description: 'Stop Convene asking you about unanswered questions (and newcomer nudges)',
+  access: 'member',
+  options: {},
+  run(ctx) {
+    const was = setNudgesOff(ctx.deps.db, ctx.guild.id, ctx.member, true, ctx.now);
+    return reply.ephemeral(
+      was
+        ? 'Nudges were already off for you. /nudges on brings them back.'
+        : 'Done: Convene will not ping you about unanswered questions. /unanswered still lists them when you feel like helping, and /nudges on brings the pings back.',
+    );
+  },
+});

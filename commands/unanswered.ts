@@ -1,0 +1,37 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { unansweredFor } from '../src/features/questions/service.js';
+
+const HOUR_MS = 3_600_000;
+
+function age(ms: number): string {
+  const hours = Math.max(1, Math.round(ms / HOUR_MS));
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}
+
+export default defineCommand({
+  name: 'unanswered',
+  description: 'Open questions you are likely able to answer',
+  access: 'member',
+  options: {},
+  slow: true,
+  run(ctx) {
+    const list = unansweredFor(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
+    if (list.length === 0) {
+      return reply.ephemeral(
+        'Every recent question has a reply. Nothing is waiting for help right now. Thank you for looking!',
+      );
+    }
+    const lines = list.map((q) => {
+      const title = q.title.length > 80 ? `${q.title.slice(0, 79)}…` : q.title;
+      const link = q.url ? `[${title}](${q.url})` : title;
+      return `• ${link} — waiting ${age(ctx.now - q.askedAt)}${q.why ? ` · ${q.why}` : ''}`;
+    });
+    return reply.ephemeral(
+      [
+        'Questions waiting for a reply that suit you best:',
+        ...lines,
+        '-# A first reply, even a partial one, helps.',
+      ].join('\n'),
+    );
+  },
+});

@@ -1,0 +1,45 @@
+/** Unanswered questions: detect them, route each to the peers most likely to answer, nudge with restraint. */
+import conveneQuestionsSet from '../../../commands/conveneQuestionsSet.js';
+import nudgesOff from '../../../commands/nudgesOff.js';
+import nudgesOn from '../../../commands/nudgesOn.js';
+import solved from '../../../commands/solved.js';
+import unanswered from '../../../commands/unanswered.js';
+import { defineFeature } from '../feature.js';
+import { questionJobs } from './jobs.js';
+import { forgetExpertise, handleEvent, responseTimes, unansweredFor, waitingForDigest } from './service.js';
+import { eraseQuestions, exportQuestions } from './store.js';
+
+export const questionsFeature = defineFeature({
+  name: 'questions',
+  commands: [unanswered, solved, nudgesOn, nudgesOff, conveneQuestionsSet],
+  buttons: [],
+  jobs: questionJobs,
+  onEvent(deps, event, fresh) {
+    // A duplicate or replay changed nothing in the store: the feature already counted it once.
+    if (!fresh) return;
+    handleEvent(deps.db, event);
+  },
+  privacy: {
+    export: exportQuestions,
+    erase(db, guildId, memberId) {
+      eraseQuestions(db, guildId, memberId);
+      forgetExpertise(db, guildId);
+    },
+  },
+  digest: {
+    waitingQuestions: (deps, w) => waitingForDigest(deps.db, w.guildId, w.now),
+    responseTimes: (deps, w) => responseTimes(deps.db, w.guildId, w.start, w.end, w.now),
+    personal(deps, w, memberId) {
+      const list = unansweredFor(deps.db, w.guildId, memberId, w.now, 3).filter((q) => q.why && q.url);
+      if (list.length === 0) return null;
+      return {
+        questionsYouCouldAnswer: list.map((q) => ({
+          title: q.title,
+          url: q.url!,
+          askedAt: q.askedAt,
+          threadId: q.questionId,
+        })),
+      };
+    },
+  },
+});

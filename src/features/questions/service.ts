@@ -1,0 +1,749 @@
+/**
+ * The questions service: joins the store and the pure rules.
+ * - `handleEvent`: detect questions, mark them answered (a reply by someone else) and solved (the
+ *   asker's ✅, a "solved" tag, an accepted answer), keep the expertise index current.
+ * - `scanAndNudge`: the periodic scan; decides nudges and escalations and writes them to the outbox
+ *   in the same transaction that re-checks the question is still open and moves its stage.
+ * - `unansweredFor`, `solveFromCommand`, `weeklyMetrics`: for the commands and the digest.
+ *
+ * The expertise index is a per-process cache of the tables (rebuilt on first use and every
+ * REBUILD_MS, updated by events in between), so a second process or a restart loses nothing.
+ */
+
+import { UserFacingError } from '../../commands.js';
+import type { Db } from '../../db/connection.js';
+import type {
+  AnswerAccepted,
+  CommunityEvent,
+  GuildId,
+  MemberId,
+  MessageCreated,
+  ReactionAdded,
+  ReactionRemoved,
+  ThreadUpserted,
+} from '../../events.js';
+import { getSettings } from '../../guildSettings.js';
+import { enqueue } from '../../outbox/store.js';
+import { termsOf } from '../../text/tokenize.js';
+import { isQuestion, isWatched, questionTerms, type WatchRules } from './detect.js';
+import type { ExpertiseIndex } from './expertise.js';
+import { questionLink } from './links.js';
+import { type QuestionMetrics, questionMetrics } from './metrics.js';
+import {
+  decideNudges,
+  dueStage,
+  type EscalationTarget,
+  escalationBody,
+  isDaytime,
+  MAX_NUDGES_PER_DAY,
+  nudgeAction,
+  nudgeKey,
+  type OpenQuestion,
+  type PeerFacts,
+  peerNudgeBody,
+  reasonText,
+  STALE_MS,
+  stillDue,
+} from './nudgePolicy.js';
+import { PoolRouter, type QuestionToRoute, type Reason, scoreMember } from './route.js';
+import type { QuestionsSettings } from './settings.js';
+import {
+  advanceStage,
+  answeredAbout,
+  channelFacts,
+  channelNames,
+  getQuestion,
+  guildPlatform,
+  hasReply,
+  insertQuestion,
+  isProfilingOff,
+  loadExpertise,
+  markSolved,
+  markUnsolved,
+  memberFacts,
+  messageFacts,
+  moderatorIds,
+  nudgesBetween,
+  openQuestions,
+  peerNudgesSince,
+  type QuestionRow,
+  questionsAskedBetween,
+  recordNudges,
+  recordResponse,
+  type SolvedVia,
+  setQuestionBody,
+  settingsText,
+  solvedCredit,
+  threadHasEarlierMessage,
+  waitingQuestions,
+} from './store.js';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/** A process that did not see every event (a second shard, a long run) re-reads the tables this often. */
+const REBUILD_MS = 6 * HOUR_MS;
+/** The most recently active members considered for nudges in one scan (see PoolRouter). */
+const NUDGE_POOL = 2_000;
+/** Peers ranked per question in a scan: the pool is already filtered to who may be nudged now, so a few spare are enough. */
+const RANKED_PER_QUESTION = 4;
+/** The window the load share is measured over. */
+const LOAD_WINDOW_MS = 7 * DAY_MS;
+/** The moderators pinged by an escalation when there is no helpers role and no moderator role. */
+const ESCALATION_MODERATORS = 3;
+
+// ---------------------------------------------------------------------------------------------
+// The expertise index cache
+
+const caches = new WeakMap<Db, Map<string, { index: ExpertiseIndex; builtAt: number }>>();
+
+function cacheOf(db: Db): Map<string, { index: ExpertiseIndex; builtAt: number }> {
+  let c = caches.get(db);
+  if (!c) {
+    c = new Map();
+    caches.set(db, c);
+  }
+  return c;
+}
+
+/** The guild's expertise index, rebuilt from the tables when missing or older than REBUILD_MS. */
+export function expertiseOf(db: Db, guildId: string, now: number): ExpertiseIndex {
+  const cache = cacheOf(db);
+  const hit = cache.get(guildId);
+  if (hit && now - hit.builtAt < REBUILD_MS && now >= hit.builtAt) return hit.index;
+  const index = loadExpertise(db, guildId);
+  cache.set(guildId, { index, builtAt: now });
+  return index;
+}
+
+/**
+ * Install an index built elsewhere (a rebuild done off the hot path, a benchmark) as the guild's
+ * cache, as of `now`. It must reflect the tables: events after `now` keep it current.
+ */
+export function useExpertise(db: Db, guildId: string, index: ExpertiseIndex, now: number): void {
+  cacheOf(db).set(guildId, { index, builtAt: now });
+}
+
+/** Drop the cached index (after an erase): the next use rebuilds it from the tables. */
+export function forgetExpertise(db: Db, guildId: string): void {
+  cacheOf(db).delete(guildId);
+}
+
+/** The index only if it is built: events update it, and a missing one is built from the tables later. */
+const cachedIndex = (db: Db, guildId: string) => cacheOf(db).get(guildId)?.index;
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+const rulesOf = (s: QuestionsSettings): WatchRules => ({ auto: s.auto, channels: s.channels });
+
+/** Parsed questions settings per guild, reused while the stored document is unchanged (the per-message path). */
+const settingsCache = new WeakMap<Db, Map<string, { text: string; settings: QuestionsSettings }>>();
+
+function questionSettings(db: Db, guildId: string): QuestionsSettings {
+  const text = settingsText(db, guildId) ?? '';
+  let byGuild = settingsCache.get(db);
+  if (!byGuild) {
+    byGuild = new Map();
+    settingsCache.set(db, byGuild);
+  }
+  const hit = byGuild.get(guildId);
+  if (hit && hit.text === text) return hit.settings;
+  const settings = getSettings(db, guildId as GuildId).questions;
+  byGuild.set(guildId, { text, settings });
+  return settings;
+}
+
+/** ✅ by the asker marks solved (Discord's unicode name, and the shortcode other platforms use). */
+const CHECK = new Set(['✅', 'white_check_mark']);
+const SOLVED_TAG = /solved/i;
+
+/** React to one stored event. Call only for fresh events (a replay must not count twice). */
+export function handleEvent(db: Db, event: CommunityEvent): void {
+  switch (event.kind) {
+    case 'message.created':
+      onMessage(db, event);
+      return;
+    case 'thread.upserted':
+      onThread(db, event);
+      return;
+    case 'reaction.added':
+    case 'reaction.removed':
+      onReaction(db, event);
+      return;
+    case 'answer.accepted':
+      onAccepted(db, event);
+      return;
+    case 'member.left':
+      cachedIndex(db, event.guildId)?.setGone(event.memberId, true);
+      return;
+    case 'member.joined':
+      cachedIndex(db, event.guildId)?.setGone(event.memberId, false);
+      return;
+    default:
+      return;
+  }
+}
+
+function onMessage(db: Db, event: MessageCreated): void {
+  // The bot's own nudges (and other bots) are neither questions nor answers.
+  if (event.authorIsBot) return;
+  const g = event.guildId;
+  const channel = channelFacts(db, g, event.channelId);
+  const inThread = channel?.kind === 'thread';
+  const topId = inThread && channel?.parentId ? channel.parentId : event.channelId;
+  const index = cachedIndex(db, g);
+  index?.noteActivity(event.authorId, event.at);
+  const quiet = isProfilingOff(db, g, event.authorId);
+  // Tokenized only when the message turns out to matter (a question or an answer).
+  const termsNow = () => (quiet ? [] : termsOf(event.content).split(' ').filter(Boolean));
+
+  db.transaction(() => {
+    const q =
+      getQuestion(db, g, event.channelId) ?? (event.replyToId ? getQuestion(db, g, event.replyToId) : undefined);
+    if (q) {
+      if (event.authorId === q.askerId) {
+        // The opening post of a thread known so far by its title only.
+        if (
+          !q.hasBody &&
+          (event.messageId === q.questionId || !threadHasEarlierMessage(db, g, q.channelId, event.messageId, event.at))
+        ) {
+          const title = channel?.name ?? '';
+          setQuestionBody(
+            db,
+            g,
+            q.questionId,
+            questionTerms(quiet ? '' : title, termsNow()),
+            event.mentionIds,
+            event.at,
+          );
+        }
+        return;
+      }
+      onResponse(db, q, event, termsNow(), quiet, index);
+      return;
+    }
+    const settings = questionSettings(db, g);
+    if (!settings.enabled) return;
+    const parent = inThread && channel?.parentId ? channelFacts(db, g, channel.parentId) : undefined;
+    const opensThread =
+      inThread &&
+      ((event.messageId as string) === event.channelId ||
+        !threadHasEarlierMessage(db, g, event.channelId, event.messageId, event.at));
+    const asks = isQuestion(
+      {
+        content: event.content,
+        channel: { id: event.channelId, name: channel?.name ?? '', kind: channel?.kind ?? 'text' },
+        parent: parent ? { id: parent.channelId, name: parent.name, kind: parent.kind } : null,
+        opensThread,
+      },
+      rulesOf(settings),
+    );
+    if (!asks) return;
+    const title = inThread && !quiet ? (channel?.name ?? '') : '';
+    insertQuestion(
+      db,
+      {
+        guildId: g,
+        questionId: inThread ? event.channelId : event.messageId,
+        channelId: event.channelId,
+        parentChannelId: topId,
+        askerId: inThread ? (channel?.ownerId ?? event.authorId) : event.authorId,
+        askedAt: inThread ? Math.min(channel?.createdAt ?? event.at, event.at) : event.at,
+        terms: questionTerms(title, termsNow()),
+        hasBody: true,
+        mentionIds: event.mentionIds,
+      },
+      event.at,
+    );
+  });
+}
+
+function onResponse(
+  db: Db,
+  q: QuestionRow,
+  event: MessageCreated,
+  terms: readonly string[],
+  quiet: boolean,
+  index: ExpertiseIndex | undefined,
+): void {
+  // A member who erased their data still answers the question, but nothing is kept about them.
+  const r = recordResponse(
+    db,
+    {
+      guildId: q.guildId,
+      questionId: q.questionId,
+      memberId: event.authorId,
+      messageId: event.messageId,
+      at: event.at,
+    },
+    event.at,
+    quiet,
+  );
+  if (!index || quiet) return;
+  if (r.added) {
+    index.noteResponse({
+      memberId: event.authorId,
+      askerId: q.askerId,
+      terms: q.terms ? q.terms.split(' ') : [],
+      at: event.at,
+      askedAt: q.askedAt,
+      first: r.first,
+      channelId: q.parentChannelId,
+    });
+  }
+  index.noteReplyTerms(event.authorId, terms, event.at);
+}
+
+function onThread(db: Db, event: ThreadUpserted): void {
+  const g = event.guildId;
+  const solvedTag = event.tags.some((t) => SOLVED_TAG.test(t));
+  db.transaction(() => {
+    let q = getQuestion(db, g, event.threadId);
+    if (!q) {
+      const settings = questionSettings(db, g);
+      if (!settings.enabled || !event.ownerId) return;
+      const parent = channelFacts(db, g, event.parentId);
+      // Threads under text channels become questions by their opening post (it has to ask).
+      if (parent?.kind !== 'forum') return;
+      if (!isWatched({ id: parent.channelId, name: parent.name, kind: parent.kind }, rulesOf(settings))) return;
+      const quiet = isProfilingOff(db, g, event.ownerId);
+      insertQuestion(
+        db,
+        {
+          guildId: g,
+          questionId: event.threadId,
+          channelId: event.threadId,
+          parentChannelId: event.parentId,
+          askerId: event.ownerId,
+          askedAt: event.createdAt,
+          terms: quiet ? [] : questionTerms(event.name, []),
+          hasBody: false,
+          mentionIds: [],
+        },
+        event.at,
+      );
+      q = getQuestion(db, g, event.threadId);
+      if (!q) return;
+    }
+    if (solvedTag && q.solvedAt === null) solve(db, q, 'tag', null, null, event.at);
+    else if (!solvedTag && q.solvedVia === 'tag') markUnsolved(db, g, q.questionId, 'tag', event.at);
+  });
+}
+
+function onReaction(db: Db, event: ReactionAdded | ReactionRemoved): void {
+  if (!CHECK.has(event.emoji)) return;
+  const g = event.guildId;
+  db.transaction(() => {
+    const m = messageFacts(db, g, event.messageId);
+    const q =
+      getQuestion(db, g, event.channelId) ??
+      getQuestion(db, g, event.messageId) ??
+      (m?.replyToId ? getQuestion(db, g, m.replyToId) : undefined);
+    if (!q || event.memberId !== q.askerId) return;
+    if (event.kind === 'reaction.removed') {
+      markUnsolved(db, g, q.questionId, 'reaction', event.at);
+      return;
+    }
+    const answerer = m && m.authorId !== q.askerId ? m.authorId : null;
+    solve(
+      db,
+      q,
+      'reaction',
+      event.memberId,
+      answerer ? { messageId: event.messageId, memberId: answerer } : null,
+      event.at,
+    );
+  });
+}
+
+function onAccepted(db: Db, event: AnswerAccepted): void {
+  const g = event.guildId;
+  db.transaction(() => {
+    const q = getQuestion(db, g, event.threadId);
+    if (!q) return;
+    if (!event.accepted) {
+      markUnsolved(db, g, q.questionId, 'accepted', event.at);
+      return;
+    }
+    const m = event.messageId ? messageFacts(db, g, event.messageId) : undefined;
+    const answerer = m && m.authorId !== q.askerId ? m.authorId : null;
+    solve(
+      db,
+      q,
+      'accepted',
+      event.byMemberId,
+      answerer && event.messageId ? { messageId: event.messageId, memberId: answerer } : null,
+      event.at,
+    );
+  });
+}
+
+function solve(
+  db: Db,
+  q: QuestionRow,
+  via: SolvedVia,
+  byId: string | null,
+  accepted: { messageId: string; memberId: string } | null,
+  at: number,
+): boolean {
+  const done = markSolved(db, q.guildId, q.questionId, {
+    at,
+    via,
+    byId,
+    acceptedMessageId: accepted?.messageId ?? null,
+    acceptedAnswererId: accepted?.memberId ?? null,
+  });
+  if (!done) return false;
+  const credit = solvedCredit({
+    solvedAt: at,
+    acceptedAnswererId: accepted?.memberId ?? null,
+    firstResponderId: q.firstResponderId,
+  });
+  if (credit && credit !== q.askerId) {
+    cachedIndex(db, q.guildId)?.noteSolved(credit, q.terms ? q.terms.split(' ') : [], q.askedAt);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scan
+
+export interface ScanResult {
+  /** Open questions looked at. */
+  open: number;
+  nudged: number;
+  escalated: number;
+}
+
+/** Where a question's nudge goes: its thread, or a reply to the question message. */
+function whereToPost(db: Db, q: QuestionRow): { channelId: string; replyTo: string | null } {
+  if (q.channelId === q.questionId) return { channelId: q.channelId, replyTo: null };
+  // A thread opened on the question message (Discord gives it the message's id) is where people talk.
+  if (channelFacts(db, q.guildId, q.questionId)) return { channelId: q.questionId, replyTo: null };
+  return { channelId: q.channelId, replyTo: q.questionId };
+}
+
+function toOpen(q: QuestionRow, where: { channelId: string; replyTo: string | null }): OpenQuestion {
+  return {
+    questionId: q.questionId,
+    channelId: where.channelId,
+    replyTo: where.replyTo,
+    askerId: q.askerId,
+    askedAt: q.askedAt,
+    answered: q.answered,
+    solved: q.solvedAt !== null,
+    nudgeStage: q.nudgeStage,
+    participants: [q.askerId, ...q.mentionIds],
+  };
+}
+
+const routeOf = (q: QuestionRow): QuestionToRoute => ({
+  askerId: q.askerId,
+  terms: q.terms ? q.terms.split(' ') : [],
+  channelId: q.parentChannelId,
+});
+
+/** Nudges per member in the last 24 h, and each member's share of the recent peer nudges. */
+export function nudgeLoad(
+  rows: readonly { targetId: string; at: number }[],
+  now: number,
+): { today: Map<string, number>; share: Map<string, number> } {
+  const today = new Map<string, number>();
+  const count = new Map<string, number>();
+  for (const r of rows) {
+    count.set(r.targetId, (count.get(r.targetId) ?? 0) + 1);
+    if (now - r.at < DAY_MS) today.set(r.targetId, (today.get(r.targetId) ?? 0) + 1);
+  }
+  const share = new Map<string, number>();
+  for (const [m, n] of count) share.set(m, n / rows.length);
+  return { today, share };
+}
+
+function escalationTarget(
+  db: Db,
+  guildId: string,
+  helpersRoleId: string | null,
+  moderatorRoleIds: string[],
+): EscalationTarget {
+  if (helpersRoleId) return { roleIds: [helpersRoleId], memberIds: [] };
+  if (moderatorRoleIds.length > 0) return { roleIds: moderatorRoleIds, memberIds: [] };
+  return { roleIds: [], memberIds: moderatorIds(db, guildId, ESCALATION_MODERATORS) };
+}
+
+/**
+ * One scan of a guild: decide the nudges and escalations due now and write them. Each decision is
+ * re-checked inside the transaction that writes it (still unanswered, unsolved, no reply in the
+ * messages, stage not reached yet), so a reply that arrived meanwhile — or a restart, or a catch-up
+ * run — never produces a nudge for an answered question, nor a second one at the same stage.
+ */
+export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
+  const settings = getSettings(db, guildId as GuildId);
+  const s = settings.questions;
+  const result: ScanResult = { open: 0, nudged: 0, escalated: 0 };
+  if (!s.enabled) return result;
+  const timing = { afterMs: s.afterMinutes * MINUTE_MS, escalateMs: s.escalateMinutes * MINUTE_MS };
+  const rows = openQuestions(db, guildId, now - STALE_MS, now - timing.afterMs);
+  result.open = rows.length;
+  const byId = new Map<string, { row: QuestionRow; open: OpenQuestion }>();
+  const due: OpenQuestion[] = [];
+  for (const row of rows) {
+    const bare = toOpen(row, { channelId: row.channelId, replyTo: null });
+    if (dueStage(bare, timing, now) === null) continue;
+    const open = toOpen(row, whereToPost(db, row));
+    byId.set(row.questionId, { row, open });
+    due.push(open);
+  }
+  if (due.length === 0) return result;
+
+  const index = expertiseOf(db, guildId, now);
+  const { today, share } = nudgeLoad(peerNudgesSince(db, guildId, now - LOAD_WINDOW_MS), now);
+  const facts = new Map<string, PeerFacts>();
+  let router: PoolRouter | null = null;
+  if (due.some((q) => dueStage(q, timing, now) === 'peer')) {
+    const ids: string[] = [];
+    for (const slot of index.recentSlots(NUDGE_POOL)) ids.push(index.idOf(slot));
+    const known = memberFacts(db, guildId, ids);
+    const eligible: string[] = [];
+    for (const id of ids) {
+      const m = known.get(id);
+      if (!m) continue;
+      const slot = index.slot(id)!;
+      const f: PeerFacts = {
+        nudgesOff: m.nudgesOff,
+        bot: m.bot,
+        left: m.left,
+        timezone: m.timezone,
+        hours: index.hours.slice(slot * 24, slot * 24 + 24),
+      };
+      facts.set(id, f);
+      // Only members who may be nudged right now are worth ranking (the policy checks again).
+      if (f.nudgesOff || f.bot || f.left || (today.get(id) ?? 0) >= MAX_NUDGES_PER_DAY) continue;
+      if (!isDaytime(f, settings.core.timezone, now)) continue;
+      eligible.push(id);
+    }
+    router = new PoolRouter(index, eligible, { now, load: share });
+  }
+
+  const decisions = decideNudges(due, {
+    timing,
+    guildTimezone: settings.core.timezone,
+    now,
+    rank: (q) =>
+      router?.rank(routeOf(byId.get(q.questionId)!.row), {
+        limit: RANKED_PER_QUESTION,
+        exclude: new Set(q.participants),
+      }) ?? [],
+    facts,
+    nudgesToday: today,
+    escalation: escalationTarget(db, guildId, s.helpersRoleId, settings.core.moderatorRoleIds),
+    capped: (memberId) => router?.remove(memberId),
+  });
+  if (decisions.length === 0) return result;
+
+  const platform = guildPlatform(db, guildId);
+  // Chunks keep each transaction short (other writers wait for it); each decision is re-checked inside.
+  for (let i = 0; i < decisions.length; i += 200) {
+    const chunk = decisions.slice(i, i + 200);
+    db.transaction(() => {
+      for (const d of chunk) {
+        const { open } = byId.get(d.questionId)!;
+        const row = getQuestion(db, guildId, d.questionId);
+        if (!row) continue;
+        const current = toOpen(row, open);
+        if (!stillDue(current, d.stage, timing, now)) continue;
+        if (hasReply(db, guildId, row.questionId, row.askerId)) continue;
+        if (!advanceStage(db, guildId, row.questionId, d.stage === 'peer' ? 1 : 2, now)) continue;
+        let body: ReturnType<typeof peerNudgeBody>;
+        if (d.stage === 'peer') {
+          const about = new Map<string, number>();
+          for (const p of d.peers) {
+            const term = p.reasons.find((r) => r.kind === 'expertise')?.terms?.[0];
+            if (term) about.set(p.memberId, answeredAbout(db, guildId, p.memberId, term));
+          }
+          body = peerNudgeBody(current, d.peers, about, now);
+          recordNudges(
+            db,
+            d.peers.map((p) => ({
+              guildId,
+              questionId: row.questionId,
+              stage: 'peer' as const,
+              targetId: p.memberId,
+              targetKind: 'member' as const,
+              at: now,
+              reasons: p.reasons,
+            })),
+          );
+          result.nudged += 1;
+        } else {
+          body = escalationBody(current, d.target, now);
+          recordNudges(db, [
+            ...d.target.roleIds.map((id) => ({
+              guildId,
+              questionId: row.questionId,
+              stage: 'escalation' as const,
+              targetId: id,
+              targetKind: 'role' as const,
+              at: now,
+            })),
+            ...d.target.memberIds.map((id) => ({
+              guildId,
+              questionId: row.questionId,
+              stage: 'escalation' as const,
+              targetId: id,
+              targetKind: 'member' as const,
+              at: now,
+            })),
+          ]);
+          result.escalated += 1;
+        }
+        enqueue(
+          db,
+          [
+            {
+              platform,
+              guildId: guildId as GuildId,
+              key: nudgeKey(guildId, row.questionId, d.stage),
+              action: nudgeAction(current, body),
+            },
+          ],
+          now,
+        );
+      }
+    });
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands and the digest
+
+export interface HelpWanted {
+  questionId: string;
+  title: string;
+  url: string | null;
+  askedAt: number;
+  why: string | null;
+  reasons: Reason[];
+}
+
+/** How far back /unanswered and the digest look for open questions. */
+const WAITING_WINDOW_MS = 30 * DAY_MS;
+/** Open questions scored for one member's list (newest first). */
+const WAITING_SCAN = 300;
+
+function titlesOf(db: Db, guildId: string, rows: readonly QuestionRow[]): Map<string, string> {
+  const names = channelNames(db, guildId, [...new Set(rows.flatMap((r) => [r.channelId, r.parentChannelId]))]);
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const own = r.channelId === r.questionId ? names.get(r.channelId) : undefined;
+    const where = names.get(r.parentChannelId);
+    out.set(r.questionId, own ?? (where ? `A question in #${where}` : 'A question'));
+  }
+  return out;
+}
+
+function urlOf(platform: 'discord' | 'discourse', q: QuestionRow): string | null {
+  return q.channelId === q.questionId
+    ? questionLink(platform, q.guildId, q.channelId)
+    : questionLink(platform, q.guildId, q.channelId, q.questionId);
+}
+
+/**
+ * Open questions this member is most likely able to answer, best first, by the router's own
+ * features for this member (expertise in the question's terms, the asker, the channel).
+ */
+export function unansweredFor(db: Db, guildId: string, memberId: string, now: number, limit = 5): HelpWanted[] {
+  const rows = waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, WAITING_SCAN).filter(
+    (r) => r.askerId !== memberId,
+  );
+  if (rows.length === 0) return [];
+  const index = expertiseOf(db, guildId, now);
+  const scored = rows.map((row) => ({ row, ranked: scoreMember(index, routeOf(row), memberId, { now }) }));
+  scored.sort((a, b) => (b.ranked?.score ?? 0) - (a.ranked?.score ?? 0) || a.row.askedAt - b.row.askedAt);
+  const top = scored.slice(0, limit);
+  const platform = guildPlatform(db, guildId);
+  const titles = titlesOf(
+    db,
+    guildId,
+    top.map((t) => t.row),
+  );
+  return top.map(({ row, ranked }) => {
+    const reasons = ranked?.reasons ?? [];
+    const term = reasons.find((r) => r.kind === 'expertise')?.terms?.[0];
+    return {
+      questionId: row.questionId,
+      title: titles.get(row.questionId) ?? 'A question',
+      url: urlOf(platform, row),
+      askedAt: row.askedAt,
+      why: term ? reasonText(reasons, answeredAbout(db, guildId, memberId, term)) : null,
+      reasons,
+    };
+  });
+}
+
+/** /solved in a question's thread, by the asker or a moderator. Returns false when it already was. */
+export function solveFromCommand(
+  db: Db,
+  guildId: string,
+  channelId: string | null,
+  member: { id: MemberId; moderator: boolean },
+  now: number,
+): boolean {
+  if (!channelId) throw new UserFacingError("Run /solved inside the question's thread.");
+  return db.transaction(() => {
+    const q = getQuestion(db, guildId, channelId);
+    if (!q) {
+      throw new UserFacingError(
+        "This isn't a question thread I'm following. Run /solved inside the thread of the question.",
+      );
+    }
+    if (member.id !== q.askerId && !member.moderator) {
+      throw new UserFacingError('Only the person who asked (or a moderator) can mark this question solved.');
+    }
+    return solve(db, q, 'command', member.id, null, now);
+  });
+}
+
+/** The questions metrics of [from, to) (a guild's week), as of `now`. */
+export function weeklyMetrics(db: Db, guildId: string, from: number, to: number, now: number): QuestionMetrics {
+  return questionMetrics(questionsAskedBetween(db, guildId, from, to), nudgesBetween(db, guildId, from, to), now);
+}
+
+/** Open questions for the digest's "waiting for help" list, oldest first. */
+export function waitingForDigest(
+  db: Db,
+  guildId: string,
+  now: number,
+  limit = 20,
+): { title: string; url: string; askedAt: number; threadId: string }[] {
+  const rows = waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, limit).sort((a, b) => a.askedAt - b.askedAt);
+  const platform = guildPlatform(db, guildId);
+  const titles = titlesOf(db, guildId, rows);
+  return rows.flatMap((r) => {
+    const url = urlOf(platform, r);
+    return url
+      ? [{ title: titles.get(r.questionId) ?? 'A question', url, askedAt: r.askedAt, threadId: r.channelId }]
+      : [];
+  });
+}
+
+/** First-response figures of the questions asked in [from, to), for the digest. */
+export function responseTimes(db: Db, guildId: string, from: number, to: number, now: number) {
+  const rows = questionsAskedBetween(db, guildId, from, to);
+  const metrics = questionMetrics(rows, [], now);
+  const responders = memberFacts(
+    db,
+    guildId,
+    rows.flatMap((r) => (r.firstResponderId ? [r.firstResponderId] : [])),
+  );
+  const within = rows.filter((r) => r.firstResponseAt !== null && r.firstResponseAt - r.askedAt <= DAY_MS).length;
+  return {
+    asked: metrics.asked,
+    answered: metrics.answered,
+    answeredWithin24h: within,
+    medianFirstResponseMs: metrics.firstResponseMedianMs,
+    peerAnswered: rows.filter((r) => r.firstResponderId && !responders.get(r.firstResponderId)?.moderator).length,
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * Unanswered questions end to end: detection, routing to the peer who answered similar questions,
+ * nudges with restraint (opt-out, cap, asker, quiet hours), escalation, and solved marks.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { type Community, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+let community: Community | undefined;
+let app: App | undefined;
+/** The bot's clock runs this far ahead of the real one (scans "later" without waiting). */
+let offset = 0;
+const botNow = () => Date.now() + offset;
+afterEach(async () => {
+  offset = 0;
+  await app?.stop();
+  await community?.sandbox.close();
+  app = undefined;
+  community = undefined;
+});
+
+/** An Etc/GMT zone where it is early afternoon (awake) or 3 am (asleep) right now. */
+function zoneWhereItIs(localHour: number): string {
+  const utcHour = new Date().getUTCHours();
+  let offset = localHour - utcHour;
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  // Etc/GMT zones have the sign reversed: Etc/GMT-3 is UTC+3.
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+/**
+ * History: cyd answered vulkan questions, dee answered bread questions, over the past weeks.
+ * Everyone declares a timezone where it is daytime now.
+ */
+async function withHistory(options: { startBot?: boolean } = {}) {
+  community = await makeCommunity();
+  app = await startBot(community, {}, botNow);
+  const { sandbox, guild, members } = community;
+  const forum = guild.channels.questions!;
+  const past = Date.now() - 20 * DAY;
+  const vulkan = [
+    'How do vulkan descriptor sets work?',
+    'Vulkan descriptor pool exhausted, why?',
+    'Binding vulkan descriptor sets per draw?',
+  ];
+  const bread = ['Why is my sourdough bread flat?', 'Bread flour or all purpose for sourdough?'];
+  vulkan.forEach((title, i) => {
+    const post = sandbox.openForumPost(guild.id, forum, members.bob!, { title, content: title, at: past + i * DAY });
+    sandbox.say(
+      guild.id,
+      post.thread.id,
+      members.cyd!,
+      'Allocate vulkan descriptor sets from a pool and update them before binding',
+      { at: past + i * DAY + HOUR },
+    );
+  });
+  bread.forEach((title, i) => {
+    const post = sandbox.openForumPost(guild.id, forum, members.eve!, {
+      title,
+      content: title,
+      at: past + (i + 5) * DAY,
+    });
+    sandbox.say(guild.id, post.thread.id, members.dee!, 'Sourdough bread needs a strong starter and bread flour', {
+      at: past + (i + 5) * DAY + HOUR,
+    });
+  });
+  const awake = zoneWhereItIs(13);
+  for (const id of Object.values(members)) {
+    app.deps.db.$client.prepare('UPDATE members SET timezone = ? WHERE member_id = ?').run(awake, id);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  if (options.startBot === false) {
+    await app.stop();
+    app = undefined;
+  }
+}
+
+const botReplies = (threadId: string) =>
+  community!.sandbox.messagesIn(threadId).filter((m) => m.authorId === community!.sandbox.botUserId);
+
+/** Run the scheduled scans `later` ms from now on the bot's clock, and let the outbox send. */
+async function scan(later = 0) {
+  offset = Math.max(offset, later);
+  await app!.scheduler.tick(botNow());
+  await outboxSettled(app!);
+}
+
+describe('nudges', () => {
+  it('GIVEN a 5-hour-old vulkan question posted while the bot was offline THEN one nudge names the vulkan helper, with why', async () => {
+    await withHistory({ startBot: false });
+    const { sandbox, guild, members } = community!;
+    const post = sandbox.openForumPost(guild.id, guild.channels.questions!, members.eve!, {
+      title: 'Vulkan descriptor sets keep getting invalidated',
+      content: 'My vulkan descriptor sets are invalid after I update them. What am I doing wrong?',
+      at: Date.now() - 5 * HOUR,
+    });
+    app = await startBot(community!, {}, botNow);
+    await scan();
+    await scan(10 * 60_000);
+    const nudges = botReplies(post.thread.id);
+    expect(nudges).toHaveLength(1);
+    expect(nudges[0]!.pinged.users).toContain(members.cyd);
+    expect(nudges[0]!.pinged.users).not.toContain(members.eve);
+    expect(nudges[0]!.pinged.users.length).toBeLessThanOrEqual(2);
+    expect(nudges[0]!.pinged.everyone).toBe(false);
+    expect(nudges[0]!.pinged.roles).toEqual([]);
+    expect(nudges[0]!.content).toMatch(/vulkan|descriptor/i);
+  });
+
+  it('GIVEN questions answered or solved THEN no nudge; /solved and ✅ mark them solved', async () => {
+    await withHistory();
+    const { sandbox, guild, members } = community!;
+    const forum = guild.channels.questions!;
+    const answered = sandbox.openForumPost(guild.id, forum, members.eve!, {
+      title: 'Vulkan sync question',
+      content: 'How do vulkan fences work?',
+      at: Date.now() - 5 * HOUR,
+    });
+    const reply = sandbox.say(
+      guild.id,
+      answered.thread.id,
+      members.bob!,
+      'A fence signals the CPU when vulkan work is done',
+      { at: Date.now() - 4 * HOUR },
+    );
+    const viaCommand = sandbox.openForumPost(guild.id, forum, members.eve!, {
+      title: 'Vulkan swapchain?',
+      content: 'How do I recreate a vulkan swapchain?',
+      at: Date.now() - 5 * HOUR,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    sandbox.react(answered.thread.id, reply.id, members.eve!, '✅');
+    const solved = await sandbox.runCommand(guild.id, viaCommand.thread.id, members.eve!, 'solved');
+    expect(solved.ephemeral).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    await scan();
+    expect(botReplies(answered.thread.id)).toHaveLength(0);
+    expect(botReplies(viaCommand.thread.id)).toHaveLength(0);
+    const marks = rows(
+      app!,
+      'SELECT question_id, solved_via FROM questions WHERE solved_at IS NOT NULL ORDER BY question_id',
+    );
+    expect(marks).toEqual(
+      expect.arrayContaining([
+        { question_id: answered.thread.id, solved_via: expect.stringMatching(/reaction/) },
+        { question_id: viaCommand.thread.id, solved_via: expect.stringMatching(/command/) },
+      ]),
+    );
+  });
+
+  it('GIVEN the expert opted out, is asleep, or is the asker THEN they are never pinged', async () => {
+    await withHistory();
+    const { sandbox, guild, members } = community!;
+    const forum = guild.channels.questions!;
+    // cyd (the vulkan expert) asks herself: never pinged about her own question.
+    const own = sandbox.openForumPost(guild.id, forum, members.cyd!, {
+      title: 'Vulkan descriptor set layouts',
+      content: 'Vulkan descriptor set layout compatibility?',
+      at: Date.now() - 5 * HOUR,
+    });
+    await scan();
+    expect(botReplies(own.thread.id).flatMap((m) => m.pinged.users)).not.toContain(members.cyd);
+
+    // Opted out.
+    await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'nudges off');
+    const optedOut = sandbox.openForumPost(guild.id, forum, members.eve!, {
+      title: 'Vulkan descriptor indexing',
+      content: 'Vulkan descriptor indexing for bindless?',
+      at: Date.now() - 5 * HOUR,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await scan(HOUR);
+    expect(botReplies(optedOut.thread.id).flatMap((m) => m.pinged.users)).not.toContain(members.cyd);
+
+    // Asleep: back on, but it is 3 am where she lives.
+    await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'nudges on');
+    app!.deps.db.$client
+      .prepare('UPDATE members SET timezone = ? WHERE member_id = ?')
+      .run(zoneWhereItIs(3), members.cyd);
+    const night = sandbox.openForumPost(guild.id, forum, members.eve!, {
+      title: 'Vulkan descriptor updates at night',
+      content: 'Updating vulkan descriptor sets after binding?',
+      at: Date.now() - 5 * HOUR,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await scan(2 * HOUR);
+    expect(botReplies(night.thread.id).flatMap((m) => m.pinged.users)).not.toContain(members.cyd);
+    // Each was looked at and passed its nudge stage: the exclusions were decisions, not silence.
+    const stages = rows(
+      app!,
+      'SELECT question_id, nudge_stage FROM questions WHERE question_id IN (?, ?, ?)',
+      own.thread.id,
+      optedOut.thread.id,
+      night.thread.id,
+    );
+    expect(stages.map((r) => r.nudge_stage)).toEqual([1, 1, 1]);
+    // With cyd awake and nudges on, the same kind of question does reach her: the test can fail.
+    app!.deps.db.$client
+      .prepare('UPDATE members SET timezone = ? WHERE member_id = ?')
+      .run(zoneWhereItIs(13), members.cyd);
+    const control = sandbox.openForumPost(guild.id, forum, members.eve!, {
+      title: 'Vulkan descriptor set copies',
+      content: 'Copying vulkan descriptor sets between pools?',
+      at: Date.now() - 5 * HOUR,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await scan(3 * HOUR);
+    expect(botReplies(control.thread.id).flatMap((m) => m.pinged.users)).toContain(members.cyd);
+  });
+
+  it('GIVEN three vulkan questions in a day THEN the expert is pinged at most twice', async () => {
+    await withHistory();
+    const { sandbox, guild, members } = community!;
+    const posts = [0, 1, 2].map((i) =>
+      sandbox.openForumPost(guild.id, guild.channels.questions!, members.eve!, {
+        title: `Vulkan descriptor set question ${i}`,
+        content: `Vulkan descriptor set update problem number ${i}?`,
+        at: Date.now() - 5 * HOUR + i * 60_000,
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await scan();
+    const pingsOfCyd = posts
+      .flatMap((p) => botReplies(p.thread.id))
+      .filter((m) => m.pinged.users.includes(members.cyd!));
+    expect(pingsOfCyd.length).toBeGreaterThan(0);
+    expect(pingsOfCyd.length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('escalation', () => {
+  it('GIVEN a question unanswered for 25 hours THEN one message to the helpers role, then nothing more', async () => {
+    await withHistory();
+    const { sandbox, guild, members, moderator } = community!;
+    const helpers = guild.roles.Helpers!;
+    const set = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene questions set', {
+      helpers,
+    });
+    expect(set.ephemeral).toBe(true);
+    const post = sandbox.openForumPost(guild.id, guild.channels.questions!, members.eve!, {
+      title: 'Nobody knows this one',
+      content: 'Why does my compositor flicker on wayland?',
+      at: Date.now() - 25 * HOUR,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await scan();
+    await scan(HOUR);
+    await scan(30 * HOUR);
+    const escalations = botReplies(post.thread.id).filter((m) => m.pinged.roles.length > 0);
+    expect(escalations).toHaveLength(1);
+    expect(escalations[0]!.pinged).toEqual({ everyone: false, users: [], roles: [helpers] });
+  });
+});
+
+describe('/unanswered', () => {
+  it('GIVEN open vulkan questions THEN the vulkan helper sees them in her help-wanted list, with links', async () => {
+    await withHistory();
+    const { sandbox, guild, members } = community!;
+    const post = sandbox.openForumPost(guild.id, guild.channels.questions!, members.eve!, {
+      title: 'Vulkan descriptor set aliasing',
+      content: 'Can two vulkan descriptor sets alias?',
+      at: Date.now() - HOUR,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const list = await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'unanswered');
+    expect(list.ephemeral).toBe(true);
+    expect(list.content + JSON.stringify(list.embeds)).toContain(
+      `https://discord.com/channels/${guild.id}/${post.thread.id}`,
+    );
+  });
+});

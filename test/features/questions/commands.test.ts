@@ -1,0 +1,133 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import conveneQuestionsSet, { parseChannelList } from '../../../commands/conveneQuestionsSet.js';
+import nudgesOff from '../../../commands/nudgesOff.js';
+import nudgesOn from '../../../commands/nudgesOn.js';
+import solved from '../../../commands/solved.js';
+import unanswered from '../../../commands/unanswered.js';
+import { MODERATOR_ONLY } from '../../../src/commands.js';
+import { members } from '../../../src/db/schema.js';
+import { getQuestion } from '../../../src/features/questions/store.js';
+import { getSettings } from '../../../src/guildSettings.js';
+import { HOUR, makeCommunity, T0 } from './world.js';
+
+const text = (r: { kind: string; body?: { content: string } }) => (r.kind === 'modal' ? '' : (r.body?.content ?? ''));
+
+describe('/solved', () => {
+  it('GIVEN the asker runs it in the question thread THEN the question is solved', async () => {
+    const w = makeCommunity();
+    w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
+    const r = await w.run(solved, {}, { id: 'cy', channelId: 'q1' });
+    expect(r).toMatchObject({ kind: 'message', ephemeral: true });
+    expect(getQuestion(w.db, w.guildId, 'q1')).toMatchObject({ solvedVia: 'command', solvedById: 'cy', solvedAt: T0 });
+    expect(text(await w.run(solved, {}, { id: 'cy', channelId: 'q1' }))).toContain('already');
+  });
+
+  it('GIVEN a moderator runs it THEN the question is solved', async () => {
+    const w = makeCommunity();
+    w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
+    await w.run(solved, {}, { id: 'mod', moderator: true, channelId: 'q1' });
+    expect(getQuestion(w.db, w.guildId, 'q1')!.solvedById).toBe('mod');
+  });
+
+  it.each([
+    ['someone else in the thread', { id: 'bo', channelId: 'q1' }, 'Only the person who asked'],
+    ['anyone outside a question thread', { id: 'cy', channelId: 'general' }, "isn't a question thread"],
+  ])('GIVEN %s THEN it says why not and solves nothing', async (_case, as, expected) => {
+    const w = makeCommunity();
+    w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
+    expect(text(await w.run(solved, {}, as))).toContain(expected);
+    expect(getQuestion(w.db, w.guildId, 'q1')!.solvedAt).toBeNull();
+  });
+});
+
+describe('/nudges off|on', () => {
+  it('GIVEN /nudges off then on THEN members.nudgesOff follows (also for a member never seen)', async () => {
+    const w = makeCommunity();
+    const off = () =>
+      w.db.select({ off: members.nudgesOff }).from(members).where(eq(members.memberId, 'ada')).get()?.off;
+    await w.run(nudgesOff, {}, { id: 'ada' });
+    expect(off()).toBe(true);
+    expect(text(await w.run(nudgesOff, {}, { id: 'ada' }))).toContain('already off');
+    await w.run(nudgesOn, {}, { id: 'ada' });
+    expect(off()).toBe(false);
+    await w.run(nudgesOff, {}, { id: 'stranger' });
+    expect(w.db.select().from(members).where(eq(members.memberId, 'stranger')).get()?.nudgesOff).toBe(true);
+  });
+});
+
+describe('/unanswered', () => {
+  it('GIVEN open questions THEN the member gets a private list with links and why', async () => {
+    const w = makeCommunity();
+    w.post('qb', 'help', 'cy', 'vulkan shader stutter', T0 - 3 * HOUR);
+    const r = await w.run(unanswered, {}, { id: 'ada' });
+    expect(r).toMatchObject({ kind: 'message', ephemeral: true });
+    expect(text(r)).toContain(`[vulkan shader stutter](https://discord.com/channels/${w.guildId}/qb)`);
+    expect(text(r)).toContain('waiting 3 h');
+    expect(text(r)).toMatch(/you answered \d+ questions? about (vulkan|shader)/);
+  });
+
+  it('GIVEN nothing open THEN it says so', async () => {
+    const w = makeCommunity();
+    expect(text(await w.run(unanswered, {}, { id: 'ada' }))).toContain('Nothing is waiting');
+  });
+});
+
+describe('/convene questions set', () => {
+  it('GIVEN a member (not a moderator) THEN it refuses', async () => {
+    const w = makeCommunity();
+    expect(text(await w.run(conveneQuestionsSet, { after: '2h' }, { id: 'cy' }))).toBe(MODERATOR_ONLY);
+  });
+
+  it('GIVEN a channel list, durations and a helpers role THEN the settings follow and the reply sums them up', async () => {
+    const w = makeCommunity();
+    const r = await w.run(
+      conveneQuestionsSet,
+      { channels: '#general, <#help>', after: '2h', escalate: '2d', helpers: 'r1' },
+      { id: 'mod', moderator: true },
+    );
+    const q = getSettings(w.db, w.guildId).questions;
+    expect(q).toMatchObject({
+      auto: false,
+      channels: { general: true },
+      afterMinutes: 120,
+      escalateMinutes: 2880,
+      helpersRoleId: 'r1',
+    });
+    expect(text(r)).toContain('<@&r1>');
+  });
+
+  it('GIVEN watch:off for a channel THEN that channel is never watched, and the rest stays automatic', async () => {
+    const w = makeCommunity();
+    await w.run(conveneQuestionsSet, { channel: 'help', watch: 'off' }, { id: 'mod', moderator: true });
+    expect(getSettings(w.db, w.guildId).questions).toMatchObject({ auto: true, channels: { help: false } });
+    w.post('q1', 'help', 'cy', 'shader crash', T0);
+    expect(getQuestion(w.db, w.guildId, 'q1')).toBeUndefined();
+  });
+
+  it.each([
+    [{ after: 'soon' }, 'duration'],
+    [{ after: '30h', escalate: '24h' }, 'must come after'],
+    [{ channels: '#nowhere' }, 'nowhere'],
+    [{ channel: 'help' }, 'together'],
+  ])('GIVEN %j THEN it explains the mistake and changes nothing', async (options, expected) => {
+    const w = makeCommunity();
+    expect(text(await w.run(conveneQuestionsSet, options, { id: 'mod', moderator: true }))).toContain(expected);
+    expect(getSettings(w.db, w.guildId).questions.afterMinutes).toBe(240);
+  });
+
+  it('GIVEN names, ids and mentions THEN parseChannelList returns the channel ids once each', () => {
+    const known = [
+      { channelId: 'h1', name: 'Help' },
+      { channelId: '123', name: 'x' },
+    ];
+    expect(parseChannelList('#help, 123 <#999>, help', known)).toEqual(['h1', '123', '999']);
+  });
+
+  it('GIVEN "auto" THEN detection goes back to the defaults', async () => {
+    const w = makeCommunity();
+    await w.run(conveneQuestionsSet, { channels: '#general' }, { id: 'mod', moderator: true });
+    await w.run(conveneQuestionsSet, { channels: 'auto' }, { id: 'mod', moderator: true });
+    expect(getSettings(w.db, w.guildId).questions).toMatchObject({ auto: true, channels: {} });
+  });
+});

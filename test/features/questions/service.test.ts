@@ -1,0 +1,351 @@
+import { and, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { members, questionNudges, questions } from '../../../src/db/schema.js';
+import { asMemberId } from '../../../src/events.js';
+import { rankAnswerers } from '../../../src/features/questions/route.js';
+import {
+  expertiseOf,
+  forgetExpertise,
+  scanAndNudge,
+  unansweredFor,
+  weeklyMetrics,
+} from '../../../src/features/questions/service.js';
+import { getQuestion, loadExpertise } from '../../../src/features/questions/store.js';
+import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
+
+type World = ReturnType<typeof makeCommunity>;
+
+const messageSends = (w: World) =>
+  w.outbox().flatMap((r) => (r.action.type === 'message.send' ? [{ key: r.key, ...r.action }] : []));
+
+/** A fresh rendering question by cy, asked at `at` (default 5 h before T0). */
+function askRendering(w: World, id = 'q1', at = T0 - 5 * HOUR, opts: { silent?: boolean } = {}) {
+  w.post(id, 'help', 'cy', 'vulkan shader crash on startup', at, { body: 'my vulkan shader crashes, why?', ...opts });
+}
+
+describe('questions detection and state', () => {
+  it('GIVEN a forum post THEN it is a question with the title and body terms, asked by the thread owner', () => {
+    const w = makeCommunity();
+    askRendering(w);
+    const q = getQuestion(w.db, w.guildId, 'q1')!;
+    expect(q).toMatchObject({
+      askerId: 'cy',
+      channelId: 'q1',
+      parentChannelId: 'help',
+      answered: false,
+      hasBody: true,
+    });
+    expect(q.terms.split(' ')).toEqual(expect.arrayContaining(['vulkan', 'shader', 'crash']));
+  });
+
+  it.each([
+    ['a help-like text channel, a message that asks', 'support', 'how do I bake lightmaps?', true],
+    ['a help-like text channel, a message that does not ask', 'support', 'I baked the lightmaps.', false],
+    ['an ordinary text channel, a message that asks', 'general', 'how do I bake lightmaps?', false],
+  ])('GIVEN %s THEN detection says %s', (_case, channel, content, expected) => {
+    const w = makeCommunity();
+    w.channel('support', 'support', 'text');
+    const id = w.message('cy', channel, T0, { content });
+    expect(getQuestion(w.db, w.guildId, id) !== undefined).toBe(expected);
+  });
+
+  it('GIVEN a reply by someone else THEN the question is answered with its first responder; the asker replying is not an answer', () => {
+    const w = makeCommunity();
+    askRendering(w);
+    w.message('cy', 'q1', T0 - 4 * HOUR, { content: 'also it says vk error' });
+    expect(getQuestion(w.db, w.guildId, 'q1')!.answered).toBe(false);
+    w.message('ada', 'q1', T0 - 3 * HOUR);
+    expect(getQuestion(w.db, w.guildId, 'q1')).toMatchObject({
+      answered: true,
+      firstResponderId: 'ada',
+      firstResponseAt: T0 - 3 * HOUR,
+    });
+  });
+
+  it('GIVEN a bot message in the thread THEN the question stays unanswered', () => {
+    const w = makeCommunity();
+    w.join('convene', { bot: true });
+    askRendering(w);
+    w.message('convene', 'q1', T0 - 4 * HOUR, { bot: true });
+    expect(getQuestion(w.db, w.guildId, 'q1')!.answered).toBe(false);
+  });
+
+  it.each([
+    ['the asker reacts ✅ to an answer', 'reaction'],
+    ['a moderator applies the solved tag', 'tag'],
+    ['the answer is accepted (Discourse)', 'accepted'],
+  ])('GIVEN %s THEN the question is solved', (_case, via) => {
+    const w = makeCommunity();
+    askRendering(w);
+    const answer = w.message('ada', 'q1', T0 - 4 * HOUR);
+    if (via === 'reaction') w.react('cy', answer, 'q1', '✅', T0 - 3 * HOUR);
+    if (via === 'tag')
+      w.tag('q1', 'help', 'cy', 'vulkan shader crash on startup', T0 - 5 * HOUR, ['Solved'], T0 - 3 * HOUR);
+    if (via === 'accepted') w.accept('q1', answer, 'cy', T0 - 3 * HOUR);
+    const q = getQuestion(w.db, w.guildId, 'q1')!;
+    expect(q.solvedVia).toBe(via);
+    expect(q.solvedAt).toBe(T0 - 3 * HOUR);
+    if (via !== 'tag') expect(q.acceptedAnswererId).toBe('ada');
+  });
+
+  it('GIVEN ✅ from someone other than the asker THEN the question is not solved', () => {
+    const w = makeCommunity();
+    askRendering(w);
+    const answer = w.message('ada', 'q1', T0 - 4 * HOUR);
+    w.react('bo', answer, 'q1', '✅', T0 - 3 * HOUR);
+    expect(getQuestion(w.db, w.guildId, 'q1')!.solvedAt).toBeNull();
+  });
+
+  it('GIVEN the solved tag is removed THEN the question is open again', () => {
+    const w = makeCommunity();
+    askRendering(w);
+    w.tag('q1', 'help', 'cy', 'vulkan shader crash on startup', T0 - 5 * HOUR, ['solved'], T0 - 3 * HOUR);
+    w.tag('q1', 'help', 'cy', 'vulkan shader crash on startup', T0 - 5 * HOUR, [], T0 - 2 * HOUR);
+    expect(getQuestion(w.db, w.guildId, 'q1')!.solvedAt).toBeNull();
+  });
+});
+
+describe('scanAndNudge', () => {
+  it('GIVEN a 5-hour-old unanswered forum post THEN one nudge mentions the member who answered similar questions, with why', () => {
+    const w = makeCommunity();
+    askRendering(w);
+    const result = scanAndNudge(w.db, w.guildId, T0);
+    expect(result.nudged).toBe(1);
+    const sends = messageSends(w);
+    expect(sends).toHaveLength(1);
+    const nudge = sends[0]!;
+    expect(nudge.key).toBe(`questions:nudge:${w.guildId}:q1`);
+    expect(nudge.channelId).toBe('q1');
+    const mentioned = nudge.body.mentions?.members ?? [];
+    expect(mentioned[0]).toBe('ada');
+    expect(mentioned.length).toBeLessThanOrEqual(2);
+    expect(nudge.body.mentions?.roles).toBeUndefined();
+    // Allowed mentions are exactly the peers written in the text.
+    const written = [...nudge.body.content.matchAll(/<@(\w+)>/g)].map((m) => m[1]);
+    expect(written).toEqual(mentioned);
+    expect(nudge.body.content).toMatch(/<@ada> — you answered \d+ questions? about (vulkan|shader|crash)/);
+    expect(getQuestion(w.db, w.guildId, 'q1')!.nudgeStage).toBe(1);
+  });
+
+  it('GIVEN the scan runs again (or after a restart) THEN the same question is not nudged twice', () => {
+    const w = makeCommunity();
+    askRendering(w);
+    scanAndNudge(w.db, w.guildId, T0);
+    forgetExpertise(w.db, w.guildId);
+    scanAndNudge(w.db, w.guildId, T0 + 5 * MINUTE);
+    scanAndNudge(w.db, w.guildId, T0 + 10 * MINUTE);
+    expect(messageSends(w)).toHaveLength(1);
+  });
+
+  it('GIVEN the bot was offline when the question was posted THEN the catch-up scan still nudges it', () => {
+    const w = makeCommunity();
+    // On restart the adapter backfills the post with its platform timestamps; the first scan after
+    // start-up finds it already 5 hours old.
+    askRendering(w, 'q1', T0 - 5 * HOUR);
+    expect(getQuestion(w.db, w.guildId, 'q1')!.nudgeStage).toBe(0);
+    expect(scanAndNudge(w.db, w.guildId, T0).nudged).toBe(1);
+    expect(messageSends(w)[0]!.body.mentions?.members?.[0]).toBe('ada');
+  });
+
+  it('GIVEN a question younger than `after` THEN nothing is sent', () => {
+    const w = makeCommunity();
+    askRendering(w, 'q1', T0 - 3 * HOUR);
+    expect(scanAndNudge(w.db, w.guildId, T0)).toMatchObject({ nudged: 0, escalated: 0 });
+    expect(messageSends(w)).toHaveLength(0);
+  });
+
+  it.each([
+    ['answered', (w: World) => w.message('bo', 'q1', T0 - 2 * HOUR)],
+    ['solved by ✅ on the question', (w: World) => w.react('cy', 'q1', 'q1', '✅', T0 - 2 * HOUR)],
+    [
+      'answered in the messages but never seen by the feature (a backfill still being applied)',
+      (w: World) => w.message('bo', 'q1', T0 - 2 * HOUR, { silent: true }),
+    ],
+  ])('GIVEN a question %s THEN it is not nudged', (_case, act) => {
+    const w = makeCommunity();
+    askRendering(w);
+    act(w);
+    scanAndNudge(w.db, w.guildId, T0);
+    expect(messageSends(w)).toHaveLength(0);
+  });
+
+  it('GIVEN the best peer turned nudges off THEN they are not mentioned', () => {
+    const w = makeCommunity();
+    w.db.update(members).set({ nudgesOff: true }).where(eq(members.memberId, 'ada')).run();
+    askRendering(w);
+    scanAndNudge(w.db, w.guildId, T0);
+    const mentioned = messageSends(w).flatMap((s) => s.body.mentions?.members ?? []);
+    expect(mentioned).not.toContain('ada');
+  });
+
+  it('GIVEN it is night in the best peer’s declared timezone THEN they are not mentioned', () => {
+    const w = makeCommunity();
+    // 10:00 UTC is 02:00 in Los Angeles.
+    w.db.update(members).set({ timezone: 'America/Los_Angeles' }).where(eq(members.memberId, 'ada')).run();
+    askRendering(w);
+    scanAndNudge(w.db, w.guildId, T0);
+    const mentioned = messageSends(w).flatMap((s) => s.body.mentions?.members ?? []);
+    expect(mentioned).not.toContain('ada');
+  });
+
+  it('GIVEN the asker is the best expert for their own question THEN they are never mentioned', () => {
+    const w = makeCommunity();
+    w.post('q9', 'help', 'ada', 'vulkan shader crash again', T0 - 5 * HOUR);
+    scanAndNudge(w.db, w.guildId, T0);
+    const mentioned = messageSends(w).flatMap((s) => s.body.mentions?.members ?? []);
+    expect(mentioned).not.toContain('ada');
+  });
+
+  it('GIVEN someone mentioned in the question THEN they are not nudged about it (already in the thread)', () => {
+    const w = makeCommunity();
+    w.post('q1', 'help', 'cy', 'vulkan shader crash on startup', T0 - 5 * HOUR, { mentions: ['ada'] });
+    scanAndNudge(w.db, w.guildId, T0);
+    const mentioned = messageSends(w).flatMap((s) => s.body.mentions?.members ?? []);
+    expect(mentioned).not.toContain('ada');
+  });
+
+  it('GIVEN more questions than the daily cap allows THEN nobody is nudged more than twice in 24 h', () => {
+    const w = makeCommunity();
+    for (let i = 0; i < 5; i++) {
+      w.post(`q${i}`, 'help', 'cy', `vulkan shader problem ${i}`, T0 - 5 * HOUR - i * MINUTE);
+    }
+    scanAndNudge(w.db, w.guildId, T0);
+    scanAndNudge(w.db, w.guildId, T0 + HOUR);
+    const count = new Map<string, number>();
+    for (const s of messageSends(w))
+      for (const m of s.body.mentions?.members ?? []) count.set(m, (count.get(m) ?? 0) + 1);
+    expect(count.get('ada')).toBe(2);
+    for (const n of count.values()) expect(n).toBeLessThanOrEqual(2);
+  });
+
+  it('GIVEN a question still open after 24 h THEN one escalation pings the helpers role, once', () => {
+    const w = makeCommunity();
+    w.settings((s) => ({ ...s, questions: { ...s.questions, helpersRoleId: 'r-helpers' } }));
+    askRendering(w, 'q1', T0 - 5 * HOUR);
+    scanAndNudge(w.db, w.guildId, T0);
+    scanAndNudge(w.db, w.guildId, T0 + 20 * HOUR);
+    scanAndNudge(w.db, w.guildId, T0 + 21 * HOUR);
+    scanAndNudge(w.db, w.guildId, T0 + 40 * HOUR);
+    const sends = messageSends(w);
+    expect(sends.map((s) => s.key)).toEqual([`questions:nudge:${w.guildId}:q1`, `questions:escalate:${w.guildId}:q1`]);
+    expect(sends[1]!.body.mentions).toEqual({ roles: ['r-helpers'] });
+    expect(getQuestion(w.db, w.guildId, 'q1')!.nudgeStage).toBe(2);
+  });
+
+  it('GIVEN no helpers role THEN the escalation pings the moderators (never the asker)', () => {
+    const w = makeCommunity();
+    w.join('mo', { moderator: true });
+    askRendering(w, 'q1', T0 - 25 * HOUR);
+    scanAndNudge(w.db, w.guildId, T0);
+    const sends = messageSends(w);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.key).toBe(`questions:escalate:${w.guildId}:q1`);
+    expect(sends[0]!.body.mentions).toEqual({ members: ['mo'] });
+  });
+
+  it('GIVEN questions older than two weeks THEN nobody is pinged about them', () => {
+    const w = makeCommunity();
+    w.join('mo', { moderator: true });
+    askRendering(w, 'q1', T0 - 15 * DAY);
+    scanAndNudge(w.db, w.guildId, T0);
+    expect(messageSends(w)).toHaveLength(0);
+  });
+
+  it('GIVEN detection is turned off THEN nothing is detected nor nudged', () => {
+    const w = makeCommunity();
+    w.settings((s) => ({ ...s, questions: { ...s.questions, enabled: false } }));
+    askRendering(w);
+    expect(getQuestion(w.db, w.guildId, 'q1')).toBeUndefined();
+    expect(scanAndNudge(w.db, w.guildId, T0).nudged).toBe(0);
+  });
+
+  it('GIVEN a nudge THEN it is logged per peer with the reasons, for the daily cap and the load share', () => {
+    const w = makeCommunity();
+    askRendering(w);
+    scanAndNudge(w.db, w.guildId, T0);
+    const rows = w.db
+      .select()
+      .from(questionNudges)
+      .where(and(eq(questionNudges.guildId, w.guildId), eq(questionNudges.questionId, 'q1')))
+      .all();
+    expect(rows.map((r) => r.targetId)).toContain('ada');
+    expect(rows.every((r) => r.stage === 'peer' && r.at === T0)).toBe(true);
+  });
+});
+
+describe('the expertise index', () => {
+  it('GIVEN the index rebuilt from the tables THEN it ranks like the one kept up to date by events', () => {
+    const w = makeCommunity();
+    const live = expertiseOf(w.db, w.guildId, T0 - 30 * DAY);
+    // Built before the history: every later event went through handleEvent into `live`.
+    w.post('q2', 'help', 'dee', 'shader precision', T0 - 2 * DAY);
+    w.message('bo', 'q2', T0 - 2 * DAY + HOUR);
+    const rebuilt = loadExpertise(w.db, w.guildId);
+    const question = { askerId: 'cy', terms: ['shader', 'vulkan', 'replication'], channelId: 'help' };
+    const a = rankAnswerers(live, question, { now: T0 });
+    const b = rankAnswerers(rebuilt, question, { now: T0 });
+    expect(a.map((r) => r.memberId)).toEqual(b.map((r) => r.memberId));
+    for (const [i, r] of a.entries()) expect(r.score).toBeCloseTo(b[i]!.score, 9);
+    expect(a.map((r) => r.memberId)).toEqual(expect.arrayContaining(['ada', 'bo', 'dee']));
+  });
+});
+
+describe('unansweredFor', () => {
+  it('GIVEN open questions THEN the member sees first the ones about what they answered before, with links', () => {
+    const w = makeCommunity();
+    w.post('qa', 'help', 'cy', 'replication of ragdoll over network', T0 - 2 * HOUR);
+    w.post('qb', 'help', 'cy', 'vulkan shader stutter', T0 - HOUR);
+    const forAda = unansweredFor(w.db, w.guildId, 'ada', T0);
+    const forBo = unansweredFor(w.db, w.guildId, 'bo', T0);
+    expect(forAda[0]).toMatchObject({ questionId: 'qb', url: `https://discord.com/channels/${w.guildId}/qb` });
+    expect(forAda[0]!.title).toBe('vulkan shader stutter');
+    expect(forBo[0]!.questionId).toBe('qa');
+    expect(unansweredFor(w.db, w.guildId, 'cy', T0)).toEqual([]);
+  });
+});
+
+describe('weeklyMetrics', () => {
+  it('GIVEN a week of questions THEN first response, answered-in-24h, solved and nudge conversion are measured', () => {
+    const w = makeCommunity();
+    const start = T0 - 6 * DAY;
+    w.post('w1', 'help', 'cy', 'shader one', start + HOUR);
+    w.message('ada', 'w1', start + 2 * HOUR);
+    w.post('w2', 'help', 'cy', 'vulkan two', start + 2 * DAY);
+    scanAndNudge(w.db, w.guildId, start + 2 * DAY + 5 * HOUR);
+    const nudged = w.db
+      .select()
+      .from(questionNudges)
+      .all()
+      .map((r) => r.targetId);
+    w.message(nudged[0]!, 'w2', start + 2 * DAY + 6 * HOUR);
+    w.react('cy', 'w2', 'w2', '✅', start + 2 * DAY + 7 * HOUR);
+    const m = weeklyMetrics(w.db, w.guildId, start, start + 7 * DAY, T0 + DAY);
+    expect(m).toMatchObject({
+      asked: 2,
+      answered: 2,
+      answeredWithin24h: 1,
+      solved: 0.5,
+      firstResponseMedianMs: HOUR,
+      firstResponseP90Ms: 6 * HOUR,
+      nudged: 1,
+      nudgeConversion: 1,
+      nudgeAnsweredByNudged: 1,
+    });
+  });
+});
+
+describe('privacy', () => {
+  it('GIVEN a member erases their data THEN their questions, answers and nudges are gone from the export', async () => {
+    const w = makeCommunity();
+    askRendering(w);
+    scanAndNudge(w.db, w.guildId, T0);
+    const { questionsFeature } = await import('../../../src/features/questions/feature.js');
+    const before = questionsFeature.privacy!.export(w.db, w.guildId, asMemberId('ada'));
+    expect((before.nudgesReceived as unknown[]).length).toBe(1);
+    questionsFeature.privacy!.erase(w.db, w.guildId, asMemberId('ada'));
+    const after = questionsFeature.privacy!.export(w.db, w.guildId, asMemberId('ada'));
+    expect(after).toEqual({ questionsAsked: [], questionsAnswered: [], nudgesReceived: [] });
+    questionsFeature.privacy!.erase(w.db, w.guildId, asMemberId('cy'));
+    expect(w.db.select().from(questions).where(eq(questions.askerId, 'cy')).all()).toEqual([]);
+  });
+});

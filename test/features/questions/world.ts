@@ -1,0 +1,239 @@
+/**
+ * A small community on a real SQLite database: events go through the real ingest applier, then to
+ * the questions service exactly as the ingestor would call it (only when the event was fresh).
+ */
+import { asc } from 'drizzle-orm';
+import type { Action } from '../../../src/actions.js';
+import type { CommandContext, CommandDefinition, Deps, Reply, RuntimeStatus } from '../../../src/commands.js';
+import { runCommand } from '../../../src/commands.js';
+import { loadConfig } from '../../../src/config.js';
+import { outbox } from '../../../src/db/schema.js';
+import {
+  asChannelId,
+  asGuildId,
+  asMemberId,
+  asMessageId,
+  type ChannelKind,
+  type CommunityEvent,
+  type GuildId,
+} from '../../../src/events.js';
+import { handleEvent } from '../../../src/features/questions/service.js';
+import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
+import { createEventApplier } from '../../../src/ingest/store.js';
+import { createLogger } from '../../../src/log.js';
+import { makeTestDb } from '../../helpers/db.js';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+/** Tuesday 2026-03-03 10:00 UTC: daytime for members in UTC. */
+export const T0 = Date.UTC(2026, 2, 3, 10, 0, 0);
+
+export function makeWorld(guild = 'g1') {
+  const db = makeTestDb();
+  const apply = createEventApplier(db);
+  const guildId: GuildId = asGuildId(guild);
+  const base = { platform: 'discord' as const, guildId };
+  let seq = 0;
+
+  /** Store the event; when it changed something, let the feature react (as the ingestor does). */
+  const push = (event: CommunityEvent, opts: { silent?: boolean } = {}): boolean => {
+    const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
+    if (fresh && !opts.silent) handleEvent(db, event);
+    return fresh;
+  };
+
+  const world = {
+    db,
+    guildId,
+    push,
+    guild(at = T0 - 60 * DAY) {
+      push({ ...base, kind: 'guild.upserted', at, name: 'Test Guild' });
+    },
+    channel(id: string, name: string, channelKind: ChannelKind = 'text', at = T0 - 60 * DAY) {
+      push({
+        ...base,
+        kind: 'channel.upserted',
+        at,
+        channelId: asChannelId(id),
+        name,
+        channelKind,
+        parentId: null,
+        topic: null,
+      });
+    },
+    join(member: string, opts: { at?: number; bot?: boolean; moderator?: boolean } = {}) {
+      push({
+        ...base,
+        kind: 'member.joined',
+        at: opts.at ?? T0 - 59 * DAY,
+        memberId: asMemberId(member),
+        username: member,
+        displayName: member,
+        bot: opts.bot ?? false,
+        roles: [],
+        moderator: opts.moderator ?? false,
+      });
+    },
+    /** A forum post: the thread, then its opening message (Discord: same id as the thread). */
+    post(
+      id: string,
+      forum: string,
+      asker: string,
+      title: string,
+      at: number,
+      opts: { body?: string; tags?: string[]; silent?: boolean; mentions?: string[] } = {},
+    ) {
+      push(
+        {
+          ...base,
+          kind: 'thread.upserted',
+          at,
+          threadId: asChannelId(id),
+          parentId: asChannelId(forum),
+          name: title,
+          ownerId: asMemberId(asker),
+          tags: opts.tags ?? [],
+          archived: false,
+          createdAt: at,
+        },
+        opts,
+      );
+      world.message(asker, id, at, { id, content: opts.body ?? title, silent: opts.silent, mentions: opts.mentions });
+    },
+    tag(id: string, forum: string, asker: string, title: string, createdAt: number, tags: string[], at: number) {
+      push({
+        ...base,
+        kind: 'thread.upserted',
+        at,
+        threadId: asChannelId(id),
+        parentId: asChannelId(forum),
+        name: title,
+        ownerId: asMemberId(asker),
+        tags,
+        archived: false,
+        createdAt,
+      });
+    },
+    message(
+      author: string,
+      channel: string,
+      at: number,
+      opts: {
+        id?: string;
+        replyTo?: string;
+        content?: string;
+        bot?: boolean;
+        silent?: boolean;
+        mentions?: string[];
+      } = {},
+    ): string {
+      const id = opts.id ?? `m${++seq}`;
+      push(
+        {
+          ...base,
+          kind: 'message.created',
+          at,
+          messageId: asMessageId(id),
+          channelId: asChannelId(channel),
+          authorId: asMemberId(author),
+          authorName: author,
+          authorIsBot: opts.bot ?? false,
+          replyToId: opts.replyTo ? asMessageId(opts.replyTo) : null,
+          mentionIds: (opts.mentions ?? []).map(asMemberId),
+          content: opts.content ?? 'thanks, that helps',
+        },
+        { silent: opts.silent },
+      );
+      return id;
+    },
+    react(member: string, messageId: string, channel: string, emoji: string, at: number, added = true) {
+      push({
+        ...base,
+        kind: added ? 'reaction.added' : 'reaction.removed',
+        at,
+        messageId: asMessageId(messageId),
+        channelId: asChannelId(channel),
+        memberId: asMemberId(member),
+        emoji,
+      });
+    },
+    accept(thread: string, messageId: string, by: string, at: number, accepted = true) {
+      push({
+        ...base,
+        kind: 'answer.accepted',
+        at,
+        threadId: asChannelId(thread),
+        messageId: asMessageId(messageId),
+        byMemberId: asMemberId(by),
+        accepted,
+      });
+    },
+    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 50 * DAY) {
+      updateSettings(db, guildId, 'system', 'test', change, at);
+    },
+    outbox() {
+      return db
+        .select({ key: outbox.key, action: outbox.action })
+        .from(outbox)
+        .orderBy(asc(outbox.id))
+        .all()
+        .map((r) => ({ key: r.key, action: r.action as Action }));
+    },
+    deps(): Deps {
+      const status: RuntimeStatus = {
+        startedAt: T0,
+        platforms: {},
+        intents: { messageContent: true, guildMembers: true },
+      };
+      return { db, config: loadConfig({}), log: createLogger('silent'), status, wakeOutbox: () => {} };
+    },
+    run(
+      // biome-ignore lint/suspicious/noExplicitAny: any command definition
+      def: CommandDefinition<any>,
+      options: Record<string, unknown>,
+      as: { id: string; moderator?: boolean; channelId?: string | null; now?: number },
+    ): Promise<Reply> {
+      const ctx: CommandContext = {
+        platform: 'discord',
+        guild: { id: guildId, name: 'Test Guild' },
+        member: { id: asMemberId(as.id), displayName: as.id, moderator: as.moderator ?? false },
+        channelId: as.channelId ? asChannelId(as.channelId) : null,
+        options: options as never,
+        deps: world.deps(),
+        now: as.now ?? T0,
+      };
+      return runCommand(def, ctx);
+    },
+  };
+  return world;
+}
+
+/**
+ * A forum community: #help (forum), #general (text); "ada" answered rendering questions, "bo"
+ * answered networking ones, "cy" asks; everyone posts in UTC daytime so they read as UTC.
+ */
+export function makeCommunity() {
+  const w = makeWorld();
+  w.guild();
+  w.channel('help', 'help', 'forum');
+  w.channel('general', 'general', 'text');
+  for (const m of ['ada', 'bo', 'cy', 'dee', 'eve']) w.join(m);
+  const history: [string, string, string, string][] = [
+    ['old1', 'dee', 'shader compile error on vulkan', 'ada'],
+    ['old2', 'eve', 'shader uniforms not updating', 'ada'],
+    ['old3', 'dee', 'vulkan validation layer crash', 'ada'],
+    ['old4', 'eve', 'replication of physics state over network', 'bo'],
+    ['old5', 'dee', 'network lag and replication jitter', 'bo'],
+  ];
+  history.forEach(([id, asker, title, answerer], i) => {
+    const at = T0 - (20 - i) * DAY;
+    w.post(id, 'help', asker, title, at, { body: `${title}. any idea?` });
+    w.message(answerer, id, at + HOUR, { content: `about ${title}: try this` });
+  });
+  // Daytime chatter so that everyone's hours say UTC.
+  for (const m of ['ada', 'bo', 'cy', 'dee', 'eve']) {
+    for (let d = 1; d <= 10; d++) w.message(m, 'general', T0 - d * DAY - 2 * HOUR, { content: 'morning all' });
+  }
+  return w;
+}
