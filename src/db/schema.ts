@@ -1,5 +1,7 @@
 /** The whole drizzle schema: one file per area under ./schema/, re-exported here for drizzle-kit. */
 export * from './schema/core.js';
-export * from './schema/discourse.js';
-export * from './schema/journey.js';
 export * from './schema/digest.js';
+export * from './schema/discourse.js';
+export * from './schema/intros.js';
+export * from './schema/journey.js';
+export * from './schema/questions.js';

@@ -49,7 +49,6 @@ export class OutboxDrain {
   private running = false;
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
-  private inFlight = 0;
   /** Counters for status and benchmarks. */
   readonly stats = { sent: 0, retried: 0, failed: 0, rateLimited: 0 };
 
@@ -120,12 +119,7 @@ export class OutboxDrain {
       while (next < rows.length) {
         const row = rows[next++]!;
         await this.bucket.take();
-        this.inFlight++;
-        try {
-          await this.sendOne(row);
-        } finally {
-          this.inFlight--;
-        }
+        await this.sendOne(row);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));

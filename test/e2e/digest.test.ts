@@ -161,3 +161,21 @@ describe('the way back', () => {
     expect(status.content).toMatch(/Digest pulse \(\d{4}-W\d\d\): 1 helped, 0 not really, 1 note/);
   });
 });
+
+describe('sections from the other features', () => {
+  it('GIVEN a member who reached a journey stage this week THEN the digest names the milestone, without a ping', async () => {
+    const clock = { now: Date.now() };
+    await setUp(clock);
+    const { sandbox, guild, moderator } = community!;
+    const user = sandbox.addUser({ username: 'newbie', globalName: 'Newbie' });
+    sandbox.addMember(guild.id, user.id, { at: Date.now() - 3 * 86_400_000 });
+    sandbox.say(guild.id, guild.channels.general!, user.id, 'hello everyone, first post here', {
+      at: Date.now() - 2 * 86_400_000,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const preview = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest preview');
+    const text = preview.content + JSON.stringify(preview.embeds);
+    expect(text).toMatch(/Newbie[^"]*reached Participating/);
+    expect(text).not.toContain(`<@${user.id}>`);
+  });
+});

@@ -4,7 +4,7 @@
  * scheduler clock); `spawnBot` runs `src/main.ts` as a child process (crash and restart tests).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join as joinPath } from 'node:path';
 import { type App, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
@@ -53,7 +53,7 @@ export async function makeCommunity(
     });
     members[name] = user.id;
   }
-  return { sandbox, guild, members, moderator: members.ada!, dbPath: join(tempDir(), 'convene.db') };
+  return { sandbox, guild, members, moderator: members.ada!, dbPath: joinPath(tempDir(), 'convene.db') };
 }
 
 export function botEnv(community: Community, extra: Record<string, string> = {}): Record<string, string> {

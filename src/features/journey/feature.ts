@@ -8,6 +8,7 @@ import conveneWelcomeSet from '../../../commands/conveneWelcomeSet.js';
 import conveneWelcomeTest from '../../../commands/conveneWelcomeTest.js';
 import journey from '../../../commands/journey.js';
 import { defineFeature } from '../feature.js';
+import { journeyDigest } from './digest.js';
 import { journeyJobs } from './jobs.js';
 import { handleEvent } from './service.js';
 import { eraseJourney, exportJourney } from './store.js';
@@ -33,4 +34,5 @@ export const journeyFeature = defineFeature({
     if (handleEvent(deps.db, event, Date.now()) > 0) deps.wakeOutbox();
   },
   privacy: { export: exportJourney, erase: eraseJourney },
+  digest: journeyDigest,
 });

@@ -1,0 +1,51 @@
+/** What the journey adds to the weekly digest: milestones reached, and each member's own progress. */
+import { and, eq, gte, lt, ne } from 'drizzle-orm';
+import { journeyMilestones, members } from '../../db/schema.js';
+import { asMemberId } from '../../events.js';
+import { getSettings } from '../../guildSettings.js';
+import type { DigestSource } from '../digest/sources.js';
+import { journeyView } from './service.js';
+
+/** Arrivals are the digest's "welcome" section already; milestones start at the next stage. */
+const FIRST_STAGE = 'arrived';
+
+export const journeyDigest: DigestSource = {
+  milestones(deps, window) {
+    const track = getSettings(deps.db, window.guildId).journey.track;
+    const names = new Map(track.stages.map((s) => [s.id, s.name]));
+    return deps.db
+      .select({
+        memberId: journeyMilestones.memberId,
+        stage: journeyMilestones.stage,
+        at: journeyMilestones.reachedAt,
+        name: members.displayName,
+      })
+      .from(journeyMilestones)
+      .innerJoin(
+        members,
+        and(eq(members.guildId, journeyMilestones.guildId), eq(members.memberId, journeyMilestones.memberId)),
+      )
+      .where(
+        and(
+          eq(journeyMilestones.guildId, window.guildId),
+          gte(journeyMilestones.reachedAt, window.start),
+          lt(journeyMilestones.reachedAt, window.end),
+          ne(journeyMilestones.stage, FIRST_STAGE),
+        ),
+      )
+      .all()
+      .filter((m) => names.has(m.stage))
+      .map((m) => ({
+        memberId: asMemberId(m.memberId),
+        name: m.name,
+        milestone: `reached ${names.get(m.stage)}`,
+        at: m.at,
+      }));
+  },
+  personal(deps, window, memberId) {
+    const view = journeyView(deps.db, window.guildId, memberId, true, window.now);
+    const stage = view.track.stages[view.index];
+    if (!stage) return null;
+    return { journey: { stage: stage.name, ...(view.next ? { next: view.next.name } : {}) } };
+  },
+};
