@@ -116,7 +116,12 @@ function replay(demo: Demo, now: number): { messages: number; members: number; f
       const thread = forumThreads.get(root.index);
       const channelId = thread ?? guild.channels.help!;
       const target = line.replyTo !== null ? posted.get(line.replyTo) : undefined;
-      const message = sandbox.say(guild.id, channelId, userId, line.text, {
+      // IRC addresses people as "nick: …"; on Discord that is a mention, which pings and carries no topic.
+      const addressed = /^([\w[\]\\`^{}|-]+)[:,] /.exec(line.text);
+      const addressee = addressed ? users.get(addressed[1]!) : undefined;
+      const content = addressee ? `<@${addressee}> ${line.text.slice(addressed![0].length)}` : line.text;
+      const message = sandbox.say(guild.id, channelId, userId, content, {
+        ...(addressee ? { mentions: [addressee] } : {}),
         at: at(line),
         ...(target && target.channelId === channelId ? { replyTo: target.id } : {}),
       });
@@ -272,9 +277,12 @@ async function main() {
 
   say('\n— Intro round and weekly digest, on demand');
   await command(demo, mod, 'convene intros run-now');
-  await settle(app, narrate, 1_500);
   const digest = await command(demo, mod, 'convene digest post-now');
-  await settle(app, narrate, 2_500);
+  // Let the outbox send everything decided so far, at Discord's pace.
+  const pending = () =>
+    (app.deps.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
+  const until = Date.now() + 120_000;
+  while (pending() > 0 && Date.now() < until) await settle(app, narrate, 500);
   const posted = demo.sandbox.messagesIn(ch.general!).filter((m) => m.authorId === demo.sandbox.botUserId);
   if (posted.length) {
     say('\n— The digest as members see it in #general:');

@@ -68,6 +68,7 @@ import {
   peerNudgesSince,
   type QuestionRow,
   questionsAskedBetween,
+  questionsNudgedSince,
   recordNudges,
   recordResponse,
   type SolvedVia,
@@ -478,6 +479,39 @@ function escalationTarget(
  * messages, stage not reached yet), so a reply that arrived meanwhile — or a restart, or a catch-up
  * run — never produces a nudge for an answered question, nor a second one at the same stage.
  */
+/** A peer nudge this long after `after` is no longer timely: the question waits for escalation. */
+const PEER_WINDOW_MS = 12 * HOUR_MS;
+/** An escalation this long after `escalate` is stale (a backlog found at start-up): left to the digest. */
+const ESCALATION_WINDOW_MS = DAY_MS;
+
+/**
+ * Restraint for the whole server, on top of each member's daily cap: only timely nudges, freshest
+ * questions first, and at most `maxNudgesPerHour` peer nudges and `maxEscalationsPerDay`
+ * escalations. A bot switched on over a backlog must not become a ping cannon.
+ */
+function withinBudget<D extends { questionId: string; stage: 'peer' | 'escalation' }>(
+  db: Db,
+  guildId: string,
+  decisions: readonly D[],
+  byId: Map<string, { row: QuestionRow }>,
+  timing: { afterMs: number; escalateMs: number },
+  s: QuestionsSettings,
+  now: number,
+): D[] {
+  let peers = s.maxNudgesPerHour - questionsNudgedSince(db, guildId, 'peer', now - HOUR_MS);
+  let escalations = s.maxEscalationsPerDay - questionsNudgedSince(db, guildId, 'escalation', now - DAY_MS);
+  const askedAt = (d: D) => byId.get(d.questionId)!.row.askedAt;
+  return [...decisions]
+    .filter((d) => {
+      const age = now - askedAt(d);
+      return d.stage === 'peer'
+        ? age <= timing.afterMs + PEER_WINDOW_MS
+        : age <= timing.escalateMs + ESCALATION_WINDOW_MS;
+    })
+    .sort((a, b) => askedAt(b) - askedAt(a))
+    .filter((d) => (d.stage === 'peer' ? peers-- > 0 : escalations-- > 0));
+}
+
 export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
   const settings = getSettings(db, guildId as GuildId);
   const s = settings.questions;
@@ -541,11 +575,13 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
     capped: (memberId) => router?.remove(memberId),
   });
   if (decisions.length === 0) return result;
+  const allowed = withinBudget(db, guildId, decisions, byId, timing, s, now);
+  if (allowed.length === 0) return result;
 
   const platform = guildPlatform(db, guildId);
   // Chunks keep each transaction short (other writers wait for it); each decision is re-checked inside.
-  for (let i = 0; i < decisions.length; i += 200) {
-    const chunk = decisions.slice(i, i + 200);
+  for (let i = 0; i < allowed.length; i += 200) {
+    const chunk = allowed.slice(i, i + 200);
     db.transaction(() => {
       for (const d of chunk) {
         const { open } = byId.get(d.questionId)!;

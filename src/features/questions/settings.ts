@@ -32,6 +32,10 @@ export const questionsSettings = z
       .default(DAY),
     /** The role pinged by the escalation; null = the moderators. */
     helpersRoleId: z.string().min(1).max(64).nullable().default(null),
+    /** At most this many questions get a peer nudge per hour in the whole server (a backlog never floods). */
+    maxNudgesPerHour: z.number().int().min(0).max(60).default(6),
+    /** At most this many escalations to helpers/moderators per 24 hours; the rest wait in /unanswered and the digest. */
+    maxEscalationsPerDay: z.number().int().min(0).max(50).default(3),
   })
   .strict()
   .refine((s) => s.escalateMinutes > s.afterMinutes, {

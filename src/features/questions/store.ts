@@ -806,3 +806,13 @@ export function eraseQuestions(db: Db, guildId: GuildId, memberId: MemberId): vo
       .run();
   });
 }
+
+/** How many questions got a nudge of `stage` since `since` (a question counts once, whoever was asked). */
+export function questionsNudgedSince(db: Tx, guildId: string, stage: 'peer' | 'escalation', since: number): number {
+  const row = db
+    .select({ n: sql<number>`count(DISTINCT ${questionNudges.questionId})` })
+    .from(questionNudges)
+    .where(and(eq(questionNudges.guildId, guildId), eq(questionNudges.stage, stage), gte(questionNudges.at, since)))
+    .get();
+  return row?.n ?? 0;
+}

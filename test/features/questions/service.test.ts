@@ -11,6 +11,7 @@ import {
   weeklyMetrics,
 } from '../../../src/features/questions/service.js';
 import { getQuestion, loadExpertise } from '../../../src/features/questions/store.js';
+import { updateSettings } from '../../../src/guildSettings.js';
 import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
 
 type World = ReturnType<typeof makeCommunity>;
@@ -347,5 +348,59 @@ describe('privacy', () => {
     expect(after).toEqual({ questionsAsked: [], questionsAnswered: [], nudgesReceived: [] });
     questionsFeature.privacy!.erase(w.db, w.guildId, asMemberId('cy'));
     expect(w.db.select().from(questions).where(eq(questions.askerId, 'cy')).all()).toEqual([]);
+  });
+});
+
+describe('server-wide restraint', () => {
+  const nudgeSends = (w: World) => messageSends(w).filter((m) => m.key.startsWith('questions:'));
+
+  it('GIVEN a backlog of 20 fresh and 10 day-old questions at start-up THEN one scan sends at most 6 peer nudges and 3 escalations', () => {
+    const w = makeCommunity();
+    updateSettings(
+      w.db,
+      w.guildId,
+      'system',
+      'test',
+      (s) => ({ ...s, questions: { ...s.questions, helpersRoleId: 'helpers' } }),
+      T0,
+    );
+    for (let i = 0; i < 20; i++)
+      w.post(`fresh${i}`, 'help', 'eve', `vulkan shader question ${i}`, T0 - 5 * HOUR - i * MINUTE, { body: 'why?' });
+    for (let i = 0; i < 10; i++)
+      w.post(`stale${i}`, 'help', 'eve', `network replication question ${i}`, T0 - 30 * HOUR - i * MINUTE, {
+        body: 'why?',
+      });
+    const result = scanAndNudge(w.db, w.guildId, T0);
+    // Four eligible peers with a daily cap of 2 pings each could carry more; the server budget stops at 6.
+    expect(result.nudged).toBeLessThanOrEqual(6);
+    expect(result.nudged).toBeGreaterThan(0);
+    expect(result.escalated).toBe(3);
+    expect(nudgeSends(w)).toHaveLength(result.nudged + 3);
+  });
+
+  it('GIVEN the hourly budget is spent THEN the next scan in that hour sends nothing, and the hour after sends more', () => {
+    const w = makeCommunity();
+    updateSettings(
+      w.db,
+      w.guildId,
+      'system',
+      'test',
+      (s) => ({ ...s, questions: { ...s.questions, maxNudgesPerHour: 1 } }),
+      T0,
+    );
+    for (let i = 0; i < 10; i++)
+      w.post(`q${i}`, 'help', 'eve', `vulkan shader question ${i}`, T0 - 5 * HOUR - i * MINUTE, { body: 'why?' });
+    expect(scanAndNudge(w.db, w.guildId, T0).nudged).toBe(1);
+    expect(scanAndNudge(w.db, w.guildId, T0 + 30 * MINUTE).nudged).toBe(0);
+    expect(scanAndNudge(w.db, w.guildId, T0 + 61 * MINUTE).nudged).toBe(1);
+  });
+
+  it('GIVEN questions found long after their nudge time THEN no late nudge and no late escalation', () => {
+    const w = makeCommunity();
+    w.post('week-old', 'help', 'eve', 'vulkan shader question', T0 - 3 * DAY, { body: 'why?' });
+    w.post('half-day-late', 'help', 'eve', 'vulkan crash question', T0 - 20 * HOUR, { body: 'why?' });
+    const result = scanAndNudge(w.db, w.guildId, T0);
+    expect(result).toMatchObject({ nudged: 0, escalated: 0 });
+    expect(nudgeSends(w)).toHaveLength(0);
   });
 });
