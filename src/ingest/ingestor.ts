@@ -47,10 +47,8 @@ export class Ingestor {
   async pushMany(events: readonly CommunityEvent[]): Promise<number> {
     let fresh = 0;
     for (let i = 0; i < events.length; i += MAX_BATCH) {
-      const batch = events.slice(i, i + MAX_BATCH);
-      const results = this.store(batch);
+      const results = await this.process(events.slice(i, i + MAX_BATCH));
       fresh += results.filter(Boolean).length;
-      await this.notify(batch, results);
     }
     return fresh;
   }
@@ -59,37 +57,45 @@ export class Ingestor {
     this.scheduled = false;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
-      let results: boolean[];
       try {
-        results = this.store(batch.map((p) => p.event));
+        const results = await this.process(batch.map((p) => p.event));
+        for (const [i, p] of batch.entries()) p.resolve(results[i]!);
       } catch (error) {
         for (const p of batch) p.reject(error);
-        continue;
       }
-      for (const [i, p] of batch.entries()) p.resolve(results[i]!);
-      await this.notify(
-        batch.map((p) => p.event),
-        results,
-      );
     }
   }
 
-  private store(events: readonly CommunityEvent[]): boolean[] {
-    return this.deps.db.transaction(() => events.map((event) => this.apply(event, this.policyOf(event.guildId))));
-  }
-
-  private async notify(events: readonly CommunityEvent[], results: readonly boolean[]): Promise<void> {
-    for (let i = 0; i < events.length; i++) {
-      for (const feature of this.features) {
-        if (!feature.onEvent) continue;
-        try {
-          await feature.onEvent(this.deps, events[i]!, results[i]!);
-        } catch (error) {
-          // One feature's failure must not stop ingest or the other features; it is logged with context.
-          this.deps.log.error({ err: error, feature: feature.name, event: events[i]!.kind }, 'feature onEvent failed');
+  /**
+   * Store a batch and let every feature react, in ONE transaction: a crash can never keep an event
+   * that a feature did not see (or the reverse), and a batch commits once instead of once per
+   * feature per event. Features' own transactions nest as savepoints, so one feature's failure
+   * rolls back only its own work. A feature whose onEvent is async continues after the commit.
+   */
+  private async process(events: readonly CommunityEvent[]): Promise<boolean[]> {
+    const later: Promise<unknown>[] = [];
+    const results = this.deps.db.transaction(() =>
+      events.map((event) => {
+        const fresh = this.apply(event, this.policyOf(event.guildId));
+        for (const feature of this.features) {
+          if (!feature.onEvent) continue;
+          try {
+            const done = feature.onEvent(this.deps, event, fresh);
+            if (done instanceof Promise) later.push(done.catch((error) => this.featureFailed(feature, event, error)));
+          } catch (error) {
+            this.featureFailed(feature, event, error);
+          }
         }
-      }
-    }
+        return fresh;
+      }),
+    );
+    await Promise.all(later);
+    return results;
+  }
+
+  private featureFailed(feature: Feature, event: CommunityEvent, error: unknown): void {
+    // One feature's failure must not stop ingest or the other features; it is logged with context.
+    this.deps.log.error({ err: error, feature: feature.name, event: event.kind }, 'feature onEvent failed');
   }
 
   private policyOf(guildId: GuildId): IngestPolicy {
