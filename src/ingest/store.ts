@@ -5,9 +5,11 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
+import { prepareMessageInsert } from '../db/hotPath.js';
 import { channels, guilds, members, messages, reactions } from '../db/schema.js';
 import type { CommunityEvent } from '../events.js';
 import { termsOf } from '../text/tokenize.js';
+import { erasedMembers } from './erased.js';
 
 /** What ingest needs to know about a guild's rules for a message; cached by the caller. */
 export interface IngestPolicy {
@@ -172,23 +174,8 @@ export function createEventApplier(db: Db): EventApplier {
     .where(and(eq(messages.guildId, p('guildId')), eq(messages.messageId, p('messageId'))))
     .prepare();
 
-  const insertMessage = db
-    .insert(messages)
-    .values({
-      guildId: p('guildId'),
-      messageId: p('messageId'),
-      channelId: p('channelId'),
-      parentChannelId: p('parentChannelId'),
-      authorId: p('authorId'),
-      replyToId: p('replyToId'),
-      mentionIds: p('mentionIds'),
-      createdAt: p('at'),
-      // A member who erased their data is not profiled again: checked in the same statement.
-      terms: sql`CASE WHEN EXISTS (SELECT 1 FROM ${members} WHERE ${members.guildId} = ${p('guildId')} AND ${members.memberId} = ${p('authorId')} AND ${members.profilingOff} = 1) THEN '' ELSE ${p('terms')} END`,
-      content: sql`CASE WHEN EXISTS (SELECT 1 FROM ${members} WHERE ${members.guildId} = ${p('guildId')} AND ${members.memberId} = ${p('authorId')} AND ${members.profilingOff} = 1) THEN NULL ELSE ${p('content')} END`,
-    })
-    .onConflictDoNothing()
-    .prepare();
+  const insertMessage = prepareMessageInsert(db);
+  const erasedSet = erasedMembers(db);
 
   const updateMessage = db
     .update(messages)
@@ -345,19 +332,19 @@ export function createEventApplier(db: Db): EventApplier {
           knownMembers.add(memberKey);
         }
         const parentChannelId = parentChannel(event.guildId, event.channelId);
-        return changed(
-          insertMessage.run({
-            ...g,
-            messageId: event.messageId,
-            channelId: event.channelId,
-            parentChannelId,
-            authorId: event.authorId,
-            replyToId: event.replyToId,
-            mentionIds: event.mentionIds,
-            terms: termsOf(event.content),
-            content: policy.storeMessageText ? event.content : null,
-          }),
-        );
+        const erased = erasedSet.has(event.guildId, event.authorId);
+        return insertMessage({
+          guildId: event.guildId,
+          messageId: event.messageId,
+          channelId: event.channelId,
+          parentChannelId,
+          authorId: event.authorId,
+          replyToId: event.replyToId,
+          mentionIds: event.mentionIds,
+          createdAt: event.at,
+          terms: erased ? '' : termsOf(event.content),
+          content: policy.storeMessageText && !erased ? event.content : null,
+        });
       }
       case 'message.updated': {
         const off = authorProfilingOff.get({ guildId: event.guildId, messageId: event.messageId })?.off;

@@ -6,6 +6,7 @@ import { and, count, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { members, messages, reactions } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
+import { erasedChanged } from '../../ingest/erased.js';
 import type { Feature } from '../feature.js';
 
 /** A member's export stays a reasonable attachment: the newest message records, and the count. */
@@ -78,4 +79,5 @@ export function eraseMember(db: Db, features: readonly Feature[], guildId: Guild
       .run();
     for (const feature of features) feature.privacy?.erase(tx as unknown as Db, guildId, memberId);
   });
+  erasedChanged();
 }
