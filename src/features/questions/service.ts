@@ -484,6 +484,11 @@ const PEER_WINDOW_MS = 12 * HOUR_MS;
 /** An escalation this long after `escalate` is stale (a backlog found at start-up): left to the digest. */
 const ESCALATION_WINDOW_MS = DAY_MS;
 
+/** Whether a nudge of `stage` for a question `age` old still helps (a backlog found late does not). */
+function timely(stage: 'peer' | 'escalation', age: number, timing: { afterMs: number; escalateMs: number }): boolean {
+  return stage === 'peer' ? age <= timing.afterMs + PEER_WINDOW_MS : age <= timing.escalateMs + ESCALATION_WINDOW_MS;
+}
+
 /**
  * Restraint for the whole server, on top of each member's daily cap: only timely nudges, freshest
  * questions first, and at most `maxNudgesPerHour` peer nudges and `maxEscalationsPerDay`
@@ -524,7 +529,8 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
   const due: OpenQuestion[] = [];
   for (const row of rows) {
     const bare = toOpen(row, { channelId: row.channelId, replyTo: null });
-    if (dueStage(bare, timing, now) === null) continue;
+    const stage = dueStage(bare, timing, now);
+    if (stage === null || !timely(stage, now - row.askedAt, timing)) continue;
     const open = toOpen(row, whereToPost(db, row));
     byId.set(row.questionId, { row, open });
     due.push(open);
