@@ -24,6 +24,34 @@ afterEach(async () => {
 
 const ACTIONS = 120;
 
+describe('npm start against a Discord-compatible server', () => {
+  it('GIVEN DISCORD_TOKEN, DISCORD_API_URL and DATABASE_URL THEN src/main.ts connects, registers, ingests and answers within 3 s', async () => {
+    community = await makeCommunity();
+    const bot = await spawnBot(community);
+    children.push(bot);
+    const { sandbox, guild, members, moderator } = community;
+    expect(sandbox.commands().map((c) => c.name)).toEqual(expect.arrayContaining(['help', 'convene']));
+    const help = await sandbox.runCommand(guild.id, guild.channels.general!, members.bob!, 'help');
+    expect(help.ackMs).toBeLessThan(3000);
+    expect(help.content).toContain('/privacy show');
+    const status = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene status');
+    expect(status.ackMs).toBeLessThan(3000);
+    expect(status.content).toMatch(/Platforms: discord connected/);
+    const said = sandbox.say(guild.id, guild.channels.general!, members.cyd!, 'hello from the e2e test');
+    // A second process reads the bot's database while it runs (WAL): the message arrives there.
+    const db = openDb(community.dbPath);
+    const stored = await waitFor(
+      () => db.$client.prepare('SELECT message_id FROM messages WHERE message_id = ?').get(said.id),
+      10_000,
+      'the message to be stored',
+    );
+    db.$client.close();
+    expect(stored).toEqual({ message_id: said.id });
+    bot.kill('SIGTERM');
+    expect(await new Promise((resolve) => bot.once('exit', resolve))).toBe(0);
+  }, 60_000);
+});
+
 describe('outbox across a crash', () => {
   it('GIVEN the bot is killed mid-drain THEN after a restart every action was sent exactly once', async () => {
     community = await makeCommunity({
