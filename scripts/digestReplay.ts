@@ -9,10 +9,9 @@
  * (deleted at the end) and the chart. Topics become threads in one forum channel per category,
  * posts become messages (reply_to_post_number → replyToId), staff become moderators.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { MessageBody } from '../src/actions.js';
 import type { Deps } from '../src/commands.js';
 import { loadConfig } from '../src/config.js';
@@ -23,40 +22,12 @@ import { buildDigest } from '../src/features/digest/service.js';
 import { getSettings, saveSettings } from '../src/guildSettings.js';
 import { createEventApplier } from '../src/ingest/store.js';
 import { createLogger } from '../src/log.js';
-
-interface Post {
-  topic_id: number;
-  post_id: number;
-  post_number: number;
-  user_id: number;
-  username: string;
-  created_at: string;
-  post_type: number;
-  reply_to_post_number: number | null;
-  staff: boolean;
-}
-interface Topic {
-  topic_id: number;
-  title: string;
-  category_id: number;
-  created_at: string;
-  user_id: number;
-  closed: boolean;
-  archived: boolean;
-  accepted_answer_post_number: number | null;
-}
+import { type ArchivePost as Post, readJsonl, type ArchiveTopic as Topic } from './archive.js';
 
 const arg = (name: string, fallback?: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-
-const readJsonl = <T>(path: string): T[] =>
-  gunzipSync(readFileSync(path))
-    .toString('utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
 
 /** The digest as a reader sees it: content, then each embed's title, description and fields. */
 export function renderAsText(body: MessageBody): string {

@@ -1,18 +1,4 @@
-/**
- * `npm run eval:intros -- --data DIR [--json] [--cutoff YYYY-MM-DD]`
- *
- * Measures Convene's introduction scorer on a Discourse archive (posts.jsonl.gz + topics.jsonl.gz in
- * the format of shared/data/urho3d-discourse) with the link-prediction protocol of
- * shared/data/README.md, next to random, common neighbours, Adamic–Adar and preferential
- * attachment, all in the same run. The scorer is the bot's own (buildProfiles + scorePair); only its
- * input is built from the archive instead of the database. Also reports how much total score a
- * greedy matcher loses against maximum-weight matching on the same pool.
- *
- * The archive is read at run time and nothing of its text is kept: terms are derived in memory.
- */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { CandidateIndex } from '../src/features/intros/candidates.js';
 import {
   baselines,
@@ -25,29 +11,7 @@ import { cleanEdges, greedyPairs, matchingScore, matchPairs, type ScoredEdge } f
 import { buildProfiles, type ProfileMessage, type ThreadInfo, titleTerms } from '../src/features/intros/profile.js';
 import { emptyHistory, type ScoreContext, scorePair } from '../src/features/intros/score.js';
 import { splitTerms, termsOf } from '../src/text/tokenize.js';
-
-interface Post {
-  topic_id: number;
-  post_number: number;
-  user_id: number;
-  username: string;
-  created_at: string;
-  post_type: number;
-  reply_to_post_number: number | null;
-  accepted_answer: boolean;
-  quotes: { username: string; post_number: number; topic_id: number }[];
-  mentions: string[];
-  text: string;
-}
-
-interface Topic {
-  topic_id: number;
-  title: string;
-  category_id: number | null;
-  tags: string[];
-  created_at: string;
-  user_id: number;
-}
+import { type ArchivePost as Post, readJsonl, type ArchiveTopic as Topic } from './archive.js';
 
 export interface Archive {
   interactions: Interaction[];
@@ -56,13 +20,6 @@ export interface Archive {
   start: number;
   end: number;
 }
-
-const readJsonl = <T>(path: string): T[] =>
-  gunzipSync(readFileSync(path))
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as T);
 
 /**
  * Read an archive into interactions (reply-to, else first quote, else topic opener) and the

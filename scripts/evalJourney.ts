@@ -1,51 +1,11 @@
-/**
- * Replays a Discourse forum export (posts.jsonl.gz, topics.jsonl.gz — see the dataset README)
- * through the journey engine itself — ingest's event applier, then handleEvent and the periodic
- * sweep with the clock set to each event's own time — and prints the funnel: members per stage and
- * the median days from joining to each.
- *
- *   npm run eval:journey -- --data ../shared/data/urho3d-discourse [--intro-categories 12,14,17] [--sweep-hours 24]
- *
- * Mapping (the forum is not Discord; what stands for what):
- * - a user joins at their first post (so nobody is silent, and "arrived" = posted once);
- * - categories are forum channels, topics are threads owned by their opener, posts are messages
- *   (post_type 1 only); reply_to_post_number becomes the reply link;
- * - accepted_answer → answer.accepted by the topic opener, right after the answer (the real time of
- *   acceptance is not in the export);
- * - likes: a liked reply in someone else's topic → the opener's 👍 on it (who liked is not in the
- *   export, so this is an upper bound); a second table counts accepted answers only;
- * - the forum has no introductions category: topics opened in the showcase-like categories given by
- *   --intro-categories (default 12, 14, 17: projects, art, showcase) stand for introductions.
- * The data is read at run time and never copied (CC BY-NC-SA); nothing but counts is printed.
- */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { type Db, migrateDb, openDb } from '../src/db/connection.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent, type GuildId } from '../src/events.js';
 import { funnel, handleEvent, sweep } from '../src/features/journey/service.js';
 import { getJourney } from '../src/features/journey/store.js';
 import { updateSettings } from '../src/guildSettings.js';
 import { createEventApplier } from '../src/ingest/store.js';
-
-interface Post {
-  topic_id: number;
-  post_id: number;
-  post_number: number;
-  user_id: number;
-  username: string;
-  created_at: string;
-  post_type: number;
-  reply_to_post_number: number | null;
-  accepted_answer: boolean;
-  like_count: number;
-}
-interface Topic {
-  topic_id: number;
-  category_id: number;
-  created_at: string;
-  user_id: number;
-}
+import { type ArchivePost as Post, readJsonl, type ArchiveTopic as Topic } from './archive.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -67,19 +27,13 @@ function args(argv: string[]) {
   };
 }
 
-const readJsonl = <T>(path: string): T[] =>
-  gunzipSync(readFileSync(path))
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as T);
-
 /** The forum as CommunityEvents in time order. */
 function toEvents(posts: Post[], topics: Topic[], guildId: GuildId, introCategories: Set<number>, likes: boolean) {
   const base = { platform: 'discourse' as const, guildId };
   const topicById = new Map(topics.map((t) => [t.topic_id, t]));
   const postIdByNumber = new Map(posts.map((p) => [`${p.topic_id}:${p.post_number}`, p.post_id]));
-  const channelOf = (categoryId: number) => (introCategories.has(categoryId) ? 'intro' : `cat-${categoryId}`);
+  const channelOf = (categoryId: number | null) =>
+    categoryId !== null && introCategories.has(categoryId) ? 'intro' : `cat-${categoryId ?? 'none'}`;
   const events: CommunityEvent[] = [];
   const start = Date.parse(posts[0]!.created_at) - 1000;
   events.push({ ...base, kind: 'guild.upserted', at: start, name: 'Replayed forum' });

@@ -1,69 +1,19 @@
-/**
- * Routing eval: replay a Discourse archive (posts.jsonl.gz + topics.jsonl.gz, the format of
- * shared/data/urho3d-discourse) in time order and, for every question opened on or after the cutoff,
- * rank every member with an earlier post (never the asker, never a sampled shortlist) with Convene's
- * router and with the baselines, all in the same run.
- *
- *   npm run eval:routing -- --data DIR [--json] [--cutoff YYYY-MM-DD]
- *
- * Targets: `first` (first person other than the asker to reply), `any` (anyone who replied),
- * `accepted` (the accepted answer's author, when not the asker). Subsets: `all`; `slow` (first reply
- * ≥ 24 h after the question); `no-top3` (the three members with the most replies before the cutoff
- * removed from both the candidates and the targets; the `first` target is then the first responder
- * outside them). A target who had never posted before the question cannot be ranked by anyone and
- * counts as a miss (see `coverage`). Ties count half (mean rank), so a constant ranker earns nothing.
- *
- * Convene is the bot's own code: the same ExpertiseIndex fed post by post, the same candidate
- * generation and scoring (route.ts); members it does not generate as candidates follow, most recently
- * active first — where the bot would never look. Baselines: random (seeded), most-active (posts before
- * the question), recently-active (replies to others in the 90 days before), tfidf-profile (BM25 over
- * each member's replies and the questions they replied to). A reply = a post in someone else's topic.
- * Acceptance times are not in the archive: a solved answer is credited a day after it was posted.
- * `--json` prints {"methods": {...}, "meta": {cutoff, questions, top3, coverage}}.
- *
- * The archive is read at run time and nothing of its text is kept: only derived terms, as in the bot.
- */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { questionTerms } from '../src/features/questions/detect.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
 import { DEFAULT_WEIGHTS, type RouterWeights, scoreCandidates } from '../src/features/questions/route.js';
 import { termsOf } from '../src/text/tokenize.js';
+import { type ArchivePost, type ArchiveTopic, readJsonl } from './archive.js';
+
+export type { ArchivePost, ArchiveTopic };
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-export interface ArchivePost {
-  topic_id: number;
-  post_id: number;
-  post_number: number;
-  user_id: number;
-  created_at: string;
-  post_type: number;
-  accepted_answer: boolean;
-  text: string;
-}
-
-export interface ArchiveTopic {
-  topic_id: number;
-  title: string;
-  category_id: number | null;
-  created_at: string;
-  user_id: number;
-}
-
 export interface Archive {
   posts: ArchivePost[];
   topics: ArchiveTopic[];
-}
-
-function readJsonl<T>(path: string): T[] {
-  const text = gunzipSync(readFileSync(path)).toString('utf8');
-  const out: T[] = [];
-  for (const line of text.split('\n')) if (line.trim()) out.push(JSON.parse(line) as T);
-  return out;
 }
 
 export function loadArchive(dir: string): Archive {
