@@ -87,8 +87,9 @@ function welcomeLine(data: DigestData, max: number): string {
   if (count === 0) return '';
   const head = `👋 **Welcome** to the ${plural(count, 'new member')}: `;
   const listed = names.map((n) => safeText(n, 40)).filter(Boolean);
-  const more = (k: number) => `and ${formatCount(k + Math.max(0, count - listed.length))} more`;
-  const body = fitList(listed, max - head.length - 1, more, ', ');
+  const hidden = Math.max(0, count - listed.length);
+  const more = (k: number) => `and ${formatCount(k + hidden)} more`;
+  const body = fitList(listed, max - head.length - 1, more, ', ', hidden);
   if (body) return `${head}${body}.`;
   // No room for names (or none given): the count alone still welcomes them.
   const short = `${head.slice(0, -2)}!`;
@@ -100,8 +101,9 @@ function milestonesLine(data: DigestData, max: number): string {
   if (total === 0 || items.length === 0) return '';
   const head = '🏅 **Milestones**: ';
   const listed = items.map((m) => `${safeText(m.name, 40)} ${safeText(m.milestone, 60)}`);
-  const more = (k: number) => `and ${formatCount(k + Math.max(0, total - items.length))} more`;
-  const body = fitList(listed, max - head.length - 1, more, '; ');
+  const hidden = Math.max(0, total - items.length);
+  const more = (k: number) => `and ${formatCount(k + hidden)} more`;
+  const body = fitList(listed, max - head.length - 1, more, '; ', hidden);
   return body ? `${head}${body}.` : '';
 }
 
@@ -127,8 +129,9 @@ function threadsValue(data: DigestData, max: number): string {
 function waitingValue(data: DigestData, now: number, max: number): string {
   const { total, items } = data.waitingQuestions;
   const lines = items.map((q) => `${link(q.title, q.url, 80)} · waiting ${ago(now - q.askedAt)}`);
-  const more = (k: number) => andMore(k + Math.max(0, total - items.length));
-  return fitList(lines, max, more);
+  const hidden = Math.max(0, total - items.length);
+  const more = (k: number) => andMore(k + hidden);
+  return fitList(lines, max, more, '\n', hidden);
 }
 
 function helpersValue(data: DigestData, max: number): string {

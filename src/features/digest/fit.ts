@@ -64,7 +64,14 @@ export function link(title: string, url: string | undefined, maxTitle: number): 
  * Join as many `items` as fit in `max` code units, in order, ending with `more(n)` for the n left
  * out. Returns '' when not even one item (or the "more" line alone) fits.
  */
-export function fitList(items: readonly string[], max: number, more: (n: number) => string, sep = '\n'): string {
+export function fitList(
+  items: readonly string[],
+  max: number,
+  more: (n: number) => string,
+  sep = '\n',
+  /** Items that exist but were not passed (a capped query): the "more" line is always needed then. */
+  hidden = 0,
+): string {
   if (max <= 0 || items.length === 0) return '';
   const kept: string[] = [];
   let used = 0;
@@ -72,7 +79,7 @@ export function fitList(items: readonly string[], max: number, more: (n: number)
     const item = items[i]!;
     const add = (kept.length ? sep.length : 0) + item.length;
     const leftAfter = items.length - i - 1;
-    const tail = leftAfter > 0 ? sep.length + more(leftAfter).length : 0;
+    const tail = leftAfter > 0 || hidden > 0 ? sep.length + more(leftAfter).length : 0;
     if (used + add + tail > max) {
       // This item does not fit with the "more" line after it: stop and say how many are left.
       const left = items.length - kept.length;
@@ -83,7 +90,7 @@ export function fitList(items: readonly string[], max: number, more: (n: number)
     kept.push(item);
     used += add;
   }
-  return kept.join(sep);
+  return hidden > 0 ? [...kept, more(0)].join(sep) : kept.join(sep);
 }
 
 /** Everything Discord counts toward the 6000-character total of a message's embeds. */

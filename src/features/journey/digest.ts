@@ -13,34 +13,39 @@ export const journeyDigest: DigestSource = {
   milestones(deps, window) {
     const track = getSettings(deps.db, window.guildId).journey.track;
     const names = new Map(track.stages.map((s) => [s.id, s.name]));
-    return deps.db
-      .select({
-        memberId: journeyMilestones.memberId,
-        stage: journeyMilestones.stage,
-        at: journeyMilestones.reachedAt,
-        name: members.displayName,
-      })
-      .from(journeyMilestones)
-      .innerJoin(
-        members,
-        and(eq(members.guildId, journeyMilestones.guildId), eq(members.memberId, journeyMilestones.memberId)),
-      )
-      .where(
-        and(
-          eq(journeyMilestones.guildId, window.guildId),
-          gte(journeyMilestones.reachedAt, window.start),
-          lt(journeyMilestones.reachedAt, window.end),
-          ne(journeyMilestones.stage, FIRST_STAGE),
-        ),
-      )
-      .all()
-      .filter((m) => names.has(m.stage))
-      .map((m) => ({
-        memberId: asMemberId(m.memberId),
-        name: m.name,
-        milestone: `reached ${names.get(m.stage)}`,
-        at: m.at,
-      }));
+    const order = new Map(track.stages.map((s, i) => [s.id, i]));
+    return (
+      deps.db
+        .select({
+          memberId: journeyMilestones.memberId,
+          stage: journeyMilestones.stage,
+          at: journeyMilestones.reachedAt,
+          name: members.displayName,
+        })
+        .from(journeyMilestones)
+        .innerJoin(
+          members,
+          and(eq(members.guildId, journeyMilestones.guildId), eq(members.memberId, journeyMilestones.memberId)),
+        )
+        .where(
+          and(
+            eq(journeyMilestones.guildId, window.guildId),
+            gte(journeyMilestones.reachedAt, window.start),
+            lt(journeyMilestones.reachedAt, window.end),
+            ne(journeyMilestones.stage, FIRST_STAGE),
+          ),
+        )
+        .all()
+        .filter((m) => names.has(m.stage))
+        // A member who climbed several stages this week is named once, at the highest.
+        .filter((m, _, all) => !all.some((o) => o.memberId === m.memberId && order.get(o.stage)! > order.get(m.stage)!))
+        .map((m) => ({
+          memberId: asMemberId(m.memberId),
+          name: m.name,
+          milestone: `reached ${names.get(m.stage)}`,
+          at: m.at,
+        }))
+    );
   },
   personal(deps, window, memberId) {
     const view = journeyView(deps.db, window.guildId, memberId, true, window.now);

@@ -350,3 +350,11 @@ describe('Discord limits, by construction', () => {
     }
   });
 });
+
+describe('capped lists', () => {
+  it('GIVEN 219 new members of whom 40 names were fetched THEN the welcome line says how many more', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `member${i}`);
+    const body = composeDigest(baseData({ newMembers: { count: 219, names } }), NOW);
+    expect(text(body)).toMatch(/Welcome\*\* to the 219 new members: member0, .*member39, and 179 more\./);
+  });
+});
