@@ -758,7 +758,7 @@ export function waitingForDigest(
   db: Db,
   guildId: string,
   now: number,
-  limit = 20,
+  limit = 100,
 ): { title: string; url: string; askedAt: number; threadId: string }[] {
   const rows = waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, limit).sort((a, b) => a.askedAt - b.askedAt);
   const platform = guildPlatform(db, guildId);
@@ -766,7 +766,8 @@ export function waitingForDigest(
   return rows.flatMap((r) => {
     const url = urlOf(platform, r);
     return url
-      ? [{ title: titles.get(r.questionId) ?? 'A question', url, askedAt: r.askedAt, threadId: r.channelId }]
+      ? // The question's own id: text-channel questions share their channel, and the digest de-duplicates by this.
+        [{ title: titles.get(r.questionId) ?? 'A question', url, askedAt: r.askedAt, threadId: r.questionId }]
       : [];
   });
 }
