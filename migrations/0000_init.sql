@@ -114,6 +114,41 @@ CREATE TABLE `reactions` (
 );
 --> statement-breakpoint
 CREATE INDEX `reactions_member` ON `reactions` (`guild_id`,`member_id`);--> statement-breakpoint
+CREATE TABLE `digest_notes` (
+	`guild_id` text NOT NULL,
+	`period` text NOT NULL,
+	`voter` text NOT NULL,
+	`text` text NOT NULL,
+	`at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `period`, `voter`)
+);
+--> statement-breakpoint
+CREATE INDEX `digest_notes_at` ON `digest_notes` (`guild_id`,`at`);--> statement-breakpoint
+CREATE TABLE `digest_pulse` (
+	`guild_id` text NOT NULL,
+	`period` text NOT NULL,
+	`voter` text NOT NULL,
+	`answer` text NOT NULL,
+	`at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `period`, `voter`)
+);
+--> statement-breakpoint
+CREATE TABLE `digest_subscribers` (
+	`guild_id` text NOT NULL,
+	`member_id` text NOT NULL,
+	`since` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `member_id`)
+);
+--> statement-breakpoint
+CREATE TABLE `digest_weeks` (
+	`guild_id` text NOT NULL,
+	`start_at` integer NOT NULL,
+	`end_at` integer NOT NULL,
+	`computed_at` integer NOT NULL,
+	`stats` text NOT NULL,
+	PRIMARY KEY(`guild_id`, `start_at`, `end_at`)
+);
+--> statement-breakpoint
 CREATE TABLE `discourse_backfill` (
 	`guild_id` text PRIMARY KEY NOT NULL,
 	`cursor` text NOT NULL,
@@ -150,136 +185,6 @@ CREATE TABLE `discourse_webhook_keys` (
 );
 --> statement-breakpoint
 CREATE INDEX `discourse_webhook_keys_seen` ON `discourse_webhook_keys` (`guild_id`,`seen_at`);--> statement-breakpoint
-CREATE TABLE `journey_members` (
-	`guild_id` text NOT NULL,
-	`member_id` text NOT NULL,
-	`stage` text NOT NULL,
-	`stage_at` integer NOT NULL,
-	`joined_at` integer,
-	`message_count` integer DEFAULT 0 NOT NULL,
-	`counters` text DEFAULT '{}' NOT NULL,
-	`first_message_id` text,
-	`first_message_channel_id` text,
-	`first_message_opens_thread` integer DEFAULT false NOT NULL,
-	`first_reply_by` text,
-	`welcomed_at` integer,
-	`last_contact_at` integer,
-	`pending_stage` text,
-	`pending_due_at` integer,
-	`nudged_stage` text,
-	`nudged_at` integer,
-	`updated_at` integer NOT NULL,
-	PRIMARY KEY(`guild_id`, `member_id`)
-);
---> statement-breakpoint
-CREATE INDEX `journey_members_stage` ON `journey_members` (`guild_id`,`stage`);--> statement-breakpoint
-CREATE INDEX `journey_members_joined` ON `journey_members` (`guild_id`,`joined_at`);--> statement-breakpoint
-CREATE INDEX `journey_members_pending` ON `journey_members` (`guild_id`,`pending_due_at`);--> statement-breakpoint
-CREATE TABLE `journey_milestones` (
-	`guild_id` text NOT NULL,
-	`member_id` text NOT NULL,
-	`stage` text NOT NULL,
-	`reached_at` integer NOT NULL,
-	PRIMARY KEY(`guild_id`, `member_id`, `stage`)
-);
---> statement-breakpoint
-CREATE INDEX `journey_milestones_reached` ON `journey_milestones` (`guild_id`,`stage`,`reached_at`);--> statement-breakpoint
-CREATE TABLE `journey_solved` (
-	`guild_id` text NOT NULL,
-	`message_id` text NOT NULL,
-	`member_id` text NOT NULL,
-	`by_member_id` text NOT NULL,
-	`via` text NOT NULL,
-	`at` integer NOT NULL,
-	PRIMARY KEY(`guild_id`, `message_id`)
-);
---> statement-breakpoint
-CREATE INDEX `journey_solved_member` ON `journey_solved` (`guild_id`,`member_id`);--> statement-breakpoint
-CREATE TABLE `digest_notes` (
-	`guild_id` text NOT NULL,
-	`period` text NOT NULL,
-	`voter` text NOT NULL,
-	`text` text NOT NULL,
-	`at` integer NOT NULL,
-	PRIMARY KEY(`guild_id`, `period`, `voter`)
-);
---> statement-breakpoint
-CREATE INDEX `digest_notes_at` ON `digest_notes` (`guild_id`,`at`);--> statement-breakpoint
-CREATE TABLE `digest_pulse` (
-	`guild_id` text NOT NULL,
-	`period` text NOT NULL,
-	`voter` text NOT NULL,
-	`answer` text NOT NULL,
-	`at` integer NOT NULL,
-	PRIMARY KEY(`guild_id`, `period`, `voter`)
-);
---> statement-breakpoint
-CREATE TABLE `digest_subscribers` (
-	`guild_id` text NOT NULL,
-	`member_id` text NOT NULL,
-	`since` integer NOT NULL,
-	PRIMARY KEY(`guild_id`, `member_id`)
-);
---> statement-breakpoint
-CREATE TABLE `digest_weeks` (
-	`guild_id` text NOT NULL,
-	`start_at` integer NOT NULL,
-	`end_at` integer NOT NULL,
-	`computed_at` integer NOT NULL,
-	`stats` text NOT NULL,
-	PRIMARY KEY(`guild_id`, `start_at`, `end_at`)
-);
---> statement-breakpoint
-CREATE TABLE `question_nudges` (
-	`guild_id` text NOT NULL,
-	`question_id` text NOT NULL,
-	`stage` text NOT NULL,
-	`target_id` text NOT NULL,
-	`target_kind` text NOT NULL,
-	`at` integer NOT NULL,
-	`reasons` text,
-	PRIMARY KEY(`guild_id`, `question_id`, `stage`, `target_id`)
-);
---> statement-breakpoint
-CREATE INDEX `question_nudges_target` ON `question_nudges` (`guild_id`,`target_id`,`at`);--> statement-breakpoint
-CREATE INDEX `question_nudges_time` ON `question_nudges` (`guild_id`,`at`);--> statement-breakpoint
-CREATE TABLE `question_responses` (
-	`guild_id` text NOT NULL,
-	`question_id` text NOT NULL,
-	`member_id` text NOT NULL,
-	`message_id` text NOT NULL,
-	`first_at` integer NOT NULL,
-	PRIMARY KEY(`guild_id`, `question_id`, `member_id`)
-);
---> statement-breakpoint
-CREATE INDEX `question_responses_member` ON `question_responses` (`guild_id`,`member_id`,`first_at`);--> statement-breakpoint
-CREATE TABLE `questions` (
-	`guild_id` text NOT NULL,
-	`question_id` text NOT NULL,
-	`channel_id` text NOT NULL,
-	`parent_channel_id` text NOT NULL,
-	`asker_id` text NOT NULL,
-	`asked_at` integer NOT NULL,
-	`terms` text DEFAULT '' NOT NULL,
-	`has_body` integer DEFAULT false NOT NULL,
-	`mention_ids` text DEFAULT '[]' NOT NULL,
-	`first_response_at` integer,
-	`first_responder_id` text,
-	`answered` integer DEFAULT false NOT NULL,
-	`solved_at` integer,
-	`solved_via` text,
-	`solved_by_id` text,
-	`accepted_message_id` text,
-	`accepted_answerer_id` text,
-	`nudge_stage` integer DEFAULT 0 NOT NULL,
-	`nudged_at` integer,
-	`escalated_at` integer,
-	`updated_at` integer NOT NULL,
-	PRIMARY KEY(`guild_id`, `question_id`)
-);
---> statement-breakpoint
-CREATE INDEX `questions_open` ON `questions` (`guild_id`,`answered`,`asked_at`);--> statement-breakpoint
-CREATE INDEX `questions_asker` ON `questions` (`guild_id`,`asker_id`);--> statement-breakpoint
 CREATE TABLE `intros` (
 	`guild_id` text NOT NULL,
 	`intro_id` text NOT NULL,
@@ -372,4 +277,113 @@ CREATE TABLE `intros_terms` (
 	PRIMARY KEY(`guild_id`, `member_id`, `term`)
 );
 --> statement-breakpoint
-CREATE INDEX `intros_terms_rank` ON `intros_terms` (`guild_id`,`term`,`weight`);
+CREATE INDEX `intros_terms_rank` ON `intros_terms` (`guild_id`,`term`,`weight`);--> statement-breakpoint
+CREATE TABLE `journey_members` (
+	`guild_id` text NOT NULL,
+	`member_id` text NOT NULL,
+	`stage` text NOT NULL,
+	`stage_at` integer NOT NULL,
+	`joined_at` integer,
+	`message_count` integer DEFAULT 0 NOT NULL,
+	`counters` text DEFAULT '{}' NOT NULL,
+	`first_message_id` text,
+	`first_message_channel_id` text,
+	`first_message_opens_thread` integer DEFAULT false NOT NULL,
+	`first_reply_by` text,
+	`welcomed_at` integer,
+	`last_contact_at` integer,
+	`pending_stage` text,
+	`pending_due_at` integer,
+	`nudged_stage` text,
+	`nudged_at` integer,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `member_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `journey_members_stage` ON `journey_members` (`guild_id`,`stage`);--> statement-breakpoint
+CREATE INDEX `journey_members_joined` ON `journey_members` (`guild_id`,`joined_at`);--> statement-breakpoint
+CREATE INDEX `journey_members_pending` ON `journey_members` (`guild_id`,`pending_due_at`);--> statement-breakpoint
+CREATE TABLE `journey_milestones` (
+	`guild_id` text NOT NULL,
+	`member_id` text NOT NULL,
+	`stage` text NOT NULL,
+	`reached_at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `member_id`, `stage`)
+);
+--> statement-breakpoint
+CREATE INDEX `journey_milestones_reached` ON `journey_milestones` (`guild_id`,`stage`,`reached_at`);--> statement-breakpoint
+CREATE TABLE `journey_solved` (
+	`guild_id` text NOT NULL,
+	`message_id` text NOT NULL,
+	`member_id` text NOT NULL,
+	`by_member_id` text NOT NULL,
+	`via` text NOT NULL,
+	`at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `message_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `journey_solved_member` ON `journey_solved` (`guild_id`,`member_id`);--> statement-breakpoint
+CREATE TABLE `account_links` (
+	`guild_id` text NOT NULL,
+	`member_id` text NOT NULL,
+	`other_guild_id` text NOT NULL,
+	`other_member_id` text NOT NULL,
+	`code_hash` text,
+	`code_expires_at` integer,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`created_at` integer NOT NULL,
+	`linked_at` integer,
+	PRIMARY KEY(`guild_id`, `member_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `account_links_other` ON `account_links` (`other_guild_id`,`other_member_id`);--> statement-breakpoint
+CREATE TABLE `question_nudges` (
+	`guild_id` text NOT NULL,
+	`question_id` text NOT NULL,
+	`stage` text NOT NULL,
+	`target_id` text NOT NULL,
+	`target_kind` text NOT NULL,
+	`at` integer NOT NULL,
+	`reasons` text,
+	PRIMARY KEY(`guild_id`, `question_id`, `stage`, `target_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `question_nudges_target` ON `question_nudges` (`guild_id`,`target_id`,`at`);--> statement-breakpoint
+CREATE INDEX `question_nudges_time` ON `question_nudges` (`guild_id`,`at`);--> statement-breakpoint
+CREATE TABLE `question_responses` (
+	`guild_id` text NOT NULL,
+	`question_id` text NOT NULL,
+	`member_id` text NOT NULL,
+	`message_id` text NOT NULL,
+	`first_at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `question_id`, `member_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `question_responses_member` ON `question_responses` (`guild_id`,`member_id`,`first_at`);--> statement-breakpoint
+CREATE TABLE `questions` (
+	`guild_id` text NOT NULL,
+	`question_id` text NOT NULL,
+	`channel_id` text NOT NULL,
+	`parent_channel_id` text NOT NULL,
+	`asker_id` text NOT NULL,
+	`asked_at` integer NOT NULL,
+	`terms` text DEFAULT '' NOT NULL,
+	`has_body` integer DEFAULT false NOT NULL,
+	`mention_ids` text DEFAULT '[]' NOT NULL,
+	`first_response_at` integer,
+	`first_responder_id` text,
+	`answered` integer DEFAULT false NOT NULL,
+	`solved_at` integer,
+	`solved_via` text,
+	`solved_by_id` text,
+	`accepted_message_id` text,
+	`accepted_answerer_id` text,
+	`nudge_stage` integer DEFAULT 0 NOT NULL,
+	`nudged_at` integer,
+	`escalated_at` integer,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `question_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `questions_open` ON `questions` (`guild_id`,`answered`,`asked_at`);--> statement-breakpoint
+CREATE INDEX `questions_asker` ON `questions` (`guild_id`,`asker_id`);

@@ -89,7 +89,11 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const http = createHttpServer(deps, { port: config.httpPort });
   let discourse: DiscourseRuntime | null = null;
   if (config.discourse) {
-    discourse = await startDiscourse(deps, ingestor, features, http, { startDrain: false });
+    discourse = await startDiscourse(deps, ingestor, features, http, {
+      startDrain: false,
+      now,
+      drain: { now, leaseMs: config.outboxLeaseMs, ...options.drain },
+    });
     drains.push(discourse.drain);
   }
   const { port: httpPort } = await http.listen();

@@ -4,4 +4,5 @@ export * from './schema/digest.js';
 export * from './schema/discourse.js';
 export * from './schema/intros.js';
 export * from './schema/journey.js';
+export * from './schema/links.js';
 export * from './schema/questions.js';

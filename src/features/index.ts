@@ -4,6 +4,14 @@ import { digestFeature } from './digest/feature.js';
 import type { Feature } from './feature.js';
 import { introsFeature } from './intros/feature.js';
 import { journeyFeature } from './journey/feature.js';
+import { linksFeature } from './links/feature.js';
 import { questionsFeature } from './questions/feature.js';
 
-export const features: Feature[] = [coreFeature, journeyFeature, digestFeature, questionsFeature, introsFeature];
+export const features: Feature[] = [
+  coreFeature,
+  journeyFeature,
+  digestFeature,
+  questionsFeature,
+  introsFeature,
+  linksFeature,
+];

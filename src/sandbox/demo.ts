@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type App, startApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
+import { beginDemoForum, startDemoForum } from './demo/discourse.js';
 import { type IrcLine, loadIrcSample } from './demo/ircLog.js';
 import { type DiscordSandbox, type RecordedRequest, startDiscordSandbox } from './discord/index.js';
 import type { GuildHandle } from './discord/world.js';
@@ -214,6 +215,7 @@ async function main() {
     'Data: Ubuntu IRC disentanglement corpus, Kummerfeld et al. (ACL 2019), CC BY 4.0 — assets/demo/ubuntu-irc/ATTRIBUTION.md',
   );
   const demo = await buildCommunity(now);
+  const forum = await startDemoForum();
   const dbPath = join(root, 'data/demo.db');
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   const config = loadConfig({
@@ -223,6 +225,7 @@ async function main() {
     LOG_LEVEL: 'warn',
     HTTP_PORT: '0',
     CONVENE_SCAN_INTERVAL: '5m',
+    ...forum.env,
   });
   const app = await startApp(config, createLogger('warn'), { runScheduler: false, drain: { idleMs: 100 } });
   const narrate = narrator(demo);
@@ -252,6 +255,7 @@ async function main() {
     size: 2,
   });
   await settle(app, narrate, 300);
+  const onForum = await beginDemoForum(forum, app, { say, quiet });
 
   say('\n— Replaying the community (two real #ubuntu samples, shifted into the last week)');
   const counts = replay(demo, now);
@@ -301,6 +305,8 @@ async function main() {
     say(`  /convene digest post-now → ${digest.content}`);
   }
 
+  const forumCounts = await onForum.finish();
+
   const sent = demo.sandbox.requests.filter(
     (r) => r.method === 'POST' && /\/messages$/.test(r.path) && r.status < 300,
   ).length;
@@ -311,11 +317,13 @@ async function main() {
   say(
     `\nSummary: ${sent} messages sent by Convene, ${pings.length} @everyone pings, ${demo.sandbox.rateLimitHits.user + demo.sandbox.rateLimitHits.global} rate-limit hits.`,
   );
+  say(`Forum: ${forumCounts.botPosts} posts by Convene on Discourse, from ${forumCounts.webhooks} signed webhooks.`);
 
   if (once) {
     const ok = stored() > 0;
     await app.stop();
     await demo.sandbox.close();
+    await forum.sandbox.close();
     process.exit(ok ? 0 : 1);
   }
   say(`\nThe demo community stays up: the emulator is at ${demo.sandbox.apiUrl}. Press Ctrl-C to stop.`);
@@ -325,6 +333,7 @@ async function main() {
     clearInterval(timer);
     await app.stop();
     await demo.sandbox.close();
+    await forum.sandbox.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

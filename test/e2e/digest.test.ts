@@ -185,8 +185,12 @@ describe('questions still waiting', () => {
     const clock = { now: Date.now() };
     await setUp(clock);
     const { sandbox, guild, members, moderator } = community!;
-    const first = sandbox.say(guild.id, guild.channels.help!, members.eve!, 'How do I profile a vulkan frame?', { at: Date.now() - 30 * 3_600_000 });
-    const second = sandbox.say(guild.id, guild.channels.help!, members.dee!, 'Why does my shader compile twice?', { at: Date.now() - 3 * 3_600_000 });
+    const first = sandbox.say(guild.id, guild.channels.help!, members.eve!, 'How do I profile a vulkan frame?', {
+      at: Date.now() - 30 * 3_600_000,
+    });
+    const second = sandbox.say(guild.id, guild.channels.help!, members.dee!, 'Why does my shader compile twice?', {
+      at: Date.now() - 3 * 3_600_000,
+    });
     await new Promise((r) => setTimeout(r, 300));
     const preview = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest preview');
     const text = JSON.stringify(preview.embeds);

@@ -50,5 +50,8 @@ describe('npm run demo -- --once', () => {
     expect(result.stdout).toMatch(/Convene stored \d{4} messages/);
     expect(result.stdout).toMatch(/\[bot\] DM to \S+ ← .*Welcome/);
     expect(result.stdout).toMatch(/ 0 @everyone pings/);
+    // The Discourse forum beside it: a welcome PM and the digest as a new topic, through signed webhooks.
+    expect(result.stdout).toMatch(/\[bot\] forum: PM to noor ← .*Welcome/);
+    expect(result.stdout).toMatch(/\[bot\] forum: new topic “.+” in Community news/);
   }, 180_000);
 });

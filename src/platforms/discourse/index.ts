@@ -66,7 +66,8 @@ export async function startDiscourse(
     await ingestor.push({ kind: 'guild.upserted', platform, guildId, at: now(), name: siteName });
   }
 
-  const sender = new DiscourseSender(deps.db, client, guildId, log, siteName);
+  const commandNames = features.flatMap((f) => f.commands.map((c) => c.name));
+  const sender = new DiscourseSender(deps.db, client, guildId, log, siteName, commandNames);
   const drain = new OutboxDrain(deps.db, sender, log, { ratePerSecond: 1, concurrency: 1, ...options.drain });
   const commands = new DiscourseCommands({
     deps,

@@ -1,8 +1,13 @@
 /**
  * MessageBody → Discourse markdown (pure).
  *
- * Mentions are explicit: `<@memberId>` becomes "@username" only for members in `mentions.members`
- * (and `<@&groupId>` "@group" only for `mentions.roles`); everyone else is named without an @.
+ * Feature text is written in Discord's syntax; this is where it becomes the forum's:
+ *   `<@memberId>`  → "@username" only for members in `mentions.members`, else the plain username (no @);
+ *   `<@&groupId>`  → "@group" only for groups in `mentions.roles`, else the group named without a ping;
+ *   `<#channelId>` → a link to the topic or category;
+ *   `<t:unix:style>` → a readable UTC date ("Mon 30 Nov 2026, 09:00 UTC");
+ *   "-# small print" lines → `<small>`; a slash command in code ("`/nudges off`") → "`@convene nudges off`"
+ *   when the bot's username is known (commands on Discourse are mentions of the bot).
  * Any other "@word" in the text — "@everyone", "@staff", "@someone" typed by a member — gets a
  * zero-width joiner after the @ so Discourse's mention rule (an @ directly followed by username
  * characters) does not match and nobody is notified, while the text reads the same.
@@ -35,6 +40,12 @@ export interface RenderContext {
   groupNameOf(roleId: string): string | undefined;
   /** Attachments already uploaded, by attachment name. */
   uploads?: ReadonlyMap<string, UploadedFile>;
+  /** The bot's username: "`/journey`" in feature text becomes "`@convene journey`". */
+  botUsername?: string;
+  /** Command paths ("nudges off", "profile show"): also written without code quotes, they become forum commands. */
+  commands?: readonly string[];
+  /** A category's name or a topic's title, for "<#id>" links that read as words. */
+  channelNameOf?(channelId: string): string | undefined;
 }
 
 /**
@@ -62,16 +73,65 @@ function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** Discourse's local-dates BBCode, shown in each reader's timezone. */
-function dateTag(unixSeconds: number, style: string | undefined): string {
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A Discord timestamp as a readable UTC date: "Mon 30 Nov 2026" for the date styles (d, D),
+ * "09:00 UTC" for the time styles (t, T), "Mon 30 Nov 2026, 09:00 UTC" otherwise (f, F, R and none:
+ * a relative "in 3 days" would be wrong by the time someone reads the post).
+ */
+export function readableUtcDate(unixSeconds: number, style?: string): string {
   const d = new Date(unixSeconds * 1000);
-  const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  if (style === 'd' || style === 'D') return `[date=${date} timezone="UTC"]`;
-  return `[date=${date} time=${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} timezone="UTC"]`;
+  if (Number.isNaN(d.getTime())) return 'a date';
+  const date = `${DAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+  if (style === 'd' || style === 'D') return date;
+  if (style === 't' || style === 'T') return time;
+  return `${date}, ${time}`;
+}
+
+/**
+ * "`/nudges off`" → "`@convene nudges off`": the Discourse form of a command named in feature text.
+ * Without code quotes ("/profile show shows…") only a known command path is rewritten, so a path
+ * like "/etc/fstab" in someone's question stays as it is.
+ */
+function forumCommands(text: string, botUsername: string | undefined, commands: readonly string[]): string {
+  if (!botUsername) return text;
+  const quoted = text.replace(
+    /`\/([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*)((?: [a-z_]+:[^`]*)?)`/g,
+    `\`@${botUsername} $1$2\``,
+  );
+  if (commands.length === 0) return quoted;
+  const known = new Set(commands);
+  return quoted
+    .split(/(```[\s\S]*?```|`[^`\n]*`)/)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part.replace(
+            /(^|[\s(“"'])\/([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*)(?![\w/-]|\.\w)/g,
+            (all, before: string, path: string) => {
+              const words = path.split(' ');
+              for (let n = words.length; n > 0; n--) {
+                const name = words.slice(0, n).join(' ');
+                if (known.has(name)) return `${before}\`@${botUsername} ${name}\`${path.slice(name.length)}`;
+              }
+              return all;
+            },
+          ),
+    )
+    .join('');
+}
+
+/** Discord's "-# small print" line → HTML small text, which Discourse allows. */
+function subtext(text: string): string {
+  return text.replace(/^-# (.+)$/gm, '<small>$1</small>');
 }
 
 /** Text with Convene's mention tokens resolved and every other @ made harmless. */
-export function renderText(text: string, body: Pick<MessageBody, 'mentions'>, ctx: RenderContext): string {
+export function renderText(source: string, body: Pick<MessageBody, 'mentions'>, ctx: RenderContext): string {
+  const text = subtext(forumCommands(source, ctx.botUsername, ctx.commands ?? []));
   const members = new Set(body.mentions?.members ?? []);
   const roles = new Set(body.mentions?.roles ?? []);
   let out = '';
@@ -83,7 +143,7 @@ export function renderText(text: string, body: Pick<MessageBody, 'mentions'>, ct
     if (memberId !== undefined) {
       const username = ctx.usernameOf(memberId);
       if (!username) out += 'someone';
-      else out += members.has(memberId as never) ? `@${username}` : escapeMentions(`@${username}`);
+      else out += members.has(memberId as never) ? `@${username}` : username;
     } else if (roleId !== undefined) {
       const name = ctx.groupNameOf(roleId);
       if (!name) out += 'a group';
@@ -91,9 +151,16 @@ export function renderText(text: string, body: Pick<MessageBody, 'mentions'>, ct
     } else if (channelId !== undefined) {
       const ref = parseChannelId(channelId);
       if (!ref) out += 'a channel';
-      else out += ref.kind === 'topic' ? `${ctx.baseUrl}/t/${ref.id}` : `${ctx.baseUrl}/c/${ref.id}`;
+      else {
+        const url = ref.kind === 'topic' ? `${ctx.baseUrl}/t/${ref.id}` : `${ctx.baseUrl}/c/${ref.id}`;
+        const name = ctx
+          .channelNameOf?.(channelId)
+          ?.replace(/[[\]\n]/g, ' ')
+          .trim();
+        out += name ? `[${escapeMentions(name)}](${url})` : url;
+      }
     } else if (unix !== undefined) {
-      out += dateTag(Number(unix), style);
+      out += readableUtcDate(Number(unix), style);
     } else if (emoji !== undefined) {
       out += `:${emoji}:`;
     }

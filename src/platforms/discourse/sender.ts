@@ -29,7 +29,7 @@ import {
   titleFor,
   type UploadedFile,
 } from './render.js';
-import { postNumberOf, usernameOf, writeIndex } from './store.js';
+import { channelName, postNumberOf, usernameOf, writeIndex } from './store.js';
 
 export interface DiscourseSendResult {
   postId: string;
@@ -61,6 +61,8 @@ export class DiscourseSender implements PlatformSender {
     private readonly guildId: GuildId,
     private readonly log: Logger,
     private readonly siteName = 'Convene',
+    /** Command paths, so feature text naming "/nudges off" reads "@convene nudges off" on the forum. */
+    private readonly commandNames: readonly string[] = [],
   ) {}
 
   async send(action: Action, ctx: SendContext): Promise<unknown> {
@@ -272,6 +274,9 @@ export class DiscourseSender implements PlatformSender {
       baseUrl: this.client.baseUrl,
       usernameOf: (id) => usernames.get(id),
       groupNameOf: (id) => groups.get(id),
+      botUsername: this.client.apiUsername,
+      commands: this.commandNames,
+      channelNameOf: (channelId) => channelName(this.db, this.guildId, channelId),
       uploads: await this.uploadAttachments(body, ctx),
     };
   }

@@ -99,6 +99,15 @@ export function usernameOf(db: Db, guildId: GuildId, memberId: string): string |
     .get()?.username;
 }
 
+/** The name of a category or the title of a topic as the forum last told us; undefined when unknown. */
+export function channelName(db: Db, guildId: GuildId, channelId: string): string | undefined {
+  return db
+    .select({ name: channels.name })
+    .from(channels)
+    .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
+    .get()?.name;
+}
+
 export function postNumberOf(
   db: Db,
   guildId: GuildId,

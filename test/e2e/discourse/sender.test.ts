@@ -51,7 +51,7 @@ describe('Discourse sender: messages and mentions', () => {
     expect(reply!.mentions).toEqual({ users: ['bob'], groups: [] });
     expect(reply!.replyToPostNumber).toBe(post.postNumber);
     expect(reply!.raw.replaceAll('\u200D', '')).toBe(
-      '@bob might know this one — @alice asked: "@everyone @staff @someone please help"',
+      '@bob might know this one — alice asked: "@everyone @staff @someone please help"',
     );
     expect(row()).toMatchObject({ status: 'done', result: { postId: String(reply!.id), topicId: String(topic.id) } });
   });

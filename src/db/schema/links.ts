@@ -1,0 +1,30 @@
+/**
+ * Account links: one person's Discord member and Discourse user, tied by a one-time code the bot
+ * sent by Discourse private message. A row is pending until the code is confirmed (linkedAt set).
+ */
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const accountLinks = sqliteTable(
+  'account_links',
+  {
+    /** The Discord guild where /link was run. */
+    guildId: text('guild_id').notNull(),
+    /** The Discord member. */
+    memberId: text('member_id').notNull(),
+    /** The Discourse forum ("discourse:<host>"). */
+    otherGuildId: text('other_guild_id').notNull(),
+    /** The Discourse user (member id on the forum). */
+    otherMemberId: text('other_member_id').notNull(),
+    /** SHA-256 of the one-time code while pending; null once linked. */
+    codeHash: text('code_hash'),
+    codeExpiresAt: integer('code_expires_at'),
+    /** Wrong codes tried for this request (the request is dropped after a few). */
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    linkedAt: integer('linked_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.memberId] }),
+    index('account_links_other').on(t.otherGuildId, t.otherMemberId),
+  ],
+);

@@ -1,0 +1,116 @@
+/** Account links on real SQLite with the real migrations: the code PM in the outbox, confirm, remove. */
+import { describe, expect, it } from 'vitest';
+import type { Deps } from '../../../src/commands.js';
+import { UserFacingError } from '../../../src/commands.js';
+import { loadConfig } from '../../../src/config.js';
+import { outbox } from '../../../src/db/schema.js';
+import { asGuildId, asMemberId } from '../../../src/events.js';
+import { CODE_TTL_MS, MAX_ATTEMPTS } from '../../../src/features/links/code.js';
+import { linksFeature } from '../../../src/features/links/feature.js';
+import { confirmLink, removeLink, requestLink } from '../../../src/features/links/service.js';
+import { confirmedLinksOfForum, linkOf } from '../../../src/features/links/store.js';
+import { createEventApplier } from '../../../src/ingest/store.js';
+import { createLogger } from '../../../src/log.js';
+import { makeTestDb } from '../../helpers/db.js';
+
+const T0 = Date.parse('2026-11-25T10:00:00Z');
+const FORUM = asGuildId('discourse:forum.example');
+const DISCORD = 'g1';
+
+function world() {
+  const db = makeTestDb();
+  const config = loadConfig({
+    DISCOURSE_URL: 'https://forum.example',
+    DISCOURSE_API_KEY: 'k',
+    DISCOURSE_API_USERNAME: 'convene',
+  });
+  const deps: Deps = {
+    db,
+    config,
+    log: createLogger('silent'),
+    status: { startedAt: T0, platforms: {}, intents: { messageContent: true, guildMembers: true } },
+    wakeOutbox: () => {},
+  };
+  const apply = createEventApplier(db);
+  const base = { platform: 'discourse' as const, guildId: FORUM, at: T0 - 86_400_000 };
+  db.transaction(() => {
+    apply({ ...base, kind: 'guild.upserted', name: 'Forum' }, { storeMessageText: false });
+    for (const [id, username] of [
+      ['7', 'Mei'],
+      ['8', 'kofi'],
+    ] as const)
+      apply(
+        {
+          ...base,
+          kind: 'member.joined',
+          memberId: asMemberId(id),
+          username,
+          displayName: username,
+          bot: false,
+          roles: [],
+        },
+        { storeMessageText: false },
+      );
+  });
+  const ask = (memberId: string, username: string, code = '123456', at = T0) =>
+    requestLink(deps, { guildId: DISCORD, memberId, displayName: `Discord ${memberId}`, username }, at, code);
+  return { db, deps, ask, outboxRows: () => db.select().from(outbox).all() };
+}
+
+describe('account links', () => {
+  it('GIVEN /link discourse username:mei THEN the code goes by Discourse PM to that forum user, stored only as a hash', () => {
+    const w = world();
+    expect(w.ask('d1', '@MEI')).toBe('Mei');
+    const [row] = w.outboxRows();
+    expect(row).toMatchObject({ platform: 'discourse', guildId: FORUM });
+    const action = typeof row!.action === 'string' ? JSON.parse(row!.action) : row!.action;
+    expect(action).toMatchObject({ type: 'dm.send', memberId: '7' });
+    expect(action.body.content).toContain('/link confirm code:123456');
+    expect(action.body.mentions).toBeUndefined();
+    const link = linkOf(w.db, DISCORD, 'd1')!;
+    expect(link).toMatchObject({ otherGuildId: FORUM, otherMemberId: '7', linkedAt: null });
+    expect(JSON.stringify(link)).not.toContain('123456');
+  });
+
+  it('GIVEN the right code within 15 minutes THEN the accounts are linked; /link remove splits them again', () => {
+    const w = world();
+    w.ask('d1', 'mei');
+    expect(confirmLink(w.deps, DISCORD, 'd1', '123456', T0 + 60_000)).toBe('7');
+    expect(confirmedLinksOfForum(w.db, FORUM).map((l) => [l.memberId, l.otherMemberId])).toEqual([['d1', '7']]);
+    expect(linksFeature.privacy!.export(w.db, asGuildId(DISCORD), asMemberId('d1'))).toMatchObject({
+      forumMemberId: '7',
+    });
+    expect(removeLink(w.deps, DISCORD, 'd1')).toBe(true);
+    expect(confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
+    expect(removeLink(w.deps, DISCORD, 'd1')).toBe(false);
+  });
+
+  it.each([
+    { what: 'a wrong code', code: '654321', at: T0 + 60_000, message: /does not match/ },
+    { what: 'an expired code', code: '123456', at: T0 + CODE_TTL_MS + 1, message: /expired/ },
+  ])('GIVEN $what THEN it is refused and nothing is linked', ({ code, at, message }) => {
+    const w = world();
+    w.ask('d1', 'mei');
+    expect(() => confirmLink(w.deps, DISCORD, 'd1', code, at)).toThrow(message);
+    expect(confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
+  });
+
+  it('GIVEN too many wrong codes THEN even the right code no longer works', () => {
+    const w = world();
+    w.ask('d1', 'mei');
+    for (let i = 0; i < MAX_ATTEMPTS; i++) expect(() => confirmLink(w.deps, DISCORD, 'd1', '000000', T0)).toThrow();
+    expect(() => confirmLink(w.deps, DISCORD, 'd1', '123456', T0)).toThrow(/expired/);
+  });
+
+  it('GIVEN an unknown forum username, a forum user linked to someone else, or no forum THEN a clear refusal', () => {
+    const w = world();
+    expect(() => w.ask('d1', 'nobody')).toThrow(UserFacingError);
+    w.ask('d1', 'mei');
+    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    expect(() => w.ask('d2', 'mei')).toThrow(/already linked/);
+    const discordOnly: Deps = { ...w.deps, config: { ...w.deps.config, discourse: undefined } };
+    expect(() =>
+      requestLink(discordOnly, { guildId: DISCORD, memberId: 'd3', displayName: 'D3', username: 'kofi' }, T0),
+    ).toThrow(/no Discourse forum/);
+  });
+});
