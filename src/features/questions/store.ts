@@ -19,6 +19,25 @@ type Tx = Pick<Db, 'select' | 'insert' | 'update' | 'delete'>;
 const p = sql.placeholder;
 
 /** The statements of the hot paths (every message; every decision of a scan), prepared once per database. */
+/** "Has anyone but the asker (and not a bot) posted where `target` is the question?" — in its thread, or as a reply. */
+function replyByOther(db: Db, target: typeof messages.channelId | typeof messages.replyToId) {
+  return db
+    .select({ one: sql<number>`1` })
+    .from(messages)
+    .leftJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
+    .where(
+      and(
+        eq(messages.guildId, p('guildId')),
+        eq(target, p('questionId')),
+        ne(messages.authorId, p('askerId')),
+        isNull(messages.deletedAt),
+        sql`coalesce(${members.bot}, 0) = 0`,
+      ),
+    )
+    .limit(1)
+    .prepare();
+}
+
 function prepare(db: Db) {
   return {
     question: db
@@ -39,36 +58,8 @@ function prepare(db: Db) {
       .from(channels)
       .where(and(eq(channels.guildId, p('guildId')), eq(channels.channelId, p('channelId'))))
       .prepare(),
-    hasReplyInThread: db
-      .select({ one: sql<number>`1` })
-      .from(messages)
-      .leftJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
-      .where(
-        and(
-          eq(messages.guildId, p('guildId')),
-          eq(messages.channelId, p('questionId')),
-          ne(messages.authorId, p('askerId')),
-          isNull(messages.deletedAt),
-          sql`coalesce(${members.bot}, 0) = 0`,
-        ),
-      )
-      .limit(1)
-      .prepare(),
-    hasReplyTo: db
-      .select({ one: sql<number>`1` })
-      .from(messages)
-      .leftJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
-      .where(
-        and(
-          eq(messages.guildId, p('guildId')),
-          eq(messages.replyToId, p('questionId')),
-          ne(messages.authorId, p('askerId')),
-          isNull(messages.deletedAt),
-          sql`coalesce(${members.bot}, 0) = 0`,
-        ),
-      )
-      .limit(1)
-      .prepare(),
+    hasReplyInThread: replyByOther(db, messages.channelId),
+    hasReplyTo: replyByOther(db, messages.replyToId),
     nudged: db
       .update(questions)
       .set({ nudgeStage: 1, nudgedAt: sql`${p('at')}`, updatedAt: sql`${p('at')}` })
