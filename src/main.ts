@@ -8,9 +8,10 @@ import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 
-function fail(message: string): never {
+/** Say why, and end with code 1 (nothing has been started yet, so the process ends by itself). */
+function fail(message: string): void {
   process.stderr.write(`${message}\n`);
-  process.exit(1);
+  process.exitCode = 1;
 }
 
 async function main() {
@@ -18,11 +19,11 @@ async function main() {
   try {
     config = loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) fail(`Configuration error: ${error.message}`);
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    return fail(`Configuration error: ${error.message}`);
   }
   if (!config.discordToken && !config.discourse) {
-    fail(
+    return fail(
       [
         'DISCORD_TOKEN is not set, so there is no Discord bot to run as.',
         '  To get one: https://discord.com/developers/applications → New Application → Bot → Reset Token;',
@@ -40,13 +41,11 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (error) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // Stopping closes every connection, timer and the database: the process then ends by itself.
+    app.stop().catch((error) => {
+      log.error({ err: error }, 'shutdown failed');
+      process.exitCode = 1;
+    });
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -54,5 +53,5 @@ async function main() {
 
 main().catch((error) => {
   process.stderr.write(`Convene could not start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
+  process.exitCode = 1;
 });

@@ -324,7 +324,9 @@ async function main() {
     await app.stop();
     await demo.sandbox.close();
     await forum.sandbox.close();
-    process.exit(ok ? 0 : 1);
+    // Everything is closed: the process ends by itself, with this code.
+    process.exitCode = ok ? 0 : 1;
+    return;
   }
   say(`\nThe demo community stays up: the emulator is at ${demo.sandbox.apiUrl}. Press Ctrl-C to stop.`);
   app.scheduler.start();
@@ -334,7 +336,6 @@ async function main() {
     await app.stop();
     await demo.sandbox.close();
     await forum.sandbox.close();
-    process.exit(0);
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
@@ -342,5 +343,5 @@ async function main() {
 
 main().catch((error) => {
   process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
+  process.exitCode = 1;
 });

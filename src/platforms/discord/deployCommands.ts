@@ -27,5 +27,5 @@ async function main() {
 
 main().catch((error) => {
   process.stderr.write(`${error instanceof ConfigError ? `Configuration error: ${error.message}` : String(error)}\n`);
-  process.exit(1);
+  process.exitCode = 1;
 });

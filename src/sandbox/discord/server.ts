@@ -16,36 +16,39 @@ const { values } = parseArgs({
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0) {
   console.error(`--port must be a port number, got "${values.port}"`);
-  process.exit(2);
+  process.exitCode = 2;
+} else {
+  await serve(port);
 }
 
-const sandbox = await startDiscordSandbox({
-  port,
-  ...(values.heartbeat ? { heartbeatIntervalMs: Number(values.heartbeat) } : {}),
-});
-const guild = values.guild
-  ? sandbox.createGuild({
-      name: values.guild,
-      channels: [
-        { name: 'general', type: 'text' },
-        { name: 'help', type: 'forum', tags: ['question', 'answered'] },
-      ],
-    })
-  : undefined;
+async function serve(port: number) {
+  const sandbox = await startDiscordSandbox({
+    port,
+    ...(values.heartbeat ? { heartbeatIntervalMs: Number(values.heartbeat) } : {}),
+  });
+  const guild = values.guild
+    ? sandbox.createGuild({
+        name: values.guild,
+        channels: [
+          { name: 'general', type: 'text' },
+          { name: 'help', type: 'forum', tags: ['question', 'answered'] },
+        ],
+      })
+    : undefined;
 
-console.log(
-  JSON.stringify({
-    url: sandbox.url,
-    apiUrl: sandbox.apiUrl,
-    gatewayUrl: sandbox.gatewayUrl,
-    botToken: sandbox.botToken,
-    applicationId: sandbox.applicationId,
-    ...(guild ? { guild } : {}),
-  }),
-);
+  console.log(
+    JSON.stringify({
+      url: sandbox.url,
+      apiUrl: sandbox.apiUrl,
+      gatewayUrl: sandbox.gatewayUrl,
+      botToken: sandbox.botToken,
+      applicationId: sandbox.applicationId,
+      ...(guild ? { guild } : {}),
+    }),
+  );
 
-const stop = () => {
-  void sandbox.close().then(() => process.exit(0));
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+  // Closing the sandbox releases every handle, so the process then ends by itself with code 0.
+  const stop = () => void sandbox.close();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
