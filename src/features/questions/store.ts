@@ -38,6 +38,23 @@ function replyByOther(db: Db, target: typeof messages.channelId | typeof message
     .prepare();
 }
 
+/** Move an open, unanswered question to `stage` (1 nudged, 2 escalated) once, stamping `at` on `stamp`. */
+function advanceTo(db: Db, stage: 1 | 2, stamp: 'nudgedAt' | 'escalatedAt') {
+  return db
+    .update(questions)
+    .set({ nudgeStage: stage, [stamp]: sql`${p('at')}`, updatedAt: sql`${p('at')}` })
+    .where(
+      and(
+        eq(questions.guildId, p('guildId')),
+        eq(questions.questionId, p('questionId')),
+        lt(questions.nudgeStage, stage),
+        eq(questions.answered, false),
+        isNull(questions.solvedAt),
+      ),
+    )
+    .prepare();
+}
+
 function prepare(db: Db) {
   return {
     question: db
@@ -60,32 +77,8 @@ function prepare(db: Db) {
       .prepare(),
     hasReplyInThread: replyByOther(db, messages.channelId),
     hasReplyTo: replyByOther(db, messages.replyToId),
-    nudged: db
-      .update(questions)
-      .set({ nudgeStage: 1, nudgedAt: sql`${p('at')}`, updatedAt: sql`${p('at')}` })
-      .where(
-        and(
-          eq(questions.guildId, p('guildId')),
-          eq(questions.questionId, p('questionId')),
-          lt(questions.nudgeStage, 1),
-          eq(questions.answered, false),
-          isNull(questions.solvedAt),
-        ),
-      )
-      .prepare(),
-    escalated: db
-      .update(questions)
-      .set({ nudgeStage: 2, escalatedAt: sql`${p('at')}`, updatedAt: sql`${p('at')}` })
-      .where(
-        and(
-          eq(questions.guildId, p('guildId')),
-          eq(questions.questionId, p('questionId')),
-          lt(questions.nudgeStage, 2),
-          eq(questions.answered, false),
-          isNull(questions.solvedAt),
-        ),
-      )
-      .prepare(),
+    nudged: advanceTo(db, 1, 'nudgedAt'),
+    escalated: advanceTo(db, 2, 'escalatedAt'),
     insertNudge: db
       .insert(questionNudges)
       .values({
