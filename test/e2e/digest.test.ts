@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { type Community, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+import { type Community, comingMonday, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
 
 let community: Community | undefined;
 let app: App | undefined;
@@ -15,9 +15,11 @@ afterEach(async () => {
   community = undefined;
 });
 
-// Monday 30 November 2026, 09:00 in Berlin is 08:00 UTC.
-const MONDAY_0900_BERLIN = Date.parse('2026-11-30T08:00:00Z');
+// The coming Monday, 09:00 in Berlin.
+const MONDAY = comingMonday(9, 'Europe/Berlin');
+const MONDAY_0900_BERLIN = MONDAY.at;
 const MINUTE = 60_000;
+const DAY = 86_400_000;
 
 async function setUp(clock: { now: number }) {
   community = await makeCommunity();
@@ -34,14 +36,14 @@ async function setUp(clock: { now: number }) {
   const q = sandbox.openForumPost(guild.id, guild.channels.questions!, members.bob!, {
     title: 'Compute shader barriers?',
     content: 'When do I need a memory barrier?',
-    at: Date.now() - 2 * 86_400_000,
+    at: Date.now() - 2 * DAY,
   });
   sandbox.say(guild.id, q.thread.id, members.cyd!, 'Between dispatches that share a buffer', {
-    at: Date.now() - 2 * 86_400_000 + 3_600_000,
+    at: Date.now() - 2 * DAY + 3_600_000,
   });
   for (let i = 0; i < 12; i++)
     sandbox.say(guild.id, guild.channels.general!, members.dee!, `chat ${i} about shaders`, {
-      at: Date.now() - 3 * 86_400_000 + i * MINUTE,
+      at: Date.now() - 3 * DAY + i * MINUTE,
     });
   await new Promise((r) => setTimeout(r, 300));
 }
@@ -82,7 +84,7 @@ describe('weekly digest', () => {
     const png = digest.attachments.find((a) => a.filename.endsWith('.png'))!;
     expect(png).toBeDefined();
     expect(rows(app!, "SELECT key FROM outbox WHERE key LIKE 'digest:%'")).toEqual([
-      { key: `digest:${community!.guild.id}:2026-W49` },
+      { key: `digest:${community!.guild.id}:${MONDAY.week}` },
     ]);
   });
 
@@ -170,7 +172,7 @@ describe('sections from the other features', () => {
     const user = sandbox.addUser({ username: 'newbie', globalName: 'Newbie' });
     sandbox.addMember(guild.id, user.id, { at: Date.now() - 3 * 86_400_000 });
     sandbox.say(guild.id, guild.channels.general!, user.id, 'hello everyone, first post here', {
-      at: Date.now() - 2 * 86_400_000,
+      at: Date.now() - 2 * DAY,
     });
     await new Promise((r) => setTimeout(r, 300));
     const preview = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest preview');

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join as joinPath } from 'node:path';
 import { type App, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { addDays, isoWeekOfDate, localTime, zonedTime } from '../../src/features/digest/calendar.js';
 import { createLogger } from '../../src/log.js';
 import {
   type DiscordSandbox,
@@ -143,4 +144,29 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** An Etc/GMT zone where it is `localHour` o'clock at `at`. */
+export function zoneWhereItIs(localHour: number, at: number): string {
+  let shift = localHour - new Date(at).getUTCHours();
+  if (shift > 14) shift -= 24;
+  if (shift < -12) shift += 24;
+  return shift === 0 ? 'Etc/GMT' : `Etc/GMT${shift > 0 ? '-' : '+'}${Math.abs(shift)}`;
+}
+
+/**
+ * The first `hour`:00 on a Monday in `timezone` at least `minDays` days after `after`, and its ISO
+ * week label ("2026-W49"). Scheduled tests drive the bot's clock to it: it must lie ahead of the
+ * real time, because commands (a moderator's "digest set") carry the real time of the interaction.
+ * A fixed date would pass until that day and fail for ever after.
+ */
+export function comingMonday(
+  hour: number,
+  timezone: string,
+  minDays = 1,
+  after = Date.now(),
+): { at: number; week: string } {
+  const start = localTime(after + minDays * 86_400_000, timezone);
+  const date = addDays(start, (8 - start.weekday) % 7);
+  return { at: zonedTime(date, hour, 0, timezone), week: isoWeekOfDate(date) };
 }

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
 import { tempDir } from '../../helpers/db.js';
-import { outboxSettled, rows } from '../harness.js';
+import { comingMonday, outboxSettled, rows, zoneWhereItIs } from '../harness.js';
 import { API_KEY, BOT, SECRET } from './harness.js';
 
 const HOUR = 3_600_000;
@@ -74,14 +74,6 @@ const botPostsIn = (topicId: number) => forum!.postsIn(topicId).filter((p) => p.
 /** The usernames a post's raw text would notify on Discourse (an @ directly followed by a name, outside code). */
 const notified = (raw: string) =>
   [...raw.replace(/`[^`\n]*`/g, '').matchAll(/(?<![\p{L}\p{N}_])@([\p{L}\p{N}_.-]+)/gu)].map((m) => m[1]!);
-
-/** An Etc/GMT zone where it is `localHour` o'clock at `at`. */
-function zoneWhereItIs(localHour: number, at: number): string {
-  let shift = localHour - new Date(at).getUTCHours();
-  if (shift > 14) shift -= 24;
-  if (shift < -12) shift += 24;
-  return shift === 0 ? 'Etc/GMT' : `Etc/GMT${shift > 0 ? '-' : '+'}${Math.abs(shift)}`;
-}
 
 describe('welcome on Discourse', () => {
   it('GIVEN a new user (user_created) THEN exactly one welcome PM, also when Discourse redelivers the webhook', async () => {
@@ -257,8 +249,9 @@ describe('question nudges on Discourse', () => {
 });
 
 describe('weekly digest on Discourse', () => {
-  // Monday 30 November 2026, 09:00 UTC.
-  const MONDAY_0900 = Date.parse('2026-11-30T09:00:00Z');
+  // The coming Monday, 09:00 UTC; the question was asked two days before it.
+  const MONDAY = comingMonday(9, 'UTC');
+  const MONDAY_0900 = MONDAY.at;
 
   it('GIVEN "@convene convene digest set" by a moderator THEN on Monday 09:00 the digest is one new topic in that category', async () => {
     fixed = Date.now();
@@ -273,13 +266,13 @@ describe('weekly digest on Discourse', () => {
       title: 'Compute shader barriers, when?',
       raw: 'When do I need a memory barrier between dispatches?',
       categoryId: help,
-      createdAt: Date.now() - 2 * DAY,
+      createdAt: MONDAY_0900 - 2 * DAY,
     });
     forum!.reply({
       username: 'cyd',
       topicId: topic.id,
       raw: 'Between dispatches that share a buffer, always.',
-      createdAt: Date.now() - 2 * DAY + HOUR,
+      createdAt: MONDAY_0900 - 2 * DAY + HOUR,
     });
     const { topic: config } = forum!.createTopic({
       username: 'maria',
@@ -320,7 +313,7 @@ describe('weekly digest on Discourse', () => {
     expect(first!.raw).not.toMatch(/<@!?\d+>|<#[^>]+>|<t:\d+/);
     expect(notified(first!.raw)).toEqual([]);
     expect(rows(app!, "SELECT key FROM outbox WHERE key LIKE 'digest:%'")).toEqual([
-      { key: `digest:${app!.discourse!.guildId}:2026-W49` },
+      { key: `digest:${app!.discourse!.guildId}:${MONDAY.week}` },
     ]);
   });
 });
