@@ -2,7 +2,7 @@
  * Account links: one person's Discord member and Discourse user, tied by a one-time code the bot
  * sent by Discourse private message. A row is pending until the code is confirmed (linkedAt set).
  */
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const accountLinks = sqliteTable(
   'account_links',
@@ -27,4 +27,22 @@ export const accountLinks = sqliteTable(
     primaryKey({ columns: [t.guildId, t.memberId] }),
     index('account_links_other').on(t.otherGuildId, t.otherMemberId),
   ],
+);
+
+/**
+ * One community on two platforms: a Discord guild paired with the Discourse forum by a moderator
+ * (/convene forum connect). One forum pairs with one Discord guild at a time. While the pair holds,
+ * linked members are one person (journey, expertise, profile) and intros and the digest span both.
+ */
+export const communityPairs = sqliteTable(
+  'community_pairs',
+  {
+    /** The Discord guild. */
+    guildId: text('guild_id').primaryKey(),
+    /** The forum ("discourse:<host>"). */
+    forumGuildId: text('forum_guild_id').notNull(),
+    pairedBy: text('paired_by').notNull(),
+    pairedAt: integer('paired_at').notNull(),
+  },
+  (t) => [uniqueIndex('community_pairs_forum').on(t.forumGuildId)],
 );
