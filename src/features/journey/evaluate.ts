@@ -173,3 +173,35 @@ export function isHelpfulReaction(emoji: string): boolean {
     'thumbsup',
   ].includes(e);
 }
+
+/**
+ * One person's counters from two accounts (a Discord member and their linked forum account): counts
+ * add up, weekly buckets of the same week add up. Neither input changes.
+ */
+export function mergeCounters(a: Counters, b: Counters): Counters {
+  const out: Counters = { ...a };
+  for (const [kind, count] of Object.entries(b) as [CounterKind, KindCount | undefined][]) {
+    if (!count) continue;
+    const mine = out[kind];
+    if (!mine) {
+      out[kind] = count;
+      continue;
+    }
+    const weeks = new Map<number, number>();
+    for (const [w, n] of [...(mine.w ?? []), ...(count.w ?? [])]) weeks.set(w, (weeks.get(w) ?? 0) + n);
+    const newest = Math.max(...weeks.keys());
+    const w = [...weeks.entries()]
+      .filter(([week]) => week > newest - MAX_WINDOW_WEEKS)
+      .sort((x, y) => x[0] - y[0])
+      .map(([week, n]): [number, number] => [week, n]);
+    out[kind] = { n: mine.n + count.n, w };
+  }
+  return out;
+}
+
+/** Facts of one person with two accounts: merged counters, the earliest known join. */
+export function mergeFacts(a: MemberFacts, b: MemberFacts | null): MemberFacts {
+  if (!b) return a;
+  const joins = [a.joinedAt, b.joinedAt].filter((j): j is number => j !== null);
+  return { joinedAt: joins.length > 0 ? Math.min(...joins) : null, counters: mergeCounters(a.counters, b.counters) };
+}

@@ -19,6 +19,7 @@ import type {
 import { asChannelId, asMemberId, asRoleId } from '../../events.js';
 import { type GuildSettings, getSettings, settingsSchema, updateSettings } from '../../guildSettings.js';
 import { enqueue } from '../../outbox/store.js';
+import { type Account, counterpart, linkedAcross } from '../links/identity.js';
 import {
   type ChannelRef,
   type Invitation,
@@ -29,7 +30,17 @@ import {
   renderWelcome,
   type TrackView,
 } from './compose.js';
-import { addCount, type Evaluation, evaluate, isHelpfulReaction, meets, messageKinds, progressOf } from './evaluate.js';
+import {
+  addCount,
+  type Evaluation,
+  evaluate,
+  isHelpfulReaction,
+  type MemberFacts,
+  meets,
+  mergeFacts,
+  messageKinds,
+  progressOf,
+} from './evaluate.js';
 import type { JourneySettings } from './settings.js';
 import {
   busiestThread,
@@ -396,11 +407,39 @@ export function recordProfileSet(db: Db, guildId: GuildId, memberId: MemberId, a
 // ---------------------------------------------------------------------------------------------
 // Milestones
 
-/** Evaluate the member at `at`; record any stage reached, with its role and congratulation. */
-function progress(db: Db, ctx: GuildContext, row: JourneyRow, at: number, now: number, items: OutboxItem[]): void {
-  const facts = { joinedAt: row.joinedAt, counters: row.counters };
+/**
+ * What the journey knows of the person behind `row`: their own counters, plus those of their linked
+ * account on the other platform of a paired community (one person, one journey).
+ */
+function factsOf(
+  db: Db,
+  row: Pick<JourneyRow, 'guildId' | 'memberId' | 'joinedAt' | 'counters'>,
+  other: Account | null = counterpart(db, row.guildId, row.memberId),
+): MemberFacts {
+  const own = { joinedAt: row.joinedAt, counters: row.counters };
+  if (!other) return own;
+  const theirs = getJourney(db, other.guildId, other.memberId);
+  return mergeFacts(own, theirs ? { joinedAt: theirs.joinedAt, counters: theirs.counters } : null);
+}
+
+/**
+ * Evaluate the member at `at`; record any stage reached, with its role and congratulation. A linked
+ * member's other account is evaluated on the same facts right after (its own track, roles/groups
+ * there), quietly: the person is congratulated once, where the event happened.
+ */
+function progress(
+  db: Db,
+  ctx: GuildContext,
+  row: JourneyRow,
+  at: number,
+  now: number,
+  items: OutboxItem[],
+  mirror = true,
+): void {
+  const other = counterpart(db, row.guildId, row.memberId);
+  const facts = factsOf(db, row, other);
   const evaluation = evaluate(ctx.track, facts, row.stage || null, at);
-  advance(db, ctx, row, evaluation, at, now, items);
+  advance(db, ctx, row, evaluation, at, now, items, !mirror);
   // An optional stage passed by (a member who posted before introducing themselves) is still a
   // milestone when its criteria are met later: recorded, with its role, but the stage stays.
   for (let i = 0; i < evaluation.index; i++) {
@@ -418,6 +457,57 @@ function progress(db: Db, ctx: GuildContext, row: JourneyRow, at: number, now: n
       );
     }
   }
+  if (mirror && other) {
+    // The other account's row is saved here: its caller only saves its own.
+    const otherCtx = loadContext(db, other.guildId as GuildId);
+    if (!otherCtx) return;
+    const otherRow = rowFor(db, otherCtx, other.memberId, at);
+    const otherItems: OutboxItem[] = [];
+    const ownRow = { ...row };
+    progressMirrored(db, otherCtx, otherRow, ownRow, at, now, otherItems);
+    saveJourney(db, otherRow, now);
+    items.push(...otherItems);
+  }
+}
+
+/** Evaluate a linked account on the merged facts (the triggering row as it is now, not as stored). */
+function progressMirrored(
+  db: Db,
+  ctx: GuildContext,
+  row: JourneyRow,
+  trigger: JourneyRow,
+  at: number,
+  now: number,
+  items: OutboxItem[],
+): void {
+  const facts = mergeFacts(
+    { joinedAt: row.joinedAt, counters: row.counters },
+    { joinedAt: trigger.joinedAt, counters: trigger.counters },
+  );
+  advance(db, ctx, row, evaluate(ctx.track, facts, row.stage || null, at), at, now, items, true);
+}
+
+/**
+ * Two accounts were just linked: each reaches what the person's merged facts earn on its own track,
+ * quietly (roles and groups, no congratulations: nothing new happened to the person).
+ */
+export function syncJourneys(db: Db, discord: Account, forum: Account, now: number): number {
+  return db.transaction(() => {
+    const items: OutboxItem[] = [];
+    const pairs: [Account, Account][] = [
+      [discord, forum],
+      [forum, discord],
+    ];
+    for (const [self, other] of pairs) {
+      const ctx = loadContext(db, self.guildId as GuildId);
+      const theirs = getJourney(db, other.guildId, other.memberId);
+      if (!ctx || !theirs) continue;
+      const row = rowFor(db, ctx, self.memberId, now);
+      progressMirrored(db, ctx, row, theirs, now, now, items);
+      saveJourney(db, row, now);
+    }
+    return items.length > 0 ? enqueue(db, items, now) : 0;
+  });
 }
 
 function advance(
@@ -428,6 +518,8 @@ function advance(
   at: number,
   now: number,
   items: OutboxItem[],
+  /** Milestones and roles only, no congratulation (a linked account moved by the other's event). */
+  silently = false,
 ): void {
   if (evaluation.reached.length === 0) return;
   const before = stageIndex(ctx.track, row.stage || null);
@@ -443,6 +535,7 @@ function advance(
   items.push(...roleItems(ctx, row.memberId, before, evaluation));
 
   const quiet =
+    silently ||
     evaluation.recomputed ||
     evaluation.index === 0 ||
     row.joinedAt === null ||
@@ -452,7 +545,7 @@ function advance(
   const here = coreMember(db, ctx.guildId, row.memberId);
   if (here?.leftAt != null || here?.bot) return;
   if (canContact(row, now)) {
-    items.push(congratsItem(ctx, row, evaluation.stage, now));
+    items.push(congratsItem(db, ctx, row, evaluation.stage, now));
     row.lastContactAt = now;
     row.pendingStage = null;
     row.pendingDueAt = null;
@@ -512,7 +605,7 @@ function roleItems(ctx: GuildContext, memberId: string, before: number, evaluati
     );
 }
 
-function congratsItem(ctx: GuildContext, row: JourneyRow, stage: Stage, now: number): OutboxItem {
+function congratsItem(db: Db, ctx: GuildContext, row: JourneyRow, stage: Stage, now: number): OutboxItem {
   const index = stageIndex(ctx.track, stage.id);
   const next = ctx.track.stages[index + 1] ?? null;
   const body = renderCongrats({
@@ -520,7 +613,7 @@ function congratsItem(ctx: GuildContext, row: JourneyRow, stage: Stage, now: num
     serverName: ctx.serverName,
     stage,
     next,
-    progress: next ? progressOf({ joinedAt: row.joinedAt, counters: row.counters }, next, now) : [],
+    progress: next ? progressOf(factsOf(db, row), next, now) : [],
     places: ctx.places,
   });
   const key = `journey:milestone:${ctx.guildId}:${row.memberId}:${stage.id}`;
@@ -577,6 +670,7 @@ export function sweep(db: Db, guildId: GuildId, now: number, options: { full?: b
     cached.sweptTrack !== trackText ||
     ctx.track.stages.some((st) => st.criteria.some(isTimeBased));
   const lastStage = ctx.track.stages.at(-1)!.id;
+  const linked = linkedAcross(db, guildId);
   let after = '';
   for (; full; ) {
     const page = journeysPage(db, guildId, lastStage, after, SWEEP_PAGE);
@@ -584,9 +678,10 @@ export function sweep(db: Db, guildId: GuildId, now: number, options: { full?: b
     after = page.at(-1)!.memberId;
     const moved = page.filter((r) => {
       result.evaluated++;
-      return (
-        evaluate(ctx.track, { joinedAt: r.joinedAt, counters: r.counters }, r.stage || null, now).reached.length > 0
-      );
+      const other = linked.get(r.memberId);
+      const own = { joinedAt: r.joinedAt, counters: r.counters };
+      const facts = other === undefined ? own : factsOf(db, { ...r, guildId });
+      return evaluate(ctx.track, facts, r.stage || null, now).reached.length > 0;
     });
     if (moved.length === 0) continue;
     result.enqueued += db.transaction(() => {
@@ -612,7 +707,7 @@ export function sweep(db: Db, guildId: GuildId, now: number, options: { full?: b
       const stage = ctx.track.stages.find((s) => s.id === row.pendingStage);
       const here = coreMember(db, guildId, memberId);
       if (stage && !ctx.journey.silent && here?.leftAt == null && canContact(row, now)) {
-        items.push(congratsItem(ctx, row, stage, now));
+        items.push(congratsItem(db, ctx, row, stage, now));
         row.lastContactAt = now;
         result.congratulated++;
       } else if (stage && !ctx.journey.silent && here?.leftAt == null) {
@@ -723,7 +818,7 @@ export function journeyView(db: Db, guildId: GuildId, memberId: MemberId, self: 
   const ctx = loadContext(db, guildId);
   const track = ctx?.track ?? getSettings(db, guildId).journey.track;
   const row = getJourney(db, guildId, memberId);
-  const facts = { joinedAt: row?.joinedAt ?? null, counters: row?.counters ?? {} };
+  const facts = row ? factsOf(db, row) : { joinedAt: null, counters: {} };
   const index = Math.max(0, stageIndex(track, row?.stage || null));
   const next = track.stages[index + 1] ?? null;
   return {
