@@ -326,3 +326,25 @@ export function nudgeAction(q: Pick<OpenQuestion, 'channelId' | 'replyTo'>, body
 /** Idempotency key of a question's nudge at a stage: the outbox refuses a second one. */
 export const nudgeKey = (guildId: string, questionId: string, stage: Stage): string =>
   `questions:${stage === 'peer' ? 'nudge' : 'escalate'}:${guildId}:${questionId}`;
+
+/**
+ * A linked peer who is active on the other platform is asked there, by private message, instead of
+ * being mentioned in the thread (one person, contacted where they are).
+ */
+export function awayNudgeBody(
+  q: Pick<OpenQuestion, 'askedAt'>,
+  where: { title: string; url: string | null; platformName: string },
+  peer: PeerPick,
+  answeredAbout: number,
+  now: number,
+): MessageBody {
+  const title = where.title.replace(/@/g, '@\u200D');
+  return {
+    content: [
+      `A question on ${where.platformName} has been waiting ${waited(now - q.askedAt)} without a reply, and you are one of the people most likely to know: ${reasonText(peer.reasons, answeredAbout)}.`,
+      where.url ? `“${title}” — ${where.url}` : `“${title}”`,
+      'If you have a minute, your answer would help. No pressure if not.',
+      '-# Convene sent this here because you linked your accounts and are active here. `/nudges off` if you would rather not be asked.',
+    ].join('\n'),
+  };
+}

@@ -25,11 +25,13 @@ import type {
 import { getSettings } from '../../guildSettings.js';
 import { enqueue } from '../../outbox/store.js';
 import { termsOf } from '../../text/tokenize.js';
+import { type Account, counterpart, linkedAcross, pairedGuild } from '../links/identity.js';
 import { isQuestion, isWatched, questionTerms, type WatchRules } from './detect.js';
 import type { ExpertiseIndex } from './expertise.js';
 import { questionLink } from './links.js';
 import { type QuestionMetrics, questionMetrics } from './metrics.js';
 import {
+  awayNudgeBody,
   decideNudges,
   dueStage,
   type EscalationTarget,
@@ -57,6 +59,7 @@ import {
   hasReply,
   insertQuestion,
   isProfilingOff,
+  lastPostAt,
   loadExpertise,
   markSolved,
   markUnsolved,
@@ -71,6 +74,7 @@ import {
   questionsNudgedSince,
   recordNudges,
   recordResponse,
+  replayInto,
   type SolvedVia,
   setQuestionBody,
   settingsText,
@@ -113,9 +117,48 @@ export function expertiseOf(db: Db, guildId: string, now: number): ExpertiseInde
   const cache = cacheOf(db);
   const hit = cache.get(guildId);
   if (hit && now - hit.builtAt < REBUILD_MS && now >= hit.builtAt) return hit.index;
-  const index = loadExpertise(db, guildId);
+  const other = pairedGuild(db, guildId);
+  const index = loadExpertise(
+    db,
+    guildId,
+    other === null ? undefined : { guildId: other, ids: linkedAcross(db, other) },
+  );
   cache.set(guildId, { index, builtAt: now });
   return index;
+}
+
+/**
+ * The cached index of the other platform, and this member's id there, when the member is linked
+ * (their posts and answers here also count there: one person, one expertise record).
+ */
+function twinOf(
+  db: Db,
+  guildId: string,
+  memberId: string,
+): { index: ExpertiseIndex; id: string; guildId: string } | null {
+  const other = counterpart(db, guildId, memberId);
+  if (!other) return null;
+  const index = cachedIndex(db, other.guildId);
+  return index ? { index, id: other.memberId, guildId: other.guildId } : null;
+}
+
+/** How an asker here is known in the other platform's index (see store.ts replayInto). */
+function askerThere(db: Db, guildId: string, askerId: string): string {
+  return counterpart(db, guildId, askerId)?.memberId ?? `${guildId}/${askerId}`;
+}
+
+/**
+ * Two accounts were just linked: add each account's history to the other platform's cached index
+ * (an index not built yet includes it when it is built).
+ */
+export function mergeExpertise(db: Db, discord: Account, forum: Account, _now: number): void {
+  for (const [into, from] of [
+    [discord, forum],
+    [forum, discord],
+  ] as const) {
+    const index = cachedIndex(db, into.guildId);
+    if (index) replayInto(index, db, from.guildId, new Map([[from.memberId, into.memberId]]));
+  }
 }
 
 /**
@@ -196,6 +239,8 @@ function onMessage(db: Db, event: MessageCreated): void {
   const topId = inThread && channel?.parentId ? channel.parentId : event.channelId;
   const index = cachedIndex(db, g);
   index?.noteActivity(event.authorId, event.at);
+  const twin = twinOf(db, g, event.authorId);
+  twin?.index.noteActivity(twin.id, event.at);
   const quiet = isProfilingOff(db, g, event.authorId);
   // Tokenized only when the message turns out to matter (a question or an answer).
   const termsNow = () => (quiet ? [] : termsOf(event.content).split(' ').filter(Boolean));
@@ -282,19 +327,25 @@ function onResponse(
     event.at,
     quiet,
   );
-  if (!index || quiet) return;
-  if (r.added) {
-    index.noteResponse({
-      memberId: event.authorId,
-      askerId: q.askerId,
-      terms: q.terms ? q.terms.split(' ') : [],
-      at: event.at,
-      askedAt: q.askedAt,
-      first: r.first,
-      channelId: q.parentChannelId,
-    });
+  if (quiet) return;
+  const twin = twinOf(db, q.guildId, event.authorId);
+  const targets: [ExpertiseIndex, string, string][] = [];
+  if (index) targets.push([index, event.authorId, q.askerId]);
+  if (twin) targets.push([twin.index, twin.id, askerThere(db, q.guildId, q.askerId)]);
+  for (const [into, memberId, askerId] of targets) {
+    if (r.added) {
+      into.noteResponse({
+        memberId,
+        askerId,
+        terms: q.terms ? q.terms.split(' ') : [],
+        at: event.at,
+        askedAt: q.askedAt,
+        first: r.first,
+        channelId: q.parentChannelId,
+      });
+    }
+    into.noteReplyTerms(memberId, terms, event.at);
   }
-  index.noteReplyTerms(event.authorId, terms, event.at);
 }
 
 function onThread(db: Db, event: ThreadUpserted): void {
@@ -403,7 +454,10 @@ function solve(
     firstResponderId: q.firstResponderId,
   });
   if (credit && credit !== q.askerId) {
-    cachedIndex(db, q.guildId)?.noteSolved(credit, q.terms ? q.terms.split(' ') : [], q.askedAt);
+    const terms = q.terms ? q.terms.split(' ') : [];
+    cachedIndex(db, q.guildId)?.noteSolved(credit, terms, q.askedAt);
+    const twin = twinOf(db, q.guildId, credit);
+    twin?.index.noteSolved(twin.id, terms, q.askedAt);
   }
   return true;
 }
@@ -517,6 +571,21 @@ function withinBudget<D extends { questionId: string; stage: 'peer' | 'escalatio
     .filter((d) => (d.stage === 'peer' ? peers-- > 0 : escalations-- > 0));
 }
 
+/**
+ * Chosen peers who are linked and were active more recently on the other platform: they are asked
+ * there (a private message), not mentioned here.
+ */
+function awayPeers(db: Db, guildId: string, peers: readonly { memberId: string }[]): Map<string, Account> {
+  const out = new Map<string, Account>();
+  for (const p of peers) {
+    const other = counterpart(db, guildId, p.memberId);
+    if (!other) continue;
+    const there = lastPostAt(db, other.guildId, other.memberId);
+    if (there !== null && there > (lastPostAt(db, guildId, p.memberId) ?? 0)) out.set(p.memberId, other);
+  }
+  return out;
+}
+
 export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
   const settings = getSettings(db, guildId as GuildId);
   const s = settings.questions;
@@ -597,14 +666,41 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
         if (!stillDue(current, d.stage, timing, now)) continue;
         if (hasReply(db, guildId, row.questionId, row.askerId)) continue;
         if (!advanceStage(db, guildId, row.questionId, d.stage === 'peer' ? 1 : 2, now)) continue;
-        let body: ReturnType<typeof peerNudgeBody>;
+        let body: ReturnType<typeof peerNudgeBody> | null;
         if (d.stage === 'peer') {
           const about = new Map<string, number>();
           for (const p of d.peers) {
             const term = p.reasons.find((r) => r.kind === 'expertise')?.terms?.[0];
             if (term) about.set(p.memberId, answeredAbout(db, guildId, p.memberId, term));
           }
-          body = peerNudgeBody(current, d.peers, about, now);
+          const away = awayPeers(db, guildId, d.peers);
+          const here = d.peers.filter((p) => !away.has(p.memberId));
+          for (const p of d.peers) {
+            const there = away.get(p.memberId);
+            if (!there) continue;
+            const where = {
+              title: titlesOf(db, guildId, [row]).get(row.questionId) ?? 'A question',
+              url: urlOf(platform, row),
+              platformName: platform === 'discourse' ? 'the forum' : 'Discord',
+            };
+            enqueue(
+              db,
+              [
+                {
+                  platform: guildPlatform(db, there.guildId),
+                  guildId: there.guildId as GuildId,
+                  key: `${nudgeKey(guildId, row.questionId, 'peer')}:away:${there.memberId}`,
+                  action: {
+                    type: 'dm.send',
+                    memberId: there.memberId as MemberId,
+                    body: awayNudgeBody(current, where, p, about.get(p.memberId) ?? 0, now),
+                  },
+                },
+              ],
+              now,
+            );
+          }
+          body = here.length > 0 ? peerNudgeBody(current, here, about, now) : null;
           recordNudges(
             db,
             d.peers.map((p) => ({
@@ -640,6 +736,7 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
           ]);
           result.escalated += 1;
         }
+        if (body === null) continue;
         enqueue(
           db,
           [
@@ -788,5 +885,9 @@ export function responseTimes(db: Db, guildId: string, from: number, to: number,
     answeredWithin24h: within,
     medianFirstResponseMs: metrics.firstResponseMedianMs,
     peerAnswered: rows.filter((r) => r.firstResponderId && !responders.get(r.firstResponderId)?.moderator).length,
+    // The digest of a paired community takes one median over both platforms' waits.
+    firstResponseWaitsMs: rows.flatMap((r) =>
+      r.firstResponseAt === null ? [] : [Math.max(0, r.firstResponseAt - r.askedAt)],
+    ),
   };
 }

@@ -642,8 +642,39 @@ const PAGE_ROWS = 20_000;
  * at a time (through the messages_time index) so a guild with a million messages stays in bounded
  * memory.
  */
-export function loadExpertise(db: Db, guildId: string): ExpertiseIndex {
+/**
+ * The guild's expertise index, built from the tables. `merge`: the other platform of a paired
+ * community, whose linked members' history is added under their id here (one person, one record).
+ */
+export function loadExpertise(
+  db: Db,
+  guildId: string,
+  merge?: { guildId: string; ids: ReadonlyMap<string, string> },
+): ExpertiseIndex {
   const index = new ExpertiseIndex();
+  replayInto(index, db, guildId, null);
+  if (merge && merge.ids.size > 0) replayInto(index, db, merge.guildId, merge.ids);
+  return index;
+}
+
+/** Up to this many linked members are filtered in SQL (an IN list); more are filtered while reading. */
+const MAX_SQL_AUTHORS = 500;
+
+/**
+ * Replay one guild's history into `index`. With `ids` (their id in that guild → their id in the
+ * index), only those members' posts, answers and solutions are added, under the mapped ids.
+ */
+export function replayInto(
+  index: ExpertiseIndex,
+  db: Db,
+  guildId: string,
+  ids: ReadonlyMap<string, string> | null,
+): void {
+  const as = (id: string): string | undefined => (ids === null ? id : ids.get(id));
+  // An asker who is not linked is still a distinct person (the "answered this asker" feature).
+  const askerAs = (id: string): string => as(id) ?? `${guildId}/${id}`;
+  const authorFilter =
+    ids !== null && ids.size <= MAX_SQL_AUTHORS ? inArray(messages.authorId, [...ids.keys()]) : undefined;
   const bots = new Set(
     db
       .select({ id: members.memberId })
@@ -688,15 +719,17 @@ export function loadExpertise(db: Db, guildId: string): ExpertiseIndex {
             gte(messages.createdAt, from),
             lt(messages.createdAt, from + width),
             isNull(messages.deletedAt),
+            authorFilter,
           ),
         )
         .orderBy(asc(messages.createdAt))
         .all();
       for (const m of rows) {
-        if (bots.has(m.authorId)) continue;
-        index.noteActivity(m.authorId, m.createdAt);
+        const author = as(m.authorId);
+        if (author === undefined || bots.has(m.authorId)) continue;
+        index.noteActivity(author, m.createdAt);
         const q = qs.get(m.channelId) ?? (m.replyToId ? qs.get(m.replyToId) : undefined);
-        if (q && q.askerId !== m.authorId) index.noteReplyTerms(m.authorId, splitTerms(m.terms), m.createdAt);
+        if (q && q.askerId !== m.authorId) index.noteReplyTerms(author, splitTerms(m.terms), m.createdAt);
       }
       from += width;
       // Keep pages near PAGE_ROWS: widen quiet stretches, narrow busy ones.
@@ -713,10 +746,11 @@ export function loadExpertise(db: Db, guildId: string): ExpertiseIndex {
     .all();
   for (const r of responses) {
     const q = qs.get(r.questionId);
-    if (!q || bots.has(r.memberId)) continue;
+    const member = as(r.memberId);
+    if (!q || member === undefined || bots.has(r.memberId)) continue;
     index.noteResponse({
-      memberId: r.memberId,
-      askerId: q.askerId,
+      memberId: member,
+      askerId: askerAs(q.askerId),
       terms: q.terms,
       at: r.firstAt,
       askedAt: q.askedAt,
@@ -726,9 +760,9 @@ export function loadExpertise(db: Db, guildId: string): ExpertiseIndex {
   }
   for (const q of qs.values()) {
     const credit = solvedCredit(q.row);
-    if (credit && credit !== q.askerId) index.noteSolved(credit, q.terms, q.askedAt);
+    const member = credit ? as(credit) : undefined;
+    if (credit && member !== undefined && credit !== q.askerId) index.noteSolved(member, q.terms, q.askedAt);
   }
-  return index;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,4 +833,15 @@ export function questionsNudgedSince(db: Tx, guildId: string, stage: 'peer' | 'e
     .where(and(eq(questionNudges.guildId, guildId), eq(questionNudges.stage, stage), gte(questionNudges.at, since)))
     .get();
   return row?.n ?? 0;
+}
+
+/** When the member last posted in the guild (null: never, or everything deleted). */
+export function lastPostAt(db: Tx, guildId: string, memberId: string): number | null {
+  return (
+    db
+      .select({ at: sql<number | null>`max(${messages.createdAt})` })
+      .from(messages)
+      .where(and(eq(messages.guildId, guildId), eq(messages.authorId, memberId), isNull(messages.deletedAt)))
+      .get()?.at ?? null
+  );
 }
