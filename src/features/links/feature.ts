@@ -1,27 +1,26 @@
-/** Account links between a Discord member and a Discourse user (/link discourse, confirm, remove). */
+/**
+ * One community across Discord and Discourse: the pair (/convene forum connect|disconnect) and account
+ * links between a Discord member and a forum user (/link discourse, confirm, remove). What a link
+ * means to each feature (one journey, one expertise record, contact where the person is active) lives
+ * in that feature, through ./identity.ts.
+ */
+
+import forumConnect from '../../../commands/conveneForumConnect.js';
+import forumDisconnect from '../../../commands/conveneForumDisconnect.js';
 import linkConfirm from '../../../commands/linkConfirm.js';
 import linkDiscourse from '../../../commands/linkDiscourse.js';
 import linkRemove from '../../../commands/linkRemove.js';
 import { defineFeature } from '../feature.js';
-import { crossRoute } from './crossRoute.js';
-import { deleteLink, linkOf } from './store.js';
+import { deleteLink, linkedToForumUser, linkOf } from './store.js';
 
 export const linksFeature = defineFeature({
   name: 'links',
-  commands: [linkDiscourse, linkConfirm, linkRemove],
+  commands: [linkDiscourse, linkConfirm, linkRemove, forumConnect, forumDisconnect],
   buttons: [],
-  jobs: [
-    {
-      name: 'links.crossRoute',
-      schedule: { kind: 'scan' },
-      run(deps, guildId, _period, now) {
-        crossRoute(deps, guildId, now);
-      },
-    },
-  ],
+  jobs: [],
   privacy: {
     export(db, guildId, memberId) {
-      const row = linkOf(db, guildId, memberId);
+      const row = linkOf(db, guildId, memberId) ?? linkedToForumUser(db, guildId, memberId);
       return row
         ? {
             forum: row.otherGuildId,
@@ -32,7 +31,9 @@ export const linksFeature = defineFeature({
         : {};
     },
     erase(db, guildId, memberId) {
-      deleteLink(db, guildId, memberId);
+      // From either side: erasing the forum account also ends its link.
+      const row = linkOf(db, guildId, memberId) ?? linkedToForumUser(db, guildId, memberId);
+      if (row) deleteLink(db, row.guildId, row.memberId);
     },
   },
 });

@@ -4,9 +4,13 @@
  */
 import type { OutboxItem } from '../../actions.js';
 import { type Deps, UserFacingError } from '../../commands.js';
+import { auditLog } from '../../db/schema.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
+import { syncJourneys } from '../journey/service.js';
+import { forgetExpertise, mergeExpertise } from '../questions/service.js';
 import { CODE_TTL_MS, codeMatches, forumGuildId, hashCode, MAX_ATTEMPTS, newCode } from './code.js';
+import { type Account, pairedGuild, pairGuilds, pairOf, unpairGuild } from './identity.js';
 import {
   countWrongCode,
   deleteLink,
@@ -29,6 +33,11 @@ export function requestLink(deps: Deps, req: LinkRequest, now: number, code = ne
   const forum = deps.config.discourse;
   if (!forum) throw new UserFacingError('This community has no Discourse forum connected to Convene.');
   const otherGuildId = forumGuildId(forum.url);
+  if (pairedGuild(deps.db, req.guildId) !== otherGuildId) {
+    throw new UserFacingError(
+      'This server is not connected to the forum yet: a moderator can connect it with /convene forum connect.',
+    );
+  }
   const user = forumMemberByUsername(deps.db, otherGuildId, req.username.replace(/^@/, ''));
   if (!user) {
     throw new UserFacingError(
@@ -88,11 +97,77 @@ export function confirmLink(deps: Deps, guildId: string, memberId: string, code:
     countWrongCode(deps.db, guildId, memberId);
     throw new UserFacingError('That code does not match. Check the private message on the forum and try again.');
   }
-  markLinked(deps.db, guildId, memberId, now);
+  deps.db.transaction(() => {
+    markLinked(deps.db, guildId, memberId, now);
+    onLinked(deps.db, { guildId, memberId }, { guildId: row.otherGuildId, memberId: row.otherMemberId }, now);
+  });
+  deps.wakeOutbox();
   return row.otherMemberId;
 }
 
-/** Split the accounts again. False when there was nothing to remove. */
+/**
+ * Split the accounts again, from either side (/link remove on Discord, "@convene link remove" on the
+ * forum). False when there was nothing to remove. What each account did stays with it.
+ */
 export function removeLink(deps: Deps, guildId: string, memberId: string): boolean {
-  return deleteLink(deps.db, guildId, memberId);
+  const discord = guildId.startsWith('discourse:')
+    ? linkedToForumUser(deps.db, guildId, memberId)
+    : linkOf(deps.db, guildId, memberId);
+  if (!discord) return false;
+  const removed = deleteLink(deps.db, discord.guildId, discord.memberId);
+  if (removed) onUnlinked(deps.db, [discord.guildId, discord.otherGuildId]);
+  return removed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The community pair
+
+/** Pair this Discord guild with the configured forum (moderators). Returns the forum's guild id. */
+export function connectForum(deps: Deps, guildId: string, actorId: string, now: number): string {
+  const forum = deps.config.discourse;
+  if (!forum) throw new UserFacingError('No Discourse forum is configured for Convene (DISCOURSE_URL is not set).');
+  if (guildId.startsWith('discourse:')) throw new UserFacingError('Run /convene forum connect on Discord.');
+  const forumId = forumGuildId(forum.url);
+  const before = pairOf(deps.db, guildId);
+  deps.db.transaction(() => {
+    const replaced = pairGuilds(deps.db, { guildId, forumGuildId: forumId, pairedBy: actorId, pairedAt: now });
+    audit(deps, guildId, actorId, 'forum.connect', before, { forum: forumId, replaced }, now);
+  });
+  onUnlinked(deps.db, [guildId, forumId]);
+  return forumId;
+}
+
+/** Undo the pair. Links stay stored (a reconnect restores them) but no longer merge anyone. */
+export function disconnectForum(deps: Deps, guildId: string, actorId: string, now: number): boolean {
+  const before = pairOf(deps.db, guildId);
+  if (!before || before.guildId !== guildId) return false;
+  deps.db.transaction(() => {
+    unpairGuild(deps.db, guildId);
+    audit(deps, guildId, actorId, 'forum.disconnect', before, null, now);
+  });
+  onUnlinked(deps.db, [guildId, before.forumGuildId]);
+  return true;
+}
+
+function audit(
+  deps: Deps,
+  guildId: string,
+  actorId: string,
+  action: string,
+  before: unknown,
+  after: unknown,
+  now: number,
+) {
+  deps.db.insert(auditLog).values({ guildId, actorId, action, before, after, at: now }).run();
+}
+
+/** A new link: one journey (both accounts reach the higher stage) and one expertise record. */
+function onLinked(db: Deps['db'], discord: Account, forum: Account, now: number): void {
+  syncJourneys(db, discord, forum, now);
+  mergeExpertise(db, discord, forum, now);
+}
+
+/** A split (or a changed pair): the merged indexes are rebuilt from the tables on next use. */
+function onUnlinked(db: Deps['db'], guildIds: readonly string[]): void {
+  for (const g of guildIds) forgetExpertise(db, g);
 }

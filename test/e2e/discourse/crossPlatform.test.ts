@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { type Community, makeCommunity, outboxSettled, rows, startBot, waitFor } from '../harness.js';
+import { type Community, makeCommunity, outboxSettled, rows, startBot, waitFor, zoneWhereItIs } from '../harness.js';
 import { API_KEY, BOT, SECRET } from './harness.js';
 
 const HOUR = 3_600_000;
@@ -15,7 +15,11 @@ const DAY = 24 * HOUR;
 let community: Community | undefined;
 let forum: DiscourseSandbox | undefined;
 let app: App | undefined;
+/** The bot's clock runs this far ahead of the real one (scans "later" without waiting). */
+let offset = 0;
+const botNow = () => Date.now() + offset;
 afterEach(async () => {
+  offset = 0;
   await app?.stop();
   await community?.sandbox.close();
   await forum?.close();
@@ -35,12 +39,16 @@ describe('one community across Discord and Discourse', () => {
   it('GIVEN cyd linked their forum account and answers vulkan questions on Discord THEN a stalled vulkan topic on the forum reaches cyd by Discord DM, once', async () => {
     community = await makeCommunity();
     forum = await DiscourseSandbox.start({ apiKey: API_KEY, botUsername: BOT });
-    app = await startBot(community, {
-      DISCOURSE_URL: forum.url,
-      DISCOURSE_API_KEY: API_KEY,
-      DISCOURSE_API_USERNAME: BOT,
-      DISCOURSE_WEBHOOK_SECRET: SECRET,
-    });
+    app = await startBot(
+      community,
+      {
+        DISCOURSE_URL: forum.url,
+        DISCOURSE_API_KEY: API_KEY,
+        DISCOURSE_API_USERNAME: BOT,
+        DISCOURSE_WEBHOOK_SECRET: SECRET,
+      },
+      botNow,
+    );
     forum.setWebhook({ url: `http://127.0.0.1:${app.httpPort}/webhooks/discourse`, secret: SECRET });
     const { sandbox, guild, members } = community;
 
@@ -68,6 +76,30 @@ describe('one community across Discord and Discourse', () => {
     const help = forum.createCategory({ name: 'Help' }).id;
     await new Promise((r) => setTimeout(r, 300));
     await settle();
+
+    // Linking needs the server connected to the forum, which only a moderator can do.
+    const early = await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'link discourse', {
+      username: 'cyd_forum',
+    });
+    expect(early.content).toMatch(/not connected to the forum/);
+    // A member whose server overrides the command permission still cannot: the bot checks again.
+    const denied = await sandbox.runCommand(
+      guild.id,
+      guild.channels.general!,
+      members.cyd!,
+      'convene forum connect',
+      {},
+      { bypassDefaultPermissions: true },
+    );
+    expect(denied.ephemeral).toBe(true);
+    expect(rows(app, 'SELECT * FROM community_pairs')).toEqual([]);
+    const connected = await sandbox.runCommand(
+      guild.id,
+      guild.channels.general!,
+      members.ada!,
+      'convene forum connect',
+    );
+    expect(connected.content).toMatch(/one community/);
 
     // Linking: the code arrives by forum PM, and only that code confirms.
     const asked = await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'link discourse', {
@@ -97,13 +129,17 @@ describe('one community across Discord and Discourse', () => {
       createdAt: Date.now() - 5 * HOUR,
     });
     await settle();
-    await app.scheduler.tick(Date.now());
-    await settle();
-    await app.scheduler.tick(Date.now() + 2 * HOUR);
+    // Daytime for everyone when the bot scans (quiet hours are tested elsewhere).
+    offset = 2 * HOUR;
+    app.deps.db.$client.prepare('UPDATE members SET timezone = ?').run(zoneWhereItIs(13, botNow()));
+    await app.scheduler.tick(botNow());
     await settle();
 
     const dm = await waitFor(
-      () => sandbox.dmsTo(members.cyd!).find((m) => m.content.includes(`${forum!.url}/t/${topic.id}`)),
+      () =>
+        sandbox
+          .dmsTo(members.cyd!)
+          .find((m) => m.content.includes(`https://${new URL(forum!.url).host}/t/${topic.id}`)),
       10_000,
       'the cross-platform DM',
     );
@@ -126,10 +162,13 @@ describe('one community across Discord and Discourse', () => {
       createdAt: Date.now() - 5 * HOUR,
     });
     await settle();
-    await app.scheduler.tick(Date.now() + 3 * HOUR);
+    offset = 3 * HOUR;
+    await app.scheduler.tick(botNow());
     await settle();
     expect(sandbox.dmsTo(members.cyd!).filter((m) => m.content.includes(`/t/${second.topic.id}`))).toEqual([]);
     // Decided nowhere, not merely not yet sent: only the first question was ever routed across.
-    expect(rows(app, "SELECT key FROM outbox WHERE key LIKE 'links:route:%'")).toHaveLength(1);
+    expect(rows(app, "SELECT key FROM outbox WHERE key LIKE 'questions:nudge:%'")).toEqual([
+      { key: `questions:nudge:discourse:${new URL(forum.url).host}:${topic.id}:away:${members.cyd}` },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { outbox } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { CODE_TTL_MS, MAX_ATTEMPTS } from '../../../src/features/links/code.js';
 import { linksFeature } from '../../../src/features/links/feature.js';
+import { pairGuilds } from '../../../src/features/links/identity.js';
 import { confirmLink, removeLink, requestLink } from '../../../src/features/links/service.js';
 import { confirmedLinksOfForum, linkOf } from '../../../src/features/links/store.js';
 import { createEventApplier } from '../../../src/ingest/store.js';
@@ -52,6 +53,7 @@ function world() {
         { storeMessageText: false },
       );
   });
+  pairGuilds(db, { guildId: DISCORD, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - 1 });
   const ask = (memberId: string, username: string, code = '123456', at = T0) =>
     requestLink(deps, { guildId: DISCORD, memberId, displayName: `Discord ${memberId}`, username }, at, code);
   return { db, deps, ask, outboxRows: () => db.select().from(outbox).all() };
