@@ -7,8 +7,14 @@ import { outbox } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { CODE_TTL_MS, MAX_ATTEMPTS } from '../../../src/features/links/code.js';
 import { linksFeature } from '../../../src/features/links/feature.js';
-import { pairGuilds } from '../../../src/features/links/identity.js';
-import { confirmLink, removeLink, requestLink } from '../../../src/features/links/service.js';
+import { counterpart, pairedGuild, pairGuilds, unpairGuild } from '../../../src/features/links/identity.js';
+import {
+  confirmLink,
+  connectForum,
+  disconnectForum,
+  removeLink,
+  requestLink,
+} from '../../../src/features/links/service.js';
 import { confirmedLinksOfForum, linkOf } from '../../../src/features/links/store.js';
 import { createEventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
@@ -114,5 +120,61 @@ describe('account links', () => {
     expect(() =>
       requestLink(discordOnly, { guildId: DISCORD, memberId: 'd3', displayName: 'D3', username: 'kofi' }, T0),
     ).toThrow(/no Discourse forum/);
+  });
+});
+
+describe('the community pair', () => {
+  it('GIVEN no pair THEN /link discourse is refused; connect pairs and audits; disconnect splits but keeps the links', () => {
+    const w = world();
+    unpairGuild(w.db, DISCORD);
+    expect(() => w.ask('d1', 'mei')).toThrow(/not connected to the forum/);
+
+    expect(connectForum(w.deps, DISCORD, 'mod', T0)).toBe(FORUM);
+    expect(pairedGuild(w.db, DISCORD)).toBe(FORUM);
+    expect(pairedGuild(w.db, FORUM)).toBe(DISCORD);
+    expect(() => connectForum(w.deps, FORUM, '7', T0)).toThrow(/on Discord/);
+    w.ask('d1', 'mei');
+    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    expect(counterpart(w.db, DISCORD, 'd1')).toEqual({ guildId: FORUM, memberId: '7' });
+    expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
+
+    expect(disconnectForum(w.deps, DISCORD, 'mod', T0 + 1)).toBe(true);
+    expect(disconnectForum(w.deps, DISCORD, 'mod', T0 + 2)).toBe(false);
+    // Stored, but nobody is merged while the community is not paired.
+    expect(linkOf(w.db, DISCORD, 'd1')?.linkedAt).toBe(T0);
+    expect(counterpart(w.db, DISCORD, 'd1')).toBeNull();
+    expect(counterpart(w.db, FORUM, '7')).toBeNull();
+    const audit = w.db.$client
+      .prepare('SELECT action, actor_id AS actor FROM audit_log WHERE guild_id = ? ORDER BY id')
+      .all(DISCORD);
+    expect(audit).toEqual([
+      { action: 'forum.connect', actor: 'mod' },
+      { action: 'forum.disconnect', actor: 'mod' },
+    ]);
+    // Reconnecting restores the merge from the stored link.
+    connectForum(w.deps, DISCORD, 'mod', T0 + 3);
+    expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
+  });
+
+  it('GIVEN the forum connected to another server THEN the new pair replaces it and the old server merges nobody', () => {
+    const w = world();
+    w.ask('d1', 'mei');
+    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    expect(pairGuilds(w.db, { guildId: 'g2', forumGuildId: FORUM, pairedBy: 'mod2', pairedAt: T0 + 5 })).toBe(DISCORD);
+    expect(pairedGuild(w.db, DISCORD)).toBeNull();
+    expect(pairedGuild(w.db, FORUM)).toBe('g2');
+    // d1's link was made in g1: it does not make '7' anyone in g2.
+    expect(counterpart(w.db, FORUM, '7')).toBeNull();
+    expect(counterpart(w.db, DISCORD, 'd1')).toBeNull();
+  });
+
+  it('GIVEN a pending code THEN nobody is merged yet; "@convene link remove" on the forum splits a confirmed link', () => {
+    const w = world();
+    w.ask('d1', 'mei');
+    expect(removeLink(w.deps, FORUM, '7')).toBe(false);
+    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    expect(removeLink(w.deps, FORUM, '8')).toBe(false);
+    expect(removeLink(w.deps, FORUM, '7')).toBe(true);
+    expect(linkOf(w.db, DISCORD, 'd1')).toBeUndefined();
   });
 });
