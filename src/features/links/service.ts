@@ -58,7 +58,7 @@ export function requestLink(deps: Deps, req: LinkRequest, now: number, code = ne
       body: {
         content: [
           `Someone asked to link this forum account with **${req.displayName.replace(/@/g, '@\u200D')}** on Discord.`,
-          `If that was you, run \`/link confirm code:${code}\` on Discord within 15 minutes.`,
+          `If that was you, run \`\`/link confirm code:${code}\`\` on Discord within 15 minutes.`,
           'If it was not you, ignore this message: nothing changes.',
         ].join('\n'),
       },

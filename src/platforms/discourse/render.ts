@@ -7,7 +7,9 @@
  *   `<#channelId>` → a link to the topic or category;
  *   `<t:unix:style>` → a readable UTC date ("Mon 30 Nov 2026, 09:00 UTC");
  *   "-# small print" lines → `<small>`; a slash command in code ("`/nudges off`") → "`@convene nudges off`"
- *   when the bot's username is known (commands on Discourse are mentions of the bot).
+ *   when the bot's username is known (commands on Discourse are mentions of the bot); a command in
+ *   double backticks ("``/link confirm code:1``", a Discord command named on the forum) stays a
+ *   slash command, in single backticks.
  * Any other "@word" in the text — "@everyone", "@staff", "@someone" typed by a member — gets a
  * zero-width joiner after the @ so Discourse's mention rule (an @ directly followed by username
  * characters) does not match and nobody is notified, while the text reads the same.
@@ -97,15 +99,15 @@ export function readableUtcDate(unixSeconds: number, style?: string): string {
  * like "/etc/fstab" in someone's question stays as it is.
  */
 function forumCommands(text: string, botUsername: string | undefined, commands: readonly string[]): string {
-  if (!botUsername) return text;
+  if (!botUsername) return text.replace(DISCORD_COMMAND, '`$1`');
   const quoted = text.replace(
-    /`\/([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*)((?: [a-z_]+:[^`]*)?)`/g,
+    /(?<!`)`\/([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*)((?: [a-z_]+:[^`]*)?)`(?!`)/g,
     `\`@${botUsername} $1$2\``,
   );
-  if (commands.length === 0) return quoted;
+  if (commands.length === 0) return quoted.replace(DISCORD_COMMAND, '`$1`');
   const known = new Set(commands);
   return quoted
-    .split(/(```[\s\S]*?```|`[^`\n]*`)/)
+    .split(/(```[\s\S]*?```|``[^`\n]+``|`[^`\n]*`)/)
     .map((part, i) =>
       i % 2 === 1
         ? part
@@ -121,8 +123,12 @@ function forumCommands(text: string, botUsername: string | undefined, commands: 
             },
           ),
     )
-    .join('');
+    .join('')
+    .replace(DISCORD_COMMAND, '`$1`');
 }
+
+/** "``/link confirm code:1``": a Discord slash command named in forum text, kept as it is. */
+const DISCORD_COMMAND = /``(\/[^`\n]+)``/g;
 
 /** Discord's "-# small print" line → HTML small text, which Discourse allows. */
 function subtext(text: string): string {

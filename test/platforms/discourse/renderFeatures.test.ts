@@ -137,6 +137,14 @@ describe('Discourse rendering of feature text', () => {
     expect(notified(raw)).toEqual([]);
   });
 
+  it('GIVEN a Discord command named on the forum (double backticks) THEN it stays a slash command, in code', () => {
+    const raw = renderBody(
+      { content: 'Run ``/link confirm code:123456`` on Discord, or `/link remove` here.' },
+      { ...ctx, commands: ['link confirm', 'link remove'] },
+    );
+    expect(raw).toBe('Run `/link confirm code:123456` on Discord, or `@convene link remove` here.');
+  });
+
   it('GIVEN no bot username THEN slash commands are left as written', () => {
     const raw = renderBody({ content: 'Try `/journey` now.' }, { ...ctx, botUsername: undefined });
     expect(raw).toBe('Try `/journey` now.');
