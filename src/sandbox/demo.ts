@@ -271,6 +271,26 @@ async function main() {
   for (const userId of active) await command(demo, userId, 'intros join');
   await settle(app, narrate, 300);
 
+  say('\n— One community on two platforms: the moderator connects the server to the forum');
+  const connected = await command(demo, mod, 'convene forum connect');
+  if (connected) say(`  /convene forum connect → ${connected.content?.split('\n')[0]}`);
+  const linker = active[1]!;
+  const asked = await command(demo, linker, 'link discourse', { username: 'mei' });
+  if (asked) say(`  /link discourse username:mei → ${asked.content?.replace(/\s+/g, ' ').slice(0, 160)}`);
+  await settle(app, narrate, 300);
+  await onForum.settle();
+  const code = /code:(\d{6})/.exec(
+    forum.sandbox
+      .privateMessagesTo('mei')
+      .flatMap((pm) => pm.posts)
+      .map((p) => p.raw)
+      .join('\n'),
+  )?.[1];
+  if (code) {
+    const linked = await command(demo, linker, 'link confirm', { code });
+    if (linked) say(`  /link confirm code:${code} → ${linked.content?.replace(/\s+/g, ' ').slice(0, 200)}`);
+  }
+
   say('\n— The scheduler runs (nudges for unanswered questions, journey sweep)');
   await app.scheduler.tick(now);
   await settle(app, narrate, 2_000);

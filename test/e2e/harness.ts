@@ -146,13 +146,7 @@ export async function waitFor<T>(
   }
 }
 
-/** An Etc/GMT zone where it is `localHour` o'clock at `at`. */
-export function zoneWhereItIs(localHour: number, at: number): string {
-  let shift = localHour - new Date(at).getUTCHours();
-  if (shift > 14) shift -= 24;
-  if (shift < -12) shift += 24;
-  return shift === 0 ? 'Etc/GMT' : `Etc/GMT${shift > 0 ? '-' : '+'}${Math.abs(shift)}`;
-}
+export { zoneWhereItIs } from '../../src/sandbox/zones.js';
 
 /**
  * The first `hour`:00 on a Monday in `timezone` at least `minDays` days after `after`, and its ISO

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { type Community, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+import { type Community, makeCommunity, outboxSettled, rows, startBot, zoneWhereItIs } from './harness.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -20,16 +20,6 @@ afterEach(async () => {
   app = undefined;
   community = undefined;
 });
-
-/** An Etc/GMT zone where it is early afternoon (awake) or 3 am (asleep) right now. */
-function zoneWhereItIs(localHour: number): string {
-  const utcHour = new Date().getUTCHours();
-  let offset = localHour - utcHour;
-  if (offset > 14) offset -= 24;
-  if (offset < -12) offset += 24;
-  // Etc/GMT zones have the sign reversed: Etc/GMT-3 is UTC+3.
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
 
 /**
  * History: cyd answered vulkan questions, dee answered bread questions, over the past weeks.
@@ -67,7 +57,7 @@ async function withHistory(options: { startBot?: boolean } = {}) {
       at: past + (i + 5) * DAY + HOUR,
     });
   });
-  const awake = zoneWhereItIs(13);
+  const awake = zoneWhereItIs(13, Date.now());
   for (const id of Object.values(members)) {
     app.deps.db.$client.prepare('UPDATE members SET timezone = ? WHERE member_id = ?').run(awake, id);
   }
@@ -179,7 +169,7 @@ describe('nudges', () => {
     await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'nudges on');
     app!.deps.db.$client
       .prepare('UPDATE members SET timezone = ? WHERE member_id = ?')
-      .run(zoneWhereItIs(3), members.cyd);
+      .run(zoneWhereItIs(3, Date.now()), members.cyd);
     const night = sandbox.openForumPost(guild.id, forum, members.eve!, {
       title: 'Vulkan descriptor updates at night',
       content: 'Updating vulkan descriptor sets after binding?',
@@ -200,7 +190,7 @@ describe('nudges', () => {
     // With cyd awake and nudges on, the same kind of question does reach her: the test can fail.
     app!.deps.db.$client
       .prepare('UPDATE members SET timezone = ? WHERE member_id = ?')
-      .run(zoneWhereItIs(13), members.cyd);
+      .run(zoneWhereItIs(13, Date.now()), members.cyd);
     const control = sandbox.openForumPost(guild.id, forum, members.eve!, {
       title: 'Vulkan descriptor set copies',
       content: 'Copying vulkan descriptor sets between pools?',

@@ -7,6 +7,7 @@
 import type { App } from '../../app.js';
 import { seedDemoForum } from '../discourse/seed.js';
 import { DiscourseSandbox } from '../discourse/server.js';
+import { zoneWhereItIs } from '../zones.js';
 
 const API_KEY = 'demo-discourse-api-key';
 const SECRET = 'demo-discourse-webhook-secret';
@@ -32,14 +33,6 @@ export async function startDemoForum(): Promise<DemoForum> {
       DISCOURSE_WEBHOOK_SECRET: SECRET,
     },
   };
-}
-
-/** An Etc/GMT zone where it is `localHour` o'clock at `at` (so the demo's helper is awake now). */
-function zoneWhereItIs(localHour: number, at: number): string {
-  let shift = localHour - new Date(at).getUTCHours();
-  if (shift > 14) shift -= 24;
-  if (shift < -12) shift += 24;
-  return shift === 0 ? 'Etc/GMT' : `Etc/GMT${shift > 0 ? '-' : '+'}${Math.abs(shift)}`;
 }
 
 /** Prints each post the bot made on the forum since the last call: PMs, replies, new topics. */
@@ -87,7 +80,11 @@ export async function beginDemoForum(
   forum: DemoForum,
   app: App,
   options: { say: (line?: string) => void; quiet: boolean; timeoutMs?: number },
-): Promise<{ finish(): Promise<{ botPosts: number; webhooks: number }> }> {
+): Promise<{
+  /** Deliver webhooks and let the bot's forum outbox drain (and print what it posted). */
+  settle(): Promise<void>;
+  finish(): Promise<{ botPosts: number; webhooks: number }>;
+}> {
   const { sandbox } = forum;
   const say = options.say;
   const narrate = forumNarrator(sandbox, say, options.quiet);
@@ -160,6 +157,7 @@ export async function beginDemoForum(
   await settle();
 
   return {
+    settle,
     async finish() {
       say('\n— Back on the forum: the scheduler ran; the moderator posts the digest now');
       await settle();
