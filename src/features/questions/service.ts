@@ -586,6 +586,35 @@ function awayPeers(db: Db, guildId: string, peers: readonly { memberId: string }
   return out;
 }
 
+/**
+ * For the linked members among `ids`: what their account on the other platform says about being
+ * asked (nudges off, a declared timezone, asks there today). Two bulk reads, whatever the count.
+ */
+function twinFacts(
+  db: Db,
+  guildId: string,
+  ids: readonly string[],
+  now: number,
+): Map<string, { nudgesOff: boolean; timezone: string | null; today: number }> {
+  const out = new Map<string, { nudgesOff: boolean; timezone: string | null; today: number }>();
+  const other = pairedGuild(db, guildId);
+  if (other === null) return out;
+  const linked = linkedAcross(db, guildId);
+  const theirIds = new Map<string, string>();
+  for (const id of ids) {
+    const there = linked.get(id);
+    if (there !== undefined) theirIds.set(id, there);
+  }
+  if (theirIds.size === 0) return out;
+  const theirs = memberFacts(db, other, [...theirIds.values()]);
+  const { today } = nudgeLoad(peerNudgesSince(db, other, now - LOAD_WINDOW_MS), now);
+  for (const [id, there] of theirIds) {
+    const t = theirs.get(there);
+    out.set(id, { nudgesOff: t?.nudgesOff ?? false, timezone: t?.timezone ?? null, today: today.get(there) ?? 0 });
+  }
+  return out;
+}
+
 export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
   const settings = getSettings(db, guildId as GuildId);
   const s = settings.questions;
@@ -614,16 +643,21 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
     const ids: string[] = [];
     for (const slot of index.recentSlots(NUDGE_POOL)) ids.push(index.idOf(slot));
     const known = memberFacts(db, guildId, ids);
+    const twins = twinFacts(db, guildId, ids, now);
     const eligible: string[] = [];
     for (const id of ids) {
       const m = known.get(id);
       if (!m) continue;
       const slot = index.slot(id)!;
+      // A linked person is one person: nudges off on either platform is off, the declared timezone
+      // of either counts, and the daily cap counts the asks on both.
+      const twin = twins.get(id);
+      if (twin) today.set(id, (today.get(id) ?? 0) + twin.today);
       const f: PeerFacts = {
-        nudgesOff: m.nudgesOff,
+        nudgesOff: m.nudgesOff || (twin?.nudgesOff ?? false),
         bot: m.bot,
         left: m.left,
-        timezone: m.timezone,
+        timezone: m.timezone ?? twin?.timezone ?? null,
         hours: index.hours.slice(slot * 24, slot * 24 + 24),
       };
       facts.set(id, f);

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { members, questionNudges, questions } from '../../../src/db/schema.js';
-import { asMemberId } from '../../../src/events.js';
+import { asGuildId, asMemberId } from '../../../src/events.js';
+import { pairGuilds } from '../../../src/features/links/identity.js';
 import { rankAnswerers } from '../../../src/features/questions/route.js';
 import {
   expertiseOf,
@@ -402,5 +403,65 @@ describe('server-wide restraint', () => {
     const result = scanAndNudge(w.db, w.guildId, T0);
     expect(result).toMatchObject({ nudged: 0, escalated: 0 });
     expect(nudgeSends(w)).toHaveLength(0);
+  });
+});
+
+describe('a linked peer is one person', () => {
+  const FORUM = 'discourse:forum.example';
+  /** ada is "7" on the paired forum; `forum` sets what her forum account says. */
+  function linkedAda(forum: { nudgesOff?: boolean; timezone?: string; asksToday?: number }) {
+    const w = makeCommunity();
+    w.push({ platform: 'discourse', guildId: asGuildId(FORUM), kind: 'guild.upserted', at: T0 - 60 * DAY, name: 'F' });
+    w.push({
+      platform: 'discourse',
+      guildId: asGuildId(FORUM),
+      kind: 'member.joined',
+      at: T0 - 60 * DAY,
+      memberId: asMemberId('7'),
+      username: 'ada_forum',
+      displayName: 'Ada',
+      bot: false,
+      roles: [],
+    });
+    w.db
+      .update(members)
+      .set({ nudgesOff: forum.nudgesOff ?? false, timezone: forum.timezone ?? null })
+      .where(and(eq(members.guildId, FORUM), eq(members.memberId, '7')))
+      .run();
+    for (let i = 0; i < (forum.asksToday ?? 0); i++) {
+      w.db
+        .insert(questionNudges)
+        .values({
+          guildId: FORUM,
+          questionId: `f${i}`,
+          stage: 'peer',
+          targetId: '7',
+          targetKind: 'member',
+          at: T0 - (i + 1) * HOUR,
+          reasons: [],
+        })
+        .run();
+    }
+    pairGuilds(w.db, { guildId: w.guildId, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - DAY });
+    w.db.$client
+      .prepare(
+        'INSERT INTO account_links (guild_id, member_id, other_guild_id, other_member_id, created_at, linked_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(w.guildId, 'ada', FORUM, '7', T0 - DAY, T0 - DAY);
+    askRendering(w);
+    scanAndNudge(w.db, w.guildId, T0);
+    return messageSends(w).flatMap((s) => s.body.mentions?.members ?? []);
+  }
+
+  it('GIVEN nothing against it on the forum THEN ada is still the one asked (the control case)', () => {
+    expect(linkedAda({})[0]).toBe('ada');
+  });
+
+  it.each([
+    ['turned nudges off on the forum', { nudgesOff: true }],
+    ['declared a timezone on the forum where it is night', { timezone: 'America/Los_Angeles' }],
+    ['was asked twice on the forum today', { asksToday: 2 }],
+  ])('GIVEN ada %s THEN she is not asked on Discord either', (_case, forum) => {
+    expect(linkedAda(forum)).not.toContain('ada');
   });
 });
