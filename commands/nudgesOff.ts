@@ -1,5 +1,5 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { setNudgesOff } from '../src/features/questions/store.js';
+import { setNudges } from '../src/features/questions/service.js';
 
 export default defineCommand({
   name: 'nudges off',
@@ -7,7 +7,7 @@ export default defineCommand({
   access: 'member',
   options: {},
   run(ctx) {
-    const was = setNudgesOff(ctx.deps.db, ctx.guild.id, ctx.member, true, ctx.now);
+    const was = setNudges(ctx.deps.db, ctx.guild.id, ctx.member, true, ctx.now);
     return reply.ephemeral(
       was
         ? 'Nudges were already off for you. /nudges on brings them back.'

@@ -1,5 +1,5 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { setNudgesOff } from '../src/features/questions/store.js';
+import { setNudges } from '../src/features/questions/service.js';
 
 export default defineCommand({
   name: 'nudges on',
@@ -7,7 +7,7 @@ export default defineCommand({
   access: 'member',
   options: {},
   run(ctx) {
-    const wasOff = setNudgesOff(ctx.deps.db, ctx.guild.id, ctx.member, false, ctx.now);
+    const wasOff = setNudges(ctx.deps.db, ctx.guild.id, ctx.member, false, ctx.now);
     return reply.ephemeral(
       wasOff
         ? 'Nudges are on: now and then (at most twice a day, in your daytime) Convene may ask you about a question you could answer. /nudges off stops them.'

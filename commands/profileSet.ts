@@ -1,9 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { members } from '../src/db/schema.js';
+import { asGuildId, asMemberId } from '../src/events.js';
 import { setProfile } from '../src/features/intros/service.js';
 import { profileRow } from '../src/features/intros/store.js';
 import { recordProfileSet } from '../src/features/journey/service.js';
+import { counterpart } from '../src/features/links/identity.js';
 import { isTimezone } from '../src/guildSettings.js';
 
 export default defineCommand({
@@ -38,25 +40,27 @@ export default defineCommand({
             .map((i) => i.trim())
             .filter((i) => i !== '')
             .slice(0, 16);
-    setProfile(
-      ctx.deps.db,
-      ctx.guild.id,
-      ctx.member.id,
-      {
-        interests: list,
-        about: about === undefined ? (current?.about ?? '') : about.trim(),
-        timezone: timezone === undefined ? (current?.timezone ?? null) : timezone.trim() || null,
-      },
-      ctx.now,
-    );
-    // A declared timezone is the member's, not only intros': quiet hours for nudges read it too.
-    if (timezone !== undefined) {
-      ctx.deps.db
-        .update(members)
-        .set({ timezone: timezone.trim() || null, updatedAt: ctx.now })
-        .where(and(eq(members.guildId, ctx.guild.id), eq(members.memberId, ctx.member.id)))
-        .run();
-    }
+    const declared = {
+      interests: list,
+      about: about === undefined ? (current?.about ?? '') : about.trim(),
+      timezone: timezone === undefined ? (current?.timezone ?? null) : timezone.trim() || null,
+    };
+    // One profile per person: a linked member's other account gets the same.
+    const twin = counterpart(ctx.deps.db, ctx.guild.id, ctx.member.id);
+    const accounts = [{ guildId: ctx.guild.id, memberId: ctx.member.id }, ...(twin ? [twin] : [])];
+    ctx.deps.db.transaction(() => {
+      for (const account of accounts) {
+        setProfile(ctx.deps.db, asGuildId(account.guildId), asMemberId(account.memberId), declared, ctx.now);
+        // A declared timezone is the member's, not only intros': quiet hours for nudges read it too.
+        if (timezone !== undefined) {
+          ctx.deps.db
+            .update(members)
+            .set({ timezone: timezone.trim() || null, updatedAt: ctx.now })
+            .where(and(eq(members.guildId, account.guildId), eq(members.memberId, account.memberId)))
+            .run();
+        }
+      }
+    });
     // Setting a profile counts as introducing yourself on the journey.
     recordProfileSet(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, ctx.now);
     ctx.deps.wakeOutbox();

@@ -76,6 +76,7 @@ import {
   recordResponse,
   replayInto,
   type SolvedVia,
+  setNudgesOff,
   setQuestionBody,
   settingsText,
   solvedCredit,
@@ -584,6 +585,33 @@ function awayPeers(db: Db, guildId: string, peers: readonly { memberId: string }
     if (there !== null && there > (lastPostAt(db, guildId, p.memberId) ?? 0)) out.set(p.memberId, other);
   }
   return out;
+}
+
+/**
+ * /nudges off|on: the choice is the person's, so a linked member's other account takes it too.
+ * Returns whether nudges were off here before.
+ */
+export function setNudges(
+  db: Db,
+  guildId: GuildId,
+  member: { id: MemberId; displayName: string },
+  off: boolean,
+  now: number,
+): boolean {
+  return db.transaction(() => {
+    const was = setNudgesOff(db, guildId, member, off, now);
+    const twin = counterpart(db, guildId, member.id);
+    if (twin) {
+      setNudgesOff(
+        db,
+        twin.guildId as GuildId,
+        { id: twin.memberId as MemberId, displayName: member.displayName },
+        off,
+        now,
+      );
+    }
+    return was;
+  });
 }
 
 /**

@@ -1,15 +1,19 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import conveneQuestionsSet, { parseChannelList } from '../../../commands/conveneQuestionsSet.js';
 import nudgesOff from '../../../commands/nudgesOff.js';
 import nudgesOn from '../../../commands/nudgesOn.js';
+import profileSet from '../../../commands/profileSet.js';
 import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { MODERATOR_ONLY } from '../../../src/commands.js';
 import { members } from '../../../src/db/schema.js';
+import { asGuildId, asMemberId } from '../../../src/events.js';
+import { profileRow } from '../../../src/features/intros/store.js';
+import { pairGuilds } from '../../../src/features/links/identity.js';
 import { getQuestion } from '../../../src/features/questions/store.js';
 import { getSettings } from '../../../src/guildSettings.js';
-import { HOUR, makeCommunity, T0 } from './world.js';
+import { DAY, HOUR, makeCommunity, T0 } from './world.js';
 
 const text = (r: { kind: string; body?: { content: string } }) => (r.kind === 'modal' ? '' : (r.body?.content ?? ''));
 
@@ -129,5 +133,52 @@ describe('/convene questions set', () => {
     await w.run(conveneQuestionsSet, { channels: '#general' }, { id: 'mod', moderator: true });
     await w.run(conveneQuestionsSet, { channels: 'auto' }, { id: 'mod', moderator: true });
     expect(getSettings(w.db, w.guildId).questions).toMatchObject({ auto: true, channels: {} });
+  });
+});
+
+describe('a linked member is one person', () => {
+  const FORUM = 'discourse:forum.example';
+  function linked() {
+    const w = makeCommunity();
+    w.push({ platform: 'discourse', guildId: asGuildId(FORUM), kind: 'guild.upserted', at: T0 - DAY, name: 'F' });
+    w.push({
+      platform: 'discourse',
+      guildId: asGuildId(FORUM),
+      kind: 'member.joined',
+      at: T0 - DAY,
+      memberId: asMemberId('7'),
+      username: 'ada_forum',
+      displayName: 'Ada',
+      bot: false,
+      roles: [],
+    });
+    pairGuilds(w.db, { guildId: w.guildId, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - DAY });
+    w.db.$client
+      .prepare(
+        'INSERT INTO account_links (guild_id, member_id, other_guild_id, other_member_id, created_at, linked_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(w.guildId, 'ada', FORUM, '7', T0 - DAY, T0 - DAY);
+    const forumRow = () =>
+      w.db
+        .select({ off: members.nudgesOff, timezone: members.timezone })
+        .from(members)
+        .where(and(eq(members.guildId, FORUM), eq(members.memberId, '7')))
+        .get();
+    return { w, forumRow };
+  }
+
+  it('GIVEN /nudges off and on on Discord THEN the forum account follows', async () => {
+    const { w, forumRow } = linked();
+    await w.run(nudgesOff, {}, { id: 'ada' });
+    expect(forumRow()?.off).toBe(true);
+    await w.run(nudgesOn, {}, { id: 'ada' });
+    expect(forumRow()?.off).toBe(false);
+  });
+
+  it('GIVEN /profile set timezone on Discord THEN the forum account has the same timezone and interests', async () => {
+    const { w, forumRow } = linked();
+    await w.run(profileSet, { timezone: 'Europe/Lisbon', interests: 'vulkan, rust' }, { id: 'ada' });
+    expect(forumRow()?.timezone).toBe('Europe/Lisbon');
+    expect(profileRow(w.db, FORUM, '7')?.declared).toMatchObject({ interests: ['vulkan', 'rust'] });
   });
 });
