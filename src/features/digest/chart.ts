@@ -27,6 +27,8 @@ export interface ChartData {
   weeklyMedianMs: (number | null)[];
   /** A label under each week ("6 Oct"), oldest first. */
   weekLabels: string[];
+  /** What the numbers cover, after the title ("Discord + forum" for a paired community); absent: nothing. */
+  scope?: string;
 }
 
 export const CHART_WIDTH = 800;
@@ -146,7 +148,14 @@ export function renderDigestChart(data: ChartData): Buffer {
   ctx.font = `bold 22px "${FONT}"`;
   ctx.textBaseline = 'alphabetic';
   ctx.textAlign = 'left';
-  ctx.fillText('The last 8 weeks', 24, 38);
+  const title = 'The last 8 weeks';
+  ctx.fillText(title, 24, 38);
+  if (data.scope) {
+    const x = 24 + ctx.measureText(title).width;
+    ctx.fillStyle = COLORS.muted;
+    ctx.font = `20px "${FONT}"`;
+    ctx.fillText(` · ${data.scope}`, x, 38);
+  }
 
   // Legend, one line under the title.
   ctx.font = `16px "${FONT}"`;

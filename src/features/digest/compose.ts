@@ -5,6 +5,7 @@
  * (`mentions` absent) and writes names, never mentions. Sections appear only when they have content.
  */
 import type { Button, Embed, EmbedField, MessageBody } from '../../actions.js';
+import type { Platform } from '../../events.js';
 import { fitList, LIMITS, len, limitViolation, link, safeText } from './fit.js';
 import {
   countChange,
@@ -52,6 +53,11 @@ export interface DigestData {
   goals: { metric: GoalMetric; target: number; values: (number | null)[] }[];
   /** Name of the chart attachment to show as the embed image, when there is one. */
   chartAttachment: string | null;
+  /**
+   * Only for a community paired across Discord and the forum (absent otherwise): the week's messages
+   * on each platform. The other numbers already count both, a linked person once.
+   */
+  platforms?: { platform: Platform; messages: number }[];
   /** Only in /convene digest preview: what members said through the last digest's pulse. */
   moderator?: { pulse: { period: string; helped: number; notReally: number; notes: string[] } | null };
 }
@@ -148,12 +154,26 @@ function helpersValue(data: DigestData, max: number): string {
   return fitList(lines, max, andMore);
 }
 
-function healthValue(h: DigestData['health']): string {
+/** "🔗 Discord + forum: 14 messages on Discord, 6 posts on the forum" (Discord first, whichever side posts). */
+function platformsLine(platforms: NonNullable<DigestData['platforms']>): string {
+  const order: Platform[] = ['discord', 'discourse'];
+  const parts = [...platforms]
+    .sort((a, b) => order.indexOf(a.platform) - order.indexOf(b.platform))
+    .map((p) =>
+      p.platform === 'discord'
+        ? `${plural(p.messages, 'message')} on Discord`
+        : `${plural(p.messages, 'post')} on the forum`,
+    );
+  return `🔗 Discord + forum: ${parts.join(', ')}`;
+}
+
+function healthValue(h: DigestData['health'], platforms?: DigestData['platforms']): string {
   const { current: c, previous: p } = h;
   const change = (text: string | null) => (text ? ` (${text})` : '');
   const share24 = (x: HealthNumbers) => (x.asked > 0 ? x.answeredWithin24h / x.asked : null);
   const retention = (x: HealthNumbers) => (x.retentionCohort > 0 ? x.retained / x.retentionCohort : null);
   const lines = [
+    ...(platforms && platforms.length > 1 ? [platformsLine(platforms)] : []),
     `**${formatCount(c.activeMembers)}** active ${c.activeMembers === 1 ? 'member' : 'members'}${change(countChange(c.activeMembers, p?.activeMembers))}`,
     `**${formatCount(c.messages)}** ${c.messages === 1 ? 'message' : 'messages'}${change(countChange(c.messages, p?.messages))}`,
   ];
@@ -249,7 +269,7 @@ export function composeDigest(data: DigestData, now: number): MessageBody {
   budget.charge(why);
 
   const HEALTH = '📊 Community health (vs last week)';
-  put(HEALTH, healthValue(data.health));
+  put(HEALTH, healthValue(data.health, data.platforms));
   const GOALS = '🎯 Goals';
   if (data.goals.length > 0) {
     put(GOALS, fitList(data.goals.map(goalLine), Math.min(LIMITS.fieldValue, budget.left - GOALS.length), andMore));

@@ -24,6 +24,17 @@ import {
 } from './calendar.js';
 import { renderDigestChart } from './chart.js';
 import {
+  type Community,
+  combineWeeks,
+  communityOf,
+  coreResponses,
+  ownIdOf,
+  pairSides,
+  personKey,
+  type Side,
+  type SideWeek,
+} from './community.js';
+import {
   composeDigest,
   composePersonal,
   type DigestData,
@@ -34,19 +45,20 @@ import {
 import { safeText } from './fit.js';
 import { GOAL_METRICS, METRICS } from './goals.js';
 import { threadUrl } from './links.js';
-import type { DigestHelper, DigestSource, DigestWindow } from './sources.js';
+import type { DigestHelper, DigestResponseTimes, DigestSource, DigestWindow } from './sources.js';
 import {
-  botIds,
   computeWeekStats,
   type FirstResponse,
   firstResponders,
   firstResponses,
   guildInfo,
   latestPulsePeriod,
+  linkedOnBoth,
   liveliestThreads,
   memberInfo,
   memberNames,
   memberWeek,
+  newMemberRows,
   newMembers,
   type PulseSummary,
   pulseOf,
@@ -156,36 +168,69 @@ const health = (w: WeekStats): HealthNumbers => ({
   retained: w.retained,
 });
 
-/** The core numbers of a week, with what the features measure better laid over them. */
-async function weekWithSources(
+/**
+ * One guild's week: the core numbers, with what the features measure better laid over them. The
+ * response numbers (and their waits, when known) are kept beside the stats to combine a pair's week.
+ */
+async function sideWeek(
   deps: Deps,
-  guildId: GuildId,
+  side: Side,
   w: Window,
   dw: DigestWindow,
   now: number,
-  bots: string[],
   sources: readonly NamedSource[],
   threads?: FirstResponse[],
-): Promise<WeekStats> {
-  const stats = computeWeekStats(deps.db, guildId, w, now, bots, threads);
+): Promise<SideWeek> {
+  const rows = threads ?? firstResponses(deps.db, side.guildId, w.start, w.end, now, side.bots);
+  const stats = computeWeekStats(deps.db, side.guildId, w, now, side.bots, rows);
+  let responses: DigestResponseTimes = coreResponses(rows);
+  const sourceGoals: WeekStats['goals'] = {};
   for (const named of sources) {
     const s = named.source;
     if (s.responseTimes) {
       const rt = await ask(deps, named, 'responseTimes', () => s.responseTimes!(deps, dw));
       if (rt) {
-        Object.assign(stats, rt);
+        // The five numbers only: the week is stored as JSON, and the waits are not part of it.
+        stats.asked = rt.asked;
+        stats.answered = rt.answered;
+        stats.answeredWithin24h = rt.answeredWithin24h;
+        stats.medianFirstResponseMs = rt.medianFirstResponseMs;
+        stats.peerAnswered = rt.peerAnswered;
         stats.goals['peer-answered'] = rt.answered > 0 ? rt.peerAnswered / rt.answered : null;
         stats.goals['first-response'] = rt.medianFirstResponseMs;
+        responses = rt;
       }
     }
     if (s.goalMetrics) {
       const values = await ask(deps, named, 'goalMetrics', () => s.goalMetrics!(deps, dw));
       for (const [metric, value] of Object.entries(values ?? {})) {
-        if (value !== undefined) stats.goals[metric as keyof WeekStats['goals']] = value;
+        if (value === undefined) continue;
+        stats.goals[metric as keyof WeekStats['goals']] = value;
+        sourceGoals[metric as keyof WeekStats['goals']] = value;
       }
     }
   }
-  return stats;
+  return { stats, responses, sourceGoals };
+}
+
+/** The community's week: the guild's own, or both guilds of a pair combined (a linked person once). */
+async function weekWithSources(
+  deps: Deps,
+  community: Community,
+  w: Window,
+  windowOf: (w: Window, side: Side) => DigestWindow,
+  now: number,
+  sources: readonly NamedSource[],
+  threads?: FirstResponse[][],
+): Promise<{ stats: WeekStats; parts: SideWeek[] }> {
+  const parts: SideWeek[] = [];
+  for (const [i, side] of community.sides.entries()) {
+    parts.push(await sideWeek(deps, side, w, windowOf(w, side), now, sources, threads?.[i]));
+  }
+  const pair = pairSides(community);
+  if (!pair || community.partnerId === null) return { stats: parts[0]!.stats, parts };
+  const stats = combineWeeks(parts, linkedOnBoth(deps.db, pair, w.start, w.end), community.partnerId);
+  return { stats, parts };
 }
 
 /** Build the digest of `target` for a guild: every section, the chart, the message body. */
@@ -204,39 +249,44 @@ export async function buildDigest(
   if (!info) throw new Error(`unknown guild ${guildId}`);
   const window = weekEndingAt(target.endDate, tz);
   const windows = previousWindows(window, WEEKS, tz);
-  const bots = botIds(db, guildId);
-  const digestWindow = (w: Window): DigestWindow => ({
-    guildId,
-    platform: info.platform,
+  // The digest's own guild, and its partner when the community spans Discord and the forum: every
+  // number below is counted over these guilds, in the digest's own timezone, and no other.
+  const community = communityOf(db, guildId, info.platform);
+  const { sides } = community;
+  const digestWindow = (w: Window, side: Side = sides[0]): DigestWindow => ({
+    guildId: side.guildId,
+    platform: side.platform,
     start: w.start,
     end: w.end,
     timezone: tz,
     now,
   });
-  const current = digestWindow(window);
   const helperSources = sources.filter((s) => s.source.topHelpers);
   // The week's first responses serve both its numbers and, without a helpers source, its thanks.
-  const threads = firstResponses(db, guildId, window.start, window.end, now, bots);
+  const threads = sides.map((side) => firstResponses(db, side.guildId, window.start, window.end, now, side.bots));
 
   const weeks: WeekStats[] = [];
   const toStore: WeekStats[] = [];
+  let thisWeekParts: SideWeek[] = [];
   for (const w of windows) {
     const isCurrent = w.start === window.start;
     const stored = isCurrent ? null : storedWeek(db, guildId, w);
-    if (stored) {
+    // A week stored before the guild was paired (or while paired, once unpaired) counted other
+    // guilds than the digest does now: it is counted again.
+    if (stored && (stored.stats.pairedWith ?? null) === community.partnerId) {
       weeks.push(stored.stats);
       continue;
     }
-    const stats = await weekWithSources(
+    const { stats, parts } = await weekWithSources(
       deps,
-      guildId,
+      community,
       w,
-      digestWindow(w),
+      digestWindow,
       now,
-      bots,
       sources,
       isCurrent ? threads : undefined,
     );
+    if (isCurrent) thisWeekParts = parts;
     weeks.push(stats);
     // A week is stored once it has ended. Every week is first stored by the digest right after it,
     // so week-over-week changes compare weeks seen at the same distance from their end.
@@ -245,51 +295,82 @@ export async function buildDigest(
   const thisWeek = weeks.at(-1)!;
   const lastWeek = weeks.at(-2) ?? null;
 
+  // Linked people on the partner are named as they are known on the digest's own platform.
+  const ownNames = memberNames(db, guildId, [...community.linked.values()]);
+  const nameOf = (side: number, memberId: string, name: string) => {
+    const own = ownIdOf(community, side, memberId);
+    return (side > 0 && own !== null ? ownNames.get(own) : undefined) ?? name;
+  };
+
   // Sections from the features, each with a core fallback where the core tables can say something.
+  // Every hook is asked once per guild of the community, with that guild's window.
   const milestones: { name: string; milestone: string; at: number }[] = [];
   const intros = { made: 0, met: 0, metPairs: [] as { a: string; b: string }[] };
   let introsFound = false;
-  let waiting: { title: string; url?: string; askedAt: number; threadId: string }[] | null = null;
-  const helpersById = new Map<string, DigestHelper>();
-  for (const named of sources) {
-    const s = named.source;
-    if (s.milestones)
-      milestones.push(...((await ask(deps, named, 'milestones', () => s.milestones!(deps, current))) ?? []));
-    if (s.intros) {
-      const i = await ask(deps, named, 'intros', () => s.intros!(deps, current));
-      if (i) {
-        introsFound = true;
-        intros.made += i.made;
-        intros.met += i.met;
-        intros.metPairs.push(...(i.metPairs ?? []));
-      }
-    }
-    if (s.waitingQuestions) {
-      const list = await ask(deps, named, 'waitingQuestions', () => s.waitingQuestions!(deps, current));
-      if (list) waiting = [...(waiting ?? []), ...list];
-    }
-    if (s.topHelpers) {
-      for (const h of (await ask(deps, named, 'topHelpers', () => s.topHelpers!(deps, current))) ?? []) {
-        const before = helpersById.get(h.memberId);
-        helpersById.set(h.memberId, {
-          ...h,
-          solved: (before?.solved ?? 0) + h.solved,
-          thanked: (before?.thanked ?? 0) + h.thanked,
-        });
-      }
-    }
-  }
-  if (waiting === null) {
-    waiting = waitingThreads(db, guildId, now - WAITING_DAYS * 86_400_000, now, bots).map((t) => ({
-      title: t.name,
-      url: threadUrl(info.platform, guildId, t.threadId),
-      askedAt: t.askedAt,
-      threadId: t.threadId,
-    }));
-  }
-  const uniqueWaiting = [...new Map(waiting.map((q) => [q.threadId, q])).values()].sort(
-    (a, b) => a.askedAt - b.askedAt || a.threadId.localeCompare(b.threadId),
+  const waitingBySide: ({ title: string; url?: string; askedAt: number; threadId: string }[] | null)[] = sides.map(
+    () => null,
   );
+  const helpersById = new Map<string, DigestHelper>();
+  const milestonePeople = new Set<string>();
+  for (const [i, side] of sides.entries()) {
+    const current = digestWindow(window, side);
+    const seenHere = new Set<string>();
+    for (const named of sources) {
+      const s = named.source;
+      if (s.milestones) {
+        for (const m of (await ask(deps, named, 'milestones', () => s.milestones!(deps, current))) ?? []) {
+          const person = personKey(community, i, m.memberId);
+          // A linked person's journey moves on both platforms at once: named once, as on the own platform.
+          if (milestonePeople.has(person)) continue;
+          seenHere.add(person);
+          milestones.push({ ...m, name: nameOf(i, m.memberId, m.name) });
+        }
+      }
+      if (s.intros) {
+        const found = await ask(deps, named, 'intros', () => s.intros!(deps, current));
+        if (found) {
+          introsFound = true;
+          intros.made += found.made;
+          intros.met += found.met;
+          intros.metPairs.push(...(found.metPairs ?? []));
+        }
+      }
+      if (s.waitingQuestions) {
+        const list = await ask(deps, named, 'waitingQuestions', () => s.waitingQuestions!(deps, current));
+        if (list) waitingBySide[i] = [...(waitingBySide[i] ?? []), ...list];
+      }
+      if (s.topHelpers) {
+        for (const h of (await ask(deps, named, 'topHelpers', () => s.topHelpers!(deps, current))) ?? []) {
+          const person = personKey(community, i, h.memberId);
+          const before = helpersById.get(person);
+          helpersById.set(person, {
+            ...h,
+            // The same person from the partner keeps the name (and id) they have on the own platform.
+            ...(i > 0 && before ? { memberId: before.memberId } : {}),
+            name: i === 0 ? h.name : (before?.name ?? nameOf(i, h.memberId, h.name)),
+            solved: (before?.solved ?? 0) + h.solved,
+            thanked: (before?.thanked ?? 0) + h.thanked,
+          });
+        }
+      }
+    }
+    for (const person of seenHere) milestonePeople.add(person);
+  }
+  const waiting = sides.flatMap((side, i) =>
+    (
+      waitingBySide[i] ??
+      waitingThreads(db, side.guildId, now - WAITING_DAYS * 86_400_000, now, side.bots).map((t) => ({
+        title: t.name,
+        url: threadUrl(side.platform, side.guildId, t.threadId),
+        askedAt: t.askedAt,
+        threadId: t.threadId,
+      }))
+    ).map((q) => ({ ...q, side: i })),
+  );
+  // Thread ids are unique within a guild only: a forum topic and a Discord thread may share one.
+  const uniqueWaiting = [...new Map(waiting.map((q) => [`${q.side}:${q.threadId}`, q])).values()]
+    .sort((a, b) => a.askedAt - b.askedAt || a.threadId.localeCompare(b.threadId))
+    .map(({ side: _side, ...q }) => q);
 
   let helpers: DigestData['helpers'];
   if (helperSources.length > 0) {
@@ -299,20 +380,49 @@ export async function buildDigest(
       .slice(0, HELPERS_SHOWN)
       .map((h) => ({ name: h.name, solved: h.solved, thanked: h.thanked, firstReplies: 0 }));
   } else {
-    const counts = [...firstResponders(threads)]
-      .filter(([id]) => !bots.includes(id))
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    // First replies per person: a linked member who helped on both platforms is one helper.
+    const byPerson = new Map<string, { side: number; memberId: string; count: number }>();
+    for (const [i, side] of sides.entries()) {
+      for (const [id, k] of firstResponders(threads[i]!)) {
+        if (side.bots.includes(id)) continue;
+        const person = personKey(community, i, id);
+        const before = byPerson.get(person);
+        // Named from the own platform's account when the person has one.
+        byPerson.set(person, before ? { ...before, count: before.count + k } : { side: i, memberId: id, count: k });
+      }
+    }
+    const counts = [...byPerson]
+      .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
       .slice(0, HELPERS_SHOWN);
-    const names = memberNames(
-      db,
-      guildId,
-      counts.map(([id]) => id),
+    const names = sides.map((side, i) =>
+      memberNames(
+        db,
+        side.guildId,
+        counts.flatMap(([, p]) => (p.side === i ? [p.memberId] : [])),
+      ),
     );
-    helpers = counts.map(([id, k]) => ({ name: names.get(id) ?? id, solved: 0, thanked: 0, firstReplies: k }));
+    helpers = counts.map(([, p]) => {
+      const name = names[p.side]!.get(p.memberId) ?? p.memberId;
+      return { name: nameOf(p.side, p.memberId, name), solved: 0, thanked: 0, firstReplies: p.count };
+    });
   }
 
-  const fresh = newMembers(db, guildId, window.start, window.end, NAMES_SHOWN);
-  const lively = liveliestThreads(db, guildId, window.start, window.end, THREADS_SHOWN, bots);
+  const fresh =
+    sides.length === 1
+      ? newMembers(db, guildId, window.start, window.end, NAMES_SHOWN)
+      : welcomeOfPair(deps, community, window, thisWeek.newMembers, nameOf);
+  const lively = sides
+    .flatMap((side) =>
+      liveliestThreads(db, side.guildId, window.start, window.end, THREADS_SHOWN, side.bots).map((t) => ({
+        title: t.name,
+        url: threadUrl(side.platform, side.guildId, t.threadId),
+        messages: t.messages,
+        people: t.people,
+      })),
+    )
+    // Stable: one guild's list keeps its own order, and the own guild's thread wins a tie.
+    .sort((a, b) => b.messages - a.messages)
+    .slice(0, THREADS_SHOWN);
   milestones.sort((a, b) => a.at - b.at);
 
   let chartAttachment: string | null = null;
@@ -322,6 +432,7 @@ export async function buildDigest(
       dailyMessages: weeks.flatMap((w) => w.dailyMessages),
       weeklyMedianMs: weeks.map((w) => w.medianFirstResponseMs),
       weekLabels: windows.map((w) => shortDate(w.firstDate)),
+      ...(sides.length > 1 ? { scope: BOTH_PLATFORMS } : {}),
     });
     chartAttachment = `digest-${target.period}.png`;
   } catch (error) {
@@ -338,12 +449,7 @@ export async function buildDigest(
     newMembers: fresh,
     milestones: { total: milestones.length, items: milestones.slice(0, 30) },
     intros: introsFound ? intros : null,
-    liveliestThreads: lively.map((t) => ({
-      title: t.name,
-      url: threadUrl(info.platform, guildId, t.threadId),
-      messages: t.messages,
-      people: t.people,
-    })),
+    liveliestThreads: lively,
     waitingQuestions: { total: uniqueWaiting.length, items: uniqueWaiting.slice(0, QUESTIONS_SHOWN) },
     helpers,
     health: { current: health(thisWeek), previous: lastWeek ? health(lastWeek) : null },
@@ -353,6 +459,9 @@ export async function buildDigest(
       values: weeks.map((w) => w.goals[g.metric] ?? null),
     })),
     chartAttachment,
+    ...(sides.length > 1
+      ? { platforms: thisWeekParts.map((p, i) => ({ platform: sides[i]!.platform, messages: p.stats.messages })) }
+      : {}),
     ...(options.preview
       ? {
           moderator: {
@@ -370,6 +479,37 @@ export async function buildDigest(
         }
       : composed;
   return { body, data, window, weeks, toStore };
+}
+
+/** Said on the chart of a community that spans both platforms. */
+const BOTH_PLATFORMS = 'Discord + forum';
+
+/**
+ * The welcome list of a pair: who joined either guild in the week, a linked person once (named as
+ * on the digest's own platform), by joining time. `count` is the pair's week count (linked people
+ * who joined both already taken off).
+ */
+function welcomeOfPair(
+  deps: Deps,
+  community: Community,
+  window: Window,
+  count: number,
+  nameOf: (side: number, memberId: string, name: string) => string,
+): { count: number; names: string[] } {
+  const seen = new Set<string>();
+  const rows = community.sides
+    .flatMap((side, i) =>
+      // Enough rows that the names shown survive taking the linked people seen twice off.
+      newMemberRows(deps.db, side.guildId, window.start, window.end, 2 * NAMES_SHOWN).map((r) => ({ ...r, side: i })),
+    )
+    .sort((a, b) => a.joinedAt - b.joinedAt || a.side - b.side || a.memberId.localeCompare(b.memberId))
+    .filter((r) => {
+      const person = personKey(community, r.side, r.memberId);
+      if (seen.has(person)) return false;
+      seen.add(person);
+      return true;
+    });
+  return { count, names: rows.slice(0, NAMES_SHOWN).map((r) => nameOf(r.side, r.memberId, r.name)) };
 }
 
 const pulseForModerators = (p: PulseSummary) => ({

@@ -8,7 +8,14 @@
  *   defines `waitingQuestions`, the digest uses its list instead of the core guess (forum threads with
  *   no reply), even when the list is empty. Leave a hook out to let the core guess stand.
  * - Hooks read only; they never write or enqueue. They get the guild and the window and must return
- *   data of that guild only (tenant isolation is tested on the result).
+ *   data of `window.guildId` only (tenant isolation is tested on the result).
+ * - One community, two platforms: when the guild is paired with the forum (/convene forum connect),
+ *   the digest on either side counts the pair. It asks every hook once per guild of the pair, each
+ *   time with that guild's id and platform (and the same start, end and timezone), and combines the
+ *   answers: counts add up, a linked person (confirmed account link) is one person, named as on the
+ *   digest's own platform, and links stay those of the platform they point to. So a hook still
+ *   answers for `window.guildId` alone: adding the partner's data itself would count it twice. Only
+ *   the pair's two guilds are ever asked; a guild outside the pair never reaches the digest.
  * - Names are display names, never mentions: the digest pings nobody. Links are full URLs.
  * - A hook that throws is logged and skipped: the digest goes out without that section.
  * - Hooks may be called for up to eight past windows (goals and health trends), so keep them to
@@ -72,6 +79,12 @@ export interface DigestResponseTimes {
   medianFirstResponseMs: number | null;
   /** Answered questions whose first answer came from a member who is not a moderator or staff. */
   peerAnswered: number;
+  /**
+   * Optional: the waits (ms) behind the median, one per answered question. With them the median of a
+   * paired community is taken over both platforms' questions; without them the two medians are
+   * weighted by their answered counts.
+   */
+  firstResponseWaitsMs?: number[];
 }
 
 /** Goal metric values for the window, when a feature measures them better than the core can. */

@@ -40,6 +40,11 @@ export interface WeekStats {
   activated: number;
   /** Each goal metric's value for the week (null: no data), from the core and the features' sources. */
   goals: Partial<Record<GoalMetric, number | null>>;
+  /**
+   * The other guild of a paired community when the week counts both platforms (absent: this guild
+   * alone). A stored week is reused only while the pair it was counted for still holds.
+   */
+  pairedWith?: string;
 }
 
 const n = (v: unknown): number => Number(v ?? 0);
@@ -155,6 +160,75 @@ export function newMembers(
     .all()
     .map((r) => r.name);
   return { count: total, names };
+}
+
+/** Members who joined in [start, end) and are still here, with their ids: the first `limit`, by joining time. */
+export function newMemberRows(
+  db: Db,
+  guildId: GuildId,
+  start: number,
+  end: number,
+  limit: number,
+): { memberId: string; name: string; joinedAt: number }[] {
+  return db
+    .select({ memberId: members.memberId, name: members.displayName, joinedAt: members.joinedAt })
+    .from(members)
+    .where(
+      and(
+        eq(members.guildId, guildId),
+        gte(members.joinedAt, start),
+        lt(members.joinedAt, end),
+        eq(members.bot, false),
+        sql`${members.leftAt} IS NULL`,
+      ),
+    )
+    .orderBy(asc(members.joinedAt), asc(members.memberId))
+    .limit(limit)
+    .all()
+    .map((r) => ({ memberId: r.memberId, name: r.name, joinedAt: n(r.joinedAt) }));
+}
+
+/** The two guilds of a paired community, each with its bots. */
+export interface PairGuilds {
+  discord: { guildId: GuildId; bots: readonly string[] };
+  forum: { guildId: GuildId; bots: readonly string[] };
+}
+
+/**
+ * Linked people of the pair who are counted on both platforms for [start, end): those who wrote on
+ * both (`active`), and those who joined both and are still on both (`newMembers`). One walk of the
+ * pair's confirmed links (the account_links primary key, "confirmed" = linked_at set, as in
+ * src/features/links/identity.ts) with an index seek per link and platform.
+ */
+export function linkedOnBoth(
+  db: Db,
+  pair: PairGuilds,
+  start: number,
+  end: number,
+): { active: number; newMembers: number } {
+  const { discord, forum } = pair;
+  const row = db.get<{ active: number; newMembers: number }>(sql`
+    SELECT
+      coalesce(sum(CASE WHEN EXISTS (
+          SELECT 1 FROM messages x
+          WHERE x.guild_id = l.guild_id AND x.author_id = l.member_id AND x.created_at >= ${start} AND x.created_at < ${end})
+        AND EXISTS (
+          SELECT 1 FROM messages y
+          WHERE y.guild_id = l.other_guild_id AND y.author_id = l.other_member_id AND y.created_at >= ${start} AND y.created_at < ${end})
+        THEN 1 ELSE 0 END), 0) AS active,
+      coalesce(sum(CASE WHEN EXISTS (
+          SELECT 1 FROM members a
+          WHERE a.guild_id = l.guild_id AND a.member_id = l.member_id AND a.bot = 0 AND a.left_at IS NULL
+            AND a.joined_at >= ${start} AND a.joined_at < ${end})
+        AND EXISTS (
+          SELECT 1 FROM members b
+          WHERE b.guild_id = l.other_guild_id AND b.member_id = l.other_member_id AND b.bot = 0 AND b.left_at IS NULL
+            AND b.joined_at >= ${start} AND b.joined_at < ${end})
+        THEN 1 ELSE 0 END), 0) AS newMembers
+    FROM account_links l
+    WHERE l.guild_id = ${discord.guildId} AND l.other_guild_id = ${forum.guildId} AND l.linked_at IS NOT NULL
+      ${notBot(sql.raw('l.member_id'), discord.bots)}${notBot(sql.raw('l.other_member_id'), forum.bots)}`);
+  return { active: n(row?.active), newMembers: n(row?.newMembers) };
 }
 
 /** Of the members (not bots) who joined in [joinedFrom, joinedTo), how many wrote in [start, end). */

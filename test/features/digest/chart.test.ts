@@ -72,6 +72,22 @@ describe('the digest chart', () => {
     }
   });
 
+  it('GIVEN a community on two platforms THEN the title says so, and a single guild keeps the title alone', async () => {
+    const inked = async (png: Buffer) => {
+      const image = await loadImage(png);
+      const canvas = createCanvas(image.width, image.height);
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(image, 0, 0);
+      // Right of "The last 8 weeks" on the title line.
+      const d = ctx.getImageData(250, 18, 200, 26).data;
+      let dark = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! < 160) dark++;
+      return dark;
+    };
+    expect(await inked(renderDigestChart(data(() => 10)))).toBe(0);
+    expect(await inked(renderDigestChart({ ...data(() => 10), scope: 'Discord + forum' }))).toBeGreaterThan(100);
+  });
+
   it('GIVEN the repository THEN the font it draws with is bundled with its licence', () => {
     const fonts = resolve(dirname(fileURLToPath(import.meta.url)), '../../../assets/fonts');
     for (const f of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'LICENSE-DejaVu.txt'])

@@ -179,6 +179,8 @@ describe('a linked member is one person', () => {
     const { w, forumRow } = linked();
     await w.run(profileSet, { timezone: 'Europe/Lisbon', interests: 'vulkan, rust' }, { id: 'ada' });
     expect(forumRow()?.timezone).toBe('Europe/Lisbon');
-    expect(profileRow(w.db, asGuildId(FORUM), asMemberId('7'))?.declared).toMatchObject({ interests: ['vulkan', 'rust'] });
+    expect(profileRow(w.db, asGuildId(FORUM), asMemberId('7'))?.declared).toMatchObject({
+      interests: ['vulkan', 'rust'],
+    });
   });
 });
