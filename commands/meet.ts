@@ -14,7 +14,8 @@ export default defineCommand({
         'No one stands out yet. As you and others talk more (or fill in /profile set), suggestions will appear.',
       );
     }
-    const lines = picks.map((p, i) => `**${i + 1}. ${quiet(p.name)}** — ${p.why}.`);
+    // `where`: a paired community says on which platform each person is ("on the forum (@mei)").
+    const lines = picks.map((p, i) => `**${i + 1}. ${quiet(p.name)}**${p.where ? ` (${p.where})` : ''} — ${p.why}.`);
     return reply.ephemeral({
       content: ['People you might enjoy meeting:', ...lines].join('\n'),
       buttons: picks.map((p) => ({

@@ -5,6 +5,7 @@
  */
 import { defineButton, reply } from '../../commands.js';
 import { asGuildId, asMemberId } from '../../events.js';
+import { quiet } from './reasons.js';
 import { acceptIntro, BUTTONS, declineIntro, giveFeedback, join, requestIntro } from './service.js';
 import { platformOf } from './store.js';
 
@@ -20,6 +21,13 @@ export const introduceButton = defineButton({
   run(ctx) {
     const r = requestIntro(ctx.deps.db, ctx.platform, ctx.guild.id, ctx.member.id, asMemberId(ctx.arg), ctx.now);
     ctx.deps.wakeOutbox();
+    // Someone on the other platform of a paired community is told about the asker directly.
+    if (r.where !== undefined)
+      return reply.ephemeral(
+        r.already
+          ? `I already told ${quiet(r.otherName)} about you. They are ${r.where}: say hello there.`
+          : `I have sent ${quiet(r.otherName)} a private message with your name. They are ${r.where}: say hello there too.`,
+      );
     return reply.ephemeral(
       r.already
         ? `You already asked ${r.otherName}: I will let you know if they say yes.`

@@ -8,10 +8,12 @@ import introsStatus from '../../../commands/introsStatus.js';
 import meet from '../../../commands/meet.js';
 import profileSet from '../../../commands/profileSet.js';
 import profileShow from '../../../commands/profileShow.js';
+import { asGuildId, asMemberId } from '../../events.js';
 import { defineFeature } from '../feature.js';
+import { awayKey } from './across.js';
 import { introsButtons } from './buttons.js';
 import { introsJobs } from './jobs.js';
-import { eraseIntros, exportIntros, introCounts, recordAccepted } from './store.js';
+import { eraseIntros, exportIntros, introCounts, partnerGuild, recordAccepted } from './store.js';
 
 export const introsFeature = defineFeature({
   name: 'intros',
@@ -33,7 +35,22 @@ export const introsFeature = defineFeature({
     if (!fresh || event.kind !== 'answer.accepted') return;
     recordAccepted(deps.db, event.guildId, event.threadId, event.messageId, event.accepted, event.at);
   },
-  privacy: { export: exportIntros, erase: eraseIntros },
+  privacy: {
+    // In a paired community, a member's intros with people of the other platform are kept by the
+    // guild that ran them, under the key "<this guild>/<member>" (across.ts): they are theirs too.
+    export(db, guildId, memberId) {
+      const mine = exportIntros(db, guildId, memberId);
+      const other = partnerGuild(db, guildId);
+      if (other === null) return mine;
+      const across = exportIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
+      return { ...mine, acrossPlatforms: across.intros };
+    },
+    erase(db, guildId, memberId) {
+      eraseIntros(db, guildId, memberId);
+      const other = partnerGuild(db, guildId);
+      if (other !== null) eraseIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
+    },
+  },
   digest: {
     intros: (deps, window) => introCounts(deps.db, window.guildId, window.start, window.end),
   },

@@ -1,6 +1,7 @@
 /** Intros on a schedule: the round (per guild, at its day and time), follow-ups and profile builds. */
 import { getSettings } from '../../guildSettings.js';
 import type { JobDefinition } from '../../scheduler/job.js';
+import { roundGuildOf } from './community.js';
 import { isRoundWeek, periodOf, refreshProfiles, runRound, scheduleOf, sendFollowUps } from './service.js';
 import { consentingIds, platformOf } from './store.js';
 
@@ -17,6 +18,13 @@ export const introsRoundJob: JobDefinition = {
     const settings = getSettings(deps.db, guildId).intros;
     // Every 2 or 4 weeks: the cron fires weekly and the off weeks do nothing.
     if (!settings.enabled || !isRoundWeek(period, settings.every)) return;
+    // One round per community: while a forum is paired with a Discord guild, the Discord guild's
+    // round includes the forum's members and the forum's own scheduled round is skipped (it runs
+    // only when the Discord guild has intros off). See community.ts roundGuildOf.
+    if (roundGuildOf(deps.db, guildId) !== guildId) {
+      deps.log.info({ guildId, period }, 'intros round skipped: paired, the community round includes this forum');
+      return;
+    }
     const result = runRound(deps.db, platformOf(deps.db, guildId), guildId, period, now);
     if (result.enqueued > 0) deps.wakeOutbox();
     deps.log.info({ guildId, ...result }, 'intros round');

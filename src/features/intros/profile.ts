@@ -158,6 +158,11 @@ function topEntries<V>(map: Map<string, V>, n: number, weight: (v: V) => number)
 export function buildProfiles(
   source: ProfileSource,
   now: number,
+  /**
+   * The other platform's vocabulary in a paired community (see vocabularyOf): a word one member
+   * uses here and one there is shared, and rarity is counted over both.
+   */
+  shared?: Vocabulary,
 ): { profiles: Map<string, Profile>; stats: CommunityStats } {
   const wanted = new Set(source.members.map((m) => m.memberId));
   const acc = new Map<string, Acc>();
@@ -240,7 +245,8 @@ export function buildProfiles(
   for (const a of acc.values()) for (const t of a.tf.keys()) bump(termFreq, t);
   const declaredById = new Map(source.members.map((m) => [m.memberId, m]));
   for (const m of source.members) for (const t of interestTerms(m.declared?.interests ?? [])) bump(termFreq, t);
-  const memberCount = Math.max(1, source.members.length);
+  if (shared) for (const [t, n] of termFreq) termFreq.set(t, n + (shared.termFreq.get(t) ?? 0));
+  const memberCount = Math.max(1, source.members.length + (shared?.memberCount ?? 0));
   const idf = (t: string) => Math.log((memberCount + 1) / ((termFreq.get(t) ?? 0) + 1)) + 0.1;
 
   const degree = new Map<string, number>();
@@ -296,6 +302,36 @@ export function buildProfiles(
     });
   }
   return { profiles, stats: communityStats(profiles, degree, graph) };
+}
+
+/** How many profiled members use each word (their messages, thread titles and declared interests). */
+export interface Vocabulary {
+  memberCount: number;
+  termFreq: ReadonlyMap<string, number>;
+}
+
+/**
+ * The vocabulary buildProfiles counts, without building profiles: what one platform of a paired
+ * community lends the other's profiles. Members in `exclude` (a linked person's account on this
+ * side, already counted on the other) are left out, so one person is never two users of a word.
+ */
+export function vocabularyOf(source: ProfileSource, exclude: ReadonlySet<string> = new Set()): Vocabulary {
+  const wanted = new Set(source.members.map((m) => m.memberId).filter((id) => !exclude.has(id)));
+  const used = new Map<string, Set<string>>();
+  for (const msg of source.messages) {
+    if (!wanted.has(msg.authorId)) continue;
+    const terms = used.get(msg.authorId) ?? new Set<string>();
+    used.set(msg.authorId, terms);
+    for (const t of msg.terms) terms.add(t);
+    if (msg.opensThread && msg.threadId)
+      for (const t of source.threads.get(msg.threadId)?.titleTerms ?? []) terms.add(t);
+  }
+  const termFreq = new Map<string, number>();
+  for (const terms of used.values()) for (const t of terms) bump(termFreq, t);
+  for (const m of source.members) {
+    if (wanted.has(m.memberId)) for (const t of interestTerms(m.declared?.interests ?? [])) bump(termFreq, t);
+  }
+  return { memberCount: wanted.size, termFreq };
 }
 
 /** Rarity, degrees, hubs and a coarse partition, from profiles and the full graph. */

@@ -9,17 +9,36 @@
  * - intros:<guild>:declined:<introId>            "not this time" to the asker
  * - intros:<guild>:followup:<introId>:<member>   "Did you meet?"
  * - intros:<guild>:announce:<channel>            the "join intros" post
+ *
+ * A paired community (a Discord guild and its forum) is one community: its round, /meet and intros
+ * span both platforms (community.ts). Its intros are recorded, and keyed, under the guild that runs
+ * them, with members of the other platform as `<forum>/<id>` (across.ts); each person is written to
+ * on the platform where they are active, under `<key>:<member key>`.
  */
 import { Cron } from 'croner';
 import type { Action, MessageBody, OutboxItem } from '../../actions.js';
 import { buttonId, UserFacingError } from '../../commands.js';
 import type { Db } from '../../db/connection.js';
-import { asChannelId, asMemberId, type GuildId, type MemberId, type Platform } from '../../events.js';
+import { asChannelId, asGuildId, asMemberId, type GuildId, type MemberId, type Platform } from '../../events.js';
 import { getSettings, updateSettings } from '../../guildSettings.js';
 import { enqueue } from '../../outbox/store.js';
+import { linkedAcross } from '../links/identity.js';
+import { awayIdOf, awayKey, type Handle, nameFor, platformWords } from './across.js';
 import { CandidateIndex, INDEX_LIMITS } from './candidates.js';
+import {
+  accountOfKey,
+  type Community,
+  type CommunityPool,
+  communityBuild,
+  communityConsent,
+  communityOf,
+  communityPool,
+  handlesOf,
+  keyOfAway,
+  roundGuildOf,
+} from './community.js';
 import { formGroups, type ScoredEdge } from './match.js';
-import { buildProfiles, type DeclaredProfile, type Profile } from './profile.js';
+import { buildProfiles, type DeclaredProfile, type Profile, type Vocabulary, vocabularyOf } from './profile.js';
 import { conversationStarter, explain, type Names, quiet } from './reasons.js';
 import { consentingPool, type PairScore, pairKey, type ScoreContext, scorePair } from './score.js';
 import type { IntrosSettings } from './settings.js';
@@ -43,6 +62,9 @@ import {
   memberNames,
   membership,
   openRequest,
+  type ProfileRow,
+  partnerGuild,
+  platformOf,
   profileSource,
   recentRoundPairs,
   recordFeedback,
@@ -101,7 +123,8 @@ export function status(db: Db, guildId: GuildId, memberId: MemberId, now: number
   return {
     in: isIn,
     skipping: isIn && m!.skipUntil !== null && m!.skipUntil > now,
-    nextRoundAt: nextRoundAt(db, guildId, now),
+    // A paired forum's members are in the Discord guild's round (roundGuildOf).
+    nextRoundAt: nextRoundAt(db, roundGuildOf(db, guildId), now),
   };
 }
 
@@ -114,7 +137,7 @@ export function refreshProfiles(db: Db, guildId: GuildId, now: number, force = f
   const last = lastBuild(db, guildId);
   if (!force && last && now - last.builtAt < PROFILE_MAX_AGE_MS) return false;
   const source = profileSource(db, guildId, now - PROFILE_WINDOW_MS, now);
-  const { profiles, stats } = buildProfiles(source, now);
+  const { profiles, stats } = buildProfiles(source, now, sharedVocabulary(db, guildId, now));
   saveProfiles(
     db,
     guildId,
@@ -123,6 +146,17 @@ export function refreshProfiles(db: Db, guildId: GuildId, now: number, force = f
     now,
   );
   return true;
+}
+
+/**
+ * In a paired community, the other platform's words (its linked accounts left out: their person is
+ * counted here), so that two people who talk about the same thing on different platforms match.
+ */
+function sharedVocabulary(db: Db, guildId: GuildId, now: number): Vocabulary | undefined {
+  const partner = partnerGuild(db, guildId);
+  if (partner === null) return undefined;
+  const linked = new Set(linkedAcross(db, partner).keys());
+  return vocabularyOf(profileSource(db, asGuildId(partner), now - PROFILE_WINDOW_MS, now), linked);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,9 +169,11 @@ export interface Suggestion {
   reasons: PairScore['reasons'];
   /** One or two lines, from the asker's point of view. */
   why: string;
+  /** Paired communities only: where they are ("here on Discord", "on the forum (@mei)"). */
+  where?: string;
 }
 
-function namesFor(db: Db, guildId: GuildId, scores: readonly PairScore[]): Names {
+function namesFor(db: Db, guildId: GuildId, scores: readonly PairScore[], c: Community | null = null): Names {
   const ids = new Set<string>();
   const chans = new Set<string>();
   for (const s of scores) {
@@ -149,6 +185,7 @@ function namesFor(db: Db, guildId: GuildId, scores: readonly PairScore[]): Names
       if (r.kind === 'channels') for (const c of r.channelIds) chans.add(c);
     }
   }
+  if (c) return communityNames(db, c, ids, chans);
   const members = memberNames(db, guildId, [...ids]);
   const channelIds = channelNames(db, guildId, [...chans]);
   return {
@@ -157,12 +194,159 @@ function namesFor(db: Db, guildId: GuildId, scores: readonly PairScore[]): Names
   };
 }
 
+/** Names of community keys: home members from the home guild, `<away>/<id>` from the other one. */
+function communityNames(db: Db, c: Community, ids: ReadonlySet<string>, chans: ReadonlySet<string>): Names {
+  const split = (items: ReadonlySet<string>) => {
+    const home: string[] = [];
+    const away: string[] = [];
+    for (const x of items) {
+      const a = awayIdOf(c.away, x);
+      if (a === null) home.push(x);
+      else away.push(a);
+    }
+    return { home, away };
+  };
+  const m = split(ids);
+  const members = memberNames(db, c.home, m.home);
+  for (const [id, name] of memberNames(db, c.away, m.away)) members.set(awayKey(c.away, id), name);
+  const ch = split(chans);
+  const channelIds = channelNames(db, c.home, ch.home);
+  for (const [id, name] of channelNames(db, c.away, ch.away)) channelIds.set(awayKey(c.away, id), name);
+  return {
+    member: (id) => members.get(id) ?? 'a member',
+    channel: (id) => (channelIds.has(id) ? `#${channelIds.get(id)}` : 'the same channels'),
+  };
+}
+
+/** The scorer's context for a community pool (graph facts by key, both builds, the home's history). */
+function communityContext(db: Db, c: Community, pool: CommunityPool, now: number): ScoreContext {
+  const degree = new Map<string, number>();
+  const community = new Map<string, number>();
+  for (const [key, f] of pool.facts) {
+    degree.set(key, f.degree);
+    if (f.community !== null) community.set(key, f.community);
+  }
+  const build = communityBuild(db, c);
+  return {
+    profiles: pool.profiles,
+    stats: {
+      memberCount: build?.memberCount ?? pool.profiles.size,
+      termFreq: new Map(),
+      degree,
+      hubDegree: build?.hubDegree ?? Number.POSITIVE_INFINITY,
+      community,
+    },
+    consented: new Set(pool.profiles.keys()),
+    history: introHistory(db, c.home, now),
+    now,
+  };
+}
+
+/** Profile rows of community keys: home ids (and linked people) from home, the rest from away. */
+function rowsOf(db: Db, c: Community, keys: readonly string[]) {
+  const home: string[] = [];
+  const away: string[] = [];
+  for (const key of keys) {
+    const a = awayIdOf(c.away, key);
+    if (a !== null) away.push(a);
+    else {
+      home.push(key);
+      const other = c.homeToAway.get(key);
+      if (other !== undefined) away.push(other);
+    }
+  }
+  return {
+    home: home.length > 0 ? consentingProfiles(db, c.home, home) : new Map<string, ProfileRow>(),
+    away: away.length > 0 ? consentingProfiles(db, c.away, away) : new Map<string, ProfileRow>(),
+  };
+}
+
+/** "here on Discord", "on the forum (@mei)", "on Discord (cyd)": where a suggested person is. */
+function whereOf(h: Handle, homePlatform: Platform): string {
+  if (h.platform === homePlatform) return `here on ${platformWords(h.platform)}`;
+  return h.platform === 'discourse'
+    ? `on the forum (@${quiet(h.username)})`
+    : `on Discord (${quiet(h.username || h.displayName)})`;
+}
+
+/**
+ * /meet in a paired community: the same as below over both platforms' indexes. A linked person
+ * is one candidate (never the asker's own other account), suggested with where they are active.
+ */
+function suggestAcross(db: Db, c: Community, memberId: MemberId, now: number, limit: number): Suggestion[] {
+  const own = rowsOf(db, c, [memberId]);
+  const self = communityPool(db, c, own.home, own.away, now, false);
+  const asker = self.profiles.get(memberId);
+  if (!asker) throw new UserFacingError('You have not joined intros yet — try /intros join');
+
+  const queryTerms = [...asker.terms].sort((x, y) => y[1] - x[1]).slice(0, INDEX_LIMITS.queryTerms);
+  const votes = candidatesByTerms(db, c.home, queryTerms, memberId, 40);
+  const ownAway = c.homeToAway.get(memberId) ?? '';
+  for (const [id, v] of candidatesByTerms(db, c.away, queryTerms, ownAway, 40)) {
+    const key = keyOfAway(c, id);
+    votes.set(key, (votes.get(key) ?? 0) + v);
+  }
+  // Two hops through the asker's partners on the home platform (neighbours are keys: home ids are plain).
+  const hops = [...asker.neighbours]
+    .filter(([z]) => awayIdOf(c.away, z) === null)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, INDEX_LIMITS.hopNeighbours);
+  const partners = consentingProfiles(
+    db,
+    c.home,
+    hops.map(([z]) => z),
+  );
+  for (const row of partners.values()) {
+    votes.set(row.memberId, (votes.get(row.memberId) ?? 0) + 0.05);
+    for (const [other] of row.derived?.neighbours ?? []) {
+      if (other !== memberId && !asker.neighbours.has(other)) votes.set(other, (votes.get(other) ?? 0) + 0.1);
+    }
+  }
+  votes.delete(memberId);
+  const ids = [...votes]
+    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    .slice(0, INDEX_LIMITS.candidates)
+    .map(([id]) => id);
+  const rows = rowsOf(db, c, ids);
+  const pool = communityPool(db, c, rows.home, rows.away, now, false);
+  pool.profiles.delete(memberId);
+  const candidates = [...pool.profiles.keys()];
+  pool.profiles.set(memberId, asker);
+  const ctx = communityContext(db, c, pool, now);
+  const scores: PairScore[] = [];
+  for (const id of candidates) {
+    const s = scorePair(memberId, id, ctx);
+    if (s && s.score > 0) scores.push(s);
+  }
+  scores.sort((x, y) => y.score - x.score || (x.b < y.b ? -1 : 1));
+  const top = scores.slice(0, limit);
+  const names = namesFor(db, c.home, top, c);
+  const handles = handlesOf(
+    db,
+    pool.contact,
+    top.map((s) => s.b),
+  );
+  return top.map((s) => {
+    const h = handles.get(s.b);
+    return {
+      memberId: s.b,
+      name: names.member(s.b),
+      score: s.score,
+      reasons: s.reasons,
+      why: explain(s, names, memberId),
+      ...(h ? { where: whereOf(h, c.homePlatform) } : {}),
+    };
+  });
+}
+
 /**
  * The top people `memberId` should meet, each with its reason. Candidates come from the term
  * index and the neighbourhood (never a scan of every member); consent is filtered in each query
  * and again by the scorer.
  */
 export function suggestFor(db: Db, guildId: GuildId, memberId: MemberId, now: number, limit = 3): Suggestion[] {
+  const c = communityOf(db, guildId);
+  if (c) return suggestAcross(db, c, memberId, now, limit);
   const rows = consentingProfiles(db, guildId, [memberId]);
   const own = rows.get(memberId);
   if (!own) throw new UserFacingError('You have not joined intros yet — try /intros join');
@@ -267,11 +451,14 @@ export function requestIntro(
   askerId: MemberId,
   otherId: MemberId,
   now: number,
-): { introId: string; otherName: string; already: boolean } {
+): { introId: string; otherName: string; already: boolean; where?: string } {
   if (askerId === otherId) throw new UserFacingError('That is you! Try /meet for other people.');
-  const consent = consentingIds(db, guildId, [askerId, otherId]);
+  const c = communityOf(db, guildId);
+  const consent = c ? communityConsent(db, c, [askerId, otherId]) : consentingIds(db, guildId, [askerId, otherId]);
   if (!consent.has(askerId)) throw new UserFacingError('You have not joined intros yet — try /intros join');
-  const names = memberNames(db, guildId, [askerId, otherId]);
+  const names = c
+    ? namesOf(communityNames(db, c, new Set([askerId, otherId]), new Set()), [askerId, otherId])
+    : memberNames(db, guildId, [askerId, otherId]);
   const otherName = names.get(otherId) ?? 'them';
   // Someone who left intros is never contacted: the asker hears only that it is not possible now.
   if (!consent.has(otherId))
@@ -284,12 +471,31 @@ export function requestIntro(
     throw new UserFacingError('Not this time. /meet has more people for you.');
   }
 
-  const rows = consentingProfiles(db, guildId, [askerId, otherId]);
-  const profiles = new Map([...rows.values()].map((r) => [r.memberId, rowToProfile(r, now)]));
-  const ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now);
+  let ctx: ScoreContext;
+  let pool: CommunityPool | null = null;
+  if (c) {
+    const rows = rowsOf(db, c, [askerId, otherId]);
+    pool = communityPool(db, c, rows.home, rows.away, now, false);
+    ctx = communityContext(db, c, pool, now);
+  } else {
+    const rows = consentingProfiles(db, guildId, [askerId, otherId]);
+    const profiles = new Map([...rows.values()].map((r) => [r.memberId, rowToProfile(r, now)]));
+    ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now);
+  }
   const score = scorePair(askerId, otherId, ctx) ?? { a: askerId, b: otherId, score: 0, reasons: [] };
-  const why = explain(score, namesFor(db, guildId, [score]), otherId);
+  const why = explain(score, namesFor(db, guildId, [score], c), otherId);
   const introId = introIdFor(askerId, otherId, now);
+  // Someone only on the other platform cannot press Accept or Decline (Discourse has no buttons):
+  // they get a private message there with the asker's handle, and the intro counts as made.
+  if (c && pool && awayIdOf(c.away, otherId) !== null) {
+    const recent = history.pairs.get(pairKey(askerId, otherId));
+    if (recent && recent.outcome !== 'declined' && now - recent.at < 30 * DAY_MS) {
+      const h = handlesOf(db, pool.contact, [askerId, otherId]);
+      const [me, them] = [h.get(askerId), h.get(otherId)];
+      return { introId, otherName, already: true, where: me && them ? nameFor(them, me, quiet).text : 'elsewhere' };
+    }
+    return requestAcross(db, c, pool, askerId, otherId, score, why, introId, otherName, now);
+  }
   const askerName = quiet(names.get(askerId) ?? 'A member');
   const body: MessageBody = {
     content: `Hi! ${askerName} would like to meet you through Convene. ${why}. Would you like an introduction?`,
@@ -332,6 +538,68 @@ export function requestIntro(
   return { introId, otherName, already: false };
 }
 
+const namesOf = (names: Names, ids: readonly string[]) => new Map(ids.map((id) => [id, names.member(id)]));
+
+/**
+ * "Introduce us" to someone only on the other platform: a private message there naming the asker
+ * with how to reach them; the asker is told how to reach them back (requestIntro's reply and the
+ * button say where). Recorded as a made /meet intro (follow-up included), under the asker's guild.
+ */
+function requestAcross(
+  db: Db,
+  c: Community,
+  pool: CommunityPool,
+  askerId: string,
+  otherId: string,
+  score: PairScore,
+  why: string,
+  introId: string,
+  otherName: string,
+  now: number,
+): { introId: string; otherName: string; already: boolean; where: string } {
+  const handles = handlesOf(db, pool.contact, [askerId, otherId]);
+  const asker = handles.get(askerId);
+  const other = handles.get(otherId);
+  if (!asker || !other) throw new UserFacingError('That introduction is not possible right now. /meet has others.');
+  const settings = getSettings(db, c.home).intros;
+  const askerName = nameFor(asker, other, quiet);
+  const key = `intros:${c.home}:ask:${introId}`;
+  const item: OutboxItem = {
+    platform: other.platform,
+    guildId: asGuildId(other.guildId),
+    key,
+    action: {
+      type: 'dm.send',
+      memberId: asMemberId(other.memberId),
+      body: {
+        content: `Hi! ${quiet(asker.displayName)} (${askerName.text}) would like to meet you through Convene. ${why}. If you would like that too, say hello to them there. (Not now? Nothing to do: they will not hear more. /intros leave stops intros.)`,
+        mentions: { members: askerName.mention ? [asMemberId(askerName.mention)] : [] },
+      },
+    },
+  };
+  db.transaction((tx) => {
+    insertIntro(tx as unknown as Db, {
+      guildId: c.home,
+      introId,
+      kind: 'meet',
+      roundId: null,
+      roundSeq: null,
+      groupIndex: null,
+      memberIds: [askerId, otherId],
+      reasons: score.reasons,
+      score: score.score,
+      status: 'made',
+      threadKey: key,
+      createdAt: now,
+      decidedAt: now,
+      followUpAt: now + settings.followUpDays * DAY_MS,
+      followedUpAt: null,
+    });
+    enqueue(tx as unknown as Db, [item], now);
+  });
+  return { introId, otherName, already: false, where: nameFor(other, asker, quiet).text };
+}
+
 function invitation(db: Db, guildId: GuildId, introId: string, memberId: MemberId): IntroRow {
   const intro = getIntro(db, guildId, introId);
   if (intro?.kind !== 'meet') throw new UserFacingError('This invitation is no longer open.');
@@ -352,13 +620,14 @@ export function acceptIntro(
   if (intro.status === 'made') return 'already';
   if (intro.status === 'declined') return 'declined';
   const [askerId, otherId] = intro.memberIds as [string, string];
-  const consent = consentingIds(db, guildId, [askerId, otherId]);
+  const c = communityOf(db, guildId);
+  const consent = c ? communityConsent(db, c, [askerId, otherId]) : consentingIds(db, guildId, [askerId, otherId]);
   if (!consent.has(askerId) || !consent.has(otherId)) {
     db.transaction((tx) => updateIntro(tx as unknown as Db, guildId, introId, { status: 'declined', decidedAt: now }));
     return 'gone';
   }
   const settings = getSettings(db, guildId).intros;
-  const names = namesFor(db, guildId, [{ a: askerId, b: otherId, score: intro.score, reasons: intro.reasons }]);
+  const names = namesFor(db, guildId, [{ a: askerId, b: otherId, score: intro.score, reasons: intro.reasons }], c);
   const items = introductionActions(
     platform,
     guildId,
@@ -394,8 +663,13 @@ export function declineIntro(
   const intro = invitation(db, guildId, introId, memberId);
   if (intro.status !== 'asked') return 'already';
   const [askerId, otherId] = intro.memberIds as [string, string];
-  const otherName = quiet(memberNames(db, guildId, [otherId]).get(otherId) ?? 'them');
-  const askerIn = consentingIds(db, guildId, [askerId]).has(askerId);
+  const c = communityOf(db, guildId);
+  const otherName = quiet(
+    (c
+      ? communityNames(db, c, new Set([otherId]), new Set()).member(otherId)
+      : memberNames(db, guildId, [otherId]).get(otherId)) ?? 'them',
+  );
+  const askerIn = (c ? communityConsent(db, c, [askerId]) : consentingIds(db, guildId, [askerId])).has(askerId);
   db.transaction((tx) => {
     updateIntro(tx as unknown as Db, guildId, introId, { status: 'declined', decidedAt: now });
     if (askerIn) {
@@ -473,6 +747,54 @@ function introductionActions(
   });
 }
 
+/**
+ * The Actions that introduce a group across platforms: a private message to each person on the
+ * platform where they are active (key `<key>:<member key>`), naming the others with how to reach
+ * them. Mentions list only Discord members of the recipient's own guild (across.ts nameFor).
+ */
+function acrossActions(
+  key: string,
+  memberIds: readonly string[],
+  handles: ReadonlyMap<string, Handle>,
+  reasons: PairScore['reasons'],
+  names: Names,
+  seed: string,
+  kind: 'round' | 'meet',
+): OutboxItem[] {
+  const starter = conversationStarter(reasons, seed);
+  const origin = kind === 'round' ? 'this round of intros' : 'a /meet request you both accepted';
+  const footer = `(From ${origin}. /intros leave stops future intros.)`;
+  const out: OutboxItem[] = [];
+  for (const id of memberIds) {
+    const to = handles.get(id);
+    if (!to) continue;
+    const mentions: MemberId[] = [];
+    const others = memberIds
+      .filter((m) => m !== id)
+      .map((m) => {
+        const h = handles.get(m);
+        if (!h) return quiet(names.member(m));
+        const n = nameFor(h, to, quiet);
+        if (n.mention) mentions.push(asMemberId(n.mention));
+        return n.text;
+      });
+    out.push({
+      platform: to.platform,
+      guildId: asGuildId(to.guildId),
+      key: `${key}:${id}`,
+      action: {
+        type: 'dm.send',
+        memberId: asMemberId(to.memberId),
+        body: {
+          content: `👋 Meet ${others.join(' and ')}! ${explain({ reasons }, names, id)}.\nTo get you started: ${starter}\nSay hello to them where they are. ${footer}`,
+          mentions: { members: mentions },
+        },
+      },
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rounds
 
@@ -492,19 +814,39 @@ export interface RoundResult {
  * thread once, under its own key).
  */
 export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: string, now: number): RoundResult {
+  // A paired forum's round is the Discord guild's (one round for the community): run-now on the
+  // forum runs that one. The scheduled job of the forum does not get here (jobs.ts skips it).
+  const roundGuild = roundGuildOf(db, guildId);
+  if (roundGuild !== guildId) return runRound(db, platformOf(db, roundGuild), roundGuild, roundId, now);
   const done = roundById(db, guildId, roundId);
   if (done) return { roundId, pool: done.pool, groups: done.groups, enqueued: 0, existing: true };
   const settings = getSettings(db, guildId).intros;
   refreshProfiles(db, guildId, now);
 
-  const poolIds = roundPool(db, guildId, now);
-  const inPool = new Set(poolIds);
-  // All consenting profiles in one query (a round reads most of them), then the pool only.
-  const rows = new Map([...consentingProfiles(db, guildId)].filter(([id]) => inPool.has(id)));
-  const profiles = new Map<string, Profile>();
-  for (const row of rows.values()) profiles.set(row.memberId, rowToProfile(row, now));
-  const ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now, rows);
-  const pool = consentingPool(poolIds, ctx);
+  const c = communityOf(db, guildId);
+  let pool: string[];
+  let ctx: ScoreContext;
+  let community: CommunityPool | null = null;
+  if (c) {
+    // Both platforms' pools: consenting, not skipping; each person once (community.ts).
+    refreshProfiles(db, c.away, now);
+    const inHome = new Set(roundPool(db, c.home, now));
+    const inAway = new Set(roundPool(db, c.away, now));
+    const homeRows = new Map([...consentingProfiles(db, c.home)].filter(([id]) => inHome.has(id)));
+    const awayRows = new Map([...consentingProfiles(db, c.away)].filter(([id]) => inAway.has(id)));
+    community = communityPool(db, c, homeRows, awayRows, now, true);
+    ctx = communityContext(db, c, community, now);
+    pool = consentingPool([...community.profiles.keys()].sort(), ctx);
+  } else {
+    const poolIds = roundPool(db, guildId, now);
+    const inPool = new Set(poolIds);
+    // All consenting profiles in one query (a round reads most of them), then the pool only.
+    const rows = new Map([...consentingProfiles(db, guildId)].filter(([id]) => inPool.has(id)));
+    const profiles = new Map<string, Profile>();
+    for (const row of rows.values()) profiles.set(row.memberId, rowToProfile(row, now));
+    ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now, rows);
+    pool = consentingPool(poolIds, ctx);
+  }
 
   const seq = lastRoundSeq(db, guildId) + 1;
   const recent = recentRoundPairs(db, guildId, seq - 1 - settings.noRepeatRounds);
@@ -515,7 +857,15 @@ export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: 
   };
   const { groups, scores } = planRound(pool, ctx, settings.size, forbidden);
 
-  const names = namesFor(db, guildId, [...scores.values()]);
+  const names = namesFor(db, guildId, [...scores.values()], c);
+  const handles =
+    c && community
+      ? handlesOf(
+          db,
+          community.contact,
+          groups.flatMap((g) => g.members.map((i) => pool[i]!)),
+        )
+      : null;
   const items: OutboxItem[] = [];
   const introRows: IntroRow[] = [];
   groups.forEach((group, gi) => {
@@ -529,7 +879,12 @@ export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: 
       }
     const reasons = best?.reasons ?? [];
     const key = `intros:${guildId}:${roundId}:${gi}`;
-    const actions = introductionActions(platform, guildId, key, settings, memberIds, reasons, names, key, 'round');
+    // A group all reached here is introduced as always; any other gets a private message to each
+    // person on their own platform.
+    const actions =
+      handles && memberIds.some((id) => handles.get(id)?.guildId !== guildId)
+        ? acrossActions(key, memberIds, handles, reasons, names, key, 'round')
+        : introductionActions(platform, guildId, key, settings, memberIds, reasons, names, key, 'round');
     items.push(...actions);
     introRows.push({
       guildId,
@@ -542,7 +897,7 @@ export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: 
       reasons,
       score: group.score,
       status: 'made',
-      threadKey: actions[0]!.key,
+      threadKey: actions[0]?.key ?? key,
       createdAt: now,
       decidedAt: now,
       followUpAt: now + settings.followUpDays * DAY_MS,
@@ -620,8 +975,14 @@ export function planRound(
 export function sendFollowUps(db: Db, platform: Platform, guildId: GuildId, now: number): number {
   const due = dueFollowUps(db, guildId, now);
   if (due.length === 0) return 0;
-  const consent = consentingIds(db, guildId, [...new Set(due.flatMap((d) => d.memberIds))]);
-  const names = memberNames(db, guildId, [...new Set(due.flatMap((d) => d.memberIds))]);
+  const everyone = [...new Set(due.flatMap((d) => d.memberIds))];
+  // Paired: members of the other platform are asked there (their key says which account; a linked
+  // person is asked on this guild's platform, where the buttons work).
+  const c = communityOf(db, guildId);
+  const consent = c ? communityConsent(db, c, everyone) : consentingIds(db, guildId, everyone);
+  const names = c
+    ? namesOf(communityNames(db, c, new Set(everyone), new Set()), everyone)
+    : memberNames(db, guildId, everyone);
   let enqueued = 0;
   db.transaction((tx) => {
     const t = tx as unknown as Db;
@@ -632,13 +993,14 @@ export function sendFollowUps(db: Db, platform: Platform, guildId: GuildId, now:
         if (!consent.has(id)) continue;
         const others = intro.memberIds.filter((m) => m !== id).map((m) => quiet(names.get(m) ?? 'them'));
         const arg = (answer: string) => `${guildId}:${intro.introId}:${answer}`;
+        const to = c ? accountOfKey(c, id) : { platform, guildId, memberId: id };
         items.push({
-          platform,
-          guildId,
+          platform: to.platform,
+          guildId: to.guildId,
           key: `intros:${guildId}:followup:${intro.introId}:${id}`,
           action: {
             type: 'dm.send',
-            memberId: asMemberId(id),
+            memberId: asMemberId(to.memberId),
             body: {
               content: `Did you meet ${others.join(' and ')}? Your answer helps the next intros fit better.`,
               buttons: [

@@ -11,6 +11,7 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/connection.js';
 import {
   channels,
+  communityPairs,
   guilds,
   intros,
   introsAccepted,
@@ -788,6 +789,61 @@ export function memberNames(db: Db, guildId: GuildId, ids: readonly string[]): M
   return out;
 }
 
+/** Display name and username of members (how to name them to someone on another platform). */
+export function memberHandles(
+  db: Db,
+  guildId: string,
+  ids: readonly string[],
+): Map<string, { displayName: string; username: string }> {
+  const out = new Map<string, { displayName: string; username: string }>();
+  for (const part of chunk(ids, 500)) {
+    const rows = db
+      .select({ id: members.memberId, displayName: members.displayName, username: members.username })
+      .from(members)
+      .where(and(eq(members.guildId, guildId), inArray(members.memberId, part)))
+      .all();
+    for (const r of rows) out.set(r.id, { displayName: r.displayName, username: r.username });
+  }
+  return out;
+}
+
+/**
+ * When each of `ids` last posted in the guild (absent: never, or everything deleted). One grouped
+ * query per 500 ids on the messages_author index (guild, author, created_at).
+ */
+export function lastPosts(db: Db, guildId: string, ids: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of chunk(ids, 500)) {
+    const rows = db
+      .select({ id: messages.authorId, at: sql<number>`max(${messages.createdAt})` })
+      .from(messages)
+      .where(and(eq(messages.guildId, guildId), inArray(messages.authorId, part), isNull(messages.deletedAt)))
+      .groupBy(messages.authorId)
+      .all();
+    for (const r of rows) if (r.at !== null) out.set(r.id, Number(r.at));
+  }
+  return out;
+}
+
+/** intros_members rows of `ids` (joined, left or not): a linked person's decisions on this platform. */
+export function memberships(db: Db, guildId: string, ids: readonly string[]): Map<string, Membership> {
+  const out = new Map<string, Membership>();
+  for (const part of chunk(ids, 500)) {
+    const rows = db
+      .select({
+        id: introsMembers.memberId,
+        joinedAt: introsMembers.joinedAt,
+        leftAt: introsMembers.leftAt,
+        skipUntil: introsMembers.skipUntil,
+      })
+      .from(introsMembers)
+      .where(and(eq(introsMembers.guildId, guildId), inArray(introsMembers.memberId, part)))
+      .all();
+    for (const { id, ...m } of rows) out.set(id, m);
+  }
+  return out;
+}
+
 export function channelNames(db: Db, guildId: GuildId, ids: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of chunk(ids, 500)) {
@@ -799,6 +855,20 @@ export function channelNames(db: Db, guildId: GuildId, ids: readonly string[]): 
     for (const r of rows) out.set(r.id, r.name);
   }
   return out;
+}
+
+/**
+ * The other guild of a paired community, read through `db` (which may be a transaction: the
+ * privacy hooks run inside one, where links/identity's prepared statements cannot be used).
+ */
+export function partnerGuild(db: Db, guildId: string): string | null {
+  const row = db
+    .select({ guildId: communityPairs.guildId, forumGuildId: communityPairs.forumGuildId })
+    .from(communityPairs)
+    .where(or(eq(communityPairs.guildId, guildId), eq(communityPairs.forumGuildId, guildId)))
+    .get();
+  if (!row) return null;
+  return row.guildId === guildId ? row.forumGuildId : row.guildId;
 }
 
 export function platformOf(db: Db, guildId: GuildId): Platform {

@@ -22,6 +22,7 @@ import {
   asMessageId,
   type CommunityEvent,
   type GuildId,
+  type Platform,
 } from '../../../src/events.js';
 import { introsFeature } from '../../../src/features/intros/feature.js';
 import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
@@ -34,11 +35,16 @@ export const DAY = 24 * HOUR;
 /** Monday 2026-03-02 09:00 UTC. */
 export const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 
-export function makeWorld(guild = 'g1') {
-  const db = makeTestDb();
+/**
+ * A guild on a fresh database, or on `opts.db` beside another world (a paired Discord guild and
+ * forum share one database); `opts.platform` makes it a forum ("discourse:<host>" ids).
+ */
+export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestDb>; platform?: Platform } = {}) {
+  const db = opts.db ?? makeTestDb();
   const apply = createEventApplier(db);
   const guildId: GuildId = asGuildId(guild);
-  const base = { platform: 'discord' as const, guildId };
+  const platform: Platform = opts.platform ?? 'discord';
+  const base = { platform, guildId };
   let seq = 0;
   const status: RuntimeStatus = { startedAt: T0, platforms: {}, intents: { messageContent: true, guildMembers: true } };
   const deps: Deps = { db, config: loadConfig({}), log: createLogger('silent'), status, wakeOutbox: () => {} };
@@ -74,13 +80,13 @@ export function makeWorld(guild = 'g1') {
       }
       return w;
     },
-    member(id: string, displayName = id.charAt(0).toUpperCase() + id.slice(1), at = T0 - 300 * DAY) {
+    member(id: string, displayName = id.charAt(0).toUpperCase() + id.slice(1), at = T0 - 300 * DAY, username = id) {
       push({
         ...base,
         kind: 'member.joined',
         at,
         memberId: asMemberId(id),
-        username: id,
+        username,
         displayName,
         bot: false,
         roles: [],
@@ -136,7 +142,7 @@ export function makeWorld(guild = 'g1') {
     },
     outbox() {
       return db
-        .select({ key: outbox.key, action: outbox.action, guildId: outbox.guildId })
+        .select({ key: outbox.key, action: outbox.action, guildId: outbox.guildId, platform: outbox.platform })
         .from(outbox)
         .orderBy(asc(outbox.id))
         .all()
@@ -161,7 +167,7 @@ export function makeWorld(guild = 'g1') {
       moderator = false,
     ): Promise<Reply> {
       return runCommand(def, {
-        platform: 'discord',
+        platform,
         guild: { id: guildId, name: 'Shader Club' },
         member: { id: asMemberId(as), displayName: as, moderator },
         channelId: null,
@@ -172,7 +178,7 @@ export function makeWorld(guild = 'g1') {
     },
     press(def: ButtonDefinition, as: string, arg: string, now = T0): Promise<Reply> {
       return runButton(def, {
-        platform: 'discord',
+        platform,
         guild: { id: guildId, name: 'Shader Club' },
         member: { id: asMemberId(as), displayName: as, moderator: false },
         channelId: null,
