@@ -172,3 +172,81 @@ describe('one community across Discord and Discourse', () => {
     ]);
   });
 });
+
+describe('intros across Discord and the forum', () => {
+  it('GIVEN bob on Discord and ira on the forum talk about the borrow checker and joined intros THEN the round introduces them, each by a private message on their own platform', async () => {
+    community = await makeCommunity();
+    forum = await DiscourseSandbox.start({ apiKey: API_KEY, botUsername: BOT });
+    app = await startBot(community, {
+      DISCOURSE_URL: forum.url,
+      DISCOURSE_API_KEY: API_KEY,
+      DISCOURSE_API_USERNAME: BOT,
+      DISCOURSE_WEBHOOK_SECRET: SECRET,
+    });
+    forum.setWebhook({ url: `http://127.0.0.1:${app.httpPort}/webhooks/discourse`, secret: SECRET });
+    const { sandbox, guild, members, moderator } = community;
+    const past = Date.now() - 3 * DAY;
+    // dee and eve talk about bread; bob and ira are the only borrow-checker people.
+    for (let i = 0; i < 3; i++) {
+      sandbox.say(guild.id, guild.channels.general!, members.bob!, 'rust borrow checker lifetimes again', {
+        at: past + i * HOUR,
+      });
+      for (const baker of ['dee', 'eve']) {
+        sandbox.say(guild.id, guild.channels.general!, members[baker]!, 'sourdough bread hydration starter', {
+          at: past + i * HOUR + 60_000,
+        });
+      }
+    }
+    forum.createUser({ username: 'ira', name: 'Ira', createdAt: past - 30 * DAY });
+    const rust = forum.createCategory({ name: 'Rust' }).id;
+    for (let i = 0; i < 3; i++) {
+      forum.createTopic({
+        username: 'ira',
+        title: `Borrow checker lifetimes puzzle ${i + 1}`,
+        raw: 'The borrow checker rejects my lifetimes again: why does this borrow outlive the scope?',
+        categoryId: rust,
+        createdAt: past + i * HOUR + 120_000,
+      });
+    }
+    await settle();
+
+    await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene forum connect');
+    await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene intros set', {
+      channel: guild.channels.intros!,
+      every: '1w',
+      day: 'monday',
+      time: '10:00',
+      timezone: 'UTC',
+      size: 2,
+    });
+    for (const name of ['bob', 'dee', 'eve']) {
+      await sandbox.runCommand(guild.id, guild.channels.general!, members[name]!, 'intros join');
+    }
+    forum.sendPm({ from: 'ira', to: [BOT], title: 'Intros', raw: 'intros join' });
+    await settle();
+
+    const run = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene intros run-now');
+    expect(run.ephemeral).toBe(true);
+    await settle();
+
+    // bob hears on Discord about ira, with how to reach her on the forum; no Discord mention of anyone else.
+    const toBob = await waitFor(
+      () => sandbox.dmsTo(members.bob!).find((m) => /Meet/.test(m.content) && m.content.includes('ira')),
+      10_000,
+      "bob's intro DM",
+    );
+    expect(toBob.content).toMatch(/@ira on the forum/);
+    expect(toBob.pinged.users).toEqual([]);
+    // ira hears on the forum about bob, by private message, not in a public topic.
+    const toIra = forum
+      .privateMessagesTo('ira')
+      .filter((pm) => pm.posts[0]?.username === BOT)
+      .find((pm) => pm.posts.some((p) => /Meet/.test(p.raw)));
+    expect(toIra?.posts.map((p) => p.raw).join('\n')).toMatch(/on Discord/);
+    // The bakers meet each other, in the intros channel as on any Discord-only round.
+    const threads = sandbox.threadsIn(guild.channels.intros!);
+    expect(threads.map((t) => sandbox.messagesIn(t.id)[0]!.pinged.users.sort())).toEqual([
+      [members.dee!, members.eve!].sort(),
+    ]);
+  });
+});
