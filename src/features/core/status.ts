@@ -7,6 +7,7 @@ import type { GuildId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
+import { linkedAcross, pairOf } from '../links/identity.js';
 
 export function statusReport(deps: Deps, guildId: GuildId, now: number) {
   const { db } = deps;
@@ -33,7 +34,26 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
     outbox: { pending: backlog('pending'), failed: backlog('failed'), recentFailures: failures },
     jobs: recentRuns(db, guildId, 8),
     pulse: latestPulse({ db }, guildId),
+    community: communityLine(deps, guildId),
   };
+}
+
+/** "One community with the forum forum.example (12 linked members)", or how to get there. */
+function communityLine(deps: Deps, guildId: GuildId): string | null {
+  const pair = pairOf(deps.db, guildId);
+  if (pair) {
+    const other = pair.guildId === guildId ? pair.forumGuildId : pair.guildId;
+    const linked = linkedAcross(deps.db, guildId).size;
+    const what = other.startsWith('discourse:')
+      ? `the forum ${other.slice('discourse:'.length)}`
+      : 'the Discord server';
+    const undo = guildId.startsWith('discourse:') ? '' : ' · /convene forum disconnect undoes it';
+    return `One community with ${what} (${linked} linked ${linked === 1 ? 'member' : 'members'})${undo}`;
+  }
+  if (deps.config.discourse && !guildId.startsWith('discourse:')) {
+    return 'Forum: configured, not connected to this server · /convene forum connect makes them one community';
+  }
+  return null;
 }
 
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
@@ -57,6 +77,7 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
     `Outbox: ${report.outbox.pending} waiting, ${report.outbox.failed} failed`,
     ...report.outbox.recentFailures.map((f) => `  · failed ${f.key}: ${(f.error ?? '').slice(0, 120)}`),
   ];
+  if (report.community) lines.push(report.community);
   if (report.pulse) lines.push(renderPulseLine(report.pulse));
   if (report.lastBackfill) {
     lines.push(

@@ -100,6 +100,8 @@ describe('one community across Discord and Discourse', () => {
       'convene forum connect',
     );
     expect(connected.content).toMatch(/one community/);
+    const status = await sandbox.runCommand(guild.id, guild.channels.general!, members.ada!, 'convene status');
+    expect(status.content).toContain(`One community with the forum ${new URL(forum.url).host} (0 linked members)`);
 
     // Linking: the code arrives by forum PM, and only that code confirms.
     const asked = await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'link discourse', {
