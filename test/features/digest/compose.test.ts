@@ -8,6 +8,7 @@ import {
 } from '../../../src/features/digest/compose.js';
 import { LIMITS, limitViolation } from '../../../src/features/digest/fit.js';
 import { GOAL_METRICS } from '../../../src/features/digest/goals.js';
+import { allText } from './world.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9);
 const DAY = 86_400_000;
@@ -43,16 +44,7 @@ function baseData(overrides: Partial<DigestData> = {}): DigestData {
   };
 }
 
-const text = (body: ReturnType<typeof composeDigest>) =>
-  [
-    body.content,
-    ...(body.embeds ?? []).flatMap((e) => [
-      e.title,
-      e.description,
-      e.footer,
-      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
-    ]),
-  ].join('\n');
+const text = allText;
 
 const fieldNames = (body: ReturnType<typeof composeDigest>) => (body.embeds?.[0]?.fields ?? []).map((f) => f.name);
 

@@ -12,7 +12,7 @@ import type { DigestSource } from '../../../src/features/digest/sources.js';
 import { pairGuilds, unpairGuild } from '../../../src/features/links/identity.js';
 import { confirmLink, requestLink } from '../../../src/features/links/service.js';
 import { makeTestDb } from '../../helpers/db.js';
-import { at, buildWeek, DAY, END, HOUR, makeDeps, makeGuild, type TestGuild } from './world.js';
+import { allText, at, buildWeek, DAY, END, HOUR, makeDeps, makeGuild, type TestGuild } from './world.js';
 
 const NOW = END + 9 * HOUR;
 const PERIOD = '2026-W11';
@@ -92,17 +92,6 @@ function world(options: { pair?: boolean; linked?: boolean } = {}) {
   }
   return { db, g, f, third, deps: depsOf(db) };
 }
-
-const allText = (body: MessageBody) =>
-  [
-    body.content,
-    ...(body.embeds ?? []).flatMap((e) => [
-      e.title,
-      e.description,
-      e.footer,
-      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
-    ]),
-  ].join('\n');
 
 const field = (body: MessageBody, name: string) =>
   body.embeds?.[0]?.fields?.find((f) => f.name.includes(name))?.value ?? '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Action, MessageBody } from '../../../src/actions.js';
+import type { Action } from '../../../src/actions.js';
 import { asMemberId } from '../../../src/events.js';
 import { digestWeeklyJob } from '../../../src/features/digest/jobs.js';
 import {
@@ -14,7 +14,7 @@ import type { DigestSource } from '../../../src/features/digest/sources.js';
 import { recentStoredWeeks, recordNote, recordPulse, setSubscribed } from '../../../src/features/digest/store.js';
 import { getSettings } from '../../../src/guildSettings.js';
 import { makeTestDb } from '../../helpers/db.js';
-import { at, buildWeek, DAY, END, HOUR, makeDeps, makeGuild, type TestGuild } from './world.js';
+import { allText, at, buildWeek, DAY, END, HOUR, makeDeps, makeGuild, type TestGuild } from './world.js';
 
 const NOW = END + 9 * HOUR;
 const PERIOD = '2026-W11';
@@ -28,17 +28,6 @@ function community(options: Parameters<typeof makeGuild>[2] = {}) {
 
 const sent = (g: TestGuild) =>
   g.outbox().map((r) => ({ key: r.key, action: r.action as Extract<Action, { type: 'message.send' | 'dm.send' }> }));
-
-const allText = (body: MessageBody) =>
-  [
-    body.content,
-    ...(body.embeds ?? []).flatMap((e) => [
-      e.title,
-      e.description,
-      e.footer,
-      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
-    ]),
-  ].join('\n');
 
 describe('the scheduled digest', () => {
   it('GIVEN a guild with a digest channel THEN the week is posted there once, with its chart, pinging nobody', async () => {

@@ -2,8 +2,9 @@
  * Communities for digest tests on a real SQLite database (real migrations): events go through the
  * real ingest applier, so the digest reads exactly what ingest writes.
  */
+
 import { and, asc, eq } from 'drizzle-orm';
-import type { Action } from '../../../src/actions.js';
+import type { Action, MessageBody } from '../../../src/actions.js';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Db } from '../../../src/db/connection.js';
@@ -187,3 +188,15 @@ export function buildWeek(g: TestGuild, names: (id: string) => string = (id) => 
   g.thread('tSolved', 'help', 'ivy', 'Solved by myself', at(5, 9), ['Solved']);
   g.say('ivy', 'tSolved', at(5, 9));
 }
+
+/** Everything a digest message says, as one text: its content, embed titles, fields and footers. */
+export const allText = (body: MessageBody) =>
+  [
+    body.content,
+    ...(body.embeds ?? []).flatMap((e) => [
+      e.title,
+      e.description,
+      e.footer,
+      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
+    ]),
+  ].join('\n');
