@@ -506,21 +506,8 @@ export function requestIntro(
   };
   db.transaction((tx) => {
     insertIntro(tx as unknown as Db, {
-      guildId,
-      introId,
-      kind: 'meet',
-      roundId: null,
-      roundSeq: null,
-      groupIndex: null,
-      memberIds: [askerId, otherId],
-      reasons: score.reasons,
-      score: score.score,
+      ...meetRow(guildId, introId, [askerId, otherId], score, now),
       status: 'asked',
-      threadKey: null,
-      createdAt: now,
-      decidedAt: null,
-      followUpAt: null,
-      followedUpAt: null,
     });
     enqueue(
       tx as unknown as Db,
@@ -536,6 +523,27 @@ export function requestIntro(
     );
   });
   return { introId, otherName, already: false };
+}
+
+/** A /meet intro as first written: asked, not decided, no thread, no follow-up yet. */
+function meetRow(guildId: GuildId, introId: string, memberIds: string[], score: PairScore, now: number): IntroRow {
+  return {
+    guildId,
+    introId,
+    kind: 'meet',
+    roundId: null,
+    roundSeq: null,
+    groupIndex: null,
+    memberIds,
+    reasons: score.reasons,
+    score: score.score,
+    status: 'asked',
+    threadKey: null,
+    createdAt: now,
+    decidedAt: null,
+    followUpAt: null,
+    followedUpAt: null,
+  };
 }
 
 const namesOf = (names: Names, ids: readonly string[]) => new Map(ids.map((id) => [id, names.member(id)]));
@@ -579,21 +587,11 @@ function requestAcross(
   };
   db.transaction((tx) => {
     insertIntro(tx as unknown as Db, {
-      guildId: c.home,
-      introId,
-      kind: 'meet',
-      roundId: null,
-      roundSeq: null,
-      groupIndex: null,
-      memberIds: [askerId, otherId],
-      reasons: score.reasons,
-      score: score.score,
+      ...meetRow(c.home, introId, [askerId, otherId], score, now),
       status: 'made',
       threadKey: key,
-      createdAt: now,
       decidedAt: now,
       followUpAt: now + settings.followUpDays * DAY_MS,
-      followedUpAt: null,
     });
     enqueue(tx as unknown as Db, [item], now);
   });
