@@ -248,6 +248,8 @@ export interface EvalResult {
   methods: Record<Method, Record<string, Cell>>;
   meta: {
     cutoff: string;
+    /** Where testing stops (exclusive); null: the end of the archive. */
+    until: string | null;
     questions: number;
     top3: string[];
     /** Share of targets (first responders) who had posted before the question: the best any ranker can reach. */
@@ -332,8 +334,12 @@ export function conveneScores(ctx: RankingContext, weights: RouterWeights = DEFA
   return out;
 }
 
-export function evaluate(archive: Archive, options: { cutoff?: number; weights?: RouterWeights } = {}): EvalResult {
+export function evaluate(
+  archive: Archive,
+  options: { cutoff?: number; until?: number; weights?: RouterWeights } = {},
+): EvalResult {
   const cutoff = options.cutoff ?? defaultCutoff(archive);
+  const until = options.until ?? Number.POSITIVE_INFINITY;
   const random = seeded(20240601);
   const tallies = new Map<string, Tally>();
   const tally = (method: Method, target: string, subset: string) => {
@@ -351,7 +357,7 @@ export function evaluate(archive: Archive, options: { cutoff?: number; weights?:
   let firstTargets = 0;
   let covered = 0;
 
-  replay(archive, { from: cutoff, to: Number.POSITIVE_INFINITY }, (ctx, state) => {
+  replay(archive, { from: cutoff, to: until }, (ctx, state) => {
     if (asked === 0) {
       // Top helpers as of the cutoff: the three members with the most replies before it.
       top3 = [...state.repliesTotal.entries()]
@@ -411,6 +417,7 @@ export function evaluate(archive: Archive, options: { cutoff?: number; weights?:
     methods,
     meta: {
       cutoff: new Date(cutoff).toISOString().slice(0, 10),
+      until: Number.isFinite(until) ? new Date(until).toISOString().slice(0, 10) : null,
       questions: asked,
       top3,
       coverage: Math.round((covered / Math.max(1, firstTargets)) * 1000) / 1000,
@@ -422,7 +429,7 @@ export function formatTable(result: EvalResult): string {
   const lines: string[] = [];
   const { meta } = result;
   lines.push(
-    `Routing eval: ${meta.questions} questions from ${meta.cutoff}; first responders with earlier posts (coverage) ${meta.coverage}; top 3 helpers ${meta.top3.join(', ')}`,
+    `Routing eval: ${meta.questions} questions from ${meta.cutoff}${meta.until ? ` until ${meta.until}` : ''}; first responders with earlier posts (coverage) ${meta.coverage}; top 3 helpers ${meta.top3.join(', ')}`,
   );
   for (const target of TARGETS) {
     for (const subset of SUBSETS) {
@@ -440,32 +447,43 @@ export function formatTable(result: EvalResult): string {
   return lines.join('\n');
 }
 
-function parseArgs(argv: readonly string[]): { data: string; json: boolean; cutoff?: number; weights?: RouterWeights } {
+function parseArgs(argv: readonly string[]): {
+  data: string;
+  json: boolean;
+  cutoff?: number;
+  until?: number;
+  weights?: RouterWeights;
+} {
   let data: string | undefined;
   let json = false;
   let cutoff: number | undefined;
+  let until: number | undefined;
+  const day = (text: string, flag: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new Error(`${flag} expects YYYY-MM-DD, got "${text}"`);
+    return Date.parse(`${text}T00:00:00Z`);
+  };
   let weights: RouterWeights | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--data') data = argv[++i];
     else if (arg === '--json') json = true;
-    else if (arg === '--cutoff') {
-      const text = argv[++i] ?? '';
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new Error(`--cutoff expects YYYY-MM-DD, got "${text}"`);
-      cutoff = Date.parse(`${text}T00:00:00Z`);
-    } else if (arg === '--weights') {
+    else if (arg === '--cutoff') cutoff = day(argv[++i] ?? '', '--cutoff');
+    // For the validation period (what tuneRouting.ts tunes on): --cutoff START --until END.
+    else if (arg === '--until') until = day(argv[++i] ?? '', '--until');
+    else if (arg === '--weights') {
       // For experiments: override some router weights, e.g. --weights '{"since":0.5}'.
       weights = { ...DEFAULT_WEIGHTS, ...(JSON.parse(argv[++i] ?? '{}') as Partial<RouterWeights>) };
     } else throw new Error(`unknown argument ${arg}`);
   }
-  if (!data) throw new Error('usage: npm run eval:routing -- --data DIR [--json] [--cutoff YYYY-MM-DD]');
-  return { data, json, cutoff, weights };
+  if (!data)
+    throw new Error('usage: npm run eval:routing -- --data DIR [--json] [--cutoff YYYY-MM-DD] [--until YYYY-MM-DD]');
+  return { data, json, cutoff, until, weights };
 }
 
 /** Run the eval as the command line does; returns what it prints. */
 export function main(argv: readonly string[]): string {
   const args = parseArgs(argv);
-  const result = evaluate(loadArchive(args.data), { cutoff: args.cutoff, weights: args.weights });
+  const result = evaluate(loadArchive(args.data), { cutoff: args.cutoff, until: args.until, weights: args.weights });
   return args.json ? `${JSON.stringify(result)}\n` : `${formatTable(result)}\n`;
 }
 

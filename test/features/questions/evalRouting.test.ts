@@ -2,7 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { evaluate, loadArchive, METHODS, main, SUBSETS, TARGETS } from '../../../scripts/evalRouting.js';
+import {
+  type EvalResult,
+  evaluate,
+  loadArchive,
+  METHODS,
+  main,
+  SUBSETS,
+  TARGETS,
+} from '../../../scripts/evalRouting.js';
 import { tempDir } from '../../helpers/db.js';
 
 const HOUR = 3_600_000;
@@ -130,6 +138,19 @@ describe('evalRouting', () => {
     expect(r.meta.questions).toBeGreaterThanOrEqual(39);
     expect(r.meta.questions).toBeLessThanOrEqual(41);
     expect(r.meta.top3.sort()).toEqual(['10', '11', '12']);
+  });
+
+  it('GIVEN --until THEN only the questions before it are ranked (the validation period)', () => {
+    const all = JSON.parse(main(['--data', dir, '--json', '--cutoff', '2020-05-01'])) as EvalResult;
+    const part = JSON.parse(
+      main(['--data', dir, '--json', '--cutoff', '2020-05-01', '--until', '2020-06-01']),
+    ) as EvalResult;
+    // Questions are daily at noon: May 2020 holds 31 of them.
+    expect(part.meta.questions).toBe(31);
+    expect(part.meta.until).toBe('2020-06-01');
+    expect(all.meta.until).toBeNull();
+    expect(all.meta.questions).toBeGreaterThan(part.meta.questions);
+    expect(() => main(['--data', dir, '--until', '2020-6-1'])).toThrow(/--until expects YYYY-MM-DD/);
   });
 
   it('GIVEN the table output THEN every method is printed for each target and subset', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExpertiseIndex } from '../../../src/features/questions/expertise.js';
-import { PoolRouter, rankAnswerers, scoreMember } from '../../../src/features/questions/route.js';
+import { candidateFeatures, PoolRouter, rankAnswerers, scoreMember } from '../../../src/features/questions/route.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -101,6 +101,35 @@ describe('rankAnswerers', () => {
     expect(ids(rankAnswerers(index, { askerId: 'new', terms: ['shader'], channelId: 'help' }, { now: NOW }))[0]).toBe(
       'recent',
     );
+  });
+
+  it('GIVEN the same answer given three years ago or last month THEN they make the same expertise (what someone knows does not fade)', () => {
+    const index = new ExpertiseIndex();
+    for (const [m, at] of [
+      ['veteran', NOW - 3 * 365 * DAY],
+      ['newer', NOW - 30 * DAY],
+    ] as const) {
+      index.noteActivity(m, at);
+      index.noteResponse({
+        memberId: m,
+        askerId: 'zed',
+        terms: ['navmesh', 'crowd'],
+        at,
+        askedAt: at - HOUR,
+        first: true,
+        channelId: 'help',
+      });
+      index.noteReplyTerms(m, ['navmesh', 'agent'], at);
+    }
+    const features = new Map(
+      candidateFeatures(index, { askerId: 'new', terms: ['navmesh', 'agent'], channelId: 'help' }, { now: NOW }).map(
+        (c) => [c.memberId, c.features],
+      ),
+    );
+    expect(features.get('veteran')!.expertise).toBeGreaterThan(0);
+    expect(features.get('veteran')!.expertise).toBeCloseTo(features.get('newer')!.expertise, 9);
+    // Recency is still told apart, by the presence and reply features.
+    expect(features.get('veteran')!.since).toBeLessThan(features.get('newer')!.since);
   });
 
   it('GIVEN an expert outside the most recently active members THEN candidate generation still finds them by their terms', () => {
