@@ -19,6 +19,7 @@ import {
   memberships,
   type ProfileRow,
   platformOf,
+  presentMembers,
   rowToProfile,
 } from './store.js';
 
@@ -104,6 +105,8 @@ export function communityPool(
   const mAway = linked.length > 0 ? memberships(db, c.away, linkedAway) : new Map();
   const postedHome = linked.length > 0 ? lastPosts(db, c.home, linked) : new Map<string, number>();
   const postedAway = linked.length > 0 ? lastPosts(db, c.away, linkedAway) : new Map<string, number>();
+  const hereHome = linked.length > 0 ? presentMembers(db, c.home, linked) : new Set<string>();
+  const hereAway = linked.length > 0 ? presentMembers(db, c.away, linkedAway) : new Set<string>();
 
   // Degrees are compared with one hub threshold (the home build's): away degrees are scaled by the
   // ratio of the two thresholds, so a forum's hubs are hubs and nobody else is.
@@ -139,8 +142,12 @@ export function communityPool(
     const a = c.homeToAway.get(h)!;
     if (!linkedConsents(mHome.get(h), mAway.get(a))) continue;
     if (forRound && linkedSkips(mHome.get(h), mAway.get(a), now)) continue;
+    // Contacted where they posted last, among the platforms they are still a member of.
+    if (!hereHome.has(h) && !hereAway.has(a)) continue;
     const awayActive =
-      (postedAway.get(a) ?? Number.NEGATIVE_INFINITY) > (postedHome.get(h) ?? Number.NEGATIVE_INFINITY);
+      hereAway.has(a) &&
+      (!hereHome.has(h) ||
+        (postedAway.get(a) ?? Number.NEGATIVE_INFINITY) > (postedHome.get(h) ?? Number.NEGATIVE_INFINITY));
     const homeRow = homeRows.get(h);
     const awayRow = awayRows.get(a);
     if (awayRow && (awayActive || !homeRow)) addAway(h, awayRow);

@@ -825,6 +825,27 @@ export function lastPosts(db: Db, guildId: string, ids: readonly string[]): Map<
   return out;
 }
 
+/** Which of `ids` are members of the guild now (joined and not left; bots are not members here). */
+export function presentMembers(db: Db, guildId: string, ids: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const part of chunk(ids, 500)) {
+    const rows = db
+      .select({ id: members.memberId })
+      .from(members)
+      .where(
+        and(
+          eq(members.guildId, guildId),
+          inArray(members.memberId, part),
+          isNull(members.leftAt),
+          eq(members.bot, false),
+        ),
+      )
+      .all();
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
+}
+
 /** intros_members rows of `ids` (joined, left or not): a linked person's decisions on this platform. */
 export function memberships(db: Db, guildId: string, ids: readonly string[]): Map<string, Membership> {
   const out = new Map<string, Membership>();

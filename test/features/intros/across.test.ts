@@ -24,7 +24,7 @@ import {
 } from '../../../src/features/intros/service.js';
 import { consentingProfiles, rowToProfile } from '../../../src/features/intros/store.js';
 import { pairGuilds } from '../../../src/features/links/identity.js';
-import { DAY, makeWorld, T0, text, type World } from './world.js';
+import { DAY, HOUR, makeWorld, T0, text, type World } from './world.js';
 
 const FORUM = 'discourse:forum.example';
 const key = (id: string) => `${FORUM}/${id}`;
@@ -179,6 +179,25 @@ describe('a round in a paired community', () => {
     expect(toLee[0]).toMatchObject({ platform: 'discourse', guildId: FORUM });
     expect(dm(toLee[0]!.action).memberId).toBe('9');
     expect(d.outbox().some((o) => o.action.type === 'dm.send' && o.action.memberId === 'lee')).toBe(false);
+  });
+
+  it('GIVEN the same linked person left the forum afterwards THEN they are written to on Discord, where they still are', () => {
+    const { d, f } = community();
+    d.member('lee');
+    f.member('9', 'Lee F', T0 - 300 * DAY, 'lee_f');
+    d.say('lee', 'c-general', 'vulkan compute shader', T0 - 10 * DAY);
+    for (let i = 0; i < 3; i++) f.say('9', 'c-general', 'vulkan compute shader pipeline', T0 - (1 + i) * DAY);
+    join(d, ['lee']);
+    join(f, ['9']);
+    link(d, 'lee', '9');
+    f.leaveServer('9', T0 - HOUR);
+    runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
+    const toLee = d.outbox().filter((o) => o.key.startsWith('intros:g1:2026-03-02:') && o.key.includes('lee'));
+    expect(toLee.length).toBeGreaterThan(0);
+    expect(toLee.every((o) => o.platform === 'discord' && o.guildId === 'g1')).toBe(true);
+    expect(
+      d.outbox().some((o) => o.platform === 'discourse' && o.action.type === 'dm.send' && o.action.memberId === '9'),
+    ).toBe(false);
   });
 
   it('GIVEN a linked person who left intros on Discord after joining on the forum THEN they are out of the round', () => {
