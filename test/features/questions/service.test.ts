@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { members, questionNudges, questions } from '../../../src/db/schema.js';
-import { asGuildId, asMemberId } from '../../../src/events.js';
+import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
 import { pairGuilds } from '../../../src/features/links/identity.js';
 import { rankAnswerers } from '../../../src/features/questions/route.js';
 import {
@@ -409,8 +409,27 @@ describe('server-wide restraint', () => {
 describe('a linked peer is one person', () => {
   const FORUM = 'discourse:forum.example';
   /** ada is "7" on the paired forum; `forum` sets what her forum account says. */
-  function linkedAda(forum: { nudgesOff?: boolean; timezone?: string; asksToday?: number }) {
-    const w = makeCommunity();
+  function linkedAda(forum: {
+    nudgesOff?: boolean;
+    timezone?: string;
+    asksToday?: number;
+    /** ada's forum account posted an hour ago (after her last Discord message). */
+    postedRecently?: boolean;
+    leftForum?: boolean;
+  }) {
+    return linkedAdaIn(makeCommunity(), forum);
+  }
+
+  function linkedAdaIn(
+    w: World,
+    forum: {
+      nudgesOff?: boolean;
+      timezone?: string;
+      asksToday?: number;
+      postedRecently?: boolean;
+      leftForum?: boolean;
+    },
+  ) {
     w.push({ platform: 'discourse', guildId: asGuildId(FORUM), kind: 'guild.upserted', at: T0 - 60 * DAY, name: 'F' });
     w.push({
       platform: 'discourse',
@@ -442,6 +461,31 @@ describe('a linked peer is one person', () => {
         })
         .run();
     }
+    if (forum.postedRecently) {
+      w.push({
+        platform: 'discourse',
+        guildId: asGuildId(FORUM),
+        kind: 'message.created',
+        at: T0 - HOUR,
+        messageId: asMessageId('p1'),
+        channelId: asChannelId('55'),
+        authorId: asMemberId('7'),
+        authorName: 'ada_forum',
+        authorIsBot: false,
+        replyToId: null,
+        mentionIds: [],
+        content: 'hello forum',
+      });
+    }
+    if (forum.leftForum) {
+      w.push({
+        platform: 'discourse',
+        guildId: asGuildId(FORUM),
+        kind: 'member.left',
+        at: T0 - HOUR / 2,
+        memberId: asMemberId('7'),
+      });
+    }
     pairGuilds(w.db, { guildId: w.guildId, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - DAY });
     w.db.$client
       .prepare(
@@ -453,6 +497,8 @@ describe('a linked peer is one person', () => {
     return messageSends(w).flatMap((s) => s.body.mentions?.members ?? []);
   }
 
+  const forumDms = (w: World) => w.outbox().filter((r) => r.action.type === 'dm.send' && r.action.memberId === '7');
+
   it('GIVEN nothing against it on the forum THEN ada is still the one asked (the control case)', () => {
     expect(linkedAda({})[0]).toBe('ada');
   });
@@ -463,5 +509,19 @@ describe('a linked peer is one person', () => {
     ['was asked twice on the forum today', { asksToday: 2 }],
   ])('GIVEN ada %s THEN she is not asked on Discord either', (_case, forum) => {
     expect(linkedAda(forum)).not.toContain('ada');
+  });
+
+  it('GIVEN ada posted on the forum last THEN she is asked there by private message, not mentioned here', () => {
+    const w = makeCommunity();
+    expect(linkedAdaIn(w, { postedRecently: true })).not.toContain('ada');
+    const dms = forumDms(w);
+    expect(dms.map((r) => r.key)).toEqual([`questions:nudge:${w.guildId}:q1:away:7`]);
+    expect(dms[0]!.action).toMatchObject({ type: 'dm.send', memberId: '7' });
+  });
+
+  it('GIVEN ada posted on the forum last but has left it since THEN she is asked here, where she still is', () => {
+    const w = makeCommunity();
+    expect(linkedAdaIn(w, { postedRecently: true, leftForum: true })[0]).toBe('ada');
+    expect(forumDms(w)).toEqual([]);
   });
 });
