@@ -5,6 +5,8 @@ import { UserFacingError } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
 import { outbox } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
+import { setProfile } from '../../../src/features/intros/service.js';
+import { profileRow } from '../../../src/features/intros/store.js';
 import { CODE_TTL_MS, MAX_ATTEMPTS } from '../../../src/features/links/code.js';
 import { linksFeature } from '../../../src/features/links/feature.js';
 import { counterpart, pairedGuild, pairGuilds, unpairGuild } from '../../../src/features/links/identity.js';
@@ -176,5 +178,23 @@ describe('the community pair', () => {
     expect(removeLink(w.deps, FORUM, '8')).toBe(false);
     expect(removeLink(w.deps, FORUM, '7')).toBe(true);
     expect(linkOf(w.db, DISCORD, 'd1')).toBeUndefined();
+  });
+});
+
+describe('one profile on linking', () => {
+  it('GIVEN the forum account declared interests and the Discord one did not THEN linking fills the Discord profile; a declared one is kept', () => {
+    const w = world();
+    setProfile(w.db, FORUM, asMemberId('7'), { interests: ['PCB layout'], about: 'hi', timezone: 'Asia/Tokyo' }, T0);
+    setProfile(w.db, FORUM, asMemberId('8'), { interests: ['robots'], about: '', timezone: null }, T0);
+    setProfile(w.db, asGuildId(DISCORD), asMemberId('d2'), { interests: ['rust'], about: '', timezone: null }, T0);
+    w.ask('d1', 'mei');
+    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    expect(profileRow(w.db, asGuildId(DISCORD), 'd1')?.declared).toMatchObject({
+      interests: ['PCB layout'],
+      timezone: 'Asia/Tokyo',
+    });
+    w.ask('d2', 'kofi', '222222');
+    confirmLink(w.deps, DISCORD, 'd2', '222222', T0);
+    expect(profileRow(w.db, asGuildId(DISCORD), 'd2')?.declared?.interests).toEqual(['rust']);
   });
 });
