@@ -97,6 +97,19 @@ const dm = (a: Action) => {
   return a;
 };
 
+/** The community plus Lee: "lee" on Discord, linked to @lee_f (user 9) on the forum, where Lee posted last. */
+function withLee() {
+  const { d, f } = community();
+  d.member('lee');
+  f.member('9', 'Lee F', T0 - 300 * DAY, 'lee_f');
+  d.say('lee', 'c-general', 'vulkan compute shader', T0 - 10 * DAY);
+  for (let i = 0; i < 3; i++) f.say('9', 'c-general', 'vulkan compute shader pipeline', T0 - (1 + i) * DAY);
+  join(d, ['lee']);
+  join(f, ['9']);
+  link(d, 'lee', '9');
+  return { d, f };
+}
+
 describe('a round in a paired community', () => {
   it('GIVEN a Discord member and a forum member who talk about the same thing THEN they are grouped and each gets a private message on their own platform, naming the other with how to reach them', () => {
     const { d } = community();
@@ -159,14 +172,7 @@ describe('a round in a paired community', () => {
   });
 
   it('GIVEN a linked person (Lee on Discord, @lee_f on the forum), active on the forum last THEN they are one person in the pool, never matched with themselves, and written to on the forum', () => {
-    const { d, f } = community();
-    d.member('lee');
-    f.member('9', 'Lee F', T0 - 300 * DAY, 'lee_f');
-    d.say('lee', 'c-general', 'vulkan compute shader', T0 - 10 * DAY);
-    for (let i = 0; i < 3; i++) f.say('9', 'c-general', 'vulkan compute shader pipeline', T0 - (1 + i) * DAY);
-    join(d, ['lee']);
-    join(f, ['9']);
-    link(d, 'lee', '9');
+    const { d } = withLee();
     const r = runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
     // ann, bob, cat, 7, 8 and Lee once.
     expect(r.pool).toBe(6);
@@ -182,14 +188,7 @@ describe('a round in a paired community', () => {
   });
 
   it('GIVEN the same linked person left the forum afterwards THEN they are written to on Discord, where they still are', () => {
-    const { d, f } = community();
-    d.member('lee');
-    f.member('9', 'Lee F', T0 - 300 * DAY, 'lee_f');
-    d.say('lee', 'c-general', 'vulkan compute shader', T0 - 10 * DAY);
-    for (let i = 0; i < 3; i++) f.say('9', 'c-general', 'vulkan compute shader pipeline', T0 - (1 + i) * DAY);
-    join(d, ['lee']);
-    join(f, ['9']);
-    link(d, 'lee', '9');
+    const { d, f } = withLee();
     f.leaveServer('9', T0 - HOUR);
     runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
     const toLee = d.outbox().filter((o) => o.key.startsWith('intros:g1:2026-03-02:') && o.key.includes('lee'));
