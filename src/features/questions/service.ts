@@ -643,13 +643,37 @@ function twinFacts(
   return out;
 }
 
+/**
+ * The rows whose channel is still watched: a moderator who turns detection off for a channel (or
+ * narrows the watched channels) expects its open questions to stop being nudged and listed too.
+ * A channel Convene knows nothing about keeps its questions.
+ */
+function stillWatched<R extends { parentChannelId: string }>(
+  db: Db,
+  guildId: string,
+  rows: R[],
+  settings: QuestionsSettings,
+): R[] {
+  const rules = rulesOf(settings);
+  const watched = new Map<string, boolean>();
+  return rows.filter((r) => {
+    let yes = watched.get(r.parentChannelId);
+    if (yes === undefined) {
+      const c = channelFacts(db, guildId, r.parentChannelId);
+      yes = !c || isWatched({ id: c.channelId, name: c.name, kind: c.kind }, rules);
+      watched.set(r.parentChannelId, yes);
+    }
+    return yes;
+  });
+}
+
 export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
   const settings = getSettings(db, guildId as GuildId);
   const s = settings.questions;
   const result: ScanResult = { open: 0, nudged: 0, escalated: 0 };
   if (!s.enabled) return result;
   const timing = { afterMs: s.afterMinutes * MINUTE_MS, escalateMs: s.escalateMinutes * MINUTE_MS };
-  const rows = openQuestions(db, guildId, now - STALE_MS, now - timing.afterMs);
+  const rows = stillWatched(db, guildId, openQuestions(db, guildId, now - STALE_MS, now - timing.afterMs), s);
   result.open = rows.length;
   const byId = new Map<string, { row: QuestionRow; open: OpenQuestion }>();
   const due: OpenQuestion[] = [];
@@ -856,8 +880,11 @@ function urlOf(platform: 'discord' | 'discourse', q: QuestionRow): string | null
  * features for this member (expertise in the question's terms, the asker, the channel).
  */
 export function unansweredFor(db: Db, guildId: string, memberId: string, now: number, limit = 5): HelpWanted[] {
-  const rows = waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, WAITING_SCAN).filter(
-    (r) => r.askerId !== memberId,
+  const rows = stillWatched(
+    db,
+    guildId,
+    waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, WAITING_SCAN).filter((r) => r.askerId !== memberId),
+    questionSettings(db, guildId),
   );
   if (rows.length === 0) return [];
   const index = expertiseOf(db, guildId, now);
@@ -919,7 +946,12 @@ export function waitingForDigest(
   now: number,
   limit = 100,
 ): { title: string; url: string; askedAt: number; threadId: string }[] {
-  const rows = waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, limit).sort((a, b) => a.askedAt - b.askedAt);
+  const rows = stillWatched(
+    db,
+    guildId,
+    waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, limit),
+    questionSettings(db, guildId),
+  ).sort((a, b) => a.askedAt - b.askedAt);
   const platform = guildPlatform(db, guildId);
   const titles = titlesOf(db, guildId, rows);
   return rows.flatMap((r) => {

@@ -9,6 +9,7 @@ import {
   forgetExpertise,
   scanAndNudge,
   unansweredFor,
+  waitingForDigest,
   weeklyMetrics,
 } from '../../../src/features/questions/service.js';
 import { getQuestion, loadExpertise } from '../../../src/features/questions/store.js';
@@ -259,6 +260,21 @@ describe('scanAndNudge', () => {
     askRendering(w);
     expect(getQuestion(w.db, w.guildId, 'q1')).toBeUndefined();
     expect(scanAndNudge(w.db, w.guildId, T0).nudged).toBe(0);
+  });
+
+  it('GIVEN a channel unwatched after its question was detected THEN that question is neither nudged nor listed', () => {
+    const w = makeCommunity();
+    askRendering(w);
+    expect(getQuestion(w.db, w.guildId, 'q1')).toBeDefined();
+    expect(unansweredFor(w.db, w.guildId, 'ada', T0).map((q) => q.questionId)).toContain('q1');
+    w.settings((s) => ({ ...s, questions: { ...s.questions, channels: { help: false } } }));
+    expect(scanAndNudge(w.db, w.guildId, T0).nudged).toBe(0);
+    expect(messageSends(w)).toEqual([]);
+    expect(unansweredFor(w.db, w.guildId, 'ada', T0)).toEqual([]);
+    expect(waitingForDigest(w.db, w.guildId, T0)).toEqual([]);
+    // Watched again: it is due as before.
+    w.settings((s) => ({ ...s, questions: { ...s.questions, channels: {} } }));
+    expect(scanAndNudge(w.db, w.guildId, T0).nudged).toBe(1);
   });
 
   it('GIVEN a nudge THEN it is logged per peer with the reasons, for the daily cap and the load share', () => {
