@@ -8,7 +8,17 @@ import type { PairScore, Reason } from './score.js';
 export interface Names {
   member(id: string): string;
   channel(id: string): string;
+  /**
+   * Whether a word is too common in this community to say anything about two people ("help" in a
+   * help server): such words still count in the score, but are never shown as the reason or the
+   * conversation starter. Absent: no word is.
+   */
+  generic?(term: string): boolean;
 }
+
+/** The shared words worth naming, rarest-first order kept. */
+const telling = (terms: readonly string[], names: Pick<Names, 'generic'>) =>
+  names.generic ? terms.filter((t) => !names.generic!(t)) : [...terms];
 
 const list = (items: string[]) =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
@@ -23,8 +33,10 @@ export const quiet = (text: string) =>
 /** One reason as a short sentence, from the point of view of `viewer` (null: both people). */
 export function reasonLine(reason: Reason, names: Names, viewer: string | null): string | null {
   switch (reason.kind) {
-    case 'topics':
-      return `you both talk about ${list(reason.terms.slice(0, 2))}`;
+    case 'topics': {
+      const terms = telling(reason.terms, names);
+      return terms.length > 0 ? `you both talk about ${list(terms.slice(0, 2))}` : null;
+    }
     case 'interests':
       return `you both listed ${list(reason.items.slice(0, 2).map(quiet))} as interests`;
     case 'answers': {
@@ -77,17 +89,24 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** One conversation starter drawn from what they share (declared interests first, then topics). */
-export function conversationStarter(reasons: readonly Reason[], seed: string): string {
+/**
+ * One conversation starter drawn from what they share (declared interests first, then topics, then
+ * what one answered that the other asks), never about a word too common here to mean anything.
+ */
+export function conversationStarter(
+  reasons: readonly Reason[],
+  seed: string,
+  names: Pick<Names, 'generic'> = {},
+): string {
   const interests = reasons.find((r) => r.kind === 'interests');
   const topics = reasons.find((r) => r.kind === 'topics');
   const answers = reasons.find((r) => r.kind === 'answers');
   const topic =
     interests?.kind === 'interests'
       ? interests.items[0]
-      : topics?.kind === 'topics'
-        ? topics.terms[0]
-        : answers?.kind === 'answers'
+      : topics?.kind === 'topics' && telling(topics.terms, names).length > 0
+        ? telling(topics.terms, names)[0]
+        : answers?.kind === 'answers' && telling([answers.term], names).length > 0
           ? answers.term
           : undefined;
   const h = hash(seed);

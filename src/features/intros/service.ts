@@ -74,6 +74,7 @@ import {
   saveProfiles,
   setDeclared,
   setSkipUntil,
+  termSpread,
   updateIntro,
 } from './store.js';
 
@@ -185,13 +186,38 @@ function namesFor(db: Db, guildId: GuildId, scores: readonly PairScore[], c: Com
       if (r.kind === 'channels') for (const c of r.channelIds) chans.add(c);
     }
   }
-  if (c) return communityNames(db, c, ids, chans);
+  const generic = genericTerms(db, c?.home ?? guildId, scores);
+  if (c) return { ...communityNames(db, c, ids, chans), generic };
   const members = memberNames(db, guildId, [...ids]);
   const channelIds = channelNames(db, guildId, [...chans]);
   return {
     member: (id) => members.get(id) ?? 'a member',
     channel: (id) => (channelIds.has(id) ? `#${channelIds.get(id)}` : 'the same channels'),
+    generic,
   };
+}
+
+/** A word in more than this share of the community's profiles (and at least GENERIC_MIN) is generic. */
+const GENERIC_SHARE = 0.2;
+const GENERIC_MIN = 5;
+
+/**
+ * Which of the words these scores would show are too common here to tell two people apart: one
+ * grouped, indexed count over the term index for the explained pairs only.
+ */
+function genericTerms(db: Db, guildId: GuildId, scores: readonly PairScore[]): (term: string) => boolean {
+  const terms = new Set<string>();
+  for (const s of scores) {
+    for (const r of s.reasons) {
+      if (r.kind === 'topics') for (const t of r.terms) terms.add(t);
+      if (r.kind === 'answers') terms.add(r.term);
+    }
+  }
+  if (terms.size === 0) return () => false;
+  const profiled = lastBuild(db, guildId)?.memberCount ?? 0;
+  const floor = Math.max(GENERIC_MIN, GENERIC_SHARE * profiled);
+  const spread = termSpread(db, guildId, [...terms]);
+  return (term) => (spread.get(term) ?? 0) > floor;
 }
 
 /** Names of community keys: home members from the home guild, `<away>/<id>` from the other one. */
@@ -708,7 +734,7 @@ function introductionActions(
   kind: 'round' | 'meet',
 ): OutboxItem[] {
   const why = explain({ reasons }, names, null);
-  const starter = conversationStarter(reasons, seed);
+  const starter = conversationStarter(reasons, seed, names);
   const origin = kind === 'round' ? 'this round of intros' : 'a /meet request you both accepted';
   const footer = `(From ${origin}. /intros leave stops future intros.)`;
   if (settings.channelId) {
@@ -759,7 +785,7 @@ function acrossActions(
   seed: string,
   kind: 'round' | 'meet',
 ): OutboxItem[] {
-  const starter = conversationStarter(reasons, seed);
+  const starter = conversationStarter(reasons, seed, names);
   const origin = kind === 'round' ? 'this round of intros' : 'a /meet request you both accepted';
   const footer = `(From ${origin}. /intros leave stops future intros.)`;
   const out: OutboxItem[] = [];

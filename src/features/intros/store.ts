@@ -321,6 +321,21 @@ export function candidatesByTerms(
   return votes;
 }
 
+/** In how many profiles of the guild's term index each of `terms` stands (one grouped, indexed count). */
+export function termSpread(db: Db, guildId: GuildId, terms: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of chunk(terms, 500)) {
+    const rows = db
+      .select({ term: introsTerms.term, n: sql<number>`count(*)` })
+      .from(introsTerms)
+      .where(and(eq(introsTerms.guildId, guildId), inArray(introsTerms.term, part)))
+      .groupBy(introsTerms.term)
+      .all();
+    for (const r of rows) out.set(r.term, Number(r.n));
+  }
+  return out;
+}
+
 /** Everything a profile build needs, read from the core tables (terms, never text). */
 export function profileSource(db: Db, guildId: GuildId, since: number, now: number): ProfileSource {
   const pool = db

@@ -235,6 +235,25 @@ describe('words', () => {
     expect(conversationStarter(reasons, 'intro-1')).toBe(conversationStarter(reasons, 'intro-1'));
   });
 
+  it('GIVEN a shared word everyone here uses ("help" in a help server) THEN it is never the reason shown nor the starter', () => {
+    const reasons = [
+      { kind: 'topics' as const, terms: ['help', 'vulkan'], weight: 1 },
+      { kind: 'answers' as const, helper: 'a', asker: 'b', term: 'help', count: 2, recent: false, weight: 1 },
+    ];
+    const here: Names = { ...names, generic: (t) => t === 'help' };
+    expect(explain({ reasons }, here, null)).toMatch(/^You both talk about vulkan;/);
+    for (const seed of ['s1', 's2', 's3', 's4', 's5']) {
+      expect(conversationStarter(reasons, seed, here)).toContain('vulkan');
+      expect(conversationStarter(reasons, seed, here)).not.toContain('help');
+    }
+    // Nothing telling left: the open question, not "What got you into help?".
+    const onlyGeneric = [{ kind: 'topics' as const, terms: ['help'], weight: 1 }];
+    expect(conversationStarter(onlyGeneric, 's1', here)).toBe(
+      'What brought you to this community, and what are you hoping to find here?',
+    );
+    expect(explain({ reasons: onlyGeneric }, here, null)).toBe('you both joined intros');
+  });
+
   it('GIVEN user text with @everyone or a mention THEN quiet() defuses it', () => {
     expect(quiet('hi @everyone <@123>')).not.toMatch(/@everyone|<@1/);
   });

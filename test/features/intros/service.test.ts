@@ -170,6 +170,34 @@ describe('/meet', () => {
   });
 });
 
+describe('words worth saying', () => {
+  it('GIVEN everyone here asks for help and two people also talk about vulkan THEN the reason and starter are about vulkan, never "help"', async () => {
+    const w = makeWorld().setup();
+    const people = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal'];
+    for (const id of people) {
+      w.member(id);
+      await w.run(introsJoin, id);
+    }
+    for (let i = 0; i < 4; i++) {
+      for (const id of people) w.say(id, 'c-general', 'help please help needed', T0 - (2 + i) * DAY);
+      w.say('ann', 'c-graphics', 'help with vulkan descriptor sets', T0 - (2 + i) * DAY + 60_000);
+      w.say('bob', 'c-graphics', 'vulkan descriptor sets help', T0 - (2 + i) * DAY + 120_000);
+    }
+    refreshProfiles(w.db, w.guildId, T0, true);
+    const [first] = suggestFor(w.db, w.guildId, m('ann'), T0);
+    expect(first?.memberId).toBe('bob');
+    expect(first?.why).toMatch(/vulkan|descriptor/);
+    expect(first?.why).not.toMatch(/help/);
+    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
+    const texts = w
+      .outbox()
+      .map((o) => (o.action.type === 'thread.create' || o.action.type === 'dm.send' ? o.action.body.content : ''))
+      .join('\n');
+    expect(texts).toMatch(/vulkan|descriptor/);
+    expect(texts).not.toMatch(/about help|into help|with help|help problem|about help/);
+  });
+});
+
 describe('Introduce us → Accept / Decline', () => {
   it('GIVEN Ann asks to meet Eve THEN Eve gets a DM with Accept and Decline, and nothing connects them yet', async () => {
     const w = shaderClub();
