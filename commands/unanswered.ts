@@ -1,5 +1,5 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { unansweredFor } from '../src/features/questions/service.js';
+import { unansweredAcross } from '../src/features/questions/service.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -15,7 +15,7 @@ export default defineCommand({
   options: {},
   slow: true,
   run(ctx) {
-    const list = unansweredFor(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
+    const list = unansweredAcross(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
     if (list.length === 0) {
       return reply.ephemeral(
         'Every recent question has a reply. Nothing is waiting for help right now. Thank you for looking!',
@@ -24,7 +24,7 @@ export default defineCommand({
     const lines = list.map((q) => {
       const title = q.title.length > 80 ? `${q.title.slice(0, 79)}…` : q.title;
       const link = q.url ? `[${title}](${q.url})` : title;
-      return `• ${link} — waiting ${age(ctx.now - q.askedAt)}${q.why ? ` · ${q.why}` : ''}`;
+      return `• ${link}${q.elsewhere ? ` (${q.elsewhere})` : ''} — waiting ${age(ctx.now - q.askedAt)}${q.why ? ` · ${q.why}` : ''}`;
     });
     return reply.ephemeral(
       [

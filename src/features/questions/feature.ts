@@ -6,7 +6,7 @@ import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { defineFeature } from '../feature.js';
 import { questionJobs } from './jobs.js';
-import { forgetExpertise, handleEvent, responseTimes, unansweredFor, waitingForDigest } from './service.js';
+import { forgetExpertise, handleEvent, responseTimes, unansweredAcross, waitingForDigest } from './service.js';
 import { eraseQuestions, exportQuestions } from './store.js';
 
 export const questionsFeature = defineFeature({
@@ -30,7 +30,7 @@ export const questionsFeature = defineFeature({
     waitingQuestions: (deps, w) => waitingForDigest(deps.db, w.guildId, w.now),
     responseTimes: (deps, w) => responseTimes(deps.db, w.guildId, w.start, w.end, w.now),
     personal(deps, w, memberId) {
-      const list = unansweredFor(deps.db, w.guildId, memberId, w.now, 3).filter((q) => q.why && q.url);
+      const list = unansweredAcross(deps.db, w.guildId, memberId, w.now, 3).filter((q) => q.why && q.url);
       if (list.length === 0) return null;
       return {
         questionsYouCouldAnswer: list.map((q) => ({

@@ -853,6 +853,31 @@ export interface HelpWanted {
   reasons: Reason[];
 }
 
+/**
+ * /unanswered and the personal digest for one person: in a paired community a linked member also
+ * sees the other platform's open questions they suit (marked with where they are), alternating
+ * with this platform's, best of each first.
+ */
+export function unansweredAcross(
+  db: Db,
+  guildId: string,
+  memberId: string,
+  now: number,
+  limit = 5,
+): (HelpWanted & { elsewhere?: string })[] {
+  const here = unansweredFor(db, guildId, memberId, now, limit);
+  const twin = counterpart(db, guildId, memberId);
+  if (!twin) return here;
+  const where = twin.guildId.startsWith('discourse:') ? 'on the forum' : 'on Discord';
+  const there = unansweredFor(db, twin.guildId, twin.memberId, now, limit).map((q) => ({ ...q, elsewhere: where }));
+  const out: (HelpWanted & { elsewhere?: string })[] = [];
+  for (let i = 0; out.length < limit && (i < here.length || i < there.length); i++) {
+    if (here[i]) out.push(here[i]!);
+    if (there[i] && out.length < limit) out.push(there[i]!);
+  }
+  return out;
+}
+
 /** How far back /unanswered and the digest look for open questions. */
 const WAITING_WINDOW_MS = 30 * DAY_MS;
 /** Open questions scored for one member's list (newest first). */

@@ -8,7 +8,7 @@ import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { MODERATOR_ONLY } from '../../../src/commands.js';
 import { members } from '../../../src/db/schema.js';
-import { asGuildId, asMemberId } from '../../../src/events.js';
+import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
 import { profileRow } from '../../../src/features/intros/store.js';
 import { pairGuilds } from '../../../src/features/links/identity.js';
 import { getQuestion } from '../../../src/features/questions/store.js';
@@ -166,6 +166,60 @@ describe('a linked member is one person', () => {
         .get();
     return { w, forumRow };
   }
+
+  it('GIVEN an open vulkan topic on the forum THEN /unanswered on Discord offers it to ada, who answers vulkan here, marked "on the forum"', async () => {
+    const { w } = linked();
+    const forum = { platform: 'discourse' as const, guildId: asGuildId(FORUM) };
+    w.push({
+      ...forum,
+      kind: 'channel.upserted',
+      at: T0 - DAY,
+      channelId: asChannelId('category:4'),
+      name: 'Help',
+      channelKind: 'forum',
+      parentId: null,
+      topic: null,
+    });
+    w.push({
+      ...forum,
+      kind: 'member.joined',
+      at: T0 - DAY,
+      memberId: asMemberId('9'),
+      username: 'noor',
+      displayName: 'Noor',
+      bot: false,
+      roles: [],
+    });
+    w.push({
+      ...forum,
+      kind: 'thread.upserted',
+      at: T0 - 3 * HOUR,
+      threadId: asChannelId('41'),
+      parentId: asChannelId('category:4'),
+      name: 'Vulkan shader crash on startup',
+      ownerId: asMemberId('9'),
+      tags: [],
+      archived: false,
+      createdAt: T0 - 3 * HOUR,
+    });
+    w.push({
+      ...forum,
+      kind: 'message.created',
+      at: T0 - 3 * HOUR,
+      messageId: asMessageId('41'),
+      channelId: asChannelId('41'),
+      authorId: asMemberId('9'),
+      authorName: 'noor',
+      authorIsBot: false,
+      replyToId: null,
+      mentionIds: [],
+      content: 'My vulkan shader crashes on startup, why?',
+    });
+    const listed = text(await w.run(unanswered, {}, { id: 'ada' }));
+    expect(listed).toContain('[Vulkan shader crash on startup](https://forum.example/t/41) (on the forum)');
+    // bo is not linked: only this server's questions.
+    expect(text(await w.run(unanswered, {}, { id: 'bo' }))).not.toContain('forum.example');
+  });
 
   it('GIVEN /nudges off and on on Discord THEN the forum account follows', async () => {
     const { w, forumRow } = linked();
