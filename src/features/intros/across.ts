@@ -92,9 +92,6 @@ export interface Handle {
   username: string;
 }
 
-/** "the forum" / "Discord": the words of a platform in a message. */
-export const platformWords = (platform: Platform) => (platform === 'discourse' ? 'the forum' : 'Discord');
-
 /**
  * How to name `other` in a private message to someone on `to` (guild `toGuild`): a Discord member of
  * the same guild is mentioned (`<@id>`, and listed in `mentions`), anyone else is named with the

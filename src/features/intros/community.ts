@@ -8,18 +8,16 @@
 import type { Db } from '../../db/connection.js';
 import { asGuildId, type GuildId, type Platform } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
-import { linkedAcross, pairedGuild } from '../links/identity.js';
+import { activeSides, linkedAcross, pairedGuild } from '../links/identity.js';
 import { awayIdOf, awayKey, type Handle, linkedConsents, linkedSkips, rekeyProfile } from './across.js';
 import type { Profile } from './profile.js';
 import {
   consentingIds,
   lastBuild,
-  lastPosts,
   memberHandles,
   memberships,
   type ProfileRow,
   platformOf,
-  presentMembers,
   rowToProfile,
 } from './store.js';
 
@@ -103,10 +101,12 @@ export function communityPool(
   const linkedAway = linked.map((h) => c.homeToAway.get(h)!);
   const mHome = linked.length > 0 ? memberships(db, c.home, linked) : new Map();
   const mAway = linked.length > 0 ? memberships(db, c.away, linkedAway) : new Map();
-  const postedHome = linked.length > 0 ? lastPosts(db, c.home, linked) : new Map<string, number>();
-  const postedAway = linked.length > 0 ? lastPosts(db, c.away, linkedAway) : new Map<string, number>();
-  const hereHome = linked.length > 0 ? presentMembers(db, c.home, linked) : new Set<string>();
-  const hereAway = linked.length > 0 ? presentMembers(db, c.away, linkedAway) : new Set<string>();
+  const sides = activeSides(
+    db,
+    c.home,
+    c.away,
+    linked.map((h, i) => [h, linkedAway[i]!] as const),
+  );
 
   // Degrees are compared with one hub threshold (the home build's): away degrees are scaled by the
   // ratio of the two thresholds, so a forum's hubs are hubs and nobody else is.
@@ -143,11 +143,9 @@ export function communityPool(
     if (!linkedConsents(mHome.get(h), mAway.get(a))) continue;
     if (forRound && linkedSkips(mHome.get(h), mAway.get(a), now)) continue;
     // Contacted where they posted last, among the platforms they are still a member of.
-    if (!hereHome.has(h) && !hereAway.has(a)) continue;
-    const awayActive =
-      hereAway.has(a) &&
-      (!hereHome.has(h) ||
-        (postedAway.get(a) ?? Number.NEGATIVE_INFINITY) > (postedHome.get(h) ?? Number.NEGATIVE_INFINITY));
+    const side = sides.get(h);
+    if (side === undefined) continue;
+    const awayActive = side === 'there';
     const homeRow = homeRows.get(h);
     const awayRow = awayRows.get(a);
     if (awayRow && (awayActive || !homeRow)) addAway(h, awayRow);

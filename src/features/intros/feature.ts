@@ -10,10 +10,11 @@ import profileSet from '../../../commands/profileSet.js';
 import profileShow from '../../../commands/profileShow.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { defineFeature } from '../feature.js';
+import { partnerOf } from '../links/identity.js';
 import { awayKey } from './across.js';
 import { introsButtons } from './buttons.js';
 import { introsJobs } from './jobs.js';
-import { eraseIntros, exportIntros, introCounts, partnerGuild, recordAccepted } from './store.js';
+import { eraseIntros, exportIntros, introCounts, recordAccepted } from './store.js';
 
 export const introsFeature = defineFeature({
   name: 'intros',
@@ -40,14 +41,14 @@ export const introsFeature = defineFeature({
     // guild that ran them, under the key "<this guild>/<member>" (across.ts): they are theirs too.
     export(db, guildId, memberId) {
       const mine = exportIntros(db, guildId, memberId);
-      const other = partnerGuild(db, guildId);
+      const other = partnerOf(db, guildId);
       if (other === null) return mine;
       const across = exportIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
       return { ...mine, acrossPlatforms: across.intros };
     },
     erase(db, guildId, memberId) {
       eraseIntros(db, guildId, memberId);
-      const other = partnerGuild(db, guildId);
+      const other = partnerOf(db, guildId);
       if (other !== null) eraseIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
     },
   },

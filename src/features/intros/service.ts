@@ -22,8 +22,8 @@ import type { Db } from '../../db/connection.js';
 import { asChannelId, asGuildId, asMemberId, type GuildId, type MemberId, type Platform } from '../../events.js';
 import { getSettings, updateSettings } from '../../guildSettings.js';
 import { enqueue } from '../../outbox/store.js';
-import { linkedAcross } from '../links/identity.js';
-import { awayIdOf, awayKey, type Handle, nameFor, platformWords } from './across.js';
+import { linkedAcross, partnerOf, platformWords } from '../links/identity.js';
+import { awayIdOf, awayKey, type Handle, nameFor } from './across.js';
 import { CandidateIndex, INDEX_LIMITS } from './candidates.js';
 import {
   accountOfKey,
@@ -63,7 +63,6 @@ import {
   membership,
   openRequest,
   type ProfileRow,
-  partnerGuild,
   platformOf,
   profileSource,
   recentRoundPairs,
@@ -154,7 +153,7 @@ export function refreshProfiles(db: Db, guildId: GuildId, now: number, force = f
  * counted here), so that two people who talk about the same thing on different platforms match.
  */
 function sharedVocabulary(db: Db, guildId: GuildId, now: number): Vocabulary | undefined {
-  const partner = partnerGuild(db, guildId);
+  const partner = partnerOf(db, guildId);
   if (partner === null) return undefined;
   const linked = new Set(linkedAcross(db, partner).keys());
   return vocabularyOf(profileSource(db, asGuildId(partner), now - PROFILE_WINDOW_MS, now), linked);

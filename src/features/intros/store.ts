@@ -11,7 +11,6 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/connection.js';
 import {
   channels,
-  communityPairs,
   guilds,
   intros,
   introsAccepted,
@@ -822,45 +821,6 @@ export function memberHandles(
   return out;
 }
 
-/**
- * When each of `ids` last posted in the guild (absent: never, or everything deleted). One grouped
- * query per 500 ids on the messages_author index (guild, author, created_at).
- */
-export function lastPosts(db: Db, guildId: string, ids: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const part of chunk(ids, 500)) {
-    const rows = db
-      .select({ id: messages.authorId, at: sql<number>`max(${messages.createdAt})` })
-      .from(messages)
-      .where(and(eq(messages.guildId, guildId), inArray(messages.authorId, part), isNull(messages.deletedAt)))
-      .groupBy(messages.authorId)
-      .all();
-    for (const r of rows) if (r.at !== null) out.set(r.id, Number(r.at));
-  }
-  return out;
-}
-
-/** Which of `ids` are members of the guild now (joined and not left; bots are not members here). */
-export function presentMembers(db: Db, guildId: string, ids: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  for (const part of chunk(ids, 500)) {
-    const rows = db
-      .select({ id: members.memberId })
-      .from(members)
-      .where(
-        and(
-          eq(members.guildId, guildId),
-          inArray(members.memberId, part),
-          isNull(members.leftAt),
-          eq(members.bot, false),
-        ),
-      )
-      .all();
-    for (const r of rows) out.add(r.id);
-  }
-  return out;
-}
-
 /** intros_members rows of `ids` (joined, left or not): a linked person's decisions on this platform. */
 export function memberships(db: Db, guildId: string, ids: readonly string[]): Map<string, Membership> {
   const out = new Map<string, Membership>();
@@ -891,20 +851,6 @@ export function channelNames(db: Db, guildId: GuildId, ids: readonly string[]): 
     for (const r of rows) out.set(r.id, r.name);
   }
   return out;
-}
-
-/**
- * The other guild of a paired community, read through `db` (which may be a transaction: the
- * privacy hooks run inside one, where links/identity's prepared statements cannot be used).
- */
-export function partnerGuild(db: Db, guildId: string): string | null {
-  const row = db
-    .select({ guildId: communityPairs.guildId, forumGuildId: communityPairs.forumGuildId })
-    .from(communityPairs)
-    .where(or(eq(communityPairs.guildId, guildId), eq(communityPairs.forumGuildId, guildId)))
-    .get();
-  if (!row) return null;
-  return row.guildId === guildId ? row.forumGuildId : row.guildId;
 }
 
 export function platformOf(db: Db, guildId: GuildId): Platform {

@@ -25,7 +25,7 @@ import type {
 import { getSettings } from '../../guildSettings.js';
 import { enqueue } from '../../outbox/store.js';
 import { termsOf } from '../../text/tokenize.js';
-import { type Account, counterpart, linkedAcross, pairedGuild } from '../links/identity.js';
+import { type Account, activeSides, counterpart, linkedAcross, pairedGuild, platformWords } from '../links/identity.js';
 import { isQuestion, isWatched, questionTerms, type WatchRules } from './detect.js';
 import type { ExpertiseIndex } from './expertise.js';
 import { questionLink } from './links.js';
@@ -59,7 +59,6 @@ import {
   hasReply,
   insertQuestion,
   isProfilingOff,
-  lastPostAt,
   loadExpertise,
   markSolved,
   markUnsolved,
@@ -573,17 +572,23 @@ function withinBudget<D extends { questionId: string; stage: 'peer' | 'escalatio
 }
 
 /**
- * Chosen peers who are linked and were active more recently on the other platform: they are asked
- * there (a private message), not mentioned here.
+ * Chosen peers who are linked and posted last on the other platform (while still a member there):
+ * they are asked there, by private message, not mentioned here.
  */
 function awayPeers(db: Db, guildId: string, peers: readonly { memberId: string }[]): Map<string, Account> {
   const out = new Map<string, Account>();
-  for (const p of peers) {
+  const linked = peers.flatMap((p) => {
     const other = counterpart(db, guildId, p.memberId);
-    if (!other) continue;
-    const there = lastPostAt(db, other.guildId, other.memberId);
-    if (there !== null && there > (lastPostAt(db, guildId, p.memberId) ?? 0)) out.set(p.memberId, other);
-  }
+    return other ? [{ id: p.memberId, other }] : [];
+  });
+  if (linked.length === 0) return out;
+  const sides = activeSides(
+    db,
+    guildId,
+    linked[0]!.other.guildId,
+    linked.map((l) => [l.id, l.other.memberId] as const),
+  );
+  for (const l of linked) if (sides.get(l.id) === 'there') out.set(l.id, l.other);
   return out;
 }
 
@@ -761,14 +766,17 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
           }
           const away = awayPeers(db, guildId, d.peers);
           const here = d.peers.filter((p) => !away.has(p.memberId));
+          const where =
+            away.size === 0
+              ? null
+              : {
+                  title: titlesOf(db, guildId, [row]).get(row.questionId) ?? 'A question',
+                  url: urlOf(platform, row),
+                  platformName: platformWords(platform),
+                };
           for (const p of d.peers) {
             const there = away.get(p.memberId);
-            if (!there) continue;
-            const where = {
-              title: titlesOf(db, guildId, [row]).get(row.questionId) ?? 'A question',
-              url: urlOf(platform, row),
-              platformName: platform === 'discourse' ? 'the forum' : 'Discord',
-            };
+            if (!there || !where) continue;
             enqueue(
               db,
               [
@@ -868,7 +876,7 @@ export function unansweredAcross(
   const here = unansweredFor(db, guildId, memberId, now, limit);
   const twin = counterpart(db, guildId, memberId);
   if (!twin) return here;
-  const where = twin.guildId.startsWith('discourse:') ? 'on the forum' : 'on Discord';
+  const where = `on ${platformWords(guildPlatform(db, twin.guildId))}`;
   const there = unansweredFor(db, twin.guildId, twin.memberId, now, limit).map((q) => ({ ...q, elsewhere: where }));
   const out: (HelpWanted & { elsewhere?: string })[] = [];
   for (let i = 0; out.length < limit && (i < here.length || i < there.length); i++) {

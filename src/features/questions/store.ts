@@ -834,23 +834,3 @@ export function questionsNudgedSince(db: Tx, guildId: string, stage: 'peer' | 'e
     .get();
   return row?.n ?? 0;
 }
-
-/**
- * When the member last posted in the guild, or null when never (or everything was deleted) or when
- * they are not a member there any more (left, or a bot): nobody is asked on a platform they left.
- */
-export function lastPostAt(db: Tx, guildId: string, memberId: string): number | null {
-  const here = db
-    .select({ left: members.leftAt, bot: members.bot })
-    .from(members)
-    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-    .get();
-  if (!here || here.left !== null || here.bot) return null;
-  return (
-    db
-      .select({ at: sql<number | null>`max(${messages.createdAt})` })
-      .from(messages)
-      .where(and(eq(messages.guildId, guildId), eq(messages.authorId, memberId), isNull(messages.deletedAt)))
-      .get()?.at ?? null
-  );
-}
