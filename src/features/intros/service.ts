@@ -187,14 +187,14 @@ function namesFor(db: Db, guildId: GuildId, scores: readonly PairScore[], c: Com
   }
   const generic = genericTerms(db, c?.home ?? guildId, scores);
   if (c) return { ...communityNames(db, c, ids, chans), generic };
-  const members = memberNames(db, guildId, [...ids]);
-  const channelIds = channelNames(db, guildId, [...chans]);
-  return {
-    member: (id) => members.get(id) ?? 'a member',
-    channel: (id) => (channelIds.has(id) ? `#${channelIds.get(id)}` : 'the same channels'),
-    generic,
-  };
+  return { ...namesFrom(memberNames(db, guildId, [...ids]), channelNames(db, guildId, [...chans])), generic };
 }
+
+/** Names from looked-up display names and channel names, with the fallbacks messages use. */
+const namesFrom = (members: ReadonlyMap<string, string>, channelIds: ReadonlyMap<string, string>): Names => ({
+  member: (id) => members.get(id) ?? 'a member',
+  channel: (id) => (channelIds.has(id) ? `#${channelIds.get(id)}` : 'the same channels'),
+});
 
 /** A word in more than this share of the community's profiles (and at least GENERIC_MIN) is generic. */
 const GENERIC_SHARE = 0.2;
@@ -237,10 +237,7 @@ function communityNames(db: Db, c: Community, ids: ReadonlySet<string>, chans: R
   const ch = split(chans);
   const channelIds = channelNames(db, c.home, ch.home);
   for (const [id, name] of channelNames(db, c.away, ch.away)) channelIds.set(awayKey(c.away, id), name);
-  return {
-    member: (id) => members.get(id) ?? 'a member',
-    channel: (id) => (channelIds.has(id) ? `#${channelIds.get(id)}` : 'the same channels'),
-  };
+  return namesFrom(members, channelIds);
 }
 
 /** The scorer's context for a community pool (graph facts by key, both builds, the home's history). */
@@ -295,6 +292,53 @@ function whereOf(h: Handle, homePlatform: Platform): string {
 }
 
 /**
+ * /meet's second source of candidates: the asker's strongest partners (those `hop` allows) who are
+ * in intros, and the people those partners talk with and the asker does not yet.
+ */
+function voteTwoHops(
+  db: Db,
+  guildId: GuildId,
+  memberId: string,
+  asker: Profile,
+  votes: Map<string, number>,
+  hop: (id: string) => boolean = () => true,
+): void {
+  const hops = [...asker.neighbours]
+    .filter(([z]) => hop(z))
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, INDEX_LIMITS.hopNeighbours);
+  const partners = consentingProfiles(
+    db,
+    guildId,
+    hops.map(([z]) => z),
+  );
+  for (const row of partners.values()) {
+    votes.set(row.memberId, (votes.get(row.memberId) ?? 0) + 0.05);
+    for (const [other] of row.derived?.neighbours ?? []) {
+      if (other !== memberId && !asker.neighbours.has(other)) votes.set(other, (votes.get(other) ?? 0) + 0.1);
+    }
+  }
+}
+
+/** The candidates /meet scores: the most voted, ties by id. */
+const mostVoted = (votes: ReadonlyMap<string, number>) =>
+  [...votes]
+    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    .slice(0, INDEX_LIMITS.candidates)
+    .map(([id]) => id);
+
+/** The asker's best `limit` pairs among `candidates` (positive scores, best first, ties by id). */
+function bestPairs(memberId: string, candidates: Iterable<string>, ctx: ScoreContext, limit: number): PairScore[] {
+  const scores: PairScore[] = [];
+  for (const id of candidates) {
+    const s = scorePair(memberId, id, ctx);
+    if (s && s.score > 0) scores.push(s);
+  }
+  scores.sort((x, y) => y.score - x.score || (x.b < y.b ? -1 : 1));
+  return scores.slice(0, limit);
+}
+
+/**
  * /meet in a paired community: the same as below over both platforms' indexes. A linked person
  * is one candidate (never the asker's own other account), suggested with where they are active.
  */
@@ -312,39 +356,14 @@ function suggestAcross(db: Db, c: Community, memberId: MemberId, now: number, li
     votes.set(key, (votes.get(key) ?? 0) + v);
   }
   // Two hops through the asker's partners on the home platform (neighbours are keys: home ids are plain).
-  const hops = [...asker.neighbours]
-    .filter(([z]) => awayIdOf(c.away, z) === null)
-    .sort((x, y) => y[1] - x[1])
-    .slice(0, INDEX_LIMITS.hopNeighbours);
-  const partners = consentingProfiles(
-    db,
-    c.home,
-    hops.map(([z]) => z),
-  );
-  for (const row of partners.values()) {
-    votes.set(row.memberId, (votes.get(row.memberId) ?? 0) + 0.05);
-    for (const [other] of row.derived?.neighbours ?? []) {
-      if (other !== memberId && !asker.neighbours.has(other)) votes.set(other, (votes.get(other) ?? 0) + 0.1);
-    }
-  }
+  voteTwoHops(db, c.home, memberId, asker, votes, (z) => awayIdOf(c.away, z) === null);
   votes.delete(memberId);
-  const ids = [...votes]
-    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
-    .slice(0, INDEX_LIMITS.candidates)
-    .map(([id]) => id);
-  const rows = rowsOf(db, c, ids);
+  const rows = rowsOf(db, c, mostVoted(votes));
   const pool = communityPool(db, c, rows.home, rows.away, now, false);
   pool.profiles.delete(memberId);
   const candidates = [...pool.profiles.keys()];
   pool.profiles.set(memberId, asker);
-  const ctx = communityContext(db, c, pool, now);
-  const scores: PairScore[] = [];
-  for (const id of candidates) {
-    const s = scorePair(memberId, id, ctx);
-    if (s && s.score > 0) scores.push(s);
-  }
-  scores.sort((x, y) => y.score - x.score || (x.b < y.b ? -1 : 1));
-  const top = scores.slice(0, limit);
+  const top = bestPairs(memberId, candidates, communityContext(db, c, pool, now), limit);
   const names = namesFor(db, c.home, top, c);
   const handles = handlesOf(
     db,
@@ -380,34 +399,13 @@ export function suggestFor(db: Db, guildId: GuildId, memberId: MemberId, now: nu
   const queryTerms = [...asker.terms].sort((x, y) => y[1] - x[1]).slice(0, INDEX_LIMITS.queryTerms);
   const votes = candidatesByTerms(db, guildId, queryTerms, memberId, 40);
   // Two hops: the people the asker's (consenting) partners talk with.
-  const hops = [...asker.neighbours].sort((x, y) => y[1] - x[1]).slice(0, INDEX_LIMITS.hopNeighbours);
-  const partners = consentingProfiles(
-    db,
-    guildId,
-    hops.map(([z]) => z),
-  );
-  for (const row of partners.values()) {
-    votes.set(row.memberId, (votes.get(row.memberId) ?? 0) + 0.05);
-    for (const [other] of row.derived?.neighbours ?? []) {
-      if (other !== memberId && !asker.neighbours.has(other)) votes.set(other, (votes.get(other) ?? 0) + 0.1);
-    }
-  }
-  const ids = [...votes]
-    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
-    .slice(0, INDEX_LIMITS.candidates)
-    .map(([id]) => id);
-  const candidates = consentingProfiles(db, guildId, ids);
+  voteTwoHops(db, guildId, memberId, asker, votes);
+  const candidates = consentingProfiles(db, guildId, mostVoted(votes));
 
   const profiles = new Map<string, Profile>([[memberId, asker]]);
   for (const row of candidates.values()) profiles.set(row.memberId, rowToProfile(row, now));
   const ctx = scoreContext(db, guildId, profiles, new Set(profiles.keys()), now);
-  const scores: PairScore[] = [];
-  for (const id of candidates.keys()) {
-    const s = scorePair(memberId, id, ctx);
-    if (s && s.score > 0) scores.push(s);
-  }
-  scores.sort((x, y) => y.score - x.score || (x.b < y.b ? -1 : 1));
-  const top = scores.slice(0, limit);
+  const top = bestPairs(memberId, candidates.keys(), ctx, limit);
   const names = namesFor(db, guildId, top);
   return top.map((s) => ({
     memberId: s.b,
@@ -479,11 +477,9 @@ export function requestIntro(
 ): { introId: string; otherName: string; already: boolean; where?: string } {
   if (askerId === otherId) throw new UserFacingError('That is you! Try /meet for other people.');
   const c = communityOf(db, guildId);
-  const consent = c ? communityConsent(db, c, [askerId, otherId]) : consentingIds(db, guildId, [askerId, otherId]);
+  const consent = inIntros(db, guildId, c, [askerId, otherId]);
   if (!consent.has(askerId)) throw new UserFacingError('You have not joined intros yet — try /intros join');
-  const names = c
-    ? namesOf(communityNames(db, c, new Set([askerId, otherId]), new Set()), [askerId, otherId])
-    : memberNames(db, guildId, [askerId, otherId]);
+  const names = displayNames(db, guildId, c, [askerId, otherId]);
   const otherName = names.get(otherId) ?? 'them';
   // Someone who left intros is never contacted: the asker hears only that it is not possible now.
   if (!consent.has(otherId))
@@ -571,7 +567,16 @@ function meetRow(guildId: GuildId, introId: string, memberIds: string[], score: 
   };
 }
 
-const namesOf = (names: Names, ids: readonly string[]) => new Map(ids.map((id) => [id, names.member(id)]));
+/** Who of `ids` is in intros: by this guild's consent, or the community's when it is paired. */
+const inIntros = (db: Db, guildId: GuildId, c: Community | null, ids: readonly string[]) =>
+  c ? communityConsent(db, c, ids) : consentingIds(db, guildId, ids);
+
+/** Display names of `ids` (community keys when paired); absent: unknown. */
+function displayNames(db: Db, guildId: GuildId, c: Community | null, ids: readonly string[]): Map<string, string> {
+  if (!c) return memberNames(db, guildId, ids);
+  const names = communityNames(db, c, new Set(ids), new Set());
+  return new Map(ids.map((id) => [id, names.member(id)]));
+}
 
 /**
  * "Introduce us" to someone only on the other platform: a private message there naming the asker
@@ -644,7 +649,7 @@ export function acceptIntro(
   if (intro.status === 'declined') return 'declined';
   const [askerId, otherId] = intro.memberIds as [string, string];
   const c = communityOf(db, guildId);
-  const consent = c ? communityConsent(db, c, [askerId, otherId]) : consentingIds(db, guildId, [askerId, otherId]);
+  const consent = inIntros(db, guildId, c, [askerId, otherId]);
   if (!consent.has(askerId) || !consent.has(otherId)) {
     db.transaction((tx) => updateIntro(tx as unknown as Db, guildId, introId, { status: 'declined', decidedAt: now }));
     return 'gone';
@@ -687,12 +692,8 @@ export function declineIntro(
   if (intro.status !== 'asked') return 'already';
   const [askerId, otherId] = intro.memberIds as [string, string];
   const c = communityOf(db, guildId);
-  const otherName = quiet(
-    (c
-      ? communityNames(db, c, new Set([otherId]), new Set()).member(otherId)
-      : memberNames(db, guildId, [otherId]).get(otherId)) ?? 'them',
-  );
-  const askerIn = (c ? communityConsent(db, c, [askerId]) : consentingIds(db, guildId, [askerId])).has(askerId);
+  const otherName = quiet(displayNames(db, guildId, c, [otherId]).get(otherId) ?? 'them');
+  const askerIn = inIntros(db, guildId, c, [askerId]).has(askerId);
   db.transaction((tx) => {
     updateIntro(tx as unknown as Db, guildId, introId, { status: 'declined', decidedAt: now });
     if (askerIn) {
@@ -1002,10 +1003,8 @@ export function sendFollowUps(db: Db, platform: Platform, guildId: GuildId, now:
   // Paired: members of the other platform are asked there (their key says which account; a linked
   // person is asked on this guild's platform, where the buttons work).
   const c = communityOf(db, guildId);
-  const consent = c ? communityConsent(db, c, everyone) : consentingIds(db, guildId, everyone);
-  const names = c
-    ? namesOf(communityNames(db, c, new Set(everyone), new Set()), everyone)
-    : memberNames(db, guildId, everyone);
+  const consent = inIntros(db, guildId, c, everyone);
+  const names = displayNames(db, guildId, c, everyone);
   let enqueued = 0;
   db.transaction((tx) => {
     const t = tx as unknown as Db;

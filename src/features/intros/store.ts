@@ -791,16 +791,7 @@ export function introCounts(db: Db, guildId: GuildId, start: number, end: number
 // Names and platform
 
 export function memberNames(db: Db, guildId: GuildId, ids: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of chunk(ids, 500)) {
-    const rows = db
-      .select({ id: members.memberId, name: members.displayName })
-      .from(members)
-      .where(and(eq(members.guildId, guildId), inArray(members.memberId, part)))
-      .all();
-    for (const r of rows) out.set(r.id, r.name);
-  }
-  return out;
+  return new Map([...memberHandles(db, guildId, ids)].map(([id, h]) => [id, h.displayName]));
 }
 
 /** Display name and username of members (how to name them to someone on another platform). */
