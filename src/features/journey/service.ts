@@ -427,19 +427,11 @@ function factsOf(
  * member's other account is evaluated on the same facts right after (its own track, roles/groups
  * there), quietly: the person is congratulated once, where the event happened.
  */
-function progress(
-  db: Db,
-  ctx: GuildContext,
-  row: JourneyRow,
-  at: number,
-  now: number,
-  items: OutboxItem[],
-  mirror = true,
-): void {
+function progress(db: Db, ctx: GuildContext, row: JourneyRow, at: number, now: number, items: OutboxItem[]): void {
   const other = counterpart(db, row.guildId, row.memberId);
   const facts = factsOf(db, row, other);
   const evaluation = evaluate(ctx.track, facts, row.stage || null, at);
-  advance(db, ctx, row, evaluation, at, now, items, !mirror);
+  advance(db, ctx, row, evaluation, at, now, items);
   // An optional stage passed by (a member who posted before introducing themselves) is still a
   // milestone when its criteria are met later: recorded, with its role, but the stage stays.
   for (let i = 0; i < evaluation.index; i++) {
@@ -457,16 +449,13 @@ function progress(
       );
     }
   }
-  if (mirror && other) {
+  if (other) {
     // The other account's row is saved here: its caller only saves its own.
     const otherCtx = loadContext(db, other.guildId as GuildId);
     if (!otherCtx) return;
     const otherRow = rowFor(db, otherCtx, other.memberId, at);
-    const otherItems: OutboxItem[] = [];
-    const ownRow = { ...row };
-    progressMirrored(db, otherCtx, otherRow, ownRow, at, now, otherItems);
+    progressMirrored(db, otherCtx, otherRow, row, at, now, items);
     saveJourney(db, otherRow, now);
-    items.push(...otherItems);
   }
 }
 
