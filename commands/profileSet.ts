@@ -1,9 +1,7 @@
-import { and, eq } from 'drizzle-orm';
 import { defineCommand, reply, UserFacingError } from '../src/commands.js';
-import { members } from '../src/db/schema.js';
 import { asGuildId, asMemberId } from '../src/events.js';
 import { setProfile } from '../src/features/intros/service.js';
-import { profileRow } from '../src/features/intros/store.js';
+import { profileRow, setMemberTimezone } from '../src/features/intros/store.js';
 import { recordProfileSet } from '../src/features/journey/service.js';
 import { counterpart } from '../src/features/links/identity.js';
 import { isTimezone } from '../src/guildSettings.js';
@@ -52,13 +50,8 @@ export default defineCommand({
       for (const account of accounts) {
         setProfile(ctx.deps.db, asGuildId(account.guildId), asMemberId(account.memberId), declared, ctx.now);
         // A declared timezone is the member's, not only intros': quiet hours for nudges read it too.
-        if (timezone !== undefined) {
-          ctx.deps.db
-            .update(members)
-            .set({ timezone: timezone.trim() || null, updatedAt: ctx.now })
-            .where(and(eq(members.guildId, account.guildId), eq(members.memberId, account.memberId)))
-            .run();
-        }
+        if (timezone !== undefined)
+          setMemberTimezone(ctx.deps.db, account.guildId, account.memberId, timezone.trim() || null, ctx.now);
       }
     });
     // Setting a profile counts as introducing yourself on the journey.

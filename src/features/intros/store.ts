@@ -147,6 +147,27 @@ export function setSkipUntil(db: Db, guildId: GuildId, memberId: string, until: 
 // ---------------------------------------------------------------------------------------------
 // Profiles
 
+/**
+ * A member's declared timezone (null: none declared). It is the member's, not only intros': quiet
+ * hours for nudges read it, so /profile set writes it here too.
+ */
+export function memberTimezone(db: Db, guildId: string, memberId: string): string | null {
+  return (
+    db
+      .select({ timezone: members.timezone })
+      .from(members)
+      .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
+      .get()?.timezone ?? null
+  );
+}
+
+export function setMemberTimezone(db: Db, guildId: string, memberId: string, zone: string | null, now: number) {
+  db.update(members)
+    .set({ timezone: zone, updatedAt: now })
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
+    .run();
+}
+
 export function setDeclared(
   db: Db,
   guildId: GuildId,

@@ -3,15 +3,14 @@
  * Discourse private message; /link confirm checks it; /link remove splits the accounts again.
  */
 
-import { and, eq } from 'drizzle-orm';
 import type { OutboxItem } from '../../actions.js';
 import { type Deps, UserFacingError } from '../../commands.js';
-import { auditLog, members } from '../../db/schema.js';
+import { auditLog } from '../../db/schema.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
 import type { DeclaredProfile } from '../intros/profile.js';
 import { setProfile } from '../intros/service.js';
-import { profileRow } from '../intros/store.js';
+import { memberTimezone, profileRow, setMemberTimezone } from '../intros/store.js';
 import { syncJourneys } from '../journey/service.js';
 import { forgetExpertise, mergeExpertise } from '../questions/service.js';
 import { CODE_TTL_MS, codeMatches, forumGuildId, hashCode, MAX_ATTEMPTS, newCode } from './code.js';
@@ -179,12 +178,6 @@ function onLinked(db: Deps['db'], discord: Account, forum: Account, now: number)
 function shareProfile(db: Deps['db'], a: Account, b: Account, now: number): void {
   const declaredOf = (x: Account) => profileRow(db, asGuildId(x.guildId), x.memberId)?.declared ?? null;
   const said = (d: DeclaredProfile | null) => !!d && (d.interests.length > 0 || d.about !== '' || d.timezone !== null);
-  const timezoneOf = (x: Account) =>
-    db
-      .select({ timezone: members.timezone })
-      .from(members)
-      .where(and(eq(members.guildId, x.guildId), eq(members.memberId, x.memberId)))
-      .get()?.timezone ?? null;
   for (const [from, to] of [
     [a, b],
     [b, a],
@@ -192,13 +185,9 @@ function shareProfile(db: Deps['db'], a: Account, b: Account, now: number): void
     const theirs = declaredOf(from);
     if (said(theirs) && !said(declaredOf(to)))
       setProfile(db, asGuildId(to.guildId), asMemberId(to.memberId), theirs!, now);
-    const zone = timezoneOf(from);
-    if (zone !== null && timezoneOf(to) === null) {
-      db.update(members)
-        .set({ timezone: zone, updatedAt: now })
-        .where(and(eq(members.guildId, to.guildId), eq(members.memberId, to.memberId)))
-        .run();
-    }
+    const zone = memberTimezone(db, from.guildId, from.memberId);
+    if (zone !== null && memberTimezone(db, to.guildId, to.memberId) === null)
+      setMemberTimezone(db, to.guildId, to.memberId, zone, now);
   }
 }
 
