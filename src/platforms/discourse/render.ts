@@ -99,12 +99,12 @@ export function readableUtcDate(unixSeconds: number, style?: string): string {
  * like "/etc/fstab" in someone's question stays as it is.
  */
 function forumCommands(text: string, botUsername: string | undefined, commands: readonly string[]): string {
-  if (!botUsername) return text.replace(DISCORD_COMMAND, '`$1`');
+  if (!botUsername) return text;
   const quoted = text.replace(
     /(?<!`)`\/([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*)((?: [a-z_]+:[^`]*)?)`(?!`)/g,
     `\`@${botUsername} $1$2\``,
   );
-  if (commands.length === 0) return quoted.replace(DISCORD_COMMAND, '`$1`');
+  if (commands.length === 0) return quoted;
   const known = new Set(commands);
   return quoted
     .split(/(```[\s\S]*?```|``[^`\n]+``|`[^`\n]*`)/)
@@ -123,12 +123,11 @@ function forumCommands(text: string, botUsername: string | undefined, commands: 
             },
           ),
     )
-    .join('')
-    .replace(DISCORD_COMMAND, '`$1`');
+    .join('');
 }
 
-/** "``/link confirm code:1``": a Discord slash command named in forum text, kept as it is. */
-const DISCORD_COMMAND = /``(\/[^`\n]+)``/g;
+/** "``/link confirm code:1``": a Discord slash command named in forum text, kept as it is (single backticks). */
+const discordCommands = (text: string) => text.replace(/``(\/[^`\n]+)``/g, '`$1`');
 
 /** Discord's "-# small print" line → HTML small text, which Discourse allows. */
 function subtext(text: string): string {
@@ -137,7 +136,7 @@ function subtext(text: string): string {
 
 /** Text with Convene's mention tokens resolved and every other @ made harmless. */
 export function renderText(source: string, body: Pick<MessageBody, 'mentions'>, ctx: RenderContext): string {
-  const text = subtext(forumCommands(source, ctx.botUsername, ctx.commands ?? []));
+  const text = subtext(discordCommands(forumCommands(source, ctx.botUsername, ctx.commands ?? [])));
   const members = new Set(body.mentions?.members ?? []);
   const roles = new Set(body.mentions?.roles ?? []);
   let out = '';
