@@ -1,5 +1,6 @@
 import { defineCommand, reply } from '../src/commands.js';
 import { connectForum } from '../src/features/links/service.js';
+import { forumHost } from '../src/platforms/discourse/ids.js';
 
 export default defineCommand({
   name: 'convene forum connect',
@@ -10,7 +11,7 @@ export default defineCommand({
     const forum = connectForum(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
     return reply.ephemeral(
       [
-        `This server and the forum (${forum.slice('discourse:'.length)}) are one community now.`,
+        `This server and the forum (${forumHost(forum)}) are one community now.`,
         'Members can link their accounts with `/link discourse username:`; linked members share one journey and one expertise record, intros and the digest span both platforms.',
         '`/convene forum disconnect` undoes it.',
       ].join('\n'),

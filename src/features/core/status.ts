@@ -5,6 +5,7 @@ import { databaseSize } from '../../db/connection.js';
 import { outbox } from '../../db/schema.js';
 import type { GuildId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
+import { forumHost, isForumGuild } from '../../platforms/discourse/ids.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
 import { linkedAcross, pairOf } from '../links/identity.js';
@@ -44,13 +45,11 @@ function communityLine(deps: Deps, guildId: GuildId): string | null {
   if (pair) {
     const other = pair.guildId === guildId ? pair.forumGuildId : pair.guildId;
     const linked = linkedAcross(deps.db, guildId).size;
-    const what = other.startsWith('discourse:')
-      ? `the forum ${other.slice('discourse:'.length)}`
-      : 'the Discord server';
-    const undo = guildId.startsWith('discourse:') ? '' : ' · /convene forum disconnect undoes it';
+    const what = isForumGuild(other) ? `the forum ${forumHost(other)}` : 'the Discord server';
+    const undo = isForumGuild(guildId) ? '' : ' · /convene forum disconnect undoes it';
     return `One community with ${what} (${linked} linked ${linked === 1 ? 'member' : 'members'})${undo}`;
   }
-  if (deps.config.discourse && !guildId.startsWith('discourse:')) {
+  if (deps.config.discourse && !isForumGuild(guildId)) {
     return 'Forum: configured, not connected to this server · /convene forum connect makes them one community';
   }
   return null;

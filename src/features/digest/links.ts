@@ -1,5 +1,6 @@
 /** Links to a thread on its platform (pure). */
 import type { GuildId, Platform } from '../../events.js';
+import { forumHost } from '../../platforms/discourse/ids.js';
 
 /**
  * Discord: the channel URL every client opens. Discourse: the guild id is "discourse:<host>" and a
@@ -7,7 +8,7 @@ import type { GuildId, Platform } from '../../events.js';
  */
 export function threadUrl(platform: Platform, guildId: GuildId, threadId: string): string | undefined {
   if (platform === 'discord') return `https://discord.com/channels/${guildId}/${threadId}`;
-  const host = guildId.startsWith('discourse:') ? guildId.slice('discourse:'.length) : '';
+  const host = forumHost(guildId);
   if (!host || !/^\d+$/.test(threadId)) return undefined;
   return `https://${host}/t/${threadId}`;
 }

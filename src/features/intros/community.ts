@@ -8,6 +8,7 @@
 import type { Db } from '../../db/connection.js';
 import { asGuildId, type GuildId, type Platform } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
+import { isForumGuild } from '../../platforms/discourse/ids.js';
 import { activeSides, linkedAcross, pairedGuild } from '../links/identity.js';
 import { awayIdOf, awayKey, type Handle, linkedConsents, linkedSkips, rekeyProfile } from './across.js';
 import type { Profile } from './profile.js';
@@ -58,7 +59,7 @@ export function communityOf(db: Db, guildId: GuildId): Community | null {
 export function roundGuildOf(db: Db, guildId: GuildId): GuildId {
   const other = pairedGuild(db, guildId);
   if (other === null) return guildId;
-  const forumSide = guildId.startsWith('discourse:');
+  const forumSide = isForumGuild(guildId);
   const discord = asGuildId(forumSide ? other : guildId);
   const forum = asGuildId(forumSide ? guildId : other);
   const discordOn = getSettings(db, discord).intros.enabled;

@@ -11,6 +11,7 @@ import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { communityPairs, members, messages } from '../../db/schema.js';
 import type { Platform } from '../../events.js';
+import { isForumGuild } from '../../platforms/discourse/ids.js';
 
 /** A member on one platform: the guild (Discord guild or "discourse:<host>") and their id there. */
 export interface Account {
@@ -66,11 +67,6 @@ export function pairedGuild(db: Db, guildId: string): string | null {
   return cacheOf(db).partner.get(guildId) ?? null;
 }
 
-/** Whether `guildId` is the forum side of a pair (else the Discord side, when paired at all). */
-function isForumSide(guildId: string): boolean {
-  return guildId.startsWith('discourse:');
-}
-
 /**
  * The same person's account on the other platform of a paired community, or null (not linked,
  * link still pending, or the community is not paired).
@@ -79,7 +75,7 @@ export function counterpart(db: Db, guildId: string, memberId: string): Account 
   const c = cacheOf(db);
   const other = c.partner.get(guildId);
   if (other === undefined) return null;
-  const row = isForumSide(guildId)
+  const row = isForumGuild(guildId)
     ? c.ofForum.get(other, guildId, memberId)
     : c.ofDiscord.get(guildId, other, memberId);
   return row ? { guildId: other, memberId: row.other } : null;
@@ -90,7 +86,7 @@ export function linkedAcross(db: Db, guildId: string): Map<string, string> {
   const other = pairedGuild(db, guildId);
   const out = new Map<string, string>();
   if (other === null) return out;
-  const forumSide = isForumSide(guildId);
+  const forumSide = isForumGuild(guildId);
   const discordGuild = forumSide ? other : guildId;
   const rows = db.$client
     .prepare(

@@ -8,6 +8,7 @@ import { type Deps, UserFacingError } from '../../commands.js';
 import { auditLog } from '../../db/schema.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
+import { isForumGuild } from '../../platforms/discourse/ids.js';
 import type { DeclaredProfile } from '../intros/profile.js';
 import { setProfile } from '../intros/service.js';
 import { memberTimezone, profileRow, setMemberTimezone } from '../intros/store.js';
@@ -114,7 +115,7 @@ export function confirmLink(deps: Deps, guildId: string, memberId: string, code:
  * forum). False when there was nothing to remove. What each account did stays with it.
  */
 export function removeLink(deps: Deps, guildId: string, memberId: string): boolean {
-  const discord = guildId.startsWith('discourse:')
+  const discord = isForumGuild(guildId)
     ? linkedToForumUser(deps.db, guildId, memberId)
     : linkOf(deps.db, guildId, memberId);
   if (!discord) return false;
@@ -130,7 +131,7 @@ export function removeLink(deps: Deps, guildId: string, memberId: string): boole
 export function connectForum(deps: Deps, guildId: string, actorId: string, now: number): string {
   const forum = deps.config.discourse;
   if (!forum) throw new UserFacingError('No Discourse forum is configured for Convene (DISCOURSE_URL is not set).');
-  if (guildId.startsWith('discourse:')) throw new UserFacingError('Run /convene forum connect on Discord.');
+  if (isForumGuild(guildId)) throw new UserFacingError('Run /convene forum connect on Discord.');
   const forumId = forumGuildId(forum.url);
   const before = pairOf(deps.db, guildId);
   deps.db.transaction(() => {

@@ -1,5 +1,6 @@
 /** Links to a question on its platform (pure). */
 import type { Platform } from '../../events.js';
+import { forumHost } from '../../platforms/discourse/ids.js';
 
 /**
  * Discord: https://discord.com/channels/<guild>/<channel>[/<message>] opens in every client.
@@ -15,7 +16,7 @@ export function questionLink(
   if (platform === 'discord') {
     return `https://discord.com/channels/${guildId}/${channelId}${messageId ? `/${messageId}` : ''}`;
   }
-  const host = guildId.startsWith('discourse:') ? guildId.slice('discourse:'.length) : '';
+  const host = forumHost(guildId);
   if (!host || !/^\d+$/.test(channelId)) return null;
   return `https://${host}/t/${channelId}`;
 }

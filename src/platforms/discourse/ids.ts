@@ -9,9 +9,17 @@ import { asChannelId, asGuildId, asMemberId, asMessageId, type ChannelId, type G
 
 export const platform = 'discourse' as const;
 
+const FORUM = 'discourse:';
+
 export function guildIdFor(forumUrl: string): GuildId {
-  return asGuildId(`discourse:${new URL(forumUrl).host}`);
+  return asGuildId(`${FORUM}${new URL(forumUrl).host}`);
 }
+
+/** Whether a guild id is a forum's (else a Discord guild's). */
+export const isForumGuild = (guildId: string): boolean => guildId.startsWith(FORUM);
+
+/** The forum's host ("forum.example") from its guild id; "" for a Discord guild. */
+export const forumHost = (guildId: string): string => (isForumGuild(guildId) ? guildId.slice(FORUM.length) : '');
 
 const CATEGORY = 'category:';
 const BADGE = 'badge:';
