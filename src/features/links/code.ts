@@ -18,8 +18,3 @@ export function codeMatches(typed: string, storedHash: string): boolean {
   const b = Buffer.from(storedHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
-
-/** The forum's guild id, as the Discourse adapter names it ("discourse:<host>"). */
-export function forumGuildId(forumUrl: string): string {
-  return `discourse:${new URL(forumUrl).host}`;
-}

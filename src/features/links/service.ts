@@ -8,13 +8,13 @@ import { type Deps, UserFacingError } from '../../commands.js';
 import { auditLog } from '../../db/schema.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
-import { isForumGuild } from '../../platforms/discourse/ids.js';
+import { guildIdFor, isForumGuild } from '../../platforms/discourse/ids.js';
 import type { DeclaredProfile } from '../intros/profile.js';
 import { setProfile } from '../intros/service.js';
 import { memberTimezone, profileRow, setMemberTimezone } from '../intros/store.js';
 import { syncJourneys } from '../journey/service.js';
 import { forgetExpertise, mergeExpertise } from '../questions/service.js';
-import { CODE_TTL_MS, codeMatches, forumGuildId, hashCode, MAX_ATTEMPTS, newCode } from './code.js';
+import { CODE_TTL_MS, codeMatches, hashCode, MAX_ATTEMPTS, newCode } from './code.js';
 import { type Account, pairedGuild, pairGuilds, pairOf, unpairGuild } from './identity.js';
 import {
   countWrongCode,
@@ -37,7 +37,7 @@ export interface LinkRequest {
 export function requestLink(deps: Deps, req: LinkRequest, now: number, code = newCode()): string {
   const forum = deps.config.discourse;
   if (!forum) throw new UserFacingError('This community has no Discourse forum connected to Convene.');
-  const otherGuildId = forumGuildId(forum.url);
+  const otherGuildId = guildIdFor(forum.url);
   if (pairedGuild(deps.db, req.guildId) !== otherGuildId) {
     throw new UserFacingError(
       'This server is not connected to the forum yet: a moderator can connect it with /convene forum connect.',
@@ -132,7 +132,7 @@ export function connectForum(deps: Deps, guildId: string, actorId: string, now: 
   const forum = deps.config.discourse;
   if (!forum) throw new UserFacingError('No Discourse forum is configured for Convene (DISCOURSE_URL is not set).');
   if (isForumGuild(guildId)) throw new UserFacingError('Run /convene forum connect on Discord.');
-  const forumId = forumGuildId(forum.url);
+  const forumId = guildIdFor(forum.url);
   const before = pairOf(deps.db, guildId);
   deps.db.transaction(() => {
     const replaced = pairGuilds(deps.db, { guildId, forumGuildId: forumId, pairedBy: actorId, pairedAt: now });
