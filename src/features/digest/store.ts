@@ -143,24 +143,24 @@ export function newMembers(
   end: number,
   limit: number,
 ): { count: number; names: string[] } {
-  const joined = and(
+  const total =
+    db
+      .select({ n: count() })
+      .from(members)
+      .where(joinedBetween(guildId, start, end))
+      .get()?.n ?? 0;
+  return { count: total, names: newMemberRows(db, guildId, start, end, limit).map((r) => r.name) };
+}
+
+/** Members (not bots) who joined in [start, end) and are still here. */
+const joinedBetween = (guildId: GuildId, start: number, end: number) =>
+  and(
     eq(members.guildId, guildId),
     gte(members.joinedAt, start),
     lt(members.joinedAt, end),
     eq(members.bot, false),
     sql`${members.leftAt} IS NULL`,
   );
-  const total = db.select({ n: count() }).from(members).where(joined).get()?.n ?? 0;
-  const names = db
-    .select({ name: members.displayName })
-    .from(members)
-    .where(joined)
-    .orderBy(asc(members.joinedAt), asc(members.memberId))
-    .limit(limit)
-    .all()
-    .map((r) => r.name);
-  return { count: total, names };
-}
 
 /** Members who joined in [start, end) and are still here, with their ids: the first `limit`, by joining time. */
 export function newMemberRows(
@@ -173,15 +173,7 @@ export function newMemberRows(
   return db
     .select({ memberId: members.memberId, name: members.displayName, joinedAt: members.joinedAt })
     .from(members)
-    .where(
-      and(
-        eq(members.guildId, guildId),
-        gte(members.joinedAt, start),
-        lt(members.joinedAt, end),
-        eq(members.bot, false),
-        sql`${members.leftAt} IS NULL`,
-      ),
-    )
+    .where(joinedBetween(guildId, start, end))
     .orderBy(asc(members.joinedAt), asc(members.memberId))
     .limit(limit)
     .all()
