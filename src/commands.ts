@@ -159,6 +159,24 @@ export interface RuntimeStatus {
   /** Discord privileged intents actually granted. */
   intents: { messageContent: boolean; guildMembers: boolean };
   lastBackfill?: { at: number; messages: number; members: number };
+  /**
+   * What is wrong right now, by key ("database", "commands", …) → one sentence a moderator can act
+   * on. Any entry turns /healthz to 503 naming it, and /convene status shows it. Cleared when fixed.
+   */
+  problems?: Record<string, string>;
+}
+
+/** Say that something is wrong (replaces the sentence under the same key). */
+export function raiseProblem(status: RuntimeStatus, key: string, sentence: string): void {
+  status.problems = { ...status.problems, [key]: sentence };
+}
+
+/** Say that it is fixed; returns whether there was a problem under that key. */
+export function clearProblem(status: RuntimeStatus, key: string): boolean {
+  if (!status.problems || !(key in status.problems)) return false;
+  const { [key]: _gone, ...rest } = status.problems;
+  status.problems = rest;
+  return true;
 }
 
 /** Services a handler may use. Passed in, never imported as singletons. */

@@ -28,7 +28,10 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** What /healthz answers: which platforms are up, and since when the process runs. */
+/**
+ * What /healthz answers: which platforms are up, since when the process runs, and any problem the
+ * process knows of (a failing database write, a refused command sync…): one of those makes it 503.
+ */
 export function health(deps: Pick<Deps, 'status'>) {
   const platforms = Object.fromEntries(
     Object.entries(deps.status.platforms).map(([name, state]) => [
@@ -37,7 +40,14 @@ export function health(deps: Pick<Deps, 'status'>) {
     ]),
   );
   const up = Object.values(platforms).some((p) => p.up);
-  return { ok: up, startedAt: new Date(deps.status.startedAt).toISOString(), platforms };
+  const problems = deps.status.problems ?? {};
+  const ok = up && Object.keys(problems).length === 0;
+  return {
+    ok,
+    startedAt: new Date(deps.status.startedAt).toISOString(),
+    platforms,
+    ...(Object.keys(problems).length ? { problems } : {}),
+  };
 }
 
 /** One info line per request would drown the log on a busy forum: requests go to debug, errors stay errors. */

@@ -28,6 +28,7 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
   return {
     settings: getSettings(db, guildId),
     platforms: deps.status.platforms,
+    problems: deps.status.problems ?? {},
     intents: deps.status.intents,
     uptimeMs: now - deps.status.startedAt,
     lastBackfill: deps.status.lastBackfill ?? null,
@@ -76,6 +77,9 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
     `Outbox: ${report.outbox.pending} waiting, ${report.outbox.failed} failed`,
     ...report.outbox.recentFailures.map((f) => `  · failed ${f.key}: ${(f.error ?? '').slice(0, 120)}`),
   ];
+  // Problems go right under the title: they are what a moderator opening the status must see first.
+  const problems = Object.values(report.problems);
+  if (problems.length) lines.splice(1, 0, ...problems.map((p) => `⚠️ ${p}`));
   if (report.community) lines.push(report.community);
   if (report.pulse) lines.push(renderPulseLine(report.pulse));
   if (report.lastBackfill) {
