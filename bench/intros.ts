@@ -69,8 +69,8 @@ export function seedCommunity(db: Db, guildId: GuildId, n: number, seed = 1): vo
     const tz = Math.floor(r() * 24);
     const hours = Array.from({ length: 24 }, (_, h) => ((h - tz + 24) % 24 < 14 ? Math.floor(r() * 6) : 0));
     const asked = new Map([[own[0]!, 1 + Math.floor(r() * 3)]]);
-    const answered = new Map<string, [number, number, number]>([
-      [own[1]!, [Math.floor(r() * 6), Math.floor(r() * 2), 0]],
+    const answered = new Map<string, [number, number, number, number]>([
+      [own[1]!, [Math.floor(r() * 6), Math.floor(r() * 2), 0, now - DAY]],
     ]);
     profiles.set(id(i), {
       memberId: id(i),
@@ -81,6 +81,7 @@ export function seedCommunity(db: Db, guildId: GuildId, n: number, seed = 1): vo
       terms,
       asked,
       answered,
+      forms: new Map(),
       channels: new Map([[`c${c % 50}`, 1]]),
       neighbours,
       neighbourDegree: new Map([...neighbours.keys()].map((z) => [z, 3 + Math.floor(r() * 15)])),

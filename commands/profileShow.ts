@@ -22,12 +22,15 @@ export default defineCommand({
     lines.push(`**Interests:** ${d?.interests.length ? d.interests.map(quiet).join(', ') : '—'}`);
     lines.push(`**Timezone:** ${d?.timezone ?? '—'}`);
     if (d?.about) lines.push(`**About:** ${quiet(d.about)}`);
+    // Their strongest terms, in their own words; terms with no word worth showing (a stem, a name,
+    // a word everyone here uses) are left out (profile.ts forms).
+    const words = new Map(row?.derived?.forms ?? []);
     const topics = (row?.derived?.terms ?? [])
       .slice()
       .sort((x, y) => y[1] - x[1])
-      .slice(0, 8)
-      .map(([t]) => t);
-    if (topics.length > 0) lines.push(`**Talks about:** ${topics.join(', ')}`);
+      .flatMap(([t]) => (words.has(t) ? [words.get(t)!] : []))
+      .slice(0, 8);
+    if (topics.length > 0) lines.push(`**Talks about:** ${topics.map(quiet).join(', ')}`);
     if (self) {
       lines.push(
         topics.length > 0

@@ -8,7 +8,7 @@ import type { Db } from '../db/connection.js';
 import { prepareMessageInsert } from '../db/hotPath.js';
 import { channels, guilds, members, messages, reactions } from '../db/schema.js';
 import type { CommunityEvent } from '../events.js';
-import { termsOf } from '../text/tokenize.js';
+import { storedTermsOf } from '../text/tokenize.js';
 import { erasedMembers } from './erased.js';
 
 /** What ingest needs to know about a guild's rules for a message; cached by the caller. */
@@ -342,7 +342,7 @@ export function createEventApplier(db: Db): EventApplier {
           replyToId: event.replyToId,
           mentionIds: event.mentionIds,
           createdAt: event.at,
-          terms: erased ? '' : termsOf(event.content),
+          terms: erased ? '' : storedTermsOf(event.content),
           content: policy.storeMessageText && !erased ? event.content : null,
         });
       }
@@ -352,7 +352,7 @@ export function createEventApplier(db: Db): EventApplier {
           updateMessage.run({
             ...g,
             messageId: event.messageId,
-            terms: off ? '' : termsOf(event.content),
+            terms: off ? '' : storedTermsOf(event.content),
             content: policy.storeMessageText && !off ? event.content : null,
           }),
         );

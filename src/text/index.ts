@@ -1,2 +1,2 @@
 export { bm25, type CorpusStats, idf, termFrequencies } from './bm25.js';
-export { splitTerms, stem, termsOf, tokenize } from './tokenize.js';
+export { formsOf, splitTerms, stem, storedTermsOf, termsOf, tokenize, type Word, words } from './tokenize.js';

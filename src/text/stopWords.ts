@@ -1,6 +1,67 @@
-/** English stop words plus chat filler: words that say nothing about a topic. */
-export const STOP_WORDS: ReadonlySet<string> = new Set(
-  'a about above actually after again against ah all already also am an and answer answers any anybody anyone anything are aren arent as at bad be because been before being below between bit both but by can cannot cant could couldn d did didn didnt do does doesn doesnt doing don dont down during each even everything few folks for from further get getting good got guy guys had hadn has hasn have haven having he heh hello her here hers herself hey hi him himself his hmm how i id if ill im in into is isn isnt issue issues it its itself ive just know let like ll lol look looking looks lot m made make many maybe me mean means miss more most much mustn my myself need new no nope nor not nothing now of off oh ok okay old on once one only or other ought our ours ourselves out over own people please problem problems question questions re really right s said same say says see seem seems seen shan she should shouldn so some somebody someone something start started still such sure t tell than thank thanks that thats the their theirs them themselves then there theres these they thing things think this those though through thx to told too tried try trying two under until up use used using ve very want wanted was wasn wasnt way we well were weren what when where which while who whom why will with won wont work working works would wouldn wrong ya yeah yep yes you your youre yours yourself yourselves'.split(
-    ' ',
-  ),
-);
+/**
+ * Stop words per language (stopwords-iso: the most complete maintained collection, 58 languages)
+ * and a guess of a text's language from them.
+ *
+ * The guess is per text, not per community: the stem is stored with each word, so a community that
+ * writes in two languages gets each message stemmed in its own. It only needs to be right where it
+ * matters (which stemmer and which stop words): a message votes for the languages whose stop words
+ * it uses, and English (the default) keeps it unless another language has more votes and at least two.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** ISO 639-1 code → stop words (lower case). */
+const LISTS = require('stopwords-iso') as Record<string, string[]>;
+
+export type Language = string;
+export const DEFAULT_LANGUAGE: Language = 'en';
+
+/**
+ * Word → the languages other than English (indexes into LANGUAGES) that list it; English votes
+ * are counted apart ("la", "de" and "no" are English stop words too, and vote for both).
+ */
+const LANGUAGES = Object.keys(LISTS).sort();
+const stopSets = new Map(LANGUAGES.map((lang) => [lang, new Set(LISTS[lang]!.map((w) => w.toLowerCase()))]));
+const ENGLISH = stopSets.get(DEFAULT_LANGUAGE)!;
+const otherLanguages = new Map<string, number[]>();
+LANGUAGES.forEach((lang, i) => {
+  if (lang === DEFAULT_LANGUAGE) return;
+  for (const w of stopSets.get(lang)!) {
+    const list = otherLanguages.get(w) ?? [];
+    list.push(i);
+    otherLanguages.set(w, list);
+  }
+});
+/** Scratch votes (the guess runs on ingest's hot path: no allocation per text). */
+const votes = new Int32Array(LANGUAGES.length);
+const touched: number[] = [];
+
+/** Whether `word` (lower case) is a stop word of `language` or of English (chat mixes both). */
+export function isStopWord(word: string, language: Language = DEFAULT_LANGUAGE): boolean {
+  if (ENGLISH.has(word)) return true;
+  return language !== DEFAULT_LANGUAGE && (stopSets.get(language)?.has(word) ?? false);
+}
+
+/** The language a text is most likely in, from the stop words among its words (lower case). */
+export function guessLanguage(words: readonly string[]): Language {
+  let english = 0;
+  for (const w of words) {
+    if (ENGLISH.has(w)) english++;
+    const langs = otherLanguages.get(w);
+    if (!langs) continue;
+    for (const i of langs) if (votes[i]!++ === 0) touched.push(i);
+  }
+  let best = DEFAULT_LANGUAGE;
+  let bestVotes = 0;
+  for (const i of touched) {
+    const v = votes[i]!;
+    if (v > bestVotes || (v === bestVotes && LANGUAGES[i]! < best)) {
+      best = LANGUAGES[i]!;
+      bestVotes = v;
+    }
+    votes[i] = 0;
+  }
+  touched.length = 0;
+  return bestVotes >= 2 && bestVotes > english ? best : DEFAULT_LANGUAGE;
+}

@@ -8,7 +8,9 @@
  * (interests, timezone, about). The bot builds the input from its tables (store.ts), the eval
  * builds it from an archive (scripts/evalIntros.ts): the same function decides in both.
  */
-import { tokenize } from '../../text/tokenize.js';
+
+import { tokenize, words } from '../../text/tokenize.js';
+import { CommunityWordCounter, type CommunityWords, isTopicWord, nameWords } from '../../text/topicWords.js';
 
 const DAY_MS = 86_400_000;
 
@@ -31,6 +33,8 @@ export interface ProfileMessage {
   threadId: string | null;
   createdAt: number;
   terms: readonly string[];
+  /** The words the message wrote for its terms where known (stem → form as written). */
+  forms?: ReadonlyMap<string, string>;
   /**
    * Whom this message answers: the author of the message it replies to, else the thread opener
    * (a post in someone's topic talks to them). Null for an opening post or a plain channel message.
@@ -46,6 +50,8 @@ export interface ProfileMessage {
 export interface ThreadInfo {
   /** Terms of the title. */
   titleTerms: readonly string[];
+  /** The title's words as written (stem → form). */
+  titleForms?: ReadonlyMap<string, string>;
   /** Forum tags ("solved", "vulkan"…): where someone is active, like channels. */
   tags: readonly string[];
   openerId: string | null;
@@ -71,6 +77,8 @@ export interface ProfileSource {
   /** Messages in time order is not required. */
   messages: Iterable<ProfileMessage>;
   threads: ReadonlyMap<string, ThreadInfo>;
+  /** Usernames and display names of the community's members: never a topic. */
+  names?: Iterable<string>;
 }
 
 export interface Profile {
@@ -84,8 +92,14 @@ export interface Profile {
   terms: Map<string, number>;
   /** Terms of the threads they opened (what they ask about): term → count. */
   asked: Map<string, number>;
-  /** Terms of other people's threads they answered in: term → [answers, this month, accepted]. */
-  answered: Map<string, [number, number, number]>;
+  /** Terms of other people's threads they answered in: term → [answers, this month, accepted, last at]. */
+  answered: Map<string, Answered>;
+  /**
+   * The words to show for their terms: the form they wrote most for each term that is a topic in
+   * this community (topicWords.ts). A term without one is never shown (it is a stem, a name, or a
+   * word that says nothing here); it still counts in every score.
+   */
+  forms: Map<string, string>;
   /** Share of their messages per channel / forum tag ("tag:vulkan"). */
   channels: Map<string, number>;
   /** Who they talk with: member → decayed interaction weight (both directions). */
@@ -120,10 +134,15 @@ export interface CommunityStats {
   community: Map<string, number>;
 }
 
+/** Answers about a term: how many, how many this month, how many accepted, and when the last one was. */
+export type Answered = [count: number, recent: number, accepted: number, lastAt: number];
+
 interface Acc {
   tf: Map<string, number>;
+  /** Forms they wrote for each term, with how often. */
+  forms: Map<string, Map<string, number>>;
   asked: Map<string, number>;
-  answered: Map<string, [number, number, number]>;
+  answered: Map<string, Answered>;
   channels: Map<string, number>;
   neighbours: Map<string, number>;
   helpfulness: number;
@@ -137,9 +156,17 @@ interface Acc {
 }
 
 /** How much answers about a term say about experience: an accepted answer counts three times. */
-export const answerWeight = ([count, , accepted]: readonly [number, number, number]) => count + 2 * accepted;
+export const answerWeight = ([count, , accepted]: readonly [number, number, number, ...number[]]) =>
+  count + 2 * accepted;
 
 const bump = (map: Map<string, number>, key: string, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
+
+/** The words of declared interests as typed (stem → form). */
+export function interestForms(interests: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const i of interests) for (const w of words(i)) if (!out.has(w.stem)) out.set(w.stem, w.form);
+  return out;
+}
 
 /** Turn declared interests ("Vulkan shaders, Rust") into terms comparable with message terms. */
 export function interestTerms(interests: readonly string[]): string[] {
@@ -171,6 +198,7 @@ export function buildProfiles(
     if (!a) {
       a = {
         tf: new Map(),
+        forms: new Map(),
         asked: new Map(),
         answered: new Map(),
         channels: new Map(),
@@ -200,9 +228,12 @@ export function buildProfiles(
     gb.set(a, (gb.get(a) ?? 0) + w);
   };
 
+  // What the whole community writes (every author, not only those profiled): which words are topics.
+  const counter = new CommunityWordCounter();
   for (const msg of source.messages) {
     if (msg.createdAt >= now) continue;
     const age = now - msg.createdAt;
+    counter.add(msg.authorId, msg.threadId ?? `${msg.channelId}@${Math.floor(msg.createdAt / DAY_MS)}`, msg.terms);
     const tieWeight = 2 ** (-age / TIE_HALF_LIFE);
     if (msg.repliesToId) tie(msg.authorId, msg.repliesToId, tieWeight);
     for (const m of msg.mentionIds) tie(msg.authorId, m, tieWeight * 0.5);
@@ -219,6 +250,9 @@ export function buildProfiles(
     const terms = new Set(msg.terms);
     if (msg.opensThread) for (const t of thread?.titleTerms ?? []) terms.add(t);
     for (const t of terms) bump(a.tf, t);
+    // Only their own words: a form someone else wrote is never shown as theirs.
+    if (msg.forms) for (const [t, f] of msg.forms) bumpForm(a.forms, t, f);
+    if (msg.opensThread && thread?.titleForms) for (const [t, f] of thread.titleForms) bumpForm(a.forms, t, f);
     const recent = age < RECENT_WINDOW;
     if (msg.opensThread) {
       for (const t of terms) bump(a.asked, t);
@@ -227,10 +261,11 @@ export function buildProfiles(
       if (recent) a.answersThisMonth++;
       const topic = new Set([...thread.titleTerms, ...msg.terms]);
       for (const t of topic) {
-        const cur = a.answered.get(t) ?? [0, 0, 0];
+        const cur: Answered = a.answered.get(t) ?? [0, 0, 0, 0];
         cur[0] += 1;
         if (recent) cur[1] += 1;
         if (msg.accepted) cur[2] += 1;
+        cur[3] = Math.max(cur[3], msg.createdAt);
         a.answered.set(t, cur);
       }
     }
@@ -251,6 +286,7 @@ export function buildProfiles(
 
   const degree = new Map<string, number>();
   for (const [id, nb] of graph) degree.set(id, nb.size);
+  const community = counter.finish(nameWords(source.names ?? []));
 
   const profiles = new Map<string, Profile>();
   for (const id of wanted) {
@@ -288,6 +324,7 @@ export function buildProfiles(
       terms: top,
       asked: a ? topEntries(a.asked, PROFILE_LIMITS.asked, (x) => x) : new Map(),
       answered: a ? topEntries(a.answered, PROFILE_LIMITS.answered, answerWeight) : new Map(),
+      forms: new Map(),
       channels,
       neighbours,
       neighbourDegree: new Map([...neighbours.keys()].map((z) => [z, degree.get(z) ?? 1])),
@@ -301,7 +338,54 @@ export function buildProfiles(
       hours: a?.hours ?? new Array(24).fill(0),
     });
   }
+  for (const p of profiles.values()) {
+    p.forms = showableForms(p, acc.get(p.memberId)?.forms, community);
+    // What they declared is shown as they typed it.
+    for (const [t, f] of interestForms(p.declared?.interests ?? [])) if (!p.forms.has(t)) p.forms.set(t, f);
+  }
   return { profiles, stats: communityStats(profiles, degree, graph) };
+}
+
+function bumpForm(forms: Map<string, Map<string, number>>, term: string, form: string) {
+  let m = forms.get(term);
+  if (!m) {
+    m = new Map();
+    forms.set(term, m);
+  }
+  m.set(form, (m.get(form) ?? 0) + 1);
+}
+
+/** The form a member wrote most for a term (ties: the lower-case one, then the shorter). */
+function mostUsed(forms: ReadonlyMap<string, number>): string | undefined {
+  let best: string | undefined;
+  let bestN = 0;
+  for (const [f, n] of forms) {
+    if (
+      n > bestN ||
+      (n === bestN && best !== undefined && (f === f.toLowerCase()) > (best === best.toLowerCase())) ||
+      (n === bestN && best !== undefined && f.length < best.length)
+    ) {
+      best = f;
+      bestN = n;
+    }
+  }
+  return best;
+}
+
+/** The words a profile may show: for its terms, the member's own most-used form, when a topic here. */
+function showableForms(
+  p: Profile,
+  own: ReadonlyMap<string, ReadonlyMap<string, number>> | undefined,
+  community: CommunityWords,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!own) return out;
+  for (const t of new Set([...p.terms.keys(), ...p.asked.keys(), ...p.answered.keys()])) {
+    const f = own.get(t);
+    const form = f ? mostUsed(f) : undefined;
+    if (form && isTopicWord(t, form, community)) out.set(t, form);
+  }
+  return out;
 }
 
 /** How many profiled members use each word (their messages, thread titles and declared interests). */
@@ -389,7 +473,10 @@ export function labelPropagation(
 export interface StoredProfile {
   terms: [string, number][];
   asked: [string, number][];
-  answered: [string, number, number, number][];
+  /** [term, answers, this month, accepted, last at]. */
+  answered: [string, number, number, number, number?][];
+  /** [term, the word shown for it]. */
+  forms?: [string, string][];
   channels: [string, number][];
   /** [member, weight, their degree]. */
   neighbours: [string, number, number][];
@@ -411,7 +498,8 @@ export function storeProfile(p: Profile): StoredProfile {
   return {
     terms: [...p.terms].map(([t, w]) => [t, round4(w)]),
     asked: [...p.asked],
-    answered: [...p.answered].map(([t, [c, r, x]]) => [t, c, r, x]),
+    answered: [...p.answered].map(([t, [c, r, x, at]]) => [t, c, r, x, at]),
+    forms: [...p.forms],
     channels: [...p.channels].map(([c, w]) => [c, round4(w)]),
     neighbours: [...p.neighbours].map(([m, w]) => [m, round4(w), p.neighbourDegree.get(m) ?? 1]),
     helpfulness: round4(p.helpfulness),
@@ -451,7 +539,8 @@ export function loadProfile(
     joinedAt: stored?.joinedAt ?? null,
     terms,
     asked: new Map(stored?.asked ?? []),
-    answered: new Map((stored?.answered ?? []).map(([t, c, r, x]) => [t, [c, r, x ?? 0] as [number, number, number]])),
+    answered: new Map((stored?.answered ?? []).map(([t, c, r, x, at]) => [t, [c, r, x ?? 0, at ?? 0] as Answered])),
+    forms: new Map([...interestForms(declared?.interests ?? []), ...(stored?.forms ?? [])]),
     channels: new Map(stored?.channels ?? []),
     neighbours: new Map((stored?.neighbours ?? []).map(([m, w]) => [m, w])),
     neighbourDegree: new Map((stored?.neighbours ?? []).map(([m, , d]) => [m, d])),
@@ -468,3 +557,10 @@ export function loadProfile(
 
 /** Terms of stored text (thread names are stored, message text is not): the same tokenizer. */
 export const titleTerms = (name: string): string[] => [...new Set(tokenize(name))];
+
+/** The words of a stored title as written (stem → first form). */
+export function titleForms(name: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const w of words(name)) if (!out.has(w.stem)) out.set(w.stem, w.form);
+  return out;
+}

@@ -8,17 +8,15 @@ import type { PairScore, Reason } from './score.js';
 export interface Names {
   member(id: string): string;
   channel(id: string): string;
-  /**
-   * Whether a word is too common in this community to say anything about two people ("help" in a
-   * help server): such words still count in the score, but are never shown as the reason or the
-   * conversation starter. Absent: no word is.
-   */
-  generic?(term: string): boolean;
+  /** Now, for "the last one 9 days ago" (absent: no times are told). */
+  now?: number;
 }
 
-/** The shared words worth naming, rarest-first order kept. */
-const telling = (terms: readonly string[], names: Pick<Names, 'generic'>) =>
-  names.generic ? terms.filter((t) => !names.generic!(t)) : [...terms];
+/*
+ * Topic words come in the reasons already as members wrote them (Reason `words`, `word`): the
+ * profile build keeps only words that are topics in this community (text/topicWords.ts). A reason
+ * with no such word tells no topic rather than a stem, a name or "help".
+ */
 
 const list = (items: string[]) =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
@@ -34,17 +32,22 @@ export const quiet = (text: string) =>
 export function reasonLine(reason: Reason, names: Names, viewer: string | null): string | null {
   switch (reason.kind) {
     case 'topics': {
-      const terms = telling(reason.terms, names);
-      return terms.length > 0 ? `you both talk about ${list(terms.slice(0, 2))}` : null;
+      const words = reason.words ?? [];
+      return words.length > 0 ? `you both talk about ${list(words.slice(0, 2).map(quiet))}` : null;
     }
     case 'interests':
       return `you both listed ${list(reason.items.slice(0, 2).map(quiet))} as interests`;
     case 'answers': {
+      if (!reason.word) return null;
       const who = reason.helper === viewer ? 'you' : quiet(names.member(reason.helper));
       const when = reason.recent ? ' this month' : '';
       const q = reason.count === 1 ? 'a question' : `${reason.count} questions`;
+      const last =
+        reason.lastAt !== undefined && names.now !== undefined
+          ? `${reason.count === 1 ? '' : ', the last one'} ${ago(names.now - reason.lastAt)}`
+          : '';
       const asker = reason.asker === viewer ? 'you ask' : `${quiet(names.member(reason.asker))} asks`;
-      return `${who} answered ${q} about ${reason.term}${when}, which ${asker} about`;
+      return `${who} answered ${q} about ${quiet(reason.word)}${when}${last}, which ${asker} about`;
     }
     case 'newcomer': {
       const n = reason.newcomer === viewer ? 'you are' : `${quiet(names.member(reason.newcomer))} is`;
@@ -53,15 +56,31 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
     }
     case 'channels':
       return `you are both active in ${list(reason.channelIds.map((c) => quiet(names.channel(c))))}`;
-    case 'mutuals':
-      return reason.count === 1
-        ? 'you have talked with the same person'
-        : `you have talked with ${reason.count} of the same people`;
+    case 'mutuals': {
+      const named = (reason.memberIds ?? []).map((id) => quiet(names.member(id)));
+      if (named.length === 0) return `you have talked with ${reason.count} of the same people`;
+      const others = reason.count - named.length;
+      return others > 0
+        ? `you have both talked with ${named.join(', ')} and ${others === 1 ? 'one other' : `${others} others`}`
+        : `you have both talked with ${list(named)}`;
+    }
     case 'bridge':
       return 'you are in different corners of the community';
     case 'hours':
       return 'you are around at the same hours';
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/** "today", "yesterday", "9 days ago", "3 months ago". */
+export function ago(ms: number): string {
+  const days = Math.floor(Math.max(0, ms) / DAY_MS);
+  if (days === 0) return 'today';
+  if (days === 1) return 'yesterday';
+  if (days < 60) return `${days} days ago`;
+  const months = Math.round(days / 30);
+  return months < 24 ? `${months} months ago` : `${Math.round(days / 365)} years ago`;
 }
 
 /** The explanation of a pair in one or two lines (the strongest reasons first). */
@@ -91,24 +110,13 @@ function hash(text: string): number {
 
 /**
  * One conversation starter drawn from what they share (declared interests first, then topics, then
- * what one answered that the other asks), never about a word too common here to mean anything.
+ * what one answered that the other asks), in their words; none of those: a general one.
  */
-export function conversationStarter(
-  reasons: readonly Reason[],
-  seed: string,
-  names: Pick<Names, 'generic'> = {},
-): string {
-  const interests = reasons.find((r) => r.kind === 'interests');
-  const topics = reasons.find((r) => r.kind === 'topics');
-  const answers = reasons.find((r) => r.kind === 'answers');
-  const topic =
-    interests?.kind === 'interests'
-      ? interests.items[0]
-      : topics?.kind === 'topics' && telling(topics.terms, names).length > 0
-        ? telling(topics.terms, names)[0]
-        : answers?.kind === 'answers' && telling([answers.term], names).length > 0
-          ? answers.term
-          : undefined;
+export function conversationStarter(reasons: readonly Reason[], seed: string): string {
+  let topic: string | undefined;
+  for (const r of reasons) if (r.kind === 'interests') topic ??= r.items[0];
+  for (const r of reasons) if (r.kind === 'topics') topic ??= r.words?.[0];
+  for (const r of reasons) if (r.kind === 'answers') topic ??= r.word;
   const h = hash(seed);
   if (!topic) return 'What brought you to this community, and what are you hoping to find here?';
   return STARTERS[h % STARTERS.length]!(quiet(topic));

@@ -16,16 +16,33 @@ import { answerWeight, type CommunityStats, type Profile } from './profile.js';
 const DAY_MS = 86_400_000;
 
 export type Reason =
-  /** Shared topics, strongest first (stemmed terms). */
-  | { kind: 'topics'; terms: string[]; weight: number }
+  /**
+   * Shared topics, strongest first: `terms` are stems (for matching), `words` the ones worth
+   * showing, as the members wrote them (profile.forms); empty when none is.
+   */
+  | { kind: 'topics'; terms: string[]; words?: string[]; weight: number }
   /** Interests both declared, as typed by the first member. */
   | { kind: 'interests'; items: string[]; weight: number }
-  /** `helper` answered `count` questions about `term` (this month when `recent`). */
-  | { kind: 'answers'; helper: string; asker: string; term: string; count: number; recent: boolean; weight: number }
+  /**
+   * `helper` answered `count` questions about `term` (this month when `recent`), the last at
+   * `lastAt`; `word` is the term as written (absent: the term is not worth showing).
+   */
+  | {
+      kind: 'answers';
+      helper: string;
+      asker: string;
+      term: string;
+      word?: string;
+      count: number;
+      recent: boolean;
+      lastAt?: number;
+      weight: number;
+    }
   /** `newcomer` is new here and `guide` has been helping people. */
   | { kind: 'newcomer'; newcomer: string; guide: string; weight: number }
   | { kind: 'channels'; channelIds: string[]; weight: number }
-  | { kind: 'mutuals'; count: number; weight: number }
+  /** `count` people both talk with; `memberIds`: the ones they talk with most (named in the reason). */
+  | { kind: 'mutuals'; count: number; memberIds?: string[]; weight: number }
   | { kind: 'bridge'; weight: number }
   | { kind: 'hours'; weight: number };
 
@@ -181,12 +198,20 @@ interface Complement {
   term: string;
   count: number;
   recent: number;
+  lastAt: number;
 }
 
-/** How much `helper` answers what `asker` asks about (0..1), and the strongest term. */
+/** The word to show for a term two people share: the first one's way of writing it, else the other's. */
+const wordOf = (t: string, a: Profile, b: Profile) => a.forms.get(t) ?? b.forms.get(t);
+
+/**
+ * How much `helper` answers what `asker` asks about (0..1), and the strongest term (one worth
+ * showing first: a stronger term that is not says nothing to them).
+ */
 function complement(asker: Profile, helper: Profile): Complement | null {
   let best: Complement | null = null;
   let bestValue = 0;
+  let bestShown = false;
   let sum = 0;
   for (const [t, asked] of asker.asked) {
     const ans = helper.answered.get(t);
@@ -194,9 +219,11 @@ function complement(asker: Profile, helper: Profile): Complement | null {
     const rarity = asker.terms.get(t) ?? helper.terms.get(t) ?? 0.02;
     const value = rarity * Math.min(1, Math.log1p(answerWeight(ans)) / LOG8) * Math.min(1, asked / 2);
     sum += value;
-    if (!best || value > bestValue) {
-      best = { value: 0, term: t, count: ans[0], recent: ans[1] };
+    const shown = wordOf(t, helper, asker) !== undefined;
+    if (!best || (shown && !bestShown) || (shown === bestShown && value > bestValue)) {
+      best = { value: 0, term: t, count: ans[0], recent: ans[1], lastAt: ans[3] };
       bestValue = value;
+      bestShown = shown;
     }
   }
   if (!best) return null;
@@ -250,7 +277,18 @@ export function scorePair(aId: string, bId: string, ctx: ScoreContext, withReaso
   }
   if (withReasons && shared.length > 0) {
     shared.sort(bySecond);
-    reasons.push({ kind: 'topics', terms: shared.slice(0, 3).map((x) => x[0]), weight: WEIGHTS.topics * topics });
+    const words: string[] = [];
+    for (const [t] of shared) {
+      const w = wordOf(t, a, b);
+      if (w !== undefined && !words.some((x) => x.toLowerCase() === w.toLowerCase())) words.push(w);
+      if (words.length === 3) break;
+    }
+    reasons.push({
+      kind: 'topics',
+      terms: shared.slice(0, 3).map((x) => x[0]),
+      words,
+      weight: WEIGHTS.topics * topics,
+    });
   }
 
   // Declared interests both listed.
@@ -279,13 +317,16 @@ export function scorePair(aId: string, bId: string, ctx: ScoreContext, withReaso
   if (withReasons && best) {
     const [asker, helper] = best === ab ? [a, b] : [b, a];
     const recent = best.recent >= 2;
+    const word = wordOf(best.term, helper, asker);
     reasons.push({
       kind: 'answers',
       helper: helper.memberId,
       asker: asker.memberId,
       term: best.term,
+      ...(word !== undefined ? { word } : {}),
       count: recent ? best.recent : best.count,
       recent,
+      ...(best.lastAt > 0 ? { lastAt: best.lastAt } : {}),
       weight: WEIGHTS.answers * answers,
     });
   }
@@ -333,16 +374,26 @@ export function scorePair(aId: string, bId: string, ctx: ScoreContext, withReaso
   let adamicAdar = 0;
   const na = a.neighbours.size <= b.neighbours.size ? a.neighbours : b.neighbours;
   const nb = na === a.neighbours ? b.neighbours : a.neighbours;
-  for (const z of na.keys()) {
-    if (nb.has(z)) {
+  const mutualTies: [string, number][] = [];
+  for (const [z, wz] of na) {
+    const other = nb.get(z);
+    if (other !== undefined) {
       mutualCount++;
       const dz = stats.degree.get(z) ?? a.neighbourDegree.get(z) ?? b.neighbourDegree.get(z) ?? 2;
       adamicAdar += 1 / Math.log(1 + Math.max(2, dz));
+      if (withReasons) mutualTies.push([z, Math.min(wz, other)]);
     }
   }
   const mutuals = 1 - Math.exp(-adamicAdar);
-  if (withReasons && mutualCount > 0)
-    reasons.push({ kind: 'mutuals', count: mutualCount, weight: WEIGHTS.mutuals * mutuals * 0.5 });
+  if (withReasons && mutualCount > 0) {
+    mutualTies.sort(bySecond);
+    reasons.push({
+      kind: 'mutuals',
+      count: mutualCount,
+      memberIds: mutualTies.slice(0, 2).map(([z]) => z),
+      weight: WEIGHTS.mutuals * mutuals * 0.5,
+    });
+  }
 
   // Bridges: people in different parts of the community who share a topic.
   const ca = stats.community.get(aId);

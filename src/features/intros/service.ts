@@ -22,8 +22,9 @@ import type { Db } from '../../db/connection.js';
 import { asChannelId, asGuildId, asMemberId, type GuildId, type MemberId, type Platform } from '../../events.js';
 import { getSettings, updateSettings } from '../../guildSettings.js';
 import { enqueue } from '../../outbox/store.js';
-import { linkedAcross, partnerOf, platformWords } from '../links/identity.js';
+import { platformWords } from '../links/identity.js';
 import { awayIdOf, awayKey, type Handle, nameFor } from './across.js';
+import { ensureProfile, refreshProfiles } from './build.js';
 import { CandidateIndex, INDEX_LIMITS } from './candidates.js';
 import {
   accountOfKey,
@@ -38,7 +39,7 @@ import {
   roundGuildOf,
 } from './community.js';
 import { formGroups, type ScoredEdge } from './match.js';
-import { buildProfiles, type DeclaredProfile, type Profile, type Vocabulary, vocabularyOf } from './profile.js';
+import type { DeclaredProfile, Profile } from './profile.js';
 import { conversationStarter, explain, type Names, quiet } from './reasons.js';
 import { consentingPool, type PairScore, pairKey, type ScoreContext, scorePair } from './score.js';
 import type { IntrosSettings } from './settings.js';
@@ -64,16 +65,13 @@ import {
   openRequest,
   type ProfileRow,
   platformOf,
-  profileSource,
   recentRoundPairs,
   recordFeedback,
   roundById,
   roundPool,
   rowToProfile,
-  saveProfiles,
   setDeclared,
   setSkipUntil,
-  termSpread,
   updateIntro,
 } from './store.js';
 
@@ -88,10 +86,6 @@ export const BUTTONS = {
   join: 'intros-join',
 } as const;
 
-/** How far back messages count for a profile. */
-const PROFILE_WINDOW_MS = 365 * DAY_MS;
-/** Profiles are rebuilt when older than this (the scan job) and before every round. */
-export const PROFILE_MAX_AGE_MS = DAY_MS;
 /** A round scores this many candidates per member and keeps this many edges per member. */
 const ROUND_CANDIDATES = 24;
 const ROUND_EDGES_PER_MEMBER = 6;
@@ -103,8 +97,11 @@ const mention = (id: string) => `<@${id}>`;
 // ---------------------------------------------------------------------------------------------
 // Consent and profiles
 
+/** Join intros; their profile is built now (not at the next daily build), so /meet finds them at once. */
 export function join(db: Db, guildId: GuildId, memberId: MemberId, now: number) {
-  return joinIntros(db, guildId, memberId, now);
+  const outcome = joinIntros(db, guildId, memberId, now);
+  if (outcome === 'joined') ensureProfile(db, guildId, memberId, now);
+  return outcome;
 }
 
 export function leave(db: Db, guildId: GuildId, memberId: MemberId, now: number) {
@@ -132,32 +129,7 @@ export function setProfile(db: Db, guildId: GuildId, memberId: MemberId, declare
   setDeclared(db, guildId, memberId, declared, now);
 }
 
-/** Rebuild every consenting member's profile and the term index (when stale, or `force`). */
-export function refreshProfiles(db: Db, guildId: GuildId, now: number, force = false): boolean {
-  const last = lastBuild(db, guildId);
-  if (!force && last && now - last.builtAt < PROFILE_MAX_AGE_MS) return false;
-  const source = profileSource(db, guildId, now - PROFILE_WINDOW_MS, now);
-  const { profiles, stats } = buildProfiles(source, now, sharedVocabulary(db, guildId, now));
-  saveProfiles(
-    db,
-    guildId,
-    profiles,
-    { degree: stats.degree, community: stats.community, hubDegree: stats.hubDegree },
-    now,
-  );
-  return true;
-}
-
-/**
- * In a paired community, the other platform's words (its linked accounts left out: their person is
- * counted here), so that two people who talk about the same thing on different platforms match.
- */
-function sharedVocabulary(db: Db, guildId: GuildId, now: number): Vocabulary | undefined {
-  const partner = partnerOf(db, guildId);
-  if (partner === null) return undefined;
-  const linked = new Set(linkedAcross(db, partner).keys());
-  return vocabularyOf(profileSource(db, asGuildId(partner), now - PROFILE_WINDOW_MS, now), linked);
-}
+export { PROFILE_MAX_AGE_MS, refreshProfiles } from './build.js';
 
 // ---------------------------------------------------------------------------------------------
 // /meet
@@ -173,7 +145,13 @@ export interface Suggestion {
   where?: string;
 }
 
-function namesFor(db: Db, guildId: GuildId, scores: readonly PairScore[], c: Community | null = null): Names {
+function namesFor(
+  db: Db,
+  guildId: GuildId,
+  scores: readonly PairScore[],
+  c: Community | null = null,
+  now?: number,
+): Names {
   const ids = new Set<string>();
   const chans = new Set<string>();
   for (const s of scores) {
@@ -182,12 +160,13 @@ function namesFor(db: Db, guildId: GuildId, scores: readonly PairScore[], c: Com
     for (const r of s.reasons) {
       if (r.kind === 'answers') ids.add(r.helper).add(r.asker);
       if (r.kind === 'newcomer') ids.add(r.newcomer).add(r.guide);
+      if (r.kind === 'mutuals') for (const m of r.memberIds ?? []) ids.add(m);
       if (r.kind === 'channels') for (const c of r.channelIds) chans.add(c);
     }
   }
-  const generic = genericTerms(db, c?.home ?? guildId, scores);
-  if (c) return { ...communityNames(db, c, ids, chans), generic };
-  return { ...namesFrom(memberNames(db, guildId, [...ids]), channelNames(db, guildId, [...chans])), generic };
+  const when = now !== undefined ? { now } : {};
+  if (c) return { ...communityNames(db, c, ids, chans), ...when };
+  return { ...namesFrom(memberNames(db, guildId, [...ids]), channelNames(db, guildId, [...chans])), ...when };
 }
 
 /** Names from looked-up display names and channel names, with the fallbacks messages use. */
@@ -195,29 +174,6 @@ const namesFrom = (members: ReadonlyMap<string, string>, channelIds: ReadonlyMap
   member: (id) => members.get(id) ?? 'a member',
   channel: (id) => (channelIds.has(id) ? `#${channelIds.get(id)}` : 'the same channels'),
 });
-
-/** A word in more than this share of the community's profiles (and at least GENERIC_MIN) is generic. */
-const GENERIC_SHARE = 0.2;
-const GENERIC_MIN = 5;
-
-/**
- * Which of the words these scores would show are too common here to tell two people apart: one
- * grouped, indexed count over the term index for the explained pairs only.
- */
-function genericTerms(db: Db, guildId: GuildId, scores: readonly PairScore[]): (term: string) => boolean {
-  const terms = new Set<string>();
-  for (const s of scores) {
-    for (const r of s.reasons) {
-      if (r.kind === 'topics') for (const t of r.terms) terms.add(t);
-      if (r.kind === 'answers') terms.add(r.term);
-    }
-  }
-  if (terms.size === 0) return () => false;
-  const profiled = lastBuild(db, guildId)?.memberCount ?? 0;
-  const floor = Math.max(GENERIC_MIN, GENERIC_SHARE * profiled);
-  const spread = termSpread(db, guildId, [...terms]);
-  return (term) => (spread.get(term) ?? 0) > floor;
-}
 
 /** Names of community keys: home members from the home guild, `<away>/<id>` from the other one. */
 function communityNames(db: Db, c: Community, ids: ReadonlySet<string>, chans: ReadonlySet<string>): Names {
@@ -364,7 +320,7 @@ function suggestAcross(db: Db, c: Community, memberId: MemberId, now: number, li
   const candidates = [...pool.profiles.keys()];
   pool.profiles.set(memberId, asker);
   const top = bestPairs(memberId, candidates, communityContext(db, c, pool, now), limit);
-  const names = namesFor(db, c.home, top, c);
+  const names = namesFor(db, c.home, top, c, now);
   const handles = handlesOf(
     db,
     pool.contact,
@@ -391,9 +347,10 @@ function suggestAcross(db: Db, c: Community, memberId: MemberId, now: number, li
 export function suggestFor(db: Db, guildId: GuildId, memberId: MemberId, now: number, limit = 3): Suggestion[] {
   const c = communityOf(db, guildId);
   if (c) return suggestAcross(db, c, memberId, now, limit);
-  const rows = consentingProfiles(db, guildId, [memberId]);
-  const own = rows.get(memberId);
-  if (!own) throw new UserFacingError('You have not joined intros yet — try /intros join');
+  if (!consentingIds(db, guildId, [memberId]).has(memberId))
+    throw new UserFacingError('You have not joined intros yet — try /intros join');
+  ensureProfile(db, guildId, memberId, now);
+  const own = consentingProfiles(db, guildId, [memberId]).get(memberId)!;
   const asker = rowToProfile(own, now);
 
   const queryTerms = [...asker.terms].sort((x, y) => y[1] - x[1]).slice(0, INDEX_LIMITS.queryTerms);
@@ -406,7 +363,7 @@ export function suggestFor(db: Db, guildId: GuildId, memberId: MemberId, now: nu
   for (const row of candidates.values()) profiles.set(row.memberId, rowToProfile(row, now));
   const ctx = scoreContext(db, guildId, profiles, new Set(profiles.keys()), now);
   const top = bestPairs(memberId, candidates.keys(), ctx, limit);
-  const names = namesFor(db, guildId, top);
+  const names = namesFor(db, guildId, top, null, now);
   return top.map((s) => ({
     memberId: s.b,
     name: names.member(s.b),
@@ -504,7 +461,7 @@ export function requestIntro(
     ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now);
   }
   const score = scorePair(askerId, otherId, ctx) ?? { a: askerId, b: otherId, score: 0, reasons: [] };
-  const why = explain(score, namesFor(db, guildId, [score], c), otherId);
+  const why = explain(score, namesFor(db, guildId, [score], c, now), otherId);
   const introId = introIdFor(askerId, otherId, now);
   // Someone only on the other platform cannot press Accept or Decline (Discourse has no buttons):
   // they get a private message there with the asker's handle, and the intro counts as made.
@@ -655,7 +612,7 @@ export function acceptIntro(
     return 'gone';
   }
   const settings = getSettings(db, guildId).intros;
-  const names = namesFor(db, guildId, [{ a: askerId, b: otherId, score: intro.score, reasons: intro.reasons }], c);
+  const names = namesFor(db, guildId, [{ a: askerId, b: otherId, score: intro.score, reasons: intro.reasons }], c, now);
   const items = introductionActions(
     platform,
     guildId,
@@ -734,7 +691,7 @@ function introductionActions(
   kind: 'round' | 'meet',
 ): OutboxItem[] {
   const why = explain({ reasons }, names, null);
-  const starter = conversationStarter(reasons, seed, names);
+  const starter = conversationStarter(reasons, seed);
   const origin = kind === 'round' ? 'this round of intros' : 'a /meet request you both accepted';
   const footer = `(From ${origin}. /intros leave stops future intros.)`;
   if (settings.channelId) {
@@ -785,7 +742,7 @@ function acrossActions(
   seed: string,
   kind: 'round' | 'meet',
 ): OutboxItem[] {
-  const starter = conversationStarter(reasons, seed, names);
+  const starter = conversationStarter(reasons, seed);
   const origin = kind === 'round' ? 'this round of intros' : 'a /meet request you both accepted';
   const footer = `(From ${origin}. /intros leave stops future intros.)`;
   const out: OutboxItem[] = [];
@@ -881,7 +838,7 @@ export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: 
   };
   const { groups, scores } = planRound(pool, ctx, settings.size, forbidden);
 
-  const names = namesFor(db, guildId, [...scores.values()], c);
+  const names = namesFor(db, guildId, [...scores.values()], c, now);
   const handles =
     c && community
       ? handlesOf(

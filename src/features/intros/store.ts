@@ -25,7 +25,7 @@ import {
   messages,
 } from '../../db/schema.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
-import { splitTerms } from '../../text/tokenize.js';
+import { formsOf, splitTerms } from '../../text/tokenize.js';
 import {
   type DeclaredProfile,
   loadProfile,
@@ -35,6 +35,7 @@ import {
   type StoredProfile,
   storeProfile,
   type ThreadInfo,
+  titleForms,
   titleTerms,
 } from './profile.js';
 import type { IntroHistory, PairOutcome, Reason } from './score.js';
@@ -308,6 +309,24 @@ export function lastBuild(
   return db.select().from(introsBuilds).where(eq(introsBuilds.guildId, guildId)).get() ?? null;
 }
 
+/** The next daily scan rebuilds the guild's profiles (someone joined in a guild too big to build now). */
+export function markBuildStale(db: Db, guildId: GuildId): void {
+  db.update(introsBuilds).set({ builtAt: 0 }).where(eq(introsBuilds.guildId, guildId)).run();
+}
+
+/** Whether the guild has more than `limit` messages since `since` (without counting them all). */
+export function hasMessagesBeyond(db: Db, guildId: GuildId, since: number, limit: number): boolean {
+  return (
+    db
+      .select({ one: sql`1` })
+      .from(messages)
+      .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, since)))
+      .limit(1)
+      .offset(limit)
+      .get() !== undefined
+  );
+}
+
 /**
  * Candidates for `/meet` from the term index: consenting members who share the asker's strongest
  * terms, each term contributing its strongest `perTerm` members. Returns member → summed weight.
@@ -341,21 +360,6 @@ export function candidatesByTerms(
   return votes;
 }
 
-/** In how many profiles of the guild's term index each of `terms` stands (one grouped, indexed count). */
-export function termSpread(db: Db, guildId: GuildId, terms: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const part of chunk(terms, 500)) {
-    const rows = db
-      .select({ term: introsTerms.term, n: sql<number>`count(*)` })
-      .from(introsTerms)
-      .where(and(eq(introsTerms.guildId, guildId), inArray(introsTerms.term, part)))
-      .groupBy(introsTerms.term)
-      .all();
-    for (const r of rows) out.set(r.term, Number(r.n));
-  }
-  return out;
-}
-
 /** Everything a profile build needs, read from the core tables (terms, never text). */
 export function profileSource(db: Db, guildId: GuildId, since: number, now: number): ProfileSource {
   const pool = db
@@ -379,7 +383,16 @@ export function profileSource(db: Db, guildId: GuildId, since: number, now: numb
     .from(channels)
     .where(and(eq(channels.guildId, guildId), eq(channels.kind, 'thread')))
     .all();
-  for (const t of threadRows) threads.set(t.id, { titleTerms: titleTerms(t.name), tags: t.tags, openerId: t.ownerId });
+  const wanted = new Set(pool.map((m) => m.id));
+  for (const t of threadRows) {
+    threads.set(t.id, {
+      titleTerms: titleTerms(t.name),
+      // The title's words are the opener's: kept only where they may be shown as theirs.
+      ...(t.ownerId && wanted.has(t.ownerId) ? { titleForms: titleForms(t.name) } : {}),
+      tags: t.tags,
+      openerId: t.ownerId,
+    });
+  }
 
   const accepted = new Set(
     db
@@ -397,9 +410,24 @@ export function profileSource(db: Db, guildId: GuildId, since: number, now: numb
       stage: m.stage ?? null,
       joinedAt: m.joinedAt ?? null,
     })),
-    messages: readMessages(db, guildId, since, now, threads, accepted),
+    messages: readMessages(db, guildId, since, now, threads, accepted, wanted),
     threads,
+    names: memberNameList(db, guildId),
   };
+}
+
+/** Every username and display name of the guild's members (bots too: never a topic either). */
+function memberNameList(db: Db, guildId: GuildId): string[] {
+  const out: string[] = [];
+  for (const r of db
+    .select({ username: members.username, displayName: members.displayName })
+    .from(members)
+    .where(eq(members.guildId, guildId))
+    .all()) {
+    out.push(r.username);
+    if (r.displayName !== r.username) out.push(r.displayName);
+  }
+  return out;
 }
 
 /** Messages in pages (keyset on time, id) so a large guild never sits in memory twice. */
@@ -410,6 +438,8 @@ function* readMessages(
   now: number,
   threads: Map<string, ThreadInfo>,
   accepted: Set<string>,
+  /** Members whose words may be shown (the forms of their messages are read). */
+  wanted: ReadonlySet<string>,
 ): Generator<ProfileMessage> {
   const replied = alias(messages, 'replied');
   const PAGE = 20_000;
@@ -456,6 +486,7 @@ function* readMessages(
         createdAt: r.createdAt,
         // Members who asked to be left out of profiling keep their graph ties but no topics.
         terms: r.profilingOff ? [] : splitTerms(r.terms),
+        ...(r.profilingOff || !wanted.has(r.authorId) ? {} : { forms: formsOf(r.terms) }),
         repliesToId: repliesTo && repliesTo !== r.authorId ? repliesTo : null,
         mentionIds: r.mentionIds.filter((m) => m !== r.authorId),
         opensThread,
