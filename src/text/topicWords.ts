@@ -66,7 +66,7 @@ export interface CommunityWords {
  * that scales down for small communities, where two members of nine sharing a word is the point).
  */
 export const SPREAD_SHARE = 0.4;
-export const SPREAD_MIN = 4;
+export const SPREAD_MIN = 10;
 /**
  * Everyday English this common (per million words; "main" 44, "instead" 81, "check" 286) is
  * ordinary speech unless the community uses it at least KEYNESS times more than everyday English

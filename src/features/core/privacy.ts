@@ -8,6 +8,7 @@ import { members, messages, reactions } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { erasedChanged } from '../../ingest/erased.js';
 import type { Feature } from '../feature.js';
+import { forgetVocabularies } from './vocabulary.js';
 
 /** A member's export stays a reasonable attachment: the newest message records, and the count. */
 const EXPORT_MESSAGES = 5_000;
@@ -80,4 +81,5 @@ export function eraseMember(db: Db, features: readonly Feature[], guildId: Guild
     for (const feature of features) feature.privacy?.erase(tx as unknown as Db, guildId, memberId);
   });
   erasedChanged();
+  forgetVocabularies();
 }

@@ -3,6 +3,8 @@
  * starter drawn from what two people share, and the messages the bot sends. Names come in as
  * display names: nothing here pings anyone (mentions are added by the caller, explicitly).
  */
+import { ago } from '../../text/ago.js';
+import { safeText } from '../digest/fit.js';
 import type { PairScore, Reason } from './score.js';
 
 export interface Names {
@@ -28,12 +30,15 @@ export const quiet = (text: string) =>
     .replace(/<@/g, '<@\u200b')
     .replace(/<#/g, '<#\u200b');
 
+/** A member's word in a sentence: markup escaped, never a ping (the digest's own escaping). */
+const shown = (word: string) => safeText(word, 60);
+
 /** One reason as a short sentence, from the point of view of `viewer` (null: both people). */
 export function reasonLine(reason: Reason, names: Names, viewer: string | null): string | null {
   switch (reason.kind) {
     case 'topics': {
       const words = reason.words ?? [];
-      return words.length > 0 ? `you both talk about ${list(words.slice(0, 2).map(quiet))}` : null;
+      return words.length > 0 ? `you both talk about ${list(words.slice(0, 2).map(shown))}` : null;
     }
     case 'interests':
       return `you both listed ${list(reason.items.slice(0, 2).map(quiet))} as interests`;
@@ -47,7 +52,7 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
           ? `${reason.count === 1 ? '' : ', the last one'} ${ago(names.now - reason.lastAt)}`
           : '';
       const asker = reason.asker === viewer ? 'you ask' : `${quiet(names.member(reason.asker))} asks`;
-      return `${who} answered ${q} about ${quiet(reason.word)}${when}${last}, which ${asker} about`;
+      return `${who} answered ${q} about ${shown(reason.word)}${when}${last}, which ${asker} about`;
     }
     case 'newcomer': {
       const n = reason.newcomer === viewer ? 'you are' : `${quiet(names.member(reason.newcomer))} is`;
@@ -69,18 +74,6 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
     case 'hours':
       return 'you are around at the same hours';
   }
-}
-
-const DAY_MS = 86_400_000;
-
-/** "today", "yesterday", "9 days ago", "3 months ago". */
-export function ago(ms: number): string {
-  const days = Math.floor(Math.max(0, ms) / DAY_MS);
-  if (days === 0) return 'today';
-  if (days === 1) return 'yesterday';
-  if (days < 60) return `${days} days ago`;
-  const months = Math.round(days / 30);
-  return months < 24 ? `${months} months ago` : `${Math.round(days / 365)} years ago`;
 }
 
 /** The explanation of a pair in one or two lines (the strongest reasons first). */
@@ -119,5 +112,5 @@ export function conversationStarter(reasons: readonly Reason[], seed: string): s
   for (const r of reasons) if (r.kind === 'answers') topic ??= r.word;
   const h = hash(seed);
   if (!topic) return 'What brought you to this community, and what are you hoping to find here?';
-  return STARTERS[h % STARTERS.length]!(quiet(topic));
+  return STARTERS[h % STARTERS.length]!(shown(topic));
 }

@@ -13,6 +13,8 @@
  */
 import type { Action, MessageBody } from '../../actions.js';
 import type { ChannelId, MemberId, MessageId, RoleId } from '../../events.js';
+import { ago } from '../../text/ago.js';
+import { safeText } from '../digest/fit.js';
 import type { Ranked, Reason } from './route.js';
 
 const HOUR_MS = 3_600_000;
@@ -238,36 +240,91 @@ export function stillDue(
 // ---------------------------------------------------------------------------------------------
 // Words
 
-/** How many questions a peer answered about the first term their reason names (filled in by the service). */
-export type AnsweredAbout = ReadonlyMap<string, number>;
+/**
+ * What the service looked up for one peer's "why" (why.ts): the topic word of their expertise as the
+ * question wrote it (absent: no word of it is worth showing), how many questions they answered about
+ * it and when the last one was, the asker's and the channel's names.
+ */
+export interface PeerWhy {
+  word?: string;
+  answered?: number;
+  lastAt?: number | null;
+  asker?: string;
+  channel?: string;
+}
+export type AnsweredAbout = ReadonlyMap<string, PeerWhy>;
 
-/** The "why" for one peer, in the second person, from their strongest reason. */
-export function reasonText(reasons: readonly Reason[], answeredAbout = 0): string {
-  const expertise = reasons.find((r) => r.kind === 'expertise' && (r.terms?.length ?? 0) > 0);
-  if (expertise?.terms) {
-    // One term: the count the service looks up is of questions about that term.
-    const about = expertise.terms[0];
-    if (answeredAbout > 1) return `you answered ${answeredAbout} questions about ${about}`;
-    if (answeredAbout === 1) return `you answered a question about ${about}`;
-    return `you know your way around ${about}`;
-  }
-  const top = reasons[0];
-  switch (top?.kind) {
-    case 'asker':
-      return (top.count ?? 0) > 1 ? `you helped them ${top.count} times before` : 'you helped them before';
+/** Member words and names in a reason: shown as text (markup escaped, never a ping), kept short. */
+const plain = (text: string) => safeText(text, 40);
+
+function hoursText(hours: number): string {
+  if (hours < 1) return 'within the hour';
+  const h = Math.ceil(hours);
+  return h < 48 ? `within ${h} hour${h === 1 ? '' : 's'}` : `within ${Math.ceil(h / 24)} days`;
+}
+
+/** One reason as a sentence, or null when it has nothing true and specific to say. */
+function reasonLine(r: Reason, why: PeerWhy, now: number | undefined): string | null {
+  const since = (at: number | null | undefined) =>
+    at !== undefined && at !== null && Number.isFinite(at) && now !== undefined ? ago(now - at) : null;
+  switch (r.kind) {
+    case 'expertise': {
+      if (!why.word) return null;
+      const word = plain(why.word);
+      const n = why.answered ?? 0;
+      const last = since(why.lastAt);
+      if (n > 1) return `you answered ${n} questions about ${word}${last ? `, the last one ${last}` : ''}`;
+      if (n === 1) return `you answered a question about ${word}${last ? ` ${last}` : ''}`;
+      return `you have written about ${word} in your answers`;
+    }
+    case 'asker': {
+      const who = why.asker ? plain(why.asker) : 'them';
+      return (r.count ?? 0) > 1 ? `you helped ${who} ${r.count} times before` : `you helped ${who} before`;
+    }
     case 'first':
-      return 'you often pick up new questions';
-    case 'replies':
-      return 'you answer a lot of questions here';
+      return (r.count ?? 0) > 1
+        ? `you were the first to answer ${r.count} questions here`
+        : 'you often pick up new questions';
+    case 'replies': {
+      const last = since(r.lastAt);
+      return (r.count ?? 0) > 1
+        ? `you answered ${r.count} questions here${last ? `, the last one ${last}` : ''}`
+        : 'you answer questions here';
+    }
     case 'channel':
-      return 'you answer a lot in this channel';
+      return why.channel ? `you answer a lot in #${plain(why.channel)}` : 'you answer a lot in this channel';
     case 'fast':
-      return 'you usually reply quickly';
+      return r.hours !== undefined ? `you usually reply ${hoursText(r.hours)}` : 'you usually reply quickly';
     case 'around':
       return 'you are often around at this time';
-    default:
-      return 'you have been helping out lately';
+    case 'recent': {
+      const last = since(r.lastAt);
+      return last ? `you were last here ${last}` : null;
+    }
   }
+}
+
+/**
+ * The "why" for one peer, in the second person, from their strongest reason that has something
+ * true and specific to say (a topic word as the question wrote it, the asker's name, counts).
+ */
+export function reasonText(reasons: readonly Reason[], why: PeerWhy = {}, now?: number): string {
+  return whyLine(reasons, why, now) ?? 'you have been helping out lately';
+}
+
+/**
+ * What they know about the question's topic first (the most specific thing to tell), else the
+ * strongest reason with something true and specific to say; null when none has.
+ */
+export function whyLine(reasons: readonly Reason[], why: PeerWhy = {}, now?: number): string | null {
+  const expertise = reasons.find((r) => r.kind === 'expertise');
+  const topic = expertise ? reasonLine(expertise, why, now) : null;
+  if (topic) return topic;
+  for (const r of reasons) {
+    const line = reasonLine(r, why, now);
+    if (line) return line;
+  }
+  return null;
 }
 
 const mention = (memberId: string) => `<@${memberId}>`;
@@ -287,7 +344,7 @@ export function peerNudgeBody(
   now: number,
 ): MessageBody {
   const lines = peers.map(
-    (p) => `${mention(p.memberId)} — ${reasonText(p.reasons, answeredAbout.get(p.memberId) ?? 0)}.`,
+    (p) => `${mention(p.memberId)} — ${reasonText(p.reasons, answeredAbout.get(p.memberId), now)}.`,
   );
   const ask = peers.length > 1 ? 'Could one of you take a look?' : 'Could you take a look?';
   return {
@@ -335,13 +392,13 @@ export function awayNudgeBody(
   q: Pick<OpenQuestion, 'askedAt'>,
   where: { title: string; url: string | null; platformName: string },
   peer: PeerPick,
-  answeredAbout: number,
+  why: PeerWhy,
   now: number,
 ): MessageBody {
   const title = where.title.replace(/@/g, '@\u200D');
   return {
     content: [
-      `A question on ${where.platformName} has been waiting ${waited(now - q.askedAt)} without a reply, and you are one of the people most likely to know: ${reasonText(peer.reasons, answeredAbout)}.`,
+      `A question on ${where.platformName} has been waiting ${waited(now - q.askedAt)} without a reply, and you are one of the people most likely to know: ${reasonText(peer.reasons, why, now)}.`,
       where.url ? `“${title}” — ${where.url}` : `“${title}”`,
       'If you have a minute, your answer would help. No pressure if not.',
       '-# Convene sent this here because you linked your accounts and are active here. `/nudges off` if you would rather not be asked.',

@@ -42,8 +42,15 @@ export interface Reason {
   weight: number;
   /** Expertise: the question's terms the member's answers matched best. */
   terms?: string[];
-  /** Expertise: how many questions the member answered in all; asker: how many of the asker's. */
+  /**
+   * Expertise and replies: how many questions the member answered in all; first: how many they
+   * answered first; asker: how many of the asker's.
+   */
   count?: number;
+  /** Replies: when they last answered a question; recent: when they last posted. */
+  lastAt?: number;
+  /** Fast: how many hours they typically take to reply. */
+  hours?: number;
 }
 
 export interface Ranked {
@@ -245,6 +252,15 @@ function withReasons(
       reason.count = index.answered[s]!;
     }
     if (kind === 'asker') reason.count = helpers?.get(s) ?? 0;
+    // The facts a "why" can tell (nudgePolicy reasonText): true numbers, different for each person.
+    if (kind === 'first') reason.count = index.firstCount[s]!;
+    if (kind === 'replies') {
+      reason.count = index.answered[s]!;
+      reason.lastAt = index.lastReplyAt[s]!;
+    }
+    if (kind === 'recent') reason.lastAt = index.lastAt[s]!;
+    if (kind === 'fast' && index.latencyCount[s]! > 0)
+      reason.hours = Math.expm1(index.latencyLogSum[s]! / index.latencyCount[s]!);
     reasons.push(reason);
   }
   reasons.sort((a, b) => b.weight - a.weight);

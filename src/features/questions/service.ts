@@ -43,15 +43,14 @@ import {
   type OpenQuestion,
   type PeerFacts,
   peerNudgeBody,
-  reasonText,
   STALE_MS,
   stillDue,
+  whyLine,
 } from './nudgePolicy.js';
 import { PoolRouter, type QuestionToRoute, type Reason, scoreMember } from './route.js';
 import type { QuestionsSettings } from './settings.js';
 import {
   advanceStage,
-  answeredAbout,
   channelFacts,
   channelNames,
   getQuestion,
@@ -82,6 +81,7 @@ import {
   threadHasEarlierMessage,
   waitingQuestions,
 } from './store.js';
+import { peerWhy, questionForms } from './why.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -759,11 +759,8 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
         if (!advanceStage(db, guildId, row.questionId, d.stage === 'peer' ? 1 : 2, now)) continue;
         let body: ReturnType<typeof peerNudgeBody> | null;
         if (d.stage === 'peer') {
-          const about = new Map<string, number>();
-          for (const p of d.peers) {
-            const term = p.reasons.find((r) => r.kind === 'expertise')?.terms?.[0];
-            if (term) about.set(p.memberId, answeredAbout(db, guildId, p.memberId, term));
-          }
+          const forms = questionForms(db, row);
+          const about = new Map(d.peers.map((p) => [p.memberId, peerWhy(db, row, p.memberId, p.reasons, forms, now)]));
           const away = awayPeers(db, guildId, d.peers);
           const here = d.peers.filter((p) => !away.has(p.memberId));
           const where =
@@ -787,7 +784,7 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
                   action: {
                     type: 'dm.send',
                     memberId: there.memberId as MemberId,
-                    body: awayNudgeBody(current, where, p, about.get(p.memberId) ?? 0, now),
+                    body: awayNudgeBody(current, where, p, about.get(p.memberId) ?? {}, now),
                   },
                 },
               ],
@@ -932,13 +929,14 @@ export function unansweredFor(db: Db, guildId: string, memberId: string, now: nu
   );
   return top.map(({ row, ranked }) => {
     const reasons = ranked?.reasons ?? [];
-    const term = reasons.find((r) => r.kind === 'expertise')?.terms?.[0];
+    // Why this question suits them: what they know, whom they helped, where they answer.
+    const suits = reasons.filter((r) => r.kind === 'expertise' || r.kind === 'asker' || r.kind === 'channel');
     return {
       questionId: row.questionId,
       title: titles.get(row.questionId) ?? 'A question',
       url: urlOf(platform, row),
       askedAt: row.askedAt,
-      why: term ? reasonText(reasons, answeredAbout(db, guildId, memberId, term)) : null,
+      why: whyLine(suits, peerWhy(db, row, memberId, suits, questionForms(db, row), now), now),
       reasons,
     };
   });

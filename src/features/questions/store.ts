@@ -93,7 +93,7 @@ function prepare(db: Db) {
       .onConflictDoNothing()
       .prepare(),
     answeredAbout: db
-      .select({ n: sql<number>`count(*)` })
+      .select({ n: sql<number>`count(*)`, last: sql<number | null>`max(${questionResponses.firstAt})` })
       .from(questionResponses)
       .innerJoin(
         questions,
@@ -536,8 +536,15 @@ export function guildPlatform(db: Tx, guildId: string): Platform {
 }
 
 /** How many questions about `term` the member answered (for "you answered 3 questions about X"). */
-export function answeredAbout(db: Db, guildId: string, memberId: string, term: string): number {
-  return Number(stmts(db).answeredAbout.get({ guildId, memberId, pattern: `% ${term} %` })?.n ?? 0);
+/** How many questions about `term` (a stem) the member answered, and when they last did. */
+export function answeredAbout(
+  db: Db,
+  guildId: string,
+  memberId: string,
+  term: string,
+): { count: number; lastAt: number | null } {
+  const row = stmts(db).answeredAbout.get({ guildId, memberId, pattern: `% ${term} %` });
+  return { count: Number(row?.n ?? 0), lastAt: row?.last ?? null };
 }
 
 /** Whether the member erased their data (nothing new is derived about them). */

@@ -171,15 +171,15 @@ describe('messages', () => {
     const body = peerNudgeBody(
       { askedAt: NOW - 5 * HOUR },
       [
-        { memberId: 'a', reasons: [{ kind: 'expertise', weight: 2, terms: ['replication'], count: 9 }] },
-        { memberId: 'b', reasons: [{ kind: 'first', weight: 1 }] },
+        { memberId: 'a', reasons: [{ kind: 'expertise', weight: 2, terms: ['replic'], count: 9 }] },
+        { memberId: 'b', reasons: [{ kind: 'first', weight: 1, count: 14 }] },
       ],
-      new Map([['a', 3]]),
+      new Map([['a', { word: 'replication', answered: 3, lastAt: NOW - 9 * 24 * HOUR }]]),
       NOW,
     );
     expect(body.mentions).toEqual({ members: ['a', 'b'] });
-    expect(body.content).toContain('<@a> — you answered 3 questions about replication.');
-    expect(body.content).toContain('<@b> — you often pick up new questions.');
+    expect(body.content).toContain('<@a> — you answered 3 questions about replication, the last one 9 days ago.');
+    expect(body.content).toContain('<@b> — you were the first to answer 14 questions here.');
     expect(body.content).toContain('waiting 5 hours');
     expect(body.content).not.toMatch(/@everyone|@here/);
   });
@@ -194,11 +194,31 @@ describe('messages', () => {
   });
 
   it.each([
-    [[{ kind: 'asker', weight: 1, count: 2 }], 0, 'you helped them 2 times before'],
-    [[{ kind: 'expertise', weight: 1, terms: ['navmesh'], count: 4 }], 1, 'you answered a question about navmesh'],
-    [[{ kind: 'around', weight: 1 }], 0, 'you are often around at this time'],
-  ] as const)('GIVEN reasons %j THEN the why reads "%s"', (reasons, about, expected) => {
-    expect(reasonText(reasons as never, about)).toBe(expected);
+    [[{ kind: 'asker', weight: 1, count: 2 }], { asker: 'Mei' }, 'you helped Mei 2 times before'],
+    [
+      [{ kind: 'expertise', weight: 1, terms: ['navmesh'], count: 4 }],
+      { word: 'NavMesh', answered: 1, lastAt: NOW - 2 * 24 * HOUR },
+      'you answered a question about NavMesh 2 days ago',
+    ],
+    // The expertise term has no word worth showing (a stem, a name, "help"): the next reason speaks.
+    [
+      [
+        { kind: 'expertise', weight: 2, terms: ['help'], count: 4 },
+        { kind: 'replies', weight: 1, count: 40, lastAt: NOW - 3 * HOUR },
+      ],
+      {},
+      'you answered 40 questions here, the last one 3 hours ago',
+    ],
+    [[{ kind: 'channel', weight: 1 }], { channel: 'help' }, 'you answer a lot in #help'],
+    [[{ kind: 'fast', weight: 1, hours: 1.6 }], {}, 'you usually reply within 2 hours'],
+    [[{ kind: 'around', weight: 1 }], {}, 'you are often around at this time'],
+  ] as const)('GIVEN reasons %j and facts %j THEN the why reads "%s"', (reasons, why, expected) => {
+    expect(reasonText(reasons as never, why, NOW)).toBe(expected);
+  });
+
+  it('GIVEN two peers whose facts differ THEN their whys differ (never the same line for both)', () => {
+    const first = (count: number) => [{ kind: 'first' as const, weight: 1, count }];
+    expect(reasonText(first(14), {}, NOW)).not.toBe(reasonText(first(3), {}, NOW));
   });
 
   it('GIVEN a question in a text channel THEN the nudge replies to the question message', () => {

@@ -27,7 +27,7 @@ describe('Discourse rendering of feature text', () => {
         { memberId: '7', reasons: [{ kind: 'expertise', weight: 1, terms: ['vulkan'] }] },
         { memberId: '8', reasons: [{ kind: 'channel', weight: 1 }] },
       ],
-      new Map([['7', 3]]),
+      new Map([['7', { word: 'vulkan', answered: 3 }]]),
       now,
     );
     const raw = renderBody(body, ctx);
