@@ -17,7 +17,7 @@ const CODE_FENCE = /```[\s\S]*?```/g;
 /** Emoji shortcodes (":slight_smile:", Discord's "<:name:id>"): reactions in words, not topics. */
 const EMOJI = /<a?:\w+:\d+>|:[a-z0-9_+-]+:/g;
 /** A word starts with a letter; inner dots, dashes and underscores join identifiers ("node.js"). */
-const WORD = /\p{L}[\p{L}\p{M}\p{N}+#]*(?:['’]\p{L}+)?(?:[._-][\p{L}\p{M}\p{N}+#]+)*/gu;
+const WORD = /(?<![\p{L}\p{N}])\p{L}[\p{L}\p{M}\p{N}+#]*(?:['’]\p{L}+)?(?:[._-][\p{L}\p{M}\p{N}+#]+)*/gu;
 const SEPARATOR = /[._-]/;
 const SEPARATORS = /[._-]/;
 const ALL_SEPARATORS = /[._-]/g;
@@ -38,7 +38,7 @@ export interface Word {
 let segmenter: Intl.Segmenter | null = null;
 const NON_ASCII = /[^\t\n\r\x20-\x7e]/;
 /** The same word shape in ASCII: most chat is, and this expression runs several times faster. */
-const ASCII_WORD = /[a-z][a-z0-9+#]*(?:'[a-z]+)?(?:[._-][a-z0-9+#]+)*/g;
+const ASCII_WORD = /(?<![a-z0-9])[a-z][a-z0-9+#]*(?:'[a-z]+)?(?:[._-][a-z0-9+#]+)*/g;
 
 /** Raw words of a lower-cased text in order, with where each starts. */
 function rawWords(lower: string, ascii: boolean): { word: string; at: number }[] {

@@ -282,9 +282,8 @@ function reasonLine(r: Reason, why: PeerWhy, now: number | undefined): string | 
       return (r.count ?? 0) > 1 ? `you helped ${who} ${r.count} times before` : `you helped ${who} before`;
     }
     case 'first':
-      return (r.count ?? 0) > 1
-        ? `you were the first to answer ${r.count} questions here`
-        : 'you often pick up new questions';
+      if ((r.count ?? 0) > 1) return `you were the first to answer ${r.count} questions here`;
+      return r.count === 1 ? 'you were the first to answer a question here' : 'you often pick up new questions';
     case 'replies': {
       const last = since(r.lastAt);
       return (r.count ?? 0) > 1
