@@ -349,7 +349,7 @@ describe('privacy', () => {
     const file = shown.attachments[0]!;
     expect(file.filename).toBe('convene-my-data.json');
     const data = JSON.parse(Buffer.from(file.data).toString());
-    expect(data.messages.records[0]).toMatchObject({ messageId: said.id, terms: 'love compute shader' });
+    expect(data.messages.records[0]).toMatchObject({ messageId: said.id, terms: 'love comput=compute shader=shaders' });
 
     const asked = await sandbox.runCommand(guild.id, guild.channels.general!, members.bob!, 'privacy delete');
     const button = (asked.components[0] as { components: { custom_id: string }[] }).components[0]!.custom_id;
@@ -362,7 +362,7 @@ describe('privacy', () => {
     );
     expect(intruder.content).toMatch(/meant for someone else/);
     expect(rows(app, 'SELECT terms FROM messages WHERE message_id = ?', said.id)).toEqual([
-      { terms: 'love compute shader' },
+      { terms: 'love comput=compute shader=shaders' },
     ]);
     const confirmed = await sandbox.clickButton(
       guild.id,

@@ -140,7 +140,7 @@ describe('ingest', () => {
     expect(rows[0]).toMatchObject({
       message_id: 't1',
       parent_channel_id: 'c-forum',
-      terms: 'compute shader share memory',
+      terms: 'comput=compute shader=shaders share memori=memory',
       content: null,
       created_at: 20,
     });
