@@ -34,6 +34,10 @@ export interface HttpDeps {
   gateway: Gateway;
   requests: RecordedRequest[];
   unknownRoutes: RecordedRequest[];
+  /** Who a member token belongs to (routes with `auth: 'member'`). */
+  members: { userFor(authorization: string | undefined): string | undefined };
+  /** Serves other paths (the demo's web page), when set; answers false for paths it does not serve. */
+  page?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 const API_PREFIX = /^\/api(?:\/v(\d+))?(?=\/)/;
@@ -71,6 +75,7 @@ export class HttpServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) return this.serveAttachment(url.pathname, res);
+    if (!API_PREFIX.test(url.pathname) && this.deps.page && (await this.deps.page(req, res, url))) return;
     const raw = await readBody(req);
     const prefix = API_PREFIX.exec(url.pathname);
     // Decoded ("/users/@me", "/reactions/👋/@me") so tests and forced 429 rules can match what they read.
@@ -117,6 +122,8 @@ export class HttpServer {
     }
     record.route = match.route.key;
     if (match.route.auth === 'bot' && !this.authorized(req)) return finish(401, UNAUTHORIZED_BODY);
+    const caller = match.route.auth === 'member' ? this.deps.members.userFor(req.headers.authorization) : undefined;
+    if (match.route.auth === 'member' && !caller) return finish(401, UNAUTHORIZED_BODY);
 
     const decision = this.deps.rateLimiter.check({
       method,
@@ -137,6 +144,7 @@ export class HttpServer {
         json,
         body,
         files,
+        ...(caller ? { caller } : {}),
       });
     } catch (error) {
       if (!(error instanceof DiscordHttpError)) throw error;

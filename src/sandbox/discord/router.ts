@@ -12,6 +12,8 @@ export interface RestRequest {
   /** The body as an object: JSON, or `payload_json` plus plain fields of a multipart body. */
   body: Record<string, unknown>;
   files: UploadedFile[];
+  /** The person a member-token route acts for (`auth: 'member'`). */
+  caller?: string;
 }
 
 export interface RestResponse {
@@ -22,8 +24,11 @@ export interface RestResponse {
 export type RouteHandler = (req: RestRequest) => RestResponse | Promise<RestResponse>;
 
 export interface RouteOptions {
-  /** 'none' for interaction callbacks and interaction webhooks, which discord.js calls without a token. */
-  auth?: 'bot' | 'none';
+  /**
+   * 'none' for interaction callbacks and interaction webhooks, which discord.js calls without a token;
+   * 'member' for what a Discord client sends for a person (their member token, never the bot's).
+   */
+  auth?: 'bot' | 'none' | 'member';
   /** Discord: interaction callbacks are not subject to the global rate limit. */
   globalExempt?: boolean;
 }

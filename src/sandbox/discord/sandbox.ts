@@ -5,10 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildCommandData, type OptionInput } from './commandInvocation.js';
+import { fillModal, findComponent } from './components.js';
 import { Gateway, type GatewayStats } from './gateway.js';
 import { HttpServer, type RecordedRequest } from './http.js';
 import type { PrivilegedIntents } from './intents.js';
 import { InteractionHub, type InteractionRecord, type InteractionResult, InteractionType } from './interactions.js';
+import { MemberClient } from './memberClient.js';
 import {
   type ChannelRecord,
   ChannelType,
@@ -31,6 +33,7 @@ import { channelRoutes } from './rest/channels.js';
 import type { RestContext } from './rest/context.js';
 import { guildRoutes } from './rest/guilds.js';
 import { interactionRoutes } from './rest/interactions.js';
+import { memberRoutes } from './rest/members.js';
 import { Router } from './router.js';
 import { type ChannelSpec, type GuildHandle, type NewGuild, World } from './world.js';
 
@@ -102,6 +105,7 @@ export class DiscordSandbox {
   private readonly hub: InteractionHub;
   private readonly rateLimiter: RateLimiter;
   private readonly http: HttpServer;
+  private readonly members: MemberClient;
   private boundPort = 0;
 
   constructor(options: DiscordSandboxOptions = {}) {
@@ -142,7 +146,10 @@ export class DiscordSandbox {
     guildRoutes(router, ctx);
     channelRoutes(router, ctx);
     interactionRoutes(router, ctx);
+    this.members = new MemberClient(store, this.world, this.hub);
+    memberRoutes(router, this.members);
     this.http = new HttpServer({
+      members: this.members,
       store,
       router,
       rateLimiter: this.rateLimiter,
@@ -184,6 +191,13 @@ export class DiscordSandbox {
   }
   get botUserId(): string {
     return this.store.application.botUserId;
+  }
+  /**
+   * A person's member token: what their Discord client would send as `Authorization` to run commands
+   * and press buttons through `POST /api/v10/interactions`. Bots have none.
+   */
+  memberToken(userId: string): string {
+    return this.members.tokenFor(userId);
   }
 
   // ---------------------------------------------------------------------------------- setup
@@ -479,14 +493,6 @@ export class DiscordSandbox {
     this.requireMember(guildId, userId);
     const modal = this.hub.modals.get(customId);
     if (!modal) throw new Error(`sandbox: the bot never opened a modal "${customId}"`);
-    const fill = (c: Record<string, unknown>): Record<string, unknown> => {
-      if (Array.isArray(c.components))
-        return { type: c.type, components: (c.components as Record<string, unknown>[]).map(fill) };
-      if (c.component && typeof c.component === 'object')
-        return { type: c.type, component: fill(c.component as Record<string, unknown>) };
-      const id = c.custom_id as string | undefined;
-      return { type: c.type, ...(id ? { custom_id: id, value: values[id] ?? '' } : {}) };
-    };
     const source = modal.sourceMessageId ? this.store.messages.get(modal.sourceMessageId) : undefined;
     return this.hub.start({
       type: InteractionType.ModalSubmit,
@@ -495,7 +501,7 @@ export class DiscordSandbox {
       channelId,
       userId,
       ...(source ? { message: source } : {}),
-      data: { custom_id: customId, components: (modal.components as Record<string, unknown>[]).map(fill) },
+      data: { custom_id: customId, components: fillModal(modal.components, values) },
       timeoutMs: opts.timeoutMs ?? 10_000,
     });
   }
@@ -654,22 +660,6 @@ export class DiscordSandbox {
 function parseEmoji(emoji: string): { id: string | null; name: string } {
   const custom = /^<?a?:?([\w~-]+):(\d+)>?$/.exec(emoji);
   return custom ? { id: custom[2]!, name: custom[1]! } : { id: null, name: emoji };
-}
-
-function findComponent(components: unknown[], customId: string): Record<string, unknown> | undefined {
-  for (const raw of components) {
-    if (typeof raw !== 'object' || raw === null) continue;
-    const c = raw as Record<string, unknown>;
-    if (c.custom_id === customId) return c;
-    const nested = [
-      ...(Array.isArray(c.components) ? c.components : []),
-      ...(c.accessory ? [c.accessory] : []),
-      ...(c.component ? [c.component] : []),
-    ];
-    const found = findComponent(nested, customId);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 export async function startDiscordSandbox(options: DiscordSandboxOptions = {}): Promise<DiscordSandbox> {
