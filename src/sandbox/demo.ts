@@ -12,7 +12,8 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { beginDemoForum, startDemoForum } from './demo/discourse.js';
 import { type IrcLine, loadIrcSample } from './demo/ircLog.js';
-import { type DiscordSandbox, type RecordedRequest, startDiscordSandbox } from './discord/index.js';
+import { clipAtWord, type Narrator, narrator } from './demo/narrator.js';
+import { type DiscordSandbox, startDiscordSandbox } from './discord/index.js';
 import type { GuildHandle } from './discord/world.js';
 
 const HOUR = 3_600_000;
@@ -20,6 +21,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const once = process.argv.includes('--once');
 const quiet = process.argv.includes('--quiet');
 const say = (line = '') => process.stdout.write(`${line}\n`);
+const oneLine = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ').trim();
 
 const SAMPLES: { name: string; endsHoursAgo: number; stretch: number }[] = [
   // Older history: about a week ago, stretched so it spans a day.
@@ -104,7 +106,7 @@ function replay(demo: Demo, now: number): { messages: number; members: number; f
         line.text.length > 30
       ) {
         const post = sandbox.openForumPost(guild.id, guild.channels.questions!, userId, {
-          title: line.text.slice(0, 90),
+          title: clipAtWord(line.text, 90),
           content: line.text,
           at: at(line),
         });
@@ -133,53 +135,6 @@ function replay(demo: Demo, now: number): { messages: number; members: number; f
   return { messages, members: users.size, forumPosts };
 }
 
-/** Prints every REST call the bot makes, as a person would read it. */
-function narrator(demo: Demo) {
-  let seen = 0;
-  const name = (channelId: string) => {
-    const channel = demo.sandbox.channel(channelId);
-    if (!channel) return channelId;
-    if (channel.recipientId) return `DM to ${demo.sandbox.user(channel.recipientId)?.username ?? channel.recipientId}`;
-    return channel.type === 11 || channel.type === 12 ? `thread “${channel.name}”` : `#${channel.name}`;
-  };
-  const text = (body: unknown) => {
-    const b = body as { content?: string; embeds?: { title?: string; description?: string }[] } | null;
-    const parts = [b?.content ?? '', ...(b?.embeds ?? []).map((e) => `[${e.title ?? ''}] ${e.description ?? ''}`)];
-    return parts
-      .join(' ')
-      .replace(/<@!?(\d+)>/g, (_, id: string) => `@${demo.sandbox.user(id)?.username ?? id}`)
-      .replace(/<#(\d+)>/g, (_, id: string) => `#${demo.sandbox.channel(id)?.name ?? id}`)
-      .replace(/\s+/g, ' ')
-      .trim();
-  };
-  const describe = (r: RecordedRequest): string | null => {
-    if (r.status >= 400) return `✗ ${r.method} ${r.path} → ${r.status}`;
-    const channel = /^\/channels\/(\d+)\/messages$/.exec(r.path);
-    if (r.method === 'POST' && channel) return `${name(channel[1]!)} ← ${text(r.body).slice(0, 160)}`;
-    const threads = /^\/channels\/(\d+)\/threads$/.exec(r.path);
-    if (r.method === 'POST' && threads)
-      return `opened a private thread in ${name(threads[1]!)}: “${(r.body as { name?: string }).name}”`;
-    const role = /^\/guilds\/\d+\/members\/(\d+)\/roles\/(\d+)$/.exec(r.path);
-    if (role)
-      return `${r.method === 'PUT' ? 'gave' : 'removed'} role ${role[2]} ${r.method === 'PUT' ? 'to' : 'from'} ${demo.sandbox.user(role[1]!)?.username}`;
-    return null;
-  };
-  return {
-    flush(): number {
-      let printed = 0;
-      const requests = demo.sandbox.requests;
-      for (; seen < requests.length; seen++) {
-        const line = describe(requests[seen]!);
-        if (line && !quiet) {
-          say(`  [bot] ${line}`);
-          printed++;
-        }
-      }
-      return printed;
-    },
-  };
-}
-
 async function command(demo: Demo, userId: string, path: string, options: Record<string, unknown> = {}) {
   const registered = new Set(demo.sandbox.commands().map((c) => c.name as string));
   if (!registered.has(path.split(' ')[0]!)) return null;
@@ -198,7 +153,7 @@ async function command(demo: Demo, userId: string, path: string, options: Record
   }
 }
 
-async function settle(app: App, narrate: ReturnType<typeof narrator>, ms = 1_500) {
+async function settle(app: App, narrate: Narrator, ms = 1_500) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     for (const drain of app.drains) drain.wake();
@@ -228,12 +183,12 @@ async function main() {
     ...forum.env,
   });
   const app = await startApp(config, createLogger('warn'), { runScheduler: false, drain: { idleMs: 100 } });
-  const narrate = narrator(demo);
+  const narrate = narrator(demo.sandbox, { print: say, quiet });
   say(
     `Emulator at ${demo.sandbox.apiUrl}; bot connected (${app.deps.status.intents.messageContent ? 'with' : 'without'} Message Content).`,
   );
 
-  say('\n— Moderator sets Convene up');
+  narrate.section('\n— Moderator sets Convene up');
   const mod = demo.moderator;
   const ch = demo.guild.channels;
   await command(demo, mod, 'convene why set', {
@@ -257,7 +212,7 @@ async function main() {
   await settle(app, narrate, 300);
   const onForum = await beginDemoForum(forum, app, { say, quiet });
 
-  say('\n— Replaying the community (two real #ubuntu samples, shifted into the last week)');
+  narrate.section('\n— Replaying the community (two real #ubuntu samples, shifted into the last week)');
   const counts = replay(demo, now);
   say(`  ${counts.messages} messages, ${counts.forumPosts} of them forum questions, by ${counts.members} members`);
   const stored = () => (app.deps.db.$client.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
@@ -266,17 +221,17 @@ async function main() {
   say(`  Convene stored ${stored()} messages (ids, times, reply links and keywords; no message text).`);
   await settle(app, narrate, 1_000);
 
-  say('\n— Some members join introductions');
+  narrate.section('\n— Some members join introductions');
   const active = [...demo.users.values()].slice(0, 24);
   for (const userId of active) await command(demo, userId, 'intros join');
   await settle(app, narrate, 300);
 
-  say('\n— One community on two platforms: the moderator connects the server to the forum');
+  narrate.section('\n— One community on two platforms: the moderator connects the server to the forum');
   const connected = await command(demo, mod, 'convene forum connect');
-  if (connected) say(`  /convene forum connect → ${connected.content?.split('\n')[0]}`);
+  if (connected) say(`  /convene forum connect → ${clipAtWord(oneLine(connected.content))}`);
   const linker = active[1]!;
   const asked = await command(demo, linker, 'link discourse', { username: 'mei' });
-  if (asked) say(`  /link discourse username:mei → ${asked.content?.replace(/\s+/g, ' ').slice(0, 160)}`);
+  if (asked) say(`  /link discourse username:mei → ${clipAtWord(oneLine(asked.content))}`);
   await settle(app, narrate, 300);
   await onForum.settle();
   const code = /code:(\d{6})/.exec(
@@ -288,18 +243,18 @@ async function main() {
   )?.[1];
   if (code) {
     const linked = await command(demo, linker, 'link confirm', { code });
-    if (linked) say(`  /link confirm code:${code} → ${linked.content?.replace(/\s+/g, ' ').slice(0, 200)}`);
+    if (linked) say(`  /link confirm code:${code} → ${clipAtWord(oneLine(linked.content))}`);
   }
 
-  say('\n— The scheduler runs (nudges for unanswered questions, journey sweep)');
+  narrate.section('\n— The scheduler runs (nudges for unanswered questions, journey sweep)');
   await app.scheduler.tick(now);
   await settle(app, narrate, 2_000);
 
-  say('\n— A member asks who to meet');
+  narrate.section('\n— A member asks who to meet');
   const meet = await command(demo, active[0]!, 'meet');
-  if (meet) say(`  /meet → ${meet.content?.replace(/\s+/g, ' ').slice(0, 300)}`);
+  if (meet) say(`  /meet → ${clipAtWord(oneLine(meet.content), 300)}`);
 
-  say('\n— Intro round and weekly digest, on demand');
+  narrate.section('\n— Intro round and weekly digest, on demand');
   await command(demo, mod, 'convene intros run-now');
   const digest = await command(demo, mod, 'convene digest post-now');
   // Let the outbox send everything decided so far, at Discord's pace.
@@ -309,7 +264,7 @@ async function main() {
   while (pending() > 0 && Date.now() < until) await settle(app, narrate, 500);
   const posted = demo.sandbox.messagesIn(ch.general!).filter((m) => m.authorId === demo.sandbox.botUserId);
   if (posted.length) {
-    say('\n— The digest as members see it in #general:');
+    narrate.section('\n— The digest as members see it in #general:');
     const last = posted.at(-1)!;
     say(last.content);
     for (const embed of last.embeds as {

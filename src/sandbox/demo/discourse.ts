@@ -8,6 +8,7 @@ import type { App } from '../../app.js';
 import { seedDemoForum } from '../discourse/seed.js';
 import { DiscourseSandbox } from '../discourse/server.js';
 import { zoneWhereItIs } from '../zones.js';
+import { clipAtWord } from './narrator.js';
 
 const API_KEY = 'demo-discourse-api-key';
 const SECRET = 'demo-discourse-webhook-secret';
@@ -43,8 +44,7 @@ function forumNarrator(forum: DiscourseSandbox, say: (line: string) => void, qui
     raw
       .replace(/<\/?small>/g, '')
       .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, 160);
+      .trim();
   return {
     posts: 0,
     flush(): void {
@@ -64,7 +64,7 @@ function forumNarrator(forum: DiscourseSandbox, say: (line: string) => void, qui
         } else {
           where = `reply in “${topic.title}”`;
         }
-        say(`  [bot] forum: ${where} ← ${oneLine(post.raw)}`);
+        say(`  [bot] forum: ${where} ← ${clipAtWord(oneLine(post.raw))}`);
       }
     },
   };
