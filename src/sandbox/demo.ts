@@ -20,6 +20,9 @@ const HOUR = 3_600_000;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const once = process.argv.includes('--once');
 const quiet = process.argv.includes('--quiet');
+/** `--port N`: where the emulator (and the demo page) listens; any free port by default. */
+const portAt = process.argv.indexOf('--port');
+const port = portAt > 0 ? Number(process.argv[portAt + 1]) : 0;
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const oneLine = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ').trim();
 
@@ -39,7 +42,7 @@ interface Demo {
 }
 
 async function buildCommunity(now: number): Promise<Demo> {
-  const sandbox = await startDiscordSandbox({ heartbeatIntervalMs: 5_000 });
+  const sandbox = await startDiscordSandbox({ heartbeatIntervalMs: 5_000, port });
   const guild = sandbox.createGuild({
     name: 'Ubuntu Help (demo)',
     at: now - 120 * 24 * HOUR,
@@ -303,9 +306,18 @@ async function main() {
     process.exitCode = ok ? 0 : 1;
     return;
   }
-  say(`\nThe demo community stays up: the emulator is at ${demo.sandbox.apiUrl}. Press Ctrl-C to stop.`);
+  const page = demo.sandbox.serveDemoPage(demo.guild.id);
+  const rule = '─'.repeat(72);
+  say(`\n${rule}`);
+  say(`  Now try it yourself. Open this page in your browser:\n`);
+  say(`      ${page}\n`);
+  say('  Be any member of the demo server (or join as a new one), read what they see,');
+  say("  run Convene's commands, press its buttons, and open the digest with its chart.");
+  say('  The community stays up until you press Ctrl-C here.');
+  say(rule);
   app.scheduler.start();
-  const timer = setInterval(() => narrate.flush(), 500);
+  // What the bot does from now on (after a visitor's actions on the page) keeps being narrated.
+  const timer = setInterval(() => narrate.endSection(), 500);
   const stop = async () => {
     clearInterval(timer);
     await app.stop();
@@ -316,7 +328,12 @@ async function main() {
   process.on('SIGTERM', () => void stop());
 }
 
-main().catch((error) => {
-  process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  process.stderr.write(`--port must be a port number (0-65535), got "${process.argv[portAt + 1] ?? ''}"\n`);
+  process.exitCode = 2;
+} else {
+  main().catch((error) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -36,14 +36,16 @@ export interface HttpDeps {
   unknownRoutes: RecordedRequest[];
   /** Who a member token belongs to (routes with `auth: 'member'`). */
   members: { userFor(authorization: string | undefined): string | undefined };
-  /** Serves other paths (the demo's web page), when set; answers false for paths it does not serve. */
-  page?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
+
+/** Serves paths outside the API (the demo's web page); answers false for paths it does not serve. */
+export type PageHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 const API_PREFIX = /^\/api(?:\/v(\d+))?(?=\/)/;
 
 export class HttpServer {
   readonly server: Server;
+  private page: PageHandler | null = null;
 
   constructor(private readonly deps: HttpDeps) {
     this.server = createServer((req, res) => {
@@ -57,6 +59,11 @@ export class HttpServer {
       if (path.startsWith('/gateway')) deps.gateway.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
+  }
+
+  /** Serve a page beside the API (the demo's web page). */
+  servePage(handler: PageHandler): void {
+    this.page = handler;
   }
 
   listen(port: number): Promise<number> {
@@ -75,7 +82,7 @@ export class HttpServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) return this.serveAttachment(url.pathname, res);
-    if (!API_PREFIX.test(url.pathname) && this.deps.page && (await this.deps.page(req, res, url))) return;
+    if (this.page && !API_PREFIX.test(url.pathname) && (await this.page(req, res, url))) return;
     const raw = await readBody(req);
     const prefix = API_PREFIX.exec(url.pathname);
     // Decoded ("/users/@me", "/reactions/👋/@me") so tests and forced 429 rules can match what they read.

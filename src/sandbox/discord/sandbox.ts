@@ -35,6 +35,7 @@ import { guildRoutes } from './rest/guilds.js';
 import { interactionRoutes } from './rest/interactions.js';
 import { memberRoutes } from './rest/members.js';
 import { Router } from './router.js';
+import { DemoPage } from './web/page.js';
 import { type ChannelSpec, type GuildHandle, type NewGuild, World } from './world.js';
 
 export interface DiscordSandboxOptions {
@@ -198,6 +199,24 @@ export class DiscordSandbox {
    */
   memberToken(userId: string): string {
     return this.members.tokenFor(userId);
+  }
+
+  /**
+   * Serve the demo's web page for this guild at `${url}/demo`: pick any member (or join as a new
+   * one), see what they see, run commands and press buttons as them. Returns the page's address.
+   */
+  serveDemoPage(guildId: string): string {
+    this.requireGuild(guildId);
+    const page = new DemoPage({
+      store: this.store,
+      world: this.world,
+      members: this.members,
+      guildId,
+      interactions: () => this.hub.records,
+      port: () => this.boundPort,
+    });
+    this.http.servePage((req, res, url) => page.handle(req, res, url));
+    return `${this.url}/demo`;
   }
 
   // ---------------------------------------------------------------------------------- setup
@@ -618,6 +637,12 @@ export class DiscordSandbox {
   }
 
   // --------------------------------------------------------------------------------- helpers
+
+  private requireGuild(guildId: string): GuildRecord {
+    const guild = this.store.guild(guildId);
+    if (!guild) throw new Error(`sandbox: no guild ${guildId}`);
+    return guild;
+  }
 
   private requireUser(userId: string): UserRecord {
     const user = this.store.user(userId);
