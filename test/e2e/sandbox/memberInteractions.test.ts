@@ -138,4 +138,34 @@ describe('POST /interactions with a member token', () => {
     const sent = await interact(sandbox.memberToken(community.members.eve!), commandBody(guild.id, thread.id, 'help'));
     expect(sent.status).toBe(403);
   });
+
+  it('GIVEN a button on a bot message WHEN a member presses it (type 3) THEN the bot answers that member', async () => {
+    const { sandbox, guild, moderator, members } = community;
+    await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene intros set', {
+      channel: guild.channels.intros!,
+    });
+    const announcement = await sandbox.waitFor(
+      () => sandbox.messagesIn(guild.channels.intros!).find((m) => m.components.length > 0),
+      { description: 'the intros announcement with its button' },
+    );
+    const button = (announcement.components[0] as { components: { custom_id: string }[] }).components[0]!;
+    const press = {
+      type: 3,
+      application_id: sandbox.applicationId,
+      guild_id: guild.id,
+      channel_id: guild.channels.intros,
+      message_id: announcement.id,
+      data: { component_type: 2, custom_id: button.custom_id },
+    };
+    expect((await interact(sandbox.memberToken(members.eve!), press)).status).toBe(204);
+    const record = await sandbox.waitFor(
+      () => sandbox.interactions.find((r) => r.userId === members.eve && r.name === button.custom_id && r.result),
+      { description: "the bot's answer to eve's press" },
+    );
+    expect(record.result!.ephemeral).toBe(true);
+    // eve's answer is hers: another member cannot press a button on it, nor see it.
+    const answer = record.result!.message!;
+    const onHers = { ...press, message_id: answer.id, data: { component_type: 2, custom_id: 'x' } };
+    expect((await interact(sandbox.memberToken(members.cyd!), onHers)).status).toBe(404);
+  });
 });

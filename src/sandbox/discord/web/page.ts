@@ -41,6 +41,8 @@ const MAX_BODY = 9 * 1024 * 1024;
 const NOTES_KEPT = 200;
 /** A newcomer's welcome DM goes through the bot's outbox: wait this long for it before showing the page. */
 const WELCOME_WAIT_MS = 5_000;
+/** Who counts as a newcomer when choosing where the page opens. */
+const NEWCOMER_MS = 86_400_000;
 
 const SECURITY_HEADERS = {
   // No script at all: member text cannot run even if it ever slipped through unescaped.
@@ -209,7 +211,7 @@ export class DemoPage {
     const channelId = message?.channelId;
     const base = { ...(hash ? { hash } : {}), ...(channelId ? { channelId } : {}) };
     if (result.type === 7 || result.type === 6) {
-      return { ...base, note: { tone: 'ok', text: `Convene took ${what} into account and updated the message.` } };
+      return { ...base, note: { tone: 'ok', text: `You pressed ${what}: Convene updated the message.` } };
     }
     const seen = result.ephemeral ? ' Only you can see the answer, marked below.' : ' Its answer is below.';
     return { ...base, note: { tone: 'ok', text: `Convene answered ${what}.${seen}` } };
@@ -266,9 +268,15 @@ export class DemoPage {
     return channel && canOpen(this.world, me, channel) ? channel : null;
   }
 
-  /** Where Convene last spoke to this member (their DM, a channel or a thread), else the first channel. */
+  /**
+   * A newcomer starts in their DMs (Convene's welcome); anyone else where Convene last spoke that
+   * they can see (a channel, an intro thread, their DMs), else the first channel.
+   */
   private startingChannel(me: string): ChannelRecord | null {
     const { store } = this.deps;
+    const dmId = store.dmChannels.get(me);
+    const joinedAt = store.member(this.deps.guildId, me)?.joinedAt ?? 0;
+    if (dmId && Date.now() - joinedAt < NEWCOMER_MS) return store.channel(dmId) ?? null;
     const bot = store.application.botUserId;
     let best: { channel: ChannelRecord; last: string } | null = null;
     let first: ChannelRecord | null = null;

@@ -109,6 +109,7 @@ function pickerOptions(choices: MemberChoice[], me: string | null, now: number):
 function landingHtml(state: PageState, choices: MemberChoice[]): Html {
   const { moderators, newcomers, rest } = groupedChoices(choices, state.now);
   const active = [...rest].sort((a, b) => b.messages - a.messages)[0];
+  const introduced = introducedMember(state.world, choices);
   const pick = (c: MemberChoice | undefined, what: string) =>
     c ? html`<a class="pick" href="${pageUrl({ as: c.user.id })}"><b>${c.name}</b><small>${what}</small></a>` : '';
   const guild = state.world.store.guild(state.world.guildId);
@@ -123,13 +124,28 @@ function landingHtml(state: PageState, choices: MemberChoice[]): Html {
         <div class="picks">
           ${pick(moderators[0], 'a moderator: can also run /convene (set-up, digest, intro rounds)')}
           ${pick(newcomers[0], `joined ${newcomers[0] ? when(newcomers[0].joinedAt, state.now) : ''}: see the welcome and /journey`)}
-          ${pick(active, `the most active member (${active?.messages ?? 0} messages): try /meet and /unanswered`)}
+          ${pick(active, `the most active member (${active?.messages ?? 0} messages): try /unanswered, or /intros join then /meet`)}
+          ${introduced ? pick(introduced.member, `introduced by Convene in “${introduced.thread}”: see the thread and its buttons`) : ''}
         </div>
         or any member from “You are” above, or join as a new member.</li>
       <li>Open a channel, a thread or your direct messages on the left.</li>
       <li>Run a command from the right, as if you typed “/” in Discord. Answers only you can see are marked so.</li>
     </ol>
   </div>`;
+}
+
+/** Someone in a private thread the bot opened (an introduction), to see one from the inside. */
+function introducedMember(world: PageWorld, choices: MemberChoice[]): { member: MemberChoice; thread: string } | null {
+  const bot = world.store.application.botUserId;
+  const byId = new Map(choices.map((c) => [c.user.id, c]));
+  for (const channel of world.store.guildChannels(world.guildId)) {
+    if (channel.type !== ChannelType.PrivateThread || channel.thread?.ownerId !== bot) continue;
+    for (const userId of channel.thread.members.keys()) {
+      const member = byId.get(userId);
+      if (member) return { member, thread: channel.name };
+    }
+  }
+  return null;
 }
 
 function sidebarHtml(v: Viewer, current: ChannelRecord | null): Html {
@@ -163,7 +179,7 @@ function channelHtml(v: Viewer, state: PageState): Html {
   const note = state.note ? noteHtml(state.note) : '';
   if (channel.type === ChannelType.GuildForum) {
     const posts = forumPosts(world, v.me, channel.id);
-    return html`${head}${note}<div class="scroll"><div class="posts">${posts.map((p) => {
+    return html`${head}${note}<div class="scroll top"><div class="posts">${posts.map((p) => {
       const count = world.store.channelMessages.get(p.id)?.length ?? 0;
       return html`<a class="post" href="${v.url({ ch: p.id })}"><b>${p.name}</b>
         <small>by ${displayName(world, p.thread!.ownerId)} · ${count} message${count === 1 ? '' : 's'} · ${when(p.thread!.createdAt, v.now)}</small></a>`;
@@ -194,8 +210,11 @@ function noteHtml(note: Note): Html {
 
 function commandsHtml(v: Viewer, channel: ChannelRecord | null, people: MemberChoice[], open?: string): Html {
   if (!channel?.guildId || channel.type === ChannelType.GuildForum) {
+    const first = sidebar(v.world, v.me).channels.find((e) => e.channel.type === ChannelType.GuildText)?.channel;
     return html`<aside class="commands"><h2>Commands</h2>
-      <p class="hint">Commands run in a server channel or thread: open #general (or any channel) on the left to run one.</p></aside>`;
+      <p class="hint">Commands run in a server channel or thread${
+        first ? html`: open <a href="${v.url({ ch: first.id })}">#${first.name}</a> (or any channel) to run one` : ''
+      }.</p></aside>`;
   }
   const commands = commandsFor(v.world, v.me);
   const hidden = html`<input type="hidden" name="as" value="${v.me}"><input type="hidden" name="ch" value="${channel.id}">`;

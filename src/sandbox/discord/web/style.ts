@@ -40,6 +40,7 @@ main.channel { display: flex; flex-direction: column; min-height: 0; }
 .ch-head { padding: 10px 16px; border-bottom: 1px solid var(--line); display: flex; gap: 12px; align-items: baseline; }
 .ch-head h1 { font-size: 16px; margin: 0; color: #fff; } .ch-head .topic { color: var(--muted); margin: 0; font-size: 14px; }
 .scroll { flex: 1; overflow-y: auto; display: flex; flex-direction: column-reverse; }
+.scroll.top { flex-direction: column; }
 .messages { padding: 8px 0 16px; }
 .earlier { display: block; text-align: center; margin: 8px; }
 .msg { display: flex; gap: 14px; padding: 6px 16px 2px; }

@@ -164,8 +164,9 @@ export function interactionLine(
   if (record.type === InteractionType.ApplicationCommand)
     return { userId: record.userId, did: 'used', what: record.name };
   if (record.type === InteractionType.MessageComponent) {
-    const source = record.sourceMessageId ? world.store.messages.get(record.sourceMessageId) : undefined;
-    const label = source ? findComponent(source.components, record.name)?.label : undefined;
+    // The message as it was when pressed: an answer may since have replaced its buttons.
+    const pressedOn = record.payload.message as { components?: unknown[] } | undefined;
+    const label = findComponent(pressedOn?.components ?? [], record.name)?.label;
     return { userId: record.userId, did: 'pressed', what: typeof label === 'string' ? label : 'a button' };
   }
   if (record.type === InteractionType.ModalSubmit) {
