@@ -32,9 +32,11 @@ export interface AttachmentInput {
 
 export type OptionInput = string | number | boolean | AttachmentInput;
 
-interface OptionDef {
+/** An option as the bot registered it. */
+export interface OptionDef {
   type: number;
   name: string;
+  description?: string;
   required?: boolean;
   options?: OptionDef[];
   choices?: { name: string; value: string | number }[];

@@ -3,24 +3,10 @@
  * subcommand, with a field per option (choices as a list, members/channels/roles to pick from, a
  * file for attachments), and the way back from the submitted form to option values.
  */
-import { type OptionInput, OptionType } from '../commandInvocation.js';
+import { type OptionDef, type OptionInput, OptionType } from '../commandInvocation.js';
 import { ChannelType, type CommandRecord, isThread } from '../model.js';
 import { type Html, html } from './html.js';
 import type { MemberChoice, PageWorld } from './view.js';
-
-export interface OptionDef {
-  type: number;
-  name: string;
-  description?: string;
-  required?: boolean;
-  options?: OptionDef[];
-  choices?: { name: string; value: string | number }[];
-  min_value?: number;
-  max_value?: number;
-  min_length?: number;
-  max_length?: number;
-  channel_types?: number[];
-}
 
 export interface Leaf {
   /** "convene digest set" */

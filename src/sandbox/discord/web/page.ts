@@ -95,6 +95,10 @@ export class DemoPage {
       return true;
     }
     const form = await readForm(req);
+    if (!form) {
+      text(res, 413, `The form is larger than ${MAX_BODY / 1024 / 1024} MB.`);
+      return true;
+    }
     const me = this.person(form.get('as'));
     if (!me && url.pathname !== '/demo/join') {
       return redirect(res, pageUrl({ note: this.keep({ tone: 'error', text: 'Choose who you are first.' }) }));
@@ -333,12 +337,13 @@ function firstFieldError(errors: unknown): string | undefined {
   return undefined;
 }
 
-async function readForm(req: IncomingMessage): Promise<FormData> {
+/** The submitted form, or null when it is larger than MAX_BODY. */
+async function readForm(req: IncomingMessage): Promise<FormData | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('The form is too large.');
+    if (size > MAX_BODY) return null;
     chunks.push(chunk as Buffer);
   }
   // undici (Node's fetch) parses both urlencoded and multipart forms: no extra dependency.
