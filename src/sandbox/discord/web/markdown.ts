@@ -32,7 +32,7 @@ const RULES: Rule[] = [
   [/<@!?(\d+)>/y, (m, ctx) => ctx.user(m[1]!)],
   [/<@&(\d+)>/y, (m, ctx) => ctx.role(m[1]!)],
   [/<#(\d+)>/y, (m, ctx) => ctx.channel(m[1]!)],
-  [/<t:(-?\d+)(?::[tTdDfFR])?>/y, (m) => timestamp(Number(m[1]) * 1000)],
+  [/<t:(-?\d+)(?::([tTdDfFR]))?>/y, (m) => timestamp(Number(m[1]) * 1000, m[2] === 'R')],
   [/<a?:(\w+):\d+>/y, (m) => html`:${m[1]}:`],
   [
     /\[((?:\\.|[^\]\\\n])+)\]\(<?(https?:\/\/[^\s)>]+|\/[^\s)>]*)>?\)/y,
@@ -48,10 +48,26 @@ const RULES: Rule[] = [
   [/\b_(?![\s_])([\s\S]+?)(?<!\s)_\b/y, (m, ctx) => html`<em>${inner(m[1]!, ctx)}</em>`],
 ];
 
-function timestamp(ms: number): Html {
+/** Discord's <t:…> in words: ":R" as "3 h ago" / "in 2 days", the others as a UTC date and time. */
+function timestamp(ms: number, relative: boolean): Html {
   const date = new Date(ms);
   if (Number.isNaN(date.getTime())) return html`(a date)`;
-  return html`<time datetime="${date.toISOString()}">${date.toUTCString().replace(/:\d\d GMT$/, ' UTC')}</time>`;
+  const absolute = date.toUTCString().replace(/:\d\d GMT$/, ' UTC');
+  return html`<time datetime="${date.toISOString()}" title="${absolute}">${relative ? fromNow(ms, Date.now()) : absolute}</time>`;
+}
+
+function fromNow(ms: number, now: number): string {
+  const ahead = ms > now;
+  const minutes = Math.round(Math.abs(ms - now) / 60_000);
+  if (minutes < 1) return 'just now';
+  const [n, unit] =
+    minutes < 60
+      ? [minutes, 'minute']
+      : minutes < 48 * 60
+        ? [Math.round(minutes / 60), 'hour']
+        : [Math.round(minutes / 1440), 'day'];
+  const span = `${n} ${unit}${n === 1 ? '' : 's'}`;
+  return ahead ? `in ${span}` : `${span} ago`;
 }
 
 /** One line's (or one span's) inline formatting. */

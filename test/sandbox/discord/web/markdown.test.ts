@@ -36,6 +36,14 @@ describe('markdown on the demo page', () => {
     );
   });
 
+  it('GIVEN Discord timestamps THEN ":R" reads relative and the others as a UTC date', () => {
+    const threeHoursAgo = Math.floor(Date.now() / 1000) - 3 * 3600;
+    expect(inline(`since <t:${threeHoursAgo}:R>`, ctx).value).toMatch(
+      /^since <time datetime="[^"]+" title="[^"]+ UTC">3 hours ago<\/time>$/,
+    );
+    expect(inline('<t:0:f>', ctx).value).toContain('>Thu, 01 Jan 1970 00:00 UTC</time>');
+  });
+
   it('GIVEN a code fence THEN its content is text, not markdown', () => {
     expect(markdown('```\n**not bold** <b>\n```', ctx).value).toBe('<pre><code>**not bold** &lt;b&gt;</code></pre>');
   });
