@@ -68,6 +68,16 @@ function attachmentUrl(a: AttachmentRecord): string {
   return attachmentPath(a.url) ?? '#';
 }
 
+/**
+ * width/height of a PNG (its IHDR chunk), so the browser keeps the image's room before it loads and
+ * the page stays at the message it was sent to (the digest's chart loads after the anchor scroll).
+ */
+function sizeOf(a: AttachmentRecord): Html {
+  const png =
+    a.data.length >= 24 && a.data.readUInt32BE(0) === 0x89504e47 && a.data.toString('ascii', 12, 16) === 'IHDR';
+  return png ? html` width="${a.data.readUInt32BE(16)}" height="${a.data.readUInt32BE(20)}"` : html``;
+}
+
 const isImage = (a: AttachmentRecord) =>
   /^image\//.test(a.contentType ?? '') || /\.(png|jpe?g|gif|webp)$/i.test(a.filename);
 
@@ -98,7 +108,7 @@ export function messageHtml(v: Viewer, m: MessageRecord, previous: MessageRecord
       ${embeds}
       ${files.map((a) =>
         isImage(a)
-          ? html`<div class="attachment"><img src="${attachmentUrl(a)}" alt="${a.description ?? a.filename}"></div>`
+          ? html`<div class="attachment"><img src="${attachmentUrl(a)}"${sizeOf(a)} alt="${a.description ?? a.filename}"></div>`
           : html`<div class="attachment"><a href="${attachmentUrl(a)}">📎 ${a.filename}</a></div>`,
       )}
       ${componentsHtml(v, m)}
@@ -124,11 +134,13 @@ function embedHtml(ctx: MarkdownContext, e: Record<string, unknown>, m: MessageR
   const fields = Array.isArray(e.fields) ? (e.fields as { name?: string; value?: string; inline?: boolean }[]) : [];
   const image = (e.image as { url?: string } | undefined)?.url;
   let imageSrc: string | null = null;
+  let imageSize = html``;
   if (typeof image === 'string' && image.startsWith('attachment://')) {
     const file = m.attachments.find((a) => a.filename === image.slice('attachment://'.length));
     if (file) {
       shown.add(file.filename);
       imageSrc = attachmentUrl(file);
+      imageSize = sizeOf(file);
     }
   } else if (typeof image === 'string') imageSrc = ctx.href(image);
   const footer = (e.footer as { text?: string } | undefined)?.text;
@@ -136,7 +148,7 @@ function embedHtml(ctx: MarkdownContext, e: Record<string, unknown>, m: MessageR
     ${title ? html`<div class="embed-title">${titleHref ? html`<a href="${titleHref}">${title}</a>` : title}</div>` : ''}
     ${typeof e.description === 'string' ? html`<div class="content">${markdown(e.description, ctx)}</div>` : ''}
     ${fields.length ? html`<div class="fields">${fields.map((f) => html`<div class="field-box${f.inline ? ' inline' : ''}"><div class="field-name">${markdown(f.name ?? '', ctx)}</div><div class="content">${markdown(f.value ?? '', ctx)}</div></div>`)}</div>` : ''}
-    ${imageSrc ? html`<img src="${imageSrc}" alt="${typeof e.title === 'string' ? e.title : 'image'}">` : ''}
+    ${imageSrc ? html`<img src="${imageSrc}"${imageSize} alt="${typeof e.title === 'string' ? e.title : 'image'}">` : ''}
     ${typeof footer === 'string' ? html`<div class="footer">${footer}</div>` : ''}
   </div>`;
 }

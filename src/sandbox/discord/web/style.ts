@@ -64,7 +64,7 @@ main.channel { display: flex; flex-direction: column; min-height: 0; }
 .fields { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px; margin-top: 8px; }
 .field-box { grid-column: 1 / -1; } .field-box.inline { grid-column: auto; }
 .field-name { font-weight: 600; color: #fff; font-size: 14px; }
-.embed img, .attachment img { display: block; max-width: 100%; max-height: 420px; border-radius: 4px; margin-top: 8px; background: #fff; }
+.embed img, .attachment img { display: block; max-width: 100%; height: auto; border-radius: 4px; margin-top: 8px; background: #fff; }
 .footer { color: var(--muted); font-size: 12px; margin-top: 8px; }
 .row { display: flex; flex-wrap: wrap; gap: 8px; margin: 6px 0; }
 .row form { margin: 0; display: contents; }
