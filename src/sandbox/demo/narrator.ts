@@ -101,7 +101,7 @@ export function narrator(sandbox: DiscordSandbox, opts: { print: (line: string) 
       if (run.dm) {
         const named = run.more.slice(0, 3).join(', ');
         const others = n > 3 ? ` and ${n - 3} others` : '';
-        print(`  [bot] … and ${n} more DMs like it, to ${named}${others}`);
+        print(`  [bot] … and ${n} more DM${n === 1 ? '' : 's'} like it, to ${named}${others}`);
       } else {
         print(`  [bot] … and ${n} more like it in ${run.where}`);
       }
