@@ -9,7 +9,7 @@ import { type Db, migrateDb, openDb } from './db/connection.js';
 import type { Feature } from './features/feature.js';
 import { features as allFeatures } from './features/index.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
-import { Ingestor } from './ingest/ingestor.js';
+import { Ingestor, type IngestorOptions } from './ingest/ingestor.js';
 import type { Logger } from './log.js';
 import { type DrainOptions, OutboxDrain } from './outbox/drain.js';
 import { type DiscordAdapter, startDiscord } from './platforms/discord/index.js';
@@ -21,6 +21,8 @@ export interface AppOptions {
   /** Scheduler wake-up interval (default: a tenth of the scan interval, between 1 s and 30 s). */
   tickMs?: number;
   drain?: Partial<DrainOptions>;
+  /** How failing database writes are retried (tests shorten the waits). */
+  ingest?: Partial<IngestorOptions>;
   /** Start the scheduler loop (default true; tests drive `scheduler.tick(now)` themselves). */
   runScheduler?: boolean;
   now?: () => number;
@@ -67,7 +69,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const deps = makeDeps(config, db, log, () => {
     for (const d of drains) d.wake();
   });
-  const ingestor = new Ingestor(deps, features);
+  const ingestor = new Ingestor(deps, features, options.ingest);
   const jobs = features.flatMap((f) => f.jobs);
   const scheduler = new Scheduler(deps, jobs, {
     scanIntervalMs: config.scanIntervalMs,
@@ -116,6 +118,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       await http.close();
       await discourse?.stop();
       await discord?.stop();
+      ingestor.close();
       db.$client.close();
       log.info('Convene stopped');
     },

@@ -1,0 +1,20 @@
+/**
+ * Which database errors mean "this write cannot happen now, but may later" (a full disk, an I/O
+ * error, a read-only or locked file), as opposed to a bug in what was written. The only place besides
+ * connection.ts that knows better-sqlite3's error codes.
+ */
+
+/** SQLite primary result codes (extended ones start with them: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…). */
+const STORAGE_CODES = /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|NOMEM|PROTOCOL)/;
+
+/** True when retrying the same write later can succeed: the database, not the data, is the problem. */
+export function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORAGE_CODES.test(code);
+}
+
+/** What the database said, for a moderator: "database or disk is full". */
+export function storageFailureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.trim() || 'unknown storage error';
+}
