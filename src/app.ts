@@ -84,6 +84,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       apiUrl: config.discordApiUrl,
       commands: allCommands(features),
       buttons: allButtons(features),
+      countsReaction: (emoji) => features.some((f) => f.countsReaction?.(emoji)),
     });
     drains.push(new OutboxDrain(db, discord.sender, log, { now, leaseMs: config.outboxLeaseMs, ...options.drain }));
   }

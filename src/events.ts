@@ -168,3 +168,9 @@ const DISCORD_EPOCH = 1420070400000n;
 export function snowflakeTime(id: string): Millis {
   return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }
+
+/** The smallest snowflake of a moment: `after` it lists what was posted from then on (Discord's own advice). */
+export function snowflakeAt(at: Millis): string {
+  const ms = BigInt(Math.floor(at));
+  return ((ms > DISCORD_EPOCH ? ms - DISCORD_EPOCH : 0n) << 22n).toString();
+}

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       scanIntervalMs: 300_000,
       outboxLeaseMs: 30_000,
+      backfillHorizonMs: 14 * 86_400_000,
       httpPort: 8787,
       discourse: undefined,
     });
@@ -19,6 +20,7 @@ describe('loadConfig', () => {
   it.each([
     ['CONVENE_SCAN_INTERVAL', { CONVENE_SCAN_INTERVAL: 'often' }, /duration/],
     ['CONVENE_SCAN_INTERVAL', { CONVENE_SCAN_INTERVAL: '0s' }, /duration/],
+    ['CONVENE_BACKFILL_HORIZON', { CONVENE_BACKFILL_HORIZON: 'two weeks' }, /duration such as 14d/],
     ['DISCORD_API_URL', { DISCORD_API_URL: 'discord.com/api' }, /URL/],
     ['DATABASE_URL', { DATABASE_URL: 'postgres://x' }, /file:/],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /info/],

@@ -6,3 +6,4 @@ export * from './schema/intros.js';
 export * from './schema/journey.js';
 export * from './schema/links.js';
 export * from './schema/questions.js';
+export * from './schema/sync.js';

@@ -16,6 +16,11 @@ export interface Feature {
    * the event changed nothing (a duplicate delivery or replay): features must not act twice.
    */
   onEvent?(deps: Deps, event: CommunityEvent, fresh: boolean): void | Promise<void>;
+  /**
+   * Reactions this feature counts (✅ marking solved…): after an outage a backfill lists who gave them
+   * even when their number did not change, since one member's removal can hide another's addition.
+   */
+  countsReaction?(emoji: string): boolean;
   /** Members own their data: what this feature keeps about a member, and erasing it. */
   privacy?: {
     export(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown>;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { asChannelId, asGuildId } from '../../src/events.js';
 import { enqueue } from '../../src/outbox/store.js';
-import { type Community, makeCommunity, startBot, waitFor } from './harness.js';
+import { backfilled, type Community, makeCommunity, startBot, waitFor } from './harness.js';
 
 let community: Community | undefined;
 let app: App | undefined;
@@ -191,15 +191,20 @@ describe('ingest over the gateway', () => {
     );
     const late = sandbox.addUser({ username: 'gus' });
     sandbox.addMember(guild.id, late.id, { at: Date.now() - 30_000 });
+    // The members come back before start-up ends; the history in the background, right after.
+    const restartedAt = Date.now();
     app = await startBot(community);
+    expect(rows(app, 'SELECT joined_at FROM members WHERE member_id = ?', late.id)).toHaveLength(1);
+    await backfilled(app, restartedAt);
     expect(rows(app, 'SELECT count(*) AS n FROM messages WHERE channel_id = ?', guild.channels.general)[0]!.n).toBe(
       130,
     );
     expect(rows(app, 'SELECT 1 FROM messages WHERE message_id = ?', missed.at(-1)!.id)).toHaveLength(1);
-    expect(rows(app, 'SELECT joined_at FROM members WHERE member_id = ?', late.id)).toHaveLength(1);
     expect(app.deps.status.lastBackfill?.members).toBeGreaterThanOrEqual(7);
     await app.stop();
+    const againAt = Date.now();
     app = await startBot(community);
+    await backfilled(app, againAt);
     expect(rows(app, 'SELECT count(*) AS n FROM messages WHERE channel_id = ?', guild.channels.general)[0]!.n).toBe(
       130,
     );
@@ -207,7 +212,10 @@ describe('ingest over the gateway', () => {
 
   it('GIVEN a dropped connection THEN the bot resumes and a message sent meanwhile is stored once', async () => {
     community = await makeCommunity();
+    const startedAt = Date.now();
     app = await startBot(community);
+    // Not the start-up backfill: the resume must bring the message.
+    await backfilled(app, startedAt);
     const { sandbox, guild, members } = community;
     sandbox.disconnectAll();
     const during = sandbox.say(guild.id, guild.channels.general!, members.cyd!, 'said while the bot was reconnecting');

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join as joinPath } from 'node:path';
-import { type App, startApp } from '../../src/app.js';
+import { type App, type AppOptions, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { addDays, isoWeekOfDate, localTime, zonedTime } from '../../src/features/digest/calendar.js';
 import { createLogger } from '../../src/log.js';
@@ -102,13 +102,22 @@ export async function startBot(
   community: Community,
   env: Record<string, string> = {},
   now?: () => number,
+  options: Partial<AppOptions> = {},
 ): Promise<App> {
   const config = loadConfig(botEnv(community, env));
   return startApp(config, createLogger(config.logLevel), {
     runScheduler: false,
     drain: { idleMs: 50, leaseMs: 2_000 },
     ...(now ? { now } : {}),
+    ...options,
   });
+}
+
+const outputs = new WeakMap<ChildProcess, { text: string }>();
+
+/** Everything a spawned bot wrote so far (JSON log lines). */
+export function botOutput(child: ChildProcess): string {
+  return outputs.get(child)?.text ?? '';
 }
 
 /** The real bot as a child process (`src/main.ts`), for crash tests. Resolves when it logged "running". */
@@ -117,19 +126,25 @@ export async function spawnBot(community: Community, env: Record<string, string>
     env: { ...process.env, ...botEnv(community, { LOG_LEVEL: 'info', ...env }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
+  const log = { text: '' };
+  outputs.set(child, log);
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Convene is running')) resolve();
+      log.text += chunk.toString();
+      if (log.text.includes('Convene is running')) resolve();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) =>
-      reject(new Error(`bot exited with ${code} before it was running:\n${output.slice(-2000)}`)),
+      reject(new Error(`bot exited with ${code} before it was running:\n${log.text.slice(-2000)}`)),
     );
   });
   return child;
+}
+
+/** Channel history is backfilled in the background: wait until a backfill that began at or after `since` ended. */
+export async function backfilled(app: App, since: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(() => (app.deps.status.lastBackfill?.at ?? 0) >= since, timeoutMs, 'the backfill to finish');
 }
 
 export async function waitFor<T>(

@@ -9,6 +9,7 @@ import conveneWelcomeTest from '../../../commands/conveneWelcomeTest.js';
 import journey from '../../../commands/journey.js';
 import { defineFeature } from '../feature.js';
 import { journeyDigest } from './digest.js';
+import { isHelpfulReaction } from './evaluate.js';
 import { journeyJobs } from './jobs.js';
 import { handleEvent } from './service.js';
 import { eraseJourney, exportJourney } from './store.js';
@@ -33,6 +34,7 @@ export const journeyFeature = defineFeature({
     // The adapter's clock: onEvent has no `now` of its own, and the event's time is the platform's.
     if (handleEvent(deps.db, event, Date.now()) > 0) deps.wakeOutbox();
   },
+  countsReaction: isHelpfulReaction,
   privacy: { export: exportJourney, erase: eraseJourney },
   digest: journeyDigest,
 });

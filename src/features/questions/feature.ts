@@ -6,7 +6,14 @@ import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { defineFeature } from '../feature.js';
 import { questionJobs } from './jobs.js';
-import { forgetExpertise, handleEvent, responseTimes, unansweredAcross, waitingForDigest } from './service.js';
+import {
+  forgetExpertise,
+  handleEvent,
+  isSolvedMark,
+  responseTimes,
+  unansweredAcross,
+  waitingForDigest,
+} from './service.js';
 import { eraseQuestions, exportQuestions } from './store.js';
 
 export const questionsFeature = defineFeature({
@@ -19,6 +26,7 @@ export const questionsFeature = defineFeature({
     if (!fresh) return;
     handleEvent(deps.db, event);
   },
+  countsReaction: isSolvedMark,
   privacy: {
     export: exportQuestions,
     erase(db, guildId, memberId) {

@@ -201,6 +201,7 @@ function questionSettings(db: Db, guildId: string): QuestionsSettings {
 
 /** ✅ by the asker marks solved (Discord's unicode name, and the shortcode other platforms use). */
 const CHECK = new Set(['✅', 'white_check_mark']);
+export const isSolvedMark = (emoji: string) => CHECK.has(emoji);
 const SOLVED_TAG = /solved/i;
 
 /** React to one stored event. Call only for fresh events (a replay must not count twice). */

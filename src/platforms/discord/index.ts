@@ -12,32 +12,26 @@ import {
   Partials,
   type PartialUser,
   Routes,
-  type TextBasedChannel,
   type User,
 } from 'discord.js';
-import { and, desc, eq } from 'drizzle-orm';
 import type { ButtonDefinition, CommandDefinition, Deps } from '../../commands.js';
-import { messages } from '../../db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../events.js';
-import type { Ingestor } from '../../ingest/ingestor.js';
+import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
+import { type BackfillResult, createDiscordBackfill } from './backfill.js';
 import { commandsJson } from './commandData.js';
 import { createRouter, handleInteraction } from './interactions.js';
 import {
   channelEvent,
-  guildSnapshotEvents,
   memberJoinedEvent,
   memberUpdatedEvent,
   messageEvent,
+  reactionEmoji,
   threadEvent,
 } from './mapping.js';
 import { DiscordSender } from './sender.js';
 
 /** Discord close code / discord.js error for privileged intents the app was not granted. */
 const DISALLOWED_INTENTS = 4014;
-/** Backfill at most this many pages of 100 messages per channel (recent history only). */
-const BACKFILL_PAGES = 5;
-/** Read a little before the last message we hold, in case the bot stopped mid-conversation. */
-const BACKFILL_OVERLAP_MS = 86_400_000;
 
 export interface DiscordOptions {
   token: string;
@@ -46,13 +40,15 @@ export interface DiscordOptions {
   buttons: readonly ButtonDefinition[];
   /** Register the commands at start-up (default true). */
   syncCommands?: boolean;
+  /** Reactions some feature counts: a backfill checks who gave them even when their number is unchanged. */
+  countsReaction?: (emoji: string) => boolean;
 }
 
 export interface DiscordAdapter {
   client: Client;
   sender: DiscordSender;
-  /** Backfill one guild now (also runs on ready and after a new gateway session). */
-  backfill(guild: Guild): Promise<{ messages: number; members: number }>;
+  /** Backfill one guild now (also runs at start-up, in the background, and after a new gateway session). */
+  backfill(guild: Guild): Promise<BackfillResult>;
   stop(): Promise<void>;
 }
 
@@ -121,9 +117,22 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   client = await login(options, deps);
   const push = (event: CommunityEvent | null) => {
     if (!event) return;
-    ingestor.push(event).catch((error) => deps.log.error({ err: error, event: event.kind }, 'ingest failed'));
+    ingestor.push(event).catch((error) => {
+      // A refused write keeps the event for a retry and is reported once by the ingestor.
+      if (!(error instanceof StorageUnavailableError))
+        deps.log.error({ err: error, event: event.kind }, 'ingest failed');
+    });
   };
   const contentGranted = () => deps.status.intents.messageContent;
+  const backfiller = createDiscordBackfill(client, {
+    deps,
+    ingestor,
+    horizonMs: deps.config.backfillHorizonMs,
+    contentGranted,
+    ...(options.countsReaction ? { countsReaction: options.countsReaction } : {}),
+  });
+  const backfill = (guild: Guild) => backfiller.backfill(guild);
+  ingestor.onRecovered((gaps) => backfiller.recovered(gaps));
 
   client.on('guildCreate', (guild) => void backfill(guild));
   client.on('guildMemberAdd', (member) => push(memberJoinedEvent(member)));
@@ -184,7 +193,7 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
       messageId: asMessageId(message.id),
       channelId: asChannelId(message.channelId),
       memberId: asMemberId(user.id),
-      emoji: reaction.emoji.id ? `<:${reaction.emoji.name}:${reaction.emoji.id}>` : (reaction.emoji.name ?? '?'),
+      emoji: reactionEmoji(reaction.emoji),
     });
   };
   client.on('messageReactionAdd', (reaction, user) => reactionEvent('reaction.added', reaction, user));
@@ -194,116 +203,32 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
       deps.log.error({ err: error, interaction: interaction.id }, 'interaction failed'),
     );
   });
-  // A new gateway session (after INVALID_SESSION or a failed resume) may have missed events.
-  let firstReady = true;
+  // Handlers are attached after login's READY, so every shardReady seen here is a new gateway session
+  // (after INVALID_SESSION or a failed resume): it is connected, and what it missed is backfilled.
   client.on('shardReady', () => {
-    if (firstReady) {
-      firstReady = false;
-      return;
-    }
+    deps.status.platforms.discord = { connected: true };
     deps.log.info('new gateway session: backfilling what was missed');
-    for (const guild of client.guilds.cache.values()) void backfill(guild);
+    backfiller.newSession();
   });
-  client.on('shardResume', (_id, replayed) => deps.log.info({ replayed }, 'gateway session resumed'));
+  client.on('shardResume', (_id, replayed) => {
+    deps.status.platforms.discord = { connected: true };
+    backfiller.setLive(true);
+    deps.log.info({ replayed }, 'gateway session resumed');
+  });
   client.on('shardDisconnect', (event) => {
     deps.status.platforms.discord = { connected: false, detail: `disconnected (${event.code})` };
+    backfiller.setLive(false);
   });
   client.on('shardReconnecting', () => {
     deps.status.platforms.discord = { connected: false, detail: 'reconnecting' };
-  });
-  client.on('shardResume', () => {
-    deps.status.platforms.discord = { connected: true };
+    backfiller.setLive(false);
   });
   client.on('error', (error) => deps.log.error({ err: error }, 'discord client error'));
 
-  async function backfill(guild: Guild): Promise<{ messages: number; members: number }> {
-    const events: CommunityEvent[] = guildSnapshotEvents(guild);
-    let memberCount = 0;
-    if (deps.status.intents.guildMembers) {
-      try {
-        const fetched = await guild.members.fetch();
-        for (const member of fetched.values()) events.push(memberJoinedEvent(member));
-        memberCount = fetched.size;
-      } catch (error) {
-        deps.log.warn({ err: error, guildId: guild.id }, 'backfill: could not fetch the member list');
-      }
-    }
-    try {
-      const active = await guild.channels.fetchActiveThreads();
-      for (const thread of active.threads.values()) events.push(threadEvent(thread));
-    } catch (error) {
-      deps.log.warn({ err: error, guildId: guild.id }, 'backfill: could not fetch active threads');
-    }
-    await ingestor.pushMany(events);
-    let messageCount = 0;
-    const channels = [...guild.channels.cache.values()].filter((c) => c.isTextBased() && !c.isVoiceBased());
-    for (const channel of channels) {
-      messageCount += await backfillChannel(guild.id, channel as TextBasedChannel);
-    }
-    deps.status.lastBackfill = { at: Date.now(), messages: messageCount, members: memberCount };
-    deps.log.info({ guildId: guild.id, messages: messageCount, members: memberCount }, 'backfill done');
-    return { messages: messageCount, members: memberCount };
-  }
-
-  /** The oldest time worth backfilling to in a never-read channel: before it, the bot was not here. */
-  function guildWatermark(guildId: string): number {
-    const oldest = deps.db
-      .select({ at: messages.createdAt })
-      .from(messages)
-      .where(eq(messages.guildId, guildId))
-      .orderBy(desc(messages.createdAt))
-      .limit(1)
-      .get();
-    // No message stored at all: a first start; take the recent pages whatever their age.
-    return oldest ? Math.min(oldest.at, deps.status.startedAt) - BACKFILL_OVERLAP_MS : 0;
-  }
-
-  async function backfillChannel(guildId: string, channel: TextBasedChannel): Promise<number> {
-    const last = deps.db
-      .select({ id: messages.messageId })
-      .from(messages)
-      .where(and(eq(messages.guildId, guildId), eq(messages.channelId, channel.id)))
-      .orderBy(desc(messages.createdAt))
-      .limit(1)
-      .get();
-    let count = 0;
-    try {
-      if (!last) {
-        // A channel we hold nothing of: read backwards from the newest message, a few pages at most,
-        // stopping at what the guild's history already covers (recent context, not all of history).
-        const watermark = guildWatermark(guildId);
-        let before: string | undefined;
-        for (let i = 0; i < BACKFILL_PAGES; i++) {
-          const page = await channel.messages.fetch({ limit: 100, ...(before ? { before } : {}) });
-          const fresh = [...page.values()].filter((m) => m.createdTimestamp >= watermark);
-          count += await ingestor.pushMany(
-            fresh.map((m) => messageEvent(m, contentGranted())).filter((e) => e !== null),
-          );
-          if (page.size < 100 || fresh.length < page.size) break;
-          before = [...page.values()].reduce((a, b) => (a.createdTimestamp < b.createdTimestamp ? a : b)).id;
-        }
-        return count;
-      }
-      let after = last.id;
-      for (let i = 0; i < BACKFILL_PAGES; i++) {
-        const page = await channel.messages.fetch({ after, limit: 100 });
-        if (page.size === 0) break;
-        const sorted = [...page.values()].sort((a, b) => a.createdTimestamp - b.createdTimestamp);
-        count += await ingestor.pushMany(
-          sorted.map((m) => messageEvent(m, contentGranted())).filter((e) => e !== null),
-        );
-        after = sorted.at(-1)!.id;
-        if (page.size < 100) break;
-      }
-    } catch (error) {
-      deps.log.warn({ err: error, channelId: channel.id }, 'backfill: could not read channel history');
-    }
-    return count;
-  }
-
   if (options.syncCommands ?? true) await syncCommands(client, options.commands, deps);
   deps.status.platforms.discord = { connected: true };
-  for (const guild of client.guilds.cache.values()) await backfill(guild);
+  // Channels and members now; their history in the background (live events are stored meanwhile).
+  await backfiller.start(client.guilds.cache.values());
 
   return {
     client,
@@ -311,6 +236,7 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
     backfill,
     async stop() {
       deps.status.platforms.discord = { connected: false, detail: 'stopped' };
+      await backfiller.stop();
       await client.destroy();
     },
   };

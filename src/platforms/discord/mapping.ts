@@ -163,6 +163,11 @@ export function messageEvent(message: Message, contentGranted: boolean): Message
   };
 }
 
+/** The store's key for an emoji: the character itself, or "<:name:id>" for a server's own emoji. */
+export function reactionEmoji(emoji: { id: string | null; name: string | null }): string {
+  return emoji.id ? `<:${emoji.name}:${emoji.id}>` : (emoji.name ?? '?');
+}
+
 /** Every event a guild snapshot implies (GUILD_CREATE, backfill): guild, channels, threads. */
 export function guildSnapshotEvents(guild: Guild): CommunityEvent[] {
   const events: CommunityEvent[] = [guildEvent(guild)];

@@ -281,11 +281,19 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
     return { status: 204 };
   });
 
+  // Discord lists reacting users in id order, `limit` (1-100, default 25) at a time `after` a user
+  // id; type 1 lists super-reactions, which the sandbox has none of.
   router.get('/channels/:channel_id/messages/:message_id/reactions/:emoji', (req) => {
     const { message, emoji } = reactionTarget(req);
     const reaction = message.reactions.find((r) => r.emoji.name === emoji.name);
     const limit = intQuery(req.query, 'limit', 25, 1, 100);
-    const users = (reaction?.userIds ?? []).slice(0, limit).map((id) => renderUser(store.user(id)!));
+    const after = req.query.get('after');
+    if (req.query.get('type') === '1') return { status: 200, body: [] };
+    const users = [...(reaction?.userIds ?? [])]
+      .sort(compareIds)
+      .filter((id) => !after || compareIds(id, after) > 0)
+      .slice(0, limit)
+      .map((id) => renderUser(store.user(id)!));
     return { status: 200, body: users };
   });
 

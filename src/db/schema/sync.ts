@@ -1,0 +1,20 @@
+/**
+ * How far each source of events is known to be stored, so a restart reads only what it missed:
+ * one row per Discord channel or thread, one per Discourse forum ("topics"). A backfill advances
+ * its row page by page (a crash resumes there); while the live stream is whole, a periodic
+ * checkpoint advances it too.
+ */
+import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const syncCursors = sqliteTable(
+  'sync_cursors',
+  {
+    guildId: text('guild_id').notNull(),
+    /** A Discord channel or thread id; "topics" for a Discourse forum. */
+    scope: text('scope').notNull(),
+    /** Platform time (epoch ms) up to which everything is stored. */
+    syncedAt: integer('synced_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.scope] })],
+);
