@@ -60,7 +60,23 @@ export class BackfillInterrupted extends Error {
   }
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Run a forum request, waiting out transient failures (429 with its wait, 5xx, network) up to `attempts` times. */
+export async function withRetries<T>(
+  what: () => Promise<T>,
+  attempts: number,
+  sleep: (ms: number) => Promise<void> = defaultSleep,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await what();
+    } catch (error) {
+      if (!(error instanceof RetryableSendError) || attempt >= attempts) throw error;
+      await sleep(error.retryAfterMs ?? Math.min(60_000, 1_000 * 2 ** (attempt - 1)));
+    }
+  }
+}
 
 export async function backfillDiscourse(options: BackfillOptions): Promise<BackfillCursor> {
   const { db, client, ingestor, guildId } = options;
@@ -73,17 +89,7 @@ export async function backfillDiscourse(options: BackfillOptions): Promise<Backf
     ? { ...saved.cursor, phase: saved.cursor.phase === 'done' ? 'users' : saved.cursor.phase }
     : initialCursor();
   const context = createMappingContext(db, guildId, options.botUsername);
-
-  const retrying = async <T>(what: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await what();
-      } catch (error) {
-        if (!(error instanceof RetryableSendError) || attempt >= attempts) throw error;
-        await sleep(error.retryAfterMs ?? Math.min(60_000, 1_000 * 2 ** (attempt - 1)));
-      }
-    }
-  };
+  const retrying = <T>(what: () => Promise<T>) => withRetries(what, attempts, sleep);
   const progress = (topicsTotal: number | null) =>
     options.onProgress?.({
       phase: cursor.phase,

@@ -11,6 +11,7 @@ import type { Feature } from '../../features/feature.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Ingestor } from '../../ingest/ingestor.js';
 import { type DrainOptions, OutboxDrain } from '../../outbox/drain.js';
+import { type CatchUpResult, createDiscourseCatchUp } from './catchUp.js';
 import { DiscourseClient } from './client.js';
 import { DiscourseCommands } from './commands.js';
 import { guildIdFor, platform } from './ids.js';
@@ -23,6 +24,8 @@ export interface DiscourseRuntime {
   sender: DiscourseSender;
   drain: OutboxDrain;
   commands: DiscourseCommands;
+  /** The start-up catch-up (in the background): null when there was nothing to catch up from. */
+  caughtUp: Promise<CatchUpResult | null>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +101,19 @@ export async function startDiscourse(
     );
   }
 
+  const catchUp = createDiscourseCatchUp({
+    deps,
+    client,
+    ingestor,
+    guildId,
+    botUsername: forum.apiUsername,
+    horizonMs: deps.config.backfillHorizonMs,
+    live: Boolean(secret),
+  });
+  // In the background: webhooks are answered meanwhile (ingest is idempotent on the forum's ids).
+  const caughtUp = reachable ? catchUp.run() : Promise.resolve(null);
+  const unsubscribe = ingestor.onRecovered((gaps) => catchUp.recovered(gaps));
+
   if (options.startDrain !== false) drain.start();
   const details = [new URL(forum.url).host];
   if (!reachable) details.push('API not answering');
@@ -111,7 +127,10 @@ export async function startDiscourse(
     sender,
     drain,
     commands,
+    caughtUp,
     async stop() {
+      unsubscribe();
+      await catchUp.stop();
       await drain.stop();
       deps.status.platforms.discourse = { connected: false, detail: 'stopped' };
     },

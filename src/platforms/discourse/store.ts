@@ -2,7 +2,7 @@
  * The Discourse adapter's own rows: webhook keys already applied, the post-number index, usernames,
  * and the backfill cursor. Also the read-only lookups the mapping needs (MappingContext).
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import {
   channels,
@@ -11,6 +11,7 @@ import {
   discourseUsers,
   discourseWebhookKeys,
   members,
+  messages,
 } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { postMessageId, userMemberId } from './ids.js';
@@ -208,4 +209,47 @@ export function saveCursor(db: Db, guildId: GuildId, cursor: BackfillCursor, now
 
 export function clearCursor(db: Db, guildId: GuildId): void {
   db.delete(discourseBackfill).where(eq(discourseBackfill.guildId, guildId)).run();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catch-up: what we hold, to compare with what the forum says now
+
+/** The posts of a topic we hold (deleted ones too), with when they were written and last edited. */
+export function heldPosts(
+  db: Db,
+  guildId: GuildId,
+  topicId: string,
+): { postId: string; createdAt: number; editedAt: number | null; deleted: boolean }[] {
+  return db
+    .select({
+      postId: messages.messageId,
+      createdAt: messages.createdAt,
+      editedAt: messages.editedAt,
+      deletedAt: messages.deletedAt,
+    })
+    .from(messages)
+    .where(and(eq(messages.guildId, guildId), eq(messages.channelId, topicId)))
+    .all()
+    .map(({ deletedAt, ...post }) => ({ ...post, deleted: deletedAt !== null }));
+}
+
+/** Topics we hold a post of written at or after `since`. */
+export function topicsWithPostsSince(db: Db, guildId: GuildId, since: number): string[] {
+  return db
+    .selectDistinct({ topicId: messages.channelId })
+    .from(messages)
+    .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, since)))
+    .all()
+    .map((r) => r.topicId);
+}
+
+/** When the newest post we hold was written (a forum synced before catch-up cursors existed). */
+export function newestPostAt(db: Db, guildId: GuildId): number | undefined {
+  return db
+    .select({ at: messages.createdAt })
+    .from(messages)
+    .where(eq(messages.guildId, guildId))
+    .orderBy(desc(messages.createdAt))
+    .limit(1)
+    .get()?.at;
 }

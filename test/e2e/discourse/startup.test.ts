@@ -79,6 +79,10 @@ describe('starting on Discourse', () => {
     cleanup.push(() => forum.close());
     const seeded = seedDemoForum(forum);
     const { runtime, db, ingestor } = await start(forum.url);
+    // A forum never imported: start-up does not read its history by itself (the catch-up has nothing
+    // to catch up from); importing it is a deliberate step.
+    expect(await runtime.caughtUp).toBeNull();
+    expect(forum.botRequests(/GET \/(latest|t\/)/)).toEqual([]);
     const cursor = await backfillDiscourse({
       db,
       client: runtime.client,
