@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import type { IngestorOptions } from '../../src/ingest/ingestor.js';
 import { backfilled, type Community, join, makeCommunity, rows, startBot, waitFor } from './harness.js';
 
 let community: Community | undefined;
@@ -31,31 +32,37 @@ async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: 
   }
 }
 
+/**
+ * The real bot, caught up, then its database file capped at its current size; members talk in #general
+ * until `full` says the outage is on. Returns the ids of what they said.
+ */
+async function fillTheDisk(ingest: Partial<IngestorOptions>, full: (bot: App) => Promise<boolean>) {
+  community = await makeCommunity();
+  const { sandbox, guild, members } = community;
+  const startedAt = Date.now();
+  app = await startBot(community, {}, undefined, { ingest: { retryMinMs: 50, retryMaxMs: 400, ...ingest } });
+  await backfilled(app, startedAt);
+  const sqlite = app.deps.db.$client;
+  sqlite.pragma(`max_page_count = ${sqlite.pragma('page_count', { simple: true })}`);
+  const said: string[] = [];
+  await until(
+    async () => {
+      for (let i = 0; i < 20; i++) {
+        said.push(sandbox.say(guild.id, guild.channels.general!, members.bob!, `message ${said.length} on vulkan`).id);
+      }
+      return full(app!);
+    },
+    20_000,
+    'the database to refuse writes',
+  );
+  return { said, bot: app, freeDisk: () => sqlite.pragma('max_page_count = 1073741823') };
+}
+
 describe('a full disk', () => {
   it('GIVEN the database file cannot grow THEN /healthz and /convene status say so, and once it can, every message is stored and every newcomer welcomed once', async () => {
-    community = await makeCommunity();
-    const { sandbox, guild, members, moderator } = community;
-    const startedAt = Date.now();
-    app = await startBot(community, {}, undefined, { ingest: { retryMinMs: 50, retryMaxMs: 400 } });
-    await backfilled(app, startedAt);
-    const sqlite = app.deps.db.$client;
-    sqlite.pragma(`max_page_count = ${sqlite.pragma('page_count', { simple: true })}`);
-
-    // Talk until the database refuses a write.
-    const said: string[] = [];
-    await until(
-      async () => {
-        for (let i = 0; i < 20; i++) {
-          said.push(
-            sandbox.say(guild.id, guild.channels.general!, members.bob!, `message ${said.length} on vulkan shaders`).id,
-          );
-        }
-        return (await health(app!)).code === 503;
-      },
-      20_000,
-      '/healthz to turn 503',
-    );
-    const down = await health(app);
+    const { said, bot, freeDisk } = await fillTheDisk({}, async (b) => (await health(b)).code === 503);
+    const { sandbox, guild, members, moderator } = community!;
+    const down = await health(bot);
     expect(down.body).toMatchObject({ ok: false, problems: { database: expect.stringMatching(/refuses writes/) } });
     console.info(`/healthz during the outage: ${JSON.stringify(down.body.problems)}`);
 
@@ -70,47 +77,33 @@ describe('a full disk', () => {
     expect(newcomers.flatMap((id) => sandbox.dmsTo(id))).toEqual([]);
 
     // Space comes back.
-    sqlite.pragma('max_page_count = 1073741823');
-    await until(async () => (await health(app!)).code === 200, 20_000, '/healthz to turn 200');
+    freeDisk();
+    await until(async () => (await health(bot)).code === 200, 20_000, '/healthz to turn 200');
     for (const id of newcomers) await waitFor(() => sandbox.dmsTo(id).length > 0, 15_000, `a welcome for ${id}`);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(newcomers.map((id) => sandbox.dmsTo(id).length)).toEqual([1, 1, 1]);
-    const stored = new Set(rows(app, 'SELECT message_id FROM messages').map((r) => String(r.message_id)));
+    const stored = new Set(rows(bot, 'SELECT message_id FROM messages').map((r) => String(r.message_id)));
     expect(said.filter((id) => !stored.has(id))).toEqual([]);
-    expect(app.deps.status.problems?.database).toBeUndefined();
+    expect(bot.deps.status.problems?.database).toBeUndefined();
   }, 90_000);
 
   it('GIVEN more events than memory keeps THEN the rest is a gap that the backfill after recovery reads again', async () => {
-    community = await makeCommunity();
-    const { sandbox, guild, members } = community;
-    const startedAt = Date.now();
-    app = await startBot(community, {}, undefined, { ingest: { retryLimit: 5, retryMinMs: 50, retryMaxMs: 400 } });
-    await backfilled(app, startedAt);
-    const sqlite = app.deps.db.$client;
-    sqlite.pragma(`max_page_count = ${sqlite.pragma('page_count', { simple: true })}`);
-    const said: string[] = [];
-    await until(
-      async () => {
-        for (let i = 0; i < 20; i++) {
-          said.push(sandbox.say(guild.id, guild.channels.general!, members.bob!, `overflow ${said.length}`).id);
-        }
-        return /did not fit/.test(app!.deps.status.problems?.database ?? '');
-      },
-      20_000,
-      'events to be let go',
+    const { said, bot, freeDisk } = await fillTheDisk({ retryLimit: 5 }, async (b) =>
+      /did not fit/.test(b.deps.status.problems?.database ?? ''),
     );
+    const { sandbox, guild, members } = community!;
     const newcomers = ['ida', 'jon'].map((name) => join(community!, name));
     for (let i = 0; i < 20; i++) said.push(sandbox.say(guild.id, guild.channels.help!, members.cyd!, `more ${i}`).id);
-    const problem = app.deps.status.problems?.database;
+    const problem = bot.deps.status.problems?.database;
     console.info(`/healthz problem with a gap: ${problem}`);
     expect(problem).toMatch(
       /5 new events are kept in memory and retried; \d+ more did not fit and will be read again from Discord once writes work/,
     );
 
     const recoveredAt = Date.now();
-    sqlite.pragma('max_page_count = 1073741823');
-    await backfilled(app, recoveredAt);
-    const stored = new Set(rows(app, 'SELECT message_id FROM messages').map((r) => String(r.message_id)));
+    freeDisk();
+    await backfilled(bot, recoveredAt);
+    const stored = new Set(rows(bot, 'SELECT message_id FROM messages').map((r) => String(r.message_id)));
     expect(said.filter((id) => !stored.has(id))).toEqual([]);
     for (const id of newcomers) await waitFor(() => sandbox.dmsTo(id).length > 0, 15_000, `a welcome for ${id}`);
     await new Promise((r) => setTimeout(r, 1_000));
