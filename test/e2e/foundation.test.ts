@@ -341,7 +341,13 @@ describe('outbox to Discord', () => {
       'fallback',
     );
     expect(posted.pinged).toEqual({ everyone: false, users: [members.dee], roles: [] });
-    expect(rows(app, "SELECT result FROM outbox WHERE key = 'test:dm'")[0]!.result).toContain('"fellBack":true');
+    // The row is marked done after Discord answered the post: wait for that, not only for the post.
+    const done = await waitFor(
+      () => rows(app!, "SELECT result FROM outbox WHERE key = 'test:dm' AND status = 'done'")[0],
+      10_000,
+      'the outbox row to be done',
+    );
+    expect(done.result).toContain('"fellBack":true');
   });
 });
 
