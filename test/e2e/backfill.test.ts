@@ -194,6 +194,24 @@ describe('edits, deletes and reactions made while down', () => {
   });
 });
 
+describe('members who came and went while down', () => {
+  it('GIVEN a member left and another joined while down THEN the restart marks one left and stores the other', async () => {
+    community = await makeCommunity();
+    const { sandbox, guild, members } = community;
+    app = await startBot(community);
+    await app.stop();
+    app = undefined;
+    sandbox.removeMember(guild.id, members.dee!);
+    const fay = sandbox.addUser({ username: 'fay' });
+    sandbox.addMember(guild.id, fay.id, { at: Date.now() - 60_000 });
+    app = await startBot(community);
+    const member = (id: string) => rows(app!, 'SELECT joined_at, left_at FROM members WHERE member_id = ?', id)[0];
+    expect(member(members.dee!)).toMatchObject({ left_at: expect.any(Number) });
+    expect(member(fay.id)).toMatchObject({ joined_at: expect.any(Number), left_at: null });
+    expect(member(members.eve!)).toMatchObject({ left_at: null });
+  });
+});
+
 describe('a fresh gateway session', () => {
   it('GIVEN the server invalidates the session THEN what was said meanwhile is backfilled and /healthz is green again', async () => {
     community = await makeCommunity();

@@ -8,6 +8,8 @@
  *   is read.
  * - The reading starts a day before the cursor: edits, deletions and reactions made while the bot was
  *   away usually concern recent messages, and only a re-read shows them (reconcile.ts decides).
+ * - The member list is read too: newcomers are stored (and welcomed), members we held as present who
+ *   are no longer listed are marked left.
  * - Between pages it yields, so live gateway events are stored while a long backfill runs.
  * - While the gateway stream is whole, a checkpoint moves the cursors of channels read in this session
  *   forward, so the next restart reads only what it missed.
@@ -21,27 +23,19 @@ import {
   type TextBasedChannel,
 } from 'discord.js';
 import type { Deps } from '../../commands.js';
-import {
-  asChannelId,
-  asGuildId,
-  asMemberId,
-  asMessageId,
-  type CommunityEvent,
-  type GuildId,
-  snowflakeAt,
-  snowflakeTime,
-} from '../../events.js';
+import { asGuildId, asMemberId, type CommunityEvent, snowflakeAt, snowflakeTime } from '../../events.js';
 import { advanceCursors, readCursors } from '../../ingest/cursors.js';
 import { type IngestGap, type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
-import { guildSnapshotEvents, memberJoinedEvent, messageEvent, reactionEmoji, threadEvent } from './mapping.js';
-import { type HeldMessage, type PagePlan, planPage, reactionChanges, type SeenMessage } from './reconcile.js';
+import { guildSnapshotEvents, memberJoinedEvent, threadEvent } from './mapping.js';
+import { compareIds, pageEvents, seenMessage } from './pageEvents.js';
+import { planPage } from './reconcile.js';
 import { heldMessages, newestMessageAt, presentMembers } from './store.js';
 
 /** Edits, deletions and reactions are re-checked for this long before where the bot stopped. */
 const RECHECK_MS = 86_400_000;
-/** Discord returns at most 100 messages (and 100 reacting users) per request. */
+/** Discord returns at most 100 messages per request. */
 const PAGE = 100;
-/** Between our clock and Discord's: a message this young may not be in a history read yet. */
+/** A channel read to its end is synced up to our clock less this (Discord's clock may run behind). */
 const CLOCK_SKEW_MS = 10_000;
 /** How often cursors follow the live stream, and how far behind it (events in flight). */
 const CHECKPOINT_EVERY_MS = 60_000;
@@ -266,7 +260,14 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       );
       const seen = page.filter((m) => !m.system);
       const plan = planPage(seen.map(seenMessage), held, options.countsReaction);
-      const events = await planEvents(plan, seen, held, { guildId, channelId: channel.id, fetchedAt });
+      const events = await pageEvents(plan, seen, held, {
+        guildId,
+        channelId: channel.id,
+        fetchedAt,
+        noticedAt: now(),
+        contentGranted: options.contentGranted(),
+        log,
+      });
       if (!(await store(events))) return { messages: count, done: false, storageFailed: true };
       count += plan.create.length;
       const reached = full ? last!.createdTimestamp : Math.max(last?.createdTimestamp ?? 0, fetchedAt - CLOCK_SKEW_MS);
@@ -280,81 +281,6 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       after = last!.id;
       // Let live events in between pages.
       await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
-  /** The plan as events: messages created, edited, reactions added and removed, messages deleted. */
-  async function planEvents(
-    plan: PagePlan,
-    seen: readonly Message[],
-    held: readonly HeldMessage[],
-    { guildId, channelId, fetchedAt }: { guildId: GuildId; channelId: string; fetchedAt: number },
-  ): Promise<CommunityEvent[]> {
-    const byId = new Map(seen.map((m) => [m.id, m]));
-    const heldById = new Map(held.map((m) => [m.id, m]));
-    const events: CommunityEvent[] = [];
-    const content = options.contentGranted();
-    for (const id of plan.create) {
-      const event = messageEvent(byId.get(id)!, content);
-      if (event) events.push(event);
-    }
-    // Without Message Content an edit shows as empty text: keep the terms we have.
-    if (content) {
-      for (const id of plan.edit) {
-        const message = byId.get(id)!;
-        events.push({
-          ...where(message),
-          kind: 'message.updated',
-          at: message.editedTimestamp!,
-          content: message.content ?? '',
-        });
-      }
-    }
-    const reaction = (message: Message, kind: 'reaction.added' | 'reaction.removed', memberId: string, emoji: string) =>
-      // Discord keeps no reaction times: the time the backfill saw it.
-      events.push({ ...where(message), kind, at: fetchedAt, memberId: asMemberId(memberId), emoji });
-    for (const { messageId, emoji } of plan.recount) {
-      const message = byId.get(messageId)!;
-      const users = await reactingUsers(message, emoji);
-      if (!users) continue;
-      const { added, removed } = reactionChanges(users, heldById.get(messageId)?.reactions.get(emoji) ?? []);
-      for (const id of added) reaction(message, 'reaction.added', id, emoji);
-      for (const id of removed) reaction(message, 'reaction.removed', id, emoji);
-    }
-    for (const { messageId, emoji, memberIds } of plan.unreact) {
-      for (const id of memberIds) reaction(byId.get(messageId)!, 'reaction.removed', id, emoji);
-    }
-    // Discord does not say when: the time the backfill noticed.
-    const deletedAt = now();
-    for (const id of plan.remove) {
-      events.push({
-        kind: 'message.deleted',
-        platform: 'discord',
-        guildId,
-        at: deletedAt,
-        messageId: asMessageId(id),
-        channelId: asChannelId(channelId),
-      });
-    }
-    return events;
-  }
-
-  /** Everyone who reacted with `emoji` on Discord now (100 a page); undefined when Discord refused. */
-  async function reactingUsers(message: Message, emoji: string): Promise<string[] | undefined> {
-    const reaction = message.reactions.cache.find((r) => reactionEmoji(r.emoji) === emoji);
-    if (!reaction) return [];
-    const users: string[] = [];
-    try {
-      let after: string | undefined;
-      for (;;) {
-        const page = await reaction.users.fetch({ limit: PAGE, ...(after ? { after } : {}) });
-        users.push(...page.keys());
-        if (page.size < PAGE) return users;
-        after = [...page.keys()].sort(compareIds).at(-1);
-      }
-    } catch (error) {
-      log.warn({ err: error, messageId: message.id, emoji }, 'backfill: could not list who reacted');
-      return undefined;
     }
   }
 
@@ -405,26 +331,4 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       await Promise.all([...running.values()]);
     },
   };
-}
-
-function seenMessage(message: Message): SeenMessage {
-  const reactions = new Map<string, number>();
-  for (const r of message.reactions.cache.values()) reactions.set(reactionEmoji(r.emoji), r.count ?? 0);
-  return { id: message.id, editedAt: message.editedTimestamp, reactions };
-}
-
-function where(message: Message) {
-  return {
-    platform: 'discord' as const,
-    guildId: asGuildId(message.guildId!),
-    messageId: asMessageId(message.id),
-    channelId: asChannelId(message.channelId),
-  };
-}
-
-/** Snowflakes in numeric order (as strings they do not sort when their lengths differ). */
-function compareIds(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
 }
