@@ -8,9 +8,9 @@ import { loadConfig } from '../../../src/config.js';
 import { outbox } from '../../../src/db/schema.js';
 import type { CommunityEvent } from '../../../src/events.js';
 import { defineFeature, type Feature } from '../../../src/features/feature.js';
-import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { createHttpServer, type HttpLimits, type HttpServer } from '../../../src/http/server.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger, type Logger } from '../../../src/log.js';
 import { type DiscourseRuntime, startDiscourse } from '../../../src/platforms/discourse/index.js';
 import { DiscourseSandbox, type DiscourseSandboxOptions } from '../../../src/sandbox/discourse/server.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -65,7 +65,13 @@ export interface Forum {
 }
 
 export async function startForum(
-  options: { sandbox?: Partial<DiscourseSandboxOptions>; features?: Feature[]; clock?: () => number } = {},
+  options: {
+    sandbox?: Partial<DiscourseSandboxOptions>;
+    features?: Feature[];
+    clock?: () => number;
+    http?: Partial<HttpLimits>;
+    log?: Logger;
+  } = {},
 ): Promise<Forum> {
   const forum = await DiscourseSandbox.start({ apiKey: API_KEY, botUsername: BOT, ...options.sandbox });
   const db = makeTestDb();
@@ -79,7 +85,7 @@ export async function startForum(
   const deps: Deps = {
     db,
     config,
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
     status: { startedAt: Date.now(), platforms: {}, intents: { messageContent: true, guildMembers: true } },
     wakeOutbox: () => {},
   };
@@ -95,7 +101,7 @@ export async function startForum(
   });
   const features = options.features ?? [recorder];
   const ingestor = new Ingestor(deps, features);
-  const http = createHttpServer(deps, { port: 0 });
+  const http = createHttpServer(deps, { port: 0, ...(options.http ? { limits: options.http } : {}) });
   const discourse = await startDiscourse(deps, ingestor, features, http, {
     startDrain: false,
     drain: { ratePerSecond: 200, concurrency: 4, ...(options.clock ? { now: options.clock } : {}) },
