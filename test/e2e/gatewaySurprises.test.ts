@@ -232,4 +232,16 @@ describe('a gateway that will not connect', () => {
       expect.stringMatching(/^discord gateway: Discord ended the gateway session for good/),
     ]);
   });
+
+  it('GIVEN Discord asks for a reconnect (op 7) THEN the bot resumes quietly: no warning, no failed attempt, no problem', async () => {
+    community = await makeCommunity();
+    app = await start();
+    const { resumes } = community.sandbox.gatewayStats;
+    community.sandbox.sendReconnect();
+    await waitFor(() => community!.sandbox.gatewayStats.resumes > resumes, 10_000, 'the resume');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(logLines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(logLines.filter((l) => /discord gateway/.test(l.msg))).toEqual([]);
+    expect(app.deps.status.problems ?? {}).toEqual({});
+  });
 });

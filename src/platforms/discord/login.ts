@@ -40,6 +40,8 @@ export const DEFAULT_GATEWAY_RETRY: GatewayRetryPolicy = {
 
 /** Discord close code / discord.js error for privileged intents the app was not granted. */
 const DISALLOWED_INTENTS = 4014;
+/** The code discord.js closes with when it reconnects to resume a session. */
+const RESUMING = 4200;
 /** Close codes after which discord.js does not reconnect (authentication, sharding, intents). */
 const FINAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
 /** Problem key in RuntimeStatus while the gateway cannot be reached. */
@@ -55,7 +57,6 @@ const BASE_INTENTS = [
 function describeClose(code: number): string {
   if (code === 1006) return 'connection lost or refused';
   if (code === 1000) return 'closed';
-  if (code === 4200) return 'resuming';
   const name = GatewayCloseCodes[code];
   return name ? name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : 'closed';
 }
@@ -128,7 +129,8 @@ export class GatewayWatch {
   }
 
   private failed(code: number): void {
-    if (this.stopped) return;
+    // 4200 is discord.js closing on purpose to resume (Discord asked it to reconnect): not a failure.
+    if (this.stopped || code === RESUMING) return;
     const { log } = this.deps;
     if (FINAL_CLOSE_CODES.has(code)) {
       // discord.js does not retry these. At start-up login() fails with its own error; later, say it.
