@@ -131,44 +131,25 @@ export async function run(): Promise<BenchResult[]> {
     const baseline = rssMb(pid);
     const linesBefore = bot.lines().length;
 
+    /** FLOOD concurrent posts with these headers; the peak RSS while they run and how each ended. */
+    const flood = async (headers: Record<string, string>, send: (req: ReturnType<typeof request>) => void) => {
+      const all = Promise.all(Array.from({ length: FLOOD }, () => post(bot.port, headers, send)));
+      return { peak: await peakDuring(pid, all), outcomes: await all };
+    };
+    const json = { 'content-type': 'application/json', 'x-discourse-event': 'post_created' };
+
     // 1. Unsigned 5 MB bodies with an honest Content-Length.
-    const unsigned = Promise.all(
-      Array.from({ length: FLOOD }, () =>
-        post(
-          bot.port,
-          {
-            'content-type': 'application/json',
-            'x-discourse-event': 'post_created',
-            'content-length': String(BODY_BYTES),
-          },
-          (req) => req.end(big),
-        ),
-      ),
-    );
-    const unsignedPeak = await peakDuring(pid, unsigned);
-    const unsignedOutcomes = await unsigned;
+    const unsigned = await flood({ ...json, 'content-length': String(BODY_BYTES) }, (req) => req.end(big));
 
     // 2. A forged signature and no Content-Length (chunked): the receiver must read to know the size.
-    const forged = Promise.all(
-      Array.from({ length: FLOOD }, () =>
-        post(
-          bot.port,
-          {
-            'content-type': 'application/json',
-            'x-discourse-event': 'post_created',
-            'x-discourse-event-signature': `sha256=${'0'.repeat(64)}`,
-            'transfer-encoding': 'chunked',
-          },
-          (req) => {
-            for (let offset = 0; offset < BODY_BYTES; offset += 1 << 20)
-              req.write(big.subarray(offset, offset + (1 << 20)));
-            req.end();
-          },
-        ),
-      ),
+    const forged = await flood(
+      { ...json, 'x-discourse-event-signature': `sha256=${'0'.repeat(64)}`, 'transfer-encoding': 'chunked' },
+      (req) => {
+        for (let offset = 0; offset < BODY_BYTES; offset += 1 << 20)
+          req.write(big.subarray(offset, offset + (1 << 20)));
+        req.end();
+      },
     );
-    const forgedPeak = await peakDuring(pid, forged);
-    const forgedOutcomes = await forged;
 
     // 3. Slow uploads: headers, then a byte now and then. Count what the bot still holds after a while.
     const slowRequests: ReturnType<typeof request>[] = [];
@@ -217,19 +198,19 @@ export async function run(): Promise<BenchResult[]> {
       { name: 'idle RSS of the bot (reference)', value: baseline, unit: 'MB' },
       {
         name: `RSS growth, ${FLOOD} unsigned 5 MB bodies`,
-        value: unsignedPeak - baseline,
+        value: unsigned.peak - baseline,
         unit: 'MB',
-        ratio: unsignedPeak / baseline,
+        ratio: unsigned.peak / baseline,
         target: '< 50 MB',
-        note: tally(unsignedOutcomes),
+        note: tally(unsigned.outcomes),
       },
       {
         name: `RSS growth, ${FLOOD} forged-signature chunked 5 MB bodies`,
-        value: forgedPeak - baseline,
+        value: forged.peak - baseline,
         unit: 'MB',
-        ratio: forgedPeak / baseline,
+        ratio: forged.peak / baseline,
         target: '< 50 MB',
-        note: tally(forgedOutcomes),
+        note: tally(forged.outcomes),
       },
       {
         name: `slow uploads still open after 36 s (of ${SLOW})`,
