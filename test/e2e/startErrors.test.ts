@@ -3,7 +3,7 @@
  * how, exits non-zero, and does not hang (every connection it opened is closed again). The stack
  * trace is for LOG_LEVEL=debug only.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -18,6 +18,9 @@ interface Run {
   stderr: string;
 }
 
+/** Children still running when a test ends (it failed or timed out) are killed, never left behind. */
+const children: ChildProcess[] = [];
+
 /** src/main.ts as a child process (asynchronously: the emulator answers from this process). */
 function start(env: Record<string, string>, options: { uid?: number; timeoutMs?: number } = {}): Promise<Run> {
   const clean = Object.fromEntries(
@@ -30,6 +33,7 @@ function start(env: Record<string, string>, options: { uid?: number; timeoutMs?:
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
   });
+  children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -62,6 +66,8 @@ function expectOneLine(run: Run, variable: string): string {
 let sandbox: DiscordSandbox | undefined;
 let blocker: Server | undefined;
 afterEach(async () => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await sandbox?.close();
   sandbox = undefined;
   await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
