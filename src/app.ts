@@ -4,15 +4,15 @@
  * they exercise is the bot itself.
  */
 import type { ButtonDefinition, CommandDefinition, Deps, RuntimeStatus } from './commands.js';
-import type { Config } from './config.js';
-import { type Db, migrateDb, openDb } from './db/connection.js';
+import { type Config, ConfigError } from './config.js';
+import { DatabaseFileError, type Db, migrateDb, openDb } from './db/connection.js';
 import type { Feature } from './features/feature.js';
 import { features as allFeatures } from './features/index.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { Ingestor, type IngestorOptions } from './ingest/ingestor.js';
 import type { Logger } from './log.js';
 import { type DrainOptions, OutboxDrain } from './outbox/drain.js';
-import { type DiscordAdapter, startDiscord } from './platforms/discord/index.js';
+import { type DiscordAdapter, type DiscordOptions, startDiscord } from './platforms/discord/index.js';
 import { type DiscourseRuntime, startDiscourse } from './platforms/discourse/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
 
@@ -26,6 +26,8 @@ export interface AppOptions {
   /** Start the scheduler loop (default true; tests drive `scheduler.tick(now)` themselves). */
   runScheduler?: boolean;
   now?: () => number;
+  /** Retry policies of the Discord adapter (tests shorten them). */
+  discord?: Pick<DiscordOptions, 'gatewayRetry' | 'commandSyncRetry'>;
 }
 
 export interface App {
@@ -59,9 +61,29 @@ export function makeDeps(config: Config, db: Db, log: Logger, wake: () => void):
 }
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
+  // What has been started so far, undone in reverse if a later step fails: a failed start must not
+  // leave a gateway connection or a port open (the process would stay up doing nothing).
+  const undo: (() => unknown)[] = [];
+  try {
+    return await assemble(config, log, options, undo);
+  } catch (error) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (cleanupError) {
+        // The start already failed with `error`, which is what the operator must see.
+        log.debug({ err: cleanupError }, 'cleaning up after a failed start');
+      }
+    }
+    throw error;
+  }
+}
+
+async function assemble(config: Config, log: Logger, options: AppOptions, undo: (() => unknown)[]): Promise<App> {
   const features = options.features ?? allFeatures;
   const now = options.now ?? Date.now;
-  const db = openDb(config.databasePath);
+  const db = openDatabase(config.databasePath);
+  undo.push(() => db.$client.close());
   const applied = migrateDb(db);
   log.info({ applied, database: config.databasePath }, applied ? 'database migrated' : 'database up to date');
 
@@ -85,11 +107,14 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       commands: allCommands(features),
       buttons: allButtons(features),
       countsReaction: (emoji) => features.some((f) => f.countsReaction?.(emoji)),
+      ...options.discord,
     });
+    undo.push(() => discord?.stop());
     drains.push(new OutboxDrain(db, discord.sender, log, { now, leaseMs: config.outboxLeaseMs, ...options.drain }));
   }
   // One HTTP server for webhooks and /healthz; platforms register their routes before it listens.
   const http = createHttpServer(deps, { port: config.httpPort });
+  undo.push(() => http.close());
   let discourse: DiscourseRuntime | null = null;
   if (config.discourse) {
     discourse = await startDiscourse(deps, ingestor, features, http, {
@@ -97,9 +122,10 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       now,
       drain: { now, leaseMs: config.outboxLeaseMs, ...options.drain },
     });
+    undo.push(() => discourse?.stop());
     drains.push(discourse.drain);
   }
-  const { port: httpPort } = await http.listen();
+  const httpPort = await listen(http, config.httpPort);
   for (const drain of drains) drain.start();
   if (options.runScheduler ?? true) scheduler.start();
   log.info({ features: features.map((f) => f.name), jobs: jobs.map((j) => j.name) }, 'Convene is running');
@@ -124,4 +150,40 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       log.info('Convene stopped');
     },
   };
+}
+
+/** The database file, or one line naming DATABASE_URL and what is wrong with it. */
+function openDatabase(path: string): Db {
+  try {
+    return openDb(path);
+  } catch (error) {
+    if (error instanceof DatabaseFileError) throw new ConfigError('DATABASE_URL', error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** Listen, or one line naming HTTP_PORT when the port is taken or not allowed. */
+async function listen(http: HttpServer, port: number): Promise<number> {
+  try {
+    return (await http.listen()).port;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new ConfigError(
+        'HTTP_PORT',
+        `port ${port} is already in use: stop what listens there or choose a free port (0 picks one)`,
+        { cause: error },
+      );
+    }
+    if (code === 'EACCES') {
+      throw new ConfigError(
+        'HTTP_PORT',
+        `port ${port} needs privileges this process does not have: use one above 1023`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
 }

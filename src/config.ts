@@ -43,7 +43,12 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .default('file:./data/convene.db')
-    .refine((v) => v.startsWith('file:') || v === ':memory:', 'expected file:<path> (SQLite) or :memory:'),
+    .refine((v) => v.startsWith('file:') || v === ':memory:', 'expected file:<path> (SQLite) or :memory:')
+    // SQLite opens an empty path as a temporary database, deleted at exit: everything would be lost.
+    .refine(
+      (v) => v.trim() !== 'file:',
+      'expected a path after file: (such as file:./data/convene.db); an empty one would be a temporary database, lost at exit',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONVENE_SCAN_INTERVAL: duration('30s or 5m').prefault('5m'),
   CONVENE_OUTBOX_LEASE: duration('30s').prefault('30s'),
@@ -75,12 +80,14 @@ export interface Config {
   discourse: { url: string; apiKey: string; apiUsername: string; webhookSecret: string | undefined } | undefined;
 }
 
+/** A variable's value cannot work: the message names the variable and what to do. */
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
     readonly expected: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${variable}: ${expected}`);
+    super(`${variable}: ${expected}`, options);
     this.name = 'ConfigError';
   }
 }

@@ -8,10 +8,20 @@ import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 
-/** Say why, and end with code 1 (nothing has been started yet, so the process ends by itself). */
-function fail(message: string): void {
-  process.stderr.write(`${message}\n`);
+/** Say why, and end with code 1 (nothing is left running, so the process ends by itself). */
+function fail(message: string, details?: string): void {
+  process.stderr.write(`${message}\n${details ? `${details}\n` : ''}`);
   process.exitCode = 1;
+}
+
+/** An error and its causes with their stacks, for LOG_LEVEL=debug. */
+function stacks(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    if (parts.length > 5) break;
+  }
+  return parts.join('\ncaused by: ');
 }
 
 async function main() {
@@ -35,7 +45,18 @@ async function main() {
     );
   }
   const log = createLogger(config.logLevel);
-  const app = await startApp(config, log);
+  const debug = config.logLevel === 'debug' || config.logLevel === 'trace';
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config, log);
+  } catch (error) {
+    // One line that says what to fix; the stack only for whoever asked for it.
+    const said =
+      error instanceof ConfigError
+        ? error.message
+        : `${firstLine(error)}${debug ? '' : ' (LOG_LEVEL=debug shows where it happened)'}`;
+    return fail(`Convene could not start: ${said}`, debug ? stacks(error) : undefined);
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -51,7 +72,8 @@ async function main() {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-main().catch((error) => {
-  process.stderr.write(`Convene could not start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}
+
+main().catch((error) => fail(`Convene could not start: ${firstLine(error)}`, stacks(error)));

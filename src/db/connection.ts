@@ -3,8 +3,8 @@
  * (WAL so readers never block the writer, busy_timeout for a second process, foreign keys on),
  * and applies drizzle-kit's migrations.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
@@ -15,15 +15,96 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
+/** The database file cannot be used; `message` says why in words a person can act on (no variable names). */
+export class DatabaseFileError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseFileError';
+  }
+}
+
 export function openDb(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  // WAL + NORMAL is durable across process crashes (only an OS crash can lose the last commits).
-  sqlite.pragma('synchronous = NORMAL');
+  if (path === '') {
+    // SQLite would open a temporary database, deleted at exit: everything stored would be lost.
+    throw new DatabaseFileError('no file given; an empty path would be a temporary database, lost at exit');
+  }
+  if (path !== ':memory:') makeFolder(dirname(resolve(path)));
+  let sqlite: Database.Database | undefined;
+  try {
+    sqlite = new Database(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    // WAL + NORMAL is durable across process crashes (only an OS crash can lose the last commits).
+    sqlite.pragma('synchronous = NORMAL');
+    // Read and write once now (rewriting the same user_version), so that a damaged or read-only file
+    // stops start-up with a reason instead of failing at the first event.
+    const version = sqlite.pragma('user_version', { simple: true }) as number;
+    sqlite.pragma(`user_version = ${version}`);
+  } catch (error) {
+    sqlite?.close();
+    throw new DatabaseFileError(explainOpenError(error, path), { cause: error });
+  }
   return drizzle(sqlite, { schema }) as Db;
+}
+
+function makeFolder(folder: string): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+      const file = firstFileOnPath(folder);
+      const what =
+        file === folder
+          ? `${file} is a file, not a folder`
+          : `${file} is a file, not a folder, so ${folder} cannot be made`;
+      throw new DatabaseFileError(what, { cause: error });
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new DatabaseFileError(`no permission to make the folder ${folder} (${code})`, { cause: error });
+    }
+    throw new DatabaseFileError(`cannot make the folder ${folder}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The nearest existing part of `folder` that is a file (what blocks making the folder). */
+function firstFileOnPath(folder: string): string {
+  for (let at = folder; ; at = dirname(at)) {
+    try {
+      if (!statSync(at).isDirectory()) return at;
+    } catch {
+      // Missing: the blocking file is further up.
+    }
+    if (dirname(at) === at) return folder;
+  }
+}
+
+function explainOpenError(error: unknown, path: string): string {
+  const code = String((error as { code?: unknown }).code ?? '');
+  const isFolder = (() => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  })();
+  if (isFolder)
+    return `${path} is a folder, not a file: name a file inside it, such as file:${join(path, 'convene.db')}`;
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return `${path} is not a SQLite database, or it is damaged: restore a backup or name a new file (Convene leaves this one alone)`;
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return `${path} is read-only for this user: Convene must write it (check the permissions and owner of the file and its folder)`;
+  }
+  if (code === 'SQLITE_FULL') return `the disk holding ${path} is full`;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return `${path} is locked by another process (is Convene already running on it?)`;
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return `cannot open ${path}: check that Convene may read and write the file and its folder`;
+  }
+  return `cannot open ${path}: ${(error as Error).message}`;
 }
 
 /** Apply pending migrations; returns how many were applied (0 on a second start). */

@@ -92,6 +92,7 @@ export async function startDiscourse(
         secret,
         botUsername: forum.apiUsername,
         onPostCreated: (post) => commands.handlePost(post),
+        rejected: (reason, detail) => http.rejections.count(reason, detail),
         now,
       }),
     );

@@ -87,6 +87,8 @@ interface Connection {
 
 export interface GatewayStats {
   connections: number;
+  /** Connections cut at once while the gateway was refusing (see `refuseConnections`). */
+  refused: number;
   identifies: number;
   resumes: number;
   /** Close codes the emulator sent, in order (4004, 4014, …). */
@@ -103,7 +105,16 @@ export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sessions = new Map<string, Session>();
   private readonly connections = new Set<Connection>();
-  readonly stats: GatewayStats = { connections: 0, identifies: 0, resumes: 0, closeCodes: [], clientCloseCodes: [] };
+  readonly stats: GatewayStats = {
+    connections: 0,
+    refused: 0,
+    identifies: 0,
+    resumes: 0,
+    closeCodes: [],
+    clientCloseCodes: [],
+  };
+  /** Test hook: cut every new connection before the WebSocket handshake (an unreachable gateway). */
+  refuseConnections = false;
 
   constructor(
     private readonly store: DiscordStore,
@@ -112,6 +123,11 @@ export class Gateway {
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.refuseConnections) {
+      this.stats.refused++;
+      socket.destroy();
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const version = url.searchParams.get('v') ?? '10';
     const encoding = url.searchParams.get('encoding') ?? 'json';

@@ -27,8 +27,18 @@ export interface RecordedRequest {
   response: unknown;
 }
 
+/** The next `count` requests whose "METHOD /path" matches `route` are answered `status` (a test hook). */
+export interface ForcedFailure {
+  count: number;
+  status: number;
+  /** Discord's error body; default `{ message, code: 0 }` for the status. */
+  body?: unknown;
+  route?: string | RegExp;
+}
+
 export interface HttpDeps {
   store: DiscordStore;
+  failures: ForcedFailure[];
   router: Router;
   rateLimiter: RateLimiter;
   gateway: Gateway;
@@ -132,6 +142,10 @@ export class HttpServer {
     const caller = match.route.auth === 'member' ? this.deps.members.userFor(req.headers.authorization) : undefined;
     if (match.route.auth === 'member' && !caller) return finish(401, UNAUTHORIZED_BODY);
 
+    const failure = takeFailure(this.deps.failures, `${method} ${path}`);
+    if (failure)
+      return finish(failure.status, failure.body ?? { message: `${failure.status}: Forced by the test`, code: 0 });
+
     const decision = this.deps.rateLimiter.check({
       method,
       path,
@@ -188,6 +202,16 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function takeFailure(failures: ForcedFailure[], target: string): ForcedFailure | undefined {
+  const rule = failures.find(
+    (r) => r.route === undefined || (typeof r.route === 'string' ? target.includes(r.route) : r.route.test(target)),
+  );
+  if (!rule) return undefined;
+  rule.count--;
+  if (rule.count <= 0) failures.splice(failures.indexOf(rule), 1);
+  return rule;
 }
 
 function decodePath(path: string): string {

@@ -4,7 +4,7 @@
  */
 export type { AttachmentInput, OptionInput } from './commandInvocation.js';
 export type { GatewayStats } from './gateway.js';
-export type { RecordedRequest } from './http.js';
+export type { ForcedFailure, RecordedRequest } from './http.js';
 export { Intent, type PrivilegedIntents } from './intents.js';
 export type { InteractionRecord, InteractionResult } from './interactions.js';
 export type {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { buildCommandData, type OptionInput } from './commandInvocation.js';
 import { fillModal, findComponent } from './components.js';
 import { Gateway, type GatewayStats } from './gateway.js';
-import { HttpServer, type RecordedRequest } from './http.js';
+import { type ForcedFailure, HttpServer, type RecordedRequest } from './http.js';
 import type { PrivilegedIntents } from './intents.js';
 import { InteractionHub, type InteractionRecord, type InteractionResult, InteractionType } from './interactions.js';
 import { MemberClient } from './memberClient.js';
@@ -107,6 +107,7 @@ export class DiscordSandbox {
   private readonly rateLimiter: RateLimiter;
   private readonly http: HttpServer;
   private readonly members: MemberClient;
+  private readonly failures: ForcedFailure[] = [];
   private boundPort = 0;
 
   constructor(options: DiscordSandboxOptions = {}) {
@@ -154,6 +155,7 @@ export class DiscordSandbox {
       store,
       router,
       rateLimiter: this.rateLimiter,
+      failures: this.failures,
       gateway: this.gateway,
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
@@ -592,6 +594,14 @@ export class DiscordSandbox {
     this.rateLimiter.force(rule);
   }
 
+  /**
+   * The next `count` requests (optionally only those whose "METHOD /path" matches `route`) are answered
+   * with `status` and `body`, as Discord answers a request it refuses (400 Invalid Form Body, 500…).
+   */
+  forceFailure(rule: ForcedFailure): void {
+    this.failures.push({ ...rule });
+  }
+
   /** Polls `predicate` until it returns something truthy, and resolves with that. */
   async waitFor<T>(predicate: () => T | undefined | null | false, opts: WaitForOptions | number = {}): Promise<T> {
     const { timeoutMs = 5000, intervalMs = 10, description } = typeof opts === 'number' ? { timeoutMs: opts } : opts;
@@ -615,6 +625,19 @@ export class DiscordSandbox {
   /** op 9 INVALID_SESSION (d = resumable) to every connected session. */
   sendInvalidSession(resumable: boolean): void {
     this.gateway.sendInvalidSession(resumable);
+  }
+
+  /** While on, every new gateway connection is cut before the handshake (the gateway is unreachable). */
+  refuseGatewayConnections(refuse: boolean): void {
+    this.gateway.refuseConnections = refuse;
+  }
+
+  /**
+   * Sends a dispatch exactly as given to every connected session (guildId routes it to a shard): for
+   * payloads a real server might send that the emulator's own model never produces.
+   */
+  dispatchRaw(t: string, data: unknown, guildId: string | null = null): void {
+    this.gateway.dispatch({ t, guildId, intents: 0, data: () => data });
   }
 
   /** Drops every gateway connection (cut without a code; clean close with one); sessions stay resumable. */

@@ -1,51 +1,26 @@
 /**
  * The real Discourse adapter (HTTP server, webhook receiver, REST client, command reader, outbox
- * sender) against the Discourse emulator, over loopback HTTP, on a real SQLite database.
+ * sender) with the real features, against the Discourse emulator, over loopback HTTP, on a real
+ * SQLite database. The scheduler does not run: tests that need scheduled work use startApp.
  */
 import { eq } from 'drizzle-orm';
-import { type CommandDefinition, type Deps, defineCommand, reply } from '../../../src/commands.js';
+import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
 import { outbox } from '../../../src/db/schema.js';
 import type { CommunityEvent } from '../../../src/events.js';
 import { defineFeature, type Feature } from '../../../src/features/feature.js';
-import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { features as allFeatures } from '../../../src/features/index.js';
+import { createHttpServer, type HttpLimits, type HttpServer } from '../../../src/http/server.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger, type Logger } from '../../../src/log.js';
 import { type DiscourseRuntime, startDiscourse } from '../../../src/platforms/discourse/index.js';
 import { DiscourseSandbox, type DiscourseSandboxOptions } from '../../../src/sandbox/discourse/server.js';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { makeTestDb } from '../../helpers/db.js';
 
 export const API_KEY = 'sandbox-admin-api-key';
 export const SECRET = 'a-webhook-secret-of-some-length';
 export const BOT = 'convene';
-
-/** Commands like the real features', so the tests do not depend on features being written in parallel. */
-export const testCommands: CommandDefinition[] = [
-  defineCommand({
-    name: 'meet',
-    description: 'People you should meet, and why',
-    access: 'member',
-    options: {},
-    run: (ctx) => reply.ephemeral(`Hello ${ctx.member.displayName}, you should meet the people in #welcome.`),
-  }),
-  defineCommand({
-    name: 'intros join',
-    description: 'Join the introductions',
-    access: 'member',
-    options: { topic: { type: 'string', description: 'What you would like to talk about' } },
-    run: (ctx) =>
-      reply.public(
-        `Welcome to intros, ${ctx.member.displayName}!${ctx.options.topic ? ` Topic: ${ctx.options.topic}.` : ''}`,
-      ),
-  }),
-  defineCommand({
-    name: 'convene why set',
-    description: "Set the community's purpose",
-    access: 'moderator',
-    options: { why: { type: 'string', description: 'A sentence or two', required: true } },
-    run: (ctx) => reply.ephemeral(`Purpose saved: ${ctx.options.why}`),
-  }),
-];
 
 export interface Forum {
   forum: DiscourseSandbox;
@@ -58,6 +33,8 @@ export interface Forum {
   httpUrl: string;
   /** Every event the features heard, with its `fresh` flag. */
   heard: { event: CommunityEvent; fresh: boolean }[];
+  /** The features' jobs; it does not run by itself: `await f.scheduler.tick(now)`. */
+  scheduler: Scheduler;
   /** Deliver pending webhooks, send pending outbox rows, and repeat until both are quiet. */
   settle(): Promise<void>;
   outboxRows(): (typeof outbox.$inferSelect)[];
@@ -65,7 +42,13 @@ export interface Forum {
 }
 
 export async function startForum(
-  options: { sandbox?: Partial<DiscourseSandboxOptions>; features?: Feature[]; clock?: () => number } = {},
+  options: {
+    sandbox?: Partial<DiscourseSandboxOptions>;
+    features?: Feature[];
+    clock?: () => number;
+    http?: Partial<HttpLimits>;
+    log?: Logger;
+  } = {},
 ): Promise<Forum> {
   const forum = await DiscourseSandbox.start({ apiKey: API_KEY, botUsername: BOT, ...options.sandbox });
   const db = makeTestDb();
@@ -79,28 +62,34 @@ export async function startForum(
   const deps: Deps = {
     db,
     config,
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
     status: { startedAt: Date.now(), platforms: {}, intents: { messageContent: true, guildMembers: true } },
     wakeOutbox: () => {},
   };
   const heard: Forum['heard'] = [];
-  const recorder = defineFeature({
-    name: 'recorder',
-    commands: testCommands,
+  // The real features, and one more that only listens, so tests can see what the features heard.
+  const listener = defineFeature({
+    name: 'listener',
+    commands: [],
     buttons: [],
     jobs: [],
     onEvent: (_deps, event, fresh) => {
       heard.push({ event, fresh });
     },
   });
-  const features = options.features ?? [recorder];
+  const features = options.features ?? [...allFeatures, listener];
   const ingestor = new Ingestor(deps, features);
-  const http = createHttpServer(deps, { port: 0 });
+  const http = createHttpServer(deps, { port: 0, ...(options.http ? { limits: options.http } : {}) });
   const discourse = await startDiscourse(deps, ingestor, features, http, {
     startDrain: false,
     drain: { ratePerSecond: 200, concurrency: 4, ...(options.clock ? { now: options.clock } : {}) },
     ...(options.clock ? { now: options.clock } : {}),
   });
+  const scheduler = new Scheduler(
+    deps,
+    features.flatMap((feature) => feature.jobs),
+    { scanIntervalMs: 3_600_000, tickMs: 60_000, now: options.clock ?? Date.now },
+  );
   const { url } = await http.listen();
   const webhookUrl = `${url}/webhooks/discourse`;
   forum.setWebhook({ url: webhookUrl, secret: SECRET });
@@ -116,6 +105,7 @@ export async function startForum(
     webhookUrl,
     httpUrl: url,
     heard,
+    scheduler,
     async settle() {
       for (let round = 0; round < 10; round++) {
         await forum.flush();
