@@ -16,6 +16,12 @@ export const questions = sqliteTable(
     parentChannelId: text('parent_channel_id').notNull(),
     askerId: text('asker_id').notNull(),
     askedAt: integer('asked_at').notNull(),
+    /**
+     * What the question is called where it is listed or nudged: a thread's name, or for a message in
+     * a help channel its first line as plain text (kept short; erased with the asker's data). Null on
+     * rows stored before titles were kept, and for askers whose profiling is off: derived on read.
+     */
+    title: text('title'),
     /** Distinct terms of the title and opening post (space separated), not the text. */
     terms: text('terms').notNull().default(''),
     /** Whether the opening post's terms are in (a forum thread is known by its name first). */
