@@ -1,4 +1,6 @@
 import { defineCommand, reply } from '../src/commands.js';
+import { link } from '../src/features/digest/fit.js';
+import { linksOf } from '../src/features/questions/links.js';
 import { unansweredAcross } from '../src/features/questions/service.js';
 
 const HOUR_MS = 3_600_000;
@@ -15,16 +17,15 @@ export default defineCommand({
   options: {},
   slow: true,
   run(ctx) {
-    const list = unansweredAcross(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
+    const list = unansweredAcross(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, 5, linksOf(ctx.deps.config));
     if (list.length === 0) {
       return reply.ephemeral(
         'Every recent question has a reply. Nothing is waiting for help right now. Thank you for looking!',
       );
     }
     const lines = list.map((q) => {
-      const title = q.title.length > 80 ? `${q.title.slice(0, 79)}…` : q.title;
-      const link = q.url ? `[${title}](${q.url})` : title;
-      return `• ${link}${q.elsewhere ? ` (${q.elsewhere})` : ''} — waiting ${age(ctx.now - q.askedAt)}${q.why ? ` · ${q.why}` : ''}`;
+      // Member-written: shown as text (markup escaped, no ping), a masked link when there is a link.
+      return `• ${link(q.title, q.url ?? undefined, 80)}${q.elsewhere ? ` (${q.elsewhere})` : ''} — waiting ${age(ctx.now - q.askedAt)}${q.why ? ` · ${q.why}` : ''}`;
     });
     return reply.ephemeral(
       [

@@ -6,6 +6,7 @@ import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { defineFeature } from '../feature.js';
 import { questionJobs } from './jobs.js';
+import { linksOf } from './links.js';
 import {
   forgetExpertise,
   handleEvent,
@@ -35,10 +36,12 @@ export const questionsFeature = defineFeature({
     },
   },
   digest: {
-    waitingQuestions: (deps, w) => waitingForDigest(deps.db, w.guildId, w.now),
+    waitingQuestions: (deps, w) => waitingForDigest(deps.db, w.guildId, w.now, undefined, linksOf(deps.config)),
     responseTimes: (deps, w) => responseTimes(deps.db, w.guildId, w.start, w.end, w.now),
     personal(deps, w, memberId) {
-      const list = unansweredAcross(deps.db, w.guildId, memberId, w.now, 3).filter((q) => q.why && q.url);
+      const list = unansweredAcross(deps.db, w.guildId, memberId, w.now, 3, linksOf(deps.config)).filter(
+        (q) => q.why && q.url,
+      );
       if (list.length === 0) return null;
       return {
         questionsYouCouldAnswer: list.map((q) => ({

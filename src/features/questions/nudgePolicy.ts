@@ -4,7 +4,9 @@
  *
  * - After `after` (default 4 h) without an answer: one nudge in the question's thread mentioning up
  *   to 2 eligible peers picked by the router, each with why.
- * - After `escalate` (default 24 h): one message to the helpers role, or the moderators, then nothing.
+ * - After `escalate` (default 24 h): one message to the helpers role in the question's thread; with no
+ *   helpers role, the question joins the scan's one summary to the moderators (a private message each,
+ *   listing every question escalated in that scan). Then nothing.
  * - Never twice at the same stage; never once answered or solved; never for a stale question
  *   (older than STALE_MS: a bot switched on over an old backlog must not ping anyone about it).
  * - Eligible peers: nudges on, not the asker, not already in the thread (or mentioned in it),
@@ -14,7 +16,7 @@
 import type { Action, MessageBody } from '../../actions.js';
 import type { ChannelId, MemberId, MessageId, RoleId } from '../../events.js';
 import { ago } from '../../text/ago.js';
-import { safeText } from '../digest/fit.js';
+import { link, safeText } from '../digest/fit.js';
 import type { Ranked, Reason } from './route.js';
 
 const HOUR_MS = 3_600_000;
@@ -164,7 +166,21 @@ export interface PeerPick {
   reasons: Reason[];
 }
 
-export type EscalationTarget = { roleIds: string[]; memberIds: string[] };
+/**
+ * Who an escalation goes to: roles pinged in the question's thread, or members told in one summary
+ * per scan (`summary`: the moderators, when no helpers role is set).
+ */
+export type EscalationTarget = { roleIds: string[]; memberIds: string[]; summary?: boolean };
+
+/** A question as it is named in a message: its title and a link that opens it (null: none can be made). */
+export interface NamedQuestion {
+  title: string;
+  url: string | null;
+}
+
+/** Characters of a title shown in a nudge line (the whole title is in the thread). */
+const TITLE_SHOWN = 100;
+const named = (q: NamedQuestion) => link(q.title, q.url ?? undefined, TITLE_SHOWN);
 
 export type NudgeDecision =
   | { questionId: string; stage: 'peer'; peers: PeerPick[] }
@@ -199,7 +215,7 @@ export function decideNudges(open: readonly OpenQuestion[], ctx: DecideContext):
       if (ctx.escalation.roleIds.length + ctx.escalation.memberIds.length === 0) continue;
       const memberIds = ctx.escalation.memberIds.filter((m) => m !== q.askerId);
       if (ctx.escalation.roleIds.length + memberIds.length === 0) continue;
-      out.push({ questionId: q.questionId, stage, target: { roleIds: ctx.escalation.roleIds, memberIds } });
+      out.push({ questionId: q.questionId, stage, target: { ...ctx.escalation, memberIds } });
       continue;
     }
     if (stage !== 'peer') continue;
@@ -341,6 +357,7 @@ export function peerNudgeBody(
   peers: readonly PeerPick[],
   answeredAbout: AnsweredAbout,
   now: number,
+  question: NamedQuestion,
 ): MessageBody {
   const lines = peers.map(
     (p) => `${mention(p.memberId)} — ${reasonText(p.reasons, answeredAbout.get(p.memberId), now)}.`,
@@ -348,7 +365,7 @@ export function peerNudgeBody(
   const ask = peers.length > 1 ? 'Could one of you take a look?' : 'Could you take a look?';
   return {
     content: [
-      `This question has been waiting ${waited(now - q.askedAt)} without a reply.`,
+      `This question has been waiting ${waited(now - q.askedAt)} without a reply: ${named(question)}`,
       ...lines,
       `${ask} No pressure if not.`,
       '-# Convene asks a couple of people at most, once. `/nudges off` if you would rather not be asked.',
@@ -357,15 +374,45 @@ export function peerNudgeBody(
   };
 }
 
-/** The escalation: mentions exactly the helpers role(s) or the moderators listed. */
-export function escalationBody(q: Pick<OpenQuestion, 'askedAt'>, target: EscalationTarget, now: number): MessageBody {
+/** The escalation in the question's thread: mentions exactly the helpers role(s) or the moderators listed. */
+export function escalationBody(
+  q: Pick<OpenQuestion, 'askedAt'>,
+  target: EscalationTarget,
+  now: number,
+  question: NamedQuestion,
+): MessageBody {
   const who = [...target.roleIds.map(roleMention), ...target.memberIds.map(mention)].join(' ');
   return {
-    content: `${who} this question is still open after ${waited(now - q.askedAt)}. Could someone have a look, or point the asker somewhere useful?`,
+    content: `${who} this question is still open after ${waited(now - q.askedAt)}: ${named(question)}\nCould someone have a look, or point the asker somewhere useful?`,
     mentions: {
       ...(target.memberIds.length > 0 ? { members: target.memberIds as MemberId[] } : {}),
       ...(target.roleIds.length > 0 ? { roles: target.roleIds as RoleId[] } : {}),
     },
+  };
+}
+
+/**
+ * The moderators' summary of one scan's escalations (no helpers role): every question once, with
+ * its title, link and age, in one private message, instead of a ping per moderator per question.
+ */
+export function escalationSummaryBody(
+  questions: readonly (NamedQuestion & { askedAt: number })[],
+  guildName: string,
+  now: number,
+): MessageBody {
+  const n = questions.length;
+  const where = safeText(guildName, 100);
+  return {
+    content: [
+      `${n === 1 ? 'A question' : `${n} questions`}${where ? ` in ${where}` : ''} still ${n === 1 ? 'has' : 'have'} no reply:`,
+      ...[...questions]
+        .sort((a, b) => a.askedAt - b.askedAt)
+        .map((q) => `• ${named(q)} — waiting ${waited(now - q.askedAt)}`),
+      n === 1
+        ? 'Could you have a look, or point the asker somewhere useful?'
+        : 'Could you have a look, or point the askers somewhere useful?',
+      '-# Sent to the moderators because no helpers role is set: `/convene questions set helpers:` sends these to a role instead. One message per scan at most.',
+    ].join('\n'),
   };
 }
 
@@ -394,11 +441,10 @@ export function awayNudgeBody(
   why: PeerWhy,
   now: number,
 ): MessageBody {
-  const title = where.title.replace(/@/g, '@\u200D');
   return {
     content: [
       `A question on ${where.platformName} has been waiting ${waited(now - q.askedAt)} without a reply, and you are one of the people most likely to know: ${reasonText(peer.reasons, why, now)}.`,
-      where.url ? `“${title}” — ${where.url}` : `“${title}”`,
+      named(where),
       'If you have a minute, your answer would help. No pressure if not.',
       '-# Convene sent this here because you linked your accounts and are active here. `/nudges off` if you would rather not be asked.',
     ].join('\n'),

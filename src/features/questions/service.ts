@@ -28,16 +28,19 @@ import { termsOf } from '../../text/tokenize.js';
 import { type Account, activeSides, counterpart, linkedAcross, pairedGuild, platformWords } from '../links/identity.js';
 import { isQuestion, isWatched, questionTerms, type WatchRules } from './detect.js';
 import type { ExpertiseIndex } from './expertise.js';
-import { questionLink } from './links.js';
+import { type LinkBase, questionLink } from './links.js';
 import { type QuestionMetrics, questionMetrics } from './metrics.js';
+import { questionNames } from './named.js';
 import {
   awayNudgeBody,
   decideNudges,
   dueStage,
   type EscalationTarget,
   escalationBody,
+  escalationSummaryBody,
   isDaytime,
   MAX_NUDGES_PER_DAY,
+  type NamedQuestion,
   nudgeAction,
   nudgeKey,
   type OpenQuestion,
@@ -52,8 +55,8 @@ import type { QuestionsSettings } from './settings.js';
 import {
   advanceStage,
   channelFacts,
-  channelNames,
   getQuestion,
+  guildNameOf,
   guildPlatform,
   hasReply,
   insertQuestion,
@@ -81,6 +84,7 @@ import {
   threadHasEarlierMessage,
   waitingQuestions,
 } from './store.js';
+import { questionTitle } from './title.js';
 import { peerWhy, questionForms } from './why.js';
 
 const MINUTE_MS = 60_000;
@@ -298,6 +302,8 @@ function onMessage(db: Db, event: MessageCreated): void {
         parentChannelId: topId,
         askerId: inThread ? (channel?.ownerId ?? event.authorId) : event.authorId,
         askedAt: inThread ? Math.min(channel?.createdAt ?? event.at, event.at) : event.at,
+        // A thread is named by its name; a message by its first line, kept only while the asker lets us keep things.
+        title: inThread ? channel?.name || null : quiet ? null : questionTitle(event.content),
         terms: questionTerms(title, termsNow()),
         hasBody: true,
         mentionIds: event.mentionIds,
@@ -371,6 +377,7 @@ function onThread(db: Db, event: ThreadUpserted): void {
           parentChannelId: event.parentId,
           askerId: event.ownerId,
           askedAt: event.createdAt,
+          title: event.name || null,
           terms: quiet ? [] : questionTerms(event.name, []),
           hasBody: false,
           mentionIds: [],
@@ -517,6 +524,10 @@ export function nudgeLoad(
   return { today, share };
 }
 
+/**
+ * The helpers role, pinged in each question's thread; else the moderators, told once per scan in one
+ * summary (a moderator role is pinged per question only when no moderator is known by name).
+ */
 function escalationTarget(
   db: Db,
   guildId: string,
@@ -524,8 +535,9 @@ function escalationTarget(
   moderatorRoleIds: string[],
 ): EscalationTarget {
   if (helpersRoleId) return { roleIds: [helpersRoleId], memberIds: [] };
-  if (moderatorRoleIds.length > 0) return { roleIds: moderatorRoleIds, memberIds: [] };
-  return { roleIds: [], memberIds: moderatorIds(db, guildId, ESCALATION_MODERATORS) };
+  const moderators = moderatorIds(db, guildId, ESCALATION_MODERATORS);
+  if (moderators.length > 0) return { roleIds: [], memberIds: moderators, summary: true };
+  return { roleIds: moderatorRoleIds, memberIds: [] };
 }
 
 /**
@@ -673,7 +685,7 @@ function stillWatched<R extends { parentChannelId: string }>(
   });
 }
 
-export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
+export function scanAndNudge(db: Db, guildId: string, now: number, links: LinkBase = {}): ScanResult {
   const settings = getSettings(db, guildId as GuildId);
   const s = settings.questions;
   const result: ScanResult = { open: 0, nudged: 0, escalated: 0 };
@@ -746,10 +758,13 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
   if (allowed.length === 0) return result;
 
   const platform = guildPlatform(db, guildId);
+  const guildName = guildNameOf(db, guildId);
   // Chunks keep each transaction short (other writers wait for it); each decision is re-checked inside.
   for (let i = 0; i < allowed.length; i += 200) {
     const chunk = allowed.slice(i, i + 200);
     db.transaction(() => {
+      // Questions escalated in this chunk to moderators by summary: one message each, after the loop.
+      const summary = new Map<string, (NamedQuestion & { askedAt: number })[]>();
       for (const d of chunk) {
         const { open } = byId.get(d.questionId)!;
         const row = getQuestion(db, guildId, d.questionId);
@@ -758,23 +773,20 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
         if (!stillDue(current, d.stage, timing, now)) continue;
         if (hasReply(db, guildId, row.questionId, row.askerId)) continue;
         if (!advanceStage(db, guildId, row.questionId, d.stage === 'peer' ? 1 : 2, now)) continue;
+        const question: NamedQuestion = {
+          title: questionNames(db, guildId, [row], now).get(row.questionId)!,
+          url: urlOf(platform, row, links),
+        };
         let body: ReturnType<typeof peerNudgeBody> | null;
         if (d.stage === 'peer') {
           const forms = questionForms(db, row);
           const about = new Map(d.peers.map((p) => [p.memberId, peerWhy(db, row, p.memberId, p.reasons, forms, now)]));
           const away = awayPeers(db, guildId, d.peers);
           const here = d.peers.filter((p) => !away.has(p.memberId));
-          const where =
-            away.size === 0
-              ? null
-              : {
-                  title: titlesOf(db, guildId, [row]).get(row.questionId) ?? 'A question',
-                  url: urlOf(platform, row),
-                  platformName: platformWords(platform),
-                };
+          const where = { ...question, platformName: platformWords(platform) };
           for (const p of d.peers) {
             const there = away.get(p.memberId);
-            if (!there || !where) continue;
+            if (!there) continue;
             enqueue(
               db,
               [
@@ -792,7 +804,7 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
               now,
             );
           }
-          body = here.length > 0 ? peerNudgeBody(current, here, about, now) : null;
+          body = here.length > 0 ? peerNudgeBody(current, here, about, now, question) : null;
           recordNudges(
             db,
             d.peers.map((p) => ({
@@ -807,7 +819,11 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
           );
           result.nudged += 1;
         } else {
-          body = escalationBody(current, d.target, now);
+          body = d.target.summary ? null : escalationBody(current, d.target, now, question);
+          if (d.target.summary) {
+            for (const m of d.target.memberIds)
+              summary.set(m, [...(summary.get(m) ?? []), { ...question, askedAt: row.askedAt }]);
+          }
           recordNudges(db, [
             ...d.target.roleIds.map((id) => ({
               guildId,
@@ -842,6 +858,21 @@ export function scanAndNudge(db: Db, guildId: string, now: number): ScanResult {
           now,
         );
       }
+      // Written with the stages it reports: a crash before the commit sends neither, a rerun finds nothing due.
+      enqueue(
+        db,
+        [...summary].map(([memberId, list]) => ({
+          platform,
+          guildId: guildId as GuildId,
+          key: `questions:escalate:${guildId}:summary:${now}:${memberId}`,
+          action: {
+            type: 'dm.send' as const,
+            memberId: memberId as MemberId,
+            body: escalationSummaryBody(list, guildName, now),
+          },
+        })),
+        now,
+      );
     });
   }
   return result;
@@ -870,12 +901,16 @@ export function unansweredAcross(
   memberId: string,
   now: number,
   limit = 5,
+  links: LinkBase = {},
 ): (HelpWanted & { elsewhere?: string })[] {
-  const here = unansweredFor(db, guildId, memberId, now, limit);
+  const here = unansweredFor(db, guildId, memberId, now, limit, links);
   const twin = counterpart(db, guildId, memberId);
   if (!twin) return here;
   const where = `on ${platformWords(guildPlatform(db, twin.guildId))}`;
-  const there = unansweredFor(db, twin.guildId, twin.memberId, now, limit).map((q) => ({ ...q, elsewhere: where }));
+  const there = unansweredFor(db, twin.guildId, twin.memberId, now, limit, links).map((q) => ({
+    ...q,
+    elsewhere: where,
+  }));
   const out: (HelpWanted & { elsewhere?: string })[] = [];
   for (let i = 0; out.length < limit && (i < here.length || i < there.length); i++) {
     if (here[i]) out.push(here[i]!);
@@ -889,28 +924,24 @@ const WAITING_WINDOW_MS = 30 * DAY_MS;
 /** Open questions scored for one member's list (newest first). */
 const WAITING_SCAN = 300;
 
-function titlesOf(db: Db, guildId: string, rows: readonly QuestionRow[]): Map<string, string> {
-  const names = channelNames(db, guildId, [...new Set(rows.flatMap((r) => [r.channelId, r.parentChannelId]))]);
-  const out = new Map<string, string>();
-  for (const r of rows) {
-    const own = r.channelId === r.questionId ? names.get(r.channelId) : undefined;
-    const where = names.get(r.parentChannelId);
-    out.set(r.questionId, own ?? (where ? `A question in #${where}` : 'A question'));
-  }
-  return out;
-}
-
-function urlOf(platform: 'discord' | 'discourse', q: QuestionRow): string | null {
+function urlOf(platform: 'discord' | 'discourse', q: QuestionRow, links: LinkBase): string | null {
   return q.channelId === q.questionId
-    ? questionLink(platform, q.guildId, q.channelId)
-    : questionLink(platform, q.guildId, q.channelId, q.questionId);
+    ? questionLink(platform, q.guildId, q.channelId, null, links.forumUrl)
+    : questionLink(platform, q.guildId, q.channelId, q.questionId, links.forumUrl);
 }
 
 /**
  * Open questions this member is most likely able to answer, best first, by the router's own
  * features for this member (expertise in the question's terms, the asker, the channel).
  */
-export function unansweredFor(db: Db, guildId: string, memberId: string, now: number, limit = 5): HelpWanted[] {
+export function unansweredFor(
+  db: Db,
+  guildId: string,
+  memberId: string,
+  now: number,
+  limit = 5,
+  links: LinkBase = {},
+): HelpWanted[] {
   const rows = stillWatched(
     db,
     guildId,
@@ -923,10 +954,11 @@ export function unansweredFor(db: Db, guildId: string, memberId: string, now: nu
   scored.sort((a, b) => (b.ranked?.score ?? 0) - (a.ranked?.score ?? 0) || a.row.askedAt - b.row.askedAt);
   const top = scored.slice(0, limit);
   const platform = guildPlatform(db, guildId);
-  const titles = titlesOf(
+  const titles = questionNames(
     db,
     guildId,
     top.map((t) => t.row),
+    now,
   );
   return top.map(({ row, ranked }) => {
     const reasons = ranked?.reasons ?? [];
@@ -934,8 +966,8 @@ export function unansweredFor(db: Db, guildId: string, memberId: string, now: nu
     const suits = reasons.filter((r) => r.kind === 'expertise' || r.kind === 'asker' || r.kind === 'channel');
     return {
       questionId: row.questionId,
-      title: titles.get(row.questionId) ?? 'A question',
-      url: urlOf(platform, row),
+      title: titles.get(row.questionId)!,
+      url: urlOf(platform, row, links),
       askedAt: row.askedAt,
       why: whyLine(suits, peerWhy(db, row, memberId, suits, questionForms(db, row), now), now),
       reasons,
@@ -977,6 +1009,7 @@ export function waitingForDigest(
   guildId: string,
   now: number,
   limit = 100,
+  links: LinkBase = {},
 ): { title: string; url: string; askedAt: number; threadId: string }[] {
   const rows = stillWatched(
     db,
@@ -985,12 +1018,12 @@ export function waitingForDigest(
     questionSettings(db, guildId),
   ).sort((a, b) => a.askedAt - b.askedAt);
   const platform = guildPlatform(db, guildId);
-  const titles = titlesOf(db, guildId, rows);
+  const titles = questionNames(db, guildId, rows, now);
   return rows.flatMap((r) => {
-    const url = urlOf(platform, r);
+    const url = urlOf(platform, r, links);
     return url
       ? // The question's own id: text-channel questions share their channel, and the digest de-duplicates by this.
-        [{ title: titles.get(r.questionId) ?? 'A question', url, askedAt: r.askedAt, threadId: r.questionId }]
+        [{ title: titles.get(r.questionId)!, url, askedAt: r.askedAt, threadId: r.questionId }]
       : [];
   });
 }

@@ -160,6 +160,8 @@ export interface NewQuestion {
   parentChannelId: string;
   askerId: string;
   askedAt: number;
+  /** See the column: a thread's name or a message's first line; null keeps nothing (profiling off). */
+  title: string | null;
   terms: readonly string[];
   hasBody: boolean;
   mentionIds: readonly string[];
@@ -176,6 +178,7 @@ export function insertQuestion(db: Tx, q: NewQuestion, now: number): boolean {
       parentChannelId: q.parentChannelId,
       askerId: q.askerId,
       askedAt: q.askedAt,
+      title: q.title,
       terms: q.terms.join(' '),
       hasBody: q.hasBody,
       mentionIds: [...q.mentionIds],
@@ -528,6 +531,11 @@ export function setNudgesOff(
 /** The guild's settings document as stored (JSON text), to tell whether a parsed copy is still current. */
 export function settingsText(db: Db, guildId: string): string | undefined {
   return stmts(db).settingsText.get({ guildId })?.text;
+}
+
+/** The guild's name as the platform last told it ('' when unknown). */
+export function guildNameOf(db: Tx, guildId: string): string {
+  return db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId)).get()?.name ?? '';
 }
 
 export function guildPlatform(db: Tx, guildId: string): Platform {

@@ -176,19 +176,24 @@ describe('messages', () => {
       ],
       new Map([['a', { word: 'replication', answered: 3, lastAt: NOW - 9 * 24 * HOUR }]]),
       NOW,
+      { title: 'Replication lag after the *upgrade*', url: 'https://discord.com/channels/g/t1' },
     );
     expect(body.mentions).toEqual({ members: ['a', 'b'] });
+    expect(body.content).toContain(
+      'waiting 5 hours without a reply: [Replication lag after the \\*upgrade\\*](https://discord.com/channels/g/t1)',
+    );
     expect(body.content).toContain('<@a> — you answered 3 questions about replication, the last one 9 days ago.');
     expect(body.content).toContain('<@b> — you were the first to answer 14 questions here.');
     expect(body.content).toContain('waiting 5 hours');
     expect(body.content).not.toMatch(/@everyone|@here/);
   });
 
-  it('GIVEN an escalation THEN it mentions only the role (or the moderators listed)', () => {
-    expect(escalationBody({ askedAt: NOW - 30 * HOUR }, { roleIds: ['r'], memberIds: [] }, NOW).mentions).toEqual({
-      roles: ['r'],
-    });
-    const mods = escalationBody({ askedAt: NOW - 30 * HOUR }, { roleIds: [], memberIds: ['m1', 'm2'] }, NOW);
+  it('GIVEN an escalation THEN it mentions only the role (or the moderators listed) and names the question', () => {
+    const q = { title: 'Physics jitter', url: null };
+    const helpers = escalationBody({ askedAt: NOW - 30 * HOUR }, { roleIds: ['r'], memberIds: [] }, NOW, q);
+    expect(helpers.mentions).toEqual({ roles: ['r'] });
+    expect(helpers.content).toContain('still open after 30 hours: Physics jitter');
+    const mods = escalationBody({ askedAt: NOW - 30 * HOUR }, { roleIds: [], memberIds: ['m1', 'm2'] }, NOW, q);
     expect(mods.mentions).toEqual({ members: ['m1', 'm2'] });
     expect(mods.content.startsWith('<@m1> <@m2>')).toBe(true);
   });

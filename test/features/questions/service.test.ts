@@ -235,15 +235,16 @@ describe('scanAndNudge', () => {
     expect(getQuestion(w.db, w.guildId, 'q1')!.nudgeStage).toBe(2);
   });
 
-  it('GIVEN no helpers role THEN the escalation pings the moderators (never the asker)', () => {
+  it('GIVEN no helpers role THEN the escalation goes to the moderators in one private summary (never to the asker)', () => {
     const w = makeCommunity();
     w.join('mo', { moderator: true });
+    w.join('cy', { moderator: true });
     askRendering(w, 'q1', T0 - 25 * HOUR);
     scanAndNudge(w.db, w.guildId, T0);
-    const sends = messageSends(w);
-    expect(sends).toHaveLength(1);
-    expect(sends[0]!.key).toBe(`questions:escalate:${w.guildId}:q1`);
-    expect(sends[0]!.body.mentions).toEqual({ members: ['mo'] });
+    expect(messageSends(w)).toHaveLength(0);
+    const dms = w.outbox().flatMap((r) => (r.action.type === 'dm.send' ? [r.action] : []));
+    expect(dms.map((d) => d.memberId)).toEqual(['mo']);
+    expect(dms[0]!.body.content).toContain('vulkan shader crash on startup');
   });
 
   it('GIVEN questions older than two weeks THEN nobody is pinged about them', () => {

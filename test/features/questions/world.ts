@@ -16,6 +16,7 @@ import {
   type ChannelKind,
   type CommunityEvent,
   type GuildId,
+  type Platform,
 } from '../../../src/events.js';
 import { handleEvent } from '../../../src/features/questions/service.js';
 import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
@@ -29,11 +30,11 @@ export const DAY = 24 * HOUR;
 /** Tuesday 2026-03-03 10:00 UTC: daytime for members in UTC. */
 export const T0 = Date.UTC(2026, 2, 3, 10, 0, 0);
 
-export function makeWorld(guild = 'g1') {
+export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
   const db = makeTestDb();
   const apply = createEventApplier(db);
   const guildId: GuildId = asGuildId(guild);
-  const base = { platform: 'discord' as const, guildId };
+  const base = { platform, guildId };
   let seq = 0;
 
   /** Store the event; when it changed something, let the feature react (as the ingestor does). */

@@ -29,9 +29,12 @@ describe('Discourse rendering of feature text', () => {
       ],
       new Map([['7', { word: 'vulkan', answered: 3 }]]),
       now,
+      { title: 'Vulkan crash, @team any idea?', url: 'https://forum.example/t/16' },
     );
     const raw = renderBody(body, ctx);
+    // The title's "@team" is text: only the picked peers are notified.
     expect(notified(raw)).toEqual(['alice', 'bob']);
+    expect(raw).toContain('https://forum.example/t/16');
     expect(raw).toContain('@alice — you answered 3 questions about vulkan.');
     expect(raw).toContain('<small>Convene asks a couple of people at most, once. `@convene nudges off`');
     expect(raw).not.toMatch(DISCORD_SYNTAX);
@@ -48,6 +51,7 @@ describe('Discourse rendering of feature text', () => {
       ],
       new Map(),
       now,
+      { title: 'Lightmaps', url: 'https://forum.example/t/17' },
     );
     const raw = renderBody({ ...body, mentions: { members: body.mentions!.members!.slice(0, 1) } }, ctx);
     expect(notified(raw)).toEqual(['alice']);

@@ -1,0 +1,138 @@
+/**
+ * Every question is named where it is listed or nudged: the thread's name, or the first line of the
+ * asker's message in a help channel (kept as a short plain-text title, erased with the asker), with a
+ * link that opens it — on a forum under the configured DISCOURSE_URL, scheme and sub-path included.
+ */
+import { and, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import unanswered from '../../../commands/unanswered.js';
+import { questions } from '../../../src/db/schema.js';
+import { asMemberId } from '../../../src/events.js';
+import { questionsFeature } from '../../../src/features/questions/feature.js';
+import { questionLink } from '../../../src/features/questions/links.js';
+import { scanAndNudge, waitingForDigest } from '../../../src/features/questions/service.js';
+import { getQuestion } from '../../../src/features/questions/store.js';
+import { questionTitle } from '../../../src/features/questions/title.js';
+import { DAY, HOUR, makeCommunity, makeWorld, T0 } from './world.js';
+
+type World = ReturnType<typeof makeCommunity>;
+
+/** A help text channel where cy asks in a message (no thread). */
+function askInHelpChannel(w: World, content: string, at = T0 - 5 * HOUR): string {
+  w.channel('support', 'support', 'text');
+  return w.message('cy', 'support', at, { content });
+}
+
+const textOf = (reply: Awaited<ReturnType<World['run']>>) => (reply.kind === 'message' ? reply.body.content : '');
+
+describe('questionTitle (pure)', () => {
+  it.each([
+    [
+      'the first line, markup removed',
+      '**Help!** `apt-get` fails on _jammy_?\nlog below',
+      'Help! apt-get fails on jammy?',
+    ],
+    [
+      'a fenced block skipped',
+      '```\nE: unable to locate\n```\nwhy does apt say unable to locate?',
+      'why does apt say unable to locate?',
+    ],
+    [
+      'mentions dropped, custom emoji by name',
+      '<@123> <:wave:99> how do I mount an ntfs drive?',
+      ':wave: how do I mount an ntfs drive?',
+    ],
+    ['a link kept as its text', 'see [the wiki](https://wiki.example/x) — still stuck?', 'see the wiki — still stuck?'],
+    ['only a mention', '<@123>', null],
+  ])('GIVEN %s THEN the title is as written', (_case, content, expected) => {
+    expect(questionTitle(content)).toBe(expected);
+  });
+
+  it('GIVEN a long first line THEN the title is cut at a word, under 100 characters, with an ellipsis', () => {
+    const long = `how do I ${'configure the network bridge '.repeat(10)}?`;
+    const t = questionTitle(long)!;
+    expect(t.length).toBeLessThanOrEqual(100);
+    expect(t.endsWith('…')).toBe(true);
+    expect(long.startsWith(t.slice(0, -1).trimEnd())).toBe(true);
+  });
+});
+
+describe('every question named', () => {
+  it('GIVEN a question asked in a help channel THEN the digest and /unanswered show its first line, escaped, with a link to the message', async () => {
+    const w = makeCommunity();
+    const id = askInHelpChannel(w, 'How do I set **sshd_config** to allow @everyone?\nthe rest of my message');
+    expect(getQuestion(w.db, w.guildId, id)?.title).toBe('How do I set sshd_config to allow @everyone?');
+    const waiting = waitingForDigest(w.db, w.guildId, T0);
+    expect(waiting.map((q) => q.title)).toEqual(['How do I set sshd_config to allow @everyone?']);
+    expect(waiting[0]!.url).toBe(`https://discord.com/channels/${w.guildId}/support/${id}`);
+    const text = textOf(await w.run(unanswered, {}, { id: 'ada' }));
+    expect(text).not.toContain('A question in #');
+    // Shown as text: markdown escaped, @everyone defused.
+    expect(text).toContain(
+      `[How do I set sshd\\_config to allow @\u200beveryone?](https://discord.com/channels/${w.guildId}/support/${id})`,
+    );
+  });
+
+  it('GIVEN a question stored before titles were kept THEN it is named from what is stored, never "A question in #"', () => {
+    const w = makeCommunity();
+    const id = askInHelpChannel(w, 'Why does the shader compiler crash on vulkan?');
+    w.post('q2', 'help', 'eve', 'replication lag over the network', T0 - 6 * HOUR, { body: 'why so slow?' });
+    w.db.update(questions).set({ title: null }).where(eq(questions.guildId, w.guildId)).run();
+    const titles = new Map(waitingForDigest(w.db, w.guildId, T0).map((q) => [q.threadId, q.title]));
+    expect(titles.get('q2')).toBe('replication lag over the network');
+    // No text is kept (storeMessageText off): the asker and the question's own words as they wrote them.
+    expect(titles.get(id)).toMatch(/^cy asked about .*(shader|compiler|vulkan)/);
+    for (const t of titles.values()) expect(t).not.toMatch(/^A question/);
+  });
+
+  it('GIVEN the asker erases their data THEN the title kept for their question is gone', () => {
+    const w = makeCommunity();
+    askInHelpChannel(w, 'How do I bake lightmaps in the editor?');
+    questionsFeature.privacy!.erase(w.db, w.guildId, asMemberId('cy'));
+    const left = w.db
+      .select({ title: questions.title })
+      .from(questions)
+      .where(and(eq(questions.guildId, w.guildId)))
+      .all()
+      .filter((r) => r.title?.includes('lightmaps'));
+    expect(left).toEqual([]);
+  });
+
+  it('GIVEN a question waiting for its peer nudge THEN the nudge names it and links to it', () => {
+    const w = makeCommunity();
+    w.post('q1', 'help', 'cy', 'vulkan shader crash on startup', T0 - 5 * HOUR, {
+      body: 'my vulkan shader crashes, why?',
+    });
+    scanAndNudge(w.db, w.guildId, T0);
+    const nudge = w.outbox().find((r) => r.key.startsWith('questions:nudge:'));
+    expect(nudge).toBeDefined();
+    const body = (nudge!.action as { body: { content: string } }).body.content;
+    expect(body).toContain('vulkan shader crash on startup');
+    expect(body).toContain(`https://discord.com/channels/${w.guildId}/q1`);
+  });
+});
+
+describe('forum links', () => {
+  it.each([
+    ['a forum at the root', 'https://forum.example', 'https://forum.example/t/16'],
+    [
+      'a forum under a sub-path, trailing slash',
+      'https://example.org/community/',
+      'https://example.org/community/t/16',
+    ],
+    ['a forum served over http', 'http://forum.example:8080/', 'http://forum.example:8080/t/16'],
+  ])('GIVEN %s THEN the topic link keeps its scheme and path', (_case, forumUrl, expected) => {
+    const host = new URL(forumUrl).host;
+    expect(questionLink('discourse', `discourse:${host}`, '16', null, forumUrl)).toBe(expected);
+  });
+
+  it('GIVEN a forum under a sub-path THEN the digest links its waiting topics there', () => {
+    const w = makeWorld('discourse:example.org', 'discourse');
+    w.guild();
+    w.channel('category:4', 'Support', 'forum');
+    w.join('7');
+    w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 2 * DAY, { body: 'any idea why?' });
+    const [q] = waitingForDigest(w.db, w.guildId, T0, 100, { forumUrl: 'https://example.org/community' });
+    expect(q).toMatchObject({ title: 'Physics jitter after upgrade', url: 'https://example.org/community/t/16' });
+  });
+});
