@@ -1,8 +1,9 @@
 /**
  * What members read, rendered from real replays (the demo's IRC samples and a year of the urho3d
- * forum): /meet, /profile show, /unanswered, an intro round's messages and question nudges. Every
- * topic word shown must be a word members of that community wrote (whole, as written: never a stem),
- * and never a member's name. CONVENE_PRINT=1 prints every message for reading.
+ * forum): /meet, /profile show, /unanswered, an intro round's messages, question nudges and
+ * escalations, and the digest. Every topic word shown must be a word members of that community wrote
+ * (whole, as written: never a stem), and never a member's name; every question listed or nudged is
+ * named by its title and linked. CONVENE_PRINT=1 prints every message for reading.
  */
 import { asc } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -12,10 +13,13 @@ import unanswered from '../../commands/unanswered.js';
 import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
 import { outbox } from '../../src/db/schema.js';
 import { asMemberId } from '../../src/events.js';
+import { digestSources } from '../../src/features/digest/registry.js';
+import { previewDigest } from '../../src/features/digest/service.js';
 import { refreshProfiles, runRound } from '../../src/features/intros/service.js';
 import { joinIntros } from '../../src/features/intros/store.js';
-import { scanAndNudge } from '../../src/features/questions/service.js';
-import { type Replayed, replayDemo, replayUrho3d } from '../helpers/replays.js';
+import { linksOf } from '../../src/features/questions/links.js';
+import { scanAndNudge, waitingForDigest } from '../../src/features/questions/service.js';
+import { type Replayed, replayDemo, replayUrho3d, URHO3D_URL } from '../helpers/replays.js';
 
 const HOUR = 3_600_000;
 
@@ -51,12 +55,20 @@ async function renderAll(r: Replayed, inIntros: number, askers: number): Promise
     out.push({ kind: '/unanswered', text: await command(r, unanswered as CommandDefinition, id) });
   }
   runRound(db, r.platform, r.guildId, 'wording', r.now);
-  scanAndNudge(db, r.guildId, r.now);
+  scanAndNudge(db, r.guildId, r.now, linksOf(r.deps.config));
   for (const row of db.select({ key: outbox.key, action: outbox.action }).from(outbox).orderBy(asc(outbox.id)).all()) {
     const action = row.action as { body?: { content?: string } };
     if (!/^(intros|questions):/.test(row.key) || !action.body?.content) continue;
     out.push({ kind: row.key.split(':').slice(0, 3).join(':'), text: action.body.content });
   }
+  const digest = await previewDigest(r.deps, r.guildId, r.now, await digestSources());
+  out.push({
+    kind: 'digest',
+    text: [
+      digest.content,
+      ...(digest.embeds ?? []).flatMap((e) => [e.description ?? '', ...(e.fields ?? []).map((f) => `${f.name}\n${f.value}`)]),
+    ].join('\n'),
+  });
   if (process.env.CONVENE_PRINT) for (const m of out) console.log(`--- ${r.name} ${m.kind}\n${m.text}`);
   return out;
 }
@@ -100,6 +112,63 @@ function checkWords(r: Replayed, rendered: Rendered[]) {
   return { problems, shown };
 }
 
+/** Where a question lives: a Discord channel/message link, or a topic of the forum. */
+const QUESTION_LINK = /^(https:\/\/discord\.com\/channels\/[^/\s]+\/[^/\s]+(\/[^/\s]+)?|https?:\/\/[^\s]+\/t\/\d+)$/;
+/** What a list says instead of a title when it has none. */
+const PLACEHOLDER = /^(A question( in #.*)?|untitled|)$/;
+/** A masked link "[text](url)"; the text's escapes are part of the text. */
+const MASKED = /\[((?:\\.|[^\]\\])*)\]\((\S+?)\)/g;
+
+/**
+ * Every question listed or nudged is named by its title, with a link that opens it: /unanswered's
+ * bullets, the digest's waiting list, nudges and escalations. `forumUrl`: where forum links must point.
+ */
+function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?: string) {
+  const problems: string[] = [];
+  let named = 0;
+  const checkLink = (kind: string, title: string, url: string) => {
+    const plain = title.replace(/\\(.)/g, '$1').trim();
+    if (PLACEHOLDER.test(plain)) problems.push(`${kind}: "${plain}" is not a title (${url})`);
+    if (!QUESTION_LINK.test(url)) problems.push(`${kind}: ${url} does not open a question`);
+    if (forumUrl && !url.startsWith(`${forumUrl}/t/`)) problems.push(`${kind}: ${url} is not under ${forumUrl}`);
+    named++;
+  };
+  for (const m of rendered) {
+    if (/A question in #/.test(m.text)) problems.push(`${m.kind}: says "A question in #…"`);
+    if (m.kind === '/unanswered') {
+      for (const line of m.text.split('\n').filter((l) => l.startsWith('• '))) {
+        const link = /^• \[((?:\\.|[^\]\\])*)\]\((\S+?)\)/.exec(line);
+        if (!link) problems.push(`/unanswered: "${line}" lists a question without a linked title`);
+        else checkLink(m.kind, link[1]!, link[2]!);
+      }
+    }
+    if (m.kind.startsWith('questions:')) {
+      const links = [...m.text.matchAll(MASKED)];
+      if (links.length === 0) problems.push(`${m.kind}: names no question\n${m.text}`);
+      for (const l of links) checkLink(m.kind, l[1]!, l[2]!);
+    }
+  }
+  // The digest's list, as the feature hands it over (the layout is the digest's), and as shown.
+  const waiting = waitingForDigest(r.deps.db, r.guildId, r.now, 100, linksOf(r.deps.config));
+  for (const q of waiting) checkLink('digest list', q.title, q.url);
+  const digest = rendered.find((m) => m.kind === 'digest')?.text ?? '';
+  if (waiting.length > 0 && !digest.includes(`](${waiting[0]!.url})`))
+    problems.push(`digest: the oldest waiting question is not linked (${waiting[0]!.url})`);
+  return { problems, named, waiting: waiting.length };
+}
+
+/** Reasons true and specific: a shared person is named, and two peers asked together are told different things. */
+function checkReasons(rendered: Rendered[]) {
+  const problems: string[] = [];
+  for (const m of rendered) {
+    if (/the same person/.test(m.text)) problems.push(`${m.kind}: "the same person" names nobody`);
+    if (m.kind !== 'questions:nudge') continue;
+    const whys = [...m.text.matchAll(/^<@[^>]+> — (.+)$/gm)].map((w) => w[1]!);
+    if (whys.length > 1 && new Set(whys).size < whys.length) problems.push(`${m.kind}: peers told the same "${whys[0]}"`);
+  }
+  return problems;
+}
+
 describe('what members read, from real replays', () => {
   it('GIVEN the demo community (Ubuntu IRC) THEN every topic word shown is one its members wrote, whole, and no name', async () => {
     const r = await replayDemo(Date.UTC(2026, 2, 2, 12));
@@ -109,6 +178,11 @@ describe('what members read, from real replays', () => {
     expect(rendered.filter((m) => m.kind === '/meet').length).toBe(24);
     // Not vacuous: topics are named.
     expect(shown.size).toBeGreaterThan(3);
+    const titles = checkQuestionsNamed(r, rendered);
+    expect(titles.problems).toEqual([]);
+    expect(titles.named).toBeGreaterThan(20);
+    expect(titles.waiting).toBeGreaterThan(5);
+    expect(checkReasons(rendered)).toEqual([]);
   }, 120_000);
 
   it("GIVEN a year of the urho3d forum THEN every topic word shown is one its members wrote, whole, no name and not the software's name; the most active helpers get someone to meet", async () => {
@@ -120,5 +194,9 @@ describe('what members read, from real replays', () => {
     expect(shown.size).toBeGreaterThan(10);
     const meets = rendered.filter((m) => m.kind === '/meet');
     expect(meets.filter((m) => !/No one stands out/.test(m.text)).length).toBeGreaterThanOrEqual(9);
+    const titles = checkQuestionsNamed(r, rendered, URHO3D_URL);
+    expect(titles.problems).toEqual([]);
+    expect(titles.named).toBeGreaterThan(10);
+    expect(checkReasons(rendered)).toEqual([]);
   }, 300_000);
 });

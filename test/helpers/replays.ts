@@ -43,10 +43,13 @@ export interface Replayed {
   active: string[];
 }
 
-function depsFor(now: number): Deps {
+/** The urho3d forum's address: its links (questions, digest) are built from it as from DISCOURSE_URL. */
+export const URHO3D_URL = 'https://discourse.urho3d.io';
+
+function depsFor(now: number, env: Record<string, string> = {}): Deps {
   return {
     db: makeTestDb(),
-    config: loadConfig({}),
+    config: loadConfig(env),
     log: createLogger('silent'),
     status: { startedAt: now, platforms: {}, intents: { messageContent: true, guildMembers: true } },
     wakeOutbox: () => {},
@@ -73,7 +76,11 @@ export async function replayUrho3d(from: string, to: string): Promise<Replayed> 
     (p) => p.post_type === 1 && Date.parse(p.created_at) >= start && Date.parse(p.created_at) < now,
   );
   const topicIds = new Set(inRange.map((p) => p.topic_id));
-  const deps = depsFor(now);
+  const deps = depsFor(now, {
+    DISCOURSE_URL: URHO3D_URL,
+    DISCOURSE_API_KEY: 'replay-only',
+    DISCOURSE_API_USERNAME: 'convene',
+  });
   const guildId = asGuildId('discourse:discourse.urho3d.io');
   const base = { platform: 'discourse' as const, guildId };
   const events: CommunityEvent[] = [{ ...base, kind: 'guild.upserted', at: start - 2 * DAY, name: 'Urho3D forum' }];

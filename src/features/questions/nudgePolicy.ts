@@ -404,7 +404,7 @@ export function escalationSummaryBody(
   const where = safeText(guildName, 100);
   return {
     content: [
-      `${n === 1 ? 'A question' : `${n} questions`}${where ? ` in ${where}` : ''} still ${n === 1 ? 'has' : 'have'} no reply:`,
+      `${n === 1 ? 'This question' : `These ${n} questions`}${where ? ` in ${where}` : ''} ${n === 1 ? 'is' : 'are'} still waiting for a first reply:`,
       ...[...questions]
         .sort((a, b) => a.askedAt - b.askedAt)
         .map((q) => `• ${named(q)} — waiting ${waited(now - q.askedAt)}`),
