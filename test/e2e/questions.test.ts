@@ -245,6 +245,48 @@ describe('escalation', () => {
   });
 });
 
+describe('escalation without a helpers role', () => {
+  it('GIVEN two questions unanswered for 25 hours and no helpers role THEN each moderator gets one private summary naming both, with links, and nothing more on later scans', async () => {
+    await withHistory();
+    const { sandbox, guild, members } = community!;
+    const help = guild.channels.help!;
+    const asked = sandbox.say(guild.id, help, members.eve!, 'How do I stop **wayland** from tearing?\nlogs below', {
+      at: Date.now() - 25 * HOUR,
+    });
+    const post = sandbox.openForumPost(guild.id, guild.channels.questions!, members.bob!, {
+      title: 'Compositor flicker after resume',
+      content: 'Why does my compositor flicker after resume?',
+      at: Date.now() - 25 * HOUR - 10 * 60_000,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await scan();
+    await scan(HOUR);
+    await scan(2 * HOUR);
+    const moderators = [
+      ...new Set(
+        rows(app!, 'SELECT member_id FROM members WHERE moderator = 1 AND bot = 0').map((r) => String(r.member_id)),
+      ),
+    ];
+    expect(moderators.length).toBeGreaterThan(0);
+    for (const id of moderators) {
+      const dms = sandbox.dmsTo(id);
+      expect(dms).toHaveLength(1);
+      expect(dms[0]!.content).toContain(
+        `[How do I stop wayland from tearing?](https://discord.com/channels/${guild.id}/${help}/${asked.id})`,
+      );
+      expect(dms[0]!.content).toContain(
+        `[Compositor flicker after resume](https://discord.com/channels/${guild.id}/${post.thread.id})`,
+      );
+      expect(dms[0]!.content).toContain('waiting 25 hours');
+    }
+    // No ping in the threads or the help channel.
+    const pinged = [...botReplies(post.thread.id), ...botReplies(help)].filter((m) =>
+      m.pinged.users.some((u) => moderators.includes(u)),
+    );
+    expect(pinged).toEqual([]);
+  });
+});
+
 describe('/unanswered', () => {
   it('GIVEN open vulkan questions THEN the vulkan helper sees them in her help-wanted list, with links', async () => {
     await withHistory();

@@ -66,7 +66,10 @@ async function renderAll(r: Replayed, inIntros: number, askers: number): Promise
     kind: 'digest',
     text: [
       digest.content,
-      ...(digest.embeds ?? []).flatMap((e) => [e.description ?? '', ...(e.fields ?? []).map((f) => `${f.name}\n${f.value}`)]),
+      ...(digest.embeds ?? []).flatMap((e) => [
+        e.description ?? '',
+        ...(e.fields ?? []).map((f) => `${f.name}\n${f.value}`),
+      ]),
     ].join('\n'),
   });
   if (process.env.CONVENE_PRINT) for (const m of out) console.log(`--- ${r.name} ${m.kind}\n${m.text}`);
@@ -164,7 +167,8 @@ function checkReasons(rendered: Rendered[]) {
     if (/the same person/.test(m.text)) problems.push(`${m.kind}: "the same person" names nobody`);
     if (m.kind !== 'questions:nudge') continue;
     const whys = [...m.text.matchAll(/^<@[^>]+> — (.+)$/gm)].map((w) => w[1]!);
-    if (whys.length > 1 && new Set(whys).size < whys.length) problems.push(`${m.kind}: peers told the same "${whys[0]}"`);
+    if (whys.length > 1 && new Set(whys).size < whys.length)
+      problems.push(`${m.kind}: peers told the same "${whys[0]}"`);
   }
   return problems;
 }
