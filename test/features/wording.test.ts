@@ -11,7 +11,7 @@ import meet from '../../commands/meet.js';
 import profileShow from '../../commands/profileShow.js';
 import unanswered from '../../commands/unanswered.js';
 import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
-import { outbox } from '../../src/db/schema.js';
+import { outbox, questions } from '../../src/db/schema.js';
 import { asMemberId } from '../../src/events.js';
 import { digestSources } from '../../src/features/digest/registry.js';
 import { previewDigest } from '../../src/features/digest/service.js';
@@ -203,4 +203,31 @@ describe('what members read, from real replays', () => {
     expect(titles.named).toBeGreaterThan(10);
     expect(checkReasons(rendered)).toEqual([]);
   }, 300_000);
+
+  it('GIVEN the demo community stored before questions kept titles THEN its waiting questions are named from what is stored: who asked, about words they wrote', async () => {
+    const r = await replayDemo(Date.UTC(2026, 2, 2, 12));
+    r.deps.db.update(questions).set({ title: null }).run();
+    const waiting = waitingForDigest(r.deps.db, r.guildId, r.now);
+    if (process.env.CONVENE_PRINT) for (const q of waiting) console.log(`--- demo untitled row\n${q.title}`);
+    expect(waiting.length).toBeGreaterThan(5);
+    const problems: string[] = [];
+    let about = 0;
+    for (const q of waiting) {
+      if (PLACEHOLDER.test(q.title)) problems.push(`"${q.title}" is not a title`);
+      const m = /^(.+?) asked (?:about (.+)|in #\S+ on \d{1,2} \w{3})$/.exec(q.title);
+      if (!m) {
+        problems.push(`"${q.title}" is neither "<who> asked about …" nor "<who> asked in #… on <day>"`);
+        continue;
+      }
+      if (!r.names.includes(m[1]!)) problems.push(`"${q.title}" does not name the asker`);
+      if (!m[2]) continue;
+      about++;
+      for (const word of m[2].split(/, | and /))
+        if (!r.texts.some((t) => wholeWord(word).test(t)))
+          problems.push(`"${q.title}": "${word}" is not a word members wrote`);
+    }
+    expect(problems).toEqual([]);
+    // Most say what they are about.
+    expect(about).toBeGreaterThan(waiting.length / 2);
+  }, 120_000);
 });

@@ -16,6 +16,8 @@ import { channelNames, type QuestionRow } from './store.js';
 import { cutTitle, questionTitle } from './title.js';
 import { questionForms } from './why.js';
 
+/** "27 Feb": the day is enough beside "waiting 3 days" (UTC: a title is the same for every reader). */
+const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 /** Topic words named in a derived title. */
 const WORDS_SHOWN = 3;
 
@@ -74,7 +76,7 @@ export function questionNames(db: Db, guildId: string, rows: readonly QuestionRo
       cutTitle(
         words.length > 0
           ? `${who} asked about ${listed(words)}`
-          : `${who} asked${where ? ` in #${where}` : ''} on ${new Date(r.askedAt).toISOString().slice(0, 10)}`,
+          : `${who} asked${where ? ` in #${where}` : ''} on ${DAY.format(r.askedAt)}`,
       ),
     );
   }
