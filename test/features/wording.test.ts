@@ -165,6 +165,8 @@ function checkReasons(rendered: Rendered[]) {
   const problems: string[] = [];
   for (const m of rendered) {
     if (/the same person/.test(m.text)) problems.push(`${m.kind}: "the same person" names nobody`);
+    // "A lot" says nothing a reader can check: how many, and when the last one was.
+    for (const vague of m.text.match(/you answer a lot in #[^.·\n]*/g) ?? []) problems.push(`${m.kind}: "${vague}"`);
     if (m.kind !== 'questions:nudge') continue;
     const whys = [...m.text.matchAll(/^<@[^>]+> — (.+)$/gm)].map((w) => w[1]!);
     if (whys.length > 1 && new Set(whys).size < whys.length)

@@ -267,6 +267,9 @@ export interface PeerWhy {
   lastAt?: number | null;
   asker?: string;
   channel?: string;
+  /** Questions they answered in that channel, and when the last one was. */
+  channelAnswered?: number;
+  channelLastAt?: number | null;
 }
 export type AnsweredAbout = ReadonlyMap<string, PeerWhy>;
 
@@ -306,8 +309,15 @@ function reasonLine(r: Reason, why: PeerWhy, now: number | undefined): string | 
         ? `you answered ${r.count} questions here${last ? `, the last one ${last}` : ''}`
         : 'you answer questions here';
     }
-    case 'channel':
-      return why.channel ? `you answer a lot in #${plain(why.channel)}` : 'you answer a lot in this channel';
+    case 'channel': {
+      if (!why.channel) return 'you answer a lot in this channel';
+      const where = `#${plain(why.channel)}`;
+      const n = why.channelAnswered ?? 0;
+      const last = since(why.channelLastAt);
+      if (n > 1) return `you answered ${n} questions in ${where}${last ? `, the last one ${last}` : ''}`;
+      if (n === 1) return `you answered a question in ${where}${last ? ` ${last}` : ''}`;
+      return `you answer a lot in ${where}`;
+    }
     case 'fast':
       return r.hours !== undefined ? `you usually reply ${hoursText(r.hours)}` : 'you usually reply quickly';
     case 'around':

@@ -555,6 +555,31 @@ export function answeredAbout(
   return { count: Number(row?.n ?? 0), lastAt: row?.last ?? null };
 }
 
+/** How many questions in a channel (a forum, a help channel) the member answered, and when the last one was. */
+export function answeredIn(
+  db: Tx,
+  guildId: string,
+  memberId: string,
+  parentChannelId: string,
+): { count: number; lastAt: number | null } {
+  const row = db
+    .select({ n: sql<number>`count(*)`, last: sql<number | null>`max(${questionResponses.firstAt})` })
+    .from(questionResponses)
+    .innerJoin(
+      questions,
+      and(eq(questions.guildId, questionResponses.guildId), eq(questions.questionId, questionResponses.questionId)),
+    )
+    .where(
+      and(
+        eq(questionResponses.guildId, guildId),
+        eq(questionResponses.memberId, memberId),
+        eq(questions.parentChannelId, parentChannelId),
+      ),
+    )
+    .get();
+  return { count: Number(row?.n ?? 0), lastAt: row?.last ?? null };
+}
+
 /** Whether the member erased their data (nothing new is derived about them). */
 export function isProfilingOff(db: Db, guildId: string, memberId: string): boolean {
   return stmts(db).member.get({ guildId, memberId })?.profilingOff ?? false;

@@ -15,7 +15,7 @@ import { isTopicWord } from '../../text/topicWords.js';
 import { communityWords } from '../core/vocabulary.js';
 import type { PeerWhy } from './nudgePolicy.js';
 import type { Reason } from './route.js';
-import { answeredAbout, type QuestionRow } from './store.js';
+import { answeredAbout, answeredIn, type QuestionRow } from './store.js';
 
 /** The question's words as written: its title's (a thread's name), then its opening post's. */
 export function questionForms(db: Db, row: QuestionRow): Map<string, string> {
@@ -92,7 +92,12 @@ export function peerWhy(
       .from(channels)
       .where(and(eq(channels.guildId, row.guildId), eq(channels.channelId, row.parentChannelId)))
       .get()?.name;
-    if (name) why.channel = name;
+    if (name) {
+      why.channel = name;
+      const answered = answeredIn(db, row.guildId, memberId, row.parentChannelId);
+      why.channelAnswered = answered.count;
+      why.channelLastAt = answered.lastAt;
+    }
   }
   return why;
 }

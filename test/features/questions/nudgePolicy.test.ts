@@ -215,6 +215,17 @@ describe('messages', () => {
       'you answered 40 questions here, the last one 3 hours ago',
     ],
     [[{ kind: 'channel', weight: 1 }], { channel: 'help' }, 'you answer a lot in #help'],
+    // The channel with their own numbers: two helpers of #help are told different, true things.
+    [
+      [{ kind: 'channel', weight: 1 }],
+      { channel: 'help', channelAnswered: 14, channelLastAt: NOW - 2 * 24 * HOUR },
+      'you answered 14 questions in #help, the last one 2 days ago',
+    ],
+    [
+      [{ kind: 'channel', weight: 1 }],
+      { channel: 'help', channelAnswered: 1, channelLastAt: NOW - 5 * HOUR },
+      'you answered a question in #help 5 hours ago',
+    ],
     [[{ kind: 'fast', weight: 1, hours: 1.6 }], {}, 'you usually reply within 2 hours'],
     [[{ kind: 'around', weight: 1 }], {}, 'you are often around at this time'],
   ] as const)('GIVEN reasons %j and facts %j THEN the why reads "%s"', (reasons, why, expected) => {
