@@ -1,7 +1,11 @@
-/** Retention: message metadata older than the guild's retention is deleted; old scan runs pruned. */
-import { and, eq, like, lt } from 'drizzle-orm';
+/**
+ * Retention: message metadata older than the guild's retention is deleted, and so is the first line a
+ * help-channel question was named by (a thread's name is the channel's, kept with the channel); old
+ * scan runs pruned.
+ */
+import { and, eq, isNotNull, like, lt, ne } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
-import { jobRuns, messages, reactions } from '../../db/schema.js';
+import { jobRuns, messages, questions, reactions } from '../../db/schema.js';
 import type { GuildId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
 import type { JobDefinition } from '../../scheduler/job.js';
@@ -23,6 +27,17 @@ export function applyRetention(db: Db, guildId: GuildId, now: number): { message
         .delete(messages)
         .where(and(eq(messages.guildId, guildId), lt(messages.createdAt, cutoff)))
         .run().changes;
+      tx.update(questions)
+        .set({ title: null })
+        .where(
+          and(
+            eq(questions.guildId, guildId),
+            lt(questions.askedAt, cutoff),
+            ne(questions.questionId, questions.channelId),
+            isNotNull(questions.title),
+          ),
+        )
+        .run();
     });
   }
   const runs = db

@@ -810,7 +810,12 @@ export function replayInto(
 
 export function exportQuestions(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown> {
   const asked = db
-    .select({ questionId: questions.questionId, askedAt: questions.askedAt, terms: questions.terms })
+    .select({
+      questionId: questions.questionId,
+      askedAt: questions.askedAt,
+      title: questions.title,
+      terms: questions.terms,
+    })
     .from(questions)
     .where(and(eq(questions.guildId, guildId), eq(questions.askerId, memberId)))
     .all();

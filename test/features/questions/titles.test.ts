@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import unanswered from '../../../commands/unanswered.js';
 import { questions } from '../../../src/db/schema.js';
 import { asMemberId } from '../../../src/events.js';
+import { applyRetention } from '../../../src/features/core/retention.js';
 import { questionsFeature } from '../../../src/features/questions/feature.js';
 import { questionLink } from '../../../src/features/questions/links.js';
 import { scanAndNudge, waitingForDigest } from '../../../src/features/questions/service.js';
@@ -83,6 +84,22 @@ describe('every question named', () => {
     // No text is kept (storeMessageText off): the asker and the question's own words as they wrote them.
     expect(titles.get(id)).toMatch(/^cy asked about .*(shader|compiler|vulkan)/);
     for (const t of titles.values()) expect(t).not.toMatch(/^A question/);
+  });
+
+  it("GIVEN a help-channel question THEN its kept title is in the asker's export, and gone after the retention period", () => {
+    const w = makeCommunity();
+    const id = askInHelpChannel(w, 'How do I bake lightmaps in the editor?', T0 - 3 * DAY);
+    const exported = questionsFeature.privacy!.export(w.db, w.guildId, asMemberId('cy')) as {
+      questionsAsked: { questionId: string; title: string | null }[];
+    };
+    expect(exported.questionsAsked.find((q) => q.questionId === id)?.title).toBe(
+      'How do I bake lightmaps in the editor?',
+    );
+    w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 2 } }));
+    applyRetention(w.db, w.guildId, T0);
+    expect(getQuestion(w.db, w.guildId, id)?.title).toBeNull();
+    // A thread's name is the channel's: kept.
+    expect(getQuestion(w.db, w.guildId, 'old5')?.title).toBe('network lag and replication jitter');
   });
 
   it('GIVEN the asker erases their data THEN the title kept for their question is gone', () => {
