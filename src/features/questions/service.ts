@@ -525,8 +525,9 @@ export function nudgeLoad(
 }
 
 /**
- * The helpers role, pinged in each question's thread; else the moderators, told once per scan in one
- * summary (a moderator role is pinged per question only when no moderator is known by name).
+ * The helpers role, pinged in each question's thread; else the moderators (Manage Server, or one of
+ * the moderator roles), told once per scan in one summary; a moderator role is pinged per question
+ * only when none of its members is known yet.
  */
 function escalationTarget(
   db: Db,
@@ -535,7 +536,7 @@ function escalationTarget(
   moderatorRoleIds: string[],
 ): EscalationTarget {
   if (helpersRoleId) return { roleIds: [helpersRoleId], memberIds: [] };
-  const moderators = moderatorIds(db, guildId, ESCALATION_MODERATORS);
+  const moderators = moderatorIds(db, guildId, ESCALATION_MODERATORS, moderatorRoleIds);
   if (moderators.length > 0) return { roleIds: [], memberIds: moderators, summary: true };
   return { roleIds: moderatorRoleIds, memberIds: [] };
 }

@@ -3,7 +3,7 @@
  * channels, messages and members the feature needs; and rebuilding the expertise index from the
  * database (it is only a cache of these tables).
  */
-import { and, asc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, like, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { channels, guilds, members, messages, questionNudges, questionResponses, questions } from '../../db/schema.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
@@ -477,13 +477,23 @@ export function memberFacts(db: Tx, guildId: string, ids: readonly string[]): Ma
   return out;
 }
 
-/** Moderators still in the guild, not bots (the escalation's audience when no helpers role is set). */
-export function moderatorIds(db: Tx, guildId: string, limit: number): string[] {
+/**
+ * Moderators still in the guild, not bots (the escalation's audience when no helpers role is set):
+ * members with Manage Server, and members holding one of the guild's moderator roles.
+ */
+export function moderatorIds(db: Tx, guildId: string, limit: number, roleIds: readonly string[] = []): string[] {
+  // Roles are a JSON array of ids: a quoted id is one whole element.
+  const byRole = roleIds.map((id) => like(members.roles, `%${JSON.stringify(id)}%`));
   return db
     .select({ memberId: members.memberId })
     .from(members)
     .where(
-      and(eq(members.guildId, guildId), eq(members.moderator, true), eq(members.bot, false), isNull(members.leftAt)),
+      and(
+        eq(members.guildId, guildId),
+        or(eq(members.moderator, true), ...byRole),
+        eq(members.bot, false),
+        isNull(members.leftAt),
+      ),
     )
     .orderBy(asc(members.memberId))
     .limit(limit)

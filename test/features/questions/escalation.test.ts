@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../../src/actions.js';
+import { asMemberId, asRoleId } from '../../../src/events.js';
 import { scanAndNudge } from '../../../src/features/questions/service.js';
-import { HOUR, MINUTE, makeCommunity, T0 } from './world.js';
+import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
 
 type World = ReturnType<typeof makeCommunity>;
 
@@ -68,5 +69,29 @@ describe('escalation', () => {
       expect(contentOf(a)).toContain(`https://discord.com/channels/${w.guildId}/q${i + 1}`);
       expect(contentOf(a)).toMatch(/2[56] hours/);
     }
+  });
+
+  it('GIVEN moderator roles and no helpers role THEN the members holding them get the summary, not a role ping per question', () => {
+    const w = makeCommunity();
+    w.settings((s) => ({ ...s, core: { ...s.core, moderatorRoleIds: ['r-mods'] } }));
+    w.push({
+      platform: 'discord',
+      guildId: w.guildId,
+      kind: 'member.joined',
+      at: T0 - 30 * DAY,
+      memberId: asMemberId('rita'),
+      username: 'rita',
+      displayName: 'Rita',
+      bot: false,
+      roles: [asRoleId('r-mods')],
+      moderator: false,
+    });
+    threeOldQuestions(w);
+    scanAndNudge(w.db, w.guildId, T0);
+    const sent = escalations(w);
+    expect(sent.map((r) => [r.action.type, (r.action as { memberId?: string }).memberId])).toEqual([
+      ['dm.send', 'rita'],
+    ]);
+    for (const title of TITLES) expect(contentOf(sent[0]!.action)).toContain(title);
   });
 });
