@@ -116,7 +116,9 @@ export default defineCommand({
           `Watching for questions in: ${watched.length > 0 ? watched.join(', ') : 'no channel yet'}.`,
           ...(off.length > 0 ? [`Never in: ${off.join(', ')}.`] : []),
           `Unanswered after ${describe(q.afterMinutes)}: one nudge to up to 2 peers who are likely to know.`,
-          `Still open after ${describe(q.escalateMinutes)}: one ping to ${q.helpersRoleId ? `<@&${q.helpersRoleId}>` : 'the moderators'}.`,
+          q.helpersRoleId
+            ? `Still open after ${describe(q.escalateMinutes)}: one ping to <@&${q.helpersRoleId}> in the question's thread.`
+            : `Still open after ${describe(q.escalateMinutes)}: the moderators get one private summary per scan listing such questions (\`helpers:\` sends them to a role instead).`,
         ]
       : ['Question detection and nudges are off for this server. `enabled:true` turns them back on.'];
     return reply.ephemeral(lines.join('\n'));

@@ -98,7 +98,16 @@ describe('/convene questions set', () => {
       escalateMinutes: 2880,
       helpersRoleId: 'r1',
     });
-    expect(text(r)).toContain('<@&r1>');
+    expect(text(r)).toContain("Still open after 2 d: one ping to <@&r1> in the question's thread.");
+  });
+
+  it('GIVEN moderators:true THEN the reply says the moderators get one summary per scan', async () => {
+    const w = makeCommunity();
+    const r = await w.run(conveneQuestionsSet, { moderators: true }, { id: 'mod', moderator: true });
+    expect(getSettings(w.db, w.guildId).questions.helpersRoleId).toBeNull();
+    expect(text(r)).toContain(
+      'Still open after 1 d: the moderators get one private summary per scan listing such questions (`helpers:` sends them to a role instead).',
+    );
   });
 
   it('GIVEN watch:off for a channel THEN that channel is never watched, and the rest stays automatic', async () => {
