@@ -98,6 +98,10 @@ describe('nudges', () => {
     expect(nudges[0]!.pinged.everyone).toBe(false);
     expect(nudges[0]!.pinged.roles).toEqual([]);
     expect(nudges[0]!.content).toMatch(/vulkan|descriptor/i);
+    // Named by its title, linked.
+    expect(nudges[0]!.content).toContain(
+      `[Vulkan descriptor sets keep getting invalidated](https://discord.com/channels/${guild.id}/${post.thread.id})`,
+    );
   });
 
   it('GIVEN questions answered or solved THEN no nudge; /solved and ✅ mark them solved', async () => {
