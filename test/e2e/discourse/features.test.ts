@@ -194,6 +194,8 @@ describe('question nudges on Discourse', () => {
     expect(usernames).not.toContain('eve');
     expect(usernames.length).toBeLessThanOrEqual(2);
     expect(raw).toMatch(/vulkan|descriptor/i);
+    // Named and linked where the forum is served (DISCOURSE_URL: here plain http on a port).
+    expect(raw).toContain(`[Vulkan descriptor sets keep getting invalidated](${forum!.url}/t/${topic.id})`);
     expect(raw).toContain('`@convene nudges off`');
     expect(raw).not.toMatch(/<@!?\d+>|<#[^>]+>|<t:\d+|^-# /m);
   });
