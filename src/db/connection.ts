@@ -131,6 +131,8 @@ export function migrateDb(db: Db): number {
  * reader still held old frames (busy): the WAL then keeps them until the next truncating checkpoint.
  */
 export function checkpointTruncate(db: Db): boolean {
+  // Inside a transaction SQLite refuses; the caller's commit is followed by the next erasure's checkpoint.
+  if (db.$client.inTransaction) return false;
   const [row] = db.$client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
   return (row?.busy ?? 0) === 0;
 }

@@ -250,6 +250,10 @@ export function createEventApplier(db: Db): EventApplier {
     return parent;
   };
 
+  /** An erased member's names are not stored again (a rename, a backfill or a replay would bring them back). */
+  const namesOf = (guildId: string, memberId: string, username: string, displayName: string) =>
+    erasedSet.has(guildId, memberId) ? { username: '', displayName: '' } : { username, displayName };
+
   return (event, policy) => {
     const g = { guildId: event.guildId, platform: event.platform, at: event.at };
     switch (event.kind) {
@@ -261,8 +265,7 @@ export function createEventApplier(db: Db): EventApplier {
           memberJoined.run({
             ...g,
             memberId: event.memberId,
-            username: event.username,
-            displayName: event.displayName,
+            ...namesOf(event.guildId, event.memberId, event.username, event.displayName),
             bot: event.bot ? 1 : 0,
             moderator: event.moderator ? 1 : 0,
             roles: event.roles,
@@ -276,8 +279,7 @@ export function createEventApplier(db: Db): EventApplier {
           memberUpdated.run({
             ...g,
             memberId: event.memberId,
-            username: event.username,
-            displayName: event.displayName,
+            ...namesOf(event.guildId, event.memberId, event.username, event.displayName),
             moderator: event.moderator ? 1 : 0,
             roles: event.roles,
           }),
@@ -307,7 +309,8 @@ export function createEventApplier(db: Db): EventApplier {
           upsertChannel.run({
             ...g,
             channelId: event.threadId,
-            name: event.name,
+            // An erased member's thread title is their text: a backfill or a rename does not bring it back.
+            name: event.ownerId !== null && erasedSet.has(event.guildId, event.ownerId) ? '' : event.name,
             kind: 'thread',
             parentId: event.parentId,
             topic: null,
@@ -325,7 +328,7 @@ export function createEventApplier(db: Db): EventApplier {
           memberStub.run({
             ...g,
             memberId: event.authorId,
-            username: event.authorName,
+            username: namesOf(event.guildId, event.authorId, event.authorName, event.authorName).username,
             bot: event.authorIsBot ? 1 : 0,
           });
           if (knownMembers.size > 200_000) knownMembers.clear();

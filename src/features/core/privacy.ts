@@ -92,3 +92,15 @@ function erasedMemberOf(db: Db, guildId: GuildId, memberId: MemberId): ErasedMem
     .get();
   return erasedMember(guildId, memberId, row ? [row.username, row.displayName] : []);
 }
+
+/** One sentence for moderators and members alike: what happens to a member's data when they leave. */
+export function privacyPolicyLine(core: { forgetOnLeave: boolean; sentRetentionDays: number }): string {
+  const leave = core.forgetOnLeave
+    ? 'Members who leave are forgotten: their data is erased as with /privacy delete.'
+    : 'Members who leave keep their data here until they run /privacy delete (moderators can turn on forget-on-leave).';
+  const sent =
+    core.sentRetentionDays === 0
+      ? 'Messages Convene sends keep no text once sent.'
+      : `Messages Convene sends keep their text for ${core.sentRetentionDays} day${core.sentRetentionDays === 1 ? '' : 's'}.`;
+  return `${leave} ${sent}`;
+}
