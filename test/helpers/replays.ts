@@ -41,6 +41,8 @@ export interface Replayed {
   names: string[];
   /** Members by how much they wrote, most first. */
   active: string[];
+  /** The events replayed, in time order (to replay them again, as a backfill would). */
+  events: CommunityEvent[];
 }
 
 function depsFor(now: number): Deps {
@@ -152,6 +154,7 @@ export async function replayUrho3d(from: string, to: string): Promise<Replayed> 
     texts: [...inRange.map((p) => p.text), ...shown.map((t) => t.title)],
     names,
     active: byActivity(counts),
+    events,
   };
 }
 
@@ -278,5 +281,6 @@ export async function replayDemo(now: number): Promise<Replayed> {
     texts,
     names: [...users.keys()].flatMap((n) => [n, n.toLowerCase()]),
     active: byActivity(counts),
+    events,
   };
 }

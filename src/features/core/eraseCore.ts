@@ -6,7 +6,7 @@
 import { and, eq, ne, or } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { contains } from '../../db/contains.js';
-import { channels, members, messages, reactions } from '../../db/schema.js';
+import { channels, discourseUsers, members, messages, reactions } from '../../db/schema.js';
 import { dropUnsent, redactRows, rowsContaining } from '../../outbox/store.js';
 import { type ErasedMember, namesMember, withoutName } from './erasure.js';
 
@@ -39,6 +39,10 @@ export function eraseCore(db: Db, who: ErasedMember, now: number): void {
   db.update(channels)
     .set({ name: '', topic: null, updatedAt: now })
     .where(and(eq(channels.guildId, guildId), eq(channels.ownerId, memberId), eq(channels.kind, 'thread')))
+    .run();
+  // A forum's username index (mentions, PMs): the erased member is no longer found by name.
+  db.delete(discourseUsers)
+    .where(and(eq(discourseUsers.guildId, guildId), eq(discourseUsers.userId, memberId)))
     .run();
   scrubOthersMessages(db, who);
   scrubOutbox(db, who, now);

@@ -6,9 +6,10 @@
 import { and, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { contains } from '../../db/contains.js';
-import { introsProfiles, introsTerms } from '../../db/schema.js';
+import { intros, introsProfiles, introsTerms } from '../../db/schema.js';
 import type { ErasedMember } from '../core/erasure.js';
 import type { StoredProfile } from './profile.js';
+import type { Reason } from './score.js';
 
 /** A stored profile without the member (as neighbour) and without terms that are their name; null: unchanged. */
 export function withoutMember(
@@ -61,8 +62,27 @@ export function scrubOthersProfiles(db: Db, guildId: string, memberId: string, w
       .where(and(eq(introsProfiles.guildId, guildId), eq(introsProfiles.memberId, row.memberId)))
       .run();
   }
+  scrubOthersIntros(db, guildId, memberId);
   if (nameTerms.size > 0)
     db.delete(introsTerms)
       .where(and(eq(introsTerms.guildId, guildId), inArray(introsTerms.term, [...nameTerms])))
       .run();
+}
+
+/** Other pairs' reasons that name the member among the people both talk with ("mutuals"). */
+function scrubOthersIntros(db: Db, guildId: string, memberId: string): void {
+  const rows = db
+    .select({ introId: intros.introId, reasons: intros.reasons })
+    .from(intros)
+    .where(and(eq(intros.guildId, guildId), contains(intros.reasons, JSON.stringify(memberId))))
+    .all();
+  for (const row of rows) {
+    const reasons = (row.reasons as Reason[]).map((r) =>
+      r.kind === 'mutuals' && r.memberIds ? { ...r, memberIds: r.memberIds.filter((m) => m !== memberId) } : r,
+    );
+    db.update(intros)
+      .set({ reasons })
+      .where(and(eq(intros.guildId, guildId), eq(intros.introId, row.introId)))
+      .run();
+  }
 }
