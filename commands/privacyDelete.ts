@@ -8,7 +8,12 @@ export const privacyDeleteConfirm = defineButton({
   run(ctx) {
     // The button carries the member it was shown to: nobody else can press it for them.
     if (ctx.arg !== ctx.member.id) return reply.ephemeral('This button was meant for someone else.');
-    eraseMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id, ctx.now);
+    const { walTruncated } = eraseMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id, ctx.now);
+    if (!walTruncated)
+      ctx.deps.log.warn(
+        { guildId: ctx.guild.id },
+        'erasure: the WAL was busy and keeps old pages until the next checkpoint',
+      );
     return reply.update(
       'Done: your profile, names, keywords, question titles, opt-ins and reactions are deleted, and so are messages Convene was about to send that named you. Convene will not build a new profile of you; run /intros join or /nudges on if you ever want back in.',
     );

@@ -22,6 +22,9 @@ export const coreFeature = defineFeature({
     if (!getSettings(deps.db, event.guildId).core.forgetOnLeave) return;
     // After ingest's transaction commits (async onEvent work runs then): the erasure is its own
     // transaction, followed by a checkpoint that cannot run inside one.
-    return Promise.resolve().then(() => eraseMember(deps.db, features, event.guildId, event.memberId, event.at));
+    return Promise.resolve().then(() => {
+      const { walTruncated } = eraseMember(deps.db, features, event.guildId, event.memberId, event.at);
+      deps.log.info({ guildId: event.guildId, walTruncated }, 'forget on leave: erased a member who left');
+    });
   },
 });

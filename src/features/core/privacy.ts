@@ -70,8 +70,16 @@ export function exportMember(db: Db, features: readonly Feature[], guildId: Guil
  * overwritten the rows in the file). An opt-out marker stays (the members row, without names, with
  * profilingOff and nudgesOff) so Convene does not build a new profile from later messages.
  * Message ids and times stay: they are part of other members' threads (who answered whom).
+ * `walTruncated` is false when a reader kept the WAL from being truncated: the caller logs it (the
+ * next erasure or retention run truncates it).
  */
-export function eraseMember(db: Db, features: readonly Feature[], guildId: GuildId, memberId: MemberId, now: number) {
+export function eraseMember(
+  db: Db,
+  features: readonly Feature[],
+  guildId: GuildId,
+  memberId: MemberId,
+  now: number,
+): { walTruncated: boolean } {
   const who = erasedMemberOf(db, guildId, memberId);
   db.transaction((tx) => {
     const t = tx as unknown as Db;
@@ -80,7 +88,7 @@ export function eraseMember(db: Db, features: readonly Feature[], guildId: Guild
   });
   erasedChanged();
   forgetVocabularies();
-  checkpointTruncate(db);
+  return { walTruncated: checkpointTruncate(db) };
 }
 
 /** The member's names, read before they are erased (the features need them to scrub their own data). */
