@@ -51,7 +51,11 @@ export const introsFeature = defineFeature({
       eraseIntros(db, guildId, memberId);
       scrubOthersProfiles(db, guildId, memberId, who);
       const other = partnerOf(db, guildId);
-      if (other !== null) eraseIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
+      if (other !== null) {
+        const away = asMemberId(awayKey(guildId, memberId));
+        eraseIntros(db, asGuildId(other), away);
+        scrubOthersProfiles(db, asGuildId(other), away, who);
+      }
     },
   },
   digest: {
