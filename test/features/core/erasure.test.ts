@@ -8,8 +8,8 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { channels, members, outbox } from '../../../src/db/schema.js';
-import { asMemberId } from '../../../src/events.js';
+import { channels, guilds, members, outbox } from '../../../src/db/schema.js';
+import { asGuildId, asMemberId } from '../../../src/events.js';
 import { DROPPED_FOR_ERASURE } from '../../../src/features/core/eraseCore.js';
 import { eraseMember } from '../../../src/features/core/privacy.js';
 import { features } from '../../../src/features/index.js';
@@ -17,6 +17,8 @@ import { refreshProfiles, runRound, setProfile } from '../../../src/features/int
 import { joinIntros } from '../../../src/features/intros/store.js';
 import { scanAndNudge } from '../../../src/features/questions/service.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
+import { memberIdByUsername, writeIndex } from '../../../src/platforms/discourse/store.js';
+import { makeTestDb } from '../../helpers/db.js';
 import { type Replayed, replayDemo, replayUrho3d } from '../../helpers/replays.js';
 import { findId, findTraces } from '../../helpers/traces.js';
 
@@ -110,4 +112,24 @@ describe('erasing a member of a replayed community', () => {
     },
     120_000,
   );
+});
+
+describe("a forum's username index", () => {
+  it('GIVEN a forum member known by username WHEN they erase their data THEN the index forgets the name and a later webhook does not add it back', () => {
+    const db = makeTestDb();
+    const forum = asGuildId('discourse:forum.example');
+    db.insert(guilds).values({ id: forum, platform: 'discourse', name: 'F', createdAt: 0, updatedAt: 0 }).run();
+    db.insert(members)
+      .values({ guildId: forum, memberId: '77', username: 'Quillmarsh', displayName: 'Quillmarsh', updatedAt: 0 })
+      .run();
+    const users = { posts: [], users: [{ userId: '77', username: 'Quillmarsh' }] };
+    writeIndex(db, forum, users, 1);
+    expect(memberIdByUsername(db, forum, 'quillmarsh')).toBe('77');
+
+    eraseMember(db, features, forum, asMemberId('77'), 2);
+    writeIndex(db, forum, users, 3);
+
+    expect(memberIdByUsername(db, forum, 'quillmarsh')).toBeUndefined();
+    expect(findTraces(db, db.path, ['Quillmarsh']).total).toEqual({ cells: 0, bytes: 0 });
+  });
 });
