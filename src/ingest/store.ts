@@ -250,6 +250,20 @@ export function createEventApplier(db: Db): EventApplier {
     return parent;
   };
 
+  const storedName = db
+    .select({ name: channels.name })
+    .from(channels)
+    .where(and(eq(channels.guildId, p('guildId')), eq(channels.channelId, p('channelId'))))
+    .prepare();
+  /**
+   * A title erased with its owner's data stays erased (a backfill or a rename would bring it back); a
+   * question the member opens after erasing has its title (helpers must be able to read what is asked).
+   */
+  const titleOf = (guildId: string, threadId: string, ownerId: string | null, name: string) =>
+    ownerId !== null && erasedSet.has(guildId, ownerId) && storedName.get({ guildId, channelId: threadId })?.name === ''
+      ? ''
+      : name;
+
   /** An erased member's names are not stored again (a rename, a backfill or a replay would bring them back). */
   const namesOf = (guildId: string, memberId: string, username: string, displayName: string) =>
     erasedSet.has(guildId, memberId) ? { username: '', displayName: '' } : { username, displayName };
@@ -309,8 +323,7 @@ export function createEventApplier(db: Db): EventApplier {
           upsertChannel.run({
             ...g,
             channelId: event.threadId,
-            // An erased member's thread title is their text: a backfill or a rename does not bring it back.
-            name: event.ownerId !== null && erasedSet.has(event.guildId, event.ownerId) ? '' : event.name,
+            name: titleOf(event.guildId, event.threadId, event.ownerId, event.name),
             kind: 'thread',
             parentId: event.parentId,
             topic: null,

@@ -79,6 +79,14 @@ describe('erasure end to end', () => {
     expect(rows(app, 'SELECT username, display_name FROM members WHERE member_id = ?', wen)).toEqual([
       { username: '', display_name: '' },
     ]);
+    // A question they open after erasing has its title: helpers must be able to read what is asked.
+    const asking = 'How do I collimate a reflector after transport?';
+    const next = sandbox.openForumPost(guild.id, guild.channels.questions!, wen, { title: asking, content: asking });
+    await waitFor(
+      () => rows(app!, 'SELECT name FROM channels WHERE channel_id = ?', next.thread.id)[0]?.name === asking,
+      10_000,
+      'the new question',
+    );
   }, 60_000);
 
   it('GIVEN forget-on-leave turned on by a moderator WHEN a member leaves THEN they are erased the same way, and /convene status and /privacy show say so', async () => {
