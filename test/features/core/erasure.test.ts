@@ -8,7 +8,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { channels, guilds, members, outbox } from '../../../src/db/schema.js';
+import { channels, guilds, members, outbox, questions } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { DROPPED_FOR_ERASURE } from '../../../src/features/core/eraseCore.js';
 import { eraseMember } from '../../../src/features/core/privacy.js';
@@ -109,6 +109,8 @@ describe('erasing a member of a replayed community', () => {
       const replayed = findTraces(db, db.path, needles);
       expect(replayed.cells).toEqual({});
       expect(replayed.bytes).toEqual({ db: 0, wal: 0 });
+      // Nor do their old questions come back (without a title they could only be listed as blanks).
+      expect(db.select().from(questions).where(eq(questions.askerId, memberId)).all()).toEqual([]);
     },
     120_000,
   );
