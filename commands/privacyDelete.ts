@@ -8,9 +8,14 @@ export const privacyDeleteConfirm = defineButton({
   run(ctx) {
     // The button carries the member it was shown to: nobody else can press it for them.
     if (ctx.arg !== ctx.member.id) return reply.ephemeral('This button was meant for someone else.');
-    eraseMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id, ctx.now);
+    const { walTruncated } = eraseMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id, ctx.now);
+    if (!walTruncated)
+      ctx.deps.log.warn(
+        { guildId: ctx.guild.id },
+        'erasure: the WAL was busy and keeps old pages until the next checkpoint',
+      );
     return reply.update(
-      'Done: your profile, keywords, opt-ins and reactions are deleted. Convene will not build a new profile of you; run /intros join or /nudges on if you ever want back in.',
+      'Done: your profile, names, keywords, question titles, opt-ins and reactions are deleted, and so are messages Convene was about to send that named you. Convene will not build a new profile of you; run /intros join or /nudges on if you ever want back in.',
     );
   },
 });
@@ -23,7 +28,7 @@ export default defineCommand({
   run(ctx) {
     return reply.ephemeral({
       content:
-        'This deletes your Convene profile, the keywords derived from your messages, your opt-ins and reactions, in this server. Your messages on Discord stay as they are. Convene keeps only a note not to profile you again.',
+        'This deletes, in this server, your Convene profile, your names, the keywords derived from your messages, the titles of questions you asked, your opt-ins and reactions, and your name in messages Convene sent or was about to send. Your messages on Discord stay as they are. Convene keeps only a note, under your member id, not to profile you again.',
       buttons: [{ id: buttonId(privacyDeleteConfirm, ctx.member.id), label: 'Delete my data', style: 'danger' }],
     });
   },

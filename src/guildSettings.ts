@@ -37,8 +37,20 @@ export const coreSettings = z
     why: z.string().max(500).default(''),
     /** Extra roles whose members count as moderators besides Manage Server. */
     moderatorRoleIds: z.array(z.string()).default([]),
+    /** Erase a member's data when they leave the server, as /privacy delete would (off by default). */
+    forgetOnLeave: z.boolean().default(false),
+    /** Days a sent message keeps its rendered text in the outbox (then only its key and result stay). */
+    sentRetentionDays: z.number().int().min(0).max(365).default(7),
   })
-  .default({ storeMessageText: false, retentionDays: 365, timezone: 'UTC', why: '', moderatorRoleIds: [] });
+  .default({
+    storeMessageText: false,
+    retentionDays: 365,
+    timezone: 'UTC',
+    why: '',
+    moderatorRoleIds: [],
+    forgetOnLeave: false,
+    sentRetentionDays: 7,
+  });
 
 export const settingsSchema = z
   .object({

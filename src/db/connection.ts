@@ -37,6 +37,8 @@ export function openDb(path: string): Db {
     sqlite.pragma('foreign_keys = ON');
     // WAL + NORMAL is durable across process crashes (only an OS crash can lose the last commits).
     sqlite.pragma('synchronous = NORMAL');
+    // Erased means gone: deleted rows are overwritten with zeros, not left in free pages of the file.
+    sqlite.pragma('secure_delete = ON');
     // Read and write once now (rewriting the same user_version), so that a damaged or read-only file
     // stops start-up with a reason instead of failing at the first event.
     const version = sqlite.pragma('user_version', { simple: true }) as number;
@@ -121,6 +123,18 @@ export function migrateDb(db: Db): number {
   const before = countApplied();
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return countApplied() - before;
+}
+
+/**
+ * Copy the WAL into the database file and truncate the WAL to zero bytes, so that rows just erased
+ * (overwritten in the file by secure_delete) leave no older copy in the WAL. Returns false when a
+ * reader still held old frames (busy): the WAL then keeps them until the next truncating checkpoint.
+ */
+export function checkpointTruncate(db: Db): boolean {
+  // Inside a transaction SQLite refuses; the caller's commit is followed by the next erasure's checkpoint.
+  if (db.$client.inTransaction) return false;
+  const [row] = db.$client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  return (row?.busy ?? 0) === 0;
 }
 
 /** Size of the database in bytes (page_count × page_size), for /convene status. */

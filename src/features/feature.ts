@@ -3,6 +3,7 @@ import type { ButtonDefinition, CommandDefinition, Deps } from '../commands.js';
 import type { Db } from '../db/connection.js';
 import type { CommunityEvent, GuildId, MemberId } from '../events.js';
 import type { JobDefinition } from '../scheduler/job.js';
+import type { ErasedMember } from './core/erasure.js';
 import type { DigestSource } from './digest/sources.js';
 
 export interface Feature {
@@ -21,10 +22,14 @@ export interface Feature {
    * even when their number did not change, since one member's removal can hide another's addition.
    */
   countsReaction?(emoji: string): boolean;
-  /** Members own their data: what this feature keeps about a member, and erasing it. */
+  /**
+   * Members own their data: what this feature keeps about a member, and erasing it. `erase` runs in
+   * the one transaction of the erasure (src/features/core/privacy.ts); it deletes the member's rows
+   * (see ./eraseRows.ts) and takes their id and names (`who`) out of what it derived for others.
+   */
   privacy?: {
     export(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown>;
-    erase(db: Db, guildId: GuildId, memberId: MemberId): void;
+    erase(db: Db, guildId: GuildId, memberId: MemberId, who?: ErasedMember): void;
   };
   /** What this feature adds to the weekly digest (see ./digest/sources.ts); absent = nothing. */
   digest?: DigestSource;

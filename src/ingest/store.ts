@@ -250,6 +250,24 @@ export function createEventApplier(db: Db): EventApplier {
     return parent;
   };
 
+  const storedName = db
+    .select({ name: channels.name })
+    .from(channels)
+    .where(and(eq(channels.guildId, p('guildId')), eq(channels.channelId, p('channelId'))))
+    .prepare();
+  /**
+   * A title erased with its owner's data stays erased (a backfill or a rename would bring it back); a
+   * question the member opens after erasing has its title (helpers must be able to read what is asked).
+   */
+  const titleOf = (guildId: string, threadId: string, ownerId: string | null, name: string) =>
+    ownerId !== null && erasedSet.has(guildId, ownerId) && storedName.get({ guildId, channelId: threadId })?.name === ''
+      ? ''
+      : name;
+
+  /** An erased member's names are not stored again (a rename, a backfill or a replay would bring them back). */
+  const namesOf = (guildId: string, memberId: string, username: string, displayName: string) =>
+    erasedSet.has(guildId, memberId) ? { username: '', displayName: '' } : { username, displayName };
+
   return (event, policy) => {
     const g = { guildId: event.guildId, platform: event.platform, at: event.at };
     switch (event.kind) {
@@ -261,8 +279,7 @@ export function createEventApplier(db: Db): EventApplier {
           memberJoined.run({
             ...g,
             memberId: event.memberId,
-            username: event.username,
-            displayName: event.displayName,
+            ...namesOf(event.guildId, event.memberId, event.username, event.displayName),
             bot: event.bot ? 1 : 0,
             moderator: event.moderator ? 1 : 0,
             roles: event.roles,
@@ -276,8 +293,7 @@ export function createEventApplier(db: Db): EventApplier {
           memberUpdated.run({
             ...g,
             memberId: event.memberId,
-            username: event.username,
-            displayName: event.displayName,
+            ...namesOf(event.guildId, event.memberId, event.username, event.displayName),
             moderator: event.moderator ? 1 : 0,
             roles: event.roles,
           }),
@@ -307,7 +323,7 @@ export function createEventApplier(db: Db): EventApplier {
           upsertChannel.run({
             ...g,
             channelId: event.threadId,
-            name: event.name,
+            name: titleOf(event.guildId, event.threadId, event.ownerId, event.name),
             kind: 'thread',
             parentId: event.parentId,
             topic: null,
@@ -325,7 +341,7 @@ export function createEventApplier(db: Db): EventApplier {
           memberStub.run({
             ...g,
             memberId: event.authorId,
-            username: event.authorName,
+            username: namesOf(event.guildId, event.authorId, event.authorName, event.authorName).username,
             bot: event.authorIsBot ? 1 : 0,
           });
           if (knownMembers.size > 200_000) knownMembers.clear();

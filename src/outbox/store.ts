@@ -2,9 +2,10 @@
  * The outbox table: enqueue (idempotent on key), claim with a lease, finish. Call `enqueue` inside
  * the same transaction as the decision that produced the actions.
  */
-import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Action, OutboxItem } from '../actions.js';
 import type { Db } from '../db/connection.js';
+import { contains } from '../db/contains.js';
 import { outbox } from '../db/schema.js';
 import type { Platform } from '../events.js';
 
@@ -107,4 +108,66 @@ export function retryLater(db: Db, id: number, notBefore: number, error: string)
 /** The result the platform returned for a done action (e.g. the created thread's id). */
 export function resultOf(db: Db, key: string): unknown {
   return db.select({ result: outbox.result }).from(outbox).where(eq(outbox.key, key)).get()?.result;
+}
+
+/**
+ * What stays of an action once its text must go (sent long enough ago, or naming an erased member):
+ * its kind. The key (idempotency) and the result (thread and message ids) stay on the row.
+ */
+const redacted = (action: unknown) => ({ type: (action as { type?: string }).type ?? 'unknown', redacted: true });
+
+/** A guild's rows whose action text contains one of `needles` (case-insensitive), to look at closer. */
+export function rowsContaining(
+  db: Db,
+  guildId: string,
+  needles: readonly string[],
+): { id: number; status: string; action: unknown }[] {
+  if (needles.length === 0) return [];
+  return db
+    .select({ id: outbox.id, status: outbox.status, action: outbox.action })
+    .from(outbox)
+    .where(and(eq(outbox.guildId, guildId), or(...needles.map((n) => contains(outbox.action, n)))))
+    .all();
+}
+
+/** Never send these pending rows (they named a member who erased their data); their text goes. */
+export function dropUnsent(
+  db: Db,
+  rows: readonly { id: number; action: unknown }[],
+  reason: string,
+  now: number,
+): void {
+  for (const row of rows) {
+    db.update(outbox)
+      .set({ status: 'failed', action: redacted(row.action), finishedAt: now, leaseUntil: null, lastError: reason })
+      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending')))
+      .run();
+  }
+}
+
+/** Keep these rows (key, result) without their rendered text. */
+export function redactRows(db: Db, rows: readonly { id: number; action: unknown }[]): void {
+  for (const row of rows)
+    db.update(outbox)
+      .set({ action: redacted(row.action) })
+      .where(eq(outbox.id, row.id))
+      .run();
+}
+
+/** Sent or failed rows finished before `cutoff` keep no rendered text; returns how many were redacted. */
+export function redactFinishedBefore(db: Db, guildId: string, cutoff: number): number {
+  const rows = db
+    .select({ id: outbox.id, action: outbox.action })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.guildId, guildId),
+        inArray(outbox.status, ['done', 'failed']),
+        lt(outbox.finishedAt, cutoff),
+        sql`CAST(${outbox.action} AS TEXT) NOT LIKE '%"redacted":true%'`,
+      ),
+    )
+    .all();
+  db.transaction((tx) => redactRows(tx as unknown as Db, rows));
+  return rows.length;
 }

@@ -41,6 +41,8 @@ export interface Replayed {
   names: string[];
   /** Members by how much they wrote, most first. */
   active: string[];
+  /** The events replayed, in time order (to replay them again, as a backfill would). */
+  events: CommunityEvent[];
 }
 
 /** The urho3d forum's address: its links (questions, digest) are built from it as from DISCOURSE_URL. */
@@ -159,6 +161,7 @@ export async function replayUrho3d(from: string, to: string): Promise<Replayed> 
     texts: [...inRange.map((p) => p.text), ...shown.map((t) => t.title)],
     names,
     active: byActivity(counts),
+    events,
   };
 }
 
@@ -285,5 +288,6 @@ export async function replayDemo(now: number): Promise<Replayed> {
     texts,
     names: [...users.keys()].flatMap((n) => [n, n.toLowerCase()]),
     active: byActivity(counts),
+    events,
   };
 }

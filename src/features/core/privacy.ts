@@ -4,10 +4,13 @@
  */
 import { and, count, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
+import { checkpointTruncate } from '../../db/connection.js';
 import { members, messages, reactions } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { erasedChanged } from '../../ingest/erased.js';
 import type { Feature } from '../feature.js';
+import { eraseCore } from './eraseCore.js';
+import { type ErasedMember, erasedMember } from './erasure.js';
 import { forgetVocabularies } from './vocabulary.js';
 
 /** A member's export stays a reasonable attachment: the newest message records, and the count. */
@@ -61,25 +64,51 @@ export function exportMember(db: Db, features: readonly Feature[], guildId: Guil
 }
 
 /**
- * Erase a member's derived data, profile and opt-ins everywhere, keeping an opt-out marker
- * (profilingOff, nudgesOff) so Convene does not build a new profile from later messages.
+ * Erase a member: their profile, keywords, opt-ins, reactions and names everywhere, their question
+ * titles, and their id and name in what was derived for others and in the outbox; in one
+ * transaction, then the WAL is truncated so no older copy of a page outlives it (secure_delete has
+ * overwritten the rows in the file). An opt-out marker stays (the members row, without names, with
+ * profilingOff and nudgesOff) so Convene does not build a new profile from later messages.
  * Message ids and times stay: they are part of other members' threads (who answered whom).
+ * `walTruncated` is false when a reader kept the WAL from being truncated: the caller logs it (the
+ * next erasure or retention run truncates it).
  */
-export function eraseMember(db: Db, features: readonly Feature[], guildId: GuildId, memberId: MemberId, now: number) {
+export function eraseMember(
+  db: Db,
+  features: readonly Feature[],
+  guildId: GuildId,
+  memberId: MemberId,
+  now: number,
+): { walTruncated: boolean } {
+  const who = erasedMemberOf(db, guildId, memberId);
   db.transaction((tx) => {
-    tx.update(messages)
-      .set({ terms: '', content: null, mentionIds: [] })
-      .where(and(eq(messages.guildId, guildId), eq(messages.authorId, memberId)))
-      .run();
-    tx.delete(reactions)
-      .where(and(eq(reactions.guildId, guildId), eq(reactions.memberId, memberId)))
-      .run();
-    tx.update(members)
-      .set({ timezone: null, profilingOff: true, nudgesOff: true, updatedAt: now })
-      .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-      .run();
-    for (const feature of features) feature.privacy?.erase(tx as unknown as Db, guildId, memberId);
+    const t = tx as unknown as Db;
+    for (const feature of features) feature.privacy?.erase(t, guildId, memberId, who);
+    eraseCore(t, who, now);
   });
   erasedChanged();
   forgetVocabularies();
+  return { walTruncated: checkpointTruncate(db) };
+}
+
+/** The member's names, read before they are erased (the features need them to scrub their own data). */
+function erasedMemberOf(db: Db, guildId: GuildId, memberId: MemberId): ErasedMember {
+  const row = db
+    .select({ username: members.username, displayName: members.displayName })
+    .from(members)
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
+    .get();
+  return erasedMember(guildId, memberId, row ? [row.username, row.displayName] : []);
+}
+
+/** One sentence for moderators and members alike: what happens to a member's data when they leave. */
+export function privacyPolicyLine(core: { forgetOnLeave: boolean; sentRetentionDays: number }): string {
+  const leave = core.forgetOnLeave
+    ? 'Members who leave are forgotten: their data is erased as with /privacy delete.'
+    : 'Members who leave keep their data here until they run /privacy delete (moderators can turn on forget-on-leave).';
+  const sent =
+    core.sentRetentionDays === 0
+      ? 'Messages Convene sends keep no text once sent.'
+      : `Messages Convene sends keep their text for ${core.sentRetentionDays} day${core.sentRetentionDays === 1 ? '' : 's'}.`;
+  return `${leave} ${sent}`;
 }

@@ -1,4 +1,5 @@
 /** What /convene status shows: configuration, intents, database, outbox backlog, last job runs. */
+
 import { and, count, desc, eq } from 'drizzle-orm';
 import type { Deps } from '../../commands.js';
 import { databaseSize } from '../../db/connection.js';
@@ -9,6 +10,7 @@ import { forumHost, isForumGuild } from '../../platforms/discourse/ids.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
 import { linkedAcross, pairOf } from '../links/identity.js';
+import { privacyPolicyLine } from './privacy.js';
 
 export function statusReport(deps: Deps, guildId: GuildId, now: number) {
   const { db } = deps;
@@ -74,6 +76,7 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
     } · up ${ago(report.uptimeMs)}`,
     `Intents: Message Content ${report.intents.messageContent ? 'granted' : 'NOT granted (no keywords from messages: intros and routing use less)'} · Server Members ${report.intents.guildMembers ? 'granted' : 'NOT granted (no member list backfill, no welcomes)'}`,
     `Database: ${mb(report.databaseBytes)} · message text ${report.settings.core.storeMessageText ? 'stored' : 'not stored'} · retention ${report.settings.core.retentionDays || '∞'} days`,
+    `Privacy: ${privacyPolicyLine(report.settings.core)}`,
     `Outbox: ${report.outbox.pending} waiting, ${report.outbox.failed} failed`,
     ...report.outbox.recentFailures.map((f) => `  · failed ${f.key}: ${(f.error ?? '').slice(0, 120)}`),
   ];

@@ -13,6 +13,7 @@ import { defineFeature } from '../feature.js';
 import { partnerOf } from '../links/identity.js';
 import { awayKey } from './across.js';
 import { introsButtons } from './buttons.js';
+import { scrubOthersProfiles } from './erase.js';
 import { introsJobs } from './jobs.js';
 import { eraseIntros, exportIntros, introCounts, recordAccepted } from './store.js';
 
@@ -46,10 +47,15 @@ export const introsFeature = defineFeature({
       const across = exportIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
       return { ...mine, acrossPlatforms: across.intros };
     },
-    erase(db, guildId, memberId) {
+    erase(db, guildId, memberId, who) {
       eraseIntros(db, guildId, memberId);
+      scrubOthersProfiles(db, guildId, memberId, who);
       const other = partnerOf(db, guildId);
-      if (other !== null) eraseIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
+      if (other !== null) {
+        const away = asMemberId(awayKey(guildId, memberId));
+        eraseIntros(db, asGuildId(other), away);
+        scrubOthersProfiles(db, asGuildId(other), away, who);
+      }
     },
   },
   digest: {

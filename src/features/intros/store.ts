@@ -26,6 +26,7 @@ import {
 } from '../../db/schema.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
 import { formsOf, splitTerms } from '../../text/tokenize.js';
+import { deleteMemberRows } from '../eraseRows.js';
 import {
   type DeclaredProfile,
   loadProfile,
@@ -939,18 +940,12 @@ export function exportIntros(db: Db, guildId: GuildId, memberId: MemberId): Reco
 /** Erase everything intros keeps about a member (their intros go too: a pair is about both). */
 export function eraseIntros(db: Db, guildId: GuildId, memberId: MemberId): void {
   db.transaction((tx) => {
-    tx.delete(introsMembers)
-      .where(and(eq(introsMembers.guildId, guildId), eq(introsMembers.memberId, memberId)))
-      .run();
-    tx.delete(introsProfiles)
-      .where(and(eq(introsProfiles.guildId, guildId), eq(introsProfiles.memberId, memberId)))
-      .run();
-    tx.delete(introsTerms)
-      .where(and(eq(introsTerms.guildId, guildId), eq(introsTerms.memberId, memberId)))
-      .run();
-    tx.delete(introsFeedback)
-      .where(and(eq(introsFeedback.guildId, guildId), eq(introsFeedback.memberId, memberId)))
-      .run();
+    deleteMemberRows(tx as unknown as Db, guildId, memberId, [
+      [introsMembers, introsMembers.memberId],
+      [introsProfiles, introsProfiles.memberId],
+      [introsTerms, introsTerms.memberId],
+      [introsFeedback, introsFeedback.memberId],
+    ]);
     tx.update(introsAccepted)
       .set({ authorId: null })
       .where(and(eq(introsAccepted.guildId, guildId), eq(introsAccepted.authorId, memberId)))

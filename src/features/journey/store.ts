@@ -15,6 +15,7 @@ import {
   messages,
 } from '../../db/schema.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
+import { deleteMemberRows } from '../eraseRows.js';
 import type { ChannelRef } from './compose.js';
 import type { Counters } from './evaluate.js';
 
@@ -592,12 +593,10 @@ const ERASED = '(erased)';
 
 export function eraseJourney(db: Db, guildId: GuildId, memberId: MemberId): void {
   db.transaction((tx) => {
-    tx.delete(journeyMembers)
-      .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.memberId, memberId)))
-      .run();
-    tx.delete(journeyMilestones)
-      .where(and(eq(journeyMilestones.guildId, guildId), eq(journeyMilestones.memberId, memberId)))
-      .run();
+    deleteMemberRows(tx as unknown as Db, guildId, memberId, [
+      [journeyMembers, journeyMembers.memberId],
+      [journeyMilestones, journeyMilestones.memberId],
+    ]);
     tx.delete(journeySolved)
       .where(
         and(

@@ -49,6 +49,18 @@ export function recordKey(
 /** Store post numbers and usernames (idempotent; a renamed user keeps one row per current name). */
 export function writeIndex(db: Db, guildId: GuildId, index: IndexFacts, now: number): void {
   if (index.posts.length === 0 && index.users.length === 0) return;
+  // Members who erased their data: their usernames are not indexed again.
+  const ids = [...new Set(index.users.map((u) => String(u.userId)))];
+  const erased = new Set(
+    ids.length === 0
+      ? []
+      : db
+          .select({ id: members.memberId })
+          .from(members)
+          .where(and(eq(members.guildId, guildId), eq(members.profilingOff, true), inArray(members.memberId, ids)))
+          .all()
+          .map((r) => r.id),
+  );
   db.transaction((tx) => {
     for (const post of index.posts) {
       tx.insert(discoursePosts)
@@ -57,6 +69,7 @@ export function writeIndex(db: Db, guildId: GuildId, index: IndexFacts, now: num
         .run();
     }
     for (const user of index.users) {
+      if (erased.has(String(user.userId))) continue;
       tx.insert(discourseUsers)
         .values({
           guildId,

@@ -1,0 +1,89 @@
+/**
+ * The core tables' part of an erasure (src/features/core/privacy.ts runs it in the erasure's one
+ * transaction, after every feature's hook): the member's own rows, their question titles, their
+ * name in other members' keywords and mentions, and the outbox's rendered messages that name them.
+ */
+import { and, eq, ne, or } from 'drizzle-orm';
+import type { Db } from '../../db/connection.js';
+import { contains } from '../../db/contains.js';
+import { channels, discourseUsers, members, messages, reactions } from '../../db/schema.js';
+import { dropUnsent, redactRows, rowsContaining } from '../../outbox/store.js';
+import { type ErasedMember, namesMember, withoutName } from './erasure.js';
+
+/** Why a queued message was not sent (shown in /convene status; names nobody). */
+export const DROPPED_FOR_ERASURE = 'not sent: it named a member who erased their data';
+
+export function eraseCore(db: Db, who: ErasedMember, now: number): void {
+  const { guildId, memberId } = who;
+  db.update(messages)
+    .set({ terms: '', content: null, mentionIds: [] })
+    .where(and(eq(messages.guildId, guildId), eq(messages.authorId, memberId)))
+    .run();
+  db.delete(reactions)
+    .where(and(eq(reactions.guildId, guildId), eq(reactions.memberId, memberId)))
+    .run();
+  // The row stays as the note "do not profile again" (ingest reads it), without anything that names them.
+  db.update(members)
+    .set({
+      username: '',
+      displayName: '',
+      roles: [],
+      timezone: null,
+      profilingOff: true,
+      nudgesOff: true,
+      updatedAt: now,
+    })
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
+    .run();
+  // A thread's name is the title of what they asked: their text.
+  db.update(channels)
+    .set({ name: '', topic: null, updatedAt: now })
+    .where(and(eq(channels.guildId, guildId), eq(channels.ownerId, memberId), eq(channels.kind, 'thread')))
+    .run();
+  // A forum's username index (mentions, PMs): the erased member is no longer found by name.
+  db.delete(discourseUsers)
+    .where(and(eq(discourseUsers.guildId, guildId), eq(discourseUsers.userId, memberId)))
+    .run();
+  scrubOthersMessages(db, who);
+  scrubOutbox(db, who, now);
+}
+
+/** Others' keywords that are the member's name, and their id in others' mentions. */
+function scrubOthersMessages(db: Db, who: ErasedMember): void {
+  const { guildId, memberId } = who;
+  const byName = who.nameTerms.size > 0 ? or(...[...who.nameTerms].map((t) => contains(messages.terms, t))) : undefined;
+  const byMention = contains(messages.mentionIds, JSON.stringify(memberId));
+  const rows = db
+    .select({ messageId: messages.messageId, terms: messages.terms, mentionIds: messages.mentionIds })
+    .from(messages)
+    .where(
+      and(eq(messages.guildId, guildId), ne(messages.authorId, memberId), byName ? or(byName, byMention) : byMention),
+    )
+    .all();
+  for (const row of rows) {
+    const terms = withoutName(row.terms, who);
+    const mentionIds = row.mentionIds.filter((id) => id !== memberId);
+    if (terms === row.terms && mentionIds.length === row.mentionIds.length) continue;
+    db.update(messages)
+      .set({ terms, mentionIds })
+      .where(and(eq(messages.guildId, guildId), eq(messages.messageId, row.messageId)))
+      .run();
+  }
+}
+
+/** Queued messages that name the member are not sent; sent ones keep no text that names them. */
+function scrubOutbox(db: Db, who: ErasedMember, now: number): void {
+  const rows = rowsContaining(db, who.guildId, [...who.names, who.memberId]).filter((r) =>
+    namesMember(JSON.stringify(r.action), who),
+  );
+  dropUnsent(
+    db,
+    rows.filter((r) => r.status === 'pending'),
+    DROPPED_FOR_ERASURE,
+    now,
+  );
+  redactRows(
+    db,
+    rows.filter((r) => r.status !== 'pending'),
+  );
+}

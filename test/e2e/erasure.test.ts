@@ -1,0 +1,130 @@
+/**
+ * Erased means gone, end to end: the real bot (discord.js) against the Discord emulator, with its
+ * database in a real file. A member with a distinctive name asks a question, writes an about text and
+ * is named by others; after /privacy delete (or leaving with forget-on-leave on) every table and the
+ * raw bytes of the .db and -wal files are searched for their name, display name, about and title.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { findTraces } from '../helpers/traces.js';
+import { type Community, join, makeCommunity, outboxSettled, rows, startBot, waitFor } from './harness.js';
+
+let community: Community | undefined;
+let app: App | undefined;
+
+afterEach(async () => {
+  await app?.stop();
+  await community?.sandbox.close();
+  app = undefined;
+  community = undefined;
+});
+
+const DAY = 86_400_000;
+const ABOUT = 'I restore brass telescopes at the Quillmarsh observatory';
+const TITLE = 'Why does my Zephyrine shader flicker on window resize?';
+const NAMES = ['quillmarsh', 'Wendeline Quillmarsh'];
+const print = (label: string, text: string) => {
+  if (process.env.CONVENE_PRINT) console.log(`--- ${label}\n${text}`);
+};
+
+/** The member joins, asks in the forum, sets an about text and is thanked by name; returns their id. */
+async function fill(c: Community, a: App): Promise<string> {
+  const { sandbox, guild, members } = c;
+  const wen = join(c, 'quillmarsh', Date.now() - 2 * DAY, 'Wendeline Quillmarsh');
+  const post = sandbox.openForumPost(guild.id, guild.channels.questions!, wen, { title: TITLE, content: TITLE });
+  sandbox.say(guild.id, post.thread.id, members.bob!, 'Quillmarsh, try disabling vsync when the swapchain is rebuilt');
+  const thanks = sandbox.say(
+    guild.id,
+    guild.channels.general!,
+    members.bob!,
+    'thanks quillmarsh for the telescope tip',
+  );
+  await sandbox.runCommand(guild.id, guild.channels.general!, wen, 'profile set', { about: ABOUT });
+  await waitFor(() => rows(a, 'SELECT 1 FROM messages WHERE message_id = ?', thanks.id).length, 10_000, 'messages');
+  await outboxSettled(a);
+  return wen;
+}
+
+function traces(a: App, c: Community) {
+  return findTraces(a.deps.db, c.dbPath, [...NAMES, ABOUT, TITLE]);
+}
+
+describe('erasure end to end', () => {
+  it('GIVEN a member named by others, with a question and an about text WHEN they run /privacy delete and confirm THEN no table and no byte of the .db or -wal holds their name, about or title, and a later rename stores none', async () => {
+    community = await makeCommunity();
+    app = await startBot(community);
+    const { sandbox, guild } = community;
+    const wen = await fill(community, app);
+    const before = traces(app, community);
+    expect(before.total.cells).toBeGreaterThan(0);
+
+    const asked = await sandbox.runCommand(guild.id, guild.channels.general!, wen, 'privacy delete');
+    print('/privacy delete', asked.content);
+    const button = (asked.components[0] as { components: { custom_id: string }[] }).components[0]!.custom_id;
+    const done = await sandbox.clickButton(guild.id, guild.channels.general!, asked.message!.id, wen, button);
+    print('confirmed', done.content);
+
+    const after = traces(app, community);
+    console.log(
+      `e2e /privacy delete: before ${before.total.cells} cells; after ${after.total.cells} cells, ${after.total.bytes} bytes`,
+    );
+    expect(after.cells).toEqual({});
+    expect(after.bytes).toEqual({ db: 0, wal: 0 });
+    expect(done.content).toMatch(/^Done: your profile, names/);
+
+    // Discord still knows them: a member update and a message carry their username; neither stores it again.
+    sandbox.updateMember(guild.id, wen, { nick: 'Wendeline Quillmarsh' });
+    const later = sandbox.say(guild.id, guild.channels.general!, wen, 'Quillmarsh here again');
+    await waitFor(() => rows(app!, 'SELECT 1 FROM messages WHERE message_id = ?', later.id).length, 10_000, 'message');
+    expect(rows(app, 'SELECT username, display_name FROM members WHERE member_id = ?', wen)).toEqual([
+      { username: '', display_name: '' },
+    ]);
+    // A question they open after erasing has its title: helpers must be able to read what is asked.
+    const asking = 'How do I collimate a reflector after transport?';
+    const next = sandbox.openForumPost(guild.id, guild.channels.questions!, wen, { title: asking, content: asking });
+    await waitFor(
+      () => rows(app!, 'SELECT name FROM channels WHERE channel_id = ?', next.thread.id)[0]?.name === asking,
+      10_000,
+      'the new question',
+    );
+  }, 60_000);
+
+  it('GIVEN forget-on-leave turned on by a moderator WHEN a member leaves THEN they are erased the same way, and /convene status and /privacy show say so', async () => {
+    community = await makeCommunity();
+    app = await startBot(community);
+    const { sandbox, guild } = community;
+    const mod = community.moderator;
+    const statusOff = await sandbox.runCommand(guild.id, guild.channels.general!, mod, 'convene status');
+    expect(statusOff.content).toContain('Members who leave keep their data here until they run /privacy delete');
+    const set = await sandbox.runCommand(guild.id, guild.channels.general!, mod, 'convene privacy set', {
+      forget_on_leave: true,
+    });
+    print('/convene privacy set', set.content);
+    expect(set.content).toBe(
+      'Saved. Members who leave are forgotten: their data is erased as with /privacy delete. Messages Convene sends keep their text for 7 days.',
+    );
+    const wen = await fill(community, app);
+    const shown = await sandbox.runCommand(guild.id, guild.channels.general!, wen, 'privacy show');
+    print('/privacy show', shown.content);
+    expect(shown.content).toContain('Members who leave are forgotten');
+    const status = await sandbox.runCommand(guild.id, guild.channels.general!, mod, 'convene status');
+    print('/convene status', status.content);
+    expect(status.content).toContain('Privacy: Members who leave are forgotten');
+    const before = traces(app, community);
+    expect(before.total.cells).toBeGreaterThan(0);
+
+    sandbox.removeMember(guild.id, wen);
+    await waitFor(
+      () =>
+        rows(app!, "SELECT 1 FROM members WHERE member_id = ? AND left_at IS NOT NULL AND username = ''", wen).length,
+      10_000,
+      'the member to leave and be erased',
+    );
+    const after = traces(app, community);
+    console.log(
+      `e2e forget on leave: before ${before.total.cells} cells; after ${after.total.cells} cells, ${after.total.bytes} bytes`,
+    );
+    expect(after.cells).toEqual({});
+    expect(after.bytes).toEqual({ db: 0, wal: 0 });
+  }, 60_000);
+});
