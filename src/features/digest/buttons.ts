@@ -2,8 +2,9 @@
 import { buttonId, defineButton, reply } from '../../commands.js';
 import { getSettings } from '../../guildSettings.js';
 import { dateInIsoWeek } from './calendar.js';
-import { NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
-import { currentTarget } from './service.js';
+import { LISTS_BUTTON, NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
+import { digestSources } from './registry.js';
+import { currentTarget, digestLists } from './service.js';
 import { NOTE_MAX, recordNote, recordPulse } from './store.js';
 
 const validPeriod = (period: string) => dateInIsoWeek(period, 1) !== null;
@@ -62,4 +63,14 @@ export const noteButton = defineButton({
   },
 });
 
-export const digestButtons = [pulseButton, noteButton];
+/** "Full lists": the digest shows a handful of each list; this answers the clicker with all of them. */
+export const listsButton = defineButton({
+  id: LISTS_BUTTON,
+  access: 'member',
+  async run(ctx) {
+    if (!validPeriod(ctx.arg)) return reply.ephemeral('This button is from an old version of the digest.');
+    return reply.ephemeral(await digestLists(ctx.deps, ctx.guild.id, ctx.arg, ctx.now, await digestSources()));
+  },
+});
+
+export const digestButtons = [pulseButton, noteButton, listsButton];

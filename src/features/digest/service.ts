@@ -36,6 +36,7 @@ import {
 } from './community.js';
 import {
   composeDigest,
+  composeLists,
   composePersonal,
   type DigestData,
   goalLine,
@@ -86,8 +87,12 @@ export interface DigestTarget {
 const WEEKS = 8;
 /** How far back an unanswered thread still counts as "waiting" (older ones are a backlog, not news). */
 const WAITING_DAYS = 28;
+/** How many of each list the digest gathers: compose.ts shows a handful, "Full lists" the rest. */
 const NAMES_SHOWN = 40;
 const QUESTIONS_SHOWN = 25;
+/** …and for "Full lists": as many as one message can carry (composeLists cuts to Discord's limits). */
+const NAMES_LISTED = 600;
+const QUESTIONS_LISTED = 100;
 const THREADS_SHOWN = 5;
 const HELPERS_SHOWN = 8;
 
@@ -240,8 +245,10 @@ export async function buildDigest(
   target: DigestTarget,
   now: number,
   sources: readonly NamedSource[],
-  options: { preview?: boolean } = {},
+  options: { preview?: boolean; lists?: boolean } = {},
 ): Promise<BuiltDigest> {
+  const namesCap = options.lists ? NAMES_LISTED : NAMES_SHOWN;
+  const questionsCap = options.lists ? QUESTIONS_LISTED : QUESTIONS_SHOWN;
   const { db } = deps;
   const settings = getSettings(db, guildId);
   const tz = digestTimezone(settings);
@@ -409,8 +416,8 @@ export async function buildDigest(
 
   const fresh =
     sides.length === 1
-      ? newMembers(db, guildId, window.start, window.end, NAMES_SHOWN)
-      : welcomeOfPair(deps, community, window, thisWeek.newMembers, nameOf);
+      ? newMembers(db, guildId, window.start, window.end, namesCap)
+      : welcomeOfPair(deps, community, window, thisWeek.newMembers, nameOf, namesCap);
   const lively = sides
     .flatMap((side) =>
       liveliestThreads(db, side.guildId, window.start, window.end, THREADS_SHOWN, side.bots).map((t) => ({
@@ -427,18 +434,20 @@ export async function buildDigest(
 
   let chartAttachment: string | null = null;
   let chartPng: Buffer | null = null;
-  try {
-    chartPng = renderDigestChart({
-      dailyMessages: weeks.flatMap((w) => w.dailyMessages),
-      weeklyMedianMs: weeks.map((w) => w.medianFirstResponseMs),
-      weekLabels: windows.map((w) => shortDate(w.firstDate)),
-      ...(sides.length > 1 ? { scope: BOTH_PLATFORMS } : {}),
-    });
-    chartAttachment = `digest-${target.period}.png`;
-  } catch (error) {
-    // The numbers are in the text too: a digest without its chart beats no digest.
-    deps.log.error({ err: error, guildId }, 'digest chart failed; posting without it');
-  }
+  // The lists alone (a "Full lists" click) need no chart.
+  if (!options.lists)
+    try {
+      chartPng = renderDigestChart({
+        dailyMessages: weeks.flatMap((w) => w.dailyMessages),
+        weeklyMedianMs: weeks.map((w) => w.medianFirstResponseMs),
+        weekLabels: windows.map((w) => shortDate(w.firstDate)),
+        ...(sides.length > 1 ? { scope: BOTH_PLATFORMS } : {}),
+      });
+      chartAttachment = `digest-${target.period}.png`;
+    } catch (error) {
+      // The numbers are in the text too: a digest without its chart beats no digest.
+      deps.log.error({ err: error, guildId }, 'digest chart failed; posting without it');
+    }
 
   const pulsePeriod = options.preview ? latestPulsePeriod(db, guildId) : null;
   const data: DigestData = {
@@ -447,10 +456,10 @@ export async function buildDigest(
     windowLabel: windowLabel(window),
     why: settings.core.why,
     newMembers: fresh,
-    milestones: { total: milestones.length, items: milestones.slice(0, 30) },
+    milestones: { total: milestones.length, items: options.lists ? milestones : milestones.slice(0, 30) },
     intros: introsFound ? intros : null,
     liveliestThreads: lively,
-    waitingQuestions: { total: uniqueWaiting.length, items: uniqueWaiting.slice(0, QUESTIONS_SHOWN) },
+    waitingQuestions: { total: uniqueWaiting.length, items: uniqueWaiting.slice(0, questionsCap) },
     helpers,
     health: { current: health(thisWeek), previous: lastWeek ? health(lastWeek) : null },
     goals: settings.digest.goals.map((g) => ({
@@ -495,12 +504,13 @@ function welcomeOfPair(
   window: Window,
   count: number,
   nameOf: (side: number, memberId: string, name: string) => string,
+  shown: number,
 ): { count: number; names: string[] } {
   const seen = new Set<string>();
   const rows = community.sides
     .flatMap((side, i) =>
       // Enough rows that the names shown survive taking the linked people seen twice off.
-      newMemberRows(deps.db, side.guildId, window.start, window.end, 2 * NAMES_SHOWN).map((r) => ({ ...r, side: i })),
+      newMemberRows(deps.db, side.guildId, window.start, window.end, 2 * shown).map((r) => ({ ...r, side: i })),
     )
     .sort((a, b) => a.joinedAt - b.joinedAt || a.side - b.side || a.memberId.localeCompare(b.memberId))
     .filter((r) => {
@@ -509,7 +519,7 @@ function welcomeOfPair(
       seen.add(person);
       return true;
     });
-  return { count, names: rows.slice(0, NAMES_SHOWN).map((r) => nameOf(r.side, r.memberId, r.name)) };
+  return { count, names: rows.slice(0, shown).map((r) => nameOf(r.side, r.memberId, r.name)) };
 }
 
 const pulseForModerators = (p: PulseSummary) => ({
@@ -607,6 +617,23 @@ export async function previewDigest(
     for (const w of built.toStore) storeWeek(deps.db, guildId, w, now);
   });
   return built.body;
+}
+
+/**
+ * "Full lists" under a digest: every newcomer, milestone and waiting question of the week of
+ * `period` (the waiting list as of now), for the member who clicked. Reads only.
+ */
+export async function digestLists(
+  deps: Deps,
+  guildId: GuildId,
+  period: string,
+  now: number,
+  sources: readonly NamedSource[],
+): Promise<MessageBody> {
+  const settings = getSettings(deps.db, guildId);
+  const target = scheduledTarget(settings, period) ?? currentTarget(settings, now);
+  const built = await buildDigest(deps, guildId, target, now, sources, { lists: true });
+  return composeLists(built.data, now);
 }
 
 /** The personal weekly DMs for everyone who asked (/digest me on); members with nothing to read get none. */
