@@ -219,7 +219,7 @@ describe('registration', () => {
       'convene goals show',
       'convene goals remove',
     ]);
-    expect(digestFeature.buttons.map((b) => b.id)).toEqual(['digest-pulse', 'digest-note']);
+    expect(digestFeature.buttons.map((b) => b.id)).toEqual(['digest-pulse', 'digest-note', 'digest-lists']);
     expect(digestFeature.privacy).toBeDefined();
   });
 });
