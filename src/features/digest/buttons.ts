@@ -4,7 +4,7 @@ import { getSettings } from '../../guildSettings.js';
 import { dateInIsoWeek } from './calendar.js';
 import { LISTS_BUTTON, NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
 import { digestSources } from './registry.js';
-import { currentTarget, digestLists } from './service.js';
+import { currentTarget, digestLists, scheduledTarget } from './service.js';
 import { NOTE_MAX, recordNote, recordPulse } from './store.js';
 
 const validPeriod = (period: string) => dateInIsoWeek(period, 1) !== null;
@@ -69,7 +69,9 @@ export const listsButton = defineButton({
   access: 'member',
   async run(ctx) {
     if (!validPeriod(ctx.arg)) return reply.ephemeral('This button is from an old version of the digest.');
-    return reply.ephemeral(await digestLists(ctx.deps, ctx.guild.id, ctx.arg, ctx.now, await digestSources()));
+    const settings = getSettings(ctx.deps.db, ctx.guild.id);
+    const target = scheduledTarget(settings, ctx.arg) ?? currentTarget(settings, ctx.now);
+    return reply.ephemeral(await digestLists(ctx.deps, ctx.guild.id, target, ctx.now, await digestSources()));
   },
 });
 

@@ -307,7 +307,10 @@ export function composeDigest(data: DigestData, now: number): MessageBody {
   const THREADS = '🔥 Liveliest threads';
   put(THREADS, threadsValue(data, Math.min(LIMITS.fieldValue, budget.left - THREADS.length)));
 
-  const story = [welcome, milestones, intros].filter(Boolean).join('\n');
+  // Where the rest is: the button on Discord, the command on both (the forum has no buttons).
+  const rest = hasMore(data) ? '-# Everyone new, every milestone and waiting question: `/digest lists`' : '';
+  budget.charge(rest);
+  const story = [welcome, milestones, intros, rest].filter(Boolean).join('\n');
   const quiet = !why && !story && data.health.current.messages === 0 ? 'A quiet week.' : '';
   budget.charge(quiet);
   const description = [why, story, quiet].filter(Boolean).join('\n\n');

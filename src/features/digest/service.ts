@@ -620,18 +620,16 @@ export async function previewDigest(
 }
 
 /**
- * "Full lists" under a digest: every newcomer, milestone and waiting question of the week of
- * `period` (the waiting list as of now), for the member who clicked. Reads only.
+ * "Full lists" under a digest (and /digest lists): every newcomer, milestone and waiting question of
+ * the week of `target` (the waiting list as of now), for the member who asked. Reads only.
  */
 export async function digestLists(
   deps: Deps,
   guildId: GuildId,
-  period: string,
+  target: DigestTarget,
   now: number,
   sources: readonly NamedSource[],
 ): Promise<MessageBody> {
-  const settings = getSettings(deps.db, guildId);
-  const target = scheduledTarget(settings, period) ?? currentTarget(settings, now);
   const built = await buildDigest(deps, guildId, target, now, sources, { lists: true });
   return composeLists(built.data, now);
 }

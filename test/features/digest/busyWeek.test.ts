@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runButton } from '../../../src/commands.js';
+import digestListsCommand from '../../../commands/digestLists.js';
+import { type CommandDefinition, runButton, runCommand } from '../../../src/commands.js';
 import { asMemberId } from '../../../src/events.js';
 import { digestAsText, SCREEN, screenSize } from '../../../src/features/digest/budget.js';
 import { listsButton } from '../../../src/features/digest/buttons.js';
@@ -14,6 +15,7 @@ import { limitViolation } from '../../../src/features/digest/fit.js';
 import { digestSources } from '../../../src/features/digest/registry.js';
 import { type BuiltDigest, buildDigest, currentTarget } from '../../../src/features/digest/service.js';
 import { getSettings, saveSettings } from '../../../src/guildSettings.js';
+import { renderBody } from '../../../src/platforms/discourse/render.js';
 import { type BusyWeek, replayBusyWeek } from '../../helpers/busyWeek.js';
 
 const HOUR = 3_600_000;
@@ -97,5 +99,31 @@ describe('the digest of the busiest week of the urho3d forum', () => {
     // More of the waiting questions than the digest shows, each with its title.
     const listed = built.data.waitingQuestions.items.filter((q) => text.includes(q.title));
     expect(listed.length).toBeGreaterThan(3 * SHOWN.waiting);
+  });
+
+  it('GIVEN the forum copy (no buttons there) THEN it says how to get the full lists as a forum command, with forum links', async () => {
+    const post = renderBody(built.body, {
+      baseUrl: 'https://discourse.urho3d.io',
+      usernameOf: () => undefined,
+      groupNameOf: () => undefined,
+      botUsername: 'convene',
+      commands: ['digest lists'],
+    });
+    if (process.env.CONVENE_PRINT) console.log(post);
+    expect(post).toContain('`@convene digest lists`');
+    expect(post).toContain('[To rbfx and not to rbfx](https://discourse.urho3d.io/t/5864)');
+    expect(post).not.toContain('discord.com');
+    const reply = await runCommand(digestListsCommand as CommandDefinition, {
+      platform: 'discourse',
+      guild: { id: w.guildId, name: 'Urho3D forum' },
+      member: { id: asMemberId('2'), displayName: 'reader', moderator: false },
+      channelId: null,
+      options: {},
+      deps: w.deps,
+      now: w.now + HOUR,
+    });
+    expect(reply.kind === 'message' && reply.ephemeral).toBe(true);
+    const text = reply.kind === 'message' ? digestAsText(reply.body) : '';
+    expect(text).toContain(`👋 **${w.newcomers.length} new members**`);
   });
 });

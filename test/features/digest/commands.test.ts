@@ -214,6 +214,7 @@ describe('registration', () => {
       'digest me on',
       'digest me off',
       'digest tell',
+      'digest lists',
       'convene why set',
       'convene goals set',
       'convene goals show',
