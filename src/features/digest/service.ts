@@ -268,7 +268,6 @@ export async function buildDigest(
     timezone: tz,
     now,
   });
-  const helperSources = sources.filter((s) => s.source.topHelpers);
   // The week's first responses serve both its numbers and, without a helpers source, its thanks.
   const threads = sides.map((side) => firstResponses(db, side.guildId, window.start, window.end, now, side.bots));
 
@@ -379,40 +378,47 @@ export async function buildDigest(
     .sort((a, b) => a.askedAt - b.askedAt || a.threadId.localeCompare(b.threadId))
     .map(({ side: _side, ...q }) => q);
 
-  let helpers: DigestData['helpers'];
-  if (helperSources.length > 0) {
-    helpers = [...helpersById.values()]
-      .filter((h) => h.solved + h.thanked > 0)
-      .sort((a, b) => b.solved - a.solved || b.thanked - a.thanked || a.name.localeCompare(b.name))
-      .slice(0, HELPERS_SHOWN)
-      .map((h) => ({ name: h.name, solved: h.solved, thanked: h.thanked, firstReplies: 0 }));
-  } else {
-    // First replies per person: a linked member who helped on both platforms is one helper.
-    const byPerson = new Map<string, { side: number; memberId: string; count: number }>();
-    for (const [i, side] of sides.entries()) {
-      for (const [id, k] of firstResponders(threads[i]!)) {
-        if (side.bots.includes(id)) continue;
-        const person = personKey(community, i, id);
-        const before = byPerson.get(person);
-        // Named from the own platform's account when the person has one.
-        byPerson.set(person, before ? { ...before, count: before.count + k } : { side: i, memberId: id, count: k });
-      }
+  // Thanks go first to the members whose answers solved questions or were thanked (the features'
+  // sources: /solved's pick, an accepted answer), then to those who were first to reply.
+  const byPerson = new Map<string, { side: number; memberId: string; count: number }>();
+  for (const [i, side] of sides.entries()) {
+    for (const [id, k] of firstResponders(threads[i]!)) {
+      if (side.bots.includes(id)) continue;
+      const person = personKey(community, i, id);
+      const before = byPerson.get(person);
+      // Named from the own platform's account when the person has one.
+      byPerson.set(person, before ? { ...before, count: before.count + k } : { side: i, memberId: id, count: k });
     }
-    const counts = [...byPerson]
-      .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
-      .slice(0, HELPERS_SHOWN);
-    const names = sides.map((side, i) =>
-      memberNames(
-        db,
-        side.guildId,
-        counts.flatMap(([, p]) => (p.side === i ? [p.memberId] : [])),
-      ),
-    );
-    helpers = counts.map(([, p]) => {
+  }
+  const credited = [...helpersById].filter(([, h]) => h.solved + h.thanked > 0);
+  const firstOnly = [...byPerson]
+    .filter(
+      ([person]) =>
+        !helpersById.has(person) || helpersById.get(person)!.solved + helpersById.get(person)!.thanked === 0,
+    )
+    .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
+    .slice(0, Math.max(0, HELPERS_SHOWN - credited.length));
+  const names = sides.map((side, i) =>
+    memberNames(
+      db,
+      side.guildId,
+      firstOnly.flatMap(([, p]) => (p.side === i ? [p.memberId] : [])),
+    ),
+  );
+  const helpers: DigestData['helpers'] = [
+    ...credited
+      .map(([person, h]) => ({
+        name: h.name,
+        solved: h.solved,
+        thanked: h.thanked,
+        firstReplies: byPerson.get(person)?.count ?? 0,
+      }))
+      .sort((a, b) => b.solved - a.solved || b.thanked - a.thanked || a.name.localeCompare(b.name)),
+    ...firstOnly.map(([, p]) => {
       const name = names[p.side]!.get(p.memberId) ?? p.memberId;
       return { name: nameOf(p.side, p.memberId, name), solved: 0, thanked: 0, firstReplies: p.count };
-    });
-  }
+    }),
+  ].slice(0, HELPERS_SHOWN);
 
   const fresh =
     sides.length === 1

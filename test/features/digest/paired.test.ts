@@ -264,7 +264,10 @@ describe('digest sources in a paired community', () => {
     expect(field(body, 'still waiting')).toBe(
       '[Discord 102](https://discord.com/channels/g1/102) · waiting 6 d\n[Forum 102](https://forum.example/t/102) · waiting 4 d',
     );
-    expect(field(body, 'helped most')).toBe('**alice** (3 solutions, thanked once)\n**kofi** (1 solution)');
+    // Solved credits first, then those who were first to reply (no longer dropped when a source gives credits).
+    expect(field(body, 'helped most')).toBe(
+      '**alice** (3 solutions, thanked once)\n**kofi** (1 solution)\n**bob** (first to reply once)\n**carol** (first to reply once)',
+    );
     // Waits 1 h, 1 h, 30 h and 5 h: the median of the four, not of the two medians.
     expect(field(body, 'Community health')).toContain('**3 h** median time to a first response');
     expect(field(body, 'Community health')).toContain('**50%** of 6 questions answered within 24 h');
