@@ -31,7 +31,7 @@ export interface Candidate {
   name: string;
   at: number;
   content: string | null;
-  /** Why it ranks where it does, for the asker: "you replied to it", "the last reply before /solved". */
+  /** Why it ranks where it does, for the asker: "you replied to it", "the latest reply", "3 replies". */
   hint: string;
 }
 
@@ -43,7 +43,6 @@ export const MAX_CANDIDATES = 4;
  * member's reply closest to the end of the conversation; among equals, the member who wrote more.
  */
 export function rankCandidates(facts: SolveFacts): Candidate[] {
-  const byId = new Map(facts.messages.map((m) => [m.messageId, m]));
   const answeredByAsker = new Set(
     facts.messages.flatMap((m) => (m.authorId === facts.askerId && m.replyToId ? [m.replyToId] : [])),
   );
@@ -62,6 +61,7 @@ export function rankCandidates(facts: SolveFacts): Candidate[] {
       if (score >= before.score) Object.assign(before, { best: m, score });
     }
   }
+  const latest = [...facts.messages].reverse().find((m) => perMember.get(m.authorId)?.best === m);
   return [...perMember.values()]
     .sort((a, b) => b.score - a.score || b.count - a.count || a.best.messageId.localeCompare(b.best.messageId))
     .slice(0, MAX_CANDIDATES)
@@ -73,10 +73,10 @@ export function rankCandidates(facts: SolveFacts): Candidate[] {
       content: best.content,
       hint: answeredByAsker.has(best.messageId)
         ? 'you replied to it'
-        : count > 1
-          ? `${count} replies`
-          : byId.get(best.replyToId ?? '')?.authorId === facts.askerId
-            ? 'a reply to you'
-            : 'replied',
+        : best === latest
+          ? 'the latest reply'
+          : count > 1
+            ? `${count} replies`
+            : 'an earlier reply',
     }));
 }
