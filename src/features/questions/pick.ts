@@ -10,6 +10,8 @@ export interface ReplyFact {
   channelId: string;
   authorId: string;
   authorName: string;
+  /** The handle a command takes ("@cyd" on the forum). */
+  username: string;
   bot: boolean;
   left: boolean;
   createdAt: number;
@@ -29,6 +31,7 @@ export interface Candidate {
   messageId: string;
   memberId: string;
   name: string;
+  username: string;
   at: number;
   content: string | null;
   /** Why it ranks where it does, for the asker: "you replied to it", "the latest reply", "3 replies". */
@@ -69,6 +72,7 @@ export function rankCandidates(facts: SolveFacts): Candidate[] {
       messageId: best.messageId,
       memberId: best.authorId,
       name: best.authorName,
+      username: best.username,
       at: best.createdAt,
       content: best.content,
       hint: answeredByAsker.has(best.messageId)

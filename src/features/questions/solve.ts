@@ -28,7 +28,14 @@ interface Member {
 
 export type SolveReply =
   | { kind: 'already' }
-  | { kind: 'pick'; title: string; candidates: (Candidate & { url: string | null })[]; questionId: string }
+  | {
+      kind: 'pick';
+      title: string;
+      candidates: (Candidate & { url: string | null })[];
+      questionId: string;
+      /** Discourse has no buttons: the asker names the helper with the command instead. */
+      buttons: boolean;
+    }
   | { kind: 'solved'; helper: string | null };
 
 function questionHere(db: Db, guildId: string, channelId: string | null, member: Member): QuestionRow {
@@ -79,6 +86,7 @@ export function offerSolve(
   const title = q.channelId === q.questionId ? channelNames(db, guildId, [q.channelId]).get(q.channelId) : undefined;
   return {
     kind: 'pick',
+    buttons: platform === 'discord',
     title: title ?? 'your question',
     questionId: q.questionId,
     candidates: candidates.map((c) => ({
@@ -190,9 +198,11 @@ export function pickBody(reply: Extract<SolveReply, { kind: 'pick' }>): MessageB
     content: [
       `Whose reply solved **${safeText(reply.title, 100)}**? The likeliest first:`,
       ...lines,
-      'Pick one: they are thanked in the thread and counted as its helper.',
+      reply.buttons
+        ? 'Pick one: they are thanked in the thread and counted as its helper.'
+        : `Name one with \`/solved helper:@${reply.candidates[0]!.username}\` (or mark their post as the solution): they are thanked and counted as its helper.`,
     ].join('\n'),
-    buttons,
+    ...(reply.buttons ? { buttons } : {}),
   };
 }
 

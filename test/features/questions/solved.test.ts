@@ -29,6 +29,7 @@ import { features } from '../../../src/features/index.js';
 import { solvedByButton } from '../../../src/features/questions/buttons.js';
 import { type ReplyFact, rankCandidates } from '../../../src/features/questions/pick.js';
 import { scanAndNudge, waitingForDigest } from '../../../src/features/questions/service.js';
+import { pickBody } from '../../../src/features/questions/solve.js';
 import { updateSettings } from '../../../src/guildSettings.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
 import { createLogger } from '../../../src/log.js';
@@ -306,12 +307,40 @@ describe('/solved credits the helper', () => {
   });
 });
 
+describe('what the asker reads on the forum (no buttons there)', () => {
+  it('GIVEN the forum THEN the pick names the command with the likeliest helper, and carries no buttons', () => {
+    const body = pickBody({
+      kind: 'pick',
+      buttons: false,
+      title: 'Shadow acne on terrain',
+      questionId: '5864',
+      candidates: [
+        {
+          messageId: '9',
+          memberId: '7',
+          name: 'Sir Nate',
+          username: 'SirNate0',
+          at: T0,
+          content: null,
+          hint: 'the latest reply',
+          url: 'https://discourse.urho3d.io/t/5864',
+        },
+      ],
+    });
+    expect(body.buttons).toBeUndefined();
+    expect(body.content.split('\n').at(-1)).toBe(
+      'Name one with `/solved helper:@SirNate0` (or mark their post as the solution): they are thanked and counted as its helper.',
+    );
+  });
+});
+
 describe('ranking the replies (pure)', () => {
   const m = (id: string, author: string, at: number, replyToId: string | null = null): ReplyFact => ({
     messageId: id,
     channelId: 't',
     authorId: author,
     authorName: author,
+    username: author,
     bot: author === 'bot',
     left: author === 'gone',
     createdAt: at,
