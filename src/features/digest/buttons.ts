@@ -68,9 +68,16 @@ export const listsButton = defineButton({
   id: LISTS_BUTTON,
   access: 'member',
   async run(ctx) {
-    if (!validPeriod(ctx.arg)) return reply.ephemeral('This button is from an old version of the digest.');
     const settings = getSettings(ctx.deps.db, ctx.guild.id);
-    const target = scheduledTarget(settings, ctx.arg) ?? currentTarget(settings, ctx.now);
+    // "2026-12-03": the seven days before that day, as the digest showed them; "2026-W49": that week's schedule.
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ctx.arg);
+    const valid = day && Number(day[2]) >= 1 && Number(day[2]) <= 12 && Number(day[3]) >= 1 && Number(day[3]) <= 31;
+    const target = valid
+      ? { endDate: { year: Number(day![1]), month: Number(day![2]), day: Number(day![3]) }, period: ctx.arg }
+      : validPeriod(ctx.arg)
+        ? (scheduledTarget(settings, ctx.arg) ?? currentTarget(settings, ctx.now))
+        : null;
+    if (!target) return reply.ephemeral('This button is from an old version of the digest.');
     return reply.ephemeral(await digestLists(ctx.deps, ctx.guild.id, target, ctx.now, await digestSources()));
   },
 });

@@ -47,6 +47,11 @@ export interface DigestData {
   guildName: string;
   /** ISO week of the digest ("2026-W48"): the pulse buttons count answers per period. */
   period: string;
+  /**
+   * The local day the digest's window ends before ("2026-12-03"): "Full lists" shows the same seven
+   * days (a post-now digest's window is not its ISO week's). Absent: the period's scheduled window.
+   */
+  windowEnd?: string;
   /** "17–23 Nov 2026" */
   windowLabel: string;
   /** The community's why (/convene why set); '' = none. */
@@ -335,7 +340,7 @@ export function composeDigest(data: DigestData, now: number): MessageBody {
   return guardLimits({
     content: `📬 **Weekly digest · ${safeText(data.windowLabel, 60)}**`,
     embeds,
-    buttons: [...pulseButtons(data.period), ...(hasMore(data) ? [listsButton(data.period)] : [])],
+    buttons: [...pulseButtons(data.period), ...(hasMore(data) ? [listsButton(data.windowEnd ?? data.period)] : [])],
   });
 }
 
@@ -348,8 +353,8 @@ export function hasMore(data: DigestData): boolean {
   );
 }
 
-const listsButton = (period: string): Button => ({
-  id: `${LISTS_BUTTON}:${period}`,
+const listsButton = (window: string): Button => ({
+  id: `${LISTS_BUTTON}:${window}`,
   label: 'Full lists',
   style: 'secondary',
 });

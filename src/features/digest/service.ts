@@ -459,6 +459,7 @@ export async function buildDigest(
   const data: DigestData = {
     guildName: info.name,
     period: target.period,
+    windowEnd: `${target.endDate.year}-${String(target.endDate.month).padStart(2, '0')}-${String(target.endDate.day).padStart(2, '0')}`,
     windowLabel: windowLabel(window),
     why: settings.core.why,
     newMembers: fresh,
