@@ -52,6 +52,8 @@ export interface DigestData {
    * days (a post-now digest's window is not its ISO week's). Absent: the period's scheduled window.
    */
   windowEnd?: string;
+  /** Where it is posted: the forum shows no buttons, so its footer names the command instead. */
+  postedOn?: Platform;
   /** "17–23 Nov 2026" */
   windowLabel: string;
   /** The community's why (/convene why set); '' = none. */
@@ -274,7 +276,10 @@ export function composeDigest(data: DigestData, now: number): MessageBody {
   const reserveForModerator = data.moderator ? 900 : 0;
   const budget = new Budget(TOTAL_BUDGET - reserveForModerator);
   const title = `This week in ${safeText(data.guildName, 100) || 'your community'}`;
-  const footer = 'Did this week help you? Tell us below: answers are anonymous.';
+  const footer =
+    data.postedOn === 'discourse'
+      ? 'Did this week help you? Tell the moderators with `/digest tell`: they see the words, not your name.'
+      : 'Did this week help you? Tell us below: answers are anonymous.';
   // Separators between the description's paragraphs ("\n\n", "\n") are charged up front.
   budget.charge(title, footer, '          ');
 

@@ -458,6 +458,7 @@ export async function buildDigest(
   const pulsePeriod = options.preview ? latestPulsePeriod(db, guildId) : null;
   const data: DigestData = {
     guildName: info.name,
+    postedOn: info.platform,
     period: target.period,
     windowEnd: `${target.endDate.year}-${String(target.endDate.month).padStart(2, '0')}-${String(target.endDate.day).padStart(2, '0')}`,
     windowLabel: windowLabel(window),

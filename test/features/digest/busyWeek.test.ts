@@ -107,12 +107,15 @@ describe('the digest of the busiest week of the urho3d forum', () => {
       usernameOf: () => undefined,
       groupNameOf: () => undefined,
       botUsername: 'convene',
-      commands: ['digest lists'],
+      commands: ['digest lists', 'digest tell'],
     });
     if (process.env.CONVENE_PRINT) console.log(post);
     expect(post).toContain('`@convene digest lists`');
     expect(post).toContain('[To rbfx and not to rbfx](https://discourse.urho3d.io/t/5864)');
     expect(post).not.toContain('discord.com');
+    // No buttons on the forum: the footer does not point "below" at them.
+    expect(post).not.toContain('Tell us below');
+    expect(post).toContain('Tell the moderators with `@convene digest tell`');
     const reply = await runCommand(digestListsCommand as CommandDefinition, {
       platform: 'discourse',
       guild: { id: w.guildId, name: 'Urho3D forum' },
