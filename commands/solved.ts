@@ -1,15 +1,20 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { solveFromCommand } from '../src/features/questions/service.js';
+import { offerSolve, pickBody, solvedText } from '../src/features/questions/solve.js';
 
 export default defineCommand({
   name: 'solved',
-  description: 'Mark this question solved (in its thread; the asker or a moderator)',
+  description: 'Mark this question solved and credit who helped (in its thread; the asker or a moderator)',
   access: 'member',
-  options: {},
+  options: {
+    helper: {
+      type: 'member',
+      description: 'Whose reply solved it (leave empty to pick from the likeliest replies)',
+    },
+  },
   run(ctx) {
-    const done = solveFromCommand(ctx.deps.db, ctx.guild.id, ctx.channelId, ctx.member, ctx.now);
-    return reply.ephemeral(
-      done ? 'Marked solved. Thanks for closing the loop!' : 'This question was already marked solved.',
-    );
+    const done = offerSolve(ctx.deps.db, ctx.guild.id, ctx.channelId, ctx.member, ctx.now, ctx.options.helper);
+    if (done.kind === 'pick') return reply.ephemeral(pickBody(done));
+    ctx.deps.wakeOutbox();
+    return reply.ephemeral(solvedText(done));
   },
 });

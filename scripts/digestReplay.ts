@@ -12,11 +12,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MessageBody } from '../src/actions.js';
 import type { Deps } from '../src/commands.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDb, openDb } from '../src/db/connection.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../src/events.js';
+import { digestAsText } from '../src/features/digest/budget.js';
 import { dateInIsoWeek } from '../src/features/digest/calendar.js';
 import { buildDigest } from '../src/features/digest/service.js';
 import { getSettings, saveSettings } from '../src/guildSettings.js';
@@ -28,20 +28,6 @@ const arg = (name: string, fallback?: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-
-/** The digest as a reader sees it: content, then each embed's title, description and fields. */
-export function renderAsText(body: MessageBody): string {
-  const out = [body.content];
-  for (const e of body.embeds ?? []) {
-    out.push('', `## ${e.title ?? ''}`);
-    if (e.description) out.push(e.description);
-    for (const f of e.fields ?? []) out.push('', `### ${f.name}`, f.value);
-    if (e.imageAttachment) out.push('', `[image: ${e.imageAttachment}]`);
-    if (e.footer) out.push('', `_${e.footer}_`);
-  }
-  if (body.buttons?.length) out.push('', body.buttons.map((b) => `[ ${b.label} ]`).join(' '));
-  return out.join('\n');
-}
 
 async function main() {
   const data = arg('data');
@@ -160,7 +146,7 @@ async function main() {
     const ms = performance.now() - started;
     const png = built.body.attachments?.[0];
     if (png) writeFileSync(out, Buffer.from(png.dataBase64, 'base64'));
-    console.log(renderAsText(built.body));
+    console.log(digestAsText(built.body));
     console.log(
       `\n(${posts.length} posts and ${topics.length} topics replayed up to ${new Date(due).toISOString()}; digest built in ${ms.toFixed(0)} ms; chart → ${out})`,
     );

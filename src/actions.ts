@@ -65,6 +65,16 @@ export type Action =
       name: string;
       memberIds: MemberId[];
       body: MessageBody;
+    }
+  | {
+      /**
+       * Mark a thread with the tag its forum channel has for `tag` ("solved": the forum's own
+       * "Solved"/"Resolved" tag, whatever its exact name). Nothing to do where the channel has no
+       * such tag or the thread already carries it: that is success, not an error.
+       */
+      type: 'thread.tag';
+      threadId: ChannelId;
+      tag: 'solved';
     };
 
 export interface OutboxItem {

@@ -2,8 +2,9 @@
 import { buttonId, defineButton, reply } from '../../commands.js';
 import { getSettings } from '../../guildSettings.js';
 import { dateInIsoWeek } from './calendar.js';
-import { NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
-import { currentTarget } from './service.js';
+import { LISTS_BUTTON, NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
+import { digestSources } from './registry.js';
+import { currentTarget, digestLists, scheduledTarget } from './service.js';
 import { NOTE_MAX, recordNote, recordPulse } from './store.js';
 
 const validPeriod = (period: string) => dateInIsoWeek(period, 1) !== null;
@@ -62,4 +63,23 @@ export const noteButton = defineButton({
   },
 });
 
-export const digestButtons = [pulseButton, noteButton];
+/** "Full lists": the digest shows a handful of each list; this answers the clicker with all of them. */
+export const listsButton = defineButton({
+  id: LISTS_BUTTON,
+  access: 'member',
+  async run(ctx) {
+    const settings = getSettings(ctx.deps.db, ctx.guild.id);
+    // "2026-12-03": the seven days before that day, as the digest showed them; "2026-W49": that week's schedule.
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ctx.arg);
+    const valid = day && Number(day[2]) >= 1 && Number(day[2]) <= 12 && Number(day[3]) >= 1 && Number(day[3]) <= 31;
+    const target = valid
+      ? { endDate: { year: Number(day![1]), month: Number(day![2]), day: Number(day![3]) }, period: ctx.arg }
+      : validPeriod(ctx.arg)
+        ? (scheduledTarget(settings, ctx.arg) ?? currentTarget(settings, ctx.now))
+        : null;
+    if (!target) return reply.ephemeral('This button is from an old version of the digest.');
+    return reply.ephemeral(await digestLists(ctx.deps, ctx.guild.id, target, ctx.now, await digestSources()));
+  },
+});
+
+export const digestButtons = [pulseButton, noteButton, listsButton];

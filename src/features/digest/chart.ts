@@ -32,7 +32,7 @@ export interface ChartData {
 }
 
 export const CHART_WIDTH = 800;
-export const CHART_HEIGHT = 400;
+export const CHART_HEIGHT = 420;
 
 /** WCAG-minded colours on a white card: text 12:1, muted text 6:1, bars and line ≥ 3:1 on white. */
 const COLORS = {
@@ -46,7 +46,45 @@ const COLORS = {
   line: '#c2410c',
 };
 
-const PLOT = { left: 72, right: CHART_WIDTH - 84, top: 82, bottom: CHART_HEIGHT - 56 };
+const PLOT = { left: 72, right: CHART_WIDTH - 84, top: 104, bottom: CHART_HEIGHT - 56 };
+
+/** One entry of the legend: every mark the chart draws has one (a test checks it against the drawing). */
+export interface LegendEntry {
+  mark: 'box' | 'line' | 'gap';
+  color: string;
+  label: string;
+  /** Where its swatch is drawn (its centre), for tests that look at the pixels. */
+  at: { x: number; y: number };
+}
+
+const LEGEND_ROWS = [60, 84];
+
+/**
+ * The legend (pure, but measured with the chart's font): the two shades of the bars, the line and
+ * which axis each reads on, and the line's gap when a week had no answered question.
+ */
+export function legendOf(data: ChartData, measure: (text: string) => number): LegendEntry[] {
+  const gap = data.weeklyMedianMs.some((v) => v === null) && data.weeklyMedianMs.some((v) => v !== null);
+  const rows: Omit<LegendEntry, 'at'>[][] = [
+    [
+      { mark: 'box', color: COLORS.bar, label: 'Messages per day (left axis): this week' },
+      { mark: 'box', color: COLORS.barEarlier, label: 'the 7 weeks before' },
+    ],
+    [
+      { mark: 'line', color: COLORS.line, label: 'Median time to a first response, per week (right axis)' },
+      ...(gap ? [{ mark: 'gap' as const, color: COLORS.line, label: 'gap: no answer that week' }] : []),
+    ],
+  ];
+  return rows.flatMap((row, r) => {
+    let x = 24;
+    return row.map((e) => {
+      const swatch = e.mark === 'box' ? 14 : 22;
+      const entry = { ...e, at: { x: x + swatch / 2, y: LEGEND_ROWS[r]! } };
+      x += swatch + 8 + measure(e.label) + 22;
+      return entry;
+    });
+  });
+}
 
 export interface ChartLayout {
   bars: { x: number; y: number; width: number; height: number }[];
@@ -72,11 +110,14 @@ export function niceTicks(max: number, steps = 4): number[] {
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
-/** Ticks for durations: whole minutes below two hours, whole hours above. */
+/** Ticks for durations: whole minutes below two hours, hours below two days, days above. */
 export function durationTicks(maxMs: number): number[] {
   if (!(maxMs > 0)) return [0, HOUR];
   if (maxMs < 2 * HOUR) return niceTicks(Math.max(maxMs / MINUTE, 1)).map((m) => m * MINUTE);
+  // Whole days past two days: "8.3 d" steps read as noise.
+  if (maxMs >= 48 * HOUR) return niceTicks(maxMs / DAY).map((d) => d * DAY);
   return niceTicks(maxMs / HOUR).map((h) => h * HOUR);
 }
 
@@ -84,7 +125,7 @@ export function durationLabel(ms: number): string {
   if (ms === 0) return '0';
   if (ms < HOUR) return `${Math.round(ms / MINUTE)} min`;
   if (ms < 48 * HOUR) return `${Number((ms / HOUR).toFixed(1))} h`;
-  return `${Number((ms / (24 * HOUR)).toFixed(1))} d`;
+  return `${Number((ms / DAY).toFixed(1))} d`;
 }
 
 /** Where everything goes (pure): tests use it to look at the pixels of a given bar. */
@@ -157,25 +198,33 @@ export function renderDigestChart(data: ChartData): Buffer {
     ctx.fillText(` · ${data.scope}`, x, 38);
   }
 
-  // Legend, one line under the title.
-  ctx.font = `16px "${FONT}"`;
-  ctx.fillStyle = COLORS.bar;
-  ctx.fillRect(24, 53, 14, 14);
-  ctx.fillStyle = COLORS.text;
-  ctx.fillText('Messages per day', 44, 66);
-  const legend2 = 44 + ctx.measureText('Messages per day').width + 28;
-  ctx.strokeStyle = COLORS.line;
-  ctx.lineWidth = 3;
-  ctx.beginPath();
-  ctx.moveTo(legend2, 60);
-  ctx.lineTo(legend2 + 22, 60);
-  ctx.stroke();
-  ctx.fillStyle = COLORS.line;
-  ctx.beginPath();
-  ctx.arc(legend2 + 11, 60, 4.5, 0, Math.PI * 2);
-  ctx.fill();
-  ctx.fillStyle = COLORS.text;
-  ctx.fillText('Median time to first response (weekly)', legend2 + 30, 66);
+  // Legend, two rows under the title: every mark drawn below is named here.
+  ctx.font = `15px "${FONT}"`;
+  for (const e of legendOf(data, (t) => ctx.measureText(t).width)) {
+    const { x, y } = e.at;
+    if (e.mark === 'box') {
+      ctx.fillStyle = e.color;
+      ctx.fillRect(x - 7, y - 7, 14, 14);
+    } else {
+      ctx.strokeStyle = e.color;
+      ctx.lineWidth = 3;
+      ctx.beginPath();
+      ctx.moveTo(x - 11, y);
+      ctx.lineTo(e.mark === 'gap' ? x - 4 : x + 11, y);
+      if (e.mark === 'gap') ctx.moveTo(x + 4, y);
+      ctx.lineTo(x + 11, y);
+      ctx.stroke();
+      if (e.mark === 'line') {
+        ctx.fillStyle = e.color;
+        ctx.beginPath();
+        ctx.arc(x, y, 4.5, 0, Math.PI * 2);
+        ctx.fill();
+      }
+    }
+    ctx.fillStyle = COLORS.text;
+    ctx.textAlign = 'left';
+    ctx.fillText(e.label, x + (e.mark === 'box' ? 7 : 11) + 8, y + 5);
+  }
 
   const { plot } = layout;
   // Grid and the left axis (messages per day).

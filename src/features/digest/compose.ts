@@ -1,8 +1,10 @@
 /**
- * The weekly digest as a message (pure): DigestData → MessageBody. It fits Discord's limits by
- * construction: every section gets a character budget out of what is left of the 6000-character
- * embed total and fills it with as many lines as fit, ending with "and N more". It pings nobody
- * (`mentions` absent) and writes names, never mentions. Sections appear only when they have content.
+ * The weekly digest as a message (pure): DigestData → MessageBody. It fits one screen (budget.ts):
+ * every list opens with its count and shows a handful of items (SHOWN), never every item; the rest
+ * is one click away ("Full lists", composeLists). It also fits Discord's limits by construction:
+ * every section gets a character budget out of what is left of the 6000-character embed total and
+ * fills it with as many lines as fit, ending with "and N more". It pings nobody (`mentions` absent)
+ * and writes names, never mentions. Sections appear only when they have content.
  */
 import type { Button, Embed, EmbedField, MessageBody } from '../../actions.js';
 import type { Platform } from '../../events.js';
@@ -20,6 +22,14 @@ import { formatMetric, formatTarget, type GoalMetric, goalStatus, METRICS } from
 
 export const PULSE_BUTTON = 'digest-pulse';
 export const NOTE_BUTTON = 'digest-note';
+export const LISTS_BUTTON = 'digest-lists';
+
+/**
+ * How many items each list of the digest shows: a handful a reader takes in at a glance. Together
+ * they keep the busiest week within budget.ts's screen (five waiting questions first: they are what
+ * a reader can act on).
+ */
+export const SHOWN = { newMembers: 5, milestones: 3, waiting: 5, helpers: 5, threads: 3, metPairs: 3 } as const;
 
 /** One week's community health, for the health section (current and previous week). */
 export interface HealthNumbers {
@@ -37,6 +47,13 @@ export interface DigestData {
   guildName: string;
   /** ISO week of the digest ("2026-W48"): the pulse buttons count answers per period. */
   period: string;
+  /**
+   * The local day the digest's window ends before ("2026-12-03"): "Full lists" shows the same seven
+   * days (a post-now digest's window is not its ISO week's). Absent: the period's scheduled window.
+   */
+  windowEnd?: string;
+  /** Where it is posted: the forum shows no buttons, so its footer names the command instead. */
+  postedOn?: Platform;
   /** "17–23 Nov 2026" */
   windowLabel: string;
   /** The community's why (/convene why set); '' = none. */
@@ -92,7 +109,10 @@ function welcomeLine(data: DigestData, max: number): string {
   const { count, names } = data.newMembers;
   if (count === 0) return '';
   const head = `👋 **Welcome** to the ${plural(count, 'new member')}: `;
-  const listed = names.map((n) => safeText(n, 40)).filter(Boolean);
+  const listed = names
+    .slice(0, SHOWN.newMembers)
+    .map((n) => safeText(n, 40))
+    .filter(Boolean);
   const hidden = Math.max(0, count - listed.length);
   const more = (k: number) => `and ${formatCount(k + hidden)} more`;
   const body = fitList(listed, max - head.length - 1, more, ', ', hidden);
@@ -105,9 +125,10 @@ function welcomeLine(data: DigestData, max: number): string {
 function milestonesLine(data: DigestData, max: number): string {
   const { total, items } = data.milestones;
   if (total === 0 || items.length === 0) return '';
-  const head = '🏅 **Milestones**: ';
-  const listed = items.map((m) => `${safeText(m.name, 40)} ${safeText(m.milestone, 60)}`);
-  const hidden = Math.max(0, total - items.length);
+  const head = `🏅 **${plural(total, 'milestone')}**: `;
+  const shown = items.slice(0, SHOWN.milestones);
+  const listed = shown.map((m) => `${safeText(m.name, 40)} ${safeText(m.milestone, 60)}`);
+  const hidden = Math.max(0, total - shown.length);
   const more = (k: number) => `and ${formatCount(k + hidden)} more`;
   const body = fitList(listed, max - head.length - 1, more, '; ', hidden);
   return body ? `${head}${body}.` : '';
@@ -118,30 +139,33 @@ function introsLine(data: DigestData, max: number): string {
   if (!intros || (intros.made === 0 && intros.met === 0)) return '';
   const head = `🤝 **Introductions**: ${formatCount(intros.made)} made, ${formatCount(intros.met)} met`;
   if (head.length > max) return '';
-  const pairs = intros.metPairs.map((p) => `${safeText(p.a, 32)} & ${safeText(p.b, 32)}`);
+  const pairs = intros.metPairs.slice(0, SHOWN.metPairs).map((p) => `${safeText(p.a, 32)} & ${safeText(p.b, 32)}`);
   if (pairs.length === 0) return `${head}.`;
   const body = fitList(pairs, max - head.length - 3, andMore, ', ');
   return body ? `${head} — ${body}.` : `${head}.`;
 }
 
 function threadsValue(data: DigestData, max: number): string {
-  const lines = data.liveliestThreads.map(
-    (t, i) =>
-      `${i + 1}. ${link(t.title, t.url, 80)} — ${plural(t.messages, 'message')}${t.people > 0 ? `, ${plural(t.people, 'person', 'people')}` : ''}`,
-  );
+  const lines = data.liveliestThreads
+    .slice(0, SHOWN.threads)
+    .map(
+      (t, i) =>
+        `${i + 1}. ${link(t.title, t.url, 80)} — ${plural(t.messages, 'message')}${t.people > 0 ? `, ${plural(t.people, 'person', 'people')}` : ''}`,
+    );
   return fitList(lines, max, andMore);
 }
 
 function waitingValue(data: DigestData, now: number, max: number): string {
   const { total, items } = data.waitingQuestions;
-  const lines = items.map((q) => `${link(q.title, q.url, 80)} · waiting ${ago(now - q.askedAt)}`);
-  const hidden = Math.max(0, total - items.length);
+  const shown = items.slice(0, SHOWN.waiting);
+  const lines = shown.map((q) => `${link(q.title, q.url, 80)} · waiting ${ago(now - q.askedAt)}`);
+  const hidden = Math.max(0, total - shown.length);
   const more = (k: number) => andMore(k + hidden);
   return fitList(lines, max, more, '\n', hidden);
 }
 
 function helpersValue(data: DigestData, max: number): string {
-  const lines = data.helpers.map((h) => {
+  const lines = data.helpers.slice(0, SHOWN.helpers).map((h) => {
     const what = [
       h.solved > 0 ? `${plural(h.solved, 'solution')}` : '',
       h.thanked > 0 ? `thanked ${h.thanked === 1 ? 'once' : `${formatCount(h.thanked)} times`}` : '',
@@ -252,7 +276,10 @@ export function composeDigest(data: DigestData, now: number): MessageBody {
   const reserveForModerator = data.moderator ? 900 : 0;
   const budget = new Budget(TOTAL_BUDGET - reserveForModerator);
   const title = `This week in ${safeText(data.guildName, 100) || 'your community'}`;
-  const footer = 'Did this week help you? Tell us below: answers are anonymous.';
+  const footer =
+    data.postedOn === 'discourse'
+      ? 'Did this week help you? Tell the moderators with `/digest tell`: they see the words, not your name.'
+      : 'Did this week help you? Tell us below: answers are anonymous.';
   // Separators between the description's paragraphs ("\n\n", "\n") are charged up front.
   budget.charge(title, footer, '          ');
 
@@ -277,7 +304,7 @@ export function composeDigest(data: DigestData, now: number): MessageBody {
 
   // The lists, by how much they matter to a member reading: who waits for help, who is new, who
   // helped, what was lively. Each gets at most the field limit and a fair share of what is left.
-  const WAITING = '🙋 Still waiting for help';
+  const WAITING = `🙋 ${plural(data.waitingQuestions.total, 'question')} still waiting for help`;
   put(WAITING, waitingValue(data, now, Math.min(LIMITS.fieldValue, share(4) - WAITING.length)));
   const welcome = welcomeLine(data, Math.min(700, share(4)));
   budget.charge(welcome);
@@ -290,7 +317,10 @@ export function composeDigest(data: DigestData, now: number): MessageBody {
   const THREADS = '🔥 Liveliest threads';
   put(THREADS, threadsValue(data, Math.min(LIMITS.fieldValue, budget.left - THREADS.length)));
 
-  const story = [welcome, milestones, intros].filter(Boolean).join('\n');
+  // Where the rest is: the button on Discord, the command on both (the forum has no buttons).
+  const rest = hasMore(data) ? '-# Everyone new, every milestone and waiting question: `/digest lists`' : '';
+  budget.charge(rest);
+  const story = [welcome, milestones, intros, rest].filter(Boolean).join('\n');
   const quiet = !why && !story && data.health.current.messages === 0 ? 'A quiet week.' : '';
   budget.charge(quiet);
   const description = [why, story, quiet].filter(Boolean).join('\n\n');
@@ -315,7 +345,101 @@ export function composeDigest(data: DigestData, now: number): MessageBody {
   return guardLimits({
     content: `📬 **Weekly digest · ${safeText(data.windowLabel, 60)}**`,
     embeds,
-    buttons: pulseButtons(data.period),
+    buttons: [...pulseButtons(data.period), ...(hasMore(data) ? [listsButton(data.windowEnd ?? data.period)] : [])],
+  });
+}
+
+/** True when a list of the digest has more than it shows: the "Full lists" button is worth a click. */
+export function hasMore(data: DigestData): boolean {
+  return (
+    data.newMembers.count > SHOWN.newMembers ||
+    data.milestones.total > SHOWN.milestones ||
+    data.waitingQuestions.total > SHOWN.waiting
+  );
+}
+
+const listsButton = (window: string): Button => ({
+  id: `${LISTS_BUTTON}:${window}`,
+  label: 'Full lists',
+  style: 'secondary',
+});
+
+/**
+ * The digest's lists in full, for the one who clicked "Full lists" (ephemeral): every newcomer,
+ * milestone and waiting question the week has, as many as Discord's limits let one message carry
+ * ("and N more" past that). Names and titles are member text, shown as text.
+ */
+export function composeLists(data: DigestData, now: number): MessageBody {
+  const budget = new Budget(TOTAL_BUDGET);
+  const title = `The full lists of ${safeText(data.windowLabel, 60)}`;
+  budget.charge(title);
+  const names = data.newMembers.names.map((n) => safeText(n, 40)).filter(Boolean);
+  const hiddenNames = Math.max(0, data.newMembers.count - names.length);
+  const welcome =
+    data.newMembers.count > 0
+      ? `👋 **${plural(data.newMembers.count, 'new member')}**: ${fitList(
+          names,
+          Math.min(LIMITS.description - 40, budget.left - 2000),
+          (k) => `and ${formatCount(k + hiddenNames)} more`,
+          ', ',
+          hiddenNames,
+        )}`
+      : '';
+  budget.charge(welcome);
+  const fields: EmbedField[] = [];
+  const { total, items } = data.milestones;
+  if (total > 0) {
+    const name = `🏅 ${plural(total, 'milestone')}`;
+    const hidden = Math.max(0, total - items.length);
+    const value = fitList(
+      items.map((m) => `${safeText(m.name, 40)} ${safeText(m.milestone, 60)}`),
+      Math.min(LIMITS.fieldValue, Math.floor(budget.left / 2) - name.length),
+      (k) => andMore(k + hidden),
+      '\n',
+      hidden,
+    );
+    if (value) {
+      fields.push({ name, value });
+      budget.charge(name, value);
+    }
+  }
+  const w = data.waitingQuestions;
+  if (w.total > 0) {
+    // One field holds 1024 characters (about ten questions): the list goes on in further fields.
+    const hidden = Math.max(0, w.total - w.items.length);
+    let lines = w.items.map((q) => `${link(q.title, q.url, 80)} · waiting ${ago(now - q.askedAt)}`);
+    let name = `🙋 ${plural(w.total, 'question')} still waiting for help`;
+    while (lines.length > 0 && fields.length < LIMITS.fields) {
+      const kept: string[] = [];
+      let used = 0;
+      for (const line of lines) {
+        if (used + line.length + 1 > LIMITS.fieldValue - 40) break;
+        kept.push(line);
+        used += line.length + 1;
+      }
+      const rest = lines.length - kept.length;
+      const more = rest + hidden > 0 ? andMore(rest + hidden) : '';
+      if (kept.length === 0 || budget.left < name.length + used + 2 * more.length + 60) {
+        // No room for another field: the last one already says how many are left.
+        break;
+      }
+      const value = [...kept, ...(rest === 0 && more ? [more] : [])].join('\n');
+      fields.push({ name, value });
+      budget.charge(name, value);
+      lines = lines.slice(kept.length);
+      name = '🙋 …still waiting';
+    }
+    if (lines.length > 0) {
+      const last = fields.at(-1);
+      const tail = andMore(lines.length + hidden);
+      if (last && last.value.length + tail.length + 1 <= LIMITS.fieldValue) last.value = `${last.value}\n${tail}`;
+    }
+  }
+  const empty = !welcome && fields.length === 0 ? 'Nothing more this week: the digest showed everything.' : '';
+  const description = welcome || empty;
+  return guardLimits({
+    content: '',
+    embeds: [{ title, color: COLOR, ...(description ? { description } : {}), fields }],
   });
 }
 

@@ -7,6 +7,7 @@ import conveneGoalsRemove from '../../../commands/conveneGoalsRemove.js';
 import conveneGoalsSet from '../../../commands/conveneGoalsSet.js';
 import conveneGoalsShow from '../../../commands/conveneGoalsShow.js';
 import conveneWhySet from '../../../commands/conveneWhySet.js';
+import digestLists from '../../../commands/digestLists.js';
 import digestMeOff from '../../../commands/digestMeOff.js';
 import digestMeOn from '../../../commands/digestMeOn.js';
 import digestTell from '../../../commands/digestTell.js';
@@ -25,6 +26,7 @@ export const digestFeature = defineFeature({
     digestMeOn,
     digestMeOff,
     digestTell,
+    digestLists,
     conveneWhySet,
     conveneGoalsSet,
     conveneGoalsShow,

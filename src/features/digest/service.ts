@@ -36,6 +36,7 @@ import {
 } from './community.js';
 import {
   composeDigest,
+  composeLists,
   composePersonal,
   type DigestData,
   goalLine,
@@ -86,8 +87,12 @@ export interface DigestTarget {
 const WEEKS = 8;
 /** How far back an unanswered thread still counts as "waiting" (older ones are a backlog, not news). */
 const WAITING_DAYS = 28;
+/** How many of each list the digest gathers: compose.ts shows a handful, "Full lists" the rest. */
 const NAMES_SHOWN = 40;
 const QUESTIONS_SHOWN = 25;
+/** …and for "Full lists": as many as one message can carry (composeLists cuts to Discord's limits). */
+const NAMES_LISTED = 600;
+const QUESTIONS_LISTED = 100;
 const THREADS_SHOWN = 5;
 const HELPERS_SHOWN = 8;
 
@@ -240,8 +245,10 @@ export async function buildDigest(
   target: DigestTarget,
   now: number,
   sources: readonly NamedSource[],
-  options: { preview?: boolean } = {},
+  options: { preview?: boolean; lists?: boolean } = {},
 ): Promise<BuiltDigest> {
+  const namesCap = options.lists ? NAMES_LISTED : NAMES_SHOWN;
+  const questionsCap = options.lists ? QUESTIONS_LISTED : QUESTIONS_SHOWN;
   const { db } = deps;
   const settings = getSettings(db, guildId);
   const tz = digestTimezone(settings);
@@ -261,7 +268,6 @@ export async function buildDigest(
     timezone: tz,
     now,
   });
-  const helperSources = sources.filter((s) => s.source.topHelpers);
   // The week's first responses serve both its numbers and, without a helpers source, its thanks.
   const threads = sides.map((side) => firstResponses(db, side.guildId, window.start, window.end, now, side.bots));
 
@@ -372,45 +378,52 @@ export async function buildDigest(
     .sort((a, b) => a.askedAt - b.askedAt || a.threadId.localeCompare(b.threadId))
     .map(({ side: _side, ...q }) => q);
 
-  let helpers: DigestData['helpers'];
-  if (helperSources.length > 0) {
-    helpers = [...helpersById.values()]
-      .filter((h) => h.solved + h.thanked > 0)
-      .sort((a, b) => b.solved - a.solved || b.thanked - a.thanked || a.name.localeCompare(b.name))
-      .slice(0, HELPERS_SHOWN)
-      .map((h) => ({ name: h.name, solved: h.solved, thanked: h.thanked, firstReplies: 0 }));
-  } else {
-    // First replies per person: a linked member who helped on both platforms is one helper.
-    const byPerson = new Map<string, { side: number; memberId: string; count: number }>();
-    for (const [i, side] of sides.entries()) {
-      for (const [id, k] of firstResponders(threads[i]!)) {
-        if (side.bots.includes(id)) continue;
-        const person = personKey(community, i, id);
-        const before = byPerson.get(person);
-        // Named from the own platform's account when the person has one.
-        byPerson.set(person, before ? { ...before, count: before.count + k } : { side: i, memberId: id, count: k });
-      }
+  // Thanks go first to the members whose answers solved questions or were thanked (the features'
+  // sources: /solved's pick, an accepted answer), then to those who were first to reply.
+  const byPerson = new Map<string, { side: number; memberId: string; count: number }>();
+  for (const [i, side] of sides.entries()) {
+    for (const [id, k] of firstResponders(threads[i]!)) {
+      if (side.bots.includes(id)) continue;
+      const person = personKey(community, i, id);
+      const before = byPerson.get(person);
+      // Named from the own platform's account when the person has one.
+      byPerson.set(person, before ? { ...before, count: before.count + k } : { side: i, memberId: id, count: k });
     }
-    const counts = [...byPerson]
-      .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
-      .slice(0, HELPERS_SHOWN);
-    const names = sides.map((side, i) =>
-      memberNames(
-        db,
-        side.guildId,
-        counts.flatMap(([, p]) => (p.side === i ? [p.memberId] : [])),
-      ),
-    );
-    helpers = counts.map(([, p]) => {
+  }
+  const credited = [...helpersById].filter(([, h]) => h.solved + h.thanked > 0);
+  const firstOnly = [...byPerson]
+    .filter(
+      ([person]) =>
+        !helpersById.has(person) || helpersById.get(person)!.solved + helpersById.get(person)!.thanked === 0,
+    )
+    .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
+    .slice(0, Math.max(0, HELPERS_SHOWN - credited.length));
+  const names = sides.map((side, i) =>
+    memberNames(
+      db,
+      side.guildId,
+      firstOnly.flatMap(([, p]) => (p.side === i ? [p.memberId] : [])),
+    ),
+  );
+  const helpers: DigestData['helpers'] = [
+    ...credited
+      .map(([person, h]) => ({
+        name: h.name,
+        solved: h.solved,
+        thanked: h.thanked,
+        firstReplies: byPerson.get(person)?.count ?? 0,
+      }))
+      .sort((a, b) => b.solved - a.solved || b.thanked - a.thanked || a.name.localeCompare(b.name)),
+    ...firstOnly.map(([, p]) => {
       const name = names[p.side]!.get(p.memberId) ?? p.memberId;
       return { name: nameOf(p.side, p.memberId, name), solved: 0, thanked: 0, firstReplies: p.count };
-    });
-  }
+    }),
+  ].slice(0, HELPERS_SHOWN);
 
   const fresh =
     sides.length === 1
-      ? newMembers(db, guildId, window.start, window.end, NAMES_SHOWN)
-      : welcomeOfPair(deps, community, window, thisWeek.newMembers, nameOf);
+      ? newMembers(db, guildId, window.start, window.end, namesCap)
+      : welcomeOfPair(deps, community, window, thisWeek.newMembers, nameOf, namesCap);
   const lively = sides
     .flatMap((side) =>
       liveliestThreads(db, side.guildId, window.start, window.end, THREADS_SHOWN, side.bots).map((t) => ({
@@ -427,30 +440,34 @@ export async function buildDigest(
 
   let chartAttachment: string | null = null;
   let chartPng: Buffer | null = null;
-  try {
-    chartPng = renderDigestChart({
-      dailyMessages: weeks.flatMap((w) => w.dailyMessages),
-      weeklyMedianMs: weeks.map((w) => w.medianFirstResponseMs),
-      weekLabels: windows.map((w) => shortDate(w.firstDate)),
-      ...(sides.length > 1 ? { scope: BOTH_PLATFORMS } : {}),
-    });
-    chartAttachment = `digest-${target.period}.png`;
-  } catch (error) {
-    // The numbers are in the text too: a digest without its chart beats no digest.
-    deps.log.error({ err: error, guildId }, 'digest chart failed; posting without it');
-  }
+  // The lists alone (a "Full lists" click) need no chart.
+  if (!options.lists)
+    try {
+      chartPng = renderDigestChart({
+        dailyMessages: weeks.flatMap((w) => w.dailyMessages),
+        weeklyMedianMs: weeks.map((w) => w.medianFirstResponseMs),
+        weekLabels: windows.map((w) => shortDate(w.firstDate)),
+        ...(sides.length > 1 ? { scope: BOTH_PLATFORMS } : {}),
+      });
+      chartAttachment = `digest-${target.period}.png`;
+    } catch (error) {
+      // The numbers are in the text too: a digest without its chart beats no digest.
+      deps.log.error({ err: error, guildId }, 'digest chart failed; posting without it');
+    }
 
   const pulsePeriod = options.preview ? latestPulsePeriod(db, guildId) : null;
   const data: DigestData = {
     guildName: info.name,
+    postedOn: info.platform,
     period: target.period,
+    windowEnd: `${target.endDate.year}-${String(target.endDate.month).padStart(2, '0')}-${String(target.endDate.day).padStart(2, '0')}`,
     windowLabel: windowLabel(window),
     why: settings.core.why,
     newMembers: fresh,
-    milestones: { total: milestones.length, items: milestones.slice(0, 30) },
+    milestones: { total: milestones.length, items: options.lists ? milestones : milestones.slice(0, 30) },
     intros: introsFound ? intros : null,
     liveliestThreads: lively,
-    waitingQuestions: { total: uniqueWaiting.length, items: uniqueWaiting.slice(0, QUESTIONS_SHOWN) },
+    waitingQuestions: { total: uniqueWaiting.length, items: uniqueWaiting.slice(0, questionsCap) },
     helpers,
     health: { current: health(thisWeek), previous: lastWeek ? health(lastWeek) : null },
     goals: settings.digest.goals.map((g) => ({
@@ -495,12 +512,13 @@ function welcomeOfPair(
   window: Window,
   count: number,
   nameOf: (side: number, memberId: string, name: string) => string,
+  shown: number,
 ): { count: number; names: string[] } {
   const seen = new Set<string>();
   const rows = community.sides
     .flatMap((side, i) =>
       // Enough rows that the names shown survive taking the linked people seen twice off.
-      newMemberRows(deps.db, side.guildId, window.start, window.end, 2 * NAMES_SHOWN).map((r) => ({ ...r, side: i })),
+      newMemberRows(deps.db, side.guildId, window.start, window.end, 2 * shown).map((r) => ({ ...r, side: i })),
     )
     .sort((a, b) => a.joinedAt - b.joinedAt || a.side - b.side || a.memberId.localeCompare(b.memberId))
     .filter((r) => {
@@ -509,7 +527,7 @@ function welcomeOfPair(
       seen.add(person);
       return true;
     });
-  return { count, names: rows.slice(0, NAMES_SHOWN).map((r) => nameOf(r.side, r.memberId, r.name)) };
+  return { count, names: rows.slice(0, shown).map((r) => nameOf(r.side, r.memberId, r.name)) };
 }
 
 const pulseForModerators = (p: PulseSummary) => ({
@@ -607,6 +625,21 @@ export async function previewDigest(
     for (const w of built.toStore) storeWeek(deps.db, guildId, w, now);
   });
   return built.body;
+}
+
+/**
+ * "Full lists" under a digest (and /digest lists): every newcomer, milestone and waiting question of
+ * the week of `target` (the waiting list as of now), for the member who asked. Reads only.
+ */
+export async function digestLists(
+  deps: Deps,
+  guildId: GuildId,
+  target: DigestTarget,
+  now: number,
+  sources: readonly NamedSource[],
+): Promise<MessageBody> {
+  const built = await buildDigest(deps, guildId, target, now, sources, { lists: true });
+  return composeLists(built.data, now);
 }
 
 /** The personal weekly DMs for everyone who asked (/digest me on); members with nothing to read get none. */

@@ -391,6 +391,23 @@ function credit(
 }
 
 /**
+ * Another feature tells the journey that a member's answer solved a question (the questions feature,
+ * when the asker or a moderator picks it with /solved). Counted once per answer, like an accepted
+ * answer; a self-answer does not count. Returns the Actions enqueued (a milestone reached).
+ */
+export function recordAnswerPicked(
+  db: Db,
+  guildId: GuildId,
+  pick: { messageId: string; memberId: MemberId; byMemberId: MemberId; askerId: MemberId; at: number },
+  now: number,
+): number {
+  if (pick.memberId === pick.askerId || pick.memberId === pick.byMemberId) return 0;
+  return inTransaction(db, guildId, now, (ctx, items) =>
+    credit(db, ctx, pick.messageId, pick.memberId, pick.byMemberId, 'accepted', pick.at, now, items),
+  );
+}
+
+/**
  * Another feature tells the journey that a member set up a profile (e.g. intros). Counted once.
  * Returns the Actions enqueued.
  */

@@ -5,6 +5,7 @@ import nudgesOn from '../../../commands/nudgesOn.js';
 import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { defineFeature } from '../feature.js';
+import { questionButtons } from './buttons.js';
 import { questionJobs } from './jobs.js';
 import { linksOf } from './links.js';
 import {
@@ -15,12 +16,13 @@ import {
   unansweredAcross,
   waitingForDigest,
 } from './service.js';
+import { solvedHelpers } from './solveStore.js';
 import { eraseQuestions, exportQuestions } from './store.js';
 
 export const questionsFeature = defineFeature({
   name: 'questions',
   commands: [unanswered, solved, nudgesOn, nudgesOff, conveneQuestionsSet],
-  buttons: [],
+  buttons: questionButtons,
   jobs: questionJobs,
   onEvent(deps, event, fresh) {
     // A duplicate or replay changed nothing in the store: the feature already counted it once.
@@ -38,6 +40,7 @@ export const questionsFeature = defineFeature({
   digest: {
     waitingQuestions: (deps, w) => waitingForDigest(deps.db, w.guildId, w.now, undefined, linksOf(deps.config)),
     responseTimes: (deps, w) => responseTimes(deps.db, w.guildId, w.start, w.end, w.now),
+    topHelpers: (deps, w) => solvedHelpers(deps.db, w.guildId, w.start, w.end),
     personal(deps, w, memberId) {
       const list = unansweredAcross(deps.db, w.guildId, memberId, w.now, 3, linksOf(deps.config)).filter(
         (q) => q.why && q.url,

@@ -4,13 +4,12 @@
  *   asker's ✅, a "solved" tag, an accepted answer), keep the expertise index current.
  * - `scanAndNudge`: the periodic scan; decides nudges and escalations and writes them to the outbox
  *   in the same transaction that re-checks the question is still open and moves its stage.
- * - `unansweredFor`, `solveFromCommand`, `weeklyMetrics`: for the commands and the digest.
+ * - `unansweredFor`, `weeklyMetrics`: for the commands and the digest (/solved is in solve.ts).
  *
  * The expertise index is a per-process cache of the tables (rebuilt on first use and every
  * REBUILD_MS, updated by events in between), so a second process or a restart loses nothing.
  */
 
-import { UserFacingError } from '../../commands.js';
 import type { Db } from '../../db/connection.js';
 import type {
   AnswerAccepted,
@@ -440,7 +439,7 @@ function onAccepted(db: Db, event: AnswerAccepted): void {
   });
 }
 
-function solve(
+export function solve(
   db: Db,
   q: QuestionRow,
   via: SolvedVia,
@@ -481,7 +480,7 @@ export interface ScanResult {
 }
 
 /** Where a question's nudge goes: its thread, or a reply to the question message. */
-function whereToPost(db: Db, q: QuestionRow): { channelId: string; replyTo: string | null } {
+export function whereToPost(db: Db, q: QuestionRow): { channelId: string; replyTo: string | null } {
   if (q.channelId === q.questionId) return { channelId: q.channelId, replyTo: null };
   // A thread opened on the question message (Discord gives it the message's id) is where people talk.
   if (channelFacts(db, q.guildId, q.questionId)) return { channelId: q.questionId, replyTo: null };
@@ -973,29 +972,6 @@ export function unansweredFor(
       why: whyLine(suits, peerWhy(db, row, memberId, suits, questionForms(db, row), now), now),
       reasons,
     };
-  });
-}
-
-/** /solved in a question's thread, by the asker or a moderator. Returns false when it already was. */
-export function solveFromCommand(
-  db: Db,
-  guildId: string,
-  channelId: string | null,
-  member: { id: MemberId; moderator: boolean },
-  now: number,
-): boolean {
-  if (!channelId) throw new UserFacingError("Run /solved inside the question's thread.");
-  return db.transaction(() => {
-    const q = getQuestion(db, guildId, channelId);
-    if (!q) {
-      throw new UserFacingError(
-        "This isn't a question thread I'm following. Run /solved inside the thread of the question.",
-      );
-    }
-    if (member.id !== q.askerId && !member.moderator) {
-      throw new UserFacingError('Only the person who asked (or a moderator) can mark this question solved.');
-    }
-    return solve(db, q, 'command', member.id, null, now);
   });
 }
 

@@ -19,6 +19,12 @@ const CANNOT_DM = 50007;
 /** Discord: a thread name is at most 100 characters. */
 const THREAD_NAME_MAX = 100;
 const PRIVATE_THREAD = 12;
+/** Discord: a forum post carries at most 5 tags. */
+const MAX_APPLIED_TAGS = 5;
+/** How forums name the tag of each neutral tag (an emoji before the word is common: "✅ Solved"). */
+const TAG_NAMES: Record<'solved', RegExp> = {
+  solved: /^(?:\p{Extended_Pictographic}\uFE0F?\s*)?(?:solved|resolved)$/iu,
+};
 
 export interface DiscordSendResult {
   channelId?: string;
@@ -75,7 +81,26 @@ export class DiscordSender implements PlatformSender {
         return {};
       case 'thread.create':
         return this.createThread(action, ctx);
+      case 'thread.tag':
+        return this.tagThread(action.threadId, action.tag);
     }
+  }
+
+  /**
+   * Apply the forum's tag for `tag` to a forum post (PATCH applied_tags keeps the others). A forum
+   * without such a tag, a thread of a text channel, or a post already at Discord's 5 tags: nothing.
+   */
+  private async tagThread(threadId: ChannelId, tag: 'solved'): Promise<DiscordSendResult & { tagged?: boolean }> {
+    const thread = (await this.rest.get(Routes.channel(threadId))) as { parent_id?: string; applied_tags?: string[] };
+    if (!thread.parent_id) return { tagged: false };
+    const forum = (await this.rest.get(Routes.channel(thread.parent_id))) as {
+      available_tags?: { id: string; name: string }[];
+    };
+    const match = (forum.available_tags ?? []).find((t) => TAG_NAMES[tag].test(t.name.trim()));
+    const applied = thread.applied_tags ?? [];
+    if (!match || applied.includes(match.id) || applied.length >= MAX_APPLIED_TAGS) return { tagged: false };
+    await this.rest.patch(Routes.channel(threadId), { body: { applied_tags: [...applied, match.id] } });
+    return { tagged: true };
   }
 
   private async post(channelId: ChannelId, body: MessageBody, ctx: SendContext, replyTo?: string) {

@@ -76,6 +76,10 @@ export class DiscourseSender implements PlatformSender {
         return this.changeRole(action.type === 'role.add', action.memberId, action.roleId, action.reason);
       case 'thread.create':
         return this.createPrivateThread(action.name, action.memberIds, action.body, ctx);
+      case 'thread.tag':
+        // A forum topic's solved state is the Solved plugin's accepted answer, which the forum
+        // already reports to us; tags may be off or restricted to staff there. Nothing to send.
+        return {};
     }
   }
 

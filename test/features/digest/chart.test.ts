@@ -7,7 +7,9 @@ import {
   CHART_HEIGHT,
   CHART_WIDTH,
   type ChartData,
+  durationTicks,
   layoutChart,
+  legendOf,
   niceTicks,
   renderDigestChart,
 } from '../../../src/features/digest/chart.js';
@@ -92,6 +94,37 @@ describe('the digest chart', () => {
     const fonts = resolve(dirname(fileURLToPath(import.meta.url)), '../../../assets/fonts');
     for (const f of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'LICENSE-DejaVu.txt'])
       expect(existsSync(resolve(fonts, f))).toBe(true);
+  });
+
+  it('GIVEN bars of this week and earlier weeks, a line with a gap THEN the legend names each, in the colour drawn', async () => {
+    const d = data(() => 100);
+    const png = renderDigestChart(d);
+    const hex = ([r, g, b]: number[]) => `#${[r, g, b].map((c) => c!.toString(16).padStart(2, '0')).join('')}`;
+    const bars = layoutChart(d).bars;
+    const inside = async (i: number) => hex(await pixel(png, bars[i]!.x + bars[i]!.width / 2, bars[i]!.y + 20));
+    const thisWeek = await inside(55);
+    const earlier = await inside(10);
+    expect(thisWeek).not.toBe(earlier);
+    const legend = legendOf(d, (t) => t.length * 8);
+    const drawn = async (e: (typeof legend)[number]) => hex(await pixel(png, e.at.x, e.at.y));
+    const boxes = legend.filter((e) => e.mark === 'box');
+    expect(boxes.map((e) => e.label)).toEqual(['Messages per day (left axis): this week', 'the 7 weeks before']);
+    // The swatches are in the bars' own colours, and the first is drawn where the legend says.
+    expect(boxes.map((e) => e.color)).toEqual([thisWeek, earlier]);
+    expect(await drawn(boxes[0]!)).toBe(thisWeek);
+    const line = legend.find((e) => e.mark === 'line');
+    expect(line?.label).toContain('right axis');
+    expect(legend.find((e) => e.mark === 'gap')?.label).toBe('gap: no answer that week');
+    // Without a week missing, no gap to explain.
+    expect(
+      legendOf({ ...d, weeklyMedianMs: d.weeklyMedianMs.map((v) => v ?? HOUR) }, () => 10).map((e) => e.mark),
+    ).toEqual(['box', 'box', 'line']);
+  });
+
+  it('GIVEN response times of weeks THEN the right axis steps in whole days, not "8.3 d"', () => {
+    const DAY = 24 * HOUR;
+    expect(durationTicks(28 * DAY).every((t) => t % DAY === 0)).toBe(true);
+    expect(durationTicks(5 * HOUR).every((t) => t % HOUR === 0)).toBe(true);
   });
 
   it.each([

@@ -214,12 +214,13 @@ describe('registration', () => {
       'digest me on',
       'digest me off',
       'digest tell',
+      'digest lists',
       'convene why set',
       'convene goals set',
       'convene goals show',
       'convene goals remove',
     ]);
-    expect(digestFeature.buttons.map((b) => b.id)).toEqual(['digest-pulse', 'digest-note']);
+    expect(digestFeature.buttons.map((b) => b.id)).toEqual(['digest-pulse', 'digest-note', 'digest-lists']);
     expect(digestFeature.privacy).toBeDefined();
   });
 });

@@ -120,7 +120,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
     expect(health).toContain('**43%** of 7 questions answered within 24 h');
     // erin joined both (linked): one newcomer, named as on Discord.
     expect(body.embeds?.[0]?.description).toContain('👋 **Welcome** to the 3 new members: erin, frank, Nia.');
-    expect(field(body, 'Still waiting')).toBe(
+    expect(field(body, 'still waiting')).toBe(
       [
         '[Old unanswered question](https://discord.com/channels/g1/t0) · waiting 17 d',
         '[Forum: build fails on Windows](https://forum.example/t/102) · waiting 4 d',
@@ -147,7 +147,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
     const discordBody = digestOf(g).body;
     // The same numbers on both sides (the week compared is the same, too).
     expect(field(forumBody, 'Community health')).toBe(field(discordBody, 'Community health'));
-    expect(field(forumBody, 'Still waiting')).toBe(field(discordBody, 'Still waiting'));
+    expect(field(forumBody, 'still waiting')).toBe(field(discordBody, 'still waiting'));
     expect(forumBody.embeds?.[0]?.description).toContain('👋 **Welcome** to the 3 new members: Erin F, frank, Nia.');
     expect(field(forumBody, 'helped most').split('\n')[0]).toBe('**Ally** (first to reply 2 times)');
     // Discord threads keep their Discord links in the forum topic.
@@ -259,12 +259,15 @@ describe('digest sources in a paired community', () => {
     const { body } = await buildDigest(deps, g.guildId, TARGET, NOW, named);
     const text = allText(body);
     expect(new Set(asked)).toEqual(new Set(['g1', FORUM]));
-    expect(text).toContain('🏅 **Milestones**: alice reached Contributor; Nia reached Participating.');
+    expect(text).toContain('🏅 **2 milestones**: alice reached Contributor; Nia reached Participating.');
     expect(text).toContain('🤝 **Introductions**: 3 made, 2 met.');
-    expect(field(body, 'Still waiting')).toBe(
+    expect(field(body, 'still waiting')).toBe(
       '[Discord 102](https://discord.com/channels/g1/102) · waiting 6 d\n[Forum 102](https://forum.example/t/102) · waiting 4 d',
     );
-    expect(field(body, 'helped most')).toBe('**alice** (3 solutions, thanked once)\n**kofi** (1 solution)');
+    // Solved credits first, then those who were first to reply (no longer dropped when a source gives credits).
+    expect(field(body, 'helped most')).toBe(
+      '**alice** (3 solutions, thanked once)\n**kofi** (1 solution)\n**bob** (first to reply once)\n**carol** (first to reply once)',
+    );
     // Waits 1 h, 1 h, 30 h and 5 h: the median of the four, not of the two medians.
     expect(field(body, 'Community health')).toContain('**3 h** median time to a first response');
     expect(field(body, 'Community health')).toContain('**50%** of 6 questions answered within 24 h');

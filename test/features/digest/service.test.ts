@@ -205,7 +205,7 @@ describe('digest sources from other features', () => {
       [named(source)],
     );
     const text = allText(body);
-    expect(text).toContain('🏅 **Milestones**: erin reached Participating.');
+    expect(text).toContain('🏅 **1 milestone**: erin reached Participating.');
     expect(text).toContain('🤝 **Introductions**: 4 made, 2 met — alice & hank.');
     expect(text).toMatch(/\[First\]\(https:\/\/discord.com\/channels\/g1\/q1\) · waiting 6 d\n\[Second\]/);
     expect(text).not.toContain('Physics jitter · waiting');
