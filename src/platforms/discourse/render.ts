@@ -15,10 +15,11 @@
  * characters) does not match and nobody is notified, while the text reads the same.
  */
 import type { Attachment, Embed, MessageBody } from '../../actions.js';
+import { DISCOURSE_LIMITS, fitText } from '../../text/fit.js';
 import { parseChannelId } from './ids.js';
 
 /** Discourse: max_post_length default 32000 characters. */
-export const MAX_POST_LENGTH = 32_000;
+export const MAX_POST_LENGTH = DISCOURSE_LIMITS.post;
 /** Discourse: min_post_length and min_first_post_length default 20, min_personal_message_post_length 10. */
 export const MIN_POST_LENGTH = 20;
 export const MIN_PM_POST_LENGTH = 10;
@@ -214,7 +215,7 @@ export function renderBody(body: MessageBody, ctx: RenderContext): string {
     if (!shown.has(attachment.name)) parts.push(uploadMarkdown(attachment, ctx.uploads?.get(attachment.name)));
   }
   const raw = parts.join('\n\n').trim() || '…';
-  return raw.length > MAX_POST_LENGTH ? `${raw.slice(0, MAX_POST_LENGTH - 1)}…` : raw;
+  return fitText(raw, MAX_POST_LENGTH);
 }
 
 /** Markdown and mention tokens out of a line, for titles (which never notify anyone). */
