@@ -1,6 +1,7 @@
 import { defineCommand, reply } from '../src/commands.js';
 import { exportMember } from '../src/features/core/privacy.js';
 import { features } from '../src/features/index.js';
+import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'privacy show',
@@ -10,7 +11,7 @@ export default defineCommand({
   run(ctx) {
     const data = exportMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id);
     return reply.ephemeral({
-      content: `Here is everything Convene keeps about you in ${ctx.guild.name || 'this server'}. Delete it any time with /privacy delete.`,
+      content: `Here is everything Convene keeps about you in ${safeText(ctx.guild.name, 100) || 'this server'}. Delete it any time with /privacy delete.`,
       attachments: [
         {
           name: 'convene-my-data.json',

@@ -1,5 +1,6 @@
 import { defineCommand, reply } from '../src/commands.js';
 import { unansweredAcross } from '../src/features/questions/service.js';
+import { link } from '../src/text/fit.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -22,9 +23,8 @@ export default defineCommand({
       );
     }
     const lines = list.map((q) => {
-      const title = q.title.length > 80 ? `${q.title.slice(0, 79)}…` : q.title;
-      const link = q.url ? `[${title}](${q.url})` : title;
-      return `• ${link}${q.elsewhere ? ` (${q.elsewhere})` : ''} — waiting ${age(ctx.now - q.askedAt)}${q.why ? ` · ${q.why}` : ''}`;
+      // The title is the asker's words: shown as text inside our own link (never theirs).
+      return `• ${link(q.title, q.url ?? undefined, 80)}${q.elsewhere ? ` (${q.elsewhere})` : ''} — waiting ${age(ctx.now - q.askedAt)}${q.why ? ` · ${q.why}` : ''}`;
     });
     return reply.ephemeral(
       [

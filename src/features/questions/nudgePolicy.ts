@@ -14,7 +14,7 @@
 import type { Action, MessageBody } from '../../actions.js';
 import type { ChannelId, MemberId, MessageId, RoleId } from '../../events.js';
 import { ago } from '../../text/ago.js';
-import { safeText } from '../digest/fit.js';
+import { safeText } from '../../text/fit.js';
 import type { Ranked, Reason } from './route.js';
 
 const HOUR_MS = 3_600_000;

@@ -67,6 +67,9 @@ export function embeds(body: MessageBody): APIEmbed[] {
   }));
 }
 
+/** A thread's name as Discord takes it: one line of 1-100 characters (names show no markdown). */
+export const threadName = (name: string): string => fitPlain(name, LIMITS.threadName) || 'Intro';
+
 /** The files of a body, in the shape @discordjs/rest takes. */
 export function files(body: MessageBody) {
   return (body.attachments ?? []).map((a) => ({

@@ -12,8 +12,8 @@ import {
   RetryableSendError,
   type SendContext,
 } from '../../outbox/platformSender.js';
-import { fitPlain, fitText, LIMITS } from '../../text/fit.js';
-import { files, messageJson, nonceFor } from './render.js';
+import { fitText, LIMITS } from '../../text/fit.js';
+import { files, messageJson, nonceFor, threadName } from './render.js';
 
 /** Discord error code: the member does not accept DMs from this bot (closed DMs, blocked). */
 const CANNOT_DM = 50007;
@@ -100,7 +100,7 @@ export class DiscordSender implements PlatformSender {
     let threadId = progress.threadId;
     if (!threadId) {
       const thread = (await this.rest.post(Routes.threads(action.channelId), {
-        body: { name: fitPlain(action.name, LIMITS.threadName) || 'Intro', type: PRIVATE_THREAD, invitable: false },
+        body: { name: threadName(action.name), type: PRIVATE_THREAD, invitable: false },
       })) as { id: string };
       threadId = thread.id;
       ctx.checkpoint({ threadId, added: [] });
