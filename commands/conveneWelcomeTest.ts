@@ -1,5 +1,7 @@
 import { defineCommand, reply } from '../src/commands.js';
+import { formatCount } from '../src/features/digest/format.js';
 import { sendWelcomePreview } from '../src/features/journey/service.js';
+import { DISCOURSE_LIMITS, fitText, LIMITS, safeText } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'convene welcome test',
@@ -9,7 +11,19 @@ export default defineCommand({
   run(ctx) {
     const body = sendWelcomePreview(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
     ctx.deps.wakeOutbox();
+    const limit = ctx.platform === 'discord' ? LIMITS.content : DISCOURSE_LIMITS.post;
+    const sent = fitText(body.content, limit);
     // No mentions on the reply: the preview names the moderator, who needs no ping for their own command.
-    return reply.ephemeral(`Sent you the welcome by DM. Here it is too:\n\n${body.content}`);
+    if (sent === body.content) return reply.ephemeral(`Sent you the welcome by DM. Here it is too:\n\n${body.content}`);
+    // A text set before templates were checked can be too long: say what newcomers do not get.
+    const kept = sent.replace(/…[*_~`|\n]*$/, '').length;
+    const lastWords = safeText(body.content.slice(Math.max(0, kept - 40), kept), 40);
+    return reply.ephemeral({
+      content: [
+        `⚠️ This welcome is ${formatCount(body.content.length)} characters and a message holds ${formatCount(limit)}: newcomers get it cut after “…${lastWords}”, and the last ${formatCount(body.content.length - kept)} characters are not sent.`,
+        'Shorten it with `/convene welcome set text:`. Sent you the welcome by DM as a newcomer gets it; here it is too:',
+      ].join('\n'),
+      embeds: [{ description: sent }],
+    });
   },
 });

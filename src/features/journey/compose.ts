@@ -142,6 +142,32 @@ export function renderWelcome(input: WelcomeInput): MessageBody {
   return forMember(input.memberId, lines.join('\n'));
 }
 
+export const WELCOME_PLACEHOLDERS = ['member', 'server', 'channels', 'first_step'] as const;
+
+/**
+ * The longest a custom welcome can become once its placeholders are filled with the longest values
+ * Discord allows: a 20-digit member id, a 100-character server name whose every character needs a
+ * markdown escape, three topic channels with 20-digit ids, the longest first step. Checked when a
+ * moderator sets the text, so that no newcomer's welcome is cut (or refused) later.
+ */
+export function welcomeWorstCase(customText: string): { length: number; uses: Record<string, number> } {
+  const id = '9'.repeat(20);
+  const body = renderWelcome({
+    memberId: id,
+    serverName: '_'.repeat(100),
+    topicChannels: [1, 2, 3].map((n) => ({ channelId: String(n).repeat(20), name: '' })),
+    introductions: { channelId: id, name: '' },
+    help: null,
+    customText,
+  });
+  const uses: Record<string, number> = {};
+  for (const key of WELCOME_PLACEHOLDERS) {
+    const n = customText.split(`{${key}}`).length - 1;
+    if (n > 0) uses[key] = n;
+  }
+  return { length: body.content.length, uses };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Milestones
 
