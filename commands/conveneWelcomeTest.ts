@@ -1,7 +1,8 @@
 import { defineCommand, reply } from '../src/commands.js';
 import { formatCount } from '../src/features/digest/format.js';
+import { neutralize } from '../src/features/journey/compose.js';
 import { sendWelcomePreview } from '../src/features/journey/service.js';
-import { DISCOURSE_LIMITS, fitText, LIMITS, safeText } from '../src/text/fit.js';
+import { DISCOURSE_LIMITS, fitText, LIMITS } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'convene welcome test',
@@ -17,7 +18,15 @@ export default defineCommand({
     if (sent === body.content) return reply.ephemeral(`Sent you the welcome by DM. Here it is too:\n\n${body.content}`);
     // A text set before templates were checked can be too long: say what newcomers do not get.
     const kept = sent.replace(/…[*_~`|\n]*$/, '').length;
-    const lastWords = safeText(body.content.slice(Math.max(0, kept - 40), kept), 40);
+    // The last few words newcomers still get, as plain words (the moderator's own text and our tokens).
+    const lastWords = neutralize(
+      body.content
+        .slice(0, kept)
+        .split(/\s+/)
+        .slice(-6)
+        .join(' ')
+        .replace(/[*_~`|\\]/g, ''),
+    );
     return reply.ephemeral({
       content: [
         `⚠️ This welcome is ${formatCount(body.content.length)} characters and a message holds ${formatCount(limit)}: newcomers get it cut after “…${lastWords}”, and the last ${formatCount(body.content.length - kept)} characters are not sent.`,
