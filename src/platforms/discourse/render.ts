@@ -266,7 +266,7 @@ export function renderBody(body: MessageBody, ctx: RenderContext): string {
 
 /** Markdown and mention tokens out of a line, for titles (which never notify anyone). */
 function plainLine(text: string, ctx: RenderContext): string {
-  return text
+  return stripControls(text)
     .replace(/<@!?([^>\s&][^>\s]*)>/g, (_, id: string) => ctx.usernameOf(id) ?? 'someone')
     .replace(/<@&([^>\s]+)>/g, (_, id: string) => ctx.groupNameOf(id) ?? 'a group')
     .replace(/<#[^>\s]+>|<t:-?\d+(?::\w)?>/g, '')
