@@ -57,8 +57,14 @@ export default defineCommand({
     if (o.dm !== undefined) change.dm = o.dm;
     if (o.both !== undefined) change.alsoInChannel = o.both;
     if (o.text !== undefined) change.text = o.text.trim().toLowerCase() === 'default' ? '' : o.text;
-    if (change.text) checkWelcomeText(change.text, ctx.platform === 'discord' ? LIMITS.content : DISCOURSE_LIMITS.post);
+    const limit = ctx.platform === 'discord' ? LIMITS.content : DISCOURSE_LIMITS.post;
+    if (change.text) checkWelcomeText(change.text, limit);
     const welcome = setWelcome(ctx.deps.db, ctx.guild.id, ctx.member.id, { ...change, enabled: true }, ctx.now);
-    return reply.ephemeral(`${describeWelcome(welcome)} Try it on yourself with \`/convene welcome test\`.`);
+    // A text kept from before templates were checked may not fit: do not say all is well.
+    const long =
+      welcome.text && welcomeWorstCase(welcome.text).length > limit
+        ? ' Your text can be longer than a message holds, and newcomers would get it cut: `/convene welcome test` shows what is cut.'
+        : ' Try it on yourself with `/convene welcome test`.';
+    return reply.ephemeral(`${describeWelcome(welcome)}${long}`);
   },
 });

@@ -74,6 +74,10 @@ describe('a welcome that is too long (set before the check) is cut, and the prev
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: true, dm: true, text: LONG_TEMPLATE } },
     }));
+    const set = await run(w, conveneWelcomeSet as never, { dm: true });
+    expect(set.body.content).toBe(
+      'Newcomers are welcomed by DM, with your text. Your text can be longer than a message holds, and newcomers would get it cut: `/convene welcome test` shows what is cut.',
+    );
     const r = await run(w, conveneWelcomeTest as never);
     console.log(r.body.content);
     expect(r.body.content).toMatch(
