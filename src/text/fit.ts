@@ -183,17 +183,20 @@ export function openMarkdown(text: string): Pair[] {
   return open;
 }
 
-/** The end of the atomic span containing `index` (exclusive), or `index` when it is outside one. */
-function atomicSpans(text: string): [number, number][] {
-  return [...text.matchAll(ATOMIC)].map((m) => [m.index, m.index + m[0].length]);
+/** For each index up to `limit`: 1 when a cut there would fall inside an atomic span. */
+function insideSpans(text: string, limit: number): Uint8Array {
+  const inside = new Uint8Array(limit + 1);
+  for (const m of text.slice(0, limit + 600).matchAll(ATOMIC)) {
+    for (let i = m.index + 1; i < Math.min(m.index + m[0].length, limit + 1); i++) inside[i] = 1;
+  }
+  return inside;
 }
 
 /** The best place to cut `text` at or before `limit`: a line break, else a space, else any safe point. */
 function cutPoint(text: string, limit: number): number {
-  const spans = atomicSpans(text.slice(0, limit + 600));
-  const inside = (i: number) => spans.some(([s, e]) => i > s && i < e);
+  const inside = insideSpans(text, limit);
   const safe = (i: number) => {
-    if (inside(i)) return false;
+    if (inside[i] === 1) return false;
     const code = text.charCodeAt(i);
     return !(code >= 0xdc00 && code <= 0xdfff); // never between the halves of a surrogate pair
   };
