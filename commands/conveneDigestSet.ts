@@ -3,6 +3,7 @@ import { WEEKDAYS } from '../src/features/digest/calendar.js';
 import { describeSchedule } from '../src/features/digest/service.js';
 import { DIGEST_TIME } from '../src/features/digest/settings.js';
 import { isTimezone, updateSettings } from '../src/guildSettings.js';
+import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'convene digest set',
@@ -26,7 +27,7 @@ export default defineCommand({
     }
     if (timezone !== undefined && !isTimezone(timezone.trim())) {
       throw new UserFacingError(
-        `"${timezone}" is not a timezone I know. Use an IANA name such as Europe/Berlin or America/New_York.`,
+        `"${safeText(timezone, 64)}" is not a timezone I know. Use an IANA name such as Europe/Berlin or America/New_York.`,
       );
     }
     const settings = updateSettings(

@@ -2,6 +2,7 @@ import { defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { configure, nextRoundAt } from '../src/features/intros/service.js';
 import { INTRO_EVERY, INTRO_TIME, INTRO_WEEKDAYS } from '../src/features/intros/settings.js';
 import { isTimezone } from '../src/guildSettings.js';
+import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'convene intros set',
@@ -19,7 +20,9 @@ export default defineCommand({
     const o = ctx.options;
     if (o.time !== undefined && !INTRO_TIME.test(o.time)) throw new UserFacingError('time: expected HH:MM, e.g. 10:00');
     if (o.timezone !== undefined && !isTimezone(o.timezone)) {
-      throw new UserFacingError(`timezone: "${o.timezone}" is not an IANA timezone such as Europe/Berlin`);
+      throw new UserFacingError(
+        `timezone: "${safeText(o.timezone, 64)}" is not an IANA timezone such as Europe/Berlin`,
+      );
     }
     if (o.size !== undefined && o.size !== 2 && o.size !== 3) throw new UserFacingError('size: 2 or 3');
     const saved = configure(

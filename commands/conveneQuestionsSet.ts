@@ -2,6 +2,7 @@ import { defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { parseDuration } from '../src/config.js';
 import { textAndForumChannels } from '../src/features/questions/store.js';
 import { updateSettings } from '../src/guildSettings.js';
+import { safeText } from '../src/text/fit.js';
 
 const MINUTE_MS = 60_000;
 
@@ -39,7 +40,8 @@ export function parseChannelList(text: string, known: readonly { channelId: stri
     }
     const name = item.replace(/^#/, '').toLowerCase();
     const byName = known.find((c) => c.name.toLowerCase() === name);
-    if (!byName) throw new UserFacingError(`I don't know a channel called "${item}". Mention it like #help.`);
+    if (!byName)
+      throw new UserFacingError(`I don't know a channel called "${safeText(item, 60)}". Mention it like #help.`);
     ids.push(byName.channelId);
   }
   return [...new Set(ids)];

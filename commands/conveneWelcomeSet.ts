@@ -1,6 +1,23 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { formatCount } from '../src/features/digest/format.js';
+import { welcomeWorstCase } from '../src/features/journey/compose.js';
 import { setWelcome, type WelcomeChange } from '../src/features/journey/service.js';
 import type { JourneySettings } from '../src/features/journey/settings.js';
+import { DISCOURSE_LIMITS, LIMITS } from '../src/text/fit.js';
+
+/**
+ * Refuse a text that could not be sent whole to some newcomer: the check uses the longest names the
+ * platform allows, so what passes here is never cut later.
+ */
+export function checkWelcomeText(text: string, limit: number): void {
+  const worst = welcomeWorstCase(text);
+  if (worst.length <= limit) return;
+  const uses = Object.entries(worst.uses).map(([key, n]) => `{${key}}${n > 1 ? ` ×${n}` : ''}`);
+  const filled = uses.length > 0 ? ` once ${uses.join(', ')} ${uses.length > 1 ? 'are' : 'is'} filled in` : '';
+  throw new UserFacingError(
+    `Nothing changed: with the longest names allowed, your welcome can reach ${formatCount(worst.length)} characters${filled}, and a message holds ${formatCount(limit)}. Shorten it by about ${formatCount(worst.length - limit)} characters${uses.length > 0 ? ' or use fewer placeholders' : ''}.`,
+  );
+}
 
 export function describeWelcome(w: JourneySettings['welcome']): string {
   if (!w.enabled || (!w.dm && !w.channelId)) return 'Newcomers get no welcome.';
@@ -40,7 +57,14 @@ export default defineCommand({
     if (o.dm !== undefined) change.dm = o.dm;
     if (o.both !== undefined) change.alsoInChannel = o.both;
     if (o.text !== undefined) change.text = o.text.trim().toLowerCase() === 'default' ? '' : o.text;
+    const limit = ctx.platform === 'discord' ? LIMITS.content : DISCOURSE_LIMITS.post;
+    if (change.text) checkWelcomeText(change.text, limit);
     const welcome = setWelcome(ctx.deps.db, ctx.guild.id, ctx.member.id, { ...change, enabled: true }, ctx.now);
-    return reply.ephemeral(`${describeWelcome(welcome)} Try it on yourself with \`/convene welcome test\`.`);
+    // A text kept from before templates were checked may not fit: do not say all is well.
+    const long =
+      welcome.text && welcomeWorstCase(welcome.text).length > limit
+        ? ' Your text can be longer than a message holds, and newcomers would get it cut: `/convene welcome test` shows what is cut.'
+        : ' Try it on yourself with `/convene welcome test`.';
+    return reply.ephemeral(`${describeWelcome(welcome)}${long}`);
   },
 });

@@ -1,5 +1,8 @@
 import { defineCommand, reply } from '../src/commands.js';
+import { formatCount } from '../src/features/digest/format.js';
+import { neutralize } from '../src/features/journey/compose.js';
 import { sendWelcomePreview } from '../src/features/journey/service.js';
+import { DISCOURSE_LIMITS, fitText, LIMITS } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'convene welcome test',
@@ -9,7 +12,27 @@ export default defineCommand({
   run(ctx) {
     const body = sendWelcomePreview(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
     ctx.deps.wakeOutbox();
+    const limit = ctx.platform === 'discord' ? LIMITS.content : DISCOURSE_LIMITS.post;
+    const sent = fitText(body.content, limit);
     // No mentions on the reply: the preview names the moderator, who needs no ping for their own command.
-    return reply.ephemeral(`Sent you the welcome by DM. Here it is too:\n\n${body.content}`);
+    if (sent === body.content) return reply.ephemeral(`Sent you the welcome by DM. Here it is too:\n\n${body.content}`);
+    // A text set before templates were checked can be too long: say what newcomers do not get.
+    const kept = sent.replace(/…[*_~`|\n]*$/, '').length;
+    // The last few words newcomers still get, as plain words (the moderator's own text and our tokens).
+    const lastWords = neutralize(
+      body.content
+        .slice(0, kept)
+        .split(/\s+/)
+        .slice(-6)
+        .join(' ')
+        .replace(/[*_~`|\\]/g, ''),
+    );
+    return reply.ephemeral({
+      content: [
+        `⚠️ This welcome is ${formatCount(body.content.length)} characters and a message holds ${formatCount(limit)}: newcomers get it cut after “…${lastWords}”, and the last ${formatCount(body.content.length - kept)} characters are not sent.`,
+        'Shorten it with `/convene welcome set text:`. Sent you the welcome by DM as a newcomer gets it; here it is too:',
+      ].join('\n'),
+      embeds: [{ description: sent }],
+    });
   },
 });

@@ -1,5 +1,6 @@
 import { defineCommand, reply } from '../src/commands.js';
 import { updateSettings } from '../src/guildSettings.js';
+import { safeText } from '../src/text/fit.js';
 
 const WHY_MAX = 500;
 
@@ -28,7 +29,7 @@ export default defineCommand({
     );
     return reply.ephemeral(
       why
-        ? `Saved. The digest opens with it, and goals can measure it (/convene goals set):\n> ${why}`
+        ? `Saved. The digest opens with it, and goals can measure it (/convene goals set):\n> ${safeText(why, 500)}`
         : 'Cleared: the digest no longer opens with a purpose.',
     );
   },

@@ -2,6 +2,7 @@ import { defineCommand, reply } from '../src/commands.js';
 import { exportMember, privacyPolicyLine } from '../src/features/core/privacy.js';
 import { features } from '../src/features/index.js';
 import { getSettings } from '../src/guildSettings.js';
+import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'privacy show',
@@ -11,7 +12,7 @@ export default defineCommand({
   run(ctx) {
     const data = exportMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id);
     return reply.ephemeral({
-      content: `Here is everything Convene keeps about you in ${ctx.guild.name || 'this server'}. Delete it any time with /privacy delete. ${privacyPolicyLine(getSettings(ctx.deps.db, ctx.guild.id).core)}`,
+      content: `Here is everything Convene keeps about you in ${safeText(ctx.guild.name, 100) || 'this server'}. Delete it any time with /privacy delete. ${privacyPolicyLine(getSettings(ctx.deps.db, ctx.guild.id).core)}`,
       attachments: [
         {
           name: 'convene-my-data.json',

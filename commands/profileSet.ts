@@ -5,6 +5,7 @@ import { profileRow, setMemberTimezone } from '../src/features/intros/store.js';
 import { recordProfileSet } from '../src/features/journey/service.js';
 import { counterpart } from '../src/features/links/identity.js';
 import { isTimezone } from '../src/guildSettings.js';
+import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'profile set',
@@ -26,7 +27,7 @@ export default defineCommand({
     }
     if (timezone !== undefined && timezone.trim() !== '' && !isTimezone(timezone.trim())) {
       throw new UserFacingError(
-        `"${timezone}" is not a timezone I know: try one like Europe/Berlin or America/New_York.`,
+        `"${safeText(timezone, 64)}" is not a timezone I know: try one like Europe/Berlin or America/New_York.`,
       );
     }
     const current = profileRow(ctx.deps.db, ctx.guild.id, ctx.member.id)?.declared;

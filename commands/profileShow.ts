@@ -2,6 +2,7 @@ import { defineCommand, reply } from '../src/commands.js';
 import { quiet } from '../src/features/intros/reasons.js';
 import { consentingMembers } from '../src/features/intros/service.js';
 import { memberNames, profileRow } from '../src/features/intros/store.js';
+import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
   name: 'profile show',
@@ -20,8 +21,8 @@ export default defineCommand({
     const lines: string[] = [];
     const d = row?.declared;
     lines.push(`**Interests:** ${d?.interests.length ? d.interests.map(quiet).join(', ') : '—'}`);
-    lines.push(`**Timezone:** ${d?.timezone ?? '—'}`);
-    if (d?.about) lines.push(`**About:** ${quiet(d.about)}`);
+    lines.push(`**Timezone:** ${d?.timezone ? safeText(d.timezone, 64) : '—'}`);
+    if (d?.about) lines.push(`**About:** ${safeText(d.about, 300)}`);
     // Their strongest terms, in their own words; terms with no word worth showing (a stem, a name,
     // a word everyone here uses) are left out (profile.ts forms).
     const words = new Map(row?.derived?.forms ?? []);

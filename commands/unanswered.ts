@@ -1,7 +1,7 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { link } from '../src/features/digest/fit.js';
 import { linksOf } from '../src/features/questions/links.js';
 import { unansweredAcross } from '../src/features/questions/service.js';
+import { link } from '../src/text/fit.js';
 
 const HOUR_MS = 3_600_000;
 

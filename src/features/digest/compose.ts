@@ -8,7 +8,7 @@
  */
 import type { Button, Embed, EmbedField, MessageBody } from '../../actions.js';
 import type { Platform } from '../../events.js';
-import { fitList, LIMITS, len, limitViolation, link, safeText } from './fit.js';
+import { fitList, LIMITS, len, limitViolation, link, safeText } from '../../text/fit.js';
 import {
   countChange,
   durationChange,

@@ -10,6 +10,7 @@ import type { ChannelId, GuildId, MemberId } from '../../events.js';
 import { type GuildSettings, getSettings } from '../../guildSettings.js';
 import { enqueue, hasKey } from '../../outbox/store.js';
 import type { GuildSchedule } from '../../scheduler/job.js';
+import { safeText } from '../../text/fit.js';
 import {
   dateInIsoWeek,
   dateOf,
@@ -43,7 +44,6 @@ import {
   type HealthNumbers,
   personalHasContent,
 } from './compose.js';
-import { safeText } from './fit.js';
 import { GOAL_METRICS, METRICS } from './goals.js';
 import { threadUrl } from './links.js';
 import type { DigestHelper, DigestResponseTimes, DigestSource, DigestWindow } from './sources.js';

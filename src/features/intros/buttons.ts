@@ -30,8 +30,8 @@ export const introduceButton = defineButton({
       );
     return reply.ephemeral(
       r.already
-        ? `You already asked ${r.otherName}: I will let you know if they say yes.`
-        : `I have asked ${r.otherName}. If they say yes, I will open a thread for you both.`,
+        ? `You already asked ${quiet(r.otherName)}: I will let you know if they say yes.`
+        : `I have asked ${quiet(r.otherName)}. If they say yes, I will open a thread for you both.`,
     );
   },
 });

@@ -4,7 +4,7 @@
  * display names: nothing here pings anyone (mentions are added by the caller, explicitly).
  */
 import { ago } from '../../text/ago.js';
-import { safeText } from '../digest/fit.js';
+import { safeText } from '../../text/fit.js';
 import type { PairScore, Reason } from './score.js';
 
 export interface Names {
@@ -23,12 +23,8 @@ export interface Names {
 const list = (items: string[]) =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 
-/** Neutralise anything in user-supplied text that could look like a ping or markup trick. */
-export const quiet = (text: string) =>
-  text
-    .replace(/@(everyone|here)/gi, '@\u200b$1')
-    .replace(/<@/g, '<@\u200b')
-    .replace(/<#/g, '<#\u200b');
+/** A member's name or words in a sentence: shown as text, never a ping, a link or a bidi trick. */
+export const quiet = (text: string) => safeText(text, 100);
 
 /** A member's word in a sentence: markup escaped, never a ping (the digest's own escaping). */
 const shown = (word: string) => safeText(word, 60);

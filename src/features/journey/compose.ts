@@ -6,6 +6,7 @@
  */
 import type { MessageBody } from '../../actions.js';
 import type { MemberId } from '../../events.js';
+import { safeText, stripControls } from '../../text/fit.js';
 import type { Progress } from './evaluate.js';
 import type { Criterion, Stage, Track } from './track.js';
 
@@ -14,18 +15,23 @@ export interface ChannelRef {
   name: string;
 }
 
-/** Defuse mass and role mentions in text someone typed (a zero-width space after "@"). */
+/**
+ * A moderator's own text (a custom welcome, stage names): their markdown and links stay, mass and role
+ * mentions are defused (a zero-width space after "@") and bidi controls removed.
+ */
 export const neutralize = (text: string): string =>
-  text.replace(/@(everyone|here)/gi, '@\u200b$1').replace(/<@&/g, '<@\u200b&');
+  stripControls(text)
+    .replace(/@(everyone|here)/gi, '@\u200b$1')
+    .replace(/<@&/g, '<@\u200b&');
+
+/** A name someone chose (server, member, thread): shown as text (../../text/fit.ts safeText). */
+const named = (text: string, max = 100) => safeText(text, max);
 
 const member = (id: string) => `<@${id}>`;
 const channel = (id: string) => `<#${id}>`;
 const role = (id: string) => `<@&${id}>`;
 const date = (ms: number) => `<t:${Math.floor(ms / 1000)}:D>`;
-const quoted = (text: string, max = 80) => {
-  const clean = neutralize(text.replace(/\s+/g, ' ').trim());
-  return `“${clean.length > max ? `${clean.slice(0, max - 1)}…` : clean}”`;
-};
+const quoted = (text: string, max = 80) => `“${named(text, max)}”`;
 
 const forMember = (memberId: string, content: string): MessageBody => ({
   content,
@@ -112,7 +118,7 @@ function firstStep(input: WelcomeInput): string {
 }
 
 export function renderWelcome(input: WelcomeInput): MessageBody {
-  const server = neutralize(input.serverName);
+  const server = named(input.serverName);
   const topics = input.topicChannels.slice(0, 3).map((c) => channel(c.channelId));
   const step = firstStep(input);
   if (input.customText.trim() !== '') {
@@ -136,6 +142,32 @@ export function renderWelcome(input: WelcomeInput): MessageBody {
   return forMember(input.memberId, lines.join('\n'));
 }
 
+export const WELCOME_PLACEHOLDERS = ['member', 'server', 'channels', 'first_step'] as const;
+
+/**
+ * The longest a custom welcome can become once its placeholders are filled with the longest values
+ * Discord allows: a 20-digit member id, a 100-character server name whose every character needs a
+ * markdown escape, three topic channels with 20-digit ids, the longest first step. Checked when a
+ * moderator sets the text, so that no newcomer's welcome is cut (or refused) later.
+ */
+export function welcomeWorstCase(customText: string): { length: number; uses: Record<string, number> } {
+  const id = '9'.repeat(20);
+  const body = renderWelcome({
+    memberId: id,
+    serverName: '_'.repeat(100),
+    topicChannels: [1, 2, 3].map((n) => ({ channelId: String(n).repeat(20), name: '' })),
+    introductions: { channelId: id, name: '' },
+    help: null,
+    customText,
+  });
+  const uses: Record<string, number> = {};
+  for (const key of WELCOME_PLACEHOLDERS) {
+    const n = customText.split(`{${key}}`).length - 1;
+    if (n > 0) uses[key] = n;
+  }
+  return { length: body.content.length, uses };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Milestones
 
@@ -149,7 +181,7 @@ export interface CongratsInput {
 }
 
 export function renderCongrats(input: CongratsInput): MessageBody {
-  const server = neutralize(input.serverName);
+  const server = named(input.serverName);
   const head = `🎉 ${member(input.memberId)}, you're now **${neutralize(input.stage.name)}** in **${server}**!`;
   const step = nextStep(input.next, input.progress, input.places);
   if (!step) {
@@ -169,7 +201,7 @@ export type Invitation =
   | { kind: 'channel'; channel: ChannelRef };
 
 export function renderNudge(memberId: string, serverName: string, invitation: Invitation): MessageBody {
-  const hello = `👋 Hi ${member(memberId)}, how are you finding **${neutralize(serverName)}**?`;
+  const hello = `👋 Hi ${member(memberId)}, how are you finding **${named(serverName)}**?`;
   let offer: string;
   switch (invitation.kind) {
     case 'openQuestion':
@@ -205,8 +237,8 @@ export interface JourneyView {
 
 export function renderJourney(view: JourneyView): string {
   const stage = view.track.stages[view.index]!;
-  const whose = view.aboutName === null ? 'Your' : `${neutralize(view.aboutName)}'s`;
-  const lines = [`**${whose} journey in ${neutralize(view.serverName)}**`];
+  const whose = view.aboutName === null ? 'Your' : `${named(view.aboutName, 32)}'s`;
+  const lines = [`**${whose} journey in ${named(view.serverName)}**`];
   const since = view.stageAt !== null && view.index > 0 ? ` — since ${date(view.stageAt)}` : '';
   lines.push(`Stage ${view.index + 1} of ${view.track.stages.length}: **${neutralize(stage.name)}**${since}`);
   if (!view.next) {

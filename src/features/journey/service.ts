@@ -19,6 +19,7 @@ import type {
 import { asChannelId, asMemberId, asRoleId } from '../../events.js';
 import { type GuildSettings, getSettings, settingsSchema, updateSettings } from '../../guildSettings.js';
 import { enqueue } from '../../outbox/store.js';
+import { safeText } from '../../text/fit.js';
 import { type Account, counterpart, linkedAcross } from '../links/identity.js';
 import {
   type ChannelRef,
@@ -869,7 +870,7 @@ export function setStageRole(
     const stage = current.journey.track.stages.find((s) => s.id === stageId);
     if (!stage) {
       const ids = current.journey.track.stages.map((s) => `\`${s.id}\``).join(', ');
-      throw new UserFacingError(`There is no stage "${stageId}". The stages are ${ids}.`);
+      throw new UserFacingError(`There is no stage "${safeText(stageId, 32)}". The stages are ${ids}.`);
     }
     const saved = updateSettings(
       db,

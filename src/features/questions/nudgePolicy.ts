@@ -16,7 +16,7 @@
 import type { Action, MessageBody } from '../../actions.js';
 import type { ChannelId, MemberId, MessageId, RoleId } from '../../events.js';
 import { ago } from '../../text/ago.js';
-import { link, safeText } from '../digest/fit.js';
+import { link, safeText } from '../../text/fit.js';
 import type { Ranked, Reason } from './route.js';
 
 const HOUR_MS = 3_600_000;

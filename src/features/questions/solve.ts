@@ -9,7 +9,7 @@ import { UserFacingError } from '../../commands.js';
 import type { Db } from '../../db/connection.js';
 import type { ChannelId, GuildId, MemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
-import { safeText } from '../digest/fit.js';
+import { safeText } from '../../text/fit.js';
 import { recordAnswerPicked } from '../journey/service.js';
 import { questionLink } from './links.js';
 import { type Candidate, rankCandidates } from './pick.js';

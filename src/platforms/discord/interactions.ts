@@ -34,6 +34,7 @@ import {
 import { guilds, members } from '../../db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asRoleId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
+import { fitDiscordBody, fitPlain, LIMITS } from '../../text/fit.js';
 import { components, embeds, files } from './render.js';
 
 const DEFER_AFTER_MS = 2_000;
@@ -145,7 +146,9 @@ function baseContext(interaction: Interaction, deps: Deps, dmGuild: string | nul
   };
 }
 
-function payload(body: MessageBody) {
+function payload(unfitted: MessageBody) {
+  // Replies are fitted like every sent message: a reply over a limit is refused as a whole.
+  const body = fitDiscordBody(unfitted);
   return {
     content: body.content || undefined,
     embeds: embeds(body),
@@ -164,17 +167,17 @@ function payload(body: MessageBody) {
 function modalFor(spec: ModalSpec): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(spec.id)
-    .setTitle(spec.title.slice(0, 45))
+    .setTitle(fitPlain(spec.title, LIMITS.modalTitle) || 'Convene')
     .addComponents(
       spec.fields.slice(0, 5).map((field) => {
         const input = new TextInputBuilder()
           .setCustomId(field.id)
-          .setLabel(field.label.slice(0, 45))
+          .setLabel(fitPlain(field.label, LIMITS.modalLabel) || field.id)
           .setStyle(field.style === 'paragraph' ? TextInputStyle.Paragraph : TextInputStyle.Short)
           .setRequired(field.required ?? false);
         if (field.minLength !== undefined) input.setMinLength(field.minLength);
         if (field.maxLength !== undefined) input.setMaxLength(Math.min(4000, field.maxLength));
-        if (field.placeholder) input.setPlaceholder(field.placeholder.slice(0, 100));
+        if (field.placeholder) input.setPlaceholder(fitPlain(field.placeholder, 100));
         return new ActionRowBuilder<TextInputBuilder>().addComponents(input);
       }),
     );

@@ -11,6 +11,7 @@ import type {
 } from 'discord.js';
 import { ButtonStyle, ComponentType } from 'discord.js';
 import type { Button, MessageBody } from '../../actions.js';
+import { fitDiscordBody, fitPlain, LIMITS } from '../../text/fit.js';
 
 /** Discord: at most 5 buttons per row and 5 rows per message. */
 const BUTTONS_PER_ROW = 5;
@@ -46,7 +47,7 @@ export function components(buttons: readonly Button[] | undefined): APIActionRow
       components: buttons.slice(i, i + BUTTONS_PER_ROW).map((b) => ({
         type: ComponentType.Button,
         custom_id: b.id,
-        label: b.label.slice(0, 80),
+        label: fitPlain(b.label, LIMITS.buttonLabel) || '…',
         style: STYLE[b.style ?? 'secondary'],
       })),
     });
@@ -66,6 +67,9 @@ export function embeds(body: MessageBody): APIEmbed[] {
   }));
 }
 
+/** A thread's name as Discord takes it: one line of 1-100 characters (names show no markdown). */
+export const threadName = (name: string): string => fitPlain(name, LIMITS.threadName) || 'Intro';
+
 /** The files of a body, in the shape @discordjs/rest takes. */
 export function files(body: MessageBody) {
   return (body.attachments ?? []).map((a) => ({
@@ -80,7 +84,9 @@ export function nonceFor(outboxId: number): string {
   return `cv${outboxId}`.slice(0, NONCE_MAX);
 }
 
-export function messageJson(body: MessageBody, extra: Partial<RESTPostAPIChannelMessageJSONBody> = {}) {
+/** The message as Discord takes it: fitted to every limit here, the one place all messages pass. */
+export function messageJson(unfitted: MessageBody, extra: Partial<RESTPostAPIChannelMessageJSONBody> = {}) {
+  const body = fitDiscordBody(unfitted);
   const json: RESTPostAPIChannelMessageJSONBody = {
     content: body.content || undefined,
     embeds: embeds(body),

@@ -12,12 +12,11 @@ import {
   RetryableSendError,
   type SendContext,
 } from '../../outbox/platformSender.js';
-import { files, messageJson, nonceFor } from './render.js';
+import { fitText, LIMITS } from '../../text/fit.js';
+import { files, messageJson, nonceFor, threadName } from './render.js';
 
 /** Discord error code: the member does not accept DMs from this bot (closed DMs, blocked). */
 const CANNOT_DM = 50007;
-/** Discord: a thread name is at most 100 characters. */
-const THREAD_NAME_MAX = 100;
 const PRIVATE_THREAD = 12;
 /** Discord: a forum post carries at most 5 tags. */
 const MAX_APPLIED_TAGS = 5;
@@ -61,7 +60,7 @@ export class DiscordSender implements PlatformSender {
           if (error instanceof DiscordAPIError && error.code === CANNOT_DM && action.fallbackChannelId) {
             const body: MessageBody = {
               ...action.body,
-              content: `<@${action.memberId}> ${action.body.content}`.slice(0, 2000),
+              content: fitText(`<@${action.memberId}> ${action.body.content}`, LIMITS.content),
               mentions: { members: [action.memberId] },
             };
             return { ...(await this.post(action.fallbackChannelId, body, ctx)), fellBack: true };
@@ -126,7 +125,7 @@ export class DiscordSender implements PlatformSender {
     let threadId = progress.threadId;
     if (!threadId) {
       const thread = (await this.rest.post(Routes.threads(action.channelId), {
-        body: { name: action.name.slice(0, THREAD_NAME_MAX), type: PRIVATE_THREAD, invitable: false },
+        body: { name: threadName(action.name), type: PRIVATE_THREAD, invitable: false },
       })) as { id: string };
       threadId = thread.id;
       ctx.checkpoint({ threadId, added: [] });

@@ -10,10 +10,10 @@ import { type CommandDefinition, type Deps, type OptionSpec, type Reply, runComm
 import { asChannelId, asRoleId, type GuildId, type MemberId } from '../../events.js';
 import type { Feature } from '../../features/feature.js';
 import { enqueue } from '../../outbox/store.js';
+import { safeText } from '../../text/fit.js';
 import { type DiscourseClient, DiscourseRequestError } from './client.js';
 import { categoryChannelId, platform, topicChannelId, userMemberId } from './ids.js';
 import { type PostFacts, stripNonMentioningMarkdown } from './mapping.js';
-import { escapeMentions } from './render.js';
 import { memberIdByUsername, writeIndex } from './store.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -182,15 +182,17 @@ async function readValue(
     }
     case 'member': {
       const id = await resolve.member(text.replace(/^@/, ''));
-      return id ? { ok: true, value: id } : fail(`I don't know ${escapeMentions(text)} on this forum.`);
+      return id ? { ok: true, value: id } : fail(`I don't know ${safeText(text, 60)} on this forum.`);
     }
     case 'channel': {
       const id = await resolve.channel(text);
-      return id ? { ok: true, value: asChannelId(id) } : fail(`I can't find the category or topic "${text}".`);
+      return id
+        ? { ok: true, value: asChannelId(id) }
+        : fail(`I can't find the category or topic "${safeText(text, 100)}".`);
     }
     case 'role': {
       const id = await resolve.role(text.replace(/^@/, ''));
-      return id ? { ok: true, value: asRoleId(id) } : fail(`I can't find the group "${escapeMentions(text)}".`);
+      return id ? { ok: true, value: asRoleId(id) } : fail(`I can't find the group "${safeText(text, 60)}".`);
     }
     case 'attachment':
       return fail('Attachments can only be given on Discord for now.');
@@ -208,7 +210,7 @@ export function helpText(
     .filter((d) => d.access === 'member' || moderator)
     .sort((a, b) => a.name.localeCompare(b.name));
   const intro = unknown
-    ? `I didn't recognise "${escapeMentions(unknown.slice(0, 60))}".`
+    ? `I didn't recognise "${safeText(unknown, 60)}".`
     : 'Mention me in a post or send me a message with one of these:';
   if (usable.length === 0) return `${intro} I have no commands to offer here yet.`;
   const lines = usable.slice(0, 25).map((d) => `- \`@${botUsername} ${d.name}\` — ${d.description}`);

@@ -15,10 +15,11 @@
  * characters) does not match and nobody is notified, while the text reads the same.
  */
 import type { Attachment, Embed, MessageBody } from '../../actions.js';
+import { DISCOURSE_LIMITS, fitText, stripControls } from '../../text/fit.js';
 import { parseChannelId } from './ids.js';
 
 /** Discourse: max_post_length default 32000 characters. */
-export const MAX_POST_LENGTH = 32_000;
+export const MAX_POST_LENGTH = DISCOURSE_LIMITS.post;
 /** Discourse: min_post_length and min_first_post_length default 20, min_personal_message_post_length 10. */
 export const MIN_POST_LENGTH = 20;
 export const MIN_PM_POST_LENGTH = 10;
@@ -59,17 +60,66 @@ export function escapeMentions(text: string): string {
 }
 
 /**
+ * The text cut into prose and code, as markdown-it (Discourse's parser) reads it: a run of n
+ * backticks opens a code span that the next run of exactly n closes; a backslash before a backtick
+ * makes it a plain character, so "\\`@staff\\`" is prose (and @staff in it would notify).
+ * Odd indexes of the result are code.
+ */
+export function splitCode(text: string): string[] {
+  const parts: string[] = [];
+  let prose = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '\\') {
+      i += 2;
+      continue;
+    }
+    if (text[i] !== '`') {
+      i++;
+      continue;
+    }
+    let run = 1;
+    while (text[i + run] === '`') run++;
+    const fence = '`'.repeat(run);
+    let close = text.indexOf(fence, i + run);
+    while (close >= 0 && text[close + run] === '`') {
+      let next = close;
+      while (text[next] === '`') next++;
+      close = text.indexOf(fence, next);
+    }
+    if (close < 0) {
+      i += run;
+      continue;
+    }
+    parts.push(text.slice(prose, i), text.slice(i, close + run));
+    i = close + run;
+    prose = i;
+  }
+  parts.push(text.slice(prose));
+  return parts;
+}
+
+/**
  * escapeMentions outside code: "@" in `code` or a fenced block never notifies, and a member copying
  * "`@convene meet`" from a help text must get the plain characters.
  */
 export function escapeMentionsOutsideCode(text: string): string {
-  return text
-    .split(/(```[\s\S]*?```|`[^`\n]*`)/)
+  return splitCode(text)
     .map((part, i) => (i % 2 === 1 ? part : escapeMentions(part)))
     .join('');
 }
 
-const TOKEN = /<@!?([^>\s&][^>\s]*)>|<@&([^>\s]+)>|<#([^>\s]+)>|<t:(-?\d+)(?::([tTdDfFR]))?>|<a?:(\w+):\d+>/g;
+/** A name inside "[name](url)": shown as written, no markdown, no ping, no bidi trick. */
+const linkText = (name: string) =>
+  escapeMentions(
+    stripControls(name)
+      .replace(/[\n\r]+/g, ' ')
+      .replace(/[\\`*_~|[\]<>]/g, (c) => `\\${c}`),
+  ).trim();
+
+/** Convene's tokens; one written after a backslash ("\\<@1>", member text shown as text) is not one. */
+const TOKEN =
+  /(?<!\\)(?:<@!?([^>\s&][^>\s]*)>|<@&([^>\s]+)>|<#([^>\s]+)>|<t:(-?\d+)(?::([tTdDfFR]))?>|<a?:(\w+):\d+>)/g;
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');
@@ -158,11 +208,8 @@ export function renderText(source: string, body: Pick<MessageBody, 'mentions'>, 
       if (!ref) out += 'a channel';
       else {
         const url = ref.kind === 'topic' ? `${ctx.baseUrl}/t/${ref.id}` : `${ctx.baseUrl}/c/${ref.id}`;
-        const name = ctx
-          .channelNameOf?.(channelId)
-          ?.replace(/[[\]\n]/g, ' ')
-          .trim();
-        out += name ? `[${escapeMentions(name)}](${url})` : url;
+        const name = linkText(ctx.channelNameOf?.(channelId) ?? '');
+        out += name ? `[${name}](${url})` : url;
       }
     } else if (unix !== undefined) {
       out += readableUtcDate(Number(unix), style);
@@ -214,12 +261,12 @@ export function renderBody(body: MessageBody, ctx: RenderContext): string {
     if (!shown.has(attachment.name)) parts.push(uploadMarkdown(attachment, ctx.uploads?.get(attachment.name)));
   }
   const raw = parts.join('\n\n').trim() || '…';
-  return raw.length > MAX_POST_LENGTH ? `${raw.slice(0, MAX_POST_LENGTH - 1)}…` : raw;
+  return fitText(raw, MAX_POST_LENGTH);
 }
 
 /** Markdown and mention tokens out of a line, for titles (which never notify anyone). */
 function plainLine(text: string, ctx: RenderContext): string {
-  return text
+  return stripControls(text)
     .replace(/<@!?([^>\s&][^>\s]*)>/g, (_, id: string) => ctx.usernameOf(id) ?? 'someone')
     .replace(/<@&([^>\s]+)>/g, (_, id: string) => ctx.groupNameOf(id) ?? 'a group')
     .replace(/<#[^>\s]+>|<t:-?\d+(?::\w)?>/g, '')

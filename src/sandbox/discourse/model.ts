@@ -3,6 +3,7 @@
  * held in memory. Operations validate like Discourse does (lengths, membership, visibility) and
  * report what happened as webhook events through `emit`; serializers (./serialize.ts) give the JSON.
  */
+import { cook } from './cook.js';
 
 export interface UserRec {
   id: number;
@@ -146,9 +147,6 @@ export function slugify(text: string): string {
     .replace(/-+/g, '-');
   return slug || 'topic';
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export class ForumModel {
   readonly users = new Map<number, UserRec>();
@@ -295,39 +293,12 @@ export class ForumModel {
     return badge;
   }
 
-  /** Discourse's markdown, reduced to what matters here: paragraphs, code, and who gets notified. */
+  /** Discourse's markdown (markdown-it, as Discourse) and who gets notified: see ./cook.ts. */
   cook(raw: string): { cooked: string; mentions: { users: string[]; groups: string[] } } {
-    const users = new Set<string>();
-    const groups = new Set<string>();
-    const paragraphs = raw.replace(/\r\n/g, '\n').split(/\n{2,}/);
-    const html = paragraphs.map((paragraph) => {
-      if (/^```/.test(paragraph))
-        return `<pre><code>${escapeHtml(paragraph.replace(/^```\w*\n?|```$/g, ''))}</code></pre>`;
-      // Split out inline code: mentions inside it do not notify.
-      const parts = paragraph.split(/(`[^`\n]*`)/);
-      const inner = parts
-        .map((part) => {
-          if (part.startsWith('`') && part.endsWith('`') && part.length > 1)
-            return `<code>${escapeHtml(part.slice(1, -1))}</code>`;
-          // Discourse's mention rule: "@" not after a word character, then username characters.
-          return escapeHtml(part).replace(/(^|[^\w@/])@([\w.-]*\w)/g, (whole, before: string, name: string) => {
-            const user = this.userByName(name);
-            if (user) {
-              users.add(user.username);
-              return `${before}<a class="mention" href="/u/${user.username.toLowerCase()}">@${user.username}</a>`;
-            }
-            const group = this.groupByName(name);
-            if (group) {
-              groups.add(group.name);
-              return `${before}<a class="mention-group" href="/groups/${group.name}">@${group.name}</a>`;
-            }
-            return whole;
-          });
-        })
-        .join('');
-      return `<p>${inner.replace(/\n/g, '<br>\n')}</p>`;
+    return cook(raw, {
+      user: (name) => this.userByName(name)?.username,
+      group: (name) => this.groupByName(name)?.name,
     });
-    return { cooked: html.join('\n'), mentions: { users: [...users], groups: [...groups] } };
   }
 
   createPost(

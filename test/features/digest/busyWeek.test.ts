@@ -11,11 +11,11 @@ import { asMemberId } from '../../../src/events.js';
 import { digestAsText, SCREEN, screenSize } from '../../../src/features/digest/budget.js';
 import { listsButton } from '../../../src/features/digest/buttons.js';
 import { LISTS_BUTTON, SHOWN } from '../../../src/features/digest/compose.js';
-import { limitViolation } from '../../../src/features/digest/fit.js';
 import { digestSources } from '../../../src/features/digest/registry.js';
 import { type BuiltDigest, buildDigest, currentTarget } from '../../../src/features/digest/service.js';
 import { getSettings, saveSettings } from '../../../src/guildSettings.js';
 import { renderBody } from '../../../src/platforms/discourse/render.js';
+import { limitViolation } from '../../../src/text/fit.js';
 import { type BusyWeek, replayBusyWeek } from '../../helpers/busyWeek.js';
 
 const HOUR = 3_600_000;

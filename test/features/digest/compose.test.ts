@@ -6,8 +6,8 @@ import {
   NOTE_BUTTON,
   PULSE_BUTTON,
 } from '../../../src/features/digest/compose.js';
-import { LIMITS, limitViolation } from '../../../src/features/digest/fit.js';
 import { GOAL_METRICS } from '../../../src/features/digest/goals.js';
+import { LIMITS, limitViolation } from '../../../src/text/fit.js';
 import { allText } from './world.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9);

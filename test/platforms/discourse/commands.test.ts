@@ -119,7 +119,7 @@ describe('reading options', () => {
 
   it.each([
     ['a missing required option', nudge, 'days:3', '`member` is needed'],
-    ['an unknown member', nudge, '@mallory', "I don't know @\u200Dmallory"],
+    ['an unknown member', nudge, '@mallory', "I don't know @\u200Bmallory"],
     ['a number out of range', nudge, 'alice days:90', 'between 1 and 30'],
     ['a word that is no number', nudge, 'alice days:soon', 'whole number'],
     ['a choice not offered', nudge, 'alice mode:shout', 'one of: reply, pm'],
