@@ -5,6 +5,7 @@ import { ExpertiseIndex } from '../src/features/questions/expertise.js';
 import { DEFAULT_WEIGHTS, type RouterWeights, scoreCandidates } from '../src/features/questions/route.js';
 import { termsOf } from '../src/text/tokenize.js';
 import { type ArchivePost, type ArchiveTopic, readJsonl } from './archive.js';
+import { isIrcData, loadIrcArchive } from './ircArchive.js';
 
 export type { ArchivePost, ArchiveTopic };
 
@@ -16,7 +17,9 @@ export interface Archive {
   topics: ArchiveTopic[];
 }
 
-export function loadArchive(dir: string): Archive {
+/** A forum archive (posts.jsonl.gz, topics.jsonl.gz), or chat logs when `format` is irc or the directory holds them. */
+export function loadArchive(dir: string, format: 'forum' | 'irc' | 'auto' = 'auto'): Archive {
+  if (format === 'irc' || (format === 'auto' && isIrcData(dir))) return loadIrcArchive(dir);
   return {
     posts: readJsonl<ArchivePost>(join(dir, 'posts.jsonl.gz')),
     topics: readJsonl<ArchiveTopic>(join(dir, 'topics.jsonl.gz')),
@@ -141,11 +144,15 @@ export function replay(
         channelId: q.channel,
       });
       state.noteAnswer(user, q.terms);
+      if (seen.size === 1) state.noteFirst(user, p.t);
     }
     if (p.accepted_answer) pendingSolved.push({ at: p.t + DAY_MS, user, q });
   }
   return { questions, state };
 }
+
+const FIRST_HALF_LIFE = 60 * DAY_MS;
+const decay = (value: number, elapsed: number, halfLife: number) => value * 0.5 ** (elapsed / halfLife);
 
 /** What the baselines know: post times, reply times and a term profile per member. */
 export class BaselineState {
@@ -157,6 +164,10 @@ export class BaselineState {
   private readonly docLength = new Map<string, number>();
   private readonly docFreq = new Map<string, number>();
   private docLengthTotal = 0;
+  /** First replies, decayed with a 60-day half-life: value as of `firstAt`. */
+  private readonly firstDecayed = new Map<string, { value: number; at: number }>();
+  /** When each member last answered a question first. */
+  readonly lastFirstAt = new Map<string, number>();
 
   membersBefore(): string[] {
     return this.order;
@@ -175,6 +186,18 @@ export class BaselineState {
       this.repliesTotal.set(user, (this.repliesTotal.get(user) ?? 0) + 1);
       this.addProfile(user, terms ? terms.split(' ') : []);
     }
+  }
+
+  noteFirst(user: string, at: number): void {
+    const d = this.firstDecayed.get(user);
+    this.firstDecayed.set(user, { value: (d ? decay(d.value, at - d.at, FIRST_HALF_LIFE) : 0) + 1, at });
+    this.lastFirstAt.set(user, at);
+  }
+
+  /** First replies before `now`, each counting half as much every 60 days. */
+  decayedFirsts(user: string, now: number): number {
+    const d = this.firstDecayed.get(user);
+    return d ? decay(d.value, now - d.at, FIRST_HALF_LIFE) : 0;
   }
 
   noteAnswer(user: string, questionTerms: readonly string[]): void {
@@ -231,10 +254,24 @@ export class BaselineState {
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
-export const METHODS = ['convene', 'random', 'most-active', 'recently-active', 'tfidf-profile'] as const;
+export const METHODS = [
+  'convene',
+  'random',
+  'most-active',
+  'recently-active',
+  'tfidf-profile',
+  'decayed-first-replies',
+  'recent-first-responders',
+] as const;
+export const BASELINES = METHODS.filter((m) => m !== 'convene');
 export type Method = (typeof METHODS)[number];
 export const TARGETS = ['first', 'any', 'accepted'] as const;
-export const SUBSETS = ['all', 'slow', 'no-top3'] as const;
+/**
+ * all; nudge: the first reply came 4 h or more after the question (what Convene would nudge); slow:
+ * 24 h or more (what it escalates); no-top3: the first responder other than the three top helpers.
+ */
+export const SUBSETS = ['all', 'nudge', 'slow', 'no-top3'] as const;
+const NUDGE_AFTER_MS = 4 * HOUR_MS;
 
 export interface Cell {
   hit1: number;
@@ -244,14 +281,27 @@ export interface Cell {
   n: number;
 }
 
+/** Convene's MRR minus the best baseline's on one target/subset, with its paired bootstrap 95% interval. */
+export interface Lead {
+  baseline: Method;
+  diff: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
 export interface EvalResult {
   methods: Record<Method, Record<string, Cell>>;
+  /** Per target/subset: Convene against the baseline with the highest MRR there. */
+  lead: Record<string, Lead>;
   meta: {
     cutoff: string;
     /** Where testing stops (exclusive); null: the end of the archive. */
     until: string | null;
     questions: number;
     top3: string[];
+    /** How Convene's router was set for the test: fitted on the questions before the cut-off, or the shipped defaults. */
+    model: string;
     /** Share of targets (first responders) who had posted before the question: the best any ranker can reach. */
     coverage: number;
   };
@@ -277,8 +327,11 @@ class Tally {
   hit10 = 0;
   rr = 0;
   n = 0;
+  /** Each question's reciprocal rank, in the order asked (the same order for every method: paired). */
+  readonly rrs: number[] = [];
   add(rank: number): void {
     this.n += 1;
+    this.rrs.push(Number.isFinite(rank) ? 1 / rank : 0);
     if (rank <= 1) this.hit1 += 1;
     if (rank <= 5) this.hit5 += 1;
     if (rank <= 10) this.hit10 += 1;
@@ -300,6 +353,36 @@ function seeded(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The mean of a − b over paired per-question values, and the 95% interval of that mean from 2,000
+ * paired bootstrap resamples (questions drawn with replacement, both methods' values together).
+ */
+export function pairedBootstrap(
+  a: readonly number[],
+  b: readonly number[],
+  resamples = 2000,
+): { diff: number; lo: number; hi: number; n: number } {
+  const n = Math.min(a.length, b.length);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  if (n === 0) return { diff: 0, lo: 0, hi: 0, n: 0 };
+  const d = Array.from({ length: n }, (_, i) => a[i]! - b[i]!);
+  const mean = d.reduce((s, x) => s + x, 0) / n;
+  const random = seeded(7);
+  const means: number[] = [];
+  for (let k = 0; k < resamples; k++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += d[Math.floor(random() * n)]!;
+    means.push(s / n);
+  }
+  means.sort((x, y) => x - y);
+  return {
+    diff: r3(mean),
+    lo: r3(means[Math.floor(0.025 * resamples)]!),
+    hi: r3(means[Math.ceil(0.975 * resamples) - 1]!),
+    n,
   };
 }
 
@@ -374,12 +457,18 @@ export function evaluate(
       'most-active': new Map(ctx.candidates.map((c) => [c, state.posts.get(c) ?? 0])),
       'recently-active': new Map(ctx.candidates.map((c) => [c, state.recentReplies(c, ctx.now, 90 * DAY_MS)])),
       'tfidf-profile': new Map(ctx.candidates.map((c) => [c, state.profileScore(c, q.terms)])),
+      'decayed-first-replies': new Map(ctx.candidates.map((c) => [c, state.decayedFirsts(c, ctx.now)])),
+      // Whoever answered a question first most recently (never: last).
+      'recent-first-responders': new Map(
+        ctx.candidates.map((c) => [c, state.lastFirstAt.get(c) ?? Number.NEGATIVE_INFINITY]),
+      ),
     };
     if (q.first) {
       firstTargets += 1;
       if (scores.random.has(q.first)) covered += 1;
     }
     const slow = q.firstAt !== null && q.firstAt - q.askedAt >= DAY_MS;
+    const nudge = q.firstAt !== null && q.firstAt - q.askedAt >= NUDGE_AFTER_MS;
     const none = new Set<string>();
     const targets: Record<(typeof TARGETS)[number], string[]> = {
       first: q.first ? [q.first] : [],
@@ -399,6 +488,7 @@ export function evaluate(
         if (t.length > 0) {
           const best = Math.min(...t.map((m) => rankOf(m, s, none)));
           tally(method, target, 'all').add(best);
+          if (nudge) tally(method, target, 'nudge').add(best);
           if (slow) tally(method, target, 'slow').add(best);
         }
         const tn = targetsNoTop[target];
@@ -413,13 +503,26 @@ export function evaluate(
     for (const target of TARGETS)
       for (const subset of SUBSETS) methods[method][`${target}/${subset}`] = tally(method, target, subset).cell();
   }
+  const lead: Record<string, Lead> = {};
+  for (const target of TARGETS) {
+    for (const subset of SUBSETS) {
+      const key = `${target}/${subset}`;
+      const best = BASELINES.reduce((a, b) => (methods[b][key]!.mrr > methods[a][key]!.mrr ? b : a));
+      lead[key] = {
+        baseline: best,
+        ...pairedBootstrap(tally('convene', target, subset).rrs, tally(best, target, subset).rrs),
+      };
+    }
+  }
   return {
     methods,
+    lead,
     meta: {
       cutoff: new Date(cutoff).toISOString().slice(0, 10),
       until: Number.isFinite(until) ? new Date(until).toISOString().slice(0, 10) : null,
       questions: asked,
       top3,
+      model: options.weights ? 'given weights' : 'shipped defaults',
       coverage: Math.round((covered / Math.max(1, firstTargets)) * 1000) / 1000,
     },
   };
@@ -435,13 +538,17 @@ export function formatTable(result: EvalResult): string {
     for (const subset of SUBSETS) {
       const n = result.methods.convene[`${target}/${subset}`]!.n;
       lines.push('', `target ${target} · ${subset} (n=${n})`);
-      lines.push(`  ${'method'.padEnd(16)} ${['Hit@1', 'Hit@5', 'Hit@10', 'MRR'].map((h) => h.padStart(7)).join('')}`);
+      lines.push(`  ${'method'.padEnd(24)} ${['Hit@1', 'Hit@5', 'Hit@10', 'MRR'].map((h) => h.padStart(7)).join('')}`);
       for (const method of METHODS) {
         const c = result.methods[method][`${target}/${subset}`]!;
         lines.push(
-          `  ${method.padEnd(16)} ${[c.hit1, c.hit5, c.hit10, c.mrr].map((v) => v.toFixed(3).padStart(7)).join('')}`,
+          `  ${method.padEnd(24)} ${[c.hit1, c.hit5, c.hit10, c.mrr].map((v) => v.toFixed(3).padStart(7)).join('')}`,
         );
       }
+      const l = result.lead[`${target}/${subset}`]!;
+      lines.push(
+        `  convene − ${l.baseline}: ${l.diff >= 0 ? '+' : ''}${l.diff.toFixed(3)} MRR, 95% CI [${l.lo.toFixed(3)}, ${l.hi.toFixed(3)}] (paired bootstrap)`,
+      );
     }
   }
   return lines.join('\n');
@@ -453,7 +560,9 @@ function parseArgs(argv: readonly string[]): {
   cutoff?: number;
   until?: number;
   weights?: RouterWeights;
+  format: 'forum' | 'irc' | 'auto';
 } {
+  let format: 'forum' | 'irc' | 'auto' = 'auto';
   let data: string | undefined;
   let json = false;
   let cutoff: number | undefined;
@@ -467,7 +576,11 @@ function parseArgs(argv: readonly string[]): {
     const arg = argv[i];
     if (arg === '--data') data = argv[++i];
     else if (arg === '--json') json = true;
-    else if (arg === '--cutoff') cutoff = day(argv[++i] ?? '', '--cutoff');
+    else if (arg === '--format') {
+      const f = argv[++i];
+      if (f !== 'forum' && f !== 'irc') throw new Error(`--format expects forum or irc, got "${f}"`);
+      format = f;
+    } else if (arg === '--cutoff') cutoff = day(argv[++i] ?? '', '--cutoff');
     // For the validation period (what tuneRouting.ts tunes on): --cutoff START --until END.
     else if (arg === '--until') until = day(argv[++i] ?? '', '--until');
     else if (arg === '--weights') {
@@ -476,14 +589,20 @@ function parseArgs(argv: readonly string[]): {
     } else throw new Error(`unknown argument ${arg}`);
   }
   if (!data)
-    throw new Error('usage: npm run eval:routing -- --data DIR [--json] [--cutoff YYYY-MM-DD] [--until YYYY-MM-DD]');
-  return { data, json, cutoff, until, weights };
+    throw new Error(
+      'usage: npm run eval:routing -- --data DIR [--format forum|irc] [--json] [--cutoff YYYY-MM-DD] [--until YYYY-MM-DD]',
+    );
+  return { data, json, cutoff, until, weights, format };
 }
 
 /** Run the eval as the command line does; returns what it prints. */
 export function main(argv: readonly string[]): string {
   const args = parseArgs(argv);
-  const result = evaluate(loadArchive(args.data), { cutoff: args.cutoff, until: args.until, weights: args.weights });
+  const result = evaluate(loadArchive(args.data, args.format), {
+    cutoff: args.cutoff,
+    until: args.until,
+    weights: args.weights,
+  });
   return args.json ? `${JSON.stringify(result)}\n` : `${formatTable(result)}\n`;
 }
 
