@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { questionTerms } from '../src/features/questions/detect.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
-import { DEFAULT_WEIGHTS, type RouterWeights, scoreCandidates } from '../src/features/questions/route.js';
+import { type FittedRouter, fitRouter, type TrainingQuestion } from '../src/features/questions/fit.js';
+import {
+  candidateFeatures,
+  DEFAULT_WEIGHTS,
+  type RouterWeights,
+  scoreCandidates,
+} from '../src/features/questions/route.js';
 import { termsOf } from '../src/text/tokenize.js';
 import { type ArchivePost, type ArchiveTopic, readJsonl } from './archive.js';
 import { isIrcData, loadIrcArchive } from './ircArchive.js';
@@ -302,6 +308,8 @@ export interface EvalResult {
     top3: string[];
     /** How Convene's router was set for the test: fitted on the questions before the cut-off, or the shipped defaults. */
     model: string;
+    /** The fit (learners tried on the validation part of the history before the cut-off), when there was one. */
+    fit: FittedRouter | null;
     /** Share of targets (first responders) who had posted before the question: the best any ranker can reach. */
     coverage: number;
   };
@@ -398,6 +406,28 @@ export function defaultCutoff(archive: Archive): number {
   return lo + 0.8 * (hi - lo);
 }
 
+/**
+ * What the fit learns from one question asked before `cutoff`: every router candidate's features as
+ * they stood when it was asked, and who answered first — only when that first reply came before the
+ * cut-off too (a reply after it is the future). Null: nobody answered it before the cut-off.
+ */
+export function trainingQuestion(ctx: RankingContext, cutoff: number): TrainingQuestion | null {
+  const q = ctx.question;
+  if (q.first === null || q.firstAt === null || q.firstAt >= cutoff) return null;
+  const cands = candidateFeatures(
+    ctx.index,
+    { askerId: q.asker, terms: q.terms, channelId: q.channel },
+    { now: ctx.now },
+  );
+  return {
+    askedAt: q.askedAt,
+    candidates: cands.map((c) => c.features),
+    target: cands.findIndex((c) => c.memberId === q.first),
+    waitMs: q.firstAt - q.askedAt,
+    ignored: [],
+  };
+}
+
 /** Convene's full ordering of the candidates as scores: router-scored first, then by recency. */
 export function conveneScores(ctx: RankingContext, weights: RouterWeights = DEFAULT_WEIGHTS): Map<string, number> {
   const scored = scoreCandidates(
@@ -419,10 +449,16 @@ export function conveneScores(ctx: RankingContext, weights: RouterWeights = DEFA
 
 export function evaluate(
   archive: Archive,
-  options: { cutoff?: number; until?: number; weights?: RouterWeights } = {},
+  options: { cutoff?: number; until?: number; weights?: RouterWeights; fit?: boolean } = {},
 ): EvalResult {
   const cutoff = options.cutoff ?? defaultCutoff(archive);
   const until = options.until ?? Number.POSITIVE_INFINITY;
+  // Convene as the bot runs it: fitted on the questions before the cut-off (and the first replies
+  // that came before it), unless weights are given or the fit is turned off.
+  const fitting = options.weights === undefined && options.fit !== false;
+  const history: TrainingQuestion[] = [];
+  let fitted: FittedRouter | null = null;
+  let weights = options.weights;
   const random = seeded(20240601);
   const tallies = new Map<string, Tally>();
   const tally = (method: Method, target: string, subset: string) => {
@@ -440,7 +476,16 @@ export function evaluate(
   let firstTargets = 0;
   let covered = 0;
 
-  replay(archive, { from: cutoff, to: until }, (ctx, state) => {
+  replay(archive, { from: fitting ? Number.NEGATIVE_INFINITY : cutoff, to: until }, (ctx, state) => {
+    if (ctx.now < cutoff) {
+      const sample = trainingQuestion(ctx, cutoff);
+      if (sample) history.push(sample);
+      return;
+    }
+    if (fitting && fitted === null) {
+      fitted = fitRouter(history);
+      weights = fitted.weights;
+    }
     if (asked === 0) {
       // Top helpers as of the cutoff: the three members with the most replies before it.
       top3 = [...state.repliesTotal.entries()]
@@ -452,7 +497,7 @@ export function evaluate(
     asked += 1;
     const q = ctx.question;
     const scores: Record<Method, Map<string, number>> = {
-      convene: conveneScores(ctx, options.weights),
+      convene: conveneScores(ctx, weights),
       random: new Map(ctx.candidates.map((c) => [c, random()])),
       'most-active': new Map(ctx.candidates.map((c) => [c, state.posts.get(c) ?? 0])),
       'recently-active': new Map(ctx.candidates.map((c) => [c, state.recentReplies(c, ctx.now, 90 * DAY_MS)])),
@@ -522,7 +567,12 @@ export function evaluate(
       until: Number.isFinite(until) ? new Date(until).toISOString().slice(0, 10) : null,
       questions: asked,
       top3,
-      model: options.weights ? 'given weights' : 'shipped defaults',
+      model: options.weights
+        ? 'given weights'
+        : fitted
+          ? `fitted: ${(fitted as FittedRouter).learner}`
+          : 'shipped defaults',
+      fit: fitted,
       coverage: Math.round((covered / Math.max(1, firstTargets)) * 1000) / 1000,
     },
   };
@@ -534,6 +584,16 @@ export function formatTable(result: EvalResult): string {
   lines.push(
     `Routing eval: ${meta.questions} questions from ${meta.cutoff}${meta.until ? ` until ${meta.until}` : ''}; first responders with earlier posts (coverage) ${meta.coverage}; top 3 helpers ${meta.top3.join(', ')}`,
   );
+  lines.push(`Convene's router: ${meta.model}`);
+  if (meta.fit && meta.fit.tried.length > 0) {
+    const v = meta.fit.validation;
+    lines.push(
+      `  learners on the validation questions (the last quarter before the cut-off, ${v.n} answered, ${v.nudgeN} nudge-like), first responder MRR:`,
+    );
+    for (const t of meta.fit.tried)
+      lines.push(`    ${t.learner.padEnd(28)} all ${t.all.toFixed(3)}  nudge ${t.nudge.toFixed(3)}`);
+    lines.push(`  fitted on ${meta.fit.questions} answered questions`);
+  }
   for (const target of TARGETS) {
     for (const subset of SUBSETS) {
       const n = result.methods.convene[`${target}/${subset}`]!.n;
@@ -576,6 +636,8 @@ function parseArgs(argv: readonly string[]): {
     const arg = argv[i];
     if (arg === '--data') data = argv[++i];
     else if (arg === '--json') json = true;
+    // The shipped weights as Convene (no fit on the history): to compare with the fitted router.
+    else if (arg === '--defaults') weights = DEFAULT_WEIGHTS;
     else if (arg === '--format') {
       const f = argv[++i];
       if (f !== 'forum' && f !== 'irc') throw new Error(`--format expects forum or irc, got "${f}"`);
