@@ -606,6 +606,7 @@ export function formatTable(result: EvalResult): string {
         );
       }
       const l = result.lead[`${target}/${subset}`]!;
+      if (l.n === 0) continue;
       lines.push(
         `  convene − ${l.baseline}: ${l.diff >= 0 ? '+' : ''}${l.diff.toFixed(3)} MRR, 95% CI [${l.lo.toFixed(3)}, ${l.hi.toFixed(3)}] (paired bootstrap)`,
       );

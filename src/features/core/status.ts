@@ -9,6 +9,7 @@ import { forumHost, isForumGuild } from '../../platforms/discourse/ids.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
 import { linkedAcross, pairOf } from '../links/identity.js';
+import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
 
 export function statusReport(deps: Deps, guildId: GuildId, now: number) {
   const { db } = deps;
@@ -37,6 +38,7 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
     jobs: recentRuns(db, guildId, 8),
     pulse: latestPulse({ db }, guildId),
     community: communityLine(deps, guildId),
+    routing: routingStatus(db, guildId, now),
   };
 }
 
@@ -82,6 +84,7 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
   if (problems.length) lines.splice(1, 0, ...problems.map((p) => `⚠️ ${p}`));
   if (report.community) lines.push(report.community);
   if (report.pulse) lines.push(renderPulseLine(report.pulse));
+  lines.push(...renderRoutingStatus(report.routing));
   if (report.lastBackfill) {
     lines.push(
       `Last backfill: ${ago(now - report.lastBackfill.at)} ago (${report.lastBackfill.messages} messages, ${report.lastBackfill.members} members)`,

@@ -40,6 +40,9 @@ export const MAX_HISTORY = 4000;
 /** A question whose first reply took this long is one Convene would have nudged. */
 export const NUDGE_AFTER_MS = 4 * 3_600_000;
 
+/** The learner recorded when a community has too little history to fit. */
+export const FALLBACK = 'shipped defaults (too little history)';
+
 export interface TrainingQuestion {
   askedAt: number;
   /** Every router candidate's features. */
@@ -55,7 +58,7 @@ export interface TrainingQuestion {
 export interface FittedRouter {
   weights: RouterWeights;
   learner: string;
-  /** Answered questions the fit learned from. */
+  /** Answered questions in the history it read. */
   questions: number;
   /** Validation MRR (first responder) of the chosen learner, on all and on the nudge-like questions. */
   validation: { all: number; nudge: number; n: number; nudgeN: number };
@@ -79,6 +82,8 @@ export const LEARNERS: readonly Learner[] = [
   { name: 'pairwise, l2 1', loss: 'pairwise', l2: 1, nudgeWeight: 1 },
 ];
 
+/** Fewer nudge-like validation questions than this: the learner is chosen on all questions only. */
+const MIN_NUDGE_VALIDATION = 30;
 /** Share of the history (the most recent) held out to choose the learner. */
 const VALIDATION_SHARE = 0.25;
 const EPOCHS = 120;
@@ -250,7 +255,9 @@ function* fitLearner(questions: readonly TrainingQuestion[], learner: Learner): 
  */
 export function* fitRouterSteps(history: readonly TrainingQuestion[]): Generator<void, FittedRouter> {
   const sorted = [...history].sort((a, b) => a.askedAt - b.askedAt).slice(-MAX_HISTORY);
-  const answered = sorted.filter((q) => q.target >= 0);
+  // Every question in the history was answered before the cut-off (a first responder who had not
+  // posted before is no candidate, target -1: it counts as history but teaches nothing).
+  const answered = sorted;
   const fallback = (why: string): FittedRouter => ({
     weights: DEFAULT_WEIGHTS,
     learner: why,
@@ -258,7 +265,7 @@ export function* fitRouterSteps(history: readonly TrainingQuestion[]): Generator
     validation: { all: 0, nudge: 0, n: 0, nudgeN: 0 },
     tried: [],
   });
-  if (answered.length < MIN_HISTORY) return fallback('shipped defaults (too little history)');
+  if (answered.length < MIN_HISTORY) return fallback(FALLBACK);
   const split = Math.floor(sorted.length * (1 - VALIDATION_SHARE));
   const train = sorted.slice(0, split);
   const valid = sorted.slice(split).filter((q) => q.target >= 0);
@@ -270,8 +277,9 @@ export function* fitRouterSteps(history: readonly TrainingQuestion[]): Generator
     const all = mrrOf(valid, w);
     const nudge = mrrOf(validNudge, w);
     tried.push({ learner: learner.name, all: round3(all), nudge: round3(nudge) });
-    // The bot exists for the questions left open: the nudge-like ones count as much as all of them.
-    const objective = (all + nudge) / 2;
+    // The bot exists for the questions left open: the nudge-like ones count as much as all of them,
+    // when there are enough of them to say anything (chat answers within minutes: a handful).
+    const objective = validNudge.length >= MIN_NUDGE_VALIDATION ? (all + nudge) / 2 : all;
     if (!best || objective > best.objective) best = { learner, objective, all, nudge };
   }
   const weights = yield* fitLearner(sorted, best!.learner);
