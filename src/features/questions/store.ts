@@ -834,7 +834,13 @@ export function exportQuestions(db: Db, guildId: GuildId, memberId: MemberId): R
     .where(and(eq(questionResponses.guildId, guildId), eq(questionResponses.memberId, memberId)))
     .all();
   const nudged = db
-    .select({ questionId: questionNudges.questionId, at: questionNudges.at, reasons: questionNudges.reasons })
+    .select({
+      questionId: questionNudges.questionId,
+      at: questionNudges.at,
+      reasons: questionNudges.reasons,
+      // What they did after the nudge is kept about them too (the router learns from it).
+      answeredAt: questionNudges.answeredAt,
+    })
     .from(questionNudges)
     .where(and(eq(questionNudges.guildId, guildId), eq(questionNudges.targetId, memberId)))
     .all();

@@ -118,6 +118,20 @@ describe('fitting the router on the store', () => {
   });
 });
 
+describe('the why of a fitted router', () => {
+  it('GIVEN a model that learned nothing from expertise THEN no peer is told they know the topic; the shipped one tells it', () => {
+    const w = makeCommunity();
+    const index = expertiseOf(w.db, w.guildId, T0);
+    const question = { askerId: 'cy', terms: ['vulkan', 'shader', 'crash'], channelId: 'help' };
+    const kinds = (weights: typeof DEFAULT_WEIGHTS) =>
+      scoreMember(index, question, 'ada', { now: T0, weights })!.reasons.map((r) => r.kind);
+    expect(kinds(DEFAULT_WEIGHTS)).toContain('expertise');
+    const fitted = { ...DEFAULT_WEIGHTS, expertise: 0, channel: 1.2 };
+    expect(kinds(fitted)).not.toContain('expertise');
+    expect(kinds(fitted)[0]).toBe('channel');
+  });
+});
+
 describe('what happened after a nudge', () => {
   const nudgeRows = (w: ReturnType<typeof makeCommunity>, q: string) =>
     w.db
