@@ -542,6 +542,9 @@ export function evaluate(
     }
   });
 
+  // No question after the cut-off: still report the model it would have ranked with.
+  if (fitting && fitted === null) fitted = fitRouter(history);
+
   const methods = {} as EvalResult['methods'];
   for (const method of METHODS) {
     methods[method] = {};
