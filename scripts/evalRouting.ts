@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { questionTerms } from '../src/features/questions/detect.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
-import { type FittedRouter, fitRouter, type TrainingQuestion } from '../src/features/questions/fit.js';
+import { type FittedRouter, fitRouter, NUDGE_AFTER_MS, type TrainingQuestion } from '../src/features/questions/fit.js';
 import {
   candidateFeatures,
   DEFAULT_WEIGHTS,
@@ -103,6 +103,11 @@ export function replay(
   archive: Archive,
   range: { from: number; to: number },
   onQuestion: (ctx: RankingContext, state: BaselineState) => void,
+  /**
+   * Called at the nudge time (asked + 4 h) of each question in the range still unanswered then, with
+   * everything posted before that moment: who the bot would pick when it actually nudges.
+   */
+  onNudge?: (ctx: RankingContext, state: BaselineState) => void,
 ): { questions: Map<number, Question>; state: BaselineState } {
   const posts = archive.posts
     .filter(isRegular)
@@ -116,16 +121,28 @@ export function replay(
   // that no question is ranked with knowledge of an acceptance that had not happened yet.
   const pendingSolved: { at: number; user: string; q: Question }[] = [];
 
+  const pendingNudges: { at: number; q: Question }[] = [];
+  const nudgesDue = (t: number) => {
+    while (pendingNudges.length > 0 && pendingNudges[0]!.at <= t) {
+      const { at, q } = pendingNudges.shift()!;
+      if (q.firstAt !== null && q.firstAt < at) continue;
+      const candidates = state.membersBefore().filter((m) => m !== q.asker);
+      onNudge!({ question: q, candidates, index, now: at }, state);
+    }
+  };
+
   for (const p of posts) {
     while (pendingSolved.length > 0 && pendingSolved[0]!.at < p.t) {
       const s = pendingSolved.shift()!;
       index.noteSolved(s.user, s.q.terms, s.q.askedAt);
     }
+    nudgesDue(p.t);
     const q = questions.get(p.topic_id);
     const user = String(p.user_id);
     if (p.post_number === 1 && q && p.t >= range.from && p.t < range.to) {
       const candidates = state.membersBefore().filter((m) => m !== q.asker);
       onQuestion({ question: q, candidates, index, now: p.t }, state);
+      if (onNudge) pendingNudges.push({ at: p.t + NUDGE_AFTER_MS, q });
     }
     index.noteActivity(user, p.t);
     const terms = termsOf(p.text);
@@ -154,6 +171,7 @@ export function replay(
     }
     if (p.accepted_answer) pendingSolved.push({ at: p.t + DAY_MS, user, q });
   }
+  if (onNudge) nudgesDue(Number.POSITIVE_INFINITY);
   return { questions, state };
 }
 
@@ -275,9 +293,10 @@ export const TARGETS = ['first', 'any', 'accepted'] as const;
 /**
  * all; nudge: the first reply came 4 h or more after the question (what Convene would nudge); slow:
  * 24 h or more (what it escalates); no-top3: the first responder other than the three top helpers.
+ * The same nudge and slow questions ranked at the nudge, 4 h on (everyone knowing what happened in
+ * those hours, and that nobody answered): nudge-at-4h, slow-at-4h.
  */
-export const SUBSETS = ['all', 'nudge', 'slow', 'no-top3'] as const;
-const NUDGE_AFTER_MS = 4 * HOUR_MS;
+export const SUBSETS = ['all', 'nudge', 'slow', 'no-top3', 'nudge-at-4h', 'slow-at-4h'] as const;
 
 export interface Cell {
   hit1: number;
@@ -476,7 +495,29 @@ export function evaluate(
   let firstTargets = 0;
   let covered = 0;
 
-  replay(archive, { from: fitting ? Number.NEGATIVE_INFINITY : cutoff, to: until }, (ctx, state) => {
+  const scoresOf = (ctx: RankingContext, state: BaselineState): Record<Method, Map<string, number>> => {
+    const q = ctx.question;
+    return {
+      convene: conveneScores(ctx, weights),
+      random: new Map(ctx.candidates.map((c) => [c, random()])),
+      'most-active': new Map(ctx.candidates.map((c) => [c, state.posts.get(c) ?? 0])),
+      'recently-active': new Map(ctx.candidates.map((c) => [c, state.recentReplies(c, ctx.now, 90 * DAY_MS)])),
+      'tfidf-profile': new Map(ctx.candidates.map((c) => [c, state.profileScore(c, q.terms)])),
+      'decayed-first-replies': new Map(ctx.candidates.map((c) => [c, state.decayedFirsts(c, ctx.now)])),
+      // Whoever answered a question first most recently (never: last).
+      'recent-first-responders': new Map(
+        ctx.candidates.map((c) => [c, state.lastFirstAt.get(c) ?? Number.NEGATIVE_INFINITY]),
+      ),
+    };
+  };
+  const targetsOf = (q: Question): Record<(typeof TARGETS)[number], string[]> => ({
+    first: q.first ? [q.first] : [],
+    any: q.responders,
+    accepted: q.accepted ? [q.accepted] : [],
+  });
+  const none = new Set<string>();
+
+  const onQuestion = (ctx: RankingContext, state: BaselineState) => {
     if (ctx.now < cutoff) {
       const sample = trainingQuestion(ctx, cutoff);
       if (sample) history.push(sample);
@@ -496,30 +537,14 @@ export function evaluate(
     }
     asked += 1;
     const q = ctx.question;
-    const scores: Record<Method, Map<string, number>> = {
-      convene: conveneScores(ctx, weights),
-      random: new Map(ctx.candidates.map((c) => [c, random()])),
-      'most-active': new Map(ctx.candidates.map((c) => [c, state.posts.get(c) ?? 0])),
-      'recently-active': new Map(ctx.candidates.map((c) => [c, state.recentReplies(c, ctx.now, 90 * DAY_MS)])),
-      'tfidf-profile': new Map(ctx.candidates.map((c) => [c, state.profileScore(c, q.terms)])),
-      'decayed-first-replies': new Map(ctx.candidates.map((c) => [c, state.decayedFirsts(c, ctx.now)])),
-      // Whoever answered a question first most recently (never: last).
-      'recent-first-responders': new Map(
-        ctx.candidates.map((c) => [c, state.lastFirstAt.get(c) ?? Number.NEGATIVE_INFINITY]),
-      ),
-    };
+    const scores = scoresOf(ctx, state);
     if (q.first) {
       firstTargets += 1;
       if (scores.random.has(q.first)) covered += 1;
     }
     const slow = q.firstAt !== null && q.firstAt - q.askedAt >= DAY_MS;
     const nudge = q.firstAt !== null && q.firstAt - q.askedAt >= NUDGE_AFTER_MS;
-    const none = new Set<string>();
-    const targets: Record<(typeof TARGETS)[number], string[]> = {
-      first: q.first ? [q.first] : [],
-      any: q.responders,
-      accepted: q.accepted ? [q.accepted] : [],
-    };
+    const targets = targetsOf(q);
     const firstNotTop = q.responders.find((r) => !top3Set.has(r));
     const targetsNoTop: Record<(typeof TARGETS)[number], string[]> = {
       first: firstNotTop ? [firstNotTop] : [],
@@ -540,7 +565,28 @@ export function evaluate(
         if (tn.length > 0) tally(method, target, 'no-top3').add(Math.min(...tn.map((m) => rankOf(m, s, top3Set))));
       }
     }
-  });
+  };
+
+  // The same questions ranked when the bot would nudge them (4 h on, still unanswered), by everyone
+  // with what was known at that moment.
+  const onNudge = (ctx: RankingContext, state: BaselineState) => {
+    const q = ctx.question;
+    if (q.askedAt < cutoff || q.askedAt >= until || q.firstAt === null) return;
+    const scores = scoresOf(ctx, state);
+    const slow = q.firstAt - q.askedAt >= DAY_MS;
+    const targets = targetsOf(q);
+    for (const method of METHODS) {
+      for (const target of TARGETS) {
+        const t = targets[target];
+        if (t.length === 0) continue;
+        const best = Math.min(...t.map((m) => rankOf(m, scores[method], none)));
+        tally(method, target, 'nudge-at-4h').add(best);
+        if (slow) tally(method, target, 'slow-at-4h').add(best);
+      }
+    }
+  };
+
+  replay(archive, { from: fitting ? Number.NEGATIVE_INFINITY : cutoff, to: until }, onQuestion, onNudge);
 
   // No question after the cut-off: still report the model it would have ranked with.
   if (fitting && fitted === null) fitted = fitRouter(history);
