@@ -142,6 +142,20 @@ export function mrrOf(questions: readonly TrainingQuestion[], w: RouterWeights):
   return n === 0 ? 0 : total / n;
 }
 
+/** mrrOf a slice at a time, yielding between slices. */
+function* mrrSteps(questions: readonly TrainingQuestion[], w: RouterWeights): Generator<void, number> {
+  let total = 0;
+  let n = 0;
+  for (let i = 0; i < questions.length; i += QUESTIONS_PER_STEP) {
+    const slice = questions.slice(i, i + QUESTIONS_PER_STEP);
+    const answered = slice.filter((q) => q.target >= 0).length;
+    total += mrrOf(slice, w) * answered;
+    n += answered;
+    yield;
+  }
+  return n === 0 ? 0 : total / n;
+}
+
 /** A deterministic spread of indices (no randomness: the same history fits the same model). */
 function spread(count: number, k: number): number[] {
   if (count <= k) return Array.from({ length: count }, (_, i) => i);
@@ -165,12 +179,17 @@ function pack(q: TrainingQuestion, nudgeWeight: number, mean: number[], std: num
   return { x, rows: keep.length, ignored, weight: q.waitMs >= NUDGE_AFTER_MS ? nudgeWeight : 1 };
 }
 
+/** Questions handled between two yields outside the epochs (packing, scaling, scoring the validation). */
+const QUESTIONS_PER_STEP = 100;
+
 /** Mean and spread of each feature over all candidates (to fit on a common scale). */
-function scaleOf(questions: readonly TrainingQuestion[]): { mean: number[]; std: number[] } {
+function* scaleOf(questions: readonly TrainingQuestion[]): Generator<void, { mean: number[]; std: number[] }> {
   const sum = new Array<number>(F).fill(0);
   const sq = new Array<number>(F).fill(0);
   let n = 0;
-  for (const q of questions)
+  for (let i = 0; i < questions.length; i++) {
+    if (i % QUESTIONS_PER_STEP === QUESTIONS_PER_STEP - 1) yield;
+    const q = questions[i]!;
     for (const c of q.candidates) {
       const v = vec(c);
       for (let j = 0; j < F; j++) {
@@ -179,6 +198,7 @@ function scaleOf(questions: readonly TrainingQuestion[]): { mean: number[]; std:
       }
       n += 1;
     }
+  }
   const mean = sum.map((s) => s / Math.max(1, n));
   const std = sq.map((s, j) => Math.sqrt(Math.max(0, s / Math.max(1, n) - mean[j]! ** 2)) || 1);
   return { mean, std };
@@ -191,8 +211,13 @@ function scaleOf(questions: readonly TrainingQuestion[]): { mean: number[]; std:
  */
 function* fitLearner(questions: readonly TrainingQuestion[], learner: Learner): Generator<void, RouterWeights> {
   if (learner.loss === 'none') return DEFAULT_WEIGHTS;
-  const { mean, std } = scaleOf(questions);
-  const packed = questions.filter((q) => q.target >= 0).map((q) => pack(q, learner.nudgeWeight, mean, std));
+  const { mean, std } = yield* scaleOf(questions);
+  const packed: Packed[] = [];
+  for (const q of questions) {
+    if (q.target < 0) continue;
+    packed.push(pack(q, learner.nudgeWeight, mean, std));
+    if (packed.length % QUESTIONS_PER_STEP === 0) yield;
+  }
   const prior = FEATURE_KEYS.map((k, j) => DEFAULT_WEIGHTS[k] * std[j]!);
   const w = [...prior];
   const m = new Array<number>(F).fill(0);
@@ -274,8 +299,8 @@ export function* fitRouterSteps(history: readonly TrainingQuestion[]): Generator
   let best: { learner: Learner; objective: number; all: number; nudge: number } | null = null;
   for (const learner of LEARNERS) {
     const w = yield* fitLearner(train, learner);
-    const all = mrrOf(valid, w);
-    const nudge = mrrOf(validNudge, w);
+    const all = yield* mrrSteps(valid, w);
+    const nudge = yield* mrrSteps(validNudge, w);
     tried.push({ learner: learner.name, all: round3(all), nudge: round3(nudge) });
     // The bot exists for the questions left open: the nudge-like ones count as much as all of them,
     // when there are enough of them to say anything (chat answers within minutes: a handful).

@@ -34,6 +34,7 @@ export function* trainingHistory(db: Db, guildId: string, before: number): Gener
     .where(and(eq(questions.guildId, guildId), lt(questions.askedAt, before)))
     .orderBy(asc(questions.askedAt))
     .all();
+  yield;
   const byId = new Map(qs.map((q) => [q.questionId, { row: q, terms: splitTerms(q.terms) }]));
   const responses = db
     .select()
@@ -42,6 +43,7 @@ export function* trainingHistory(db: Db, guildId: string, before: number): Gener
     .orderBy(asc(questionResponses.firstAt))
     .all()
     .filter((r) => byId.has(r.questionId) && !bots.has(r.memberId));
+  yield;
   // Feedback: peers nudged about a question who had not answered 24 h later (as known at `before`).
   const ignored = new Map<string, string[]>();
   for (const n of db
