@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateDb, openDb } from '../src/db/connection.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
-import { fitRouter, fitRouterSteps, type TrainingQuestion } from '../src/features/questions/fit.js';
+import { featureRows, fitRouter, fitRouterSteps, type TrainingQuestion } from '../src/features/questions/fit.js';
 import { trainingHistory } from '../src/features/questions/fitStore.js';
 import {
   candidateFeatures,
@@ -170,7 +170,7 @@ function fittedWeights(world: World): RouterWeights {
     });
     history.push({
       askedAt: NOW - (300 - i) * HOUR,
-      candidates: cands.map((c) => c.features),
+      rows: featureRows(cands.map((c) => c.features)),
       target,
       waitMs: (i % 3) * 3 * HOUR,
       ignored: [],

@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { questionTerms } from '../src/features/questions/detect.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
-import { type FittedRouter, fitRouter, NUDGE_AFTER_MS, type TrainingQuestion } from '../src/features/questions/fit.js';
+import {
+  type FittedRouter,
+  featureRows,
+  fitRouter,
+  NUDGE_AFTER_MS,
+  type TrainingQuestion,
+} from '../src/features/questions/fit.js';
 import {
   candidateFeatures,
   DEFAULT_WEIGHTS,
@@ -440,7 +446,7 @@ export function trainingQuestion(ctx: RankingContext, cutoff: number): TrainingQ
   );
   return {
     askedAt: q.askedAt,
-    candidates: cands.map((c) => c.features),
+    rows: featureRows(cands.map((c) => c.features)),
     target: cands.findIndex((c) => c.memberId === q.first),
     waitMs: q.firstAt - q.askedAt,
     ignored: [],

@@ -45,8 +45,11 @@ export const FALLBACK = 'shipped defaults (too little history)';
 
 export interface TrainingQuestion {
   askedAt: number;
-  /** Every router candidate's features. */
-  candidates: Features[];
+  /**
+   * Every router candidate's features, FEATURE_KEYS order, one row after another (a typed array:
+   * thousands of questions × hundreds of candidates stay out of the garbage collector's way).
+   */
+  rows: Float64Array;
   /** Index of the first responder among the candidates, -1 when they were not one. */
   target: number;
   /** Time from the question to the first reply. */
@@ -91,8 +94,6 @@ const EPOCHS = 120;
 const HARD_NEGATIVES = 40;
 const OTHER_NEGATIVES = 40;
 
-const vec = (f: Features) => FEATURE_KEYS.map((k) => f[k]);
-
 interface Packed {
   /** Row 0 is the target, then the negatives; F values per row. */
   x: Float64Array;
@@ -102,38 +103,39 @@ interface Packed {
   weight: number;
 }
 
-/** Σ weight × feature, written out (this runs millions of times in a fit). */
-const linear = (w: RouterWeights, f: Features) =>
-  w.expertise * f.expertise +
-  w.repliesShort * f.repliesShort +
-  w.repliesLong * f.repliesLong +
-  w.firsts * f.firsts +
-  w.firstShare * f.firstShare +
-  w.activityShort * f.activityShort +
-  w.activityLong * f.activityLong +
-  w.since * f.since +
-  w.sinceReply * f.sinceReply +
-  w.hour * f.hour +
-  w.weekday * f.weekday +
-  w.fast * f.fast +
-  w.asker * f.asker +
-  w.channel * f.channel +
-  w.tenure * f.tenure;
+/** Candidates' features as rows (see TrainingQuestion.rows). */
+export function featureRows(candidates: readonly Features[]): Float64Array {
+  const rows = new Float64Array(candidates.length * F);
+  candidates.forEach((c, r) => {
+    for (let j = 0; j < F; j++) rows[r * F + j] = c[FEATURE_KEYS[j]!];
+  });
+  return rows;
+}
+
+const countOf = (q: TrainingQuestion) => q.rows.length / F;
+
+/** Σ weight × feature of one row, summed in FEATURE_KEYS order (as `linear` does). */
+function rowScore(wv: readonly number[], rows: Float64Array, r: number): number {
+  let s = 0;
+  for (let j = 0; j < F; j++) s += wv[j]! * rows[r * F + j]!;
+  return s;
+}
 
 /** MRR of the first responder over full candidate lists (ties split evenly, as the eval counts). */
 export function mrrOf(questions: readonly TrainingQuestion[], w: RouterWeights): number {
+  const wv = FEATURE_KEYS.map((k) => w[k]);
   let total = 0;
   let n = 0;
   for (const q of questions) {
     if (q.target < 0) continue;
     n += 1;
-    const score = (f: Features) => linear(w, f);
-    const mine = score(q.candidates[q.target]!);
+    const score = (r: number) => rowScore(wv, q.rows, r);
+    const mine = score(q.target);
     let above = 0;
     let ties = 0;
-    for (let i = 0; i < q.candidates.length; i++) {
+    for (let i = 0; i < countOf(q); i++) {
       if (i === q.target) continue;
-      const v = score(q.candidates[i]!);
+      const v = score(i);
       if (v > mine) above += 1;
       else if (v === mine) ties += 1;
     }
@@ -163,8 +165,10 @@ function spread(count: number, k: number): number[] {
 }
 
 function pack(q: TrainingQuestion, nudgeWeight: number, mean: number[], std: number[]): Packed {
-  const base = q.candidates.map((f) => linear(DEFAULT_WEIGHTS, f));
-  const others = q.candidates.map((_, i) => i).filter((i) => i !== q.target);
+  const dv = FEATURE_KEYS.map((k) => DEFAULT_WEIGHTS[k]);
+  const count = countOf(q);
+  const base = Array.from({ length: count }, (_, r) => rowScore(dv, q.rows, r));
+  const others = base.map((_, i) => i).filter((i) => i !== q.target);
   others.sort((a, b) => base[b]! - base[a]! || a - b);
   const hard = others.slice(0, HARD_NEGATIVES);
   const rest = others.slice(HARD_NEGATIVES);
@@ -172,8 +176,7 @@ function pack(q: TrainingQuestion, nudgeWeight: number, mean: number[], std: num
   for (const i of q.ignored) if (i !== q.target && !keep.includes(i)) keep.push(i);
   const x = new Float64Array(keep.length * F);
   keep.forEach((c, r) => {
-    const v = vec(q.candidates[c]!);
-    for (let j = 0; j < F; j++) x[r * F + j] = (v[j]! - mean[j]!) / std[j]!;
+    for (let j = 0; j < F; j++) x[r * F + j] = (q.rows[c * F + j]! - mean[j]!) / std[j]!;
   });
   const ignored = q.ignored.filter((i) => i !== q.target).map((i) => keep.indexOf(i));
   return { x, rows: keep.length, ignored, weight: q.waitMs >= NUDGE_AFTER_MS ? nudgeWeight : 1 };
@@ -190,11 +193,11 @@ function* scaleOf(questions: readonly TrainingQuestion[]): Generator<void, { mea
   for (let i = 0; i < questions.length; i++) {
     if (i % QUESTIONS_PER_STEP === QUESTIONS_PER_STEP - 1) yield;
     const q = questions[i]!;
-    for (const c of q.candidates) {
-      const v = vec(c);
+    for (let r = 0; r < countOf(q); r++) {
       for (let j = 0; j < F; j++) {
-        sum[j]! += v[j]!;
-        sq[j]! += v[j]! * v[j]!;
+        const v = q.rows[r * F + j]!;
+        sum[j]! += v;
+        sq[j]! += v * v;
       }
       n += 1;
     }

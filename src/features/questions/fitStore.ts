@@ -11,7 +11,7 @@ import type { Db } from '../../db/connection.js';
 import { members, messages, questionNudges, questionResponses, questions, routerModels } from '../../db/schema.js';
 import { splitTerms } from '../../text/tokenize.js';
 import { ExpertiseIndex } from './expertise.js';
-import { type FittedRouter, MAX_HISTORY, type TrainingQuestion } from './fit.js';
+import { type FittedRouter, featureRows, MAX_HISTORY, type TrainingQuestion } from './fit.js';
 import { candidateFeatures, DEFAULT_WEIGHTS, type RouterWeights } from './route.js';
 import { NUDGE_ANSWER_WINDOW_MS, solvedCredit } from './store.js';
 
@@ -169,7 +169,7 @@ function sampleOf(
   const ids = cands.map((c) => c.memberId);
   return {
     askedAt: q.askedAt,
-    candidates: cands.map((c) => c.features),
+    rows: featureRows(cands.map((c) => c.features)),
     target: ids.indexOf(q.firstResponderId),
     waitMs: q.firstResponseAt - q.askedAt,
     ignored: ignoredIds.map((id) => ids.indexOf(id)).filter((i) => i >= 0),

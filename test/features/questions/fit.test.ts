@@ -5,6 +5,7 @@ import { renderStatus, statusReport } from '../../../src/features/core/status.js
 import {
   FALLBACK,
   FEATURE_KEYS,
+  featureRows,
   fitRouter,
   MIN_HISTORY,
   type TrainingQuestion,
@@ -33,7 +34,7 @@ function syntheticHistory(n: number): TrainingQuestion[] {
       since: -((i + q) % 12) / 6,
     }));
     const target = candidates.reduce((best, c, i) => (c.firsts > candidates[best]!.firsts ? i : best), 0);
-    return { askedAt: q * HOUR, candidates, target, waitMs: (q % 3) * 3 * HOUR, ignored: [] };
+    return { askedAt: q * HOUR, rows: featureRows(candidates), target, waitMs: (q % 3) * 3 * HOUR, ignored: [] };
   });
 }
 
