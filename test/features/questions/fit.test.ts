@@ -11,7 +11,7 @@ import {
   type TrainingQuestion,
 } from '../../../src/features/questions/fit.js';
 import { readModel, trainingHistory } from '../../../src/features/questions/fitStore.js';
-import { refitRouter, routerWeightsOf } from '../../../src/features/questions/refit.js';
+import { refitDue, refitRouter, routerWeightsOf } from '../../../src/features/questions/refit.js';
 import { DEFAULT_WEIGHTS, type Features, scoreMember } from '../../../src/features/questions/route.js';
 import { expertiseOf, scanAndNudge } from '../../../src/features/questions/service.js';
 import { DAY, HOUR, makeCommunity, makeWorld, T0 } from './world.js';
@@ -116,6 +116,18 @@ describe('fitting the router on the store', () => {
     expect(routerWeightsOf(w.db, w.guildId)).toEqual(DEFAULT_WEIGHTS);
     const status = renderStatus(statusReport(w.deps(), w.guildId, T0), T0);
     expect(status).toContain('Routing: shipped weights (5 answered questions, 200 needed to fit)');
+  });
+});
+
+describe('when the router is refitted', () => {
+  it.each([
+    ['never fitted', null, undefined, true],
+    ['fitted a day ago, no backfill since', T0 - DAY, undefined, false],
+    ['fitted a day ago, a backfill before that', T0 - DAY, T0 - 2 * DAY, false],
+    ['fitted a day ago, a backfill since', T0 - DAY, T0 - HOUR, true],
+    ['fitted a week ago', T0 - 7 * DAY, undefined, true],
+  ])('GIVEN %s THEN due: %s', (_case, fittedAt, backfillAt, due) => {
+    expect(refitDue(fittedAt === null ? null : { fittedAt }, T0, backfillAt)).toBe(due);
   });
 });
 
