@@ -97,6 +97,8 @@ describe('fitting the router on the store', () => {
     expect(fitFull.learner).not.toBe(FALLBACK);
     expect(fitFull.weights).toEqual(fitCut.weights);
     expect(routerWeightsOf(full.w.db, full.w.guildId)).toEqual(fitFull.weights);
+    const status = renderStatus(statusReport(full.w.deps(), full.w.guildId, before), before);
+    expect(status).toContain(`Routing: fitted to this community (${fitFull.questions} answered questions)`);
     // Rank every member for a new question at the cut-off, on the truncated index, with either model.
     const index = expertiseOf(cut.w.db, cut.w.guildId, before);
     const question = { askerId: 'gus', terms: ['terrain', 'setup'], channelId: 'help' };
