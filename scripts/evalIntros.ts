@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import { CandidateIndex } from '../src/features/intros/candidates.js';
 import {
   baselines,
+  decayedActivity,
   evaluateMethod,
   type Interaction,
   type MethodResult,
+  positivesHubShare,
   splitInteractions,
 } from '../src/features/intros/linkPrediction.js';
 import { cleanEdges, greedyPairs, matchingScore, matchPairs, type ScoredEdge } from '../src/features/intros/match.js';
@@ -104,6 +106,8 @@ export interface EvalReport {
   core: number;
   candidatePairs: number;
   newPairs: number;
+  /** Share of the true new pairs that involve a hub (top 1% by degree). */
+  newPairsHubShare: number;
   methods: Record<string, MethodResult>;
   matching: {
     pool: number;
@@ -119,6 +123,13 @@ export function evaluateArchive(archive: Archive, cutoff: number): EvalReport {
   const ctx = conveneContext(archive, split.core, cutoff);
   const methods: Record<string, MethodResult> = {};
   for (const [name, fn] of Object.entries(baselines(split))) methods[name] = evaluateMethod(split, fn);
+  methods.decayed_activity = evaluateMethod(
+    split,
+    decayedActivity(
+      archive.messages.map((m) => ({ memberId: m.authorId, at: m.createdAt })),
+      cutoff,
+    ),
+  );
   methods.convene = evaluateMethod(split, (a, b) => scorePair(a, b, ctx)?.score ?? 0);
 
   // The round the bot would run: the pool is who would plausibly have joined (core members active
@@ -147,6 +158,7 @@ export function evaluateArchive(archive: Archive, cutoff: number): EvalReport {
     core,
     candidatePairs: (core * (core - 1)) / 2 - adjacent / 2,
     newPairs: split.positives.size,
+    newPairsHubShare: positivesHubShare(split),
     methods,
     matching: {
       pool: n,
@@ -180,12 +192,28 @@ export function formatReport(r: EvalReport): string {
     '',
     'method                   AUC     P@n     lift    hub share',
   ];
-  const order = ['convene', 'adamic_adar', 'common_neighbours', 'preferential_attachment', 'random'];
+  const order = [
+    'convene',
+    'decayed_activity',
+    'adamic_adar',
+    'common_neighbours',
+    'preferential_attachment',
+    'random',
+  ];
   for (const name of order) {
     const m = r.methods[name];
     if (!m) continue;
     lines.push(
       `${name.padEnd(24)} ${m.auc.toFixed(3)}   ${m.precision_at_n.toFixed(3)}   ${m.lift.toFixed(1).padStart(5)}×  ${(100 * m.hub_share).toFixed(1).padStart(5)}%`,
+    );
+  }
+  lines.push(`${'true new pairs'.padEnd(24)} ${' '.repeat(26)}${(100 * r.newPairsHubShare).toFixed(1).padStart(5)}%`);
+  const c = r.methods.convene;
+  const t = r.methods.decayed_activity;
+  if (c && t) {
+    lines.push(
+      '',
+      `Convene vs decayed activity (time-aware): AUC ${(c.auc - t.auc >= 0 ? '+' : '') + (c.auc - t.auc).toFixed(3)}, P@n ${(c.precision_at_n - t.precision_at_n >= 0 ? '+' : '') + (c.precision_at_n - t.precision_at_n).toFixed(3)}`,
     );
   }
   const mt = r.matching;
@@ -206,6 +234,7 @@ export function main(argv: string[]): string {
       cutoff: report.cutoff,
       core: report.core,
       new_pairs: report.newPairs,
+      new_pairs_hub_share: report.newPairsHubShare,
       methods: report.methods,
       matching: report.matching,
     });

@@ -2,9 +2,22 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { questionTerms } from '../src/features/questions/detect.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
-import { DEFAULT_WEIGHTS, type RouterWeights, scoreCandidates } from '../src/features/questions/route.js';
+import {
+  type FittedRouter,
+  featureRows,
+  fitRouter,
+  NUDGE_AFTER_MS,
+  type TrainingQuestion,
+} from '../src/features/questions/fit.js';
+import {
+  candidateFeatures,
+  DEFAULT_WEIGHTS,
+  type RouterWeights,
+  scoreCandidates,
+} from '../src/features/questions/route.js';
 import { termsOf } from '../src/text/tokenize.js';
 import { type ArchivePost, type ArchiveTopic, readJsonl } from './archive.js';
+import { isIrcData, loadIrcArchive } from './ircArchive.js';
 
 export type { ArchivePost, ArchiveTopic };
 
@@ -16,7 +29,9 @@ export interface Archive {
   topics: ArchiveTopic[];
 }
 
-export function loadArchive(dir: string): Archive {
+/** A forum archive (posts.jsonl.gz, topics.jsonl.gz), or chat logs when `format` is irc or the directory holds them. */
+export function loadArchive(dir: string, format: 'forum' | 'irc' | 'auto' = 'auto'): Archive {
+  if (format === 'irc' || (format === 'auto' && isIrcData(dir))) return loadIrcArchive(dir);
   return {
     posts: readJsonl<ArchivePost>(join(dir, 'posts.jsonl.gz')),
     topics: readJsonl<ArchiveTopic>(join(dir, 'topics.jsonl.gz')),
@@ -94,6 +109,11 @@ export function replay(
   archive: Archive,
   range: { from: number; to: number },
   onQuestion: (ctx: RankingContext, state: BaselineState) => void,
+  /**
+   * Called at the nudge time (asked + 4 h) of each question in the range still unanswered then, with
+   * everything posted before that moment: who the bot would pick when it actually nudges.
+   */
+  onNudge?: (ctx: RankingContext, state: BaselineState) => void,
 ): { questions: Map<number, Question>; state: BaselineState } {
   const posts = archive.posts
     .filter(isRegular)
@@ -107,16 +127,28 @@ export function replay(
   // that no question is ranked with knowledge of an acceptance that had not happened yet.
   const pendingSolved: { at: number; user: string; q: Question }[] = [];
 
+  const pendingNudges: { at: number; q: Question }[] = [];
+  const nudgesDue = (t: number) => {
+    while (pendingNudges.length > 0 && pendingNudges[0]!.at <= t) {
+      const { at, q } = pendingNudges.shift()!;
+      if (q.firstAt !== null && q.firstAt < at) continue;
+      const candidates = state.membersBefore().filter((m) => m !== q.asker);
+      onNudge!({ question: q, candidates, index, now: at }, state);
+    }
+  };
+
   for (const p of posts) {
     while (pendingSolved.length > 0 && pendingSolved[0]!.at < p.t) {
       const s = pendingSolved.shift()!;
       index.noteSolved(s.user, s.q.terms, s.q.askedAt);
     }
+    nudgesDue(p.t);
     const q = questions.get(p.topic_id);
     const user = String(p.user_id);
     if (p.post_number === 1 && q && p.t >= range.from && p.t < range.to) {
       const candidates = state.membersBefore().filter((m) => m !== q.asker);
       onQuestion({ question: q, candidates, index, now: p.t }, state);
+      if (onNudge) pendingNudges.push({ at: p.t + NUDGE_AFTER_MS, q });
     }
     index.noteActivity(user, p.t);
     const terms = termsOf(p.text);
@@ -141,11 +173,16 @@ export function replay(
         channelId: q.channel,
       });
       state.noteAnswer(user, q.terms);
+      if (seen.size === 1) state.noteFirst(user, p.t);
     }
     if (p.accepted_answer) pendingSolved.push({ at: p.t + DAY_MS, user, q });
   }
+  if (onNudge) nudgesDue(Number.POSITIVE_INFINITY);
   return { questions, state };
 }
+
+const FIRST_HALF_LIFE = 60 * DAY_MS;
+const decay = (value: number, elapsed: number, halfLife: number) => value * 0.5 ** (elapsed / halfLife);
 
 /** What the baselines know: post times, reply times and a term profile per member. */
 export class BaselineState {
@@ -157,6 +194,10 @@ export class BaselineState {
   private readonly docLength = new Map<string, number>();
   private readonly docFreq = new Map<string, number>();
   private docLengthTotal = 0;
+  /** First replies, decayed with a 60-day half-life: value as of `firstAt`. */
+  private readonly firstDecayed = new Map<string, { value: number; at: number }>();
+  /** When each member last answered a question first. */
+  readonly lastFirstAt = new Map<string, number>();
 
   membersBefore(): string[] {
     return this.order;
@@ -175,6 +216,18 @@ export class BaselineState {
       this.repliesTotal.set(user, (this.repliesTotal.get(user) ?? 0) + 1);
       this.addProfile(user, terms ? terms.split(' ') : []);
     }
+  }
+
+  noteFirst(user: string, at: number): void {
+    const d = this.firstDecayed.get(user);
+    this.firstDecayed.set(user, { value: (d ? decay(d.value, at - d.at, FIRST_HALF_LIFE) : 0) + 1, at });
+    this.lastFirstAt.set(user, at);
+  }
+
+  /** First replies before `now`, each counting half as much every 60 days. */
+  decayedFirsts(user: string, now: number): number {
+    const d = this.firstDecayed.get(user);
+    return d ? decay(d.value, now - d.at, FIRST_HALF_LIFE) : 0;
   }
 
   noteAnswer(user: string, questionTerms: readonly string[]): void {
@@ -231,10 +284,25 @@ export class BaselineState {
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
-export const METHODS = ['convene', 'random', 'most-active', 'recently-active', 'tfidf-profile'] as const;
+export const METHODS = [
+  'convene',
+  'random',
+  'most-active',
+  'recently-active',
+  'tfidf-profile',
+  'decayed-first-replies',
+  'recent-first-responders',
+] as const;
+export const BASELINES = METHODS.filter((m) => m !== 'convene');
 export type Method = (typeof METHODS)[number];
 export const TARGETS = ['first', 'any', 'accepted'] as const;
-export const SUBSETS = ['all', 'slow', 'no-top3'] as const;
+/**
+ * all; nudge: the first reply came 4 h or more after the question (what Convene would nudge); slow:
+ * 24 h or more (what it escalates); no-top3: the first responder other than the three top helpers.
+ * The same nudge and slow questions ranked at the nudge, 4 h on (everyone knowing what happened in
+ * those hours, and that nobody answered): nudge-at-4h, slow-at-4h.
+ */
+export const SUBSETS = ['all', 'nudge', 'slow', 'no-top3', 'nudge-at-4h', 'slow-at-4h'] as const;
 
 export interface Cell {
   hit1: number;
@@ -244,14 +312,29 @@ export interface Cell {
   n: number;
 }
 
+/** Convene's MRR minus the best baseline's on one target/subset, with its paired bootstrap 95% interval. */
+export interface Lead {
+  baseline: Method;
+  diff: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
 export interface EvalResult {
   methods: Record<Method, Record<string, Cell>>;
+  /** Per target/subset: Convene against the baseline with the highest MRR there. */
+  lead: Record<string, Lead>;
   meta: {
     cutoff: string;
     /** Where testing stops (exclusive); null: the end of the archive. */
     until: string | null;
     questions: number;
     top3: string[];
+    /** How Convene's router was set for the test: fitted on the questions before the cut-off, or the shipped defaults. */
+    model: string;
+    /** The fit (learners tried on the validation part of the history before the cut-off), when there was one. */
+    fit: FittedRouter | null;
     /** Share of targets (first responders) who had posted before the question: the best any ranker can reach. */
     coverage: number;
   };
@@ -277,8 +360,11 @@ class Tally {
   hit10 = 0;
   rr = 0;
   n = 0;
+  /** Each question's reciprocal rank, in the order asked (the same order for every method: paired). */
+  readonly rrs: number[] = [];
   add(rank: number): void {
     this.n += 1;
+    this.rrs.push(Number.isFinite(rank) ? 1 / rank : 0);
     if (rank <= 1) this.hit1 += 1;
     if (rank <= 5) this.hit5 += 1;
     if (rank <= 10) this.hit10 += 1;
@@ -303,6 +389,36 @@ function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * The mean of a − b over paired per-question values, and the 95% interval of that mean from 2,000
+ * paired bootstrap resamples (questions drawn with replacement, both methods' values together).
+ */
+export function pairedBootstrap(
+  a: readonly number[],
+  b: readonly number[],
+  resamples = 2000,
+): { diff: number; lo: number; hi: number; n: number } {
+  const n = Math.min(a.length, b.length);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  if (n === 0) return { diff: 0, lo: 0, hi: 0, n: 0 };
+  const d = Array.from({ length: n }, (_, i) => a[i]! - b[i]!);
+  const mean = d.reduce((s, x) => s + x, 0) / n;
+  const random = seeded(7);
+  const means: number[] = [];
+  for (let k = 0; k < resamples; k++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += d[Math.floor(random() * n)]!;
+    means.push(s / n);
+  }
+  means.sort((x, y) => x - y);
+  return {
+    diff: r3(mean),
+    lo: r3(means[Math.floor(0.025 * resamples)]!),
+    hi: r3(means[Math.ceil(0.975 * resamples) - 1]!),
+    n,
+  };
+}
+
 /** Default cutoff: the start of the last 20% of the archive's time span. */
 export function defaultCutoff(archive: Archive): number {
   let lo = Number.POSITIVE_INFINITY;
@@ -313,6 +429,28 @@ export function defaultCutoff(archive: Archive): number {
     if (t > hi) hi = t;
   }
   return lo + 0.8 * (hi - lo);
+}
+
+/**
+ * What the fit learns from one question asked before `cutoff`: every router candidate's features as
+ * they stood when it was asked, and who answered first — only when that first reply came before the
+ * cut-off too (a reply after it is the future). Null: nobody answered it before the cut-off.
+ */
+export function trainingQuestion(ctx: RankingContext, cutoff: number): TrainingQuestion | null {
+  const q = ctx.question;
+  if (q.first === null || q.firstAt === null || q.firstAt >= cutoff) return null;
+  const cands = candidateFeatures(
+    ctx.index,
+    { askerId: q.asker, terms: q.terms, channelId: q.channel },
+    { now: ctx.now },
+  );
+  return {
+    askedAt: q.askedAt,
+    rows: featureRows(cands.map((c) => c.features)),
+    target: cands.findIndex((c) => c.memberId === q.first),
+    waitMs: q.firstAt - q.askedAt,
+    ignored: [],
+  };
 }
 
 /** Convene's full ordering of the candidates as scores: router-scored first, then by recency. */
@@ -336,10 +474,16 @@ export function conveneScores(ctx: RankingContext, weights: RouterWeights = DEFA
 
 export function evaluate(
   archive: Archive,
-  options: { cutoff?: number; until?: number; weights?: RouterWeights } = {},
+  options: { cutoff?: number; until?: number; weights?: RouterWeights; fit?: boolean } = {},
 ): EvalResult {
   const cutoff = options.cutoff ?? defaultCutoff(archive);
   const until = options.until ?? Number.POSITIVE_INFINITY;
+  // Convene as the bot runs it: fitted on the questions before the cut-off (and the first replies
+  // that came before it), unless weights are given or the fit is turned off.
+  const fitting = options.weights === undefined && options.fit !== false;
+  const history: TrainingQuestion[] = [];
+  let fitted: FittedRouter | null = null;
+  let weights = options.weights;
   const random = seeded(20240601);
   const tallies = new Map<string, Tally>();
   const tally = (method: Method, target: string, subset: string) => {
@@ -357,7 +501,38 @@ export function evaluate(
   let firstTargets = 0;
   let covered = 0;
 
-  replay(archive, { from: cutoff, to: until }, (ctx, state) => {
+  const scoresOf = (ctx: RankingContext, state: BaselineState): Record<Method, Map<string, number>> => {
+    const q = ctx.question;
+    return {
+      convene: conveneScores(ctx, weights),
+      random: new Map(ctx.candidates.map((c) => [c, random()])),
+      'most-active': new Map(ctx.candidates.map((c) => [c, state.posts.get(c) ?? 0])),
+      'recently-active': new Map(ctx.candidates.map((c) => [c, state.recentReplies(c, ctx.now, 90 * DAY_MS)])),
+      'tfidf-profile': new Map(ctx.candidates.map((c) => [c, state.profileScore(c, q.terms)])),
+      'decayed-first-replies': new Map(ctx.candidates.map((c) => [c, state.decayedFirsts(c, ctx.now)])),
+      // Whoever answered a question first most recently (never: last).
+      'recent-first-responders': new Map(
+        ctx.candidates.map((c) => [c, state.lastFirstAt.get(c) ?? Number.NEGATIVE_INFINITY]),
+      ),
+    };
+  };
+  const targetsOf = (q: Question): Record<(typeof TARGETS)[number], string[]> => ({
+    first: q.first ? [q.first] : [],
+    any: q.responders,
+    accepted: q.accepted ? [q.accepted] : [],
+  });
+  const none = new Set<string>();
+
+  const onQuestion = (ctx: RankingContext, state: BaselineState) => {
+    if (ctx.now < cutoff) {
+      const sample = trainingQuestion(ctx, cutoff);
+      if (sample) history.push(sample);
+      return;
+    }
+    if (fitting && fitted === null) {
+      fitted = fitRouter(history);
+      weights = fitted.weights;
+    }
     if (asked === 0) {
       // Top helpers as of the cutoff: the three members with the most replies before it.
       top3 = [...state.repliesTotal.entries()]
@@ -368,24 +543,14 @@ export function evaluate(
     }
     asked += 1;
     const q = ctx.question;
-    const scores: Record<Method, Map<string, number>> = {
-      convene: conveneScores(ctx, options.weights),
-      random: new Map(ctx.candidates.map((c) => [c, random()])),
-      'most-active': new Map(ctx.candidates.map((c) => [c, state.posts.get(c) ?? 0])),
-      'recently-active': new Map(ctx.candidates.map((c) => [c, state.recentReplies(c, ctx.now, 90 * DAY_MS)])),
-      'tfidf-profile': new Map(ctx.candidates.map((c) => [c, state.profileScore(c, q.terms)])),
-    };
+    const scores = scoresOf(ctx, state);
     if (q.first) {
       firstTargets += 1;
       if (scores.random.has(q.first)) covered += 1;
     }
     const slow = q.firstAt !== null && q.firstAt - q.askedAt >= DAY_MS;
-    const none = new Set<string>();
-    const targets: Record<(typeof TARGETS)[number], string[]> = {
-      first: q.first ? [q.first] : [],
-      any: q.responders,
-      accepted: q.accepted ? [q.accepted] : [],
-    };
+    const nudge = q.firstAt !== null && q.firstAt - q.askedAt >= NUDGE_AFTER_MS;
+    const targets = targetsOf(q);
     const firstNotTop = q.responders.find((r) => !top3Set.has(r));
     const targetsNoTop: Record<(typeof TARGETS)[number], string[]> = {
       first: firstNotTop ? [firstNotTop] : [],
@@ -399,13 +564,38 @@ export function evaluate(
         if (t.length > 0) {
           const best = Math.min(...t.map((m) => rankOf(m, s, none)));
           tally(method, target, 'all').add(best);
+          if (nudge) tally(method, target, 'nudge').add(best);
           if (slow) tally(method, target, 'slow').add(best);
         }
         const tn = targetsNoTop[target];
         if (tn.length > 0) tally(method, target, 'no-top3').add(Math.min(...tn.map((m) => rankOf(m, s, top3Set))));
       }
     }
-  });
+  };
+
+  // The same questions ranked when the bot would nudge them (4 h on, still unanswered), by everyone
+  // with what was known at that moment.
+  const onNudge = (ctx: RankingContext, state: BaselineState) => {
+    const q = ctx.question;
+    if (q.askedAt < cutoff || q.askedAt >= until || q.firstAt === null) return;
+    const scores = scoresOf(ctx, state);
+    const slow = q.firstAt - q.askedAt >= DAY_MS;
+    const targets = targetsOf(q);
+    for (const method of METHODS) {
+      for (const target of TARGETS) {
+        const t = targets[target];
+        if (t.length === 0) continue;
+        const best = Math.min(...t.map((m) => rankOf(m, scores[method], none)));
+        tally(method, target, 'nudge-at-4h').add(best);
+        if (slow) tally(method, target, 'slow-at-4h').add(best);
+      }
+    }
+  };
+
+  replay(archive, { from: fitting ? Number.NEGATIVE_INFINITY : cutoff, to: until }, onQuestion, onNudge);
+
+  // No question after the cut-off: still report the model it would have ranked with.
+  if (fitting && fitted === null) fitted = fitRouter(history);
 
   const methods = {} as EvalResult['methods'];
   for (const method of METHODS) {
@@ -413,13 +603,31 @@ export function evaluate(
     for (const target of TARGETS)
       for (const subset of SUBSETS) methods[method][`${target}/${subset}`] = tally(method, target, subset).cell();
   }
+  const lead: Record<string, Lead> = {};
+  for (const target of TARGETS) {
+    for (const subset of SUBSETS) {
+      const key = `${target}/${subset}`;
+      const best = BASELINES.reduce((a, b) => (methods[b][key]!.mrr > methods[a][key]!.mrr ? b : a));
+      lead[key] = {
+        baseline: best,
+        ...pairedBootstrap(tally('convene', target, subset).rrs, tally(best, target, subset).rrs),
+      };
+    }
+  }
   return {
     methods,
+    lead,
     meta: {
       cutoff: new Date(cutoff).toISOString().slice(0, 10),
       until: Number.isFinite(until) ? new Date(until).toISOString().slice(0, 10) : null,
       questions: asked,
       top3,
+      model: options.weights
+        ? 'given weights'
+        : fitted
+          ? `fitted: ${(fitted as FittedRouter).learner}`
+          : 'shipped defaults',
+      fit: fitted,
       coverage: Math.round((covered / Math.max(1, firstTargets)) * 1000) / 1000,
     },
   };
@@ -431,17 +639,32 @@ export function formatTable(result: EvalResult): string {
   lines.push(
     `Routing eval: ${meta.questions} questions from ${meta.cutoff}${meta.until ? ` until ${meta.until}` : ''}; first responders with earlier posts (coverage) ${meta.coverage}; top 3 helpers ${meta.top3.join(', ')}`,
   );
+  lines.push(`Convene's router: ${meta.model}`);
+  if (meta.fit && meta.fit.tried.length > 0) {
+    const v = meta.fit.validation;
+    lines.push(
+      `  learners on the validation questions (the last quarter before the cut-off, ${v.n} answered, ${v.nudgeN} nudge-like), first responder MRR:`,
+    );
+    for (const t of meta.fit.tried)
+      lines.push(`    ${t.learner.padEnd(28)} all ${t.all.toFixed(3)}  nudge ${t.nudge.toFixed(3)}`);
+    lines.push(`  fitted on ${meta.fit.questions} answered questions`);
+  }
   for (const target of TARGETS) {
     for (const subset of SUBSETS) {
       const n = result.methods.convene[`${target}/${subset}`]!.n;
       lines.push('', `target ${target} · ${subset} (n=${n})`);
-      lines.push(`  ${'method'.padEnd(16)} ${['Hit@1', 'Hit@5', 'Hit@10', 'MRR'].map((h) => h.padStart(7)).join('')}`);
+      lines.push(`  ${'method'.padEnd(24)} ${['Hit@1', 'Hit@5', 'Hit@10', 'MRR'].map((h) => h.padStart(7)).join('')}`);
       for (const method of METHODS) {
         const c = result.methods[method][`${target}/${subset}`]!;
         lines.push(
-          `  ${method.padEnd(16)} ${[c.hit1, c.hit5, c.hit10, c.mrr].map((v) => v.toFixed(3).padStart(7)).join('')}`,
+          `  ${method.padEnd(24)} ${[c.hit1, c.hit5, c.hit10, c.mrr].map((v) => v.toFixed(3).padStart(7)).join('')}`,
         );
       }
+      const l = result.lead[`${target}/${subset}`]!;
+      if (l.n === 0) continue;
+      lines.push(
+        `  convene − ${l.baseline}: ${l.diff >= 0 ? '+' : ''}${l.diff.toFixed(3)} MRR, 95% CI [${l.lo.toFixed(3)}, ${l.hi.toFixed(3)}] (paired bootstrap)`,
+      );
     }
   }
   return lines.join('\n');
@@ -453,7 +676,9 @@ function parseArgs(argv: readonly string[]): {
   cutoff?: number;
   until?: number;
   weights?: RouterWeights;
+  format: 'forum' | 'irc' | 'auto';
 } {
+  let format: 'forum' | 'irc' | 'auto' = 'auto';
   let data: string | undefined;
   let json = false;
   let cutoff: number | undefined;
@@ -467,7 +692,13 @@ function parseArgs(argv: readonly string[]): {
     const arg = argv[i];
     if (arg === '--data') data = argv[++i];
     else if (arg === '--json') json = true;
-    else if (arg === '--cutoff') cutoff = day(argv[++i] ?? '', '--cutoff');
+    // The shipped weights as Convene (no fit on the history): to compare with the fitted router.
+    else if (arg === '--defaults') weights = DEFAULT_WEIGHTS;
+    else if (arg === '--format') {
+      const f = argv[++i];
+      if (f !== 'forum' && f !== 'irc') throw new Error(`--format expects forum or irc, got "${f}"`);
+      format = f;
+    } else if (arg === '--cutoff') cutoff = day(argv[++i] ?? '', '--cutoff');
     // For the validation period (what tuneRouting.ts tunes on): --cutoff START --until END.
     else if (arg === '--until') until = day(argv[++i] ?? '', '--until');
     else if (arg === '--weights') {
@@ -476,14 +707,20 @@ function parseArgs(argv: readonly string[]): {
     } else throw new Error(`unknown argument ${arg}`);
   }
   if (!data)
-    throw new Error('usage: npm run eval:routing -- --data DIR [--json] [--cutoff YYYY-MM-DD] [--until YYYY-MM-DD]');
-  return { data, json, cutoff, until, weights };
+    throw new Error(
+      'usage: npm run eval:routing -- --data DIR [--format forum|irc] [--json] [--cutoff YYYY-MM-DD] [--until YYYY-MM-DD]',
+    );
+  return { data, json, cutoff, until, weights, format };
 }
 
 /** Run the eval as the command line does; returns what it prints. */
 export function main(argv: readonly string[]): string {
   const args = parseArgs(argv);
-  const result = evaluate(loadArchive(args.data), { cutoff: args.cutoff, until: args.until, weights: args.weights });
+  const result = evaluate(loadArchive(args.data, args.format), {
+    cutoff: args.cutoff,
+    until: args.until,
+    weights: args.weights,
+  });
   return args.json ? `${JSON.stringify(result)}\n` : `${formatTable(result)}\n`;
 }
 

@@ -80,6 +80,8 @@ export const questionNudges = sqliteTable(
     at: integer('at').notNull(),
     /** Why this peer (the router's reasons), for /privacy show and for tuning. */
     reasons: text('reasons', { mode: 'json' }).$type<unknown>(),
+    /** Peer nudges: when the nudged member replied to the question, if within 24 h of the nudge (the feedback the fit learns from). */
+    answeredAt: integer('answered_at'),
   },
   (t) => [
     primaryKey({ columns: [t.guildId, t.questionId, t.stage, t.targetId] }),
@@ -87,3 +89,21 @@ export const questionNudges = sqliteTable(
     index('question_nudges_time').on(t.guildId, t.at),
   ],
 );
+
+/**
+ * The router's weights fitted to this community's own history (features/questions/fit.ts), or null
+ * weights while it has too little history (the shipped defaults apply). One row per guild.
+ */
+export const routerModels = sqliteTable('router_models', {
+  guildId: text('guild_id').primaryKey(),
+  /** Feature → weight; null: the shipped defaults. */
+  weights: text('weights', { mode: 'json' }).$type<Record<string, number> | null>(),
+  learner: text('learner').notNull(),
+  /** Answered questions it learned from. */
+  questions: integer('questions').notNull(),
+  /** Validation MRR of the chosen learner and of every learner tried. */
+  validation: text('validation', { mode: 'json' }).$type<unknown>().notNull(),
+  /** Everything before this time was read; nothing after it. */
+  historyUntil: integer('history_until').notNull(),
+  fittedAt: integer('fitted_at').notNull(),
+});

@@ -10,6 +10,7 @@ import { forumHost, isForumGuild } from '../../platforms/discourse/ids.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
 import { linkedAcross, pairOf } from '../links/identity.js';
+import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
 import { privacyPolicyLine } from './privacy.js';
 
 export function statusReport(deps: Deps, guildId: GuildId, now: number) {
@@ -39,6 +40,7 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
     jobs: recentRuns(db, guildId, 8),
     pulse: latestPulse({ db }, guildId),
     community: communityLine(deps, guildId),
+    routing: routingStatus(db, guildId, now),
   };
 }
 
@@ -85,6 +87,7 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
   if (problems.length) lines.splice(1, 0, ...problems.map((p) => `⚠️ ${p}`));
   if (report.community) lines.push(report.community);
   if (report.pulse) lines.push(renderPulseLine(report.pulse));
+  lines.push(...renderRoutingStatus(report.routing));
   if (report.lastBackfill) {
     lines.push(
       `Last backfill: ${ago(now - report.lastBackfill.at)} ago (${report.lastBackfill.messages} messages, ${report.lastBackfill.members} members)`,

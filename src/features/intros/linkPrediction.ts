@@ -116,6 +116,33 @@ export function evaluateMethod(split: Split, score: (a: string, b: string) => nu
   };
 }
 
+/** Share of the true new pairs that involve a hub: what a scorer's hub share is measured against. */
+export function positivesHubShare(split: Split): number {
+  const { core, positives, hubs } = split;
+  const n = core.length;
+  if (positives.size === 0) return 0;
+  let withHub = 0;
+  for (const p of positives) if (hubs.has(core[Math.floor(p / n)]!) || hubs.has(core[p % n]!)) withHub++;
+  return withHub / positives.size;
+}
+
+/**
+ * The time-aware baseline: the product of both members' activity before the cut-off, each
+ * post counting half as much every `halfLife` (60 days): "both are active lately".
+ */
+export function decayedActivity(
+  posts: readonly { memberId: string; at: number }[],
+  cutoff: number,
+  halfLife = 60 * 86_400_000,
+): (a: string, b: string) => number {
+  const activity = new Map<string, number>();
+  for (const { memberId, at } of posts) {
+    if (at >= cutoff) continue;
+    activity.set(memberId, (activity.get(memberId) ?? 0) + 0.5 ** ((cutoff - at) / halfLife));
+  }
+  return (a, b) => (activity.get(a) ?? 0) * (activity.get(b) ?? 0);
+}
+
 /** The classic neighbourhood baselines over the training graph, and a seeded random one. */
 export function baselines(split: Split, seed = 1): Record<string, (a: string, b: string) => number> {
   const { train } = split;

@@ -1,6 +1,8 @@
 /** The questions feature's scheduled work: one nudge scan per guild every scan interval. */
 import type { JobDefinition } from '../../scheduler/job.js';
+import { readModel } from './fitStore.js';
 import { linksOf } from './links.js';
+import { refitDue, refitRouter } from './refit.js';
 import { scanAndNudge } from './service.js';
 
 export const questionsScanJob: JobDefinition = {
@@ -15,4 +17,18 @@ export const questionsScanJob: JobDefinition = {
   },
 };
 
-export const questionJobs: JobDefinition[] = [questionsScanJob];
+/** Refit the guild's router when it is due: weekly, and after a backfill (see refit.ts). */
+export const questionsRefitJob: JobDefinition = {
+  name: 'questions.refit',
+  schedule: { kind: 'scan' },
+  async run(deps, guildId, _period, now) {
+    if (!refitDue(readModel(deps.db, guildId), now, deps.status.lastBackfill?.at)) return;
+    const fit = await refitRouter(deps.db, guildId, now);
+    deps.log.info(
+      { guildId, learner: fit.learner, questions: fit.questions, validation: fit.validation },
+      'router refit',
+    );
+  },
+};
+
+export const questionJobs: JobDefinition[] = [questionsScanJob, questionsRefitJob];

@@ -49,6 +49,7 @@ import {
   stillDue,
   whyLine,
 } from './nudgePolicy.js';
+import { routerWeightsOf } from './refit.js';
 import { PoolRouter, type QuestionToRoute, type Reason, scoreMember } from './route.js';
 import type { QuestionsSettings } from './settings.js';
 import {
@@ -736,7 +737,7 @@ export function scanAndNudge(db: Db, guildId: string, now: number, links: LinkBa
       if (!isDaytime(f, settings.core.timezone, now)) continue;
       eligible.push(id);
     }
-    router = new PoolRouter(index, eligible, { now, load: share });
+    router = new PoolRouter(index, eligible, { now, load: share, weights: routerWeightsOf(db, guildId) });
   }
 
   const decisions = decideNudges(due, {
@@ -950,7 +951,8 @@ export function unansweredFor(
   );
   if (rows.length === 0) return [];
   const index = expertiseOf(db, guildId, now);
-  const scored = rows.map((row) => ({ row, ranked: scoreMember(index, routeOf(row), memberId, { now }) }));
+  const weights = routerWeightsOf(db, guildId);
+  const scored = rows.map((row) => ({ row, ranked: scoreMember(index, routeOf(row), memberId, { now, weights }) }));
   scored.sort((a, b) => (b.ranked?.score ?? 0) - (a.ranked?.score ?? 0) || a.row.askedAt - b.row.askedAt);
   const top = scored.slice(0, limit);
   const platform = guildPlatform(db, guildId);

@@ -3,7 +3,7 @@
  * channels, messages and members the feature needs; and rebuilding the expertise index from the
  * database (it is only a cache of these tables).
  */
-import { and, asc, eq, gte, inArray, isNull, like, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, like, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { channels, guilds, members, messages, questionNudges, questionResponses, questions } from '../../db/schema.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
@@ -229,6 +229,7 @@ export function recordResponse(
       .onConflictDoNothing()
       .run().changes > 0;
   if (!added) return { added, first: false };
+  if (!anonymous) noteNudgeAnswered(db, r);
   const first =
     db
       .update(questions)
@@ -242,6 +243,52 @@ export function recordResponse(
       )
       .run().changes > 0;
   return { added, first };
+}
+
+/** A nudged peer answers within this long after the nudge, or the nudge went unanswered. */
+export const NUDGE_ANSWER_WINDOW_MS = 24 * 3_600_000;
+
+/** Feedback: the member was nudged about this question and has now replied, within 24 h of the nudge. */
+function noteNudgeAnswered(db: Tx, r: { guildId: string; questionId: string; memberId: string; at: number }): void {
+  db.update(questionNudges)
+    .set({ answeredAt: r.at })
+    .where(
+      and(
+        eq(questionNudges.guildId, r.guildId),
+        eq(questionNudges.questionId, r.questionId),
+        eq(questionNudges.stage, 'peer'),
+        eq(questionNudges.targetId, r.memberId),
+        isNull(questionNudges.answeredAt),
+        lte(questionNudges.at, r.at),
+        gt(questionNudges.at, r.at - NUDGE_ANSWER_WINDOW_MS),
+      ),
+    )
+    .run();
+}
+
+/**
+ * Peer nudges sent in [from, to) whose 24 h have passed by `now` or that were answered, and how many
+ * of them the nudged member answered within 24 h.
+ */
+export function nudgeOutcomes(db: Tx, guildId: string, from: number, to: number, now: number) {
+  const row = db
+    .select({
+      settled: sql<number>`count(*)`,
+      answered: sql<number>`coalesce(sum(case when ${questionNudges.answeredAt} is not null then 1 else 0 end), 0)`,
+    })
+    .from(questionNudges)
+    .where(
+      and(
+        eq(questionNudges.guildId, guildId),
+        eq(questionNudges.stage, 'peer'),
+        eq(questionNudges.targetKind, 'member'),
+        gte(questionNudges.at, from),
+        lt(questionNudges.at, to),
+        or(isNotNull(questionNudges.answeredAt), lte(questionNudges.at, now - NUDGE_ANSWER_WINDOW_MS)),
+      ),
+    )
+    .get();
+  return { settled: row?.settled ?? 0, answered: row?.answered ?? 0 };
 }
 
 export function markSolved(
@@ -835,7 +882,13 @@ export function exportQuestions(db: Db, guildId: GuildId, memberId: MemberId): R
     .where(and(eq(questionResponses.guildId, guildId), eq(questionResponses.memberId, memberId)))
     .all();
   const nudged = db
-    .select({ questionId: questionNudges.questionId, at: questionNudges.at, reasons: questionNudges.reasons })
+    .select({
+      questionId: questionNudges.questionId,
+      at: questionNudges.at,
+      reasons: questionNudges.reasons,
+      // What they did after the nudge is kept about them too (the router learns from it).
+      answeredAt: questionNudges.answeredAt,
+    })
     .from(questionNudges)
     .where(and(eq(questionNudges.guildId, guildId), eq(questionNudges.targetId, memberId)))
     .all();

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { defaultCutoff, main, readArchive } from '../../../scripts/evalIntros.js';
-import { evaluateMethod, type Interaction, splitInteractions } from '../../../src/features/intros/linkPrediction.js';
+import {
+  decayedActivity,
+  evaluateMethod,
+  type Interaction,
+  splitInteractions,
+} from '../../../src/features/intros/linkPrediction.js';
 import { tempDir } from '../../helpers/db.js';
 
 const DAY = 86_400_000;
@@ -89,8 +94,10 @@ describe('npm run eval:intros', () => {
   it('GIVEN --json THEN it prints one object with every method, Convene under "convene"', () => {
     const out = JSON.parse(main(['--data', dir, '--json', '--cutoff', '2021-12-01']));
     expect(Object.keys(out.methods).sort()).toEqual(
-      ['adamic_adar', 'common_neighbours', 'convene', 'preferential_attachment', 'random'].sort(),
+      ['adamic_adar', 'common_neighbours', 'convene', 'decayed_activity', 'preferential_attachment', 'random'].sort(),
     );
+    expect(out.new_pairs_hub_share).toBeGreaterThanOrEqual(0);
+    expect(out.new_pairs_hub_share).toBeLessThanOrEqual(1);
     for (const m of Object.values(out.methods) as Record<string, number>[]) {
       expect(Object.keys(m).sort()).toEqual(['auc', 'hub_share', 'lift', 'precision_at_n']);
       expect(m.auc).toBeGreaterThanOrEqual(0);
@@ -112,9 +119,18 @@ describe('npm run eval:intros', () => {
 
   it('GIVEN no --json THEN it prints a table with every method and the greedy loss', () => {
     const out = main(['--data', dir, '--cutoff', '2021-12-01']);
-    for (const name of ['convene', 'adamic_adar', 'common_neighbours', 'preferential_attachment', 'random']) {
+    for (const name of [
+      'convene',
+      'decayed_activity',
+      'adamic_adar',
+      'common_neighbours',
+      'preferential_attachment',
+      'random',
+      'true new pairs',
+    ]) {
       expect(out).toContain(name);
     }
+    expect(out).toMatch(/Convene vs decayed activity \(time-aware\): AUC [+-]\d\.\d{3}, P@n [+-]\d\.\d{3}/);
     expect(out).toMatch(/greedy loses \d+\.\d%/);
   });
 
@@ -149,6 +165,24 @@ describe('link prediction protocol', () => {
     expect(perfect).toMatchObject({ auc: 1, precision_at_n: 1 });
     const reversed = evaluateMethod(split, (a, b) => ((a === 'b' && b === 'c') || (a === 'c' && b === 'b') ? 0 : 1));
     expect(reversed.auc).toBe(0);
+  });
+
+  it("GIVEN posts before the cut-off THEN the time-aware baseline is the product of both members' decayed activity", () => {
+    const day = 86_400_000;
+    const cutoff = 1000 * day;
+    const score = decayedActivity(
+      [
+        { memberId: 'a', at: cutoff - 60 * day }, // counts half
+        { memberId: 'a', at: cutoff - 60 * day },
+        { memberId: 'b', at: cutoff }, // at the cut-off: the future
+        { memberId: 'b', at: cutoff - 1 }, // just before: counts (almost) fully
+        { memberId: 'c', at: cutoff - 120 * day }, // a quarter
+      ],
+      cutoff,
+    );
+    expect(score('a', 'c')).toBeCloseTo(1 * 0.25, 6);
+    expect(score('a', 'b')).toBeCloseTo(1 * 1, 6);
+    expect(score('a', 'nobody')).toBe(0);
   });
 
   it('GIVEN a scorer that always suggests the hub THEN its hub share is 100%', () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import {
   loadArchive,
   METHODS,
   main,
+  pairedBootstrap,
   SUBSETS,
   TARGETS,
 } from '../../../scripts/evalRouting.js';
@@ -42,7 +43,7 @@ const TOPICS = [
  * chats even more and replies late to some questions; member 30 appears for the first time with an
  * answer on day 190.
  */
-function writeArchive(): string {
+function writeArchive(days = 200, until = Number.POSITIVE_INFINITY): string {
   const posts: Post[] = [];
   const topics: object[] = [];
   let postId = 1;
@@ -63,7 +64,7 @@ function writeArchive(): string {
   topics.push({ topic_id: 1, title: 'off topic chat', category_id: 1, created_at: iso(START), user_id: 20 });
   post(1, 1, 20, START, 'hello everyone');
   let n = 2;
-  for (let day = 0; day < 200; day++) {
+  for (let day = 0; day < days; day++) {
     const at = START + day * DAY;
     post(1, n++, 20, at + 30 * 60_000, 'chatting about the weather again');
     // The experts are around every day as well: only what they know tells them apart.
@@ -85,6 +86,12 @@ function writeArchive(): string {
     if (day % 4 === 0) post(id, 4, 20, at + 30 * HOUR, 'late reply');
   }
   const dir = tempDir();
+  const kept = posts.filter((p) => Date.parse(p.created_at) < until);
+  posts.length = 0;
+  posts.push(...kept);
+  const keptTopics = topics.filter((t) => Date.parse((t as { created_at: string }).created_at) < until);
+  topics.length = 0;
+  topics.push(...keptTopics);
   const gz = (rows: object[]) => gzipSync(`${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
   writeFileSync(join(dir, 'posts.jsonl.gz'), gz(posts));
   writeFileSync(join(dir, 'topics.jsonl.gz'), gz(topics));
@@ -151,6 +158,77 @@ describe('evalRouting', () => {
     expect(all.meta.until).toBeNull();
     expect(all.meta.questions).toBeGreaterThan(part.meta.questions);
     expect(() => main(['--data', dir, '--until', '2020-6-1'])).toThrow(/--until expects YYYY-MM-DD/);
+  });
+
+  it('GIVEN the same forum with everything after the cut-off removed THEN Convene is fitted to the same model', () => {
+    // Day 259's question is asked before the cut-off and answered after it (that answer is the future).
+    const cutoff = START + 259 * DAY + HOUR;
+    const full = evaluate(loadArchive(writeArchive(300)), { cutoff });
+    const cut = evaluate(loadArchive(writeArchive(300, cutoff)), { cutoff });
+    expect(cut.meta.questions).toBe(0);
+    expect(full.meta.fit).not.toBeNull();
+    expect(full.meta.model).toMatch(/^fitted: /);
+    expect(full.meta.model).not.toContain('too little history');
+    expect(full.meta.fit!.weights).toEqual(cut.meta.fit!.weights);
+    expect(full.meta.fit!.tried).toEqual(cut.meta.fit!.tried);
+    expect(full.meta.fit!.questions).toBe(cut.meta.fit!.questions);
+  });
+
+  it('GIVEN paired values THEN the bootstrap interval holds the mean difference, and is a point when the difference is constant', () => {
+    const b = Array.from({ length: 200 }, (_, i) => (i % 10) / 10);
+    expect(
+      pairedBootstrap(
+        b.map((x) => x + 0.1),
+        b,
+      ),
+    ).toEqual({ diff: 0.1, lo: 0.1, hi: 0.1, n: 200 });
+    const noisy = pairedBootstrap(
+      b.map((x, i) => x + (i % 2 === 0 ? 0.3 : -0.1)),
+      b,
+    );
+    expect(noisy.diff).toBe(0.1);
+    expect(noisy.lo).toBeLessThan(0.1);
+    expect(noisy.hi).toBeGreaterThan(0.1);
+    expect(noisy.lo).toBeGreaterThan(0);
+  });
+
+  it("GIVEN --json THEN Convene's lead over the best baseline is there for every target and subset", () => {
+    const out = JSON.parse(main(['--data', dir, '--json', '--cutoff', '2020-05-01'])) as EvalResult;
+    for (const target of TARGETS)
+      for (const subset of SUBSETS) expect(out.lead[`${target}/${subset}`]).toHaveProperty('baseline');
+    expect(out.lead['first/all']!.n).toBe(79);
+    expect(out.lead['first/all']!.lo).toBeLessThanOrEqual(out.lead['first/all']!.diff);
+  });
+
+  it('GIVEN IRC logs with reply annotations THEN each conversation is a question whose first responder is the first other person in it', () => {
+    const irc = tempDir();
+    mkdirSync(join(irc, 'train'));
+    const lines = [
+      '=== ada has joined #ubuntu',
+      '[10:00] <bo> morning',
+      '[10:01] <cy> how do I mount a usb disk?',
+      '[10:02] <dee> anyone using xfce?',
+      '[10:03] <cy> it does not show up',
+      '[10:04] <ada> cy: try lsblk first',
+      '[10:05] <bo> dee: I do',
+      '[10:06] <cy> ada: thanks',
+    ];
+    // Line 1 is context (not annotated): activity only. 2 opens cy's question, 3 opens dee's.
+    const links = ['2 2 -', '2 4 -', '4 5 -', '3 3 -', '3 6 -', '5 7 -'];
+    writeFileSync(join(irc, 'train', '2016-01-05.train-a.raw.txt.gz'), gzipSync(`${lines.join('\n')}\n`));
+    writeFileSync(join(irc, 'train', '2016-01-05.train-a.annotation.txt.gz'), gzipSync(`${links.join('\n')}\n`));
+    const archive = loadArchive(irc);
+    expect(archive.topics).toHaveLength(2);
+    const byTopic = (t: number) =>
+      archive.posts.filter((p) => p.topic_id === t).map((p) => `${p.post_number}:${p.username}`);
+    expect(byTopic(1)).toEqual(['1:cy', '2:cy', '3:ada', '4:cy']);
+    expect(byTopic(2)).toEqual(['1:dee', '2:bo']);
+    // The context line is a post in no topic.
+    expect(archive.posts.filter((p) => !archive.topics.some((t) => t.topic_id === p.topic_id))).toHaveLength(1);
+    const r = JSON.parse(main(['--data', irc, '--format', 'irc', '--json', '--cutoff', '2016-01-01'])) as EvalResult;
+    expect(r.meta.questions).toBe(2);
+    // ada never spoke before cy's question; bo did before dee's: one of two first responders is reachable.
+    expect(r.meta.coverage).toBe(0.5);
   });
 
   it('GIVEN the table output THEN every method is printed for each target and subset', () => {
