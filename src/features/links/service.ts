@@ -3,12 +3,14 @@
  * Discourse private message; /link confirm checks it; /link remove splits the accounts again.
  */
 
+import { eq } from 'drizzle-orm';
 import type { OutboxItem } from '../../actions.js';
 import { type Deps, UserFacingError } from '../../commands.js';
-import { auditLog } from '../../db/schema.js';
+import { auditLog, guilds } from '../../db/schema.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
-import { guildIdFor, isForumGuild } from '../../platforms/discourse/ids.js';
+import { forumHost, guildIdFor, isForumGuild } from '../../platforms/discourse/ids.js';
+import { safeText } from '../digest/fit.js';
 import type { DeclaredProfile } from '../intros/profile.js';
 import { setProfile } from '../intros/service.js';
 import { memberTimezone, profileRow, setMemberTimezone } from '../intros/store.js';
@@ -135,8 +137,12 @@ export function connectForum(deps: Deps, guildId: string, actorId: string, now: 
   const forumId = guildIdFor(forum.url);
   const before = pairOf(deps.db, guildId);
   deps.db.transaction(() => {
-    const replaced = pairGuilds(deps.db, { guildId, forumGuildId: forumId, pairedBy: actorId, pairedAt: now });
-    audit(deps, guildId, actorId, 'forum.connect', before, { forum: forumId, replaced }, now);
+    // One forum, one server: only the server holding the pair may end it (then another may connect).
+    // Read inside the transaction so two servers connecting at once cannot both pass.
+    const holder = pairOf(deps.db, forumId);
+    if (holder && holder.guildId !== guildId) throw heldElsewhere(deps, forumId, holder.guildId);
+    pairGuilds(deps.db, { guildId, forumGuildId: forumId, pairedBy: actorId, pairedAt: now });
+    audit(deps, guildId, actorId, 'forum.connect', before, { forum: forumId }, now);
   });
   onUnlinked(deps.db, [guildId, forumId]);
   return forumId;
@@ -152,6 +158,20 @@ export function disconnectForum(deps: Deps, guildId: string, actorId: string, no
   });
   onUnlinked(deps.db, [guildId, before.forumGuildId]);
   return true;
+}
+
+function heldElsewhere(deps: Deps, forumId: string, holderId: string): UserFacingError {
+  const name = guildNameOf(deps.db, holderId);
+  return new UserFacingError(
+    [
+      `The forum (${forumHost(forumId)}) is already connected to another Discord server${name ? `, **${safeText(name, 100)}**` : ''}.`,
+      'One forum belongs to one server at a time: ask a moderator of that server to run `/convene forum disconnect` there, then connect it here.',
+    ].join('\n'),
+  );
+}
+
+function guildNameOf(db: Deps['db'], guildId: string): string | null {
+  return db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId)).get()?.name ?? null;
 }
 
 function audit(

@@ -158,16 +158,41 @@ describe('the community pair', () => {
     expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
   });
 
-  it('GIVEN the forum connected to another server THEN the new pair replaces it and the old server merges nobody', () => {
+  it('GIVEN the forum connected to another server THEN connect there is refused, names the holding server, and changes nothing until the holder disconnects', () => {
     const w = world();
+    createEventApplier(w.db)(
+      { platform: 'discord', guildId: asGuildId(DISCORD), at: T0, kind: 'guild.upserted', name: 'Shader *Club*' },
+      { storeMessageText: false },
+    );
     w.ask('d1', 'mei');
     confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
-    expect(pairGuilds(w.db, { guildId: 'g2', forumGuildId: FORUM, pairedBy: 'mod2', pairedAt: T0 + 5 })).toBe(DISCORD);
-    expect(pairedGuild(w.db, DISCORD)).toBeNull();
+    let refusal = '';
+    try {
+      connectForum(w.deps, 'g2', 'mod2', T0 + 5);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserFacingError);
+      refusal = (error as Error).message;
+    }
+    expect(refusal).toContain('Shader \\*Club\\*');
+    expect(refusal).toContain('/convene forum disconnect');
+    expect(pairedGuild(w.db, FORUM)).toBe(DISCORD);
+    expect(pairedGuild(w.db, 'g2')).toBeNull();
+    expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
+    const audit = w.db.$client.prepare("SELECT count(*) AS n FROM audit_log WHERE guild_id = 'g2'").get();
+    expect(audit).toEqual({ n: 0 });
+
+    // The holder lets go; then the other server may connect.
+    expect(disconnectForum(w.deps, DISCORD, 'mod', T0 + 6)).toBe(true);
+    expect(connectForum(w.deps, 'g2', 'mod2', T0 + 7)).toBe(FORUM);
     expect(pairedGuild(w.db, FORUM)).toBe('g2');
     // d1's link was made in g1: it does not make '7' anyone in g2.
     expect(counterpart(w.db, FORUM, '7')).toBeNull();
-    expect(counterpart(w.db, DISCORD, 'd1')).toBeNull();
+  });
+
+  it('GIVEN this server already holds the forum THEN connecting again keeps the pair', () => {
+    const w = world();
+    expect(connectForum(w.deps, DISCORD, 'mod', T0)).toBe(FORUM);
+    expect(pairedGuild(w.db, FORUM)).toBe(DISCORD);
   });
 
   it('GIVEN a pending code THEN nobody is merged yet; "@convene link remove" on the forum splits a confirmed link', () => {
