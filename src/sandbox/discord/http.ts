@@ -36,7 +36,19 @@ export interface ForcedFailure {
   route?: string | RegExp;
 }
 
+/**
+ * A test hook called for each routed REST request, before its handler runs ('before') and after it
+ * ran but before the answer is sent ('after'). Returning true drops the connection there without an
+ * answer: what a caller sees when it dies at that moment (fault tests kill the bot from here).
+ */
+export type CrashPoint = (
+  request: { method: string; route: string; path: string },
+  phase: 'before' | 'after',
+) => boolean;
+
 export interface HttpDeps {
+  /** See CrashPoint; null when no test set one. */
+  crashPoint: { hook: CrashPoint | null };
   store: DiscordStore;
   failures: ForcedFailure[];
   router: Router;
@@ -155,6 +167,8 @@ export class HttpServer {
     });
     if (decision.limited) return finish(429, decision.body, decision.headers);
 
+    const point = { method, route: match.route.key, path };
+    if (this.deps.crashPoint.hook?.(point, 'before')) return void res.destroy();
     let result: RestResponse;
     try {
       result = await match.route.handler({
@@ -170,6 +184,12 @@ export class HttpServer {
     } catch (error) {
       if (!(error instanceof DiscordHttpError)) throw error;
       result = { status: error.status, body: error.body };
+    }
+    if (this.deps.crashPoint.hook?.(point, 'after')) {
+      record.status = result.status;
+      record.response = result.body;
+      this.deps.requests.push(record);
+      return void res.destroy();
     }
     finish(result.status, result.body, decision.headers);
   }
