@@ -96,3 +96,31 @@ export async function stop(bot: Bot): Promise<void> {
   if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
   await bot.exited;
 }
+
+/** The REST calls that carry out outbox actions (what kill points count). */
+export const SENDS = new Set([
+  'POST /channels/:channel_id/messages',
+  'POST /channels/:channel_id/threads',
+  'PUT /channels/:channel_id/thread-members/:user_id',
+  'POST /users/@me/channels',
+]);
+
+/** One more server for the community's people (bob, cyd, dee, eve; ada moderates), with the same channels. */
+export function addServer(c: Community, index: number) {
+  const guild = c.sandbox.createGuild({
+    name: `Shader Club ${index}`,
+    at: Date.now() - 30 * 86_400_000,
+    channels: [
+      { name: 'general', type: 'text', topic: 'Anything goes' },
+      { name: 'intros', type: 'text', topic: 'Introductions made by Convene' },
+      { name: 'digest', type: 'text', topic: 'The weekly digest' },
+    ],
+  });
+  for (const name of ['ada', 'bob', 'cyd', 'dee', 'eve']) {
+    c.sandbox.addMember(guild.id, c.members[name]!, {
+      at: Date.now() - 29 * 86_400_000,
+      roles: name === 'ada' && guild.moderatorRoleId ? [guild.moderatorRoleId] : [],
+    });
+  }
+  return guild;
+}

@@ -16,7 +16,7 @@ import { type REST, Routes } from 'discord.js';
 import { snowflakeAt, snowflakeTime } from '../../events.js';
 
 /** Margin for clocks: the note is written just before the request, Discord stamps the id just after. */
-const CLOCK_SLACK_MS = 5_000;
+const CLOCK_SLACK_MS = 2_000;
 /** Discord: at most 100 messages per page. Five pages: a busy channel, not a whole history. */
 const PAGE = 100;
 const MAX_PAGES = 5;
