@@ -21,6 +21,7 @@ import {
   threadEvent,
 } from './mapping.js';
 import { DiscordSender } from './sender.js';
+import { recordSent } from './store.js';
 
 export interface DiscordOptions {
   token: string;
@@ -94,6 +95,12 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   on('threadCreate', (thread) => push(threadEvent(thread)));
   on('threadUpdate', (_old, thread) => push(threadEvent(thread, Date.now())));
   on('messageCreate', (message) => push(messageEvent(message, contentGranted())));
+  // The bot's own messages come back with the nonce they were sent with: note it, so a resend after
+  // a lost answer can tell its message from an identical one (lookBack.ts).
+  on('messageCreate', (message) => {
+    if (message.author.id === client.user?.id && typeof message.nonce === 'string')
+      recordSent(deps.db, { messageId: message.id, channelId: message.channelId, nonce: message.nonce }, Date.now());
+  });
   on('messageUpdate', (_old, message) => {
     if (!message.guildId || message.partial || !message.editedTimestamp) return;
     push({
@@ -188,7 +195,7 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
 
   return {
     client,
-    sender: new DiscordSender(client.rest),
+    sender: new DiscordSender(client.rest, deps.db),
     backfill,
     async stop() {
       deps.status.platforms.discord = { connected: false, detail: 'stopped' };

@@ -7,16 +7,23 @@
  * the request (see sender.ts), and a later attempt that finds such a note first looks through what
  * the bot itself created in that place since then.
  *
- * The bot's own messages: Discord's message list carries no nonce (only the create response and the
- * gateway event do), so a message is ours when the bot wrote it after the note with the same content
- * and the same number of embeds and files; where a nonce is present it decides. A kill -9 also loses
- * the gateway events that arrive while the process is dead, which is why this reads REST.
+ * The bot's own messages: Discord's message list carries no nonce, but the create response and the
+ * gateway's MESSAGE_CREATE do, and the sender notes them (discord_sent). A listed message whose nonce
+ * was noted is ours exactly when the nonce is; one never noted (the bot died before the answer and
+ * the event came) is ours when the bot wrote it after the note with the same content and the same
+ * number of embeds and files. A kill -9 loses the events that arrive while the process is dead, which
+ * is why this reads REST and does not wait for the gateway.
  */
 import { type REST, Routes } from 'discord.js';
 import { snowflakeAt, snowflakeTime } from '../../events.js';
 
-/** Margin for clocks: the note is written just before the request, Discord stamps the id just after. */
-const CLOCK_SLACK_MS = 2_000;
+/**
+ * No margin before the note: Discord stamps the message after the note was written (its clock and
+ * ours agree within milliseconds under NTP, and the request takes longer than that). A margin would
+ * let an identical earlier message (last week's digest posted just before) pass for this one, and
+ * this row would be lost; without one, a large clock skew can only cause a resend.
+ */
+const CLOCK_SLACK_MS = 1; // `after` is exclusive: keep the note's own millisecond
 /** Discord: at most 100 messages per page. Five pages: a busy channel, not a whole history. */
 const PAGE = 100;
 const MAX_PAGES = 5;
@@ -63,12 +70,20 @@ export async function findPosted(
   botId: string,
   note: PostNote,
   shape: SentShape,
+  knownNonces: (messageIds: string[]) => Map<string, string>,
 ): Promise<{ id: string; channel_id: string } | null> {
   let after = snowflakeAt(note.at - CLOCK_SLACK_MS);
   for (let page = 0; page < MAX_PAGES; page++) {
     const query = new URLSearchParams({ after, limit: String(PAGE) });
     const list = (await rest.get(Routes.channelMessages(note.channelId), { query })) as ListedMessage[];
-    const found = list.find((m) => m.author.id === botId && sameMessage(m, shape));
+    const mine = list.filter((m) => m.author.id === botId);
+    const known = knownNonces(mine.map((m) => m.id));
+    // Oldest first: the first attempt's message, when two identical ones exist.
+    mine.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const found = mine.find((m) => {
+      const nonce = known.get(m.id) ?? m.nonce;
+      return nonce !== undefined && nonce !== null ? String(nonce) === shape.nonce : sameContent(m, shape);
+    });
     if (found) return found;
     if (list.length < PAGE) return null;
     // Discord lists newest first, also with `after`: continue after the newest of this page.
@@ -77,8 +92,8 @@ export async function findPosted(
   return null;
 }
 
-function sameMessage(m: ListedMessage, shape: SentShape): boolean {
-  if (m.nonce !== undefined && m.nonce !== null) return String(m.nonce) === shape.nonce;
+/** For a message whose nonce we never saw: the same text, embeds and files. */
+function sameContent(m: ListedMessage, shape: SentShape): boolean {
   return (
     m.content.trim() === shape.content.trim() &&
     (m.embeds?.length ?? 0) === shape.embeds &&

@@ -5,6 +5,7 @@
  */
 import { DiscordAPIError, HTTPError, RateLimitError, type REST, Routes } from 'discord.js';
 import type { Action, MessageBody } from '../../actions.js';
+import type { Db } from '../../db/connection.js';
 import type { ChannelId } from '../../events.js';
 import {
   PermanentSendError,
@@ -14,6 +15,7 @@ import {
 } from '../../outbox/platformSender.js';
 import { botIdOf, findCreatedThread, findPosted, type PostNote } from './lookBack.js';
 import { files, messageJson, nonceFor } from './render.js';
+import { recordSent, sentNonces } from './store.js';
 
 /** Discord error code: the member does not accept DMs from this bot (closed DMs, blocked). */
 const CANNOT_DM = 50007;
@@ -33,8 +35,13 @@ export class DiscordSender implements PlatformSender {
   readonly platform = 'discord' as const;
 
   private readonly botId: () => Promise<string>;
+  /** The last post queued per channel (oneAtATime). */
+  private readonly channelTurns = new Map<string, Promise<void>>();
 
-  constructor(private readonly rest: REST) {
+  constructor(
+    private readonly rest: REST,
+    private readonly db: Db,
+  ) {
     this.botId = botIdOf(rest);
   }
 
@@ -92,21 +99,51 @@ export class DiscordSender implements PlatformSender {
       enforce_nonce: true,
       ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
     });
-    const progress = progressOf(ctx);
-    const note = progress.posting;
-    if (note && note.channelId === channelId) {
-      const shape = { content: json.content ?? '', nonce, embeds: json.embeds?.length ?? 0, files: files(body).length };
-      const found = await findPosted(this.rest, await this.botId(), note, shape);
-      if (found) return { channelId: found.channel_id, messageId: found.id };
-    }
-    // Noted before the request: if we die before recording the result, a retry knows to look first.
-    progress.posting = { channelId, at: Date.now() };
-    ctx.checkpoint(progress);
-    const message = (await this.rest.post(Routes.channelMessages(channelId), { body: json, files: files(body) })) as {
-      id: string;
-      channel_id: string;
-    };
-    return { channelId: message.channel_id, messageId: message.id };
+    return this.oneAtATime(channelId, async () => {
+      const progress = progressOf(ctx);
+      const note = progress.posting;
+      if (note && note.channelId === channelId) {
+        const shape = {
+          content: json.content ?? '',
+          nonce,
+          embeds: json.embeds?.length ?? 0,
+          files: files(body).length,
+        };
+        const found = await findPosted(this.rest, await this.botId(), note, shape, (ids) => sentNonces(this.db, ids));
+        if (found) {
+          recordSent(this.db, { messageId: found.id, channelId: found.channel_id, nonce }, Date.now());
+          return { channelId: found.channel_id, messageId: found.id };
+        }
+      }
+      // Noted before the request: if we die before recording the result, a retry knows to look first.
+      progress.posting = { channelId, at: Date.now() };
+      ctx.checkpoint(progress);
+      const message = (await this.rest.post(Routes.channelMessages(channelId), { body: json, files: files(body) })) as {
+        id: string;
+        channel_id: string;
+      };
+      recordSent(this.db, { messageId: message.id, channelId: message.channel_id, nonce }, Date.now());
+      return { channelId: message.channel_id, messageId: message.id };
+    });
+  }
+
+  /**
+   * One post per channel at a time (Discord allows about 5 per 5 s per channel anyway). Then at most
+   * one message of this process in a channel can be unrecorded when it dies, and a retry that looks
+   * back cannot take an identical message of another row (two digests) for its own.
+   */
+  private oneAtATime<T>(channelId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.channelTurns.get(channelId) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const turn = mine.then(
+      () => {},
+      () => {},
+    );
+    this.channelTurns.set(channelId, turn);
+    void turn.then(() => {
+      if (this.channelTurns.get(channelId) === turn) this.channelTurns.delete(channelId);
+    });
+    return mine;
   }
 
   /**

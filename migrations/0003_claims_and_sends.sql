@@ -9,4 +9,10 @@ CREATE TABLE `link_attempts` (
 );
 --> statement-breakpoint
 CREATE INDEX `link_attempts_requester` ON `link_attempts` (`guild_id`,`member_id`,`at`);--> statement-breakpoint
-CREATE INDEX `link_attempts_target` ON `link_attempts` (`other_guild_id`,`other_member_id`,`at`);
+CREATE INDEX `link_attempts_target` ON `link_attempts` (`other_guild_id`,`other_member_id`,`at`);--> statement-breakpoint
+CREATE TABLE `discord_sent` (
+	`message_id` text PRIMARY KEY NOT NULL,
+	`channel_id` text NOT NULL,
+	`nonce` text NOT NULL,
+	`at` integer NOT NULL
+);
