@@ -16,3 +16,5 @@ CREATE TABLE `discord_sent` (
 	`nonce` text NOT NULL,
 	`at` integer NOT NULL
 );
+--> statement-breakpoint
+CREATE INDEX `discord_sent_at` ON `discord_sent` (`at`);

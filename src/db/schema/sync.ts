@@ -4,7 +4,7 @@
  * its row page by page (a crash resumes there); while the live stream is whole, a periodic
  * checkpoint advances it too.
  */
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const syncCursors = sqliteTable(
   'sync_cursors',
@@ -25,9 +25,14 @@ export const syncCursors = sqliteTable(
  * nonce: before resending a row, the sender uses this to tell its message from an identical one of
  * another row (two digests posted a second apart). Pruned after a day.
  */
-export const discordSent = sqliteTable('discord_sent', {
-  messageId: text('message_id').primaryKey(),
-  channelId: text('channel_id').notNull(),
-  nonce: text('nonce').notNull(),
-  at: integer('at').notNull(),
-});
+export const discordSent = sqliteTable(
+  'discord_sent',
+  {
+    messageId: text('message_id').primaryKey(),
+    channelId: text('channel_id').notNull(),
+    nonce: text('nonce').notNull(),
+    at: integer('at').notNull(),
+  },
+  // Pruned by age on every write.
+  (t) => [index('discord_sent_at').on(t.at)],
+);
