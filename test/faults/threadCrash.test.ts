@@ -25,33 +25,81 @@ afterEach(async () => {
 
 const ENV = { CONVENE_OUTBOX_LEASE: '1s' };
 
+function enqueueIntro(c: Community, d: Db) {
+  const pair = [asMemberId(c.members.bob!), asMemberId(c.members.cyd!)];
+  enqueue(
+    d,
+    [
+      {
+        platform: 'discord',
+        guildId: asGuildId(c.guild.id),
+        key: 'intro:crash',
+        action: {
+          type: 'thread.create',
+          channelId: asChannelId(c.guild.channels.intros!),
+          name: 'Intro: Bob & Cyd',
+          memberIds: pair,
+          body: { content: '👋 Bob, meet Cyd! You both write vulkan shaders.', mentions: { members: pair } },
+        },
+      },
+    ],
+    Date.now(),
+  );
+  return pair;
+}
+
+function figuresOf(c: Community) {
+  const { sandbox } = c;
+  const threads = sandbox.threadsIn(c.guild.channels.intros!);
+  return {
+    threads: threads.length,
+    openings: threads.map((t) => sandbox.messagesIn(t.id).length),
+    members: threads.map((t) =>
+      [...(sandbox.channel(t.id)?.thread?.members.keys() ?? [])].filter((id) => id !== sandbox.botUserId).sort(),
+    ),
+  };
+}
+
+const done = (d: Db) =>
+  (d.$client.prepare("SELECT status FROM outbox WHERE key = 'intro:crash'").get() as { status: string }).status ===
+  'done';
+
 describe('a crash between creating an intro thread and recording it', () => {
+  it.each([
+    { lost: 'the connection resets', answer: true as const },
+    { lost: 'Discord answers 500', answer: { status: 500 } },
+  ])(
+    'GIVEN Discord created the thread but $lost while the bot lives THEN it does not open a second thread',
+    async ({ lost, answer }) => {
+      community = await makeCommunity({ nonceWindowMs: 100 });
+      db = openDb(community.dbPath);
+      migrateDb(db);
+      const pair = enqueueIntro(community, db);
+      let spoiled = 0;
+      community.sandbox.onRequest((r, phase) => {
+        if (spoiled > 0 || phase !== 'after' || r.route !== 'POST /channels/:channel_id/threads') return false;
+        spoiled++;
+        return answer;
+      });
+      const bot = launch(community, ENV);
+      bots.push(bot);
+      const d = db;
+      await waitFor(() => done(d), 30_000, 'the thread to be finished');
+      const figures = figuresOf(community);
+      console.log(`${lost} after POST /channels/:channel_id/threads: ${JSON.stringify(figures)}`);
+      expect(spoiled).toBe(1);
+      expect(figures).toEqual({ threads: 1, openings: [1], members: [[...pair].sort()] });
+    },
+    60_000,
+  );
+
   it.each(['POST /channels/:channel_id/threads', 'POST /channels/:channel_id/messages'])(
     'GIVEN the bot is killed -9 right after Discord carried out %s THEN after a restart there is one thread with one opening message',
     async (route) => {
       community = await makeCommunity({ nonceWindowMs: 100 });
-      const { sandbox, guild, members } = community;
       db = openDb(community.dbPath);
       migrateDb(db);
-      const pair = [asMemberId(members.bob!), asMemberId(members.cyd!)];
-      enqueue(
-        db,
-        [
-          {
-            platform: 'discord',
-            guildId: asGuildId(guild.id),
-            key: 'intro:crash',
-            action: {
-              type: 'thread.create',
-              channelId: asChannelId(guild.channels.intros!),
-              name: 'Intro: Bob & Cyd',
-              memberIds: pair,
-              body: { content: '👋 Bob, meet Cyd! You both write vulkan shaders.', mentions: { members: pair } },
-            },
-          },
-        ],
-        Date.now(),
-      );
+      const pair = enqueueIntro(community, db);
       let first: Bot | undefined;
       const kill = armKill(community, () => first, { matches: (r) => r.route === route, n: 1, phase: 'after' });
       first = launch(community, ENV);
@@ -62,21 +110,8 @@ describe('a crash between creating an intro thread and recording it', () => {
       const second = launch(community, ENV);
       bots.push(second);
       const d = db;
-      await waitFor(
-        () =>
-          (d.$client.prepare("SELECT status FROM outbox WHERE key = 'intro:crash'").get() as { status: string })
-            .status === 'done',
-        30_000,
-        'the thread to be finished',
-      );
-      const threads = sandbox.threadsIn(guild.channels.intros!);
-      const figures = {
-        threads: threads.length,
-        openings: threads.map((t) => sandbox.messagesIn(t.id).length),
-        members: threads.map((t) =>
-          [...(sandbox.channel(t.id)?.thread?.members.keys() ?? [])].filter((id) => id !== sandbox.botUserId).sort(),
-        ),
-      };
+      await waitFor(() => done(d), 30_000, 'the thread to be finished');
+      const figures = figuresOf(community);
       console.log(`killed after ${route}: ${JSON.stringify(figures)}`);
       expect(figures).toEqual({ threads: 1, openings: [1], members: [[...pair].sort()] });
     },

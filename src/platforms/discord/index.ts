@@ -4,6 +4,7 @@
  * Thin: every decision is made by ingest and the features.
  */
 import type { Client, Guild, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
+import { REST } from 'discord.js';
 import type { ButtonDefinition, CommandDefinition, Deps } from '../../commands.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../events.js';
 import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
@@ -195,7 +196,14 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
 
   return {
     client,
-    sender: new DiscordSender(client.rest, deps.db),
+    // Thread creation has no nonce: a request discord.js retried by itself after Discord carried it out
+    // (a timeout, a reset connection, a 5xx) would open a second thread. Those go through a client that
+    // does not retry; the outbox retries them, looking for the thread first (sender.ts).
+    sender: new DiscordSender(
+      client.rest,
+      deps.db,
+      new REST({ api: options.apiUrl, retries: 0 }).setToken(options.token),
+    ),
     backfill,
     async stop() {
       deps.status.platforms.discord = { connected: false, detail: 'stopped' };

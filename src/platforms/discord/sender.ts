@@ -41,6 +41,8 @@ export class DiscordSender implements PlatformSender {
   constructor(
     private readonly rest: REST,
     private readonly db: Db,
+    /** For requests that must not be repeated blindly (thread creation): no retries of its own. */
+    private readonly noRetryRest: REST = rest,
   ) {
     this.botId = botIdOf(rest);
   }
@@ -171,7 +173,7 @@ export class DiscordSender implements PlatformSender {
     if (!progress.threadId) {
       progress.creatingSince = Date.now();
       ctx.checkpoint(progress);
-      const thread = (await this.rest.post(Routes.threads(action.channelId), {
+      const thread = (await this.noRetryRest.post(Routes.threads(action.channelId), {
         body: { name, type: PRIVATE_THREAD, invitable: false },
       })) as { id: string };
       progress.threadId = thread.id;

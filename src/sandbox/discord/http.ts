@@ -40,11 +40,12 @@ export interface ForcedFailure {
  * A test hook called for each routed REST request, before its handler runs ('before') and after it
  * ran but before the answer is sent ('after'). Returning true drops the connection there without an
  * answer: what a caller sees when it dies at that moment (fault tests kill the bot from here).
+ * Returning `{ status }` answers that error instead ('after': Discord did it, then said 500).
  */
 export type CrashPoint = (
   request: { method: string; route: string; path: string },
   phase: 'before' | 'after',
-) => boolean;
+) => boolean | { status: number };
 
 export interface HttpDeps {
   /** See CrashPoint; null when no test set one. */
@@ -168,7 +169,9 @@ export class HttpServer {
     if (decision.limited) return finish(429, decision.body, decision.headers);
 
     const point = { method, route: match.route.key, path };
-    if (this.deps.crashPoint.hook?.(point, 'before')) return void res.destroy();
+    const early = this.deps.crashPoint.hook?.(point, 'before');
+    if (early === true) return void res.destroy();
+    if (early) return finish(early.status, { message: `${early.status}: Forced by the test`, code: 0 });
     let result: RestResponse;
     try {
       result = await match.route.handler({
@@ -185,7 +188,9 @@ export class HttpServer {
       if (!(error instanceof DiscordHttpError)) throw error;
       result = { status: error.status, body: error.body };
     }
-    if (this.deps.crashPoint.hook?.(point, 'after')) {
+    const late = this.deps.crashPoint.hook?.(point, 'after');
+    if (late && late !== true) return finish(late.status, { message: `${late.status}: Forced by the test`, code: 0 });
+    if (late) {
       record.status = result.status;
       record.response = result.body;
       this.deps.requests.push(record);
