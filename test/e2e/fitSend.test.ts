@@ -11,6 +11,7 @@ import { renderWelcome } from '../../src/features/journey/compose.js';
 import type { SendContext } from '../../src/outbox/platformSender.js';
 import { DiscordSender } from '../../src/platforms/discord/sender.js';
 import { type DiscordSandbox, type GuildHandle, startDiscordSandbox } from '../../src/sandbox/discord/index.js';
+import { makeTestDb } from '../helpers/db.js';
 
 let sandbox: DiscordSandbox;
 let guild: GuildHandle;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   });
   ann = sandbox.addUser({ username: 'ann' }).id;
   sandbox.addMember(guild.id, ann);
-  sender = new DiscordSender(new REST({ api: sandbox.apiUrl, retries: 0 }).setToken(sandbox.botToken));
+  sender = new DiscordSender(new REST({ api: sandbox.apiUrl, retries: 0 }).setToken(sandbox.botToken), makeTestDb());
 });
 afterAll(() => sandbox.close());
 

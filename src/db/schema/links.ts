@@ -46,3 +46,27 @@ export const communityPairs = sqliteTable(
   },
   (t) => [uniqueIndex('community_pairs_forum').on(t.forumGuildId)],
 );
+
+/**
+ * Link requests and wrong codes of the last day, for the limits in features/links/limits.ts: a code
+ * PM is a message to someone who did not ask for it, and a code is six digits, so both are counted
+ * per requester and per forum account across requests. Rows older than a day are pruned on write.
+ */
+export const linkAttempts = sqliteTable(
+  'link_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['request', 'wrong_code'] }).notNull(),
+    /** The Discord guild and member who asked; null once that member erased their data. */
+    guildId: text('guild_id'),
+    memberId: text('member_id'),
+    /** The forum and the forum account the code was for. */
+    otherGuildId: text('other_guild_id').notNull(),
+    otherMemberId: text('other_member_id').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    index('link_attempts_requester').on(t.guildId, t.memberId, t.at),
+    index('link_attempts_target').on(t.otherGuildId, t.otherMemberId, t.at),
+  ],
+);

@@ -4,7 +4,7 @@
  * its row page by page (a crash resumes there); while the live stream is whole, a periodic
  * checkpoint advances it too.
  */
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const syncCursors = sqliteTable(
   'sync_cursors',
@@ -17,4 +17,22 @@ export const syncCursors = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.guildId, t.scope] })],
+);
+
+/**
+ * The bot's own Discord messages of the last day with the nonce each was sent with (outbox row), as
+ * the create response or the gateway's MESSAGE_CREATE showed them. Discord's message list carries no
+ * nonce: before resending a row, the sender uses this to tell its message from an identical one of
+ * another row (two digests posted a second apart). Pruned after a day.
+ */
+export const discordSent = sqliteTable(
+  'discord_sent',
+  {
+    messageId: text('message_id').primaryKey(),
+    channelId: text('channel_id').notNull(),
+    nonce: text('nonce').notNull(),
+    at: integer('at').notNull(),
+  },
+  // Pruned by age on every write.
+  (t) => [index('discord_sent_at').on(t.at)],
 );

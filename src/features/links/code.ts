@@ -2,7 +2,6 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 
 export const CODE_TTL_MS = 15 * 60_000;
-export const MAX_ATTEMPTS = 5;
 
 export function newCode(random: (max: number) => number = randomInt): string {
   return String(random(1_000_000)).padStart(6, '0');

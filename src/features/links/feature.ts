@@ -11,7 +11,7 @@ import linkConfirm from '../../../commands/linkConfirm.js';
 import linkDiscourse from '../../../commands/linkDiscourse.js';
 import linkRemove from '../../../commands/linkRemove.js';
 import { defineFeature } from '../feature.js';
-import { deleteLink, linkedToForumUser, linkOf } from './store.js';
+import { deleteLink, eraseLinkAttempts, linkedToForumUser, linkOf } from './store.js';
 
 export const linksFeature = defineFeature({
   name: 'links',
@@ -34,6 +34,7 @@ export const linksFeature = defineFeature({
       // From either side: erasing the forum account also ends its link.
       const row = linkOf(db, guildId, memberId) ?? linkedToForumUser(db, guildId, memberId);
       if (row) deleteLink(db, row.guildId, row.memberId);
+      eraseLinkAttempts(db, guildId, memberId);
     },
   },
 });

@@ -124,7 +124,8 @@ export function partnerOf(db: Db, guildId: string): string | null {
 
 /**
  * Pair a Discord guild with the forum. Returns the guild the forum was paired with before, when it
- * was another one (that pair is replaced: one forum, one Discord guild).
+ * was another one (that pair is replaced: one forum, one Discord guild). Members never reach this
+ * for a forum held elsewhere: connectForum refuses, only the holder can let go.
  */
 export function pairGuilds(db: Db, pair: Pair): string | null {
   const before = pairOf(db, pair.forumGuildId);

@@ -3,26 +3,39 @@
  * Discourse private message; /link confirm checks it; /link remove splits the accounts again.
  */
 
+import { eq } from 'drizzle-orm';
 import type { OutboxItem } from '../../actions.js';
 import { type Deps, UserFacingError } from '../../commands.js';
-import { auditLog } from '../../db/schema.js';
+import { auditLog, guilds } from '../../db/schema.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
-import { guildIdFor, isForumGuild } from '../../platforms/discourse/ids.js';
+import { forumHost, guildIdFor, isForumGuild } from '../../platforms/discourse/ids.js';
+import { safeText } from '../../text/fit.js';
 import type { DeclaredProfile } from '../intros/profile.js';
 import { setProfile } from '../intros/service.js';
 import { memberTimezone, profileRow, setMemberTimezone } from '../intros/store.js';
 import { syncJourneys } from '../journey/service.js';
 import { forgetExpertise, mergeExpertise } from '../questions/service.js';
-import { CODE_TTL_MS, codeMatches, hashCode, MAX_ATTEMPTS, newCode } from './code.js';
+import { CODE_TTL_MS, codeMatches, hashCode, newCode } from './code.js';
 import { type Account, pairedGuild, pairGuilds, pairOf, unpairGuild } from './identity.js';
 import {
-  countWrongCode,
+  DAY_MS,
+  type LinkLimit,
+  REQUESTS_PER_DAY,
+  requestLimit,
+  WRONG_CODES_PER_DAY,
+  waitWords,
+  wrongCodesLeft,
+} from './limits.js';
+import {
   deleteLink,
   forumMemberByUsername,
+  forumUsername,
   linkedToForumUser,
   linkOf,
+  linkTally,
   markLinked,
+  recordLinkAttempt,
   savePending,
 } from './store.js';
 
@@ -53,6 +66,9 @@ export function requestLink(deps: Deps, req: LinkRequest, now: number, code = ne
   if (holder && !(holder.guildId === req.guildId && holder.memberId === req.memberId)) {
     throw new UserFacingError(`@${user.username} is already linked to another Discord account.`);
   }
+  const target = { otherGuildId, otherMemberId: user.memberId };
+  const limit = requestLimit(linkTally(deps.db, req, target, now - DAY_MS), now);
+  if (limit) throw new UserFacingError(limitWords(limit, user.username, now));
   const item: OutboxItem = {
     platform: 'discourse',
     guildId: asGuildId(otherGuildId),
@@ -82,6 +98,13 @@ export function requestLink(deps: Deps, req: LinkRequest, now: number, code = ne
       },
       now,
     );
+    recordLinkAttempt(
+      deps.db,
+      'request',
+      { guildId: req.guildId, memberId: req.memberId, ...target },
+      now,
+      now - DAY_MS,
+    );
     enqueue(deps.db, [item], now);
   });
   deps.wakeOutbox();
@@ -94,13 +117,28 @@ export function confirmLink(deps: Deps, guildId: string, memberId: string, code:
   if (!row || row.linkedAt !== null || !row.codeHash) {
     throw new UserFacingError('There is no link waiting for a code. Start with /link discourse username:');
   }
-  if (row.codeExpiresAt === null || now > row.codeExpiresAt || row.attempts >= MAX_ATTEMPTS) {
+  const account = { guildId, memberId, otherGuildId: row.otherGuildId, otherMemberId: row.otherMemberId };
+  const username = forumUsername(deps.db, row.otherGuildId, row.otherMemberId);
+  const tally = linkTally(deps.db, account, account, now - DAY_MS);
+  const left = wrongCodesLeft(tally, now);
+  if (left === 0) {
+    deleteLink(deps.db, guildId, memberId);
+    throw new UserFacingError(limitWords(requestLimit(tally, now)!, username, now));
+  }
+  if (row.codeExpiresAt === null || now > row.codeExpiresAt) {
     deleteLink(deps.db, guildId, memberId);
     throw new UserFacingError('That code has expired. Ask for a new one with /link discourse username:');
   }
   if (!codeMatches(code, row.codeHash)) {
-    countWrongCode(deps.db, guildId, memberId);
-    throw new UserFacingError('That code does not match. Check the private message on the forum and try again.');
+    deps.db.transaction(() => {
+      recordLinkAttempt(deps.db, 'wrong_code', account, now, now - DAY_MS);
+      if (left === 1) deleteLink(deps.db, guildId, memberId);
+    });
+    throw new UserFacingError(
+      left === 1
+        ? `That code does not match, and it was the ${WRONG_CODES_PER_DAY}th wrong code for @${username} today: linking to that account is locked for ${waitWords(now + DAY_MS, now)}, so nobody can guess a code. The code already sent no longer works.`
+        : `That code does not match. Check the private message on the forum and try again (${left - 1} ${left - 1 === 1 ? 'try' : 'tries'} left today).`,
+    );
   }
   deps.db.transaction(() => {
     markLinked(deps.db, guildId, memberId, now);
@@ -108,6 +146,19 @@ export function confirmLink(deps: Deps, guildId: string, memberId: string, code:
   });
   deps.wakeOutbox();
   return row.otherMemberId;
+}
+
+/** What a member is told when a limit stops a link request or a code (limits.ts). */
+function limitWords(limit: LinkLimit, username: string, now: number): string {
+  const wait = waitWords(limit.retryAt, now);
+  switch (limit.kind) {
+    case 'requester':
+      return `You have asked for ${REQUESTS_PER_DAY} link codes in the last 24 hours, the most for one day. You can ask again in ${wait}; the last code I sent you works for 15 minutes after it was sent.`;
+    case 'target':
+      return `@${username} has been sent ${REQUESTS_PER_DAY} link codes in the last 24 hours, the most one forum account gets in a day. You can ask again in ${wait}.`;
+    case 'locked':
+      return `Linking to @${username} is locked for ${wait}: too many wrong codes were tried for that account today, so nobody can guess one. Ask for a new code after that.`;
+  }
 }
 
 /**
@@ -135,8 +186,12 @@ export function connectForum(deps: Deps, guildId: string, actorId: string, now: 
   const forumId = guildIdFor(forum.url);
   const before = pairOf(deps.db, guildId);
   deps.db.transaction(() => {
-    const replaced = pairGuilds(deps.db, { guildId, forumGuildId: forumId, pairedBy: actorId, pairedAt: now });
-    audit(deps, guildId, actorId, 'forum.connect', before, { forum: forumId, replaced }, now);
+    // One forum, one server: only the server holding the pair may end it (then another may connect).
+    // Read inside the transaction so two servers connecting at once cannot both pass.
+    const holder = pairOf(deps.db, forumId);
+    if (holder && holder.guildId !== guildId) throw heldElsewhere(deps, forumId, holder.guildId);
+    pairGuilds(deps.db, { guildId, forumGuildId: forumId, pairedBy: actorId, pairedAt: now });
+    audit(deps, guildId, actorId, 'forum.connect', before, { forum: forumId }, now);
   });
   onUnlinked(deps.db, [guildId, forumId]);
   return forumId;
@@ -152,6 +207,20 @@ export function disconnectForum(deps: Deps, guildId: string, actorId: string, no
   });
   onUnlinked(deps.db, [guildId, before.forumGuildId]);
   return true;
+}
+
+function heldElsewhere(deps: Deps, forumId: string, holderId: string): UserFacingError {
+  const name = guildNameOf(deps.db, holderId);
+  return new UserFacingError(
+    [
+      `The forum (${forumHost(forumId)}) is already connected to another Discord server${name ? `, **${safeText(name, 100)}**` : ''}.`,
+      'One forum belongs to one server at a time: ask a moderator of that server to run `/convene forum disconnect` there, then connect it here.',
+    ].join('\n'),
+  );
+}
+
+function guildNameOf(db: Deps['db'], guildId: string): string | null {
+  return db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId)).get()?.name ?? null;
 }
 
 function audit(

@@ -1,7 +1,8 @@
 /** Queries for account links (src/db/schema/links.ts). */
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
-import { accountLinks, members } from '../../db/schema.js';
+import { accountLinks, linkAttempts, members } from '../../db/schema.js';
+import type { LinkTally } from './limits.js';
 
 export type LinkRow = typeof accountLinks.$inferSelect;
 
@@ -61,11 +62,15 @@ export function savePending(
     .run();
 }
 
-export function countWrongCode(db: Db, guildId: string, memberId: string): void {
-  db.update(accountLinks)
-    .set({ attempts: sql`${accountLinks.attempts} + 1` })
-    .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
-    .run();
+/** A forum account's username, for replies ("@mei"); the id when the forum user is not stored. */
+export function forumUsername(db: Db, forumGuildId: string, memberId: string): string {
+  return (
+    db
+      .select({ username: members.username })
+      .from(members)
+      .where(and(eq(members.guildId, forumGuildId), eq(members.memberId, memberId)))
+      .get()?.username ?? memberId
+  );
 }
 
 export function markLinked(db: Db, guildId: string, memberId: string, now: number): void {
@@ -82,4 +87,70 @@ export function deleteLink(db: Db, guildId: string, memberId: string): boolean {
       .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
       .run().changes > 0
   );
+}
+
+/** Requests and wrong codes of the last day for a requester and a forum account (limits.ts). */
+export function linkTally(
+  db: Db,
+  requester: { guildId: string; memberId: string },
+  target: { otherGuildId: string; otherMemberId: string },
+  since: number,
+): LinkTally {
+  const requestsByRequester = db
+    .select({ at: linkAttempts.at })
+    .from(linkAttempts)
+    .where(
+      and(
+        eq(linkAttempts.kind, 'request'),
+        eq(linkAttempts.guildId, requester.guildId),
+        eq(linkAttempts.memberId, requester.memberId),
+        gt(linkAttempts.at, since),
+      ),
+    )
+    .all()
+    .map((r) => r.at);
+  const forTarget = db
+    .select({ kind: linkAttempts.kind, at: linkAttempts.at })
+    .from(linkAttempts)
+    .where(
+      and(
+        eq(linkAttempts.otherGuildId, target.otherGuildId),
+        eq(linkAttempts.otherMemberId, target.otherMemberId),
+        gt(linkAttempts.at, since),
+      ),
+    )
+    .all();
+  return {
+    requestsByRequester,
+    requestsForTarget: forTarget.filter((r) => r.kind === 'request').map((r) => r.at),
+    wrongCodesForTarget: forTarget.filter((r) => r.kind === 'wrong_code').map((r) => r.at),
+  };
+}
+
+/** Count a request or a wrong code; rows that no limit looks at any more are pruned here. */
+export function recordLinkAttempt(
+  db: Db,
+  kind: 'request' | 'wrong_code',
+  row: { guildId: string; memberId: string; otherGuildId: string; otherMemberId: string },
+  now: number,
+  keepSince: number,
+): void {
+  db.delete(linkAttempts).where(lte(linkAttempts.at, keepSince)).run();
+  db.insert(linkAttempts)
+    .values({ kind, ...row, at: now })
+    .run();
+}
+
+/**
+ * Erasure: a requester's rows lose who asked (the forum account's counts stay, so erasing oneself
+ * does not reset a lock); a forum account's rows go.
+ */
+export function eraseLinkAttempts(db: Db, guildId: string, memberId: string): void {
+  db.update(linkAttempts)
+    .set({ guildId: null, memberId: null })
+    .where(and(eq(linkAttempts.guildId, guildId), eq(linkAttempts.memberId, memberId)))
+    .run();
+  db.delete(linkAttempts)
+    .where(and(eq(linkAttempts.otherGuildId, guildId), eq(linkAttempts.otherMemberId, memberId)))
+    .run();
 }

@@ -4,6 +4,7 @@
  * Thin: every decision is made by ingest and the features.
  */
 import type { Client, Guild, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
+import { REST } from 'discord.js';
 import type { ButtonDefinition, CommandDefinition, Deps } from '../../commands.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../events.js';
 import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
@@ -21,6 +22,7 @@ import {
   threadEvent,
 } from './mapping.js';
 import { DiscordSender } from './sender.js';
+import { recordSent } from './store.js';
 
 export interface DiscordOptions {
   token: string;
@@ -94,6 +96,12 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   on('threadCreate', (thread) => push(threadEvent(thread)));
   on('threadUpdate', (_old, thread) => push(threadEvent(thread, Date.now())));
   on('messageCreate', (message) => push(messageEvent(message, contentGranted())));
+  // The bot's own messages come back with the nonce they were sent with: note it, so a resend after
+  // a lost answer can tell its message from an identical one (lookBack.ts).
+  on('messageCreate', (message) => {
+    if (message.author.id === client.user?.id && typeof message.nonce === 'string')
+      recordSent(deps.db, { messageId: message.id, channelId: message.channelId, nonce: message.nonce }, Date.now());
+  });
   on('messageUpdate', (_old, message) => {
     if (!message.guildId || message.partial || !message.editedTimestamp) return;
     push({
@@ -188,7 +196,14 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
 
   return {
     client,
-    sender: new DiscordSender(client.rest),
+    // Thread creation has no nonce: a request discord.js retried by itself after Discord carried it out
+    // (a timeout, a reset connection, a 5xx) would open a second thread. Those go through a client that
+    // does not retry; the outbox retries them, looking for the thread first (sender.ts).
+    sender: new DiscordSender(
+      client.rest,
+      deps.db,
+      new REST({ api: options.apiUrl, retries: 0 }).setToken(options.token),
+    ),
     backfill,
     async stop() {
       deps.status.platforms.discord = { connected: false, detail: 'stopped' };

@@ -5,6 +5,7 @@
  */
 import { DiscordAPIError, HTTPError, RateLimitError, type REST, Routes } from 'discord.js';
 import type { Action, MessageBody } from '../../actions.js';
+import type { Db } from '../../db/connection.js';
 import type { ChannelId } from '../../events.js';
 import {
   PermanentSendError,
@@ -13,7 +14,9 @@ import {
   type SendContext,
 } from '../../outbox/platformSender.js';
 import { fitText, LIMITS } from '../../text/fit.js';
+import { botIdOf, findCreatedThread, findPosted, type PostNote } from './lookBack.js';
 import { files, messageJson, nonceFor, threadName } from './render.js';
+import { recordSent, sentNonces } from './store.js';
 
 /** Discord error code: the member does not accept DMs from this bot (closed DMs, blocked). */
 const CANNOT_DM = 50007;
@@ -36,7 +39,18 @@ export interface DiscordSendResult {
 export class DiscordSender implements PlatformSender {
   readonly platform = 'discord' as const;
 
-  constructor(private readonly rest: REST) {}
+  private readonly botId: () => Promise<string>;
+  /** The last post queued per channel (oneAtATime). */
+  private readonly channelTurns = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly rest: REST,
+    private readonly db: Db,
+    /** For requests that must not be repeated blindly (thread creation): no retries of its own. */
+    private readonly noRetryRest: REST = rest,
+  ) {
+    this.botId = botIdOf(rest);
+  }
 
   async send(action: Action, ctx: SendContext): Promise<DiscordSendResult> {
     try {
@@ -103,44 +117,129 @@ export class DiscordSender implements PlatformSender {
   }
 
   private async post(channelId: ChannelId, body: MessageBody, ctx: SendContext, replyTo?: string) {
+    const nonce = nonceFor(ctx.id);
     const json = messageJson(body, {
-      // The same outbox row always sends the same nonce; Discord returns the first message for a repeat.
-      nonce: nonceFor(ctx.id),
+      // The same outbox row always sends the same nonce; Discord returns the first message for a repeat
+      // within its nonce window. After the window, the note below lets a retry look for it first.
+      nonce,
       enforce_nonce: true,
       ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
     });
-    const message = (await this.rest.post(Routes.channelMessages(channelId), { body: json, files: files(body) })) as {
-      id: string;
-      channel_id: string;
-    };
-    return { channelId: message.channel_id, messageId: message.id };
+    return this.oneAtATime(channelId, async () => {
+      const progress = progressOf(ctx);
+      const note = progress.posting;
+      if (note && note.channelId === channelId) {
+        const shape = {
+          content: json.content ?? '',
+          nonce,
+          embeds: json.embeds?.length ?? 0,
+          files: files(body).length,
+        };
+        const found = await findPosted(this.rest, await this.botId(), note, shape, (ids) => sentNonces(this.db, ids));
+        if (found) {
+          recordSent(this.db, { messageId: found.id, channelId: found.channel_id, nonce }, Date.now());
+          return { channelId: found.channel_id, messageId: found.id };
+        }
+      }
+      // Noted before the request: if we die before recording the result, a retry knows to look first.
+      progress.posting = { channelId, at: Date.now() };
+      ctx.checkpoint(progress);
+      const message = (await this.rest.post(Routes.channelMessages(channelId), { body: json, files: files(body) })) as {
+        id: string;
+        channel_id: string;
+      };
+      recordSent(this.db, { messageId: message.id, channelId: message.channel_id, nonce }, Date.now());
+      return { channelId: message.channel_id, messageId: message.id };
+    });
+  }
+
+  /**
+   * One post per channel at a time (Discord allows about 5 per 5 s per channel anyway). Then at most
+   * one message of this process in a channel can be unrecorded when it dies, and a retry that looks
+   * back cannot take an identical message of another row (two digests) for its own.
+   */
+  private oneAtATime<T>(channelId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.channelTurns.get(channelId) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const turn = mine.then(
+      () => {},
+      () => {},
+    );
+    this.channelTurns.set(channelId, turn);
+    void turn.then(() => {
+      if (this.channelTurns.get(channelId) === turn) this.channelTurns.delete(channelId);
+    });
+    return mine;
   }
 
   /**
    * Three steps (create, add members, post); thread creation is not idempotent on Discord, so each
-   * step is checkpointed in the outbox row and a retry continues where the last attempt stopped.
+   * step is noted in the outbox row before it is taken and its result recorded after: a retry
+   * continues where the last attempt stopped, and first looks for a thread it may have created.
    */
   private async createThread(action: Extract<Action, { type: 'thread.create' }>, ctx: SendContext) {
-    const progress = (ctx.progress ?? {}) as { threadId?: string; added?: string[] };
-    let threadId = progress.threadId;
-    if (!threadId) {
-      const thread = (await this.rest.post(Routes.threads(action.channelId), {
-        body: { name: threadName(action.name), type: PRIVATE_THREAD, invitable: false },
-      })) as { id: string };
-      threadId = thread.id;
-      ctx.checkpoint({ threadId, added: [] });
+    const progress = progressOf(ctx);
+    const name = threadName(action.name);
+    if (!progress.threadId && progress.creatingSince !== undefined) {
+      const found = await findCreatedThread(
+        this.rest,
+        ctx.guildId,
+        await this.botId(),
+        action.channelId,
+        name,
+        progress.creatingSince,
+      );
+      if (found) {
+        progress.threadId = found;
+        ctx.checkpoint(progress);
+      }
     }
+    if (!progress.threadId) {
+      progress.creatingSince = Date.now();
+      ctx.checkpoint(progress);
+      const thread = (await this.noRetryRest.post(Routes.threads(action.channelId), {
+        body: { name, type: PRIVATE_THREAD, invitable: false },
+      })) as { id: string };
+      progress.threadId = thread.id;
+      progress.added = [];
+      ctx.checkpoint(progress);
+    }
+    const threadId = progress.threadId;
     const added = new Set(progress.added ?? []);
     for (const memberId of action.memberIds) {
       if (added.has(memberId)) continue;
       await this.rest.put(Routes.threadMembers(threadId, memberId));
       added.add(memberId);
-      ctx.checkpoint({ threadId, added: [...added] });
+      progress.added = [...added];
+      ctx.checkpoint(progress);
     }
     const posted = await this.post(threadId as ChannelId, action.body, ctx);
     return { ...posted, threadId };
   }
 }
+
+/** What earlier attempts of a row noted (SendContext.progress), as one object this attempt adds to. */
+interface Progress {
+  threadId?: string;
+  added?: string[];
+  /** A thread was about to be created at this time (its id not recorded yet). */
+  creatingSince?: number;
+  /** A message was about to be posted here at this time. */
+  posting?: PostNote;
+}
+
+function progressOf(ctx: SendContext): Progress {
+  // The thread steps and the post share the row's progress: one object per attempt.
+  let progress = attemptProgress.get(ctx);
+  if (!progress) {
+    const saved = ctx.progress;
+    progress = saved && typeof saved === 'object' ? { ...(saved as Progress) } : {};
+    attemptProgress.set(ctx, progress);
+  }
+  return progress;
+}
+
+const attemptProgress = new WeakMap<SendContext, Progress>();
 
 function classify(error: unknown): Error {
   if (error instanceof PermanentSendError || error instanceof RetryableSendError) return error;

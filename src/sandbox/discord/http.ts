@@ -36,7 +36,20 @@ export interface ForcedFailure {
   route?: string | RegExp;
 }
 
+/**
+ * A test hook called for each routed REST request, before its handler runs ('before') and after it
+ * ran but before the answer is sent ('after'). Returning true drops the connection there without an
+ * answer: what a caller sees when it dies at that moment (fault tests kill the bot from here).
+ * Returning `{ status }` answers that error instead ('after': Discord did it, then said 500).
+ */
+export type CrashPoint = (
+  request: { method: string; route: string; path: string },
+  phase: 'before' | 'after',
+) => boolean | { status: number };
+
 export interface HttpDeps {
+  /** See CrashPoint; null when no test set one. */
+  crashPoint: { hook: CrashPoint | null };
   store: DiscordStore;
   failures: ForcedFailure[];
   router: Router;
@@ -155,6 +168,10 @@ export class HttpServer {
     });
     if (decision.limited) return finish(429, decision.body, decision.headers);
 
+    const point = { method, route: match.route.key, path };
+    const early = this.deps.crashPoint.hook?.(point, 'before');
+    if (early === true) return void res.destroy();
+    if (early) return finish(early.status, { message: `${early.status}: Forced by the test`, code: 0 });
     let result: RestResponse;
     try {
       result = await match.route.handler({
@@ -170,6 +187,14 @@ export class HttpServer {
     } catch (error) {
       if (!(error instanceof DiscordHttpError)) throw error;
       result = { status: error.status, body: error.body };
+    }
+    const late = this.deps.crashPoint.hook?.(point, 'after');
+    if (late && late !== true) return finish(late.status, { message: `${late.status}: Forced by the test`, code: 0 });
+    if (late) {
+      record.status = result.status;
+      record.response = result.body;
+      this.deps.requests.push(record);
+      return void res.destroy();
     }
     finish(result.status, result.body, decision.headers);
   }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { buildCommandData, type OptionInput } from './commandInvocation.js';
 import { fillModal, findComponent } from './components.js';
 import { Gateway, type GatewayStats } from './gateway.js';
-import { type ForcedFailure, HttpServer, type RecordedRequest } from './http.js';
+import { type CrashPoint, type ForcedFailure, HttpServer, type RecordedRequest } from './http.js';
 import type { PrivilegedIntents } from './intents.js';
 import { InteractionHub, type InteractionRecord, type InteractionResult, InteractionType } from './interactions.js';
 import { MemberClient } from './memberClient.js';
@@ -108,6 +108,7 @@ export class DiscordSandbox {
   private readonly http: HttpServer;
   private readonly members: MemberClient;
   private readonly failures: ForcedFailure[] = [];
+  private readonly crashPoint: { hook: CrashPoint | null } = { hook: null };
   private boundPort = 0;
 
   constructor(options: DiscordSandboxOptions = {}) {
@@ -156,6 +157,7 @@ export class DiscordSandbox {
       router,
       rateLimiter: this.rateLimiter,
       failures: this.failures,
+      crashPoint: this.crashPoint,
       gateway: this.gateway,
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
@@ -600,6 +602,15 @@ export class DiscordSandbox {
    */
   forceFailure(rule: ForcedFailure): void {
     this.failures.push({ ...rule });
+  }
+
+  /**
+   * Fault tests: `hook` sees every routed REST request before and after it is handled; when it
+   * returns true the connection drops there, unanswered (the test kills the bot in the hook). Null
+   * removes it.
+   */
+  onRequest(hook: CrashPoint | null): void {
+    this.crashPoint.hook = hook;
   }
 
   /** Polls `predicate` until it returns something truthy, and resolves with that. */

@@ -7,9 +7,10 @@ import { outbox } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { setProfile } from '../../../src/features/intros/service.js';
 import { profileRow } from '../../../src/features/intros/store.js';
-import { CODE_TTL_MS, MAX_ATTEMPTS } from '../../../src/features/links/code.js';
+import { CODE_TTL_MS } from '../../../src/features/links/code.js';
 import { linksFeature } from '../../../src/features/links/feature.js';
 import { counterpart, pairedGuild, pairGuilds, unpairGuild } from '../../../src/features/links/identity.js';
+import { WRONG_CODES_PER_DAY } from '../../../src/features/links/limits.js';
 import {
   confirmLink,
   connectForum,
@@ -108,8 +109,9 @@ describe('account links', () => {
   it('GIVEN too many wrong codes THEN even the right code no longer works', () => {
     const w = world();
     w.ask('d1', 'mei');
-    for (let i = 0; i < MAX_ATTEMPTS; i++) expect(() => confirmLink(w.deps, DISCORD, 'd1', '000000', T0)).toThrow();
-    expect(() => confirmLink(w.deps, DISCORD, 'd1', '123456', T0)).toThrow(/expired/);
+    for (let i = 0; i < WRONG_CODES_PER_DAY; i++)
+      expect(() => confirmLink(w.deps, DISCORD, 'd1', '000000', T0)).toThrow(/does not match/);
+    expect(() => confirmLink(w.deps, DISCORD, 'd1', '123456', T0)).toThrow(/no link waiting/);
   });
 
   it('GIVEN an unknown forum username, a forum user linked to someone else, or no forum THEN a clear refusal', () => {
@@ -122,6 +124,76 @@ describe('account links', () => {
     expect(() =>
       requestLink(discordOnly, { guildId: DISCORD, memberId: 'd3', displayName: 'D3', username: 'kofi' }, T0),
     ).toThrow(/no Discourse forum/);
+  });
+});
+
+/** Every refusal's text, or 'ok' when the call went through. */
+function outcome(call: () => unknown): string {
+  try {
+    call();
+    return 'ok';
+  } catch (error) {
+    expect(error).toBeInstanceOf(UserFacingError);
+    return (error as Error).message;
+  }
+}
+
+const pmsTo = (w: ReturnType<typeof world>, memberId: string) =>
+  w.outboxRows().filter((r) => (r.action as { memberId?: string }).memberId === memberId).length;
+
+describe('link limits', () => {
+  it('GIVEN one member asks for a code twelve times in a day THEN the forum account gets 3 PMs and the member is told when to ask again', () => {
+    const w = world();
+    const replies = Array.from({ length: 12 }, (_, i) => outcome(() => w.ask('d1', 'mei', '123456', T0 + i * 60_000)));
+    expect(replies.filter((r) => r === 'ok')).toHaveLength(3);
+    expect(pmsTo(w, '7')).toBe(3);
+    expect(replies[3]).toMatch(/You have asked for 3 link codes in the last 24 hours.*ask again in about 24 hours/);
+    // The window slides: a day after the first request, one more is allowed.
+    expect(outcome(() => w.ask('d1', 'mei', '123456', T0 + 86_400_000 + 1))).toBe('ok');
+  });
+
+  it('GIVEN four members ask for codes for the same forum account THEN it gets 3 PMs and the fourth is told why', () => {
+    const w = world();
+    const replies = ['d1', 'd2', 'd3', 'd4'].map((d, i) => outcome(() => w.ask(d, 'mei', '123456', T0 + i)));
+    expect(replies.slice(0, 3)).toEqual(['ok', 'ok', 'ok']);
+    expect(replies[3]).toMatch(/@Mei has been sent 3 link codes in the last 24 hours/);
+    expect(pmsTo(w, '7')).toBe(3);
+    // Another forum account is not affected.
+    expect(outcome(() => w.ask('d4', 'kofi', '123456', T0 + 5))).toBe('ok');
+  });
+
+  it('GIVEN wrong codes across new requests and other requesters THEN 5 guesses a day are checked for that forum account, then it is locked', () => {
+    const w = world();
+    let checked = 0;
+    const replies: string[] = [];
+    for (const [i, d] of ['d1', 'd1', 'd1', 'd2', 'd3'].entries()) {
+      if (outcome(() => w.ask(d, 'mei', '123456', T0 + i * 60_000)) !== 'ok') continue;
+      for (let guess = 0; guess < 5; guess++) {
+        const reply = outcome(() => confirmLink(w.deps, DISCORD, d, String(100000 + guess), T0 + i * 60_000 + guess));
+        replies.push(reply);
+        if (/does not match/.test(reply)) checked++;
+      }
+    }
+    expect(checked).toBe(WRONG_CODES_PER_DAY);
+    expect(replies[0]).toMatch(/does not match.*\(4 tries left today\)/);
+    expect(replies[4]).toMatch(/5th wrong code for @Mei today: linking to that account is locked for about 24 hours/);
+    // Locked: a new request for that account is refused, and the right code does not work either.
+    expect(outcome(() => w.ask('d5', 'mei', '123456', T0 + 3_600_000))).toMatch(
+      /Linking to @Mei is locked for about 23 hours/,
+    );
+    expect(confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
+    // A day later the lock has lifted.
+    expect(outcome(() => w.ask('d5', 'mei', '654321', T0 + 86_400_000 + 10_000))).toBe('ok');
+    expect(confirmLink(w.deps, DISCORD, 'd5', '654321', T0 + 86_400_000 + 20_000)).toBe('7');
+  });
+
+  it('GIVEN a requester erases their data THEN the forum account keeps its count and lock', () => {
+    const w = world();
+    for (let i = 0; i < 3; i++) w.ask('d1', 'mei', '123456', T0 + i);
+    linksFeature.privacy!.erase(w.db, asGuildId(DISCORD), asMemberId('d1'));
+    const left = w.db.$client.prepare('SELECT guild_id, member_id FROM link_attempts').all();
+    expect(left).toEqual(Array(3).fill({ guild_id: null, member_id: null }));
+    expect(outcome(() => w.ask('d1', 'mei', '123456', T0 + 10))).toMatch(/@Mei has been sent 3 link codes/);
   });
 });
 
@@ -158,16 +230,41 @@ describe('the community pair', () => {
     expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
   });
 
-  it('GIVEN the forum connected to another server THEN the new pair replaces it and the old server merges nobody', () => {
+  it('GIVEN the forum connected to another server THEN connect there is refused, names the holding server, and changes nothing until the holder disconnects', () => {
     const w = world();
+    createEventApplier(w.db)(
+      { platform: 'discord', guildId: asGuildId(DISCORD), at: T0, kind: 'guild.upserted', name: 'Shader *Club*' },
+      { storeMessageText: false },
+    );
     w.ask('d1', 'mei');
     confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
-    expect(pairGuilds(w.db, { guildId: 'g2', forumGuildId: FORUM, pairedBy: 'mod2', pairedAt: T0 + 5 })).toBe(DISCORD);
-    expect(pairedGuild(w.db, DISCORD)).toBeNull();
+    let refusal = '';
+    try {
+      connectForum(w.deps, 'g2', 'mod2', T0 + 5);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserFacingError);
+      refusal = (error as Error).message;
+    }
+    expect(refusal).toContain('Shader \\*Club\\*');
+    expect(refusal).toContain('/convene forum disconnect');
+    expect(pairedGuild(w.db, FORUM)).toBe(DISCORD);
+    expect(pairedGuild(w.db, 'g2')).toBeNull();
+    expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
+    const audit = w.db.$client.prepare("SELECT count(*) AS n FROM audit_log WHERE guild_id = 'g2'").get();
+    expect(audit).toEqual({ n: 0 });
+
+    // The holder lets go; then the other server may connect.
+    expect(disconnectForum(w.deps, DISCORD, 'mod', T0 + 6)).toBe(true);
+    expect(connectForum(w.deps, 'g2', 'mod2', T0 + 7)).toBe(FORUM);
     expect(pairedGuild(w.db, FORUM)).toBe('g2');
     // d1's link was made in g1: it does not make '7' anyone in g2.
     expect(counterpart(w.db, FORUM, '7')).toBeNull();
-    expect(counterpart(w.db, DISCORD, 'd1')).toBeNull();
+  });
+
+  it('GIVEN this server already holds the forum THEN connecting again keeps the pair', () => {
+    const w = world();
+    expect(connectForum(w.deps, DISCORD, 'mod', T0)).toBe(FORUM);
+    expect(pairedGuild(w.db, FORUM)).toBe(DISCORD);
   });
 
   it('GIVEN a pending code THEN nobody is merged yet; "@convene link remove" on the forum splits a confirmed link', () => {

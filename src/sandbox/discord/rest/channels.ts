@@ -185,7 +185,8 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
     } else {
       page = all.slice(-limit);
     }
-    return { status: 200, body: page.reverse().map(render) };
+    // Discord: a listed message carries no nonce (only the create response and MESSAGE_CREATE do).
+    return { status: 200, body: page.reverse().map((m) => withoutNonce(render(m))) };
   });
 
   router.get('/channels/:channel_id/messages/:message_id', (req) => {
@@ -411,4 +412,9 @@ export function channelRoutes(router: Router, ctx: RestContext): void {
       body: [...thread.thread.members].map(([userId, at]) => renderThreadMember(thread.id, userId, at)),
     };
   });
+}
+
+function withoutNonce<T extends { nonce?: unknown }>(message: T): Omit<T, 'nonce'> {
+  const { nonce: _nonce, ...rest } = message;
+  return rest;
 }
