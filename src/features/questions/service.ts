@@ -985,7 +985,9 @@ export function waitingForDigest(
   db: Db,
   guildId: string,
   now: number,
-  limit = 100,
+  // All of them by default: the digest counts every waiting question and lists the oldest (a cap on
+  // the newest here made it say "100 questions" of 290 and show ones waiting 3 days, not 8).
+  limit?: number,
   links: LinkBase = {},
 ): { title: string; url: string; askedAt: number; threadId: string }[] {
   const rows = stillWatched(
