@@ -29,7 +29,11 @@ export default defineCommand({
     });
     return reply.ephemeral(
       [
-        'Questions waiting for a reply that suit you best:',
+        // Only a list with a reason (what they answered, whom, where) can claim to suit them; without one
+        // it is the oldest waiting, and says so.
+        list.some((q) => q.why)
+          ? 'Questions waiting for a reply that suit you best:'
+          : 'Questions waiting longest for a reply:',
         ...lines,
         '-# A first reply, even a partial one, helps.',
       ].join('\n'),

@@ -4,10 +4,13 @@
  */
 import { and, eq, gte, isNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import unanswered from '../../commands/unanswered.js';
+import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
 import { questions } from '../../src/db/schema.js';
+import { asMemberId } from '../../src/events.js';
 import { digestSources } from '../../src/features/digest/registry.js';
 import { previewDigest } from '../../src/features/digest/service.js';
-import { replayDemo } from '../helpers/replays.js';
+import { type Replayed, replayDemo } from '../helpers/replays.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 2, 2, 12);
@@ -38,5 +41,35 @@ describe('what a reader finds in the demo replay', () => {
     print('digest waiting', `${waiting?.name}\n${waiting?.value}`);
     expect(waiting?.name).toContain(`${open.length} questions still waiting for help`);
     expect(waiting?.value.split('\n')[0]).toContain(`/${open[0]!.id})`);
+  }, 60_000);
+});
+
+async function unansweredFor(r: Replayed, memberId: string): Promise<string> {
+  const ctx: CommandContext = {
+    platform: r.platform,
+    guild: { id: r.guildId, name: r.name },
+    member: { id: asMemberId(memberId), displayName: memberId, moderator: false },
+    channelId: null,
+    options: {} as never,
+    deps: r.deps,
+    now: r.now,
+  };
+  const reply = await runCommand(unanswered as CommandDefinition, ctx);
+  return reply.kind === 'message' ? reply.body.content : '';
+}
+
+describe('/unanswered on the demo replay', () => {
+  it('GIVEN a member whose answers match none of the waiting questions THEN the list does not claim they suit them', async () => {
+    const r = await replayDemo(NOW);
+    const lists = await Promise.all(r.active.slice(0, 40).map((id) => unansweredFor(r, id)));
+    const bullets = (text: string) => text.split('\n').filter((l) => l.startsWith('• '));
+    const reasonless = lists.filter((t) => bullets(t).length > 0 && bullets(t).every((l) => !l.includes(' · ')));
+    // Not vacuous: some active members have no reason on any question.
+    expect(reasonless.length).toBeGreaterThan(0);
+    print('/unanswered without reasons', reasonless[0]!);
+    for (const text of reasonless) expect(text).not.toMatch(/suit you/);
+    const withReasons = lists.filter((t) => bullets(t).some((l) => l.includes(' · ')));
+    expect(withReasons.length).toBeGreaterThan(0);
+    for (const text of withReasons) expect(text.split('\n')[0]).toMatch(/suit you best/);
   }, 60_000);
 });
