@@ -6,13 +6,17 @@ import { and, eq, gte, isNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import unanswered from '../../commands/unanswered.js';
 import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
-import { questions } from '../../src/db/schema.js';
-import { asMemberId } from '../../src/events.js';
+import { messages, outbox, questions } from '../../src/db/schema.js';
+import { asChannelId, asMemberId, asMessageId, type CommunityEvent } from '../../src/events.js';
 import { digestSources } from '../../src/features/digest/registry.js';
 import { previewDigest } from '../../src/features/digest/service.js';
+import { features } from '../../src/features/index.js';
+import { handleEvent } from '../../src/features/journey/service.js';
+import { Ingestor } from '../../src/ingest/ingestor.js';
 import { type Replayed, replayDemo } from '../helpers/replays.js';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 2, 2, 12);
 const print = (kind: string, text: string) => {
   if (process.env.CONVENE_PRINT) console.log(`--- ${kind}\n${text}`);
@@ -71,5 +75,87 @@ describe('/unanswered on the demo replay', () => {
     const withReasons = lists.filter((t) => bullets(t).some((l) => l.includes(' · ')));
     expect(withReasons.length).toBeGreaterThan(0);
     for (const text of withReasons) expect(text.split('\n')[0]).toMatch(/suit you best/);
+  }, 60_000);
+});
+
+describe('the welcome DM on the demo replay', () => {
+  it("GIVEN Convene posted in its own #intros channel THEN a newcomer's welcome names only channels where members talk", async () => {
+    const r = await replayDemo(NOW);
+    const base = { platform: r.platform, guildId: r.guildId };
+    const bot = asMemberId('convene-bot');
+    const events: CommunityEvent[] = [
+      // The channels the demo server has beside the replayed ones: a quiet #general-like room, and
+      // the channel where Convene posts intro rounds (its own messages come back through the gateway).
+      ...(['c-introductions', 'c-intros', 'c-welcome'] as const).map((id) => ({
+        ...base,
+        kind: 'channel.upserted' as const,
+        at: NOW - 30 * DAY,
+        channelId: asChannelId(id),
+        name: id.slice(2),
+        channelKind: 'text' as const,
+        parentId: null,
+        topic: null,
+      })),
+      {
+        ...base,
+        kind: 'member.joined',
+        at: NOW - 30 * DAY,
+        memberId: bot,
+        username: 'Convene',
+        displayName: 'Convene',
+        bot: true,
+        roles: [],
+      },
+      ...[1, 2, 3, 4, 5, 6].map((n) => ({
+        ...base,
+        kind: 'message.created' as const,
+        at: NOW - n * HOUR,
+        messageId: asMessageId(`bot-${n}`),
+        channelId: asChannelId('c-intros'),
+        authorId: bot,
+        authorName: 'Convene',
+        authorIsBot: true,
+        replyToId: null,
+        mentionIds: [],
+        content: '👋 Meet someone! You both talk about apt.',
+      })),
+    ];
+    await new Ingestor(r.deps, features).pushMany(events);
+    // The newcomer joins at the replay's "now" (the ingestor hands the journey the wall clock).
+    handleEvent(
+      r.deps.db,
+      {
+        ...base,
+        kind: 'member.joined',
+        at: NOW,
+        memberId: asMemberId('newcomer'),
+        username: 'newcomer',
+        displayName: 'newcomer',
+        bot: false,
+        roles: [],
+      },
+      NOW,
+    );
+    const row = r.deps.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.key, `welcome:${r.guildId}:newcomer`))
+      .get();
+    const text = (row?.action as { body?: { content?: string } } | undefined)?.body?.content ?? '';
+    print('welcome', text);
+    const named = [...(/People here talk in ([^.]+)\./.exec(text)?.[1] ?? '').matchAll(/<#([^>]+)>/g)].map((m) => m[1]);
+    // Not vacuous: the welcome names the channels members do talk in.
+    expect(named).toContain('c-help');
+    expect(named).not.toContain('c-intros');
+    const talked = new Set(
+      r.deps.db
+        .select({ c: messages.parentChannelId })
+        .from(messages)
+        .where(eq(messages.authorId, bot))
+        .all()
+        .map((m) => m.c),
+    );
+    expect(talked.has('c-intros')).toBe(true);
+    for (const id of named) expect(['c-help', 'c-questions', 'c-general']).toContain(id);
   }, 60_000);
 });
