@@ -6,14 +6,17 @@ import { and, eq, gte, isNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import unanswered from '../../commands/unanswered.js';
 import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
-import { messages, outbox, questions } from '../../src/db/schema.js';
+import { channels, messages, outbox, questions } from '../../src/db/schema.js';
 import { asChannelId, asMemberId, asMessageId, type CommunityEvent } from '../../src/events.js';
 import { digestSources } from '../../src/features/digest/registry.js';
 import { previewDigest } from '../../src/features/digest/service.js';
 import { features } from '../../src/features/index.js';
+import { refreshProfiles, runRound } from '../../src/features/intros/service.js';
+import { joinIntros } from '../../src/features/intros/store.js';
 import { handleEvent } from '../../src/features/journey/service.js';
+import { updateSettings } from '../../src/guildSettings.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
-import { type Replayed, replayDemo } from '../helpers/replays.js';
+import { type Replayed, replayDemo, replayUrho3d } from '../helpers/replays.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -158,4 +161,62 @@ describe('the welcome DM on the demo replay', () => {
     expect(talked.has('c-intros')).toBe(true);
     for (const id of named) expect(['c-help', 'c-questions', 'c-general']).toContain(id);
   }, 60_000);
+});
+
+describe('an intro round of three on the urho3d forum', () => {
+  it('GIVEN groups of three introduced by DM THEN each member is told only what is true of them: the channels "you are both active in" are ones they posted in', async () => {
+    const r = await replayUrho3d('2020-02-14', '2021-02-14');
+    const { db } = r.deps;
+    for (const id of r.active.slice(0, 180)) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
+    refreshProfiles(db, r.guildId, r.now, true);
+    // Groups of three: the demo community's settings for a round of trios.
+    updateSettings(
+      db,
+      r.guildId,
+      'system',
+      'intros.set',
+      (st) => ({ ...st, intros: { ...st.intros, size: 3 } }),
+      r.now,
+    );
+    runRound(db, r.platform, r.guildId, 'trios', r.now);
+    const channelIds = new Map(
+      db
+        .select()
+        .from(channels)
+        .where(eq(channels.guildId, r.guildId))
+        .all()
+        .map((c) => [c.name, c.channelId]),
+    );
+    const postedIn = (memberId: string, channelId: string) =>
+      db
+        .select({ id: messages.messageId })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.guildId, r.guildId),
+            eq(messages.authorId, memberId),
+            eq(messages.parentChannelId, channelId),
+          ),
+        )
+        .get() !== undefined;
+    const problems: string[] = [];
+    let checked = 0;
+    for (const row of db.select().from(outbox).all()) {
+      if (!row.key.startsWith(`intros:${r.guildId}:trios:`)) continue;
+      const action = row.action as { memberId?: string; body?: { content?: string } };
+      const text = action.body?.content ?? '';
+      if (!/^👋 Meet .+ and .+!/.test(text)) continue;
+      const active = /you are both active in ([^;.\n]+)/.exec(text);
+      if (!active) continue;
+      print('trio DM', text);
+      for (const name of active[1]!.split(/, | and /)) {
+        const id = channelIds.get(name.replace(/^#/, '').replace(/\\(.)/g, '$1'));
+        checked++;
+        if (!id || !postedIn(action.memberId!, id))
+          problems.push(`${action.memberId} never posted in ${name}: "${text.split('\n')[0]}"`);
+      }
+    }
+    expect(checked).toBeGreaterThan(3);
+    expect(problems).toEqual([]);
+  }, 120_000);
 });
