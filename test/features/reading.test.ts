@@ -4,6 +4,7 @@
  */
 import { and, eq, gte, isNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import meet from '../../commands/meet.js';
 import unanswered from '../../commands/unanswered.js';
 import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
 import { channels, messages, outbox, questions } from '../../src/db/schema.js';
@@ -51,7 +52,7 @@ describe('what a reader finds in the demo replay', () => {
   }, 60_000);
 });
 
-async function unansweredFor(r: Replayed, memberId: string): Promise<string> {
+async function commandText(r: Replayed, def: CommandDefinition, memberId: string): Promise<string> {
   const ctx: CommandContext = {
     platform: r.platform,
     guild: { id: r.guildId, name: r.name },
@@ -61,14 +62,16 @@ async function unansweredFor(r: Replayed, memberId: string): Promise<string> {
     deps: r.deps,
     now: r.now,
   };
-  const reply = await runCommand(unanswered as CommandDefinition, ctx);
+  const reply = await runCommand(def, ctx);
   return reply.kind === 'message' ? reply.body.content : '';
 }
 
 describe('/unanswered on the demo replay', () => {
   it('GIVEN a member whose answers match none of the waiting questions THEN the list does not claim they suit them', async () => {
     const r = await replayDemo(NOW);
-    const lists = await Promise.all(r.active.slice(0, 40).map((id) => unansweredFor(r, id)));
+    const lists = await Promise.all(
+      r.active.slice(0, 40).map((id) => commandText(r, unanswered as CommandDefinition, id)),
+    );
     const bullets = (text: string) => text.split('\n').filter((l) => l.startsWith('• '));
     const reasonless = lists.filter((t) => bullets(t).length > 0 && bullets(t).every((l) => !l.includes(' · ')));
     // Not vacuous: some active members have no reason on any question.
@@ -218,5 +221,33 @@ describe('an intro round of three on the urho3d forum', () => {
     }
     expect(checked).toBeGreaterThan(3);
     expect(problems).toEqual([]);
+  }, 120_000);
+});
+
+describe('/meet and intro rounds on the urho3d forum', () => {
+  it("GIVEN a reason that starts with another member's name THEN the name is written as they write it (no capital added)", async () => {
+    const r = await replayUrho3d('2020-02-14', '2021-02-14');
+    const { db } = r.deps;
+    for (const id of r.active.slice(0, 180)) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
+    refreshProfiles(db, r.guildId, r.now, true);
+    const texts: string[] = [];
+    for (const id of r.active.slice(0, 40)) texts.push(await commandText(r, meet as CommandDefinition, id));
+    runRound(db, r.platform, r.guildId, 'names', r.now);
+    for (const row of db.select().from(outbox).all())
+      if (row.key.startsWith('intros:'))
+        texts.push((row.action as { body?: { content?: string } }).body?.content ?? '');
+    const names = new Set(r.names);
+    const starts = texts.flatMap((t) =>
+      [...t.matchAll(/(?:\*\* — |! )(\S+) (?:answered|is new here)/g)].map((m) => ({
+        text: t,
+        name: m[1]!.replace(/\\(.)/g, '$1'),
+      })),
+    );
+    // "You answered …" is Convene's own word; any other opening word is a member's name.
+    starts.splice(0, starts.length, ...starts.filter((s) => s.name !== 'You'));
+    // Not vacuous: several reasons open with someone's name.
+    expect(starts.length).toBeGreaterThan(3);
+    print('reason opening with a name', starts[0]!.text);
+    expect(starts.filter((s) => !names.has(s.name)).map((s) => s.name)).toEqual([]);
   }, 120_000);
 });

@@ -75,9 +75,11 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
 /** The explanation of a pair in one or two lines (the strongest reasons first). */
 export function explain(score: Pick<PairScore, 'reasons'>, names: Names, viewer: string | null, max = 2): string {
   const lines = score.reasons.map((r) => reasonLine(r, names, viewer)).filter((x): x is string => !!x);
-  if (lines.length === 0) return 'you both joined intros';
+  if (lines.length === 0) return 'You both joined intros';
   const text = lines.slice(0, max).join('; ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  // Only Convene's own "you" takes a capital: a line that opens with a member's name keeps it as they
+  // write it ("jmiller answered …", not "Jmiller").
+  return text.startsWith('you ') ? `Y${text.slice(1)}` : text;
 }
 
 const STARTERS = [
