@@ -251,3 +251,17 @@ describe('/meet and intro rounds on the urho3d forum', () => {
     expect(starts.filter((s) => !names.has(s.name)).map((s) => s.name)).toEqual([]);
   }, 120_000);
 });
+
+describe('/unanswered lists on the demo replay, read closely', () => {
+  it('GIVEN questions waiting under two days THEN their age is written out ("39 hours"), as nudges write it', async () => {
+    const r = await replayDemo(NOW);
+    const lists = await Promise.all(
+      r.active.slice(0, 40).map((id) => commandText(r, unanswered as CommandDefinition, id)),
+    );
+    const ages = lists.flatMap((t) => [...t.matchAll(/— waiting ([^·\n]+?)(?: ·|$)/gm)].map((m) => m[1]!));
+    expect(ages.length).toBeGreaterThan(100);
+    // Not vacuous: some of them are under two days old.
+    expect(ages.filter((a) => !/days$/.test(a)).length).toBeGreaterThan(0);
+    expect(ages.filter((a) => !/^(\d+ hours?|\d+ days)$/.test(a))).toEqual([]);
+  }, 60_000);
+});
