@@ -253,6 +253,23 @@ describe('/meet and intro rounds on the urho3d forum', () => {
 });
 
 describe('/unanswered lists on the demo replay, read closely', () => {
+  it('GIVEN an asker who posted the same question twice THEN a list shows it once', async () => {
+    const r = await replayDemo(NOW);
+    const lists = await Promise.all(
+      r.active.slice(0, 40).map((id) => commandText(r, unanswered as CommandDefinition, id)),
+    );
+    const titles = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('• '))
+        .map((l) => /^• \[((?:\\.|[^\]\\])*)\]/.exec(l)?.[1] ?? l);
+    const repeated = lists.filter((t) => new Set(titles(t)).size < titles(t).length);
+    if (repeated[0]) print('/unanswered with a repeated question', repeated[0]);
+    // Not vacuous: the lists name questions.
+    expect(lists.flatMap(titles).length).toBeGreaterThan(100);
+    expect(repeated.length).toBe(0);
+  }, 60_000);
+
   it('GIVEN questions waiting under two days THEN their age is written out ("39 hours"), as nudges write it', async () => {
     const r = await replayDemo(NOW);
     const lists = await Promise.all(

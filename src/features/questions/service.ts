@@ -952,14 +952,25 @@ export function unansweredFor(
   const index = expertiseOf(db, guildId, now);
   const scored = rows.map((row) => ({ row, ranked: scoreMember(index, routeOf(row), memberId, { now }) }));
   scored.sort((a, b) => (b.ranked?.score ?? 0) - (a.ranked?.score ?? 0) || a.row.askedAt - b.row.askedAt);
-  const top = scored.slice(0, limit);
-  const platform = guildPlatform(db, guildId);
+  // An asker who posted the same question again is listed once (the longest waiting): the demo's
+  // lists showed "My harddrive and wireless lights are blinking…" twice in five lines.
+  const candidates = scored.slice(0, limit * 3);
   const titles = questionNames(
     db,
     guildId,
-    top.map((t) => t.row),
+    candidates.map((t) => t.row),
     now,
   );
+  const seen = new Set<string>();
+  const top = candidates
+    .filter(({ row }) => {
+      const same = `${row.askerId}\n${titles.get(row.questionId)}`;
+      if (seen.has(same)) return false;
+      seen.add(same);
+      return true;
+    })
+    .slice(0, limit);
+  const platform = guildPlatform(db, guildId);
   return top.map(({ row, ranked }) => {
     const reasons = ranked?.reasons ?? [];
     // Why this question suits them: what they know, whom they helped, where they answer.
