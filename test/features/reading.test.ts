@@ -282,3 +282,33 @@ describe('/unanswered lists on the demo replay, read closely', () => {
     expect(ages.filter((a) => !/^(\d+ hours?|\d+ days)$/.test(a))).toEqual([]);
   }, 60_000);
 });
+
+describe('an intro round of three in the intros channel', () => {
+  it('GIVEN a trio introduced in one thread THEN the reason names the two it is about, not "you both" to three people', async () => {
+    const r = await replayUrho3d('2020-02-14', '2021-02-14');
+    const { db } = r.deps;
+    for (const id of r.active.slice(0, 180)) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
+    refreshProfiles(db, r.guildId, r.now, true);
+    updateSettings(
+      db,
+      r.guildId,
+      'system',
+      'intros.set',
+      (st) => ({ ...st, intros: { ...st.intros, size: 3, channelId: 'category-16' } }),
+      r.now,
+    );
+    runRound(db, r.platform, r.guildId, 'threads', r.now);
+    const posts = db
+      .select()
+      .from(outbox)
+      .all()
+      .map((row) => row.action as { type: string; memberIds?: string[]; body?: { content?: string } })
+      .filter((a) => a.type === 'thread.create' && (a.memberIds?.length ?? 0) === 3);
+    // Not vacuous: trios were introduced in threads.
+    expect(posts.length).toBeGreaterThan(3);
+    print('trio thread', posts[0]!.body!.content!);
+    const reasonLines = posts.map((p) => p.body!.content!.split('\n')[1]!);
+    // "both" said to three people must say which two it means.
+    expect(reasonLines.filter((l) => /\bboth\b/i.test(l) && !/^.+? and .+?: /.test(l))).toEqual([]);
+  }, 120_000);
+});

@@ -715,8 +715,12 @@ function introductionActions(
   seed: string,
   kind: 'round' | 'meet',
   whyFor: (id: string) => string = (id) => explain({ reasons }, names, id),
+  /** The pair `reasons` are about, when the group is larger: the thread names them. */
+  pair?: readonly [string, string],
 ): OutboxItem[] {
-  const why = explain({ reasons }, names, null);
+  const why = pair
+    ? `${quiet(names.member(pair[0]))} and ${quiet(names.member(pair[1]))}: ${lowerFirst(explain({ reasons }, names, null))}`
+    : explain({ reasons }, names, null);
   const starter = conversationStarter(reasons, seed);
   const origin = kind === 'round' ? 'this round of intros' : 'a /meet request you both accepted';
   const footer = `(From ${origin}. /intros leave stops future intros.)`;
@@ -893,7 +897,20 @@ export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: 
     const actions =
       handles && memberIds.some((id) => handles.get(id)?.guildId !== guildId)
         ? acrossActions(key, memberIds, handles, reasons, names, key, 'round', whyFor)
-        : introductionActions(platform, guildId, key, settings, memberIds, reasons, names, key, 'round', whyFor);
+        : introductionActions(
+            platform,
+            guildId,
+            key,
+            settings,
+            memberIds,
+            reasons,
+            names,
+            key,
+            'round',
+            whyFor,
+            // A thread for three told all of them "you both …": it names the pair the reasons are about.
+            memberIds.length > 2 && best ? [best.a, best.b] : undefined,
+          );
     items.push(...actions);
     introRows.push({
       guildId,
