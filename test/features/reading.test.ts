@@ -312,3 +312,24 @@ describe('an intro round of three in the intros channel', () => {
     expect(reasonLines.filter((l) => /\bboth\b/i.test(l) && !/^.+? and .+?: /.test(l))).toEqual([]);
   }, 120_000);
 });
+
+describe('/meet and intro rounds on the demo replay', () => {
+  it('GIVEN a pair active in the same channel who talk with different circles THEN the reason does not also say they are "in different corners of the community"', async () => {
+    const r = await replayDemo(NOW);
+    const { db } = r.deps;
+    for (const id of r.active.slice(0, 40)) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
+    refreshProfiles(db, r.guildId, r.now, true);
+    const texts: string[] = [];
+    for (const id of r.active.slice(0, 40)) texts.push(await commandText(r, meet as CommandDefinition, id));
+    runRound(db, r.platform, r.guildId, 'corners', r.now);
+    for (const row of db.select().from(outbox).all())
+      if (row.key.startsWith('intros:'))
+        texts.push((row.action as { body?: { content?: string } }).body?.content ?? '');
+    const lines = texts.flatMap((t) => t.split('\n'));
+    const bridged = lines.filter((l) => /different (corners|circles|people)/.test(l));
+    // Not vacuous: pairs from different parts of the community are introduced.
+    expect(bridged.length).toBeGreaterThan(0);
+    print('bridge reason', bridged[0]!);
+    expect(bridged.filter((l) => /both active in/.test(l) && /different corners/.test(l))).toEqual([]);
+  }, 60_000);
+});

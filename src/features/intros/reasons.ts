@@ -66,7 +66,9 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
         : `you have both talked with ${list(named)}`;
     }
     case 'bridge':
-      return 'you are in different corners of the community';
+      // Different circles of who-talks-with-whom (profile.ts), not different channels: "different
+      // corners" read as a contradiction beside "you are both active in #help".
+      return 'you mostly talk with different people here';
     case 'hours':
       return 'you are around at the same hours';
   }
