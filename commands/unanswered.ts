@@ -5,9 +5,11 @@ import { link } from '../src/text/fit.js';
 
 const HOUR_MS = 3_600_000;
 
+/** Written out as the nudges write it ("39 hours", not "39 h"). */
 function age(ms: number): string {
   const hours = Math.max(1, Math.round(ms / HOUR_MS));
-  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
+  return `${Math.round(hours / 24)} days`;
 }
 
 export default defineCommand({
@@ -29,7 +31,11 @@ export default defineCommand({
     });
     return reply.ephemeral(
       [
-        'Questions waiting for a reply that suit you best:',
+        // Only a list with a reason (what they answered, whom, where) can claim to suit them; without one
+        // it is the oldest waiting, and says so.
+        list.some((q) => q.why)
+          ? 'Questions waiting for a reply that suit you best:'
+          : 'Questions waiting longest for a reply:',
         ...lines,
         '-# A first reply, even a partial one, helps.',
       ].join('\n'),

@@ -66,7 +66,9 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
         : `you have both talked with ${list(named)}`;
     }
     case 'bridge':
-      return 'you are in different corners of the community';
+      // Different circles of who-talks-with-whom (profile.ts), not different channels: "different
+      // corners" read as a contradiction beside "you are both active in #help".
+      return 'you mostly talk with different people here';
     case 'hours':
       return 'you are around at the same hours';
   }
@@ -75,9 +77,11 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
 /** The explanation of a pair in one or two lines (the strongest reasons first). */
 export function explain(score: Pick<PairScore, 'reasons'>, names: Names, viewer: string | null, max = 2): string {
   const lines = score.reasons.map((r) => reasonLine(r, names, viewer)).filter((x): x is string => !!x);
-  if (lines.length === 0) return 'you both joined intros';
+  if (lines.length === 0) return 'You both joined intros';
   const text = lines.slice(0, max).join('; ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  // Only Convene's own "you" takes a capital: a line that opens with a member's name keeps it as they
+  // write it ("jmiller answered …", not "Jmiller").
+  return text.startsWith('you ') ? `Y${text.slice(1)}` : text;
 }
 
 const STARTERS = [

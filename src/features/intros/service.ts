@@ -676,6 +676,31 @@ export function declineIntro(
 }
 
 /**
+ * In a group of three, what each member is told: the reasons of their own strongest pair in the group,
+ * naming that partner. The group's strongest pair's reasons, told to all three, said "you are both
+ * active in #category 7" to members who never posted there (9 of the urho3d replay's trio DMs).
+ */
+function ownPairWhy(
+  memberIds: readonly string[],
+  scores: ReadonlyMap<string, PairScore>,
+  names: Names,
+): (id: string) => string {
+  return (id) => {
+    let best: PairScore | undefined;
+    for (const other of memberIds) {
+      if (other === id) continue;
+      const s = scores.get(pairKey(id, other));
+      if (s && (!best || s.score > best.score)) best = s;
+    }
+    const partner = best && (best.a === id ? best.b : best.a);
+    if (!best || !partner || best.reasons.length === 0) return 'The three of you joined intros';
+    return `With ${quiet(names.member(partner))}: ${lowerFirst(explain(best, names, id))}`;
+  };
+}
+
+const lowerFirst = (text: string) => (text.startsWith('You') ? `y${text.slice(1)}` : text);
+
+/**
  * The Actions that introduce a group: one private thread in the intros channel (key `key`), or a
  * DM to each member when no channel is set (key `<key>:<member>`).
  */
@@ -689,8 +714,13 @@ function introductionActions(
   names: Names,
   seed: string,
   kind: 'round' | 'meet',
+  whyFor: (id: string) => string = (id) => explain({ reasons }, names, id),
+  /** The pair `reasons` are about, when the group is larger: the thread names them. */
+  pair?: readonly [string, string],
 ): OutboxItem[] {
-  const why = explain({ reasons }, names, null);
+  const why = pair
+    ? `${quiet(names.member(pair[0]))} and ${quiet(names.member(pair[1]))}: ${lowerFirst(explain({ reasons }, names, null))}`
+    : explain({ reasons }, names, null);
   const starter = conversationStarter(reasons, seed);
   const origin = kind === 'round' ? 'this round of intros' : 'a /meet request you both accepted';
   const footer = `(From ${origin}. /intros leave stops future intros.)`;
@@ -721,7 +751,7 @@ function introductionActions(
         type: 'dm.send',
         memberId: asMemberId(id),
         body: {
-          content: `👋 Meet ${others.join(' and ')}! ${explain({ reasons }, names, id)}.\nTo get you started: ${starter}\nSay hello to them directly. ${footer}`,
+          content: `👋 Meet ${others.join(' and ')}! ${whyFor(id)}.\nTo get you started: ${starter}\nSay hello to them directly. ${footer}`,
         },
       },
     };
@@ -741,6 +771,7 @@ function acrossActions(
   names: Names,
   seed: string,
   kind: 'round' | 'meet',
+  whyFor: (id: string) => string = (id) => explain({ reasons }, names, id),
 ): OutboxItem[] {
   const starter = conversationStarter(reasons, seed);
   const origin = kind === 'round' ? 'this round of intros' : 'a /meet request you both accepted';
@@ -767,7 +798,7 @@ function acrossActions(
         type: 'dm.send',
         memberId: asMemberId(to.memberId),
         body: {
-          content: `👋 Meet ${others.join(' and ')}! ${explain({ reasons }, names, id)}.\nTo get you started: ${starter}\nSay hello to them where they are. ${footer}`,
+          content: `👋 Meet ${others.join(' and ')}! ${whyFor(id)}.\nTo get you started: ${starter}\nSay hello to them where they are. ${footer}`,
           mentions: { members: mentions },
         },
       },
@@ -860,12 +891,26 @@ export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: 
       }
     const reasons = best?.reasons ?? [];
     const key = `intros:${guildId}:${roundId}:${gi}`;
+    const whyFor = memberIds.length > 2 ? ownPairWhy(memberIds, scores, names) : undefined;
     // A group all reached here is introduced as always; any other gets a private message to each
     // person on their own platform.
     const actions =
       handles && memberIds.some((id) => handles.get(id)?.guildId !== guildId)
-        ? acrossActions(key, memberIds, handles, reasons, names, key, 'round')
-        : introductionActions(platform, guildId, key, settings, memberIds, reasons, names, key, 'round');
+        ? acrossActions(key, memberIds, handles, reasons, names, key, 'round', whyFor)
+        : introductionActions(
+            platform,
+            guildId,
+            key,
+            settings,
+            memberIds,
+            reasons,
+            names,
+            key,
+            'round',
+            whyFor,
+            // A thread for three told all of them "you both …": it names the pair the reasons are about.
+            memberIds.length > 2 && best ? [best.a, best.b] : undefined,
+          );
     items.push(...actions);
     introRows.push({
       guildId,

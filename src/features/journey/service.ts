@@ -263,12 +263,16 @@ function welcomeIfDue(
   row.lastContactAt = now;
 }
 
-/** The busiest topic channels to name in a welcome (not the welcome or introductions channel itself). */
+/**
+ * The busiest topic channels to name in a welcome (not the welcome or introductions channel itself):
+ * "People here talk in …" names only channels where members did talk lately.
+ */
 function welcomeTopics(db: Db, ctx: GuildContext, now: number): ChannelRef[] {
   const skip = new Set([ctx.places.introductions?.channelId, ctx.journey.welcome.channelId]);
   return topicChannels(db, ctx.guildId, now - TOPIC_WINDOW_MS, 5)
-    .filter((c) => !skip.has(c.channelId))
-    .slice(0, 3);
+    .filter((c) => c.messages > 0 && !skip.has(c.channelId))
+    .slice(0, 3)
+    .map(({ channelId, name }) => ({ channelId, name }));
 }
 
 function welcomeBody(ctx: GuildContext, memberId: string, topics: ChannelRef[]): MessageBody {
@@ -774,7 +778,7 @@ function pickInvitation(db: Db, ctx: GuildContext, now: number): Invitation | nu
   }
   if (ctx.places.introductions) return { kind: 'introductions', channel: ctx.places.introductions };
   const topic = topicChannels(db, ctx.guildId, now - TOPIC_WINDOW_MS, 1)[0];
-  return topic ? { kind: 'channel', channel: topic } : null;
+  return topic ? { kind: 'channel', channel: { channelId: topic.channelId, name: topic.name } } : null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -303,16 +303,33 @@ export const hasEarlierMessage = (db: Db, guildId: string, channelId: string, be
 export const coreMember = (db: Db, guildId: string, memberId: string) =>
   statements(db).coreMember.get({ guildId, memberId });
 
-/** Top-level text/forum channels, busiest first over messages since `since` (then by name). */
-export function topicChannels(db: Db, guildId: GuildId, since: number, limit: number): ChannelRef[] {
+/**
+ * Top-level text/forum channels, busiest first over members' messages since `since` (then by name),
+ * with that count. Bots' messages do not count: Convene's own intro rounds made its #intros channel
+ * "where people talk" in the demo's welcome.
+ */
+export function topicChannels(
+  db: Db,
+  guildId: GuildId,
+  since: number,
+  limit: number,
+): (ChannelRef & { messages: number })[] {
   const activity = db
     .select({ channelId: messages.parentChannelId, n: count().as('n') })
     .from(messages)
-    .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, since), isNull(messages.deletedAt)))
+    .innerJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
+    .where(
+      and(
+        eq(messages.guildId, guildId),
+        gte(messages.createdAt, since),
+        isNull(messages.deletedAt),
+        eq(members.bot, false),
+      ),
+    )
     .groupBy(messages.parentChannelId)
     .as('activity');
   return db
-    .select({ channelId: channels.channelId, name: channels.name })
+    .select({ channelId: channels.channelId, name: channels.name, messages: sql<number>`coalesce(${activity.n}, 0)` })
     .from(channels)
     .leftJoin(activity, eq(activity.channelId, channels.channelId))
     .where(and(eq(channels.guildId, guildId), inArray(channels.kind, ['text', 'forum'])))

@@ -954,14 +954,25 @@ export function unansweredFor(
   const weights = routerWeightsOf(db, guildId);
   const scored = rows.map((row) => ({ row, ranked: scoreMember(index, routeOf(row), memberId, { now, weights }) }));
   scored.sort((a, b) => (b.ranked?.score ?? 0) - (a.ranked?.score ?? 0) || a.row.askedAt - b.row.askedAt);
-  const top = scored.slice(0, limit);
-  const platform = guildPlatform(db, guildId);
+  // An asker who posted the same question again is listed once (the longest waiting): the demo's
+  // lists showed "My harddrive and wireless lights are blinking…" twice in five lines.
+  const candidates = scored.slice(0, limit * 3);
   const titles = questionNames(
     db,
     guildId,
-    top.map((t) => t.row),
+    candidates.map((t) => t.row),
     now,
   );
+  const seen = new Set<string>();
+  const top = candidates
+    .filter(({ row }) => {
+      const same = `${row.askerId}\n${titles.get(row.questionId)}`;
+      if (seen.has(same)) return false;
+      seen.add(same);
+      return true;
+    })
+    .slice(0, limit);
+  const platform = guildPlatform(db, guildId);
   return top.map(({ row, ranked }) => {
     const reasons = ranked?.reasons ?? [];
     // Why this question suits them: what they know, whom they helped, where they answer.
@@ -987,7 +998,9 @@ export function waitingForDigest(
   db: Db,
   guildId: string,
   now: number,
-  limit = 100,
+  // All of them by default: the digest counts every waiting question and lists the oldest (a cap on
+  // the newest here made it say "100 questions" of 290 and show ones waiting 3 days, not 8).
+  limit?: number,
   links: LinkBase = {},
 ): { title: string; url: string; askedAt: number; threadId: string }[] {
   const rows = stillWatched(

@@ -356,9 +356,9 @@ export function openQuestions(db: Tx, guildId: string, from: number, to: number)
     .all();
 }
 
-/** Open questions (unanswered, unsolved) asked since `from`, newest first: the help-wanted list. */
-export function waitingQuestions(db: Tx, guildId: string, from: number, limit: number): QuestionRow[] {
-  return db
+/** Open questions (unanswered, unsolved) asked since `from`, newest first: the help-wanted list (all of them without `limit`). */
+export function waitingQuestions(db: Tx, guildId: string, from: number, limit?: number): QuestionRow[] {
+  const query = db
     .select()
     .from(questions)
     .where(
@@ -370,8 +370,8 @@ export function waitingQuestions(db: Tx, guildId: string, from: number, limit: n
       ),
     )
     .orderBy(sql`${questions.askedAt} DESC`)
-    .limit(limit)
-    .all();
+    .$dynamic();
+  return (limit === undefined ? query : query.limit(limit)).all();
 }
 
 /**

@@ -248,7 +248,7 @@ describe('words', () => {
       { kind: 'topics' as const, terms: ['help', 'advoc'], words: [], weight: 1 },
       { kind: 'answers' as const, helper: 'a', asker: 'b', term: 'help', count: 2, recent: false, weight: 1 },
     ];
-    expect(explain({ reasons }, names, null)).toBe('you both joined intros');
+    expect(explain({ reasons }, names, null)).toBe('You both joined intros');
     expect(conversationStarter(reasons, 's1')).toBe(
       'What brought you to this community, and what are you hoping to find here?',
     );
@@ -285,6 +285,6 @@ describe('words', () => {
   });
 
   it('GIVEN no reasons THEN the line still says something true', () => {
-    expect(explain({ reasons: [] }, names, null)).toBe('you both joined intros');
+    expect(explain({ reasons: [] }, names, null)).toBe('You both joined intros');
   });
 });

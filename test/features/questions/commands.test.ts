@@ -67,7 +67,7 @@ describe('/unanswered', () => {
     const r = await w.run(unanswered, {}, { id: 'ada' });
     expect(r).toMatchObject({ kind: 'message', ephemeral: true });
     expect(text(r)).toContain(`[vulkan shader stutter](https://discord.com/channels/${w.guildId}/qb)`);
-    expect(text(r)).toContain('waiting 3 h');
+    expect(text(r)).toContain('waiting 3 hours');
     expect(text(r)).toMatch(/you answered \d+ questions? about (vulkan|shader)/);
   });
 
