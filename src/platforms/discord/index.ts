@@ -99,7 +99,7 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   // The bot's own messages come back with the nonce they were sent with: note it, so a resend after
   // a lost answer can tell its message from an identical one (lookBack.ts).
   on('messageCreate', (message) => {
-    if (message.author.id === client.user?.id && typeof message.nonce === 'string')
+    if (message.author?.id === client.user?.id && client.user && typeof message.nonce === 'string')
       recordSent(deps.db, { messageId: message.id, channelId: message.channelId, nonce: message.nonce }, Date.now());
   });
   on('messageUpdate', (_old, message) => {

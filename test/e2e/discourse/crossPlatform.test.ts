@@ -141,7 +141,7 @@ describe('one community across Discord and Discourse', () => {
       () =>
         sandbox
           .dmsTo(members.cyd!)
-          .find((m) => m.content.includes(`https://${new URL(forum!.url).host}/t/${topic.id}`)),
+          .find((m) => m.content.includes(new URL(`/t/${topic.id}`, forum!.url).href)),
       10_000,
       'the cross-platform DM',
     );
