@@ -138,10 +138,7 @@ describe('one community across Discord and Discourse', () => {
     await settle();
 
     const dm = await waitFor(
-      () =>
-        sandbox
-          .dmsTo(members.cyd!)
-          .find((m) => m.content.includes(new URL(`/t/${topic.id}`, forum!.url).href)),
+      () => sandbox.dmsTo(members.cyd!).find((m) => m.content.includes(new URL(`/t/${topic.id}`, forum!.url).href)),
       10_000,
       'the cross-platform DM',
     );
