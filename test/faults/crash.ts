@@ -5,6 +5,8 @@
  * never heard). Cheap and exact: no timers, one small child per kill point, seeded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { App } from '../../src/app.js';
+import type { Db } from '../../src/db/connection.js';
 import type { CrashPoint } from '../../src/sandbox/discord/http.js';
 import { botEnv, type Community } from '../e2e/harness.js';
 
@@ -123,4 +125,16 @@ export function addServer(c: Community, index: number) {
     });
   }
   return guild;
+}
+
+/**
+ * After each fault scenario: no kill armed, every bot child stopped, then the in-process set-up bot,
+ * the test's own database handle and the emulator closed, in that order.
+ */
+export async function tearDown(run: { community?: Community; setup?: App; db?: Db; bots: Bot[] }): Promise<void> {
+  run.community?.sandbox.onRequest(null);
+  for (const bot of run.bots.splice(0)) await stop(bot);
+  await run.setup?.stop();
+  run.db?.$client.close();
+  await run.community?.sandbox.close();
 }

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { type Db, openDb } from '../../src/db/connection.js';
 import { type Community, makeCommunity, startBot, waitFor } from '../e2e/harness.js';
-import { armKill, type Bot, launch, prng, stop } from './crash.js';
+import { armKill, type Bot, launch, prng, stop, tearDown } from './crash.js';
 
 let community: Community | undefined;
 let setup: App | undefined;
@@ -16,14 +16,8 @@ let db: Db | undefined;
 const bots: Bot[] = [];
 
 afterEach(async () => {
-  community?.sandbox.onRequest(null);
-  for (const bot of bots.splice(0)) await stop(bot);
-  await setup?.stop();
-  setup = undefined;
-  db?.$client.close();
-  db = undefined;
-  await community?.sandbox.close();
-  community = undefined;
+  await tearDown({ community, setup, db, bots });
+  community = setup = db = undefined;
 });
 
 const POINTS = 20;

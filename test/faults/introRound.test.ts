@@ -9,7 +9,7 @@ import type { App } from '../../src/app.js';
 import { type Db, openDb } from '../../src/db/connection.js';
 import type { GuildHandle } from '../../src/sandbox/discord/world.js';
 import { type Community, makeCommunity, startBot, waitFor } from '../e2e/harness.js';
-import { addServer, armKill, type Bot, launch, prng, SENDS, stop } from './crash.js';
+import { addServer, armKill, type Bot, launch, prng, SENDS, stop, tearDown } from './crash.js';
 
 let community: Community | undefined;
 let setup: App | undefined;
@@ -17,14 +17,8 @@ let db: Db | undefined;
 const bots: Bot[] = [];
 
 afterEach(async () => {
-  community?.sandbox.onRequest(null);
-  for (const bot of bots.splice(0)) await stop(bot);
-  await setup?.stop();
-  setup = undefined;
-  db?.$client.close();
-  db = undefined;
-  await community?.sandbox.close();
-  community = undefined;
+  await tearDown({ community, setup, db, bots });
+  community = setup = db = undefined;
 });
 
 const POINTS = 20;

@@ -8,19 +8,15 @@ import { type Db, migrateDb, openDb } from '../../src/db/connection.js';
 import { asChannelId, asGuildId, asMemberId } from '../../src/events.js';
 import { enqueue } from '../../src/outbox/store.js';
 import { type Community, makeCommunity, waitFor } from '../e2e/harness.js';
-import { armKill, type Bot, launch, stop } from './crash.js';
+import { armKill, type Bot, launch, tearDown } from './crash.js';
 
 let community: Community | undefined;
 let db: Db | undefined;
 const bots: Bot[] = [];
 
 afterEach(async () => {
-  community?.sandbox.onRequest(null);
-  for (const bot of bots.splice(0)) await stop(bot);
-  db?.$client.close();
-  db = undefined;
-  await community?.sandbox.close();
-  community = undefined;
+  await tearDown({ community, db, bots });
+  community = db = undefined;
 });
 
 const ENV = { CONVENE_OUTBOX_LEASE: '1s' };
