@@ -5,6 +5,7 @@
  */
 import { ago } from '../../text/ago.js';
 import { safeText } from '../../text/fit.js';
+import { andList } from '../../text/list.js';
 import type { PairScore, Reason } from './score.js';
 
 export interface Names {
@@ -20,9 +21,6 @@ export interface Names {
  * with no such word tells no topic rather than a stem, a name or "help".
  */
 
-const list = (items: string[]) =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-
 /** A member's name or words in a sentence: shown as text, never a ping, a link or a bidi trick. */
 export const quiet = (text: string) => safeText(text, 100);
 
@@ -34,10 +32,10 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
   switch (reason.kind) {
     case 'topics': {
       const words = reason.words ?? [];
-      return words.length > 0 ? `you both talk about ${list(words.slice(0, 2).map(shown))}` : null;
+      return words.length > 0 ? `you both talk about ${andList(words.slice(0, 2).map(shown))}` : null;
     }
     case 'interests':
-      return `you both listed ${list(reason.items.slice(0, 2).map(quiet))} as interests`;
+      return `you both listed ${andList(reason.items.slice(0, 2).map(quiet))} as interests`;
     case 'answers': {
       if (!reason.word) return null;
       const who = reason.helper === viewer ? 'you' : quiet(names.member(reason.helper));
@@ -56,14 +54,14 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
       return `${n} new here and ${g} been helping people`;
     }
     case 'channels':
-      return `you are both active in ${list(reason.channelIds.map((c) => quiet(names.channel(c))))}`;
+      return `you are both active in ${andList(reason.channelIds.map((c) => quiet(names.channel(c))))}`;
     case 'mutuals': {
       const named = (reason.memberIds ?? []).map((id) => quiet(names.member(id)));
       if (named.length === 0) return `you have talked with ${reason.count} of the same people`;
       const others = reason.count - named.length;
       return others > 0
         ? `you have both talked with ${named.join(', ')} and ${others === 1 ? 'one other' : `${others} others`}`
-        : `you have both talked with ${list(named)}`;
+        : `you have both talked with ${andList(named)}`;
     }
     case 'bridge':
       // Different circles of who-talks-with-whom (profile.ts), not different channels: "different

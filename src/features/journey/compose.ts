@@ -7,6 +7,7 @@
 import type { MessageBody } from '../../actions.js';
 import type { MemberId } from '../../events.js';
 import { safeText, stripControls } from '../../text/fit.js';
+import { andList } from '../../text/list.js';
 import type { Progress } from './evaluate.js';
 import type { Criterion, Stage, Track } from './track.js';
 
@@ -37,11 +38,6 @@ const forMember = (memberId: string, content: string): MessageBody => ({
   content,
   mentions: { members: [memberId as MemberId] },
 });
-
-function listOf(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Criteria
@@ -125,7 +121,7 @@ export function renderWelcome(input: WelcomeInput): MessageBody {
     const values: Record<string, string> = {
       member: member(input.memberId),
       server,
-      channels: listOf(topics),
+      channels: andList(topics),
       first_step: step,
     };
     // Defuse the moderator's text first, then fill the placeholders with our own safe values.
@@ -136,7 +132,7 @@ export function renderWelcome(input: WelcomeInput): MessageBody {
     return forMember(input.memberId, content);
   }
   const lines = [`👋 Welcome to **${server}**, ${member(input.memberId)}!`];
-  if (topics.length > 0) lines.push(`People here talk in ${listOf(topics)}.`);
+  if (topics.length > 0) lines.push(`People here talk in ${andList(topics)}.`);
   lines.push(`**First step:** ${step}`);
   lines.push('Type `/journey` any time to see where you are and what comes next.');
   return forMember(input.memberId, lines.join('\n'));

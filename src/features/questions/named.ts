@@ -10,6 +10,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { members, messages } from '../../db/schema.js';
+import { andList } from '../../text/list.js';
 import { isTopicWord } from '../../text/topicWords.js';
 import { communityWords } from '../core/vocabulary.js';
 import { channelNames, type QuestionRow } from './store.js';
@@ -20,10 +21,6 @@ import { questionForms } from './why.js';
 const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 /** Topic words named in a derived title. */
 const WORDS_SHOWN = 3;
-
-function listed(words: readonly string[]): string {
-  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
-}
 
 /** Titles of `rows` (one guild's), by question id. */
 export function questionNames(db: Db, guildId: string, rows: readonly QuestionRow[], now: number): Map<string, string> {
@@ -75,7 +72,7 @@ export function questionNames(db: Db, guildId: string, rows: readonly QuestionRo
       r.questionId,
       cutTitle(
         words.length > 0
-          ? `${who} asked about ${listed(words)}`
+          ? `${who} asked about ${andList(words)}`
           : `${who} asked${where ? ` in #${where}` : ''} on ${DAY.format(r.askedAt)}`,
       ),
     );
