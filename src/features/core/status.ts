@@ -6,7 +6,7 @@ import { databaseSize } from '../../db/connection.js';
 import { outbox } from '../../db/schema.js';
 import type { GuildId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
-import { forumHost, isForumGuild } from '../../platforms/discourse/ids.js';
+import { forumHost, isForumGuild } from '../../forumIds.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
 import { linkedAcross, pairOf } from '../links/identity.js';

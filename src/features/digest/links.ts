@@ -1,6 +1,6 @@
 /** Links to a thread on its platform (pure). */
 import type { GuildId, Platform } from '../../events.js';
-import { forumHost } from '../../platforms/discourse/ids.js';
+import { forumHost } from '../../forumIds.js';
 
 /**
  * Discord: the channel URL every client opens. Discourse: the guild id is "discourse:<host>" and a

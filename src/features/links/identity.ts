@@ -11,7 +11,7 @@ import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { communityPairs, members, messages } from '../../db/schema.js';
 import type { Platform } from '../../events.js';
-import { isForumGuild } from '../../platforms/discourse/ids.js';
+import { isForumGuild } from '../../forumIds.js';
 
 /** A member on one platform: the guild (Discord guild or "discourse:<host>") and their id there. */
 export interface Account {

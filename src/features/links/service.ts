@@ -9,7 +9,7 @@ import { type Deps, UserFacingError } from '../../commands.js';
 import { auditLog, guilds } from '../../db/schema.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
-import { forumHost, guildIdFor, isForumGuild } from '../../platforms/discourse/ids.js';
+import { forumHost, guildIdFor, isForumGuild } from '../../forumIds.js';
 import { safeText } from '../../text/fit.js';
 import type { DeclaredProfile } from '../intros/profile.js';
 import { setProfile } from '../intros/service.js';

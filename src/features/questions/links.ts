@@ -1,6 +1,6 @@
 /** Links to a question on its platform (pure). */
 import type { Platform } from '../../events.js';
-import { forumHost } from '../../platforms/discourse/ids.js';
+import { forumHost } from '../../forumIds.js';
 
 /** Where to build links from: the configured forum address (DISCOURSE_URL), when there is one. */
 export interface LinkBase {

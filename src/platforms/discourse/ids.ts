@@ -5,21 +5,12 @@
  * and topic 4 both exist: categories carry a prefix ("category:4") to keep them apart in one table.
  * A role is a group ("45") or, for journeys that reward with badges, a badge ("badge:3").
  */
-import { asChannelId, asGuildId, asMemberId, asMessageId, type ChannelId, type GuildId } from '../../events.js';
+import { asChannelId, asMemberId, asMessageId, type ChannelId } from '../../events.js';
+
+// Which guild ids are forums is platform-neutral (features use it): it lives in src/forumIds.ts.
+export { forumHost, guildIdFor, isForumGuild } from '../../forumIds.js';
 
 export const platform = 'discourse' as const;
-
-const FORUM = 'discourse:';
-
-export function guildIdFor(forumUrl: string): GuildId {
-  return asGuildId(`${FORUM}${new URL(forumUrl).host}`);
-}
-
-/** Whether a guild id is a forum's (else a Discord guild's). */
-export const isForumGuild = (guildId: string): boolean => guildId.startsWith(FORUM);
-
-/** The forum's host ("forum.example") from its guild id; "" for a Discord guild. */
-export const forumHost = (guildId: string): string => (isForumGuild(guildId) ? guildId.slice(FORUM.length) : '');
 
 const CATEGORY = 'category:';
 const BADGE = 'badge:';
