@@ -7,8 +7,8 @@
  */
 import type { Db } from '../../db/connection.js';
 import { asGuildId, type GuildId, type Platform } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
 import { isForumGuild } from '../../forumIds.js';
+import { getSettings } from '../../guildSettings.js';
 import { activeSides, linkedAcross, pairedGuild } from '../links/identity.js';
 import { awayIdOf, awayKey, type Handle, linkedConsents, linkedSkips, rekeyProfile } from './across.js';
 import type { Profile } from './profile.js';
