@@ -1,0 +1,81 @@
+/**
+ * One scan of a guild: decide the nudges and escalations due now and write them. Facts first (which
+ * questions are open, who could be asked, what the messages say: scanFacts.ts), each decision in pure
+ * code (nudgePolicy.ts, scanPlan.ts), then one write per chunk. Each decision is re-checked inside the
+ * transaction that writes it (still unanswered, unsolved, no reply in the messages, stage not reached
+ * yet), so a reply that arrived meanwhile — or a restart, or a catch-up run — never produces a nudge
+ * for an answered question, nor a second one at the same stage.
+ */
+import type { Db } from '../../db/connection.js';
+import { enqueue } from '../../outbox/store.js';
+import type { LinkBase } from './links.js';
+import { dueQuestions, dueStage, stillDue } from './nudgePolicy.js';
+import { readOpenQuestions, readPeerFacts, readWordFacts, timingOf, watchedRows, whereToPost } from './scanFacts.js';
+import { composeNudges, type NudgeWrite, planNudges, summaryMessages, toOpen } from './scanPlan.js';
+import { advanceStage, getQuestion, hasReply, recordNudges } from './store.js';
+
+export interface ScanResult {
+  /** Open questions looked at. */
+  open: number;
+  nudged: number;
+  escalated: number;
+}
+
+/** Decisions written per transaction: each keeps other writers waiting only briefly. */
+const CHUNK = 200;
+
+export function scanAndNudge(db: Db, guildId: string, now: number, links: LinkBase = {}): ScanResult {
+  const result: ScanResult = { open: 0, nudged: 0, escalated: 0 };
+  // Which questions: open, in a watched channel, a stage due and still timely.
+  const { settings, rows, channels } = readOpenQuestions(db, guildId, now);
+  const s = settings.questions;
+  if (!s.enabled) return result;
+  const timing = timingOf(s);
+  const open = watchedRows(rows, channels, s);
+  result.open = open.length;
+  const dueRows = dueQuestions(
+    open.map((row) => ({ ...toOpen(row, { channelId: row.channelId, replyTo: null }), row })),
+    timing,
+    now,
+  ).map((q) => q.row);
+  if (dueRows.length === 0) return result;
+
+  // Who: the peers who could be asked, the moderators, the budget; then the plan.
+  const due = dueRows.map((row) => ({ row, open: toOpen(row, whereToPost(db, row)) }));
+  const peerDue = due.some((d) => dueStage(d.open, timing, now) === 'peer');
+  const facts = readPeerFacts(db, guildId, settings, peerDue, now);
+  const rules = {
+    timing,
+    guildTimezone: settings.core.timezone,
+    helpersRoleId: s.helpersRoleId,
+    moderatorRoleIds: settings.core.moderatorRoleIds,
+  };
+  const decisions = planNudges(due, facts, rules, now);
+  if (decisions.length === 0) return result;
+
+  // What the messages say, then the writes.
+  const words = readWordFacts(db, guildId, decisions, due, links, now);
+  const writes = composeNudges(decisions, due, words, guildId, now);
+  for (let i = 0; i < writes.length; i += CHUNK) {
+    const chunk = writes.slice(i, i + CHUNK);
+    db.transaction(() => {
+      const written: NudgeWrite[] = [];
+      for (const w of chunk) {
+        const row = getQuestion(db, guildId, w.decision.questionId);
+        if (!row) continue;
+        if (!stillDue(toOpen(row, w.where), w.decision.stage, timing, now)) continue;
+        if (hasReply(db, guildId, row.questionId, row.askerId)) continue;
+        if (!advanceStage(db, guildId, row.questionId, w.decision.stage === 'peer' ? 1 : 2, now)) continue;
+        enqueue(db, w.away, now);
+        recordNudges(db, w.nudges);
+        if (w.message) enqueue(db, [w.message], now);
+        written.push(w);
+        if (w.decision.stage === 'peer') result.nudged += 1;
+        else result.escalated += 1;
+      }
+      // Written with the stages it reports: a crash before the commit sends neither, a rerun finds nothing due.
+      enqueue(db, summaryMessages(written, words, guildId, now), now);
+    });
+  }
+  return result;
+}
