@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateDb, openDb } from '../src/db/connection.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
+import { loadExpertise } from '../src/features/questions/expertiseStore.js';
 import { featureRows, fitRouter, fitRouterSteps, type TrainingQuestion } from '../src/features/questions/fit.js';
 import { trainingHistory } from '../src/features/questions/fitStore.js';
 import {
@@ -24,7 +25,6 @@ import {
   scoreCandidates,
 } from '../src/features/questions/route.js';
 import { scanAndNudge, useExpertise } from '../src/features/questions/service.js';
-import { loadExpertise } from '../src/features/questions/store.js';
 import type { BenchResult } from './result.js';
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { parseDuration } from '../src/config.js';
-import { textAndForumChannels } from '../src/features/questions/store.js';
+import { textAndForumChannels } from '../src/features/questions/communityStore.js';
 import { updateSettings } from '../src/guildSettings.js';
 import { safeText } from '../src/text/fit.js';
 

@@ -5,7 +5,7 @@
 import type { Db } from '../../db/connection.js';
 import { type Account, counterpart, linkedAcross, pairedGuild } from '../links/identity.js';
 import type { ExpertiseIndex } from './expertise.js';
-import { loadExpertise, replayInto } from './store.js';
+import { loadExpertise, replayInto } from './expertiseStore.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -8,6 +8,7 @@ import { defineFeature } from '../feature.js';
 import { questionButtons } from './buttons.js';
 import { questionJobs } from './jobs.js';
 import { linksOf } from './links.js';
+import { eraseQuestions, exportQuestions } from './privacyStore.js';
 import {
   forgetExpertise,
   handleEvent,
@@ -17,7 +18,6 @@ import {
   waitingForDigest,
 } from './service.js';
 import { solvedHelpers } from './solveStore.js';
-import { eraseQuestions, exportQuestions } from './store.js';
 
 export const questionsFeature = defineFeature({
   name: 'questions',

@@ -11,9 +11,10 @@ import type { Db } from '../../db/connection.js';
 import { members, messages, questionNudges, questionResponses, questions, routerModels } from '../../db/schema.js';
 import { splitTerms } from '../../text/tokenize.js';
 import { ExpertiseIndex } from './expertise.js';
+import { solvedCredit } from './expertiseStore.js';
 import { type FittedRouter, featureRows, MAX_HISTORY, type TrainingQuestion } from './fit.js';
 import { candidateFeatures, DEFAULT_WEIGHTS, type RouterWeights } from './route.js';
-import { NUDGE_ANSWER_WINDOW_MS, solvedCredit } from './store.js';
+import { NUDGE_ANSWER_WINDOW_MS } from './store.js';
 
 const PAGE_MS = 7 * 24 * 3_600_000;
 /** Questions featurized between two yields. */

@@ -4,17 +4,20 @@
  */
 import type { Db } from '../../db/connection.js';
 import { counterpart, platformWords } from '../links/identity.js';
+import { guildPlatform, memberFacts } from './communityStore.js';
 import { expertiseOf } from './expertiseCache.js';
 import type { LinkBase } from './links.js';
 import { type QuestionMetrics, questionMetrics } from './metrics.js';
+import { questionsAskedBetween } from './metricsStore.js';
 import { questionNames } from './named.js';
+import { nudgesBetween } from './nudgeStore.js';
 import { whyLine } from './nudgeWords.js';
 import { questionSettings } from './onEvent.js';
 import { routerWeightsOf } from './refit.js';
 import { type Reason, scoreMember } from './route.js';
 import { parentChannels, urlOf, watchedRows } from './scanFacts.js';
 import { routeOf } from './scanPlan.js';
-import { guildPlatform, memberFacts, nudgesBetween, questionsAskedBetween, waitingQuestions } from './store.js';
+import { waitingQuestions } from './store.js';
 import { peerWhy, questionForms } from './why.js';
 
 const DAY_MS = 24 * 3_600_000;

@@ -13,7 +13,8 @@ import { members, messages } from '../../db/schema.js';
 import { andList } from '../../text/list.js';
 import { isTopicWord } from '../../text/topicWords.js';
 import { communityWords } from '../core/vocabulary.js';
-import { channelNames, type QuestionRow } from './store.js';
+import { channelNames } from './communityStore.js';
+import type { QuestionRow } from './store.js';
 import { cutTitle, questionTitle } from './title.js';
 import { questionForms } from './why.js';
 

@@ -15,25 +15,21 @@ import type {
 } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
 import { termsOf } from '../../text/tokenize.js';
+import { channelFacts, isProfilingOff, messageFacts, settingsText, threadHasEarlierMessage } from './communityStore.js';
 import { isQuestion, isWatched, questionTerms, type WatchRules } from './detect.js';
 import type { ExpertiseIndex } from './expertise.js';
 import { askerThere, cachedIndex, twinOf } from './expertiseCache.js';
+import { solvedCredit } from './expertiseStore.js';
 import type { QuestionsSettings } from './settings.js';
 import {
-  channelFacts,
   getQuestion,
   insertQuestion,
-  isProfilingOff,
   markSolved,
   markUnsolved,
-  messageFacts,
   type QuestionRow,
   recordResponse,
   type SolvedVia,
   setQuestionBody,
-  settingsText,
-  solvedCredit,
-  threadHasEarlierMessage,
 } from './store.js';
 import { questionTitle } from './title.js';
 

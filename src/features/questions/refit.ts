@@ -6,9 +6,9 @@
 import type { Db } from '../../db/connection.js';
 import { FALLBACK, type FittedRouter, fitRouterAsync, MIN_HISTORY } from './fit.js';
 import { readModel, type StoredModel, trainingHistory, writeModel } from './fitStore.js';
+import { nudgeOutcomes } from './nudgeStore.js';
 import type { RouterWeights } from './route.js';
 import { DEFAULT_WEIGHTS } from './route.js';
-import { nudgeOutcomes } from './store.js';
 
 const REFIT_EVERY_MS = 7 * 24 * 3_600_000;
 

@@ -6,16 +6,6 @@ import type { Db } from '../../db/connection.js';
 import type { GuildId } from '../../events.js';
 import { type GuildSettings, getSettings } from '../../guildSettings.js';
 import { activeSides, counterpart, linkedAcross, pairedGuild, platformWords } from '../links/identity.js';
-import { isWatched } from './detect.js';
-import { expertiseOf } from './expertiseCache.js';
-import { type LinkBase, questionLink } from './links.js';
-import { questionNames } from './named.js';
-import { type NudgeDecision, nudgeLoad, STALE_MS, type Timing } from './nudgePolicy.js';
-import type { PeerWhy } from './nudgeWords.js';
-import { rulesOf } from './onEvent.js';
-import { routerWeightsOf } from './refit.js';
-import type { DueQuestion, Elsewhere, PeerFactsRead, Where, WordFacts } from './scanPlan.js';
-import type { QuestionsSettings } from './settings.js';
 import {
   type ChannelFacts,
   channelFacts,
@@ -23,11 +13,19 @@ import {
   guildPlatform,
   memberFacts,
   moderatorIds,
-  openQuestions,
-  peerNudgesSince,
-  type QuestionRow,
-  questionsNudgedSince,
-} from './store.js';
+} from './communityStore.js';
+import { isWatched } from './detect.js';
+import { expertiseOf } from './expertiseCache.js';
+import { type LinkBase, questionLink } from './links.js';
+import { questionNames } from './named.js';
+import { type NudgeDecision, nudgeLoad, STALE_MS, type Timing } from './nudgePolicy.js';
+import { peerNudgesSince, questionsNudgedSince } from './nudgeStore.js';
+import type { PeerWhy } from './nudgeWords.js';
+import { rulesOf } from './onEvent.js';
+import { routerWeightsOf } from './refit.js';
+import type { DueQuestion, Elsewhere, PeerFactsRead, Where, WordFacts } from './scanPlan.js';
+import type { QuestionsSettings } from './settings.js';
+import { openQuestions, type QuestionRow } from './store.js';
 import { peerWhy, questionForms } from './why.js';
 
 const HOUR_MS = 3_600_000;

@@ -4,6 +4,7 @@
  */
 import type { OutboxItem } from '../../actions.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
+import type { MemberFacts } from './communityStore.js';
 import type { ExpertiseIndex } from './expertise.js';
 import {
   type Budget,
@@ -31,7 +32,7 @@ import {
   peerNudgeBody,
 } from './nudgeWords.js';
 import { PoolRouter, type QuestionToRoute, type RouterWeights } from './route.js';
-import type { MemberFacts, NudgeRow, QuestionRow } from './store.js';
+import type { NudgeRow, QuestionRow } from './store.js';
 
 /** Peers ranked per question in a scan: the pool is already filtered to who may be nudged now, so a few spare are enough. */
 const RANKED_PER_QUESTION = 4;

@@ -10,7 +10,7 @@
 import type { Db } from '../../db/connection.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { counterpart } from '../links/identity.js';
-import { setNudgesOff } from './store.js';
+import { setNudgesOff } from './communityStore.js';
 
 export { expertiseOf, forgetExpertise, mergeExpertise, useExpertise } from './expertiseCache.js';
 export {

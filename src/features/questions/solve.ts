@@ -11,11 +11,12 @@ import type { ChannelId, GuildId, MemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
 import { recordAnswerPicked } from '../journey/service.js';
+import { channelNames, guildPlatform } from './communityStore.js';
 import { questionLink } from './links.js';
 import { type Candidate, rankCandidates } from './pick.js';
 import { solve, whereToPost } from './service.js';
 import { conversationOf } from './solveStore.js';
-import { channelNames, getQuestion, guildPlatform, type QuestionRow } from './store.js';
+import { getQuestion, type QuestionRow } from './store.js';
 
 export const SOLVED_BUTTON = 'solved-by';
 /** The button arg of "nobody in particular". */

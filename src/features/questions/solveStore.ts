@@ -3,8 +3,8 @@ import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { members, messages } from '../../db/schema.js';
 import type { MemberId } from '../../events.js';
+import { solvedBy } from './metricsStore.js';
 import type { ReplyFact } from './pick.js';
-import { solvedBy } from './store.js';
 
 /** At most the last this many messages are read: the reply that solved it is among them. */
 const CONVERSATION_MAX = 500;

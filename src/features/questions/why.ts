@@ -13,9 +13,10 @@ import { channels, members, messages } from '../../db/schema.js';
 import { formsOf, words } from '../../text/tokenize.js';
 import { isTopicWord } from '../../text/topicWords.js';
 import { communityWords } from '../core/vocabulary.js';
+import { answeredAbout, answeredIn } from './communityStore.js';
 import type { PeerWhy } from './nudgePolicy.js';
 import type { Reason } from './route.js';
-import { answeredAbout, answeredIn, type QuestionRow } from './store.js';
+import type { QuestionRow } from './store.js';
 
 /** The question's words as written: its title's (a thread's name), then its opening post's. */
 export function questionForms(db: Db, row: QuestionRow): Map<string, string> {

@@ -3,6 +3,7 @@
  * them with the reads and the write; service.test.ts runs the whole scan on SQLite.
  */
 import { describe, expect, it } from 'vitest';
+import type { MemberFacts } from '../../../src/features/questions/communityStore.js';
 import { ExpertiseIndex } from '../../../src/features/questions/expertise.js';
 import {
   dueQuestions,
@@ -23,7 +24,7 @@ import {
   type WordFacts,
 } from '../../../src/features/questions/scanPlan.js';
 import { questionsSettings } from '../../../src/features/questions/settings.js';
-import type { MemberFacts, QuestionRow } from '../../../src/features/questions/store.js';
+import type { QuestionRow } from '../../../src/features/questions/store.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { members, questionNudges, questions } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
 import { pairGuilds } from '../../../src/features/links/identity.js';
+import { loadExpertise } from '../../../src/features/questions/expertiseStore.js';
 import { rankAnswerers } from '../../../src/features/questions/route.js';
 import {
   expertiseOf,
@@ -12,7 +13,7 @@ import {
   waitingForDigest,
   weeklyMetrics,
 } from '../../../src/features/questions/service.js';
-import { getQuestion, loadExpertise } from '../../../src/features/questions/store.js';
+import { getQuestion } from '../../../src/features/questions/store.js';
 import { updateSettings } from '../../../src/guildSettings.js';
 import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
 
