@@ -31,7 +31,8 @@ import {
   type PeerWhy,
   peerNudgeBody,
 } from './nudgeWords.js';
-import { PoolRouter, type QuestionToRoute, type RouterWeights } from './route.js';
+import { PoolRouter } from './poolRouter.js';
+import type { QuestionToRoute, RouterWeights } from './route.js';
 import type { NudgeRow, QuestionRow } from './store.js';
 
 /** Peers ranked per question in a scan: the pool is already filtered to who may be nudged now, so a few spare are enough. */

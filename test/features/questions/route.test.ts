@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExpertiseIndex } from '../../../src/features/questions/expertise.js';
-import { candidateFeatures, PoolRouter, rankAnswerers, scoreMember } from '../../../src/features/questions/route.js';
+import { PoolRouter } from '../../../src/features/questions/poolRouter.js';
+import { candidateFeatures, rankAnswerers, scoreMember } from '../../../src/features/questions/route.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
