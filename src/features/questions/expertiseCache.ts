@@ -53,7 +53,7 @@ export function twinOf(
   return index ? { index, id: other.memberId, guildId: other.guildId } : null;
 }
 
-/** How an asker here is known in the other platform's index (see store.ts replayInto). */
+/** How an asker here is known in the other platform's index (see expertiseStore.ts replayInto). */
 export function askerThere(db: Db, guildId: string, askerId: string): string {
   return counterpart(db, guildId, askerId)?.memberId ?? `${guildId}/${askerId}`;
 }
