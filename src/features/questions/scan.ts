@@ -33,17 +33,17 @@ export function scanAndNudge(db: Db, guildId: string, now: number, links: LinkBa
   const timing = timingOf(s);
   const open = watchedRows(rows, channels, s);
   result.open = open.length;
-  const dueRows = dueQuestions(
+  const dueNow = dueQuestions(
     open.map((row) => ({ ...toOpen(row, { channelId: row.channelId, replyTo: null }), row })),
     timing,
     now,
-  ).map((q) => q.row);
-  if (dueRows.length === 0) return result;
+  );
+  if (dueNow.length === 0) return result;
+  const peerDue = dueNow.some((q) => dueStage(q, timing, now) === 'peer');
 
-  // Who: the peers who could be asked, the moderators, the budget; then the plan.
-  const due = dueRows.map((row) => ({ row, open: toOpen(row, whereToPost(db, row)) }));
-  const peerDue = due.some((d) => dueStage(d.open, timing, now) === 'peer');
+  // Who and where: the peers who could be asked, the moderators, the budget, where each nudge goes; then the plan.
   const facts = readPeerFacts(db, guildId, settings, peerDue, now);
+  const due = dueNow.map(({ row }) => ({ row, open: toOpen(row, whereToPost(db, row)) }));
   const rules = {
     timing,
     guildTimezone: settings.core.timezone,
