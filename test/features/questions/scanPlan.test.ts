@@ -3,7 +3,7 @@
  * them with the reads and the write; service.test.ts runs the whole scan on SQLite.
  */
 import { describe, expect, it } from 'vitest';
-import type { MemberFacts } from '../../../src/features/questions/communityStore.js';
+import type { ChannelFacts, MemberFacts } from '../../../src/features/questions/communityStore.js';
 import { ExpertiseIndex } from '../../../src/features/questions/expertise.js';
 import {
   dueQuestions,
@@ -135,14 +135,20 @@ describe('watchedRows', () => {
   const settings = questionsSettings.parse({ auto: true, channels: { general: false } });
   it('GIVEN a channel turned off, a help channel and a channel never seen THEN only the turned-off one is dropped', () => {
     const rows = [{ parentChannelId: 'general' }, { parentChannelId: 'help' }, { parentChannelId: 'gone' }];
+    const channel = (id: string): ChannelFacts => ({
+      channelId: id,
+      name: id,
+      kind: 'text',
+      parentId: null,
+      ownerId: null,
+      tags: [],
+      createdAt: 0,
+    });
     const channels = new Map([
-      ['general', { channelId: 'general', name: 'general', kind: 'text', parentId: null, ownerId: null, createdAt: 0 }],
-      ['help', { channelId: 'help', name: 'help', kind: 'text', parentId: null, ownerId: null, createdAt: 0 }],
-    ] as const);
-    expect(watchedRows(rows, new Map(channels) as never, settings).map((r) => r.parentChannelId)).toEqual([
-      'help',
-      'gone',
+      ['general', channel('general')],
+      ['help', channel('help')],
     ]);
+    expect(watchedRows(rows, channels, settings).map((r) => r.parentChannelId)).toEqual(['help', 'gone']);
   });
 });
 
