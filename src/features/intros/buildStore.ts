@@ -24,12 +24,12 @@ import {
   type Profile,
   type ProfileMessage,
   type ProfileSource,
-  storeProfile,
   type ThreadInfo,
   titleForms,
   titleTerms,
 } from './profile.js';
 import { consentingProfiles, INDEXED_TERMS } from './profileStore.js';
+import { storeProfile } from './storedProfile.js';
 
 /** Everything a profile build needs, read from the core tables (terms, never text). */
 export function profileSource(db: Db, guildId: GuildId, since: number, now: number): ProfileSource {

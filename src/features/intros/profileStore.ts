@@ -5,7 +5,8 @@ import { introsBuilds, introsMembers, introsProfiles, introsTerms, members, mess
 import type { GuildId, MemberId } from '../../events.js';
 import { chunk } from './chunk.js';
 import { consenting } from './consentStore.js';
-import { type DeclaredProfile, loadProfile, type Profile, type StoredProfile } from './profile.js';
+import type { DeclaredProfile, Profile } from './profile.js';
+import { loadProfile, type StoredProfile } from './storedProfile.js';
 
 /** Terms per member in the /meet index (the profile keeps more for scoring). */
 export const INDEXED_TERMS = 16;
