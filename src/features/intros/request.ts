@@ -1,14 +1,15 @@
 /**
- * "Introduce us" from /meet, and the other member's Accept or Decline: the facts (consent, open
- * requests, history, the pair's score, how both are reached), the decision (requestPolicy.ts), the
- * names its message needs, then the intro and its Actions in one transaction.
+ * "Introduce us" from /meet, and the other member's Accept or Decline. The facts a refusal needs
+ * (consent, an open request, history) are read and judged first (requestPolicy.ts gateRequest);
+ * then the pair's score and how both are reached, the decision (decideRequest), the names its
+ * message needs, and the intro with its Actions in one transaction.
  */
 import type { Db } from '../../db/connection.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
 import { enqueue } from '../../outbox/store.js';
 import { awayIdOf, nameFor } from './across.js';
-import { communityOf, communityPool, handlesOf } from './community.js';
+import { type Community, communityOf, communityPool, handlesOf } from './community.js';
 import { communityContext, displayNames, inIntros, namesFor, rowsOf, scoreContext } from './facts.js';
 import { askAcrossItem, askItem, declinedItem, introductionActions } from './messages.js';
 import { explain, quiet } from './reasons.js';
@@ -16,6 +17,8 @@ import {
   decideAccept,
   decideDecline,
   decideRequest,
+  type GateFacts,
+  gateRequest,
   meetRow,
   OPEN_REQUEST_MS,
   type RequestFacts,
@@ -33,34 +36,38 @@ import {
 
 const DAY_MS = 86_400_000;
 
-/** Everything "Introduce us" decides on (for a paired community, over both platforms). */
-function requestFacts(db: Db, guildId: GuildId, askerId: MemberId, otherId: MemberId, now: number) {
+/** What a refusal needs: consent, names, an open request, the pair's history. */
+function gateFacts(db: Db, guildId: GuildId, askerId: MemberId, otherId: MemberId, now: number) {
   const c = communityOf(db, guildId);
   const ids = [askerId, otherId];
-  const consent = inIntros(db, guildId, c, ids);
-  const names = displayNames(db, guildId, c, ids);
-  const open = openRequest(db, guildId, askerId, otherId, now - OPEN_REQUEST_MS);
-  const history = introHistory(db, guildId, now);
-  let facts: RequestFacts;
+  return {
+    c,
+    names: displayNames(db, guildId, c, ids),
+    gate: {
+      consent: inIntros(db, guildId, c, ids),
+      open: openRequest(db, guildId, askerId, otherId, now - OPEN_REQUEST_MS),
+      history: introHistory(db, guildId, now),
+    } satisfies GateFacts,
+  };
+}
+
+/** The pair's score and, paired, how both are reached (for someone only on the other platform). */
+function pairFacts(db: Db, guildId: GuildId, c: Community | null, askerId: MemberId, otherId: MemberId, now: number) {
+  const ids = [askerId, otherId];
   if (c) {
     const rows = rowsOf(db, c, ids);
     const pool = communityPool(db, c, rows.home, rows.away, now, false);
     const otherAway = awayIdOf(c.away, otherId) !== null;
-    facts = {
-      consent,
-      open,
-      history,
+    return {
       score: scorePair(askerId, otherId, communityContext(db, c, pool, now)),
       otherAway,
       handles: otherAway ? handlesOf(db, pool.contact, ids) : null,
     };
-  } else {
-    const rows = consentingProfiles(db, guildId, ids);
-    const profiles = new Map([...rows.values()].map((r) => [r.memberId, rowToProfile(r, now)]));
-    const ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now);
-    facts = { consent, open, history, score: scorePair(askerId, otherId, ctx), otherAway: false, handles: null };
   }
-  return { c, names, facts };
+  const rows = consentingProfiles(db, guildId, ids);
+  const profiles = new Map([...rows.values()].map((r) => [r.memberId, rowToProfile(r, now)]));
+  const ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now);
+  return { score: scorePair(askerId, otherId, ctx), otherAway: false, handles: null };
 }
 
 /** "Introduce us": ask `otherId` (DM with Accept / Decline). Returns the intro id. */
@@ -72,9 +79,12 @@ export function requestIntro(
   otherId: MemberId,
   now: number,
 ): { introId: string; otherName: string; already: boolean; where?: string } {
-  const { c, names, facts } = requestFacts(db, guildId, askerId, otherId, now);
-  const decision = decideRequest(facts, askerId, otherId, now);
+  const { c, names, gate } = gateFacts(db, guildId, askerId, otherId, now);
   const otherName = names.get(otherId) ?? 'them';
+  const open = gateRequest(gate, askerId, otherId, now);
+  if (open.kind === 'already') return { introId: open.introId, otherName, already: true };
+  const facts: RequestFacts = { ...gate, ...pairFacts(db, guildId, c, askerId, otherId, now) };
+  const decision = decideRequest(facts, askerId, otherId, now);
   if (decision.kind === 'already') {
     const { introId, where } = decision;
     return { introId, otherName, already: true, ...(where !== undefined ? { where } : {}) };
@@ -108,11 +118,12 @@ export function requestIntro(
   return { introId, otherName, already: false };
 }
 
-/** The intro and who of its members is in intros (nothing more when it is not a /meet intro for two). */
+/** The intro and who of its members is in intros (only an open /meet request needs the second). */
 function answerFacts(db: Db, guildId: GuildId, introId: string) {
   const intro = getIntro(db, guildId, introId);
-  const c = intro?.kind === 'meet' ? communityOf(db, guildId) : null;
-  const consent = intro?.kind === 'meet' ? inIntros(db, guildId, c, intro.memberIds) : new Set<string>();
+  const open = intro?.kind === 'meet' && intro.status === 'asked';
+  const c = open ? communityOf(db, guildId) : null;
+  const consent = open ? inIntros(db, guildId, c, intro.memberIds) : new Set<string>();
   return { intro, c, consent };
 }
 

@@ -32,11 +32,15 @@ function hashOf(text: string): number {
   return h >>> 0;
 }
 
-export interface RequestFacts {
+/** What a refusal or an "already asked" needs: read before anything about the pair is scored. */
+export interface GateFacts {
   consent: ReadonlySet<string>;
   /** An open request between the two from the last 30 days, if any. */
   open: { introId: string } | null;
   history: IntroHistory;
+}
+
+export interface RequestFacts extends GateFacts {
   /** Their pair's score (null: nothing to say about them). */
   score: PairScore | null;
   /** Paired and the other person is only on the other platform (no buttons there). */
@@ -50,8 +54,16 @@ export type RequestDecision =
   | { kind: 'ask'; introId: string; score: PairScore }
   | { kind: 'askAcross'; introId: string; score: PairScore; asker: Handle; other: Handle };
 
-/** Whether and how `askerId` may ask `otherId` for an introduction now. */
-export function decideRequest(f: RequestFacts, askerId: string, otherId: string, now: number): RequestDecision {
+/**
+ * Whether `askerId` may ask `otherId` at all ('go'), or is answered with the open request; the
+ * refusals are thrown. The pair's score is read only after 'go'.
+ */
+export function gateRequest(
+  f: GateFacts,
+  askerId: string,
+  otherId: string,
+  now: number,
+): { kind: 'already'; introId: string } | { kind: 'go' } {
   if (askerId === otherId) throw new UserFacingError('That is you! Try /meet for other people.');
   if (!f.consent.has(askerId)) throw new UserFacingError('You have not joined intros yet — try /intros join');
   // Someone who left intros is never contacted: the asker hears only that it is not possible now.
@@ -61,6 +73,14 @@ export function decideRequest(f: RequestFacts, askerId: string, otherId: string,
   if (past?.outcome === 'declined' && now - past.at < DECLINE_QUIET_MS) {
     throw new UserFacingError('Not this time. /meet has more people for you.');
   }
+  return { kind: 'go' };
+}
+
+/** Whether and how `askerId` may ask `otherId` for an introduction now. */
+export function decideRequest(f: RequestFacts, askerId: string, otherId: string, now: number): RequestDecision {
+  const gate = gateRequest(f, askerId, otherId, now);
+  if (gate.kind === 'already') return gate;
+  const past = f.history.pairs.get(pairKey(askerId, otherId));
   const score = f.score ?? { a: askerId, b: otherId, score: 0, reasons: [] };
   const introId = introIdFor(askerId, otherId, now);
   if (!f.otherAway) return { kind: 'ask', introId, score };

@@ -17,6 +17,7 @@ import {
   decideAccept,
   decideDecline,
   decideRequest,
+  gateRequest,
   type RequestFacts,
 } from '../../../src/features/intros/requestPolicy.js';
 import { composeRound, forbiddenPairs } from '../../../src/features/intros/roundPlan.js';
@@ -82,6 +83,15 @@ describe('decideRequest', () => {
   ])('GIVEN %s THEN the asker is told why, and nothing is asked', (_, asker, f, text) => {
     const other = asker === 'ann' && text.startsWith('That is you') ? 'ann' : 'eve';
     expect(refusal(() => decideRequest(f, asker, other, NOW))).toBe(text);
+  });
+
+  it('GIVEN a request that may go on THEN the gate says so from consent and history alone (the score is read after)', () => {
+    const { consent, open, history } = facts();
+    expect(gateRequest({ consent, open, history }, 'ann', 'eve', NOW)).toEqual({ kind: 'go' });
+    expect(gateRequest({ consent, open: { introId: 'm-old' }, history }, 'ann', 'eve', NOW)).toEqual({
+      kind: 'already',
+      introId: 'm-old',
+    });
   });
 
   it('GIVEN a pair declined longer ago than the quiet time THEN they may be asked again', () => {
