@@ -8,8 +8,8 @@ import type { Db } from '../../db/connection.js';
 import { contains } from '../../db/contains.js';
 import { intros, introsProfiles, introsTerms } from '../../db/schema.js';
 import type { ErasedMember } from '../core/erasure.js';
-import type { StoredProfile } from './profile.js';
 import type { Reason } from './score.js';
+import type { StoredProfile } from './storedProfile.js';
 
 /** A stored profile without the member (as neighbour) and without terms that are their name; null: unchanged. */
 export function withoutMember(

@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CandidateIndex } from '../../../src/features/intros/candidates.js';
 import {
   buildProfiles,
-  loadProfile,
   type Profile,
   type ProfileMessage,
-  storeProfile,
   type ThreadInfo,
 } from '../../../src/features/intros/profile.js';
 import { conversationStarter, explain, type Names, quiet } from '../../../src/features/intros/reasons.js';
@@ -17,6 +15,7 @@ import {
   type ScoreContext,
   scorePair,
 } from '../../../src/features/intros/score.js';
+import { loadProfile, storeProfile } from '../../../src/features/intros/storedProfile.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 2, 2, 12);

@@ -1,0 +1,90 @@
+/** "Did you meet?" a while after each intro, and the answers (feedback buttons). */
+import { UserFacingError } from '../../commands.js';
+import type { Db } from '../../db/connection.js';
+import type { GuildId, MemberId, Platform } from '../../events.js';
+import { enqueue } from '../../outbox/store.js';
+import { accountOfKey, type Community, communityOf } from './community.js';
+import { displayNames, inIntros } from './facts.js';
+import { followUpItems, type Recipient } from './messages.js';
+import { nextRoundAt, skipUntilAfter } from './schedule.js';
+import {
+  dueFollowUps,
+  type FeedbackAnswer,
+  getIntro,
+  type IntroRow,
+  recordFeedback,
+  setSkipUntil,
+  updateIntro,
+} from './store.js';
+
+/**
+ * The follow-ups of the due intros (pure): each intro's "Did you meet?" messages to those still in
+ * intros. Every due intro is in the plan (marked followed up), even when nobody is left to ask.
+ */
+export function planFollowUps(
+  platform: Platform,
+  guildId: GuildId,
+  due: readonly Pick<IntroRow, 'introId' | 'memberIds'>[],
+  consent: ReadonlySet<string>,
+  names: ReadonlyMap<string, string>,
+  c: Community | null,
+) {
+  // Paired: members of the other platform are asked there (their key says which account; a linked
+  // person is asked on this guild's platform, where the buttons work).
+  const accountOf = (id: string): Recipient => (c ? accountOfKey(c, id) : { platform, guildId, memberId: id });
+  return due.map((intro) => ({
+    introId: intro.introId,
+    items: followUpItems(guildId, intro, consent, names, accountOf),
+  }));
+}
+
+export function sendFollowUps(db: Db, platform: Platform, guildId: GuildId, now: number): number {
+  const due = dueFollowUps(db, guildId, now);
+  if (due.length === 0) return 0;
+  const everyone = [...new Set(due.flatMap((d) => d.memberIds))];
+  const c = communityOf(db, guildId);
+  const consent = inIntros(db, guildId, c, everyone);
+  const names = displayNames(db, guildId, c, everyone);
+  const plan = planFollowUps(platform, guildId, due, consent, names, c);
+  let enqueued = 0;
+  db.transaction((tx) => {
+    const t = tx as unknown as Db;
+    for (const { introId, items } of plan) {
+      enqueued += enqueue(t, items, now);
+      updateIntro(t, guildId, introId, { followedUpAt: now });
+    }
+  });
+  return enqueued;
+}
+
+/**
+ * What an answer changes (pure): only the intro's members may answer; "skip" keeps them out of the
+ * next round (`nextRound`, null when none is scheduled) and no further.
+ */
+export function decideFeedback(
+  intro: Pick<IntroRow, 'memberIds'> | null,
+  memberId: string,
+  answer: FeedbackAnswer,
+  nextRound: number | null,
+  now: number,
+): { skipUntil: number | null } {
+  if (!intro?.memberIds.includes(memberId)) throw new UserFacingError('This question was for someone else.');
+  return { skipUntil: answer === 'skip' ? skipUntilAfter(nextRound, now) : null };
+}
+
+export function giveFeedback(
+  db: Db,
+  guildId: GuildId,
+  introId: string,
+  memberId: MemberId,
+  answer: FeedbackAnswer,
+  now: number,
+): void {
+  const intro = getIntro(db, guildId, introId);
+  const next = answer === 'skip' && intro?.memberIds.includes(memberId) ? nextRoundAt(db, guildId, now) : null;
+  const { skipUntil } = decideFeedback(intro, memberId, answer, next, now);
+  db.transaction((tx) => {
+    recordFeedback(tx as unknown as Db, guildId, introId, memberId, answer, now);
+    if (skipUntil !== null) setSkipUntil(tx as unknown as Db, guildId, memberId, skipUntil, now);
+  });
+}
