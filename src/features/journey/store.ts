@@ -18,54 +18,10 @@ import type { GuildId, MemberId, Platform } from '../../events.js';
 import { deleteMemberRows } from '../eraseRows.js';
 import type { ChannelRef } from './compose.js';
 import type { Counters } from './evaluate.js';
+import type { JourneyRow } from './row.js';
 
+export { type JourneyRow, newJourneyRow } from './row.js';
 export type { ChannelRef };
-
-export interface JourneyRow {
-  guildId: string;
-  memberId: string;
-  stage: string;
-  stageAt: number;
-  joinedAt: number | null;
-  messageCount: number;
-  counters: Counters;
-  firstMessageId: string | null;
-  firstMessageChannelId: string | null;
-  firstMessageOpensThread: boolean;
-  firstReplyBy: string | null;
-  welcomedAt: number | null;
-  lastContactAt: number | null;
-  pendingStage: string | null;
-  pendingDueAt: number | null;
-  nudgedStage: string | null;
-  nudgedAt: number | null;
-}
-
-export const newJourneyRow = (
-  guildId: string,
-  memberId: string,
-  stage: string,
-  at: number,
-  joinedAt: number | null,
-): JourneyRow => ({
-  guildId,
-  memberId,
-  stage,
-  stageAt: at,
-  joinedAt,
-  messageCount: 0,
-  counters: {},
-  firstMessageId: null,
-  firstMessageChannelId: null,
-  firstMessageOpensThread: false,
-  firstReplyBy: null,
-  welcomedAt: null,
-  lastContactAt: null,
-  pendingStage: null,
-  pendingDueAt: null,
-  nudgedStage: null,
-  nudgedAt: null,
-});
 
 const p = sql.placeholder;
 
@@ -199,6 +155,16 @@ function prepare(db: Db) {
       .values({ guildId: p('guildId'), memberId: p('memberId'), stage: p('stage'), reachedAt: p('reachedAt') })
       .onConflictDoNothing()
       .prepare(),
+    milestonesOf: db
+      .select({ stage: journeyMilestones.stage })
+      .from(journeyMilestones)
+      .where(and(eq(journeyMilestones.guildId, p('guildId')), eq(journeyMilestones.memberId, p('memberId'))))
+      .prepare(),
+    credited: db
+      .select({ one: sql`1` })
+      .from(journeySolved)
+      .where(and(eq(journeySolved.guildId, p('guildId')), eq(journeySolved.messageId, p('messageId'))))
+      .prepare(),
     creditSolved: db
       .insert(journeySolved)
       .values({
@@ -259,6 +225,18 @@ export function insertMilestones(db: Db, guildId: string, memberId: string, stag
   const s = statements(db);
   for (const stage of stages) s.insertMilestone.run({ guildId, memberId, stage, reachedAt });
 }
+
+/** The stages the member has milestones for. */
+export const milestoneStages = (db: Db, guildId: string, memberId: string): Set<string> =>
+  new Set(
+    statements(db)
+      .milestonesOf.all({ guildId, memberId })
+      .map((r) => r.stage),
+  );
+
+/** Whether an answer was already credited as solved (by a reaction, an acceptance or /solved). */
+export const isCredited = (db: Db, guildId: string, messageId: string): boolean =>
+  statements(db).credited.get({ guildId, messageId }) !== undefined;
 
 /** Credit an answer once; true when this is its first credit. */
 export function creditSolved(
