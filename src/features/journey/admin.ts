@@ -13,7 +13,7 @@ import { safeText } from '../../text/fit.js';
 import { contextItem as item, loadContext } from './context.js';
 import { busiestChannels } from './events.js';
 import type { JourneySettings } from './settings.js';
-import { membersAtStage } from './store.js';
+import { membersAtStage } from './sweepStore.js';
 import type { Stage } from './track.js';
 import { welcomeBody } from './welcome.js';
 

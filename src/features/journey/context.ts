@@ -7,8 +7,9 @@ import type { Db } from '../../db/connection.js';
 import type { GuildId, Platform } from '../../events.js';
 import { type GuildSettings, settingsSchema } from '../../guildSettings.js';
 import type { ChannelRef, Places } from './compose.js';
+import { channelById, channelNamed } from './placesStore.js';
 import type { JourneySettings } from './settings.js';
-import { channelById, channelNamed, guildRow } from './store.js';
+import { guildRow } from './store.js';
 import type { Track } from './track.js';
 
 /** Names that identify the introductions and the help channels when none is configured. */

@@ -28,15 +28,8 @@ import {
 } from './decide.js';
 import { isHelpfulReaction } from './evaluate.js';
 import { progressFacts, rowFor, writeJourney } from './facts.js';
-import {
-  channelInfo,
-  firstPostOf,
-  getJourney,
-  hasEarlierMessage,
-  isCredited,
-  messageInfo,
-  topicChannels,
-} from './store.js';
+import { topicChannels } from './placesStore.js';
+import { channelInfo, firstPostOf, getJourney, hasEarlierMessage, isCredited, messageInfo } from './store.js';
 import { TOPIC_WINDOW_MS, welcomeDue, welcomeTopics } from './welcome.js';
 
 /**

@@ -8,18 +8,9 @@ import { linkedAcross } from '../links/identity.js';
 import { cachedContext, type GuildContext } from './context.js';
 import { busiestChannels } from './events.js';
 import { linkedAccount, progressFacts, rowFor, writeJourney } from './facts.js';
+import { busiestThread, openQuestion, topicChannels } from './placesStore.js';
 import { personFacts } from './progress.js';
-import {
-  busiestThread,
-  coreMember,
-  dueCongratulations,
-  getJourney,
-  journeysPage,
-  openQuestion,
-  silentNewcomers,
-  topicChannels,
-  unwelcomedJoins,
-} from './store.js';
+import { coreMember, getJourney } from './store.js';
 import {
   chooseInvitation,
   type DueCongratulation,
@@ -29,6 +20,7 @@ import {
   planNudges,
   planWelcomes,
 } from './sweepPlan.js';
+import { dueCongratulations, journeysPage, silentNewcomers, unwelcomedJoins } from './sweepStore.js';
 import { isTimeBased } from './track.js';
 import { TOPIC_WINDOW_MS, WELCOME_WINDOW_MS, welcomeDue } from './welcome.js';
 

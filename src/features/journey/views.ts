@@ -10,7 +10,8 @@ import { loadContext } from './context.js';
 import { progressOf } from './evaluate.js';
 import { linkedAccount } from './facts.js';
 import { personFacts } from './progress.js';
-import { coreMember, getJourney, milestonesBetween, stageCounts } from './store.js';
+import { coreMember, getJourney } from './store.js';
+import { milestonesBetween, stageCounts } from './sweepStore.js';
 import { stageIndex } from './track.js';
 
 export interface FunnelStage {
