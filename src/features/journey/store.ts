@@ -1,7 +1,8 @@
 /**
- * Journey reads and writes: per-member incremental state (one row, read and written once per event),
- * milestones, solved credits, and the few queries the periodic sweep and the nudge need. Hot-path
- * statements are prepared once per database.
+ * Journey reads and writes on the hot path: per-member incremental state (one row, read and written
+ * once per event), milestones, solved credits, and the core facts an event needs (its message, its
+ * channel, the member). Statements are prepared once per database. Guild-wide queries are in
+ * sweepStore.ts and placesStore.ts, export and erasure in privacy.ts.
  */
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
