@@ -9,6 +9,8 @@ import { type Community, ownIdOf, personKey, type SideWeek } from './community.j
 import type { DigestData, HealthNumbers } from './compose.js';
 import type { DigestFacts } from './gather.js';
 import { threadUrl } from './links.js';
+import type { PulseSummary } from './pulseStore.js';
+import { firstResponders } from './sectionsStore.js';
 import type {
   DigestGoalValues,
   DigestHelper,
@@ -17,7 +19,7 @@ import type {
   DigestQuestion,
   DigestResponseTimes,
 } from './sources.js';
-import { firstResponders, type PulseSummary, type WeekStats } from './store.js';
+import type { WeekStats } from './store.js';
 
 /** How many of each list the digest gathers: compose.ts shows a handful, "Full lists" the rest. */
 export const NAMES_SHOWN = 40;

@@ -18,27 +18,27 @@ import {
   type Side,
   type SideWeek,
 } from './community.js';
+import { latestPulsePeriod, type PulseSummary, pulseOf } from './pulseStore.js';
 import { digestTimezone } from './schedule.js';
+import {
+  firstResponders,
+  liveliestThreads,
+  memberNames,
+  type ThreadActivity,
+  type WaitingThread,
+  waitingThreads,
+} from './sectionsStore.js';
 import type { DigestSource, DigestWindow } from './sources.js';
 import {
   computeWeekStats,
   type FirstResponse,
-  firstResponders,
   firstResponses,
   guildInfo,
-  latestPulsePeriod,
   linkedOnBoth,
-  liveliestThreads,
-  memberNames,
   newMemberRows,
   newMembers,
-  type PulseSummary,
-  pulseOf,
   storedWeek,
-  type ThreadActivity,
-  type WaitingThread,
   type WeekStats,
-  waitingThreads,
 } from './store.js';
 
 /** A feature's digest source, with the feature's name for the log. */

@@ -11,9 +11,11 @@ import { enqueue, hasKey } from '../../outbox/store.js';
 import { type Window, weekEndingAt, windowLabel } from './calendar.js';
 import { composePersonal, personalHasContent } from './compose.js';
 import { ask, type NamedSource } from './gather.js';
+import { subscribers } from './pulseStore.js';
 import { type DigestTarget, digestTimezone, personalKey } from './schedule.js';
+import { memberInfo, memberWeek } from './sectionsStore.js';
 import type { DigestWindow } from './sources.js';
-import { guildInfo, memberInfo, memberWeek, subscribers } from './store.js';
+import { guildInfo } from './store.js';
 
 /** The personal weekly DMs for everyone who asked (/digest me on); members with nothing to read get none. */
 export async function sendPersonalDigests(

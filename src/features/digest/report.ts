@@ -5,7 +5,8 @@ import { getSettings } from '../../guildSettings.js';
 import { safeText } from '../../text/fit.js';
 import { goalLine } from './compose.js';
 import { GOAL_METRICS, METRICS } from './goals.js';
-import { latestPulsePeriod, type PulseSummary, pulseOf, recentStoredWeeks } from './store.js';
+import { latestPulsePeriod, type PulseSummary, pulseOf } from './pulseStore.js';
+import { recentStoredWeeks } from './store.js';
 
 /** The weeks /convene goals show lists (as many as the digest's chart). */
 const WEEKS = 8;
