@@ -9,7 +9,7 @@ import type { GuildId, MemberId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
 import { enqueue, hasKey } from '../../outbox/store.js';
 import { type Window, weekEndingAt, windowLabel } from './calendar.js';
-import { composePersonal, personalHasContent } from './compose.js';
+import { composePersonal, personalHasContent } from './composePersonal.js';
 import { ask, type NamedSource } from './gather.js';
 import { subscribers } from './pulseStore.js';
 import { type DigestTarget, digestTimezone, personalKey } from './schedule.js';

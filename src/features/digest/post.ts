@@ -9,7 +9,7 @@ import type { ChannelId, GuildId } from '../../events.js';
 import { type GuildSettings, getSettings } from '../../guildSettings.js';
 import { enqueue, hasKey } from '../../outbox/store.js';
 import { type BuiltDigest, buildDigest } from './build.js';
-import { composeLists } from './compose.js';
+import { composeLists } from './composeLists.js';
 import type { NamedSource } from './gather.js';
 import { sendPersonalDigests } from './personal.js';
 import { currentTarget, type DigestTarget, digestKey, scheduledTarget } from './schedule.js';
