@@ -2,15 +2,12 @@
  * A guild as the journey sees it: settings parsed once per change, the introductions and help
  * channels detected and cached briefly. Reads only; every journey operation starts here.
  */
-import type { Action, OutboxItem } from '../../actions.js';
 import type { Db } from '../../db/connection.js';
-import type { GuildId, Platform } from '../../events.js';
-import { type GuildSettings, settingsSchema } from '../../guildSettings.js';
-import type { ChannelRef, Places } from './compose.js';
+import type { GuildId } from '../../events.js';
+import { settingsSchema } from '../../guildSettings.js';
+import type { GuildContext } from './guild.js';
 import { channelById, channelNamed } from './placesStore.js';
-import type { JourneySettings } from './settings.js';
 import { guildRow } from './store.js';
-import type { Track } from './track.js';
 
 /** Names that identify the introductions and the help channels when none is configured. */
 const INTRO_NAMES = ['intro'];
@@ -21,16 +18,6 @@ const HELP_NAMES = ['help', 'question', 'support'];
  */
 const PLACES_USES = 500;
 
-export interface GuildContext {
-  guildId: GuildId;
-  platform: Platform;
-  serverName: string;
-  settings: GuildSettings;
-  journey: JourneySettings;
-  track: Track;
-  places: Places & { help: ChannelRef | null };
-}
-
 export interface CachedContext {
   settingsText: string;
   name: string;
@@ -40,6 +27,8 @@ export interface CachedContext {
   /** The track the last full sweep evaluated everyone against (JSON), to skip needless full sweeps. */
   sweptTrack: string | null;
 }
+export type { GuildContext };
+
 const contexts = new WeakMap<Db, Map<string, CachedContext>>();
 
 export function cachedContext(db: Db, guildId: GuildId): CachedContext | null {
@@ -91,11 +80,3 @@ export function forgetPlaces(db: Db, guildId: GuildId): void {
   const cached = contexts.get(db)?.get(guildId);
   if (cached) cached.placesUses = 0;
 }
-
-/** An outbox item of the guild. */
-export const contextItem = (ctx: GuildContext, key: string, action: Action): OutboxItem => ({
-  platform: ctx.platform,
-  guildId: ctx.guildId,
-  key,
-  action,
-});

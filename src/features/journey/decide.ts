@@ -4,13 +4,13 @@
  */
 
 import type { ChannelRef } from './compose.js';
-import type { GuildContext } from './context.js';
 import { addCount, messageKinds } from './evaluate.js';
-import type { MarkWrites } from './facts.js';
+import type { GuildContext } from './guild.js';
 import {
   decideMirrored,
   decideProgress,
   type JourneyWrites,
+  type MarkWrites,
   noWrites,
   type ProgressFacts,
   STALE_MS,

@@ -27,10 +27,9 @@ import {
   reactionCredit,
 } from './decide.js';
 import { isHelpfulReaction } from './evaluate.js';
-import { progressFacts, rowFor, writeJourney } from './facts.js';
-import { topicChannels } from './placesStore.js';
+import { busiestChannels, progressFacts, rowFor, writeJourney } from './facts.js';
 import { channelInfo, firstPostOf, getJourney, hasEarlierMessage, isCredited, messageInfo } from './store.js';
-import { TOPIC_WINDOW_MS, welcomeDue, welcomeTopics } from './welcome.js';
+import { welcomeDue } from './welcome.js';
 
 /**
  * React to one freshly stored event (never call it for a duplicate: ingest's `fresh` is false).
@@ -65,10 +64,6 @@ function inTransaction(db: Db, guildId: GuildId, work: (ctx: GuildContext) => nu
     return ctx ? work(ctx) : 0;
   });
 }
-
-/** The channels a welcome may name, read only when the member's welcome is due. */
-export const busiestChannels = (db: Db, ctx: GuildContext, now: number) =>
-  welcomeTopics(ctx, topicChannels(db, ctx.guildId, now - TOPIC_WINDOW_MS, 5));
 
 function onJoined(db: Db, ctx: GuildContext, event: MemberJoined, now: number): number {
   const row = rowFor(db, ctx, event.memberId, event.at);

@@ -1,7 +1,7 @@
 /**
  * The two ends of every journey operation: read the facts a decision needs about a member, and write
- * a decision (rows, milestones, Actions) in the caller's transaction. The deciding in between is
- * pure (progress.ts, events.ts' decide functions, sweep's plans).
+ * a decision (rows, milestones, marks, Actions) in the caller's transaction. The deciding in between
+ * is pure (decide.ts, progress.ts, welcome.ts, sweepPlan.ts).
  */
 
 import type { Db } from '../../db/connection.js';
@@ -9,7 +9,8 @@ import type { GuildId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
 import { counterpart } from '../links/identity.js';
 import { type GuildContext, loadContext } from './context.js';
-import type { JourneyWrites, LinkedAccount, ProgressFacts } from './progress.js';
+import { topicChannels } from './placesStore.js';
+import type { JourneyWrites, LinkedAccount, MarkWrites, ProgressFacts } from './progress.js';
 import { type JourneyRow, newJourneyRow } from './row.js';
 import {
   coreMember,
@@ -20,6 +21,7 @@ import {
   milestoneStages,
   saveJourney,
 } from './store.js';
+import { TOPIC_WINDOW_MS, welcomeTopics } from './welcome.js';
 
 /**
  * The member's row, or a fresh one. A member first seen through a message or a reaction was here
@@ -57,20 +59,6 @@ export function progressFacts(db: Db, ctx: GuildContext, memberId: string): Prog
   };
 }
 
-/** Extra writes some journey decisions make besides rows, milestones and Actions. */
-export interface MarkWrites {
-  /** Credit `by` as the first to reply to `memberId`'s first post. */
-  firstReply?: { memberId: string; by: string } | null;
-  /** Count an answer as solved once (journeySolved). */
-  solved?: {
-    messageId: string;
-    memberId: string;
-    byMemberId: string;
-    via: 'reaction' | 'accepted';
-    at: number;
-  } | null;
-}
-
 /** Write a decision; call inside the transaction whose reads gathered its facts. Returns Actions enqueued. */
 export function writeJourney(db: Db, guildId: GuildId, writes: JourneyWrites & MarkWrites, now: number): number {
   if (writes.solved) creditSolved(db, { guildId, ...writes.solved });
@@ -79,3 +67,7 @@ export function writeJourney(db: Db, guildId: GuildId, writes: JourneyWrites & M
   for (const row of writes.rows) saveJourney(db, row, now);
   return writes.items.length > 0 ? enqueue(db, writes.items, now) : 0;
 }
+
+/** The channels a welcome may name (read only when a welcome is due). */
+export const busiestChannels = (db: Db, ctx: GuildContext, now: number) =>
+  welcomeTopics(ctx, topicChannels(db, ctx.guildId, now - TOPIC_WINDOW_MS, 5));

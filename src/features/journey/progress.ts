@@ -7,8 +7,8 @@
 import type { OutboxItem } from '../../actions.js';
 import { asChannelId, asMemberId, asRoleId } from '../../events.js';
 import { renderCongrats } from './compose.js';
-import { type GuildContext, contextItem as item } from './context.js';
 import { type Evaluation, evaluate, type MemberFacts, meets, mergeFacts, progressOf } from './evaluate.js';
+import { type GuildContext, contextItem as item } from './guild.js';
 import { type JourneyRow, newJourneyRow } from './row.js';
 import { type Stage, stageIndex, type Track } from './track.js';
 
@@ -45,6 +45,20 @@ export interface JourneyWrites {
   rows: JourneyRow[];
   milestones: { guildId: string; memberId: string; stages: string[]; at: number }[];
   items: OutboxItem[];
+}
+
+/** Extra writes some journey decisions make besides rows, milestones and Actions. */
+export interface MarkWrites {
+  /** Credit `by` as the first to reply to `memberId`'s first post. */
+  firstReply?: { memberId: string; by: string } | null;
+  /** Count an answer as solved once (journeySolved). */
+  solved?: {
+    messageId: string;
+    memberId: string;
+    byMemberId: string;
+    via: 'reaction' | 'accepted';
+    at: number;
+  } | null;
 }
 
 export const noWrites = (): JourneyWrites => ({ rows: [], milestones: [], items: [] });

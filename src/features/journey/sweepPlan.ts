@@ -5,9 +5,9 @@
  */
 import { asMemberId } from '../../events.js';
 import { type ChannelRef, type Invitation, renderNudge } from './compose.js';
-import { type GuildContext, contextItem as item } from './context.js';
 import type { MemberState } from './decide.js';
 import { evaluate, type MemberFacts } from './evaluate.js';
+import { type GuildContext, contextItem as item } from './guild.js';
 import {
   CONTACT_GAP_MS,
   canContact,

@@ -5,7 +5,7 @@
 import type { MessageBody, OutboxItem } from '../../actions.js';
 import { asChannelId, asMemberId } from '../../events.js';
 import { type ChannelRef, renderWelcome } from './compose.js';
-import { type GuildContext, contextItem as item } from './context.js';
+import { type GuildContext, contextItem as item } from './guild.js';
 import type { JourneyRow } from './row.js';
 
 const HOUR = 3_600_000;

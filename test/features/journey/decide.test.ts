@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboxItem } from '../../../src/actions.js';
 import { asGuildId } from '../../../src/events.js';
-import type { GuildContext } from '../../../src/features/journey/context.js';
 import {
   acceptedCredit,
   decideCredit,
@@ -17,6 +16,7 @@ import {
   reactionCredit,
 } from '../../../src/features/journey/decide.js';
 import { addCount } from '../../../src/features/journey/evaluate.js';
+import type { GuildContext } from '../../../src/features/journey/guild.js';
 import { CONTACT_GAP_MS, type ProgressFacts } from '../../../src/features/journey/progress.js';
 import { newJourneyRow } from '../../../src/features/journey/row.js';
 import { settingsSchema } from '../../../src/guildSettings.js';

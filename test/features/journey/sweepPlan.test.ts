@@ -1,7 +1,7 @@
 /** The sweep's plans as plain data: held congratulations, nudges and the invitation they carry. */
 import { describe, expect, it } from 'vitest';
 import { asGuildId } from '../../../src/events.js';
-import type { GuildContext } from '../../../src/features/journey/context.js';
+import type { GuildContext } from '../../../src/features/journey/guild.js';
 import { newJourneyRow } from '../../../src/features/journey/row.js';
 import {
   chooseInvitation,
