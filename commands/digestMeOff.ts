@@ -1,5 +1,5 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { setSubscribed } from '../src/features/digest/store.js';
+import { setSubscribed } from '../src/features/digest/pulseStore.js';
 
 export default defineCommand({
   name: 'digest me off',

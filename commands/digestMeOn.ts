@@ -1,6 +1,6 @@
 import { defineCommand, reply } from '../src/commands.js';
+import { setSubscribed } from '../src/features/digest/pulseStore.js';
 import { describeSchedule } from '../src/features/digest/service.js';
-import { setSubscribed } from '../src/features/digest/store.js';
 import { getSettings } from '../src/guildSettings.js';
 
 export default defineCommand({

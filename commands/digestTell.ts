@@ -1,6 +1,6 @@
 import { defineCommand, reply } from '../src/commands.js';
+import { NOTE_MAX, recordNote } from '../src/features/digest/pulseStore.js';
 import { currentTarget } from '../src/features/digest/service.js';
-import { NOTE_MAX, recordNote } from '../src/features/digest/store.js';
 import { getSettings } from '../src/guildSettings.js';
 
 export default defineCommand({

@@ -3,9 +3,9 @@ import { buttonId, defineButton, reply } from '../../commands.js';
 import { getSettings } from '../../guildSettings.js';
 import { dateInIsoWeek } from './calendar.js';
 import { LISTS_BUTTON, NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
+import { NOTE_MAX, recordNote, recordPulse } from './pulseStore.js';
 import { digestSources } from './registry.js';
 import { currentTarget, digestLists, scheduledTarget } from './service.js';
-import { NOTE_MAX, recordNote, recordPulse } from './store.js';
 
 const validPeriod = (period: string) => dateInIsoWeek(period, 1) !== null;
 

@@ -1,14 +1,14 @@
 /**
  * The weekly digest as a message (pure): DigestData → MessageBody. It fits one screen (budget.ts):
  * every list opens with its count and shows a handful of items (SHOWN), never every item; the rest
- * is one click away ("Full lists", composeLists). It also fits Discord's limits by construction:
+ * is one click away ("Full lists", composeLists.ts; the personal DM is composePersonal.ts). It also fits Discord's limits by construction:
  * every section gets a character budget out of what is left of the 6000-character embed total and
  * fills it with as many lines as fit, ending with "and N more". It pings nobody (`mentions` absent)
  * and writes names, never mentions. Sections appear only when they have content.
  */
 import type { Button, Embed, EmbedField, MessageBody } from '../../actions.js';
 import type { Platform } from '../../events.js';
-import { fitList, LIMITS, len, limitViolation, link, safeText } from '../../text/fit.js';
+import { fitList, LIMITS, link, safeText } from '../../text/fit.js';
 import {
   countChange,
   durationChange,
@@ -19,6 +19,7 @@ import {
   sparkline,
 } from './format.js';
 import { formatMetric, formatTarget, type GoalMetric, goalStatus, METRICS } from './goals.js';
+import { ago, andMore, Budget, COLOR, guardLimits, plural, TOTAL_BUDGET } from './message.js';
 
 export const PULSE_BUTTON = 'digest-pulse';
 export const NOTE_BUTTON = 'digest-note';
@@ -77,32 +78,6 @@ export interface DigestData {
   platforms?: { platform: Platform; messages: number }[];
   /** Only in /convene digest preview: what members said through the last digest's pulse. */
   moderator?: { pulse: { period: string; helped: number; notReally: number; notes: string[] } | null };
-}
-
-const COLOR = 0x5865f2;
-/** Room kept free under the 6000 total for the fixed parts (title, footer, field names). */
-const TOTAL_BUDGET = LIMITS.embedTotal;
-
-const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
-const andMore = (n: number) => `…and ${formatCount(n)} more`;
-
-function ago(ms: number): string {
-  const days = Math.floor(ms / 86_400_000);
-  if (days >= 1) return `${days} d`;
-  const hours = Math.floor(ms / 3_600_000);
-  return hours >= 1 ? `${hours} h` : '< 1 h';
-}
-
-/** A budgeted builder: every text added is charged to the 6000-character embed total. */
-class Budget {
-  used = 0;
-  constructor(readonly total: number) {}
-  get left(): number {
-    return Math.max(0, this.total - this.used);
-  }
-  charge(...texts: (string | undefined)[]): void {
-    for (const t of texts) this.used += len(t);
-  }
 }
 
 function welcomeLine(data: DigestData, max: number): string {
@@ -363,169 +338,3 @@ const listsButton = (window: string): Button => ({
   label: 'Full lists',
   style: 'secondary',
 });
-
-/**
- * The digest's lists in full, for the one who clicked "Full lists" (ephemeral): every newcomer,
- * milestone and waiting question the week has, as many as Discord's limits let one message carry
- * ("and N more" past that). Names and titles are member text, shown as text.
- */
-export function composeLists(data: DigestData, now: number): MessageBody {
-  const budget = new Budget(TOTAL_BUDGET);
-  const title = `The full lists of ${safeText(data.windowLabel, 60)}`;
-  budget.charge(title);
-  const names = data.newMembers.names.map((n) => safeText(n, 40)).filter(Boolean);
-  const hiddenNames = Math.max(0, data.newMembers.count - names.length);
-  const welcome =
-    data.newMembers.count > 0
-      ? `👋 **${plural(data.newMembers.count, 'new member')}**: ${fitList(
-          names,
-          Math.min(LIMITS.description - 40, budget.left - 2000),
-          (k) => `and ${formatCount(k + hiddenNames)} more`,
-          ', ',
-          hiddenNames,
-        )}`
-      : '';
-  budget.charge(welcome);
-  const fields: EmbedField[] = [];
-  const { total, items } = data.milestones;
-  if (total > 0) {
-    const name = `🏅 ${plural(total, 'milestone')}`;
-    const hidden = Math.max(0, total - items.length);
-    const value = fitList(
-      items.map((m) => `${safeText(m.name, 40)} ${safeText(m.milestone, 60)}`),
-      Math.min(LIMITS.fieldValue, Math.floor(budget.left / 2) - name.length),
-      (k) => andMore(k + hidden),
-      '\n',
-      hidden,
-    );
-    if (value) {
-      fields.push({ name, value });
-      budget.charge(name, value);
-    }
-  }
-  const w = data.waitingQuestions;
-  if (w.total > 0) {
-    // One field holds 1024 characters (about ten questions): the list goes on in further fields.
-    const hidden = Math.max(0, w.total - w.items.length);
-    let lines = w.items.map((q) => `${link(q.title, q.url, 80)} · waiting ${ago(now - q.askedAt)}`);
-    let name = `🙋 ${plural(w.total, 'question')} still waiting for help`;
-    while (lines.length > 0 && fields.length < LIMITS.fields) {
-      const kept: string[] = [];
-      let used = 0;
-      for (const line of lines) {
-        if (used + line.length + 1 > LIMITS.fieldValue - 40) break;
-        kept.push(line);
-        used += line.length + 1;
-      }
-      const rest = lines.length - kept.length;
-      const more = rest + hidden > 0 ? andMore(rest + hidden) : '';
-      if (kept.length === 0 || budget.left < name.length + used + 2 * more.length + 60) {
-        // No room for another field: the last one already says how many are left.
-        break;
-      }
-      const value = [...kept, ...(rest === 0 && more ? [more] : [])].join('\n');
-      fields.push({ name, value });
-      budget.charge(name, value);
-      lines = lines.slice(kept.length);
-      name = '🙋 …still waiting';
-    }
-    if (lines.length > 0) {
-      const last = fields.at(-1);
-      const tail = andMore(lines.length + hidden);
-      if (last && last.value.length + tail.length + 1 <= LIMITS.fieldValue) last.value = `${last.value}\n${tail}`;
-    }
-  }
-  const empty = !welcome && fields.length === 0 ? 'Nothing more this week: the digest showed everything.' : '';
-  const description = welcome || empty;
-  return guardLimits({
-    content: '',
-    embeds: [{ title, color: COLOR, ...(description ? { description } : {}), fields }],
-  });
-}
-
-/**
- * The budget above keeps every body within the limits (the property test checks it with large
- * random inputs). Should a future edit break that, drop trailing fields rather than have Discord
- * refuse the whole digest.
- */
-function guardLimits(body: MessageBody): MessageBody {
-  let b = body;
-  while (limitViolation(b) !== null) {
-    const main = b.embeds?.[0];
-    if (b.embeds && b.embeds.length > 1) b = { ...b, embeds: b.embeds.slice(0, 1) };
-    else if (main?.fields?.length) b = { ...b, embeds: [{ ...main, fields: main.fields.slice(0, -1) }] };
-    else if (main?.description) b = { ...b, embeds: [{ ...main, description: undefined }] };
-    else return { content: b.content.slice(0, LIMITS.content) };
-  }
-  return b;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The personal weekly DM
-
-export interface PersonalData {
-  guildName: string;
-  windowLabel: string;
-  memberName: string;
-  messages: number;
-  repliedTo: number;
-  questionsYouCouldAnswer: { title: string; url?: string }[];
-  peopleToMeet: { name: string; why: string }[];
-  journey: { stage: string; next?: string } | null;
-}
-
-/** True when there is anything worth a DM (restraint: no "nothing happened" messages). */
-export const personalHasContent = (d: PersonalData): boolean =>
-  d.questionsYouCouldAnswer.length > 0 || d.peopleToMeet.length > 0 || d.journey !== null || d.messages > 0;
-
-export function composePersonal(d: PersonalData): MessageBody {
-  const budget = new Budget(TOTAL_BUDGET);
-  const title = `Your week in ${safeText(d.guildName, 100) || 'the community'}`;
-  const footer = 'You get this because you ran /digest me on. Stop any time with /digest me off.';
-  budget.charge(title, footer);
-  const fields: EmbedField[] = [];
-  const add = (name: string, value: string) => {
-    if (!value) return;
-    fields.push({ name, value });
-    budget.charge(name, value);
-  };
-  const yours =
-    d.messages > 0
-      ? `You wrote ${plural(d.messages, 'message')}${d.repliedTo > 0 ? ` and replied to ${plural(d.repliedTo, 'person', 'people')}` : ''}. Thank you!`
-      : '';
-  budget.charge(yours);
-  if (d.journey) {
-    add(
-      '🧭 Your journey',
-      `${safeText(d.journey.stage, 80)}${d.journey.next ? ` — next: ${safeText(d.journey.next, 200)}` : ''}`,
-    );
-  }
-  add(
-    '🙋 Questions you could answer',
-    fitList(
-      d.questionsYouCouldAnswer.map((q) => `• ${link(q.title, q.url, 80)}`),
-      Math.min(LIMITS.fieldValue, Math.floor(budget.left / 2)),
-      andMore,
-    ),
-  );
-  add(
-    '🤝 People you might like to meet',
-    fitList(
-      d.peopleToMeet.map((p) => `• **${safeText(p.name, 40)}** — ${safeText(p.why, 150)}`),
-      Math.min(LIMITS.fieldValue, budget.left - 40),
-      andMore,
-    ),
-  );
-  return guardLimits({
-    content: `📬 **Your weekly digest · ${safeText(d.windowLabel, 60)}**`,
-    embeds: [
-      {
-        title,
-        color: COLOR,
-        ...(yours ? { description: yours } : {}),
-        fields,
-        footer,
-      },
-    ],
-  });
-}

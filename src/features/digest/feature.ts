@@ -14,7 +14,7 @@ import digestTell from '../../../commands/digestTell.js';
 import { defineFeature } from '../feature.js';
 import { digestButtons } from './buttons.js';
 import { digestJobs } from './jobs.js';
-import { eraseMemberDigest, exportMemberDigest } from './store.js';
+import { eraseMemberDigest, exportMemberDigest } from './privacy.js';
 
 export const digestFeature = defineFeature({
   name: 'digest',

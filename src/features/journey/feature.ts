@@ -11,8 +11,8 @@ import { defineFeature } from '../feature.js';
 import { journeyDigest } from './digest.js';
 import { isHelpfulReaction } from './evaluate.js';
 import { journeyJobs } from './jobs.js';
+import { eraseJourney, exportJourney } from './privacy.js';
 import { handleEvent } from './service.js';
-import { eraseJourney, exportJourney } from './store.js';
 
 export const journeyFeature = defineFeature({
   name: 'journey',

@@ -1,9 +1,10 @@
 /**
- * Journey reads and writes: per-member incremental state (one row, read and written once per event),
- * milestones, solved credits, and the few queries the periodic sweep and the nudge need. Hot-path
- * statements are prepared once per database.
+ * Journey reads and writes on the hot path: per-member incremental state (one row, read and written
+ * once per event), milestones, solved credits, and the core facts an event needs (its message, its
+ * channel, the member). Statements are prepared once per database. Guild-wide queries are in
+ * sweepStore.ts and placesStore.ts, export and erasure in privacy.ts.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import {
   channels,
@@ -14,58 +15,13 @@ import {
   members,
   messages,
 } from '../../db/schema.js';
-import type { GuildId, MemberId, Platform } from '../../events.js';
-import { deleteMemberRows } from '../eraseRows.js';
+import type { Platform } from '../../events.js';
 import type { ChannelRef } from './compose.js';
 import type { Counters } from './evaluate.js';
+import type { JourneyRow } from './row.js';
 
+export { type JourneyRow, newJourneyRow } from './row.js';
 export type { ChannelRef };
-
-export interface JourneyRow {
-  guildId: string;
-  memberId: string;
-  stage: string;
-  stageAt: number;
-  joinedAt: number | null;
-  messageCount: number;
-  counters: Counters;
-  firstMessageId: string | null;
-  firstMessageChannelId: string | null;
-  firstMessageOpensThread: boolean;
-  firstReplyBy: string | null;
-  welcomedAt: number | null;
-  lastContactAt: number | null;
-  pendingStage: string | null;
-  pendingDueAt: number | null;
-  nudgedStage: string | null;
-  nudgedAt: number | null;
-}
-
-export const newJourneyRow = (
-  guildId: string,
-  memberId: string,
-  stage: string,
-  at: number,
-  joinedAt: number | null,
-): JourneyRow => ({
-  guildId,
-  memberId,
-  stage,
-  stageAt: at,
-  joinedAt,
-  messageCount: 0,
-  counters: {},
-  firstMessageId: null,
-  firstMessageChannelId: null,
-  firstMessageOpensThread: false,
-  firstReplyBy: null,
-  welcomedAt: null,
-  lastContactAt: null,
-  pendingStage: null,
-  pendingDueAt: null,
-  nudgedStage: null,
-  nudgedAt: null,
-});
 
 const p = sql.placeholder;
 
@@ -199,6 +155,16 @@ function prepare(db: Db) {
       .values({ guildId: p('guildId'), memberId: p('memberId'), stage: p('stage'), reachedAt: p('reachedAt') })
       .onConflictDoNothing()
       .prepare(),
+    milestonesOf: db
+      .select({ stage: journeyMilestones.stage })
+      .from(journeyMilestones)
+      .where(and(eq(journeyMilestones.guildId, p('guildId')), eq(journeyMilestones.memberId, p('memberId'))))
+      .prepare(),
+    credited: db
+      .select({ one: sql`1` })
+      .from(journeySolved)
+      .where(and(eq(journeySolved.guildId, p('guildId')), eq(journeySolved.messageId, p('messageId'))))
+      .prepare(),
     creditSolved: db
       .insert(journeySolved)
       .values({
@@ -251,14 +217,22 @@ export const firstPostOf = (db: Db, guildId: string, memberId: string) =>
 export const markFirstReply = (db: Db, guildId: string, memberId: string, by: string): boolean =>
   statements(db).markFirstReply.run({ guildId, memberId, by }).changes > 0;
 
-/** Record one milestone; true when it is new. */
-export const insertMilestone = (db: Db, guildId: string, memberId: string, stage: string, reachedAt: number): boolean =>
-  statements(db).insertMilestone.run({ guildId, memberId, stage, reachedAt }).changes > 0;
-
 export function insertMilestones(db: Db, guildId: string, memberId: string, stages: string[], reachedAt: number): void {
   const s = statements(db);
   for (const stage of stages) s.insertMilestone.run({ guildId, memberId, stage, reachedAt });
 }
+
+/** The stages the member has milestones for. */
+export const milestoneStages = (db: Db, guildId: string, memberId: string): Set<string> =>
+  new Set(
+    statements(db)
+      .milestonesOf.all({ guildId, memberId })
+      .map((r) => r.stage),
+  );
+
+/** Whether an answer was already credited as solved (by a reaction, an acceptance or /solved). */
+export const isCredited = (db: Db, guildId: string, messageId: string): boolean =>
+  statements(db).credited.get({ guildId, messageId }) !== undefined;
 
 /** Credit an answer once; true when this is its first credit. */
 export function creditSolved(
@@ -302,331 +276,3 @@ export const hasEarlierMessage = (db: Db, guildId: string, channelId: string, be
 
 export const coreMember = (db: Db, guildId: string, memberId: string) =>
   statements(db).coreMember.get({ guildId, memberId });
-
-/**
- * Top-level text/forum channels, busiest first over members' messages since `since` (then by name),
- * with that count. Bots' messages do not count: Convene's own intro rounds made its #intros channel
- * "where people talk" in the demo's welcome.
- */
-export function topicChannels(
-  db: Db,
-  guildId: GuildId,
-  since: number,
-  limit: number,
-): (ChannelRef & { messages: number })[] {
-  const activity = db
-    .select({ channelId: messages.parentChannelId, n: count().as('n') })
-    .from(messages)
-    .innerJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
-    .where(
-      and(
-        eq(messages.guildId, guildId),
-        gte(messages.createdAt, since),
-        isNull(messages.deletedAt),
-        eq(members.bot, false),
-      ),
-    )
-    .groupBy(messages.parentChannelId)
-    .as('activity');
-  return db
-    .select({ channelId: channels.channelId, name: channels.name, messages: sql<number>`coalesce(${activity.n}, 0)` })
-    .from(channels)
-    .leftJoin(activity, eq(activity.channelId, channels.channelId))
-    .where(and(eq(channels.guildId, guildId), inArray(channels.kind, ['text', 'forum'])))
-    .orderBy(desc(sql`coalesce(${activity.n}, 0)`), asc(channels.name))
-    .limit(limit)
-    .all();
-}
-
-/** The first top-level channel whose name matches one of `patterns` (lower-case substrings). */
-export function channelNamed(db: Db, guildId: GuildId, patterns: string[]): ChannelRef | undefined {
-  if (patterns.length === 0) return undefined;
-  return db
-    .select({ channelId: channels.channelId, name: channels.name })
-    .from(channels)
-    .where(
-      and(
-        eq(channels.guildId, guildId),
-        inArray(channels.kind, ['text', 'forum']),
-        or(...patterns.map((pattern) => sql`lower(${channels.name}) like ${`%${pattern}%`}`)),
-      ),
-    )
-    .orderBy(asc(channels.name))
-    .limit(1)
-    .get();
-}
-
-export const channelById = (db: Db, guildId: GuildId, channelId: string): ChannelRef | undefined =>
-  db
-    .select({ channelId: channels.channelId, name: channels.name })
-    .from(channels)
-    .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
-    .get();
-
-/** The newest thread opened since `since` in which nobody but its opener has written yet. */
-export function openQuestion(db: Db, guildId: GuildId, since: number): ChannelRef | undefined {
-  const others = db
-    .select({ one: sql`1` })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.guildId, channels.guildId),
-        eq(messages.channelId, channels.channelId),
-        isNull(messages.deletedAt),
-        sql`${messages.authorId} <> coalesce(${channels.ownerId}, '')`,
-      ),
-    );
-  const opener = db
-    .select({ one: sql`1` })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.guildId, channels.guildId),
-        eq(messages.channelId, channels.channelId),
-        isNull(messages.deletedAt),
-      ),
-    );
-  return db
-    .select({ channelId: channels.channelId, name: channels.name })
-    .from(channels)
-    .where(
-      and(
-        eq(channels.guildId, guildId),
-        eq(channels.kind, 'thread'),
-        eq(channels.archived, false),
-        gte(channels.createdAt, since),
-        isNotNull(channels.ownerId),
-        sql`exists ${opener}`,
-        sql`not exists ${others}`,
-      ),
-    )
-    .orderBy(desc(channels.createdAt))
-    .limit(1)
-    .get();
-}
-
-/** The thread with the most messages since `since`. */
-export function busiestThread(
-  db: Db,
-  guildId: GuildId,
-  since: number,
-): (ChannelRef & { messages: number }) | undefined {
-  return db
-    .select({ channelId: channels.channelId, name: channels.name, messages: count() })
-    .from(messages)
-    .innerJoin(channels, and(eq(channels.guildId, messages.guildId), eq(channels.channelId, messages.channelId)))
-    .where(
-      and(
-        eq(messages.guildId, guildId),
-        gte(messages.createdAt, since),
-        isNull(messages.deletedAt),
-        eq(channels.kind, 'thread'),
-        eq(channels.archived, false),
-      ),
-    )
-    .groupBy(channels.channelId, channels.name)
-    .orderBy(desc(count()), asc(channels.channelId))
-    .limit(1)
-    .get();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sweep queries
-
-export interface SweepRow {
-  memberId: string;
-  stage: string;
-  joinedAt: number | null;
-  counters: Counters;
-}
-
-/** Members not at the last stage, `limit` at a time in member id order after `afterMemberId`. */
-export function journeysPage(
-  db: Db,
-  guildId: GuildId,
-  lastStageId: string,
-  afterMemberId: string,
-  limit: number,
-): SweepRow[] {
-  return db
-    .select({
-      memberId: journeyMembers.memberId,
-      stage: journeyMembers.stage,
-      joinedAt: journeyMembers.joinedAt,
-      counters: journeyMembers.counters,
-    })
-    .from(journeyMembers)
-    .where(
-      and(
-        eq(journeyMembers.guildId, guildId),
-        gt(journeyMembers.memberId, afterMemberId),
-        ne(journeyMembers.stage, lastStageId),
-      ),
-    )
-    .orderBy(asc(journeyMembers.memberId))
-    .limit(limit)
-    .all() as SweepRow[];
-}
-
-/** Members who joined since `since`, are still here, are not bots and were never welcomed. */
-export function unwelcomedJoins(db: Db, guildId: GuildId, since: number): { memberId: string; joinedAt: number }[] {
-  return db
-    .select({ memberId: members.memberId, joinedAt: sql<number>`${members.joinedAt}` })
-    .from(members)
-    .leftJoin(
-      journeyMembers,
-      and(eq(journeyMembers.guildId, members.guildId), eq(journeyMembers.memberId, members.memberId)),
-    )
-    .where(
-      and(
-        eq(members.guildId, guildId),
-        gte(members.joinedAt, since),
-        isNull(members.leftAt),
-        eq(members.bot, false),
-        isNull(journeyMembers.welcomedAt),
-      ),
-    )
-    .all();
-}
-
-/** Congratulations whose hour has passed. */
-export function dueCongratulations(db: Db, guildId: GuildId, now: number): string[] {
-  return db
-    .select({ memberId: journeyMembers.memberId })
-    .from(journeyMembers)
-    .where(
-      and(
-        eq(journeyMembers.guildId, guildId),
-        isNotNull(journeyMembers.pendingDueAt),
-        lte(journeyMembers.pendingDueAt, now),
-      ),
-    )
-    .all()
-    .map((r) => r.memberId);
-}
-
-/**
- * Members who joined in [joinedFrom, joinedTo], are still here, are not bots, have not turned nudges
- * off, have written nothing, and were not nudged at their current stage.
- */
-export function silentNewcomers(db: Db, guildId: GuildId, joinedFrom: number, joinedTo: number): string[] {
-  return db
-    .select({ memberId: members.memberId })
-    .from(members)
-    .leftJoin(
-      journeyMembers,
-      and(eq(journeyMembers.guildId, members.guildId), eq(journeyMembers.memberId, members.memberId)),
-    )
-    .where(
-      and(
-        eq(members.guildId, guildId),
-        gte(members.joinedAt, joinedFrom),
-        lte(members.joinedAt, joinedTo),
-        isNull(members.leftAt),
-        eq(members.bot, false),
-        eq(members.nudgesOff, false),
-        or(
-          isNull(journeyMembers.memberId),
-          and(
-            eq(journeyMembers.messageCount, 0),
-            or(isNull(journeyMembers.nudgedStage), ne(journeyMembers.nudgedStage, journeyMembers.stage)),
-          ),
-        ),
-      ),
-    )
-    .all()
-    .map((r) => r.memberId);
-}
-
-export const membersAtStage = (db: Db, guildId: GuildId, stage: string): string[] =>
-  db
-    .select({ memberId: journeyMembers.memberId })
-    .from(journeyMembers)
-    .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.stage, stage)))
-    .all()
-    .map((r) => r.memberId);
-
-export function stageCounts(db: Db, guildId: GuildId): Map<string, number> {
-  const rows = db
-    .select({ stage: journeyMembers.stage, n: count() })
-    .from(journeyMembers)
-    .where(eq(journeyMembers.guildId, guildId))
-    .groupBy(journeyMembers.stage)
-    .all();
-  return new Map(rows.map((r) => [r.stage, r.n]));
-}
-
-/** Milestones reached in [from, to), with the member's first join (for time-to-reach). */
-export function milestonesBetween(
-  db: Db,
-  guildId: GuildId,
-  from: number,
-  to: number,
-): { stage: string; reachedAt: number; joinedAt: number | null }[] {
-  return db
-    .select({
-      stage: journeyMilestones.stage,
-      reachedAt: journeyMilestones.reachedAt,
-      joinedAt: journeyMembers.joinedAt,
-    })
-    .from(journeyMilestones)
-    .leftJoin(
-      journeyMembers,
-      and(
-        eq(journeyMembers.guildId, journeyMilestones.guildId),
-        eq(journeyMembers.memberId, journeyMilestones.memberId),
-      ),
-    )
-    .where(
-      and(
-        eq(journeyMilestones.guildId, guildId),
-        gte(journeyMilestones.reachedAt, from),
-        lt(journeyMilestones.reachedAt, to),
-      ),
-    )
-    .all();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Privacy
-
-export function exportJourney(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown> {
-  const row = getJourney(db, guildId, memberId);
-  const milestones = db
-    .select({ stage: journeyMilestones.stage, reachedAt: journeyMilestones.reachedAt })
-    .from(journeyMilestones)
-    .where(and(eq(journeyMilestones.guildId, guildId), eq(journeyMilestones.memberId, memberId)))
-    .orderBy(asc(journeyMilestones.reachedAt))
-    .all();
-  const solved = db
-    .select({ messageId: journeySolved.messageId, via: journeySolved.via, at: journeySolved.at })
-    .from(journeySolved)
-    .where(and(eq(journeySolved.guildId, guildId), eq(journeySolved.memberId, memberId)))
-    .all();
-  return { state: row ?? null, milestones, answersCreditedAsHelpful: solved };
-}
-
-const ERASED = '(erased)';
-
-export function eraseJourney(db: Db, guildId: GuildId, memberId: MemberId): void {
-  db.transaction((tx) => {
-    deleteMemberRows(tx as unknown as Db, guildId, memberId, [
-      [journeyMembers, journeyMembers.memberId],
-      [journeyMilestones, journeyMilestones.memberId],
-    ]);
-    tx.delete(journeySolved)
-      .where(
-        and(
-          eq(journeySolved.guildId, guildId),
-          or(eq(journeySolved.memberId, memberId), eq(journeySolved.byMemberId, memberId)),
-        ),
-      )
-      .run();
-    // Other members' first posts that this member answered first stay answered (or someone else
-    // would be credited as first later), but no longer say by whom.
-    tx.update(journeyMembers)
-      .set({ firstReplyBy: ERASED })
-      .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.firstReplyBy, memberId)))
-      .run();
-  });
-}

@@ -21,7 +21,7 @@ import {
 import { asChannelId, asMemberId } from '../../../src/events.js';
 import { noteButton, pulseButton } from '../../../src/features/digest/buttons.js';
 import { digestFeature } from '../../../src/features/digest/feature.js';
-import { pulseOf, subscribers } from '../../../src/features/digest/store.js';
+import { pulseOf, subscribers } from '../../../src/features/digest/pulseStore.js';
 import { features } from '../../../src/features/index.js';
 import { getSettings } from '../../../src/guildSettings.js';
 import { buildWeek, END, HOUR, makeDeps, makeGuild } from './world.js';

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  composeDigest,
-  composePersonal,
-  type DigestData,
-  NOTE_BUTTON,
-  PULSE_BUTTON,
-} from '../../../src/features/digest/compose.js';
+import { composeDigest, type DigestData, NOTE_BUTTON, PULSE_BUTTON } from '../../../src/features/digest/compose.js';
+import { composePersonal } from '../../../src/features/digest/composePersonal.js';
 import { GOAL_METRICS } from '../../../src/features/digest/goals.js';
 import { LIMITS, limitViolation } from '../../../src/text/fit.js';
 import { allText } from './world.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Action } from '../../../src/actions.js';
 import { asMemberId } from '../../../src/events.js';
 import { digestWeeklyJob } from '../../../src/features/digest/jobs.js';
+import { recordNote, recordPulse, setSubscribed } from '../../../src/features/digest/pulseStore.js';
 import {
   buildDigest,
   type NamedSource,
@@ -11,7 +12,7 @@ import {
   scheduledTarget,
 } from '../../../src/features/digest/service.js';
 import type { DigestSource } from '../../../src/features/digest/sources.js';
-import { recentStoredWeeks, recordNote, recordPulse, setSubscribed } from '../../../src/features/digest/store.js';
+import { recentStoredWeeks } from '../../../src/features/digest/store.js';
 import { getSettings } from '../../../src/guildSettings.js';
 import { makeTestDb } from '../../helpers/db.js';
 import { allText, at, buildWeek, DAY, END, HOUR, makeDeps, makeGuild, type TestGuild } from './world.js';

@@ -1,23 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { asMemberId } from '../../../src/events.js';
 import { weekEndingAt } from '../../../src/features/digest/calendar.js';
+import { eraseMemberDigest, exportMemberDigest } from '../../../src/features/digest/privacy.js';
+import {
+  pulseOf,
+  recordNote,
+  recordPulse,
+  setSubscribed,
+  subscribers,
+} from '../../../src/features/digest/pulseStore.js';
+import { liveliestThreads, waitingThreads } from '../../../src/features/digest/sectionsStore.js';
 import {
   activeMemberCount,
   botIds,
   computeWeekStats,
   dailyMessages,
-  eraseMemberDigest,
-  exportMemberDigest,
   firstResponses,
-  liveliestThreads,
   newMembers,
-  pulseOf,
-  recordNote,
-  recordPulse,
   responseTimesOf,
-  setSubscribed,
-  subscribers,
-  waitingThreads,
 } from '../../../src/features/digest/store.js';
 import { at, buildWeek, DAY, END, HOUR, makeGuild, START } from './world.js';
 
