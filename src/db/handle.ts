@@ -91,20 +91,27 @@ export function makeHandle(queries: any, ops: EngineOps): Database {
       );
     }
   };
-  const statement = <T>(run: () => Promise<T>): Promise<T> => {
+  const statement = <T>(run: () => Promise<T>, early?: unknown): Promise<T> => {
     try {
+      if (early) throw early;
       check();
     } catch (error) {
       return Promise.reject(error);
     }
     return ops.exclusive(run);
   };
-  const wrap = (value: unknown): unknown => {
+  // `early`: what check() found when the query was built (in the caller's context), reported when it runs.
+  const wrap = (value: unknown, early?: unknown): unknown => {
     if (value === null || typeof value !== 'object') return value;
     const target = value as Record<PropertyKey, unknown>;
     if (!BUILDER_METHODS.some((m) => typeof target[m] === 'function')) return value;
     return new Proxy(target, {
       get(t, prop) {
+        if (SYNC_ONLY.has(prop)) {
+          return () => {
+            throw new TypeError(`.${String(prop)}() is SQLite's synchronous API: await the query instead`);
+          };
+        }
         const member = Reflect.get(t, prop, t);
         if (typeof member !== 'function') return member;
         if (AWAIT.has(prop)) {
@@ -114,25 +121,25 @@ export function makeHandle(queries: any, ops: EngineOps): Database {
               typeof t.execute === 'function'
                 ? () => (t.execute as () => Promise<unknown>).call(t)
                 : () => new Promise<unknown>((ok, fail) => then.call(t, ok, fail));
-            const done = statement(execute);
+            const done = statement(execute, early);
             return (done[prop as 'then'] as (...a: unknown[]) => unknown).apply(done, args);
           };
         }
-        if (prop === 'execute') return (...args: unknown[]) => statement(() => member.apply(t, args));
-        if (SYNC_ONLY.has(prop)) {
-          return () => {
-            throw new TypeError(`.${String(prop)}() is SQLite's synchronous API: await the query instead`);
-          };
-        }
-        return (...args: unknown[]) => wrap(member.apply(t, args));
+        if (prop === 'execute') return (...args: unknown[]) => statement(() => member.apply(t, args), early);
+        return (...args: unknown[]) => wrap(member.apply(t, args), early);
       },
     });
   };
   const builder =
     (name: string) =>
     (...args: unknown[]) => {
-      check();
-      return wrap(queries[name](...args));
+      let early: unknown;
+      try {
+        check();
+      } catch (error) {
+        early = error;
+      }
+      return wrap(queries[name](...args), early);
     };
   const handle = {
     engine: ops.engine,

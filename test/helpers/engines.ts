@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, inject } from 'vitest';
+import { openDb } from '../../src/db/connection.js';
 import { closeDatabase, type Database, postgresDatabase, sqliteDatabase } from '../../src/db/database.js';
 import { openPgPool } from '../../src/db/pg/connection.js';
 import { makeTestDb } from './db.js';
@@ -16,7 +17,8 @@ const opened: { db: Database; name?: string }[] = [];
 
 afterAll(async () => {
   const pg = opened.filter((o) => o.name);
-  for (const { db } of opened.splice(0)) await closeDatabase(db);
+  const all = new Set(opened.splice(0).map((o) => o.db));
+  for (const db of all) await closeDatabase(db);
   if (pg.length === 0) return;
   const admin = await openPgPool(inject('postgresUrl'), { max: 1 });
   for (const { name } of pg) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -25,10 +27,20 @@ afterAll(async () => {
 
 /** A fresh database with the real migrations, closed (and dropped) after the file's tests. */
 export async function testDatabase(engine: Engine): Promise<Database> {
+  return (await testConnections(engine, 1))[0]!;
+}
+
+/**
+ * `count` connections to one fresh database, as separate processes would have: SQLite connections
+ * to one file (each with its own mutex), PostgreSQL pools of their own.
+ */
+export async function testConnections(engine: Engine, count: number): Promise<Database[]> {
   if (engine === 'sqlite') {
-    const db = sqliteDatabase(makeTestDb());
-    opened.push({ db });
-    return db;
+    const first = makeTestDb();
+    const dbs = [sqliteDatabase(first)];
+    while (dbs.length < count) dbs.push(sqliteDatabase(openDb(first.path)));
+    for (const db of dbs) opened.push({ db });
+    return dbs;
   }
   const name = `convene_${randomBytes(6).toString('hex')}`;
   const admin = await openPgPool(inject('postgresUrl'), { max: 1 });
@@ -37,9 +49,12 @@ export async function testDatabase(engine: Engine): Promise<Database> {
   } finally {
     await admin.end();
   }
-  const db = postgresDatabase(await openPgPool(postgresUrlOf(name)));
-  opened.push({ db, name });
-  return db;
+  const dbs: Database[] = [];
+  while (dbs.length < count) dbs.push(postgresDatabase(await openPgPool(postgresUrlOf(name))));
+  // Closed before the database is dropped (afterAll closes in order, then drops the named ones).
+  for (const db of dbs) opened.push({ db });
+  opened.push({ db: dbs[0]!, name });
+  return dbs;
 }
 
 /** The URL of a database on the run's server. */
