@@ -210,11 +210,11 @@ export function linkedOnBoth(
         THEN 1 ELSE 0 END), 0) AS active,
       coalesce(sum(CASE WHEN EXISTS (
           SELECT 1 FROM members a
-          WHERE a.guild_id = l.guild_id AND a.member_id = l.member_id AND a.bot = 0 AND a.left_at IS NULL
+          WHERE a.guild_id = l.guild_id AND a.member_id = l.member_id AND a.bot = FALSE AND a.left_at IS NULL
             AND a.joined_at >= ${start} AND a.joined_at < ${end})
         AND EXISTS (
           SELECT 1 FROM members b
-          WHERE b.guild_id = l.other_guild_id AND b.member_id = l.other_member_id AND b.bot = 0 AND b.left_at IS NULL
+          WHERE b.guild_id = l.other_guild_id AND b.member_id = l.other_member_id AND b.bot = FALSE AND b.left_at IS NULL
             AND b.joined_at >= ${start} AND b.joined_at < ${end})
         THEN 1 ELSE 0 END), 0) AS newMembers
     FROM account_links l
@@ -239,7 +239,7 @@ export function cohortActivity(
         WHERE x.guild_id = m.guild_id AND x.author_id = m.member_id AND x.created_at >= ${start} AND x.created_at < ${end}
       ) THEN 1 ELSE 0 END), 0) AS active
     FROM members m
-    WHERE m.guild_id = ${guildId} AND m.bot = 0 AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
+    WHERE m.guild_id = ${guildId} AND m.bot = FALSE AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
   return { cohort: n(row?.cohort), active: n(row?.active) };
 }
 
@@ -259,7 +259,7 @@ export function activationCohort(
           AND x.created_at >= m.joined_at AND x.created_at < m.joined_at + ${withinMs}
       ) THEN 1 ELSE 0 END), 0) AS active
     FROM members m
-    WHERE m.guild_id = ${guildId} AND m.bot = 0 AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
+    WHERE m.guild_id = ${guildId} AND m.bot = FALSE AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
   return { cohort: n(row?.cohort), active: n(row?.active) };
 }
 
@@ -450,7 +450,7 @@ export function liveliestThreads(
     ) AS messages
     FROM channels t
     WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.created_at < ${end}
-      AND (t.archived = 0 OR t.updated_at >= ${start})
+      AND (t.archived = FALSE OR t.updated_at >= ${start})
       ${bots.length ? sql`AND (t.owner_id IS NULL OR (1 = 1${notBot(sql.raw('t.owner_id'), bots)}))` : sql``}
     ORDER BY messages DESC, t.channel_id
     LIMIT ${limit * 3}`);
@@ -495,7 +495,7 @@ export function waitingThreads(
     SELECT t.channel_id AS threadId, t.name AS name, t.created_at AS askedAt, t.tags AS tags
     FROM channels t
     JOIN channels p ON p.guild_id = t.guild_id AND p.channel_id = t.parent_id AND p.kind = 'forum'
-    WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.archived = 0
+    WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.archived = FALSE
       AND t.created_at >= ${since} AND t.created_at < ${now}
       AND t.owner_id IS NOT NULL${notBot(sql.raw('t.owner_id'), bots)}
       AND NOT EXISTS (
