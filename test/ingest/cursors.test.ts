@@ -23,17 +23,43 @@ describe.each(ENGINES)('sync cursors on %s', (engine) => {
   });
 
   it('GIVEN cursors advanced THEN each scope reads back its own time, per guild', async () => {
-    await advanceCursors(db, GUILD, [['c1', 100], ['c2', 200]], 1_000);
+    await advanceCursors(
+      db,
+      GUILD,
+      [
+        ['c1', 100],
+        ['c2', 200],
+      ],
+      1_000,
+    );
     await advanceCursors(db, OTHER, [['c1', 999]], 1_000);
-    expect(await readCursors(db, GUILD)).toEqual(new Map([['c1', 100], ['c2', 200]]));
+    expect(await readCursors(db, GUILD)).toEqual(
+      new Map([
+        ['c1', 100],
+        ['c2', 200],
+      ]),
+    );
     expect(await readCursor(db, GUILD, 'c2')).toBe(200);
     expect(await readCursor(db, OTHER, 'c1')).toBe(999);
   });
 
   it('GIVEN a later checkpoint THEN a slower backfill does not move the cursor back', async () => {
     await advanceCursors(db, GUILD, [['c1', 500]], 1_000);
-    await advanceCursors(db, GUILD, [['c1', 300], ['c2', 50]], 2_000);
-    expect(await readCursors(db, GUILD)).toEqual(new Map([['c1', 500], ['c2', 50]]));
+    await advanceCursors(
+      db,
+      GUILD,
+      [
+        ['c1', 300],
+        ['c2', 50],
+      ],
+      2_000,
+    );
+    expect(await readCursors(db, GUILD)).toEqual(
+      new Map([
+        ['c1', 500],
+        ['c2', 50],
+      ]),
+    );
     const { syncCursors } = db.tables;
     const rows = await db.select({ scope: syncCursors.scope, updatedAt: syncCursors.updatedAt }).from(syncCursors);
     // The refused move did not touch the row either.
@@ -44,7 +70,15 @@ describe.each(ENGINES)('sync cursors on %s', (engine) => {
   });
 
   it('GIVEN one scope named twice in one call THEN it moves to the later time', async () => {
-    await advanceCursors(db, GUILD, [['c1', 700], ['c1', 400]], 1_000);
+    await advanceCursors(
+      db,
+      GUILD,
+      [
+        ['c1', 700],
+        ['c1', 400],
+      ],
+      1_000,
+    );
     expect(await readCursor(db, GUILD, 'c1')).toBe(700);
     await advanceCursors(db, GUILD, [], 3_000);
     expect(await readCursor(db, GUILD, 'c1')).toBe(700);
