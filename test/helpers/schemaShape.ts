@@ -117,6 +117,8 @@ export function expectedPgType(sqliteColumnType: string): string {
     SQLiteInteger: 'bigint',
     SQLiteBoolean: 'boolean',
     SQLiteReal: 'double precision',
+    SQLiteBlobBuffer: 'bytea',
+    SQLiteBlobJson: 'jsonb',
   };
   return map[sqliteColumnType] ?? `(no mapping for ${sqliteColumnType})`;
 }

@@ -3,13 +3,15 @@
  * table added or changed there appears here with the same names, nullability, defaults, keys and
  * indexes, so the two dialects cannot drift apart. Column types map as the store uses them:
  *   text → text, text json → jsonb, integer (epoch ms, counts) → bigint (read as a JS number),
- *   integer boolean → boolean, real → double precision, integer autoincrement key → bigint identity.
+ *   integer boolean → boolean, real → double precision, integer autoincrement key → bigint identity,
+ *   blob → bytea, blob json → jsonb.
  * A SQLite column kind not listed here stops the derivation with its table and column named.
  */
 import { type Column, type ColumnBaseConfig, type ColumnDataType, getTableColumns, is, SQL } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  customType,
   doublePrecision,
   index,
   jsonb,
@@ -39,6 +41,9 @@ export type SqliteTables<M> = { [K in keyof M as M[K] extends SQLiteTable ? K : 
 export type PgTablesOf<M> = {
   [K in keyof SqliteTables<M>]: SqliteTables<M>[K] extends SQLiteTable ? PgTableOf<SqliteTables<M>[K]> : never;
 };
+
+// drizzle's pg-core has no bytea builder: node-postgres reads and writes it as a Buffer.
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 export class SchemaDerivationError extends Error {
   constructor(table: string, column: string, what: string) {
@@ -103,6 +108,10 @@ function columnBuilder(table: string, column: SQLiteColumn): PgColumnBuilderBase
     b = boolean(column.name);
   } else if (kind === 'SQLiteReal') {
     b = doublePrecision(column.name);
+  } else if (kind === 'SQLiteBlobBuffer') {
+    b = bytea(column.name);
+  } else if (kind === 'SQLiteBlobJson') {
+    b = jsonb(column.name);
   } else if (kind === 'SQLiteInteger') {
     b = bigint(column.name, { mode: 'number' });
     if ((column as unknown as { autoIncrement: boolean }).autoIncrement) b = b.generatedByDefaultAsIdentity();
