@@ -1,7 +1,8 @@
 /**
  * The same test on both engines: `describe.each(ENGINES)('… on %s', (engine) => …)` with
- * `await testDatabase(engine)` for a fresh, migrated database: a SQLite file (makeTestDb), or a
- * PostgreSQL database of this test file copied from the run's migrated template (test/helpers/postgresServer.ts).
+ * `await testDatabase(engine)` in beforeEach for an empty, migrated database: a new SQLite file
+ * (makeTestDb), or this test file's own PostgreSQL database (copied once from the run's migrated
+ * template, test/helpers/postgresServer.ts) with every table emptied.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, inject } from 'vitest';
@@ -13,25 +14,28 @@ import { makeTestDb } from './db.js';
 export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 
-const opened: { db: Database; name?: string }[] = [];
+/** This file's PostgreSQL database, made at the first call. */
+let fileDatabase: string | undefined;
+/** PostgreSQL handles of the current test (closed at the next call: tests of a file run one at a time). */
+const pgOpen: Database[] = [];
+const sqliteOpen: Database[] = [];
 
 afterAll(async () => {
-  const pg = opened.filter((o) => o.name);
-  const all = new Set(opened.splice(0).map((o) => o.db));
-  for (const db of all) await closeDatabase(db);
-  if (pg.length === 0) return;
+  for (const db of [...sqliteOpen.splice(0), ...pgOpen.splice(0)]) await closeDatabase(db);
+  if (!fileDatabase) return;
   const admin = await openPgPool(inject('postgresUrl'), { max: 1 });
-  for (const { name } of pg) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`DROP DATABASE IF EXISTS ${fileDatabase} WITH (FORCE)`);
   await admin.end();
+  fileDatabase = undefined;
 });
 
-/** A fresh database with the real migrations, closed (and dropped) after the file's tests. */
+/** An empty database with the real migrations. */
 export async function testDatabase(engine: Engine): Promise<Database> {
   return (await testConnections(engine, 1))[0]!;
 }
 
 /**
- * `count` connections to one fresh database, as separate processes would have: SQLite connections
+ * `count` connections to one empty database, as separate processes would have: SQLite connections
  * to one file (each with its own mutex), PostgreSQL pools of their own.
  */
 export async function testConnections(engine: Engine, count: number): Promise<Database[]> {
@@ -39,22 +43,36 @@ export async function testConnections(engine: Engine, count: number): Promise<Da
     const first = makeTestDb();
     const dbs = [sqliteDatabase(first)];
     while (dbs.length < count) dbs.push(sqliteDatabase(openDb(first.path)));
-    for (const db of dbs) opened.push({ db });
+    sqliteOpen.push(...dbs);
     return dbs;
   }
-  const name = `convene_${randomBytes(6).toString('hex')}`;
-  const admin = await openPgPool(inject('postgresUrl'), { max: 1 });
-  try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('postgresTemplate')}`);
-  } finally {
-    await admin.end();
+  for (const db of pgOpen.splice(0)) await closeDatabase(db);
+  if (fileDatabase) await emptyAll(postgresUrlOf(fileDatabase));
+  else {
+    const name = `convene_${randomBytes(6).toString('hex')}`;
+    const admin = await openPgPool(inject('postgresUrl'), { max: 1 });
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('postgresTemplate')}`);
+    } finally {
+      await admin.end();
+    }
+    fileDatabase = name;
   }
-  const dbs: Database[] = [];
-  while (dbs.length < count) dbs.push(postgresDatabase(await openPgPool(postgresUrlOf(name))));
-  // Closed before the database is dropped (afterAll closes in order, then drops the named ones).
-  for (const db of dbs) opened.push({ db });
-  opened.push({ db: dbs[0]!, name });
-  return dbs;
+  while (pgOpen.length < count) pgOpen.push(postgresDatabase(await openPgPool(postgresUrlOf(fileDatabase))));
+  return [...pgOpen];
+}
+
+/** Empty every table of the schema (identities restart), leaving the migrations' bookkeeping. */
+async function emptyAll(url: string): Promise<void> {
+  const pool = await openPgPool(url, { max: 1 });
+  try {
+    const { rows } = await pool.query<{ name: string }>(
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
+    );
+    await pool.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')} RESTART IDENTITY`);
+  } finally {
+    await pool.end();
+  }
 }
 
 /** The URL of a database on the run's server. */
