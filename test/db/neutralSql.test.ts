@@ -3,7 +3,7 @@
  * `IS DISTINCT FROM excluded.x` (ingest's "update only when something changed", NULLs included)
  * and boolean tests written as `NOT coalesce(bot, FALSE)` / `archived = FALSE` (not `= 0`).
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { ENGINES, testDatabase } from '../helpers/engines.js';
@@ -72,5 +72,22 @@ describe.each(ENGINES)('engine-neutral SQL on %s', (engine) => {
     const [bot] = await db.select({ bot: members.bot }).from(members).where(eq(members.memberId, 'botty'));
     expect(bot).toEqual({ bot: true });
     expect(engine).toBe(db.engine);
+  });
+
+  it('GIVEN a query built from another query (subquery) and a count THEN both run through the handle', async () => {
+    const { members, syncCursors } = db.tables;
+    await db
+      .insert(members)
+      .values({ guildId: 'g', memberId: 'ann', username: 'ann', displayName: 'Ann', updatedAt: 1 });
+    await db.insert(syncCursors).values([
+      { guildId: 'g', scope: 'ann', syncedAt: 1, updatedAt: 1 },
+      { guildId: 'g', scope: 'nobody', syncedAt: 1, updatedAt: 1 },
+    ]);
+    const scopes = await db
+      .select({ scope: syncCursors.scope })
+      .from(syncCursors)
+      .where(inArray(syncCursors.scope, db.select({ id: members.memberId }).from(members)));
+    expect(scopes).toEqual([{ scope: 'ann' }]);
+    expect(await db.$count(syncCursors, eq(syncCursors.guildId, 'g'))).toBe(2);
   });
 });
