@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // One PostgreSQL server for the run: tests of the store run on SQLite and on PostgreSQL.
+    globalSetup: ['test/helpers/postgresServer.ts'],
   },
 });

@@ -43,6 +43,11 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .default('file:./data/convene.db')
+    // The store is being ported to PostgreSQL (src/db/database.ts); until every feature runs there, say so.
+    .refine(
+      (v) => !/^postgres(ql)?:\/\//i.test(v),
+      'PostgreSQL is not supported by this version yet: use file:<path> (SQLite), such as file:./data/convene.db',
+    )
     .refine((v) => v.startsWith('file:') || v === ':memory:', 'expected file:<path> (SQLite) or :memory:')
     // SQLite opens an empty path as a temporary database, deleted at exit: everything would be lost.
     .refine(
@@ -92,6 +97,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** A URL's password is not for the log: postgres://convene:<redacted>@db/convene. */
+function withoutPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1<redacted>@');
+}
+
 /** Parse an environment into a Config; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
@@ -102,7 +112,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const shown =
       value === undefined
         ? 'missing'
-        : `got ${JSON.stringify(variable.includes('TOKEN') || variable.includes('KEY') || variable.includes('SECRET') ? '<redacted>' : value)}`;
+        : `got ${JSON.stringify(variable.includes('TOKEN') || variable.includes('KEY') || variable.includes('SECRET') ? '<redacted>' : withoutPassword(value))}`;
     throw new ConfigError(variable, `${issue?.message ?? 'invalid'} (${shown})`);
   }
   const e = parsed.data;

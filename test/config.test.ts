@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     ['CONVENE_SCAN_INTERVAL', { CONVENE_SCAN_INTERVAL: '0s' }, /duration/],
     ['CONVENE_BACKFILL_HORIZON', { CONVENE_BACKFILL_HORIZON: 'two weeks' }, /duration such as 14d/],
     ['DISCORD_API_URL', { DISCORD_API_URL: 'discord.com/api' }, /URL/],
-    ['DATABASE_URL', { DATABASE_URL: 'postgres://x' }, /file:/],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }, /file:/],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /info/],
     ['HTTP_PORT', { HTTP_PORT: '99999' }, /port/],
     ['DISCOURSE_API_KEY', { DISCOURSE_URL: 'https://forum.example.org' }, /together/],
@@ -46,6 +46,21 @@ describe('loadConfig', () => {
     } catch (e) {
       expect(String(e)).not.toContain('secret-token');
     }
+  });
+
+  it('GIVEN a PostgreSQL DATABASE_URL THEN start-up stops with one line saying it is not supported yet, without the password', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'postgres://convene:s3cret@db.internal:5432/convene' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toBe(
+      'DATABASE_URL: PostgreSQL is not supported by this version yet: use file:<path> (SQLite), such as file:./data/convene.db (got "postgres://convene:<redacted>@db.internal:5432/convene")',
+    );
+    expect(message).not.toContain('\n');
   });
 
   it('GIVEN durations and a file URL THEN they are parsed into milliseconds and a path', () => {

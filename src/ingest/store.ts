@@ -27,7 +27,7 @@ export function createEventApplier(db: Db): EventApplier {
     .onConflictDoUpdate({
       target: guilds.id,
       set: { name: sql`excluded.name`, updatedAt: sql`excluded.updated_at` },
-      setWhere: sql`${guilds.name} IS NOT excluded.name`,
+      setWhere: sql`${guilds.name} IS DISTINCT FROM excluded.name`,
     })
     .prepare();
 
@@ -100,7 +100,7 @@ export function createEventApplier(db: Db): EventApplier {
         roles: sql`excluded.roles`,
         updatedAt: sql`excluded.updated_at`,
       },
-      setWhere: sql`(${members.username} IS NOT excluded.username OR ${members.displayName} IS NOT excluded.display_name OR ${members.moderator} IS NOT excluded.moderator OR ${members.roles} IS NOT excluded.roles) AND ${members.updatedAt} <= excluded.updated_at`,
+      setWhere: sql`(${members.username} IS DISTINCT FROM excluded.username OR ${members.displayName} IS DISTINCT FROM excluded.display_name OR ${members.moderator} IS DISTINCT FROM excluded.moderator OR ${members.roles} IS DISTINCT FROM excluded.roles) AND ${members.updatedAt} <= excluded.updated_at`,
     })
     .prepare();
 
@@ -144,7 +144,7 @@ export function createEventApplier(db: Db): EventApplier {
         archived: sql`excluded.archived`,
         updatedAt: sql`excluded.updated_at`,
       },
-      setWhere: sql`${channels.updatedAt} <= excluded.updated_at AND (${channels.name} IS NOT excluded.name OR ${channels.kind} IS NOT excluded.kind OR ${channels.parentId} IS NOT excluded.parent_id OR ${channels.topic} IS NOT excluded.topic OR ${channels.tags} IS NOT excluded.tags OR ${channels.archived} IS NOT excluded.archived)`,
+      setWhere: sql`${channels.updatedAt} <= excluded.updated_at AND (${channels.name} IS DISTINCT FROM excluded.name OR ${channels.kind} IS DISTINCT FROM excluded.kind OR ${channels.parentId} IS DISTINCT FROM excluded.parent_id OR ${channels.topic} IS DISTINCT FROM excluded.topic OR ${channels.tags} IS DISTINCT FROM excluded.tags OR ${channels.archived} IS DISTINCT FROM excluded.archived)`,
     })
     .prepare();
 

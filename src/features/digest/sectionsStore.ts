@@ -31,7 +31,7 @@ export function liveliestThreads(
     ) AS messages
     FROM channels t
     WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.created_at < ${end}
-      AND (t.archived = 0 OR t.updated_at >= ${start})
+      AND (t.archived = FALSE OR t.updated_at >= ${start})
       ${bots.length ? sql`AND (t.owner_id IS NULL OR (1 = 1${notBot(sql.raw('t.owner_id'), bots)}))` : sql``}
     ORDER BY messages DESC, t.channel_id
     LIMIT ${limit * 3}`);
@@ -76,7 +76,7 @@ export function waitingThreads(
     SELECT t.channel_id AS threadId, t.name AS name, t.created_at AS askedAt, t.tags AS tags
     FROM channels t
     JOIN channels p ON p.guild_id = t.guild_id AND p.channel_id = t.parent_id AND p.kind = 'forum'
-    WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.archived = 0
+    WHERE t.guild_id = ${guildId} AND t.kind = 'thread' AND t.archived = FALSE
       AND t.created_at >= ${since} AND t.created_at < ${now}
       AND t.owner_id IS NOT NULL${notBot(sql.raw('t.owner_id'), bots)}
       AND NOT EXISTS (

@@ -203,11 +203,11 @@ export function linkedOnBoth(
         THEN 1 ELSE 0 END), 0) AS active,
       coalesce(sum(CASE WHEN EXISTS (
           SELECT 1 FROM members a
-          WHERE a.guild_id = l.guild_id AND a.member_id = l.member_id AND a.bot = 0 AND a.left_at IS NULL
+          WHERE a.guild_id = l.guild_id AND a.member_id = l.member_id AND a.bot = FALSE AND a.left_at IS NULL
             AND a.joined_at >= ${start} AND a.joined_at < ${end})
         AND EXISTS (
           SELECT 1 FROM members b
-          WHERE b.guild_id = l.other_guild_id AND b.member_id = l.other_member_id AND b.bot = 0 AND b.left_at IS NULL
+          WHERE b.guild_id = l.other_guild_id AND b.member_id = l.other_member_id AND b.bot = FALSE AND b.left_at IS NULL
             AND b.joined_at >= ${start} AND b.joined_at < ${end})
         THEN 1 ELSE 0 END), 0) AS newMembers
     FROM account_links l
@@ -232,7 +232,7 @@ export function cohortActivity(
         WHERE x.guild_id = m.guild_id AND x.author_id = m.member_id AND x.created_at >= ${start} AND x.created_at < ${end}
       ) THEN 1 ELSE 0 END), 0) AS active
     FROM members m
-    WHERE m.guild_id = ${guildId} AND m.bot = 0 AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
+    WHERE m.guild_id = ${guildId} AND m.bot = FALSE AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
   return { cohort: n(row?.cohort), active: n(row?.active) };
 }
 
@@ -252,7 +252,7 @@ export function activationCohort(
           AND x.created_at >= m.joined_at AND x.created_at < m.joined_at + ${withinMs}
       ) THEN 1 ELSE 0 END), 0) AS active
     FROM members m
-    WHERE m.guild_id = ${guildId} AND m.bot = 0 AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
+    WHERE m.guild_id = ${guildId} AND m.bot = FALSE AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
   return { cohort: n(row?.cohort), active: n(row?.active) };
 }
 

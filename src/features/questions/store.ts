@@ -27,7 +27,7 @@ function replyByOther(db: Db, target: typeof messages.channelId | typeof message
         eq(target, p('questionId')),
         ne(messages.authorId, p('askerId')),
         isNull(messages.deletedAt),
-        sql`coalesce(${members.bot}, 0) = 0`,
+        sql`NOT coalesce(${members.bot}, FALSE)`,
       ),
     )
     .limit(1)

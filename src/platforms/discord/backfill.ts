@@ -23,6 +23,7 @@ import {
   type TextBasedChannel,
 } from 'discord.js';
 import type { Deps } from '../../commands.js';
+import { sqliteDatabase } from '../../db/database.js';
 import { asGuildId, asMemberId, type CommunityEvent, snowflakeAt, snowflakeTime } from '../../events.js';
 import { advanceCursors, readCursors } from '../../ingest/cursors.js';
 import { type IngestGap, type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
@@ -93,7 +94,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
   const memberCounts = new Map<string, number>();
   let live = true;
   let stopping = false;
-  const timer = setInterval(checkpoint, CHECKPOINT_EVERY_MS);
+  const timer = setInterval(() => void checkpoint(), CHECKPOINT_EVERY_MS);
   timer.unref();
 
   function backfill(guild: Guild, snapshot = true): Promise<BackfillResult> {
@@ -146,7 +147,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
         return { messages: 0, members };
       }
     }
-    const cursors = readCursors(deps.db, guildId);
+    const cursors = await readCursors(sqliteDatabase(deps.db), guildId);
     const done: string[] = [];
     let messageCount = 0;
     let finished = true;
@@ -272,7 +273,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       count += plan.create.length;
       const reached = full ? last!.createdTimestamp : Math.max(last?.createdTimestamp ?? 0, fetchedAt - CLOCK_SKEW_MS);
       try {
-        advanceCursors(deps.db, guildId, [[channel.id, reached]], now());
+        await advanceCursors(sqliteDatabase(deps.db), guildId, [[channel.id, reached]], now());
       } catch (error) {
         log.warn({ err: error, channelId: channel.id }, 'backfill: could not save the cursor');
         return { messages: count, done: false, storageFailed: true };
@@ -284,14 +285,14 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
     }
   }
 
-  function checkpoint(): void {
+  async function checkpoint(): Promise<void> {
     if (!live || stopping || !ingestor.settled) return;
     const at = now() - CHECKPOINT_LAG_MS;
     try {
       for (const [guildId, channels] of synced) {
         if (channels.size > 0)
-          advanceCursors(
-            deps.db,
+          await advanceCursors(
+            sqliteDatabase(deps.db),
             asGuildId(guildId),
             [...channels].map((c) => [c, at]),
             now(),
@@ -325,7 +326,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       }
     },
     async stop() {
-      checkpoint();
+      await checkpoint();
       stopping = true;
       clearInterval(timer);
       await Promise.all([...running.values()]);

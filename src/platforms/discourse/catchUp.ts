@@ -11,6 +11,7 @@
  * database keeps up, every minute. A forum never imported is left to `npm run backfill:discourse`.
  */
 import type { Deps } from '../../commands.js';
+import { sqliteDatabase } from '../../db/database.js';
 import type { CommunityEvent, GuildId } from '../../events.js';
 import { advanceCursors, readCursor } from '../../ingest/cursors.js';
 import { type IngestGap, type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
@@ -101,7 +102,7 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
   /** Caught up in this process, and the stream has had no hole since: checkpoints may move the cursor. */
   let whole = false;
   let stopping = false;
-  const timer = options.live ? setInterval(checkpoint, CHECKPOINT_EVERY_MS) : null;
+  const timer = options.live ? setInterval(() => void checkpoint(), CHECKPOINT_EVERY_MS) : null;
   timer?.unref();
 
   function run(): Promise<CatchUpResult | null> {
@@ -128,10 +129,10 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
   async function catchUp(): Promise<CatchUpResult | null> {
     const startedAt = now();
     unfinished = false;
-    const synced = readCursor(deps.db, guildId, SCOPE) ?? newestPostAt(deps.db, guildId);
+    const synced = (await readCursor(sqliteDatabase(deps.db), guildId, SCOPE)) ?? newestPostAt(deps.db, guildId);
     if (synced === undefined) {
       // Nothing held: history is imported on purpose (npm run backfill:discourse), not at every start.
-      advanceCursors(deps.db, guildId, [[SCOPE, startedAt]], now());
+      await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, startedAt]], now());
       whole = true;
       return null;
     }
@@ -152,9 +153,9 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
       result.created += counts.created;
       result.edited += counts.edited;
       result.deleted += counts.deleted;
-      advanceCursors(deps.db, guildId, [[SCOPE, Math.min(bumpedAt, startedAt)]], now());
+      await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, Math.min(bumpedAt, startedAt)]], now());
     }
-    advanceCursors(deps.db, guildId, [[SCOPE, startedAt]], now());
+    await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, startedAt]], now());
     whole = true;
     log.info({ ...result, since: new Date(since).toISOString() }, 'discourse: caught up');
     return result;
@@ -236,10 +237,10 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
     return { created, edited: edited.length, deleted: removed.length };
   }
 
-  function checkpoint(): void {
+  async function checkpoint(): Promise<void> {
     if (!whole || stopping || running || !ingestor.settled) return;
     try {
-      advanceCursors(deps.db, guildId, [[SCOPE, now() - CHECKPOINT_LAG_MS]], now());
+      await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, now() - CHECKPOINT_LAG_MS]], now());
     } catch (error) {
       // A failing database is the ingestor's to report; the cursor simply stays where it was.
       log.debug({ err: error }, 'discourse: checkpoint failed');
@@ -254,7 +255,7 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
       if (lost || unfinished) void run();
     },
     async stop() {
-      checkpoint();
+      await checkpoint();
       stopping = true;
       if (timer) clearInterval(timer);
       await running;

@@ -1,0 +1,147 @@
+/**
+ * One store API, two engines. `openDatabase(url)` gives a `Database` on SQLite (`file:<path>`, a
+ * path or `:memory:`; better-sqlite3 through openDb, unchanged) or on PostgreSQL (`postgres://…`;
+ * drizzle over node-postgres). Store functions take a `Database`, build queries with `db.tables` and
+ * await them; `transaction(db, async (tx) => …)` runs the body on `tx` only, on both engines:
+ *   - SQLite: one connection. The body holds the connection's async mutex from BEGIN IMMEDIATE to
+ *     COMMIT/ROLLBACK; every other statement through a Database on that connection waits for it.
+ *   - PostgreSQL: a pooled client of its own (drizzle's transaction), READ COMMITTED.
+ * A throw rolls back and rethrows. Inside a body, the outer handle throws TransactionMisuseError
+ * (on SQLite it would wait for the body forever; on PostgreSQL it would write outside the transaction).
+ * Calling transaction() with a tx nests a savepoint.
+ */
+import { Mutex } from 'async-mutex';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { type Db, migrateDb, openDb } from './connection.js';
+import { type Database, type EngineOps, inScope, makeHandle, opsOf, type Scope, type Tables } from './handle.js';
+import { migratePg, openPgPool } from './pg/connection.js';
+import { pgTables } from './pg/schema.js';
+import * as schema from './schema.js';
+
+export type { Database, Tables } from './handle.js';
+export { TransactionMisuseError } from './handle.js';
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** Open (not migrate) the database a DATABASE_URL names. */
+export async function openDatabase(url: string): Promise<Database> {
+  if (isPostgresUrl(url)) return postgresDatabase(await openPgPool(url));
+  const path = url === ':memory:' ? url : url.startsWith('file:') ? url.slice('file:'.length) : url;
+  return sqliteDatabase(openDb(path));
+}
+
+/** Apply pending migrations of the handle's engine; returns how many were applied. */
+export function migrateDatabase(db: Database): Promise<number> {
+  return opsOf(db).migrate();
+}
+
+export function closeDatabase(db: Database): Promise<void> {
+  return opsOf(db).close();
+}
+
+/**
+ * Run `body` in one transaction on `db`'s engine and return its result; a throw rolls back and is
+ * rethrown. The body must use only `tx` (and store functions given `tx`).
+ */
+export function transaction<T>(db: Database, body: (tx: Database) => Promise<T>): Promise<T> {
+  return opsOf(db).transaction(body);
+}
+
+const sqliteHandles = new WeakMap<BetterSqlite3.Database, Database>();
+
+/**
+ * The Database on a SQLite connection opened by openDb: one per connection (same mutex), so code
+ * ported to the async API and code still on `Db` share the file while the port goes on.
+ */
+export function sqliteDatabase(db: Db): Database {
+  const client = db.$client;
+  const known = sqliteHandles.get(client);
+  if (known) return known;
+  const mutex = new Mutex();
+  let savepoints = 0;
+  const make = (scope: Scope | undefined): Database => {
+    const ops: EngineOps = {
+      engine: 'sqlite',
+      // The SQLite tables themselves, typed as their PostgreSQL twins (same keys and row types).
+      tables: schema as unknown as Tables,
+      root: client,
+      scope,
+      // A transaction's own statements already hold the mutex.
+      exclusive: scope ? (run) => run() : (run) => mutex.runExclusive(run),
+      all: async <T>(query: SQL) => db.all(query) as T[],
+      run: async (query: SQL) => db.run(query).changes,
+      transaction: (body) => {
+        if (scope) {
+          const name = `convene_${++savepoints}`;
+          return inScope(
+            client,
+            {
+              begin: () => void client.exec(`SAVEPOINT ${name}`),
+              commit: () => void client.exec(`RELEASE ${name}`),
+              rollback: () => void client.exec(`ROLLBACK TO ${name}; RELEASE ${name}`),
+            },
+            make,
+            body,
+          );
+        }
+        return mutex.runExclusive(() =>
+          inScope(
+            client,
+            {
+              // IMMEDIATE: take the write lock now, so a second process waits here (busy_timeout)
+              // instead of failing at the first write with SQLITE_BUSY.
+              begin: () => void client.exec('BEGIN IMMEDIATE'),
+              commit: () => void client.exec('COMMIT'),
+              // A failed COMMIT may already have ended the transaction.
+              rollback: () => void (client.inTransaction && client.exec('ROLLBACK')),
+            },
+            make,
+            body,
+          ),
+        );
+      },
+      migrate: async () => migrateDb(db),
+      close: async () => {
+        await mutex.waitForUnlock();
+        client.close();
+      },
+    };
+    return makeHandle(db, ops);
+  };
+  const handle = make(undefined);
+  sqliteHandles.set(client, handle);
+  return handle;
+}
+
+/** The Database on a node-postgres pool (openPgPool); closing it ends the pool. */
+export function postgresDatabase(pool: import('pg').Pool): Database {
+  const root = pool;
+  const make = (queries: NodePgDatabase, scope: Scope | undefined): Database => {
+    const ops: EngineOps = {
+      engine: 'postgres',
+      tables: pgTables as unknown as Tables,
+      root,
+      scope,
+      exclusive: (run) => run(),
+      all: async <T>(query: SQL) => (await queries.execute(query)).rows as T[],
+      run: async (query: SQL) => (await queries.execute(query)).rowCount ?? 0,
+      transaction: <T>(body: (tx: Database) => Promise<T>) => {
+        let result: T;
+        // drizzle runs BEGIN/COMMIT (a SAVEPOINT when `queries` is itself a transaction) and rolls back on a throw.
+        return queries
+          .transaction(async (ptx) => {
+            result = await inScope(root, { begin() {}, commit() {}, rollback() {} }, (s) => make(ptx, s), body);
+          })
+          .then(() => result);
+      },
+      migrate: () => migratePg(pool),
+      close: () => pool.end(),
+    };
+    return makeHandle(queries, ops);
+  };
+  return make(drizzlePg(pool), undefined);
+}
