@@ -102,7 +102,7 @@ describe('many processes on one SQLite file', () => {
     const retaken = db.$client.prepare('SELECT count(*) AS n FROM outbox WHERE attempts > 1').get() as { n: number };
     db.$client.close();
     const survivors = bots.filter((b) => b !== victim);
-    const exits = await stopProcesses(survivors);
+    const exits = await stopProcesses(survivors, 30_000);
 
     const counts = tally(sandbox, world, keys);
     // Runs that happened, from every process's log (the killed one's up to its death).
@@ -139,6 +139,7 @@ describe('many processes on one SQLite file', () => {
         leaseLost: errors('outbox: lease lost'),
         killed,
         exits,
+        stoppedCleanly: survivors.map((b) => b.logs().some((l) => l.msg === 'Convene stopped')),
         busyErrors: bots.reduce((n, b) => n + (b.output().match(/SQLITE_BUSY/g)?.length ?? 0), 0),
       }),
     );
