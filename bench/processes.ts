@@ -56,6 +56,8 @@ async function drainWith(processes: number): Promise<BenchResult[]> {
     const seconds = (performance.now() - started) / 1000;
     db.$client.close();
     const limited = hits() - before429;
+    // A process that died on its own (a contention error nothing caught) left the work to the others.
+    const alive = bots.filter((b) => b.child.exitCode === null && b.child.signalCode === null).length;
     await stopProcesses(bots);
     const counts = tally(sandbox, world, keys);
     const rate = counts.delivered / seconds;
@@ -76,6 +78,7 @@ async function drainWith(processes: number): Promise<BenchResult[]> {
         note: `duplicates ${counts.duplicates}, lost ${counts.lost}, resends ${counts.resends}`,
       },
       { name: `${label}: 429 responses`, value: limited, unit: '', target: '0 (shared budget: not yet)' },
+      { name: `${label}: still running at the end`, value: alive, unit: `of ${processes}`, target: `${processes}` },
     ];
   } finally {
     await killProcesses();
