@@ -87,22 +87,25 @@ describe('many processes on one SQLite file', () => {
       () => true,
       () => false,
     );
-    const runs = db.$client.prepare('SELECT job, guild_id, period, outcome, lease_owner FROM job_runs').all() as {
+    db.$client.close();
+    // Stopped before job_runs is read: a run finishing during the stop is both logged and recorded.
+    const survivors = bots.filter((b) => b !== victim);
+    const exits = await stopProcesses(survivors, 30_000);
+    const after = openDb(dbPath);
+    const runs = after.$client.prepare('SELECT job, guild_id, period, outcome, lease_owner FROM job_runs').all() as {
       job: string;
       guild_id: string;
       period: string;
       outcome: string;
       lease_owner: string;
     }[];
-    const outboxRows = db.$client.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all();
+    const outboxRows = after.$client.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all();
     // Done rows keep the owner that finished them; attempts > 1: taken over after the kill.
-    const victimRows = db.$client
+    const victimRows = after.$client
       .prepare('SELECT count(*) AS n FROM outbox WHERE lease_owner LIKE ?')
       .get(`%:${victim.pid}:%`) as { n: number };
-    const retaken = db.$client.prepare('SELECT count(*) AS n FROM outbox WHERE attempts > 1').get() as { n: number };
-    db.$client.close();
-    const survivors = bots.filter((b) => b !== victim);
-    const exits = await stopProcesses(survivors, 30_000);
+    const retaken = after.$client.prepare('SELECT count(*) AS n FROM outbox WHERE attempts > 1').get() as { n: number };
+    after.$client.close();
 
     const counts = tally(sandbox, world, keys);
     // Runs that happened, from every process's log (the killed one's up to its death).
