@@ -97,6 +97,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
     scanIntervalMs: config.scanIntervalMs,
     tickMs: options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.scanIntervalMs / 10))),
     now,
+    runLeaseMs: config.jobLeaseMs,
   });
 
   let discord: DiscordAdapter | null = null;

@@ -57,6 +57,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONVENE_SCAN_INTERVAL: duration('30s or 5m').prefault('5m'),
   CONVENE_OUTBOX_LEASE: duration('30s').prefault('30s'),
+  CONVENE_JOB_LEASE: duration('10m').prefault('10m'),
   CONVENE_BACKFILL_HORIZON: duration('14d or 48h').prefault('14d'),
   HTTP_PORT: z.coerce
     .number({ message: 'expected a port number' })
@@ -79,6 +80,8 @@ export interface Config {
   scanIntervalMs: number;
   /** How long a sender holds an outbox row; after a crash the row is resent when it expires. */
   outboxLeaseMs: number;
+  /** How long a scheduled run is held without a renewal; after a crash another process runs it then. */
+  jobLeaseMs: number;
   /** How far back a restart reads history it missed (older than this is not read). */
   backfillHorizonMs: number;
   httpPort: number;
@@ -133,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     scanIntervalMs: e.CONVENE_SCAN_INTERVAL,
     outboxLeaseMs: e.CONVENE_OUTBOX_LEASE,
+    jobLeaseMs: e.CONVENE_JOB_LEASE,
     backfillHorizonMs: e.CONVENE_BACKFILL_HORIZON,
     httpPort: e.HTTP_PORT,
     discourse:

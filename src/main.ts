@@ -6,7 +6,7 @@
 import 'dotenv/config';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 
 /** Say why, and end with code 1 (nothing is left running, so the process ends by itself). */
 function fail(message: string, details?: string): void {
@@ -46,7 +46,8 @@ async function main() {
   }
   const log = createLogger(config.logLevel);
   const debug = config.logLevel === 'debug' || config.logLevel === 'trace';
-  let app: Awaited<ReturnType<typeof startApp>>;
+  let app: Awaited<ReturnType<typeof startApp>> | undefined;
+  exitOnCrash(log, () => app?.stop());
   try {
     app = await startApp(config, log);
   } catch (error) {
@@ -70,6 +71,31 @@ async function main() {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** How long a crashed process may take to stop cleanly before it exits anyway. */
+const CRASH_STOP_MS = 5_000;
+
+/**
+ * A promise nobody awaited that failed, or an exception nobody caught: the process is in a state no
+ * code planned for. Log it with the error, stop what can be stopped (gateway, database), and end with
+ * code 1 so the supervisor restarts it; its claims pass to other processes when their leases end.
+ */
+function exitOnCrash(log: Logger, stop: () => Promise<void> | undefined): void {
+  let crashing = false;
+  const crash = (what: string) => (error: unknown) => {
+    log.fatal({ err: error }, `${what}; stopping`);
+    process.exitCode = 1;
+    if (crashing) return;
+    crashing = true;
+    setTimeout(() => process.exit(1), CRASH_STOP_MS).unref();
+    Promise.resolve()
+      .then(stop)
+      .catch((stopError: unknown) => log.error({ err: stopError }, 'stopping after the crash failed'))
+      .finally(() => process.exit(1));
+  };
+  process.on('unhandledRejection', crash('a promise failed and nothing handled it'));
+  process.on('uncaughtException', crash('an exception was not caught'));
 }
 
 function firstLine(error: unknown): string {

@@ -3,16 +3,19 @@
  * platform's sender at a paced rate, marks each done exactly once, retries transient failures with
  * exponential backoff (or the platform's retry-after), and gives up on permanent ones.
  * A crash leaves leased rows that become due again when the lease expires; senders make the resend
- * harmless (Discord message nonces, checkpoints for multi-step actions).
+ * harmless (Discord message nonces, checkpoints for multi-step actions). Several processes may
+ * drain one database: each claims under its own owner token, renews the leases of the batch it is
+ * sending, and finishes only rows it still holds.
  */
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { outbox } from '../db/schema.js';
 import type { GuildId } from '../events.js';
+import { LeaseLostError, PROCESS_OWNER } from '../lease.js';
 import type { Logger } from '../log.js';
 import { PermanentSendError, type PlatformSender, RetryableSendError } from './platformSender.js';
 import { TokenBucket } from './rateLimiter.js';
-import { claimDue, markDone, markFailed, type OutboxRow, retryLater } from './store.js';
+import { checkpoint, claimDue, markDone, markFailed, type OutboxRow, renewLeases, retryLater } from './store.js';
 
 export interface DrainOptions {
   /** Requests per second to pace at (Discord's global limit is 50/s: stay a little under). */
@@ -26,6 +29,8 @@ export interface DrainOptions {
   /** Poll interval when idle (wake() cuts it short). */
   idleMs: number;
   now: () => number;
+  /** Who this drain claims as (src/lease.ts); one token per process. */
+  owner: string;
 }
 
 export const DEFAULT_DRAIN: DrainOptions = {
@@ -35,6 +40,7 @@ export const DEFAULT_DRAIN: DrainOptions = {
   maxAttempts: 8,
   idleMs: 1_000,
   now: Date.now,
+  owner: PROCESS_OWNER,
 };
 
 /** Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes. */
@@ -50,7 +56,7 @@ export class OutboxDrain {
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   /** Counters for status and benchmarks. */
-  readonly stats = { sent: 0, retried: 0, failed: 0, rateLimited: 0 };
+  readonly stats = { sent: 0, retried: 0, failed: 0, rateLimited: 0, leaseLost: 0 };
 
   constructor(
     private readonly db: Db,
@@ -111,24 +117,44 @@ export class OutboxDrain {
 
   /** Claim a batch and send it with bounded concurrency; returns how many rows were handled. */
   private async batch(): Promise<number> {
-    const { concurrency, leaseMs } = this.options;
-    const rows = claimDue(this.db, this.sender.platform, this.options.now(), concurrency * 4, leaseMs);
+    const { concurrency, leaseMs, owner } = this.options;
+    const rows = claimDue(this.db, this.sender.platform, this.options.now(), concurrency * 4, leaseMs, owner);
     if (rows.length === 0) return 0;
+    // The rows not sent yet keep their lease while the batch is alive (a slow, rate-limited batch is
+    // not taken over by another process); a killed process stops renewing and its rows pass on.
+    const inFlight = new Set(rows.map((r) => r.id));
+    const heartbeat = setInterval(
+      () => {
+        try {
+          renewLeases(this.db, [...inFlight], owner, this.options.now() + leaseMs);
+        } catch (error) {
+          // A busy database at one beat: the next beat (a third of the lease later) tries again.
+          this.log.warn({ err: error }, 'outbox: could not renew leases');
+        }
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     let next = 0;
     const worker = async () => {
       while (next < rows.length) {
         const row = rows[next++]!;
         await this.bucket.take();
         await this.sendOne(row);
+        inFlight.delete(row.id);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+    } finally {
+      clearInterval(heartbeat);
+    }
     return rows.length;
   }
 
   private async sendOne(row: OutboxRow): Promise<void> {
-    const now = this.options.now;
+    const { now, owner } = this.options;
     const progressRow = this.db.select({ result: outbox.result }).from(outbox).where(eq(outbox.id, row.id)).get();
+    let lost = false;
     try {
       const result = await this.sender.send(row.action, {
         guildId: row.guildId as GuildId,
@@ -137,12 +163,17 @@ export class OutboxDrain {
         attempt: row.attempts,
         progress: progressRow?.result ?? null,
         checkpoint: (progress) => {
-          this.db.update(outbox).set({ result: progress }).where(eq(outbox.id, row.id)).run();
+          // Noting a step of a row another process holds now would overwrite its notes: stop instead.
+          if (!checkpoint(this.db, row.id, owner, progress)) {
+            lost = true;
+            throw new LeaseLostError(`outbox row ${row.id}`);
+          }
         },
       });
-      markDone(this.db, row.id, now(), result ?? null);
-      this.stats.sent++;
+      if (markDone(this.db, row.id, owner, now(), result ?? null)) this.stats.sent++;
+      else this.leaseLost(row, 'sent, but the row was taken over before it was marked done');
     } catch (error) {
+      if (lost) return this.leaseLost(row, 'stopped before the next step');
       const message = error instanceof Error ? error.message : String(error);
       // Anything not known to be permanent (network errors, bugs fixed by a restart) is retried.
       if (!(error instanceof PermanentSendError) && row.attempts < this.options.maxAttempts) {
@@ -152,15 +183,24 @@ export class OutboxDrain {
           this.bucket.pause(retryAfterMs);
         }
         const wait = retryAfterMs ?? backoffMs(row.attempts);
-        retryLater(this.db, row.id, now() + wait, message);
+        if (!retryLater(this.db, row.id, owner, now() + wait, message)) return this.leaseLost(row, message);
         this.stats.retried++;
         this.log.warn({ key: row.key, attempt: row.attempts, waitMs: wait, error: message }, 'outbox: will retry');
         return;
       }
-      markFailed(this.db, row.id, now(), message);
+      if (!markFailed(this.db, row.id, owner, now(), message)) return this.leaseLost(row, message);
       this.stats.failed++;
       const level = error instanceof PermanentSendError ? 'warn' : 'error';
       this.log[level]({ key: row.key, attempt: row.attempts, error: message }, 'outbox: gave up on action');
     }
+  }
+
+  /** Another process holds the row now (this one stalled past its lease): it finishes the row, not us. */
+  private leaseLost(row: OutboxRow, what: string): void {
+    this.stats.leaseLost++;
+    this.log.warn(
+      { key: row.key, id: row.id, attempt: row.attempts, what },
+      'outbox: lease lost; the new holder finishes the row',
+    );
   }
 }

@@ -5,16 +5,20 @@
  * (once, not once per missed tick), and never one whose period already has a successful run.
  */
 import { Cron } from 'croner';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Deps } from '../commands.js';
 import type { Db } from '../db/connection.js';
 import { guilds, jobRuns } from '../db/schema.js';
 import type { GuildId } from '../events.js';
+import { PROCESS_OWNER } from '../lease.js';
 import type { GuildSchedule, JobDefinition } from './job.js';
 
 /** A failed run is tried again for the same period after this long. */
 const ERROR_RETRY_MS = 5 * 60_000;
-/** A running row older than this is assumed dead (crash) and may be taken over. */
+/**
+ * A running run whose lease is older than this is assumed dead (crash) and may be taken over. The
+ * process running it renews the lease every third of it, so a slow job that is alive keeps it.
+ */
 const RUN_LEASE_MS = 10 * 60_000;
 
 /** The most recent occurrence of `schedule` at or before `now`, or null. */
@@ -33,38 +37,72 @@ export interface SchedulerOptions {
   /** How often the scheduler wakes to look for due work. */
   tickMs: number;
   now: () => number;
+  /** Who this scheduler claims runs as (src/lease.ts); one token per process. */
+  owner?: string;
+  /** How long a claimed run is held without a renewal (default 10 minutes). */
+  runLeaseMs?: number;
 }
 
-/** Claim (job, guild, period) for this process; false when it ran already or is running elsewhere. */
-export function claimRun(db: Db, job: string, guildId: GuildId, period: string, now: number): number | null {
-  return db.transaction((tx) => {
-    const existing = tx
-      .select()
-      .from(jobRuns)
-      .where(and(eq(jobRuns.job, job), eq(jobRuns.guildId, guildId), eq(jobRuns.period, period)))
-      .get();
-    if (!existing) {
-      const row = tx
-        .insert(jobRuns)
-        .values({ job, guildId, period, startedAt: now, outcome: 'running', leaseUntil: now + RUN_LEASE_MS })
-        .returning({ id: jobRuns.id })
-        .get();
-      return row.id;
-    }
-    const retryable =
-      (existing.outcome === 'error' && existing.startedAt + ERROR_RETRY_MS <= now) ||
-      (existing.outcome === 'running' && (existing.leaseUntil ?? 0) <= now);
-    if (!retryable) return null;
-    tx.update(jobRuns)
-      .set({ startedAt: now, outcome: 'running', finishedAt: null, leaseUntil: now + RUN_LEASE_MS })
-      .where(eq(jobRuns.id, existing.id))
-      .run();
-    return existing.id;
-  });
+/**
+ * Claim (job, guild, period) for `owner`; the run's id, or null when it ran already or runs elsewhere.
+ * One statement: the insert takes a new period, and on conflict the row is taken over only when the
+ * condition holds on its newest version (a failed run old enough to retry, or a running one whose
+ * lease ended: its process died). No read-then-write transaction, so no SQLITE_BUSY between
+ * processes on one SQLite file, and no double claim under Postgres READ COMMITTED.
+ */
+export function claimRun(
+  db: Db,
+  job: string,
+  guildId: GuildId,
+  period: string,
+  now: number,
+  owner: string,
+  leaseMs = RUN_LEASE_MS,
+): number | null {
+  const row = db
+    .insert(jobRuns)
+    .values({ job, guildId, period, startedAt: now, outcome: 'running', leaseUntil: now + leaseMs, leaseOwner: owner })
+    .onConflictDoUpdate({
+      target: [jobRuns.job, jobRuns.guildId, jobRuns.period],
+      set: { startedAt: now, outcome: 'running', finishedAt: null, leaseUntil: now + leaseMs, leaseOwner: owner },
+      setWhere: or(
+        and(eq(jobRuns.outcome, 'error'), lte(jobRuns.startedAt, now - ERROR_RETRY_MS)),
+        and(eq(jobRuns.outcome, 'running'), or(isNull(jobRuns.leaseUntil), lte(jobRuns.leaseUntil, now))),
+      ),
+    })
+    .returning({ id: jobRuns.id })
+    .get();
+  return row?.id ?? null;
 }
 
-function finishRun(db: Db, id: number, now: number, outcome: 'ok' | 'error', detail: string | null): void {
-  db.update(jobRuns).set({ outcome, finishedAt: now, leaseUntil: null, detail }).where(eq(jobRuns.id, id)).run();
+/** A running run still held by `owner`. */
+const runHeldBy = (id: number, owner: string) =>
+  and(eq(jobRuns.id, id), eq(jobRuns.outcome, 'running'), eq(jobRuns.leaseOwner, owner));
+
+/** Record how a run ended. False when `owner` no longer held it (another process took it over). */
+export function finishRun(
+  db: Db,
+  id: number,
+  owner: string,
+  now: number,
+  outcome: 'ok' | 'error',
+  detail: string | null,
+): boolean {
+  return (
+    db
+      .update(jobRuns)
+      .set({ outcome, finishedAt: now, leaseUntil: null, detail })
+      .where(runHeldBy(id, owner))
+      .returning({ id: jobRuns.id })
+      .all().length > 0
+  );
+}
+
+/** Extend a run's lease while its job works (heartbeat). False when `owner` no longer holds it. */
+export function renewRun(db: Db, id: number, owner: string, leaseUntil: number): boolean {
+  return (
+    db.update(jobRuns).set({ leaseUntil }).where(runHeldBy(id, owner)).returning({ id: jobRuns.id }).all().length > 0
+  );
 }
 
 export class Scheduler {
@@ -80,9 +118,13 @@ export class Scheduler {
   start(): void {
     if (this.timer) return;
     const loop = () => {
-      this.ticking = this.tick(this.options.now()).finally(() => {
-        this.ticking = null;
-      });
+      this.ticking = this.tick(this.options.now())
+        // A tick that failed (a busy or unreachable database) is tried again at the next one; a
+        // rejection left unhandled here would end the process.
+        .catch((error) => this.deps.log.error({ err: error }, 'scheduler tick failed; the next tick tries again'))
+        .finally(() => {
+          this.ticking = null;
+        });
     };
     loop();
     this.timer = setInterval(loop, this.options.tickMs);
@@ -120,15 +162,39 @@ export class Scheduler {
   }
 
   private async runOnce(job: JobDefinition, guildId: GuildId, period: string, now: number): Promise<void> {
-    const runId = claimRun(this.deps.db, job.name, guildId, period, now);
+    const { owner = PROCESS_OWNER, runLeaseMs = RUN_LEASE_MS } = this.options;
+    const { db, log } = this.deps;
+    const runId = claimRun(db, job.name, guildId, period, now, owner, runLeaseMs);
     if (runId === null) return;
+    const where = { job: job.name, guildId, period, runId };
+    const heartbeat = setInterval(
+      () => {
+        try {
+          if (!renewRun(db, runId, owner, this.options.now() + runLeaseMs)) {
+            log.warn(where, 'scheduled job: lease lost while running; another process may run it too');
+          }
+        } catch (error) {
+          // A busy database at one beat: the next one (a third of the lease later) tries again.
+          log.warn({ ...where, err: error }, 'scheduled job: could not renew its lease');
+        }
+      },
+      Math.floor(runLeaseMs / 3),
+    );
+    let outcome: 'ok' | 'error' = 'ok';
+    let detail: string | null = null;
     try {
       await job.run(this.deps, guildId, period, now);
-      finishRun(this.deps.db, runId, this.options.now(), 'ok', null);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      finishRun(this.deps.db, runId, this.options.now(), 'error', message.slice(0, 500));
-      this.deps.log.error({ err: error, job: job.name, guildId, period }, 'scheduled job failed');
+      outcome = 'error';
+      detail = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      log.error({ ...where, err: error }, 'scheduled job failed');
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (finishRun(db, runId, owner, this.options.now(), outcome, detail)) {
+      log.debug({ ...where, outcome }, 'scheduled job finished');
+    } else {
+      log.warn({ ...where, outcome }, 'scheduled job: its run was taken over before it finished; not recorded');
     }
   }
 }

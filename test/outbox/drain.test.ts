@@ -107,9 +107,9 @@ describe('outbox', () => {
   it('GIVEN a sender that died holding a lease THEN another drain takes the row over only after the lease expires', () => {
     const db = makeTestDb();
     enqueue(db, [{ platform: 'discord', guildId, key: 'k1', action: message('a') }], 0);
-    expect(claimDue(db, 'discord', 0, 10, 30_000)).toHaveLength(1);
-    expect(claimDue(db, 'discord', 29_999, 10, 30_000)).toHaveLength(0);
-    const retaken = claimDue(db, 'discord', 30_000, 10, 30_000);
+    expect(claimDue(db, 'discord', 0, 10, 30_000, 'first')).toHaveLength(1);
+    expect(claimDue(db, 'discord', 29_999, 10, 30_000, 'second')).toHaveLength(0);
+    const retaken = claimDue(db, 'discord', 30_000, 10, 30_000, 'second');
     expect(retaken).toHaveLength(1);
     expect(retaken[0]!.attempts).toBe(2);
   });

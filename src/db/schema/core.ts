@@ -118,6 +118,8 @@ export const outbox = sqliteTable(
     notBefore: integer('not_before').notNull(),
     /** A sender holds the row until this time; an expired lease can be taken over (crash). */
     leaseUntil: integer('lease_until'),
+    /** Which process holds the lease (src/lease.ts): only it may finish, renew or checkpoint the row. */
+    leaseOwner: text('lease_owner'),
     lastError: text('last_error'),
     /** What the platform returned (message id, thread id), for follow-up actions. */
     result: text('result', { mode: 'json' }),
@@ -140,6 +142,8 @@ export const jobRuns = sqliteTable(
     outcome: text('outcome', { enum: ['running', 'ok', 'error'] }).notNull(),
     detail: text('detail'),
     leaseUntil: integer('lease_until'),
+    /** Which process runs it (src/lease.ts): only it may renew or finish the run. */
+    leaseOwner: text('lease_owner'),
   },
   (t) => [
     uniqueIndex('job_runs_period').on(t.job, t.guildId, t.period),

@@ -4,7 +4,7 @@ import { guilds, outbox } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId } from '../../../src/events.js';
 import { applyRetention } from '../../../src/features/core/retention.js';
 import { updateSettings } from '../../../src/guildSettings.js';
-import { enqueue, markDone } from '../../../src/outbox/store.js';
+import { claimDue, enqueue, markDone } from '../../../src/outbox/store.js';
 import { makeTestDb } from '../../helpers/db.js';
 import { findTraces } from '../../helpers/traces.js';
 
@@ -37,8 +37,10 @@ function world() {
       .from(outbox)
       .all()
       .find((r) => r.key === key)!.id;
-  markDone(db, id('old'), now - 8 * DAY, { messageId: 'm1' });
-  markDone(db, id('recent'), now - DAY, { messageId: 'm2' });
+  // Sent: claimed by a sender, then finished by it.
+  claimDue(db, 'discord', now - 10 * DAY, 10, 30_000, 'sender');
+  markDone(db, id('old'), 'sender', now - 8 * DAY, { messageId: 'm1' });
+  markDone(db, id('recent'), 'sender', now - DAY, { messageId: 'm2' });
   const row = (key: string) =>
     db
       .select()
