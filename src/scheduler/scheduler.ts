@@ -9,7 +9,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Deps } from '../commands.js';
 import type { Db } from '../db/connection.js';
 import { guilds, jobRuns } from '../db/schema.js';
-import type { GuildId } from '../events.js';
+import type { GuildId, Platform } from '../events.js';
 import type { GuildSchedule, JobDefinition } from './job.js';
 
 /** A failed run is tried again for the same period after this long. */
@@ -33,6 +33,8 @@ export interface SchedulerOptions {
   /** How often the scheduler wakes to look for due work. */
   tickMs: number;
   now: () => number;
+  /** Whether this process does the guild's work (its Discord shard is here); every guild by default. */
+  owns?: (guild: { id: GuildId; platform: Platform }) => boolean;
 }
 
 /** Claim (job, guild, period) for this process; false when it ran already or is running elsewhere. */
@@ -94,13 +96,16 @@ export class Scheduler {
     await this.ticking;
   }
 
-  /** Run everything due at `now` for every guild. Tests call this with a chosen clock. */
+  /** Run everything due at `now` for every guild this process owns. Tests call this with a chosen clock. */
   async tick(now: number): Promise<void> {
+    const owns = this.options.owns ?? (() => true);
     const guildIds = this.deps.db
-      .select({ id: guilds.id })
+      .select({ id: guilds.id, platform: guilds.platform })
       .from(guilds)
       .all()
-      .map((g) => g.id as GuildId);
+      .map((g) => ({ id: g.id as GuildId, platform: g.platform }))
+      .filter(owns)
+      .map((g) => g.id);
     for (const guildId of guildIds) {
       for (const job of this.jobs) {
         const period = this.periodFor(job, guildId, now);

@@ -19,6 +19,7 @@ import {
 import { Client, GatewayCloseCodes, GatewayIntentBits, Partials } from 'discord.js';
 import { clearProblem, type Deps, raiseProblem } from '../../commands.js';
 import { ConfigError } from '../../config.js';
+import type { ShardSet } from '../../shards.js';
 
 export interface GatewayRetryPolicy {
   /** Failed attempts in a row after which start-up gives up (later: after which it is a problem). */
@@ -195,8 +196,16 @@ export class GatewayUnreachableError extends Error {
   }
 }
 
-function makeClient(apiUrl: string, privileged: { members: boolean; content: boolean }, watch: GatewayWatch) {
+function makeClient(
+  apiUrl: string,
+  privileged: { members: boolean; content: boolean },
+  watch: GatewayWatch,
+  shards: ShardSet,
+) {
   return new Client({
+    // This process's shards of the whole bot's: each process connects its own (src/shards.ts).
+    shards: [...shards.ids],
+    shardCount: shards.count,
     intents: [
       ...BASE_INTENTS,
       ...(privileged.members ? [GatewayIntentBits.GuildMembers] : []),
@@ -290,7 +299,7 @@ export async function login(
   let lastError: unknown;
   for (const privileged of attempts) {
     const watch = new GatewayWatch(deps, policy);
-    const client = makeClient(options.apiUrl, privileged, watch);
+    const client = makeClient(options.apiUrl, privileged, watch, deps.config.discordShards);
     const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
     const deadline = setTimeout(() => watch.giveUp(`within ${seconds(policy.loginTimeoutMs)}`), policy.loginTimeoutMs);
     try {
