@@ -130,8 +130,6 @@ export class Scheduler {
     try {
       await job.run(this.deps, guildId, period, now);
       finishRun(this.deps.db, runId, this.options.now(), 'ok', null);
-      // With several processes, which one ran what is in its own log.
-      this.deps.log.debug({ job: job.name, guildId, period }, 'scheduled job done');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       finishRun(this.deps.db, runId, this.options.now(), 'error', message.slice(0, 500));

@@ -2,7 +2,8 @@
  * Several Convene processes sharing one bot by Discord shard: each is the real `src/main.ts` (tsx)
  * with DISCORD_SHARD_COUNT and its own DISCORD_SHARDS, on one database, against the emulator.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
 import type { GuildHandle } from '../../src/sandbox/discord/world.js';
 import { shardOfGuild } from '../../src/shards.js';
 import { botOutput, type Community, makeCommunity, spawnBot } from '../e2e/harness.js';
@@ -65,6 +66,8 @@ export interface LogLine {
 export interface ShardProcess {
   shards: readonly number[];
   child: ChildProcess;
+  /** Its SQLite file. */
+  dbPath: string;
   /** The port of its HTTP server (/healthz). */
   port: number;
   /** Its JSON log lines so far. */
@@ -86,9 +89,21 @@ function logLines(child: ChildProcess): LogLine[] {
   return lines;
 }
 
+async function stopChild(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
 /**
  * One process per entry of `layout` (the shard ids it runs), started one after the other: the first
- * migrates the database and, running shard 0, registers the commands before the others start.
+ * runs shard 0 and registers the commands before the others start.
+ *
+ * `database: 'shared'` puts them all on the community's file. 'copies' (the default) first runs one
+ * process with every shard, so the database knows every guild (as a shared one would), then gives
+ * each process its own copy: what a process stores and which jobs it runs are then its own, and
+ * three processes do not contend for one SQLite file (the scheduler's claim does not survive that yet).
  */
 export async function startShardProcesses(
   community: Community,
@@ -96,12 +111,27 @@ export async function startShardProcesses(
   layout: readonly (readonly number[])[],
   env: Record<string, string> = {},
   started: ChildProcess[] = [],
+  database: 'copies' | 'shared' = 'copies',
 ): Promise<ShardProcess[]> {
+  if (database === 'copies') {
+    const seed = await spawnBot(community, { DISCORD_SHARD_COUNT: String(count), ...env });
+    started.push(seed);
+    const code = await stopChild(seed);
+    if (code !== 0) throw new Error(`the seeding process exited with ${code}:\n${botOutput(seed).slice(-2000)}`);
+  }
   const processes: ShardProcess[] = [];
   for (const shards of layout) {
+    const dbPath =
+      database === 'shared' ? community.dbPath : community.dbPath.replace(/\.db$/, `-shards-${shards.join('-')}.db`);
+    if (database === 'copies') {
+      copyFileSync(community.dbPath, dbPath);
+      // A clean stop folds the write-ahead log into the file; copy it too should one be left.
+      if (existsSync(`${community.dbPath}-wal`)) copyFileSync(`${community.dbPath}-wal`, `${dbPath}-wal`);
+    }
     const child = await spawnBot(community, {
       DISCORD_SHARD_COUNT: String(count),
       DISCORD_SHARDS: shards.join(','),
+      DATABASE_URL: `file:${dbPath}`,
       ...env,
     });
     started.push(child);
@@ -110,15 +140,39 @@ export async function startShardProcesses(
     processes.push({
       shards,
       child,
+      dbPath,
       port: listening.port,
       log: () => logLines(child),
-      stop: async () => {
-        if (child.exitCode !== null) return child.exitCode;
-        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-        child.kill('SIGTERM');
-        return exited;
-      },
+      stop: () => stopChild(child),
     });
   }
   return processes;
+}
+
+export interface Run {
+  status: number | null;
+  stderr: string;
+}
+
+/** `src/main.ts` until it exits by itself (killed after `timeoutMs`: a hang is the defect). */
+export function runUntilExit(env: Record<string, string>, started: ChildProcess[], timeoutMs = 40_000): Promise<Run> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('DISCORD_') && !k.startsWith('CONVENE_')),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...clean, DATABASE_URL: 'file::memory:', HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  started.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ status: code, stderr });
+    });
+  });
 }
