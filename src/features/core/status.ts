@@ -87,8 +87,9 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
     `Outbox: ${report.outbox.pending} waiting, ${report.outbox.failed} failed`,
     ...report.outbox.recentFailures.map((f) => `  · failed ${f.key}: ${(f.error ?? '').slice(0, 120)}`),
   ];
-  // Problems go right under the title: they are what a moderator opening the status must see first.
+  // Which shards this process runs goes under the Platforms line it details.
   if (report.shards) lines.splice(2, 0, report.shards);
+  // Problems go right under the title: they are what a moderator opening the status must see first.
   const problems = Object.values(report.problems);
   if (problems.length) lines.splice(1, 0, ...problems.map((p) => `⚠️ ${p}`));
   if (report.community) lines.push(report.community);

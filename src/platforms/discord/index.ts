@@ -155,23 +155,32 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   // Handlers are attached after login's READY, so every shardReady seen here is a new gateway session
   // (after INVALID_SESSION or a failed resume): it is connected, and what it missed is backfilled.
   const shards = deps.config.discordShards;
+  // The stream is whole only while every shard of this process is: one shard resuming must not let
+  // the backfill checkpoint move the cursors of another shard's guilds past what it is missing.
+  const down = new Set<number>();
+  const shardLive = (shard: number, live: boolean) => {
+    if (live) down.delete(shard);
+    else down.add(shard);
+    backfiller.setLive(down.size === 0);
+  };
   on('shardReady', (shard) => {
     markShard(deps.status, shards, shard, true);
     deps.log.info({ shard }, 'new gateway session: backfilling what was missed');
     backfiller.newSession();
+    shardLive(shard, true);
   });
   on('shardResume', (shard, replayed) => {
     markShard(deps.status, shards, shard, true);
-    backfiller.setLive(true);
+    shardLive(shard, true);
     deps.log.info({ shard, replayed }, 'gateway session resumed');
   });
   on('shardDisconnect', (event, shard) => {
     markShard(deps.status, shards, shard, false, `disconnected (${event.code})`);
-    backfiller.setLive(false);
+    shardLive(shard, false);
   });
   on('shardReconnecting', (shard) => {
     markShard(deps.status, shards, shard, false, 'reconnecting');
-    backfiller.setLive(false);
+    shardLive(shard, false);
   });
   on('error', (error) => deps.log.error({ err: error }, 'discord client error'));
 
