@@ -15,6 +15,7 @@ import { type DrainOptions, OutboxDrain } from './outbox/drain.js';
 import { type DiscordAdapter, type DiscordOptions, startDiscord } from './platforms/discord/index.js';
 import { type DiscourseRuntime, startDiscourse } from './platforms/discourse/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { ownsGuild } from './shards.js';
 
 export interface AppOptions {
   features?: readonly Feature[];
@@ -98,6 +99,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
     tickMs: options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.scanIntervalMs / 10))),
     now,
     runLeaseMs: config.jobLeaseMs,
+    owns: (guild) => ownsGuild(config.discordShards, guild),
   });
 
   let discord: DiscordAdapter | null = null;

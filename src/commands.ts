@@ -159,6 +159,8 @@ export interface RuntimeStatus {
   /** Discord privileged intents actually granted. */
   intents: { messageContent: boolean; guildMembers: boolean };
   lastBackfill?: { at: number; messages: number; members: number };
+  /** The Discord shards this process runs (of `count` for the whole bot), each with its connection. */
+  shards?: { count: number; running: Record<number, { connected: boolean; detail?: string }> };
   /**
    * What is wrong right now, by key ("database", "commands", …) → one sentence a moderator can act
    * on. Any entry turns /healthz to 503 naming it, and /convene status shows it. Cleared when fixed.

@@ -3,6 +3,7 @@
  * Nothing else in Convene reads process.env.
  */
 import { z } from 'zod';
+import { parseShardIds, type ShardSet } from './shards.js';
 
 const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -40,6 +41,14 @@ const httpUrl = z
 const schema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  // How many shards the bot runs across all its processes; Discord requires more than one from 2,500 servers.
+  DISCORD_SHARD_COUNT: z.coerce
+    .number({ message: 'expected a whole number of shards, 1 or more' })
+    .int('expected a whole number of shards, 1 or more')
+    .min(1, 'expected a whole number of shards, 1 or more')
+    .default(1),
+  // Which of them this process runs ("0,2", "0-3"); all of them by default.
+  DISCORD_SHARDS: optionalText,
   DATABASE_URL: z
     .string()
     .default('file:./data/convene.db')
@@ -74,6 +83,8 @@ const schema = z.object({
 export interface Config {
   discordToken: string | undefined;
   discordApiUrl: string;
+  /** The Discord shards this process runs; it does the work of their guilds only (src/shards.ts). */
+  discordShards: ShardSet;
   /** Path of the SQLite file, or ':memory:'. */
   databasePath: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -132,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     discordToken: e.DISCORD_TOKEN,
     discordApiUrl: e.DISCORD_API_URL,
+    discordShards: shardSet(e.DISCORD_SHARDS, e.DISCORD_SHARD_COUNT),
     databasePath: e.DATABASE_URL === ':memory:' ? ':memory:' : e.DATABASE_URL.slice('file:'.length),
     logLevel: e.LOG_LEVEL,
     scanIntervalMs: e.CONVENE_SCAN_INTERVAL,
@@ -149,4 +161,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           }
         : undefined,
   };
+}
+
+/** DISCORD_SHARDS within DISCORD_SHARD_COUNT; unset means every shard (one process runs the whole bot). */
+function shardSet(text: string | undefined, count: number): ShardSet {
+  if (text === undefined) return { ids: Array.from({ length: count }, (_, id) => id), count };
+  const ids = parseShardIds(text);
+  if (!Array.isArray(ids)) throw new ConfigError('DISCORD_SHARDS', `${ids.error}`);
+  const outside = ids.filter((id) => id >= count);
+  if (outside.length) {
+    throw new ConfigError(
+      'DISCORD_SHARDS',
+      `expected shard ids below DISCORD_SHARD_COUNT (${count}), from 0 to ${count - 1} (got ${JSON.stringify(text)})`,
+    );
+  }
+  return { ids, count };
 }

@@ -14,7 +14,26 @@ describe('loadConfig', () => {
       backfillHorizonMs: 14 * 86_400_000,
       httpPort: 8787,
       discourse: undefined,
+      discordShards: { ids: [0], count: 1 },
     });
+  });
+
+  it.each([
+    [{ DISCORD_SHARD_COUNT: '3' }, { ids: [0, 1, 2], count: 3 }],
+    [
+      { DISCORD_SHARD_COUNT: '3', DISCORD_SHARDS: '0,2' },
+      { ids: [0, 2], count: 3 },
+    ],
+    [
+      { DISCORD_SHARD_COUNT: '8', DISCORD_SHARDS: '4-7' },
+      { ids: [4, 5, 6, 7], count: 8 },
+    ],
+    [
+      { DISCORD_SHARD_COUNT: '3', DISCORD_SHARDS: ' ' },
+      { ids: [0, 1, 2], count: 3 },
+    ],
+  ])('GIVEN %j THEN this process runs %j', (env, shards) => {
+    expect(loadConfig(env).discordShards).toEqual(shards);
   });
 
   it.each([
@@ -26,6 +45,15 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /info/],
     ['HTTP_PORT', { HTTP_PORT: '99999' }, /port/],
     ['DISCOURSE_API_KEY', { DISCOURSE_URL: 'https://forum.example.org' }, /together/],
+    ['DISCORD_SHARD_COUNT', { DISCORD_SHARD_COUNT: '0' }, /whole number of shards, 1 or more/],
+    ['DISCORD_SHARD_COUNT', { DISCORD_SHARD_COUNT: 'three' }, /whole number of shards/],
+    ['DISCORD_SHARDS', { DISCORD_SHARD_COUNT: '3', DISCORD_SHARDS: '0,x' }, /shard ids such as 0,2 or 0-3/],
+    [
+      'DISCORD_SHARDS',
+      { DISCORD_SHARD_COUNT: '3', DISCORD_SHARDS: '1-3' },
+      /below DISCORD_SHARD_COUNT \(3\), from 0 to 2/,
+    ],
+    ['DISCORD_SHARDS', { DISCORD_SHARDS: '2' }, /below DISCORD_SHARD_COUNT \(1\)/],
   ])('GIVEN a bad %s THEN start-up fails naming that variable', (variable, env, expected) => {
     let error: unknown;
     try {

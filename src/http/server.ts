@@ -85,10 +85,20 @@ export function health(deps: Pick<Deps, 'status'>) {
   const up = Object.values(platforms).some((p) => p.up);
   const problems = deps.status.problems ?? {};
   const ok = up && Object.keys(problems).length === 0;
+  // Which Discord shards this process runs and whether each is connected (several processes share them).
+  const shards = deps.status.shards && {
+    count: deps.status.shards.count,
+    running: Object.entries(deps.status.shards.running).map(([id, state]) => ({
+      id: Number(id),
+      up: state.connected,
+      ...(state.detail ? { detail: state.detail } : {}),
+    })),
+  };
   return {
     ok,
     startedAt: new Date(deps.status.startedAt).toISOString(),
     platforms,
+    ...(shards ? { shards } : {}),
     ...(Object.keys(problems).length ? { problems } : {}),
   };
 }

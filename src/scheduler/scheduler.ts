@@ -9,7 +9,7 @@ import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Deps } from '../commands.js';
 import type { Db } from '../db/connection.js';
 import { guilds, jobRuns } from '../db/schema.js';
-import type { GuildId } from '../events.js';
+import type { GuildId, Platform } from '../events.js';
 import { PROCESS_OWNER } from '../lease.js';
 import type { GuildSchedule, JobDefinition } from './job.js';
 
@@ -41,6 +41,8 @@ export interface SchedulerOptions {
   owner?: string;
   /** How long a claimed run is held without a renewal (default 10 minutes). */
   runLeaseMs?: number;
+  /** Whether this process does the guild's work (its Discord shard is here); every guild by default. */
+  owns?: (guild: { id: GuildId; platform: Platform }) => boolean;
 }
 
 /**
@@ -136,13 +138,16 @@ export class Scheduler {
     await this.ticking;
   }
 
-  /** Run everything due at `now` for every guild. Tests call this with a chosen clock. */
+  /** Run everything due at `now` for every guild this process owns. Tests call this with a chosen clock. */
   async tick(now: number): Promise<void> {
+    const owns = this.options.owns ?? (() => true);
     const guildIds = this.deps.db
-      .select({ id: guilds.id })
+      .select({ id: guilds.id, platform: guilds.platform })
       .from(guilds)
       .all()
-      .map((g) => g.id as GuildId);
+      .map((g) => ({ id: g.id as GuildId, platform: g.platform }))
+      .filter(owns)
+      .map((g) => g.id);
     for (const guildId of guildIds) {
       for (const job of this.jobs) {
         const period = this.periodFor(job, guildId, now);

@@ -8,6 +8,7 @@ import type { GuildId } from '../../events.js';
 import { forumHost, isForumGuild } from '../../forumIds.js';
 import { getSettings } from '../../guildSettings.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
+import { describeShards, shardOfGuild } from '../../shards.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
 import { linkedAcross, pairOf } from '../links/identity.js';
 import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
@@ -31,6 +32,10 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
   return {
     settings: getSettings(db, guildId),
     platforms: deps.status.platforms,
+    shards: describeShards(
+      deps.status,
+      isForumGuild(guildId) ? null : shardOfGuild(guildId, deps.status.shards?.count ?? 1),
+    ),
     problems: deps.status.problems ?? {},
     intents: deps.status.intents,
     uptimeMs: now - deps.status.startedAt,
@@ -82,6 +87,8 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
     `Outbox: ${report.outbox.pending} waiting, ${report.outbox.failed} failed`,
     ...report.outbox.recentFailures.map((f) => `  · failed ${f.key}: ${(f.error ?? '').slice(0, 120)}`),
   ];
+  // Which shards this process runs goes under the Platforms line it details.
+  if (report.shards) lines.splice(2, 0, report.shards);
   // Problems go right under the title: they are what a moderator opening the status must see first.
   const problems = Object.values(report.problems);
   if (problems.length) lines.splice(1, 0, ...problems.map((p) => `⚠️ ${p}`));

@@ -8,6 +8,7 @@ import { REST } from 'discord.js';
 import type { ButtonDefinition, CommandDefinition, Deps } from '../../commands.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../events.js';
 import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
+import { markShard, syncsCommands } from '../../shards.js';
 import { type BackfillResult, createDiscordBackfill } from './backfill.js';
 import { type CommandSyncRetry, keepCommandsInSync } from './commandSync.js';
 import { guardedOn } from './guard.js';
@@ -153,29 +154,39 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   });
   // Handlers are attached after login's READY, so every shardReady seen here is a new gateway session
   // (after INVALID_SESSION or a failed resume): it is connected, and what it missed is backfilled.
-  on('shardReady', () => {
-    deps.status.platforms.discord = { connected: true };
-    deps.log.info('new gateway session: backfilling what was missed');
+  const shards = deps.config.discordShards;
+  // The stream is whole only while every shard of this process is: one shard resuming must not let
+  // the backfill checkpoint move the cursors of another shard's guilds past what it is missing.
+  const down = new Set<number>();
+  const shardLive = (shard: number, live: boolean) => {
+    if (live) down.delete(shard);
+    else down.add(shard);
+    backfiller.setLive(down.size === 0);
+  };
+  on('shardReady', (shard) => {
+    markShard(deps.status, shards, shard, true);
+    deps.log.info({ shard }, 'new gateway session: backfilling what was missed');
     backfiller.newSession();
+    shardLive(shard, true);
   });
-  on('shardResume', (_id, replayed) => {
-    deps.status.platforms.discord = { connected: true };
-    backfiller.setLive(true);
-    deps.log.info({ replayed }, 'gateway session resumed');
+  on('shardResume', (shard, replayed) => {
+    markShard(deps.status, shards, shard, true);
+    shardLive(shard, true);
+    deps.log.info({ shard, replayed }, 'gateway session resumed');
   });
-  on('shardDisconnect', (event) => {
-    deps.status.platforms.discord = { connected: false, detail: `disconnected (${event.code})` };
-    backfiller.setLive(false);
+  on('shardDisconnect', (event, shard) => {
+    markShard(deps.status, shards, shard, false, `disconnected (${event.code})`);
+    shardLive(shard, false);
   });
-  on('shardReconnecting', () => {
-    deps.status.platforms.discord = { connected: false, detail: 'reconnecting' };
-    backfiller.setLive(false);
+  on('shardReconnecting', (shard) => {
+    markShard(deps.status, shards, shard, false, 'reconnecting');
+    shardLive(shard, false);
   });
   on('error', (error) => deps.log.error({ err: error }, 'discord client error'));
 
   // A refused or rate-limited registration does not stop start-up: it is retried and reported.
   const commandSync =
-    (options.syncCommands ?? true)
+    (options.syncCommands ?? syncsCommands(shards))
       ? await keepCommandsInSync(client, options.commands, deps, options.commandSyncRetry)
       : null;
   const stop = async () => {
@@ -185,7 +196,8 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
     await client.destroy();
   };
   try {
-    deps.status.platforms.discord = { connected: true };
+    // login() waited for READY on every shard of this process.
+    for (const shard of shards.ids) markShard(deps.status, shards, shard, true);
     // Channels and members now; their history in the background (live events are stored meanwhile).
     await backfiller.start(client.guilds.cache.values());
   } catch (error) {

@@ -16,9 +16,10 @@ import {
   SimpleShardingStrategy,
   WebSocketShardEvents,
 } from '@discordjs/ws';
-import { Client, GatewayCloseCodes, GatewayIntentBits, Partials } from 'discord.js';
+import { Client, GatewayCloseCodes, GatewayIntentBits, Partials, Routes } from 'discord.js';
 import { clearProblem, type Deps, raiseProblem } from '../../commands.js';
 import { ConfigError } from '../../config.js';
+import type { ShardSet } from '../../shards.js';
 
 export interface GatewayRetryPolicy {
   /** Failed attempts in a row after which start-up gives up (later: after which it is a problem). */
@@ -133,8 +134,13 @@ export class GatewayWatch {
     if (this.stopped || code === RESUMING) return;
     const { log } = this.deps;
     if (FINAL_CLOSE_CODES.has(code)) {
-      // discord.js does not retry these. At start-up login() fails with its own error; later, say it.
-      if (this.starting) return;
+      // discord.js does not retry these. At start-up, fail now: login() rejects by itself only when
+      // this process runs one shard; with several, it waits for the others' READY for ever.
+      if (this.starting) {
+        this.rejectStart?.(new GatewayClosedError(code));
+        this.rejectStart = null;
+        return;
+      }
       const sentence = `Discord ended the gateway session for good (code ${code}, ${describeClose(code)}): Convene hears nothing from Discord until the cause is fixed (DISCORD_TOKEN, intents) and it is restarted`;
       log.error({ code }, `discord gateway: ${sentence}`);
       raiseProblem(this.deps.status, PROBLEM, sentence);
@@ -183,6 +189,14 @@ export class GatewayWatch {
   }
 }
 
+/** Discord ended a session at start-up with a code discord.js does not retry (4004, 4011, 4014…). */
+export class GatewayClosedError extends Error {
+  constructor(readonly code: number) {
+    super(`Discord closed the gateway for good: ${describeClose(code)} (code ${code})`);
+    this.name = 'GatewayClosedError';
+  }
+}
+
 export class GatewayUnreachableError extends Error {
   constructor(
     readonly how: string,
@@ -195,8 +209,16 @@ export class GatewayUnreachableError extends Error {
   }
 }
 
-function makeClient(apiUrl: string, privileged: { members: boolean; content: boolean }, watch: GatewayWatch) {
+function makeClient(
+  apiUrl: string,
+  privileged: { members: boolean; content: boolean },
+  watch: GatewayWatch,
+  shards: ShardSet,
+) {
   return new Client({
+    // This process's shards of the whole bot's: each process connects its own (src/shards.ts).
+    shards: [...shards.ids],
+    shardCount: shards.count,
     intents: [
       ...BASE_INTENTS,
       ...(privileged.members ? [GatewayIntentBits.GuildMembers] : []),
@@ -217,6 +239,35 @@ function isDisallowedIntents(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown };
   return (
     e?.code === DISALLOWED_INTENTS || e?.code === 'DisallowedIntents' || /disallowed intent/i.test(String(e?.message))
+  );
+}
+
+/** Discord closed with 4011: one shard would hold more than 2,500 servers. */
+function isShardingRequired(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e?.code === 4011 || /sharding (is )?required/i.test(String(e?.message));
+}
+
+/** 4011 as one line naming DISCORD_SHARD_COUNT, with the count Discord recommends when it says. */
+async function shardingRequired(client: Client, error: unknown, shards: ShardSet): Promise<ConfigError> {
+  let recommended: number | null = null;
+  try {
+    const info = (await client.rest.get(Routes.gatewayBot())) as { shards?: unknown };
+    if (typeof info.shards === 'number') recommended = info.shards;
+  } catch (readError) {
+    // The sentence still names the variable; only the number is missing.
+    client.emit('debug', `GET /gateway/bot after 4011 failed: ${String(readError)}`);
+  } finally {
+    await client.destroy();
+  }
+  const advice =
+    recommended !== null && recommended > shards.count
+      ? `set DISCORD_SHARD_COUNT to ${recommended} (Discord's recommendation)`
+      : 'raise DISCORD_SHARD_COUNT';
+  return new ConfigError(
+    'DISCORD_SHARD_COUNT',
+    `Discord requires more shards: one shard may hold at most 2,500 servers and ${shards.count} ${shards.count === 1 ? 'is' : 'are'} too few for this bot; ${advice}, and give each process its part with DISCORD_SHARDS`,
+    { cause: error },
   );
 }
 
@@ -290,7 +341,7 @@ export async function login(
   let lastError: unknown;
   for (const privileged of attempts) {
     const watch = new GatewayWatch(deps, policy);
-    const client = makeClient(options.apiUrl, privileged, watch);
+    const client = makeClient(options.apiUrl, privileged, watch, deps.config.discordShards);
     const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
     const deadline = setTimeout(() => watch.giveUp(`within ${seconds(policy.loginTimeoutMs)}`), policy.loginTimeoutMs);
     try {
@@ -306,6 +357,8 @@ export async function login(
       return { client, watch };
     } catch (error) {
       watch.stop();
+      // Read before the client is destroyed: what Discord recommends is the useful part of the sentence.
+      if (isShardingRequired(error)) throw await shardingRequired(client, error, deps.config.discordShards);
       await client.destroy();
       lastError = error;
       if (!isDisallowedIntents(error)) throw explainLoginError(error, options.apiUrl);

@@ -11,6 +11,7 @@ import type { Feature } from '../../features/feature.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Ingestor } from '../../ingest/ingestor.js';
 import { type DrainOptions, OutboxDrain } from '../../outbox/drain.js';
+import { ownsGuild } from '../../shards.js';
 import { type CatchUpResult, createDiscourseCatchUp } from './catchUp.js';
 import { DiscourseClient } from './client.js';
 import { DiscourseCommands } from './commands.js';
@@ -112,7 +113,10 @@ export async function startDiscourse(
     live: Boolean(secret),
   });
   // In the background: webhooks are answered meanwhile (ingest is idempotent on the forum's ids).
-  const caughtUp = reachable ? catchUp.run() : Promise.resolve(null);
+  // Webhooks reach any process, but reading the forum back is the work of the one that owns it (shard
+  // 0's): N processes would spend N times the forum's API budget on the same posts.
+  const owner = ownsGuild(deps.config.discordShards, { id: guildId, platform });
+  const caughtUp = reachable && owner ? catchUp.run() : Promise.resolve(null);
   const unsubscribe = ingestor.onRecovered((gaps) => catchUp.recovered(gaps));
 
   if (options.startDrain !== false) drain.start();

@@ -37,6 +37,7 @@ export const CloseCode = {
   AlreadyAuthenticated: 4005,
   RateLimited: 4008,
   InvalidShard: 4010,
+  ShardingRequired: 4011,
   InvalidApiVersion: 4012,
   InvalidIntents: 4013,
   DisallowedIntents: 4014,
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   resumeWindowMs: number;
   /** Dispatches kept per session for RESUME replay. */
   maxBufferedEvents: number;
+  /** Discord: a shard may hold at most 2,500 guilds; IDENTIFY beyond that closes with 4011. */
+  maxGuildsPerShard: number;
 }
 
 /** What a dispatch builder may look at to shape its payload for one session. */
@@ -219,10 +222,18 @@ export class Gateway {
   }
 
   private onShard(session: Session, guildId: string | null): boolean {
-    const [id, count] = session.shard;
-    if (count <= 1) return true;
-    if (guildId === null) return id === 0;
-    return Number((BigInt(guildId) >> 22n) % BigInt(count)) === id;
+    return onShard(session.shard, guildId);
+  }
+
+  /** The guilds the bot is in. */
+  botGuildIds(): string[] {
+    const bot = this.store.application.botUserId;
+    return [...this.store.guilds.values()].filter((g) => g.members.has(bot)).map((g) => g.id);
+  }
+
+  /** GET /gateway/bot's `shards`: the fewest that keep every shard within the limit. */
+  recommendedShards(): number {
+    return Math.max(1, Math.ceil(this.botGuildIds().length / this.options.maxGuildsPerShard));
   }
 
   private dispatchTo(session: Session, t: string, d: unknown): void {
@@ -356,6 +367,11 @@ export class Gateway {
     if (shardCount < 1 || shardId < 0 || shardId >= shardCount) {
       return void this.closeConnection(conn, CloseCode.InvalidShard, 'Invalid shard.');
     }
+    const app = this.store.application;
+    const guildIds = this.botGuildIds().filter((id) => onShard([shardId, shardCount], id));
+    if (guildIds.length > this.options.maxGuildsPerShard) {
+      return void this.closeConnection(conn, CloseCode.ShardingRequired, 'Sharding required.');
+    }
     conn.compressPayloads = d.compress === true && !conn.compressStream;
     this.stats.identifies++;
     const session: Session = {
@@ -370,10 +386,6 @@ export class Gateway {
     };
     this.sessions.set(session.id, session);
     conn.session = session;
-    const app = this.store.application;
-    const guildIds = [...this.store.guilds.values()]
-      .filter((g) => g.members.has(app.botUserId) && this.onShard(session, g.id))
-      .map((g) => g.id);
     this.dispatchTo(session, 'READY', {
       v: 10,
       user: { ...renderUser(this.store.botUser), verified: true, mfa_enabled: false, email: null },
@@ -478,4 +490,11 @@ export class Gateway {
       });
     }
   }
+}
+
+/** Discord's routing: a guild is on shard (guild_id >> 22) % count; DMs (null) on shard 0. */
+function onShard([id, count]: readonly [number, number], guildId: string | null): boolean {
+  if (count <= 1) return true;
+  if (guildId === null) return id === 0;
+  return Number((BigInt(guildId) >> 22n) % BigInt(count)) === id;
 }

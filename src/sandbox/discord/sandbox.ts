@@ -58,6 +58,8 @@ export interface DiscordSandboxOptions {
   interactionAckTimeoutMs?: number;
   /** How long a dropped gateway session stays resumable. Default 2 minutes. */
   resumeWindowMs?: number;
+  /** Guilds one shard may hold before IDENTIFY closes with 4011 (sharding required). Default 2500 as on Discord. */
+  maxGuildsPerShard?: number;
   /** enforce_nonce de-duplication window. Default 5 minutes. */
   nonceWindowMs?: number;
 }
@@ -126,6 +128,7 @@ export class DiscordSandbox {
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
         resumeWindowMs: options.resumeWindowMs ?? 120_000,
         maxBufferedEvents: 10_000,
+        maxGuildsPerShard: options.maxGuildsPerShard ?? 2_500,
       },
       () => `${this.wsBase}/gateway-resume`,
     );
@@ -143,6 +146,7 @@ export class DiscordSandbox {
       world: this.world,
       hub: this.hub,
       gatewayUrl: () => `${this.wsBase}/gateway`,
+      recommendedShards: () => this.gateway.recommendedShards(),
       nonceWindowMs: options.nonceWindowMs ?? 5 * 60_000,
     };
     applicationRoutes(router, ctx);

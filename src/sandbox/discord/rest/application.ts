@@ -17,7 +17,7 @@ export function applicationRoutes(router: Router, ctx: RestContext): void {
     status: 200,
     body: {
       url: ctx.gatewayUrl(),
-      shards: 1,
+      shards: ctx.recommendedShards(),
       session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
     },
   }));

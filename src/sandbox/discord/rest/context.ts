@@ -11,6 +11,8 @@ export interface RestContext {
   world: World;
   hub: InteractionHub;
   gatewayUrl: () => string;
+  /** GET /gateway/bot's recommended shard count. */
+  recommendedShards: () => number;
   /** Seconds within which a repeated nonce (with enforce_nonce) returns the first message. */
   nonceWindowMs: number;
 }
