@@ -40,6 +40,13 @@ const httpUrl = z
 const schema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  // discord.js appends /v10 to it and the proxy strips /api/v10 again: without /api the routes miss.
+  DISCORD_REST_PROXY: httpUrl
+    .refine(
+      (v) => /\/api$/.test(v),
+      "expected the proxy's API address ending in /api, such as http://127.0.0.1:8788/api",
+    )
+    .optional(),
   DATABASE_URL: z
     .string()
     .default('file:./data/convene.db')
@@ -68,6 +75,8 @@ const schema = z.object({
 export interface Config {
   discordToken: string | undefined;
   discordApiUrl: string;
+  /** Every REST request goes through this proxy (npm run proxy), which keeps the one rate limit budget of the bot token. */
+  discordRestProxy?: string | undefined;
   /** Path of the SQLite file, or ':memory:'. */
   databasePath: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -119,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     discordToken: e.DISCORD_TOKEN,
     discordApiUrl: e.DISCORD_API_URL,
+    discordRestProxy: e.DISCORD_REST_PROXY,
     databasePath: e.DATABASE_URL === ':memory:' ? ':memory:' : e.DATABASE_URL.slice('file:'.length),
     logLevel: e.LOG_LEVEL,
     scanIntervalMs: e.CONVENE_SCAN_INTERVAL,
@@ -134,5 +144,50 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             webhookSecret: e.DISCOURSE_WEBHOOK_SECRET,
           }
         : undefined,
+  };
+}
+
+const proxySchema = z.object({
+  DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  DISCORD_REST_PROXY_HOST: z.string().trim().min(1, 'expected a host name or address').default('127.0.0.1'),
+  DISCORD_REST_PROXY_PORT: schema.shape.HTTP_PORT.removeDefault().default(8788),
+  // Discord: 50 requests per second per bot token; large bots are granted more on request.
+  DISCORD_GLOBAL_LIMIT: z.coerce
+    .number({ message: 'expected requests per second, such as 50' })
+    .int('expected requests per second, such as 50')
+    .min(1, 'expected requests per second, such as 50')
+    .default(50),
+  LOG_LEVEL: schema.shape.LOG_LEVEL,
+});
+
+export interface ProxyConfig {
+  /** Discord's API (or the emulator's), where the proxy sends what it receives. */
+  upstream: string;
+  host: string;
+  port: number;
+  /** The bot token's global limit, requests per second. */
+  globalPerSecond: number;
+  logLevel: Config['logLevel'];
+}
+
+/** The REST proxy's configuration (npm run proxy); throws ConfigError naming the first bad variable. */
+export function loadProxyConfig(env: Record<string, string | undefined>): ProxyConfig {
+  const parsed = proxySchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const value = env[variable];
+    throw new ConfigError(
+      variable,
+      `${issue?.message ?? 'invalid'} (${value === undefined ? 'missing' : `got ${JSON.stringify(value)}`})`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    upstream: e.DISCORD_API_URL,
+    host: e.DISCORD_REST_PROXY_HOST,
+    port: e.DISCORD_REST_PROXY_PORT,
+    globalPerSecond: e.DISCORD_GLOBAL_LIMIT,
+    logLevel: e.LOG_LEVEL,
   };
 }

@@ -10,7 +10,7 @@ import type { Db } from '../db/connection.js';
 import { outbox } from '../db/schema.js';
 import type { GuildId } from '../events.js';
 import type { Logger } from '../log.js';
-import { PermanentSendError, type PlatformSender, RetryableSendError } from './platformSender.js';
+import { PermanentSendError, type PlatformSender, RetryableSendError, UnreachableError } from './platformSender.js';
 import { TokenBucket } from './rateLimiter.js';
 import { claimDue, markDone, markFailed, type OutboxRow, retryLater } from './store.js';
 
@@ -144,6 +144,14 @@ export class OutboxDrain {
       this.stats.sent++;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof UnreachableError) {
+        // Nothing reached the platform: wait (every row of the batch will say the same) and keep the row.
+        this.bucket.pause(error.retryAfterMs ?? 0);
+        retryLater(this.db, row.id, now() + (error.retryAfterMs ?? 0), message, true);
+        this.stats.retried++;
+        this.log.debug({ key: row.key, error: message }, 'outbox: platform unreachable; will retry');
+        return;
+      }
       // Anything not known to be permanent (network errors, bugs fixed by a restart) is retried.
       if (!(error instanceof PermanentSendError) && row.attempts < this.options.maxAttempts) {
         const retryAfterMs = error instanceof RetryableSendError ? error.retryAfterMs : undefined;

@@ -100,9 +100,20 @@ export function markFailed(db: Db, id: number, now: number, error: string): void
     .run();
 }
 
-/** Put a row back for later (transient failure, rate limit). */
-export function retryLater(db: Db, id: number, notBefore: number, error: string): void {
-  db.update(outbox).set({ notBefore, leaseUntil: null, lastError: error }).where(eq(outbox.id, id)).run();
+/**
+ * Put a row back for later (transient failure, rate limit). `uncounted`: the try was not the action's
+ * fault (the platform was unreachable), so it is taken off the attempts that lead to giving up.
+ */
+export function retryLater(db: Db, id: number, notBefore: number, error: string, uncounted = false): void {
+  db.update(outbox)
+    .set({
+      notBefore,
+      leaseUntil: null,
+      lastError: error,
+      ...(uncounted ? { attempts: sql`${outbox.attempts} - 1` } : {}),
+    })
+    .where(eq(outbox.id, id))
+    .run();
 }
 
 /** The result the platform returned for a done action (e.g. the created thread's id). */
