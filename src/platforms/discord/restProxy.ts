@@ -37,12 +37,14 @@ export interface RestProxy {
 }
 
 /**
- * Rate and burst for a limit of `perSecond`: any one-second span then holds at most rate + burst
- * sends, 2 under the limit, so a few milliseconds of network jitter cannot push one over.
+ * Rate and burst for a limit of `perSecond`. Requests paced here arrive at Discord with varying
+ * delays (network, a busy event loop on either side), which packs them closer together: the pace
+ * leaves room for 200 ms of that, i.e. rate × 1.2 + burst stays within the limit (40/s and 2 for
+ * Discord's 50). Measured with 4 processes: 44/s and 4 (48 in a second, no room) still met 7 × 429.
  */
 export function pacing(perSecond: number): { rate: number; burst: number } {
-  const burst = Math.max(1, Math.floor(perSecond * 0.08));
-  return { rate: Math.max(1, perSecond - burst - 2), burst };
+  const burst = Math.max(1, Math.floor(perSecond * 0.04));
+  return { rate: Math.max(1, Math.floor((perSecond - burst) / 1.2)), burst };
 }
 
 /** Discord: interaction callbacks are not bound by the global limit (they have a 3 s deadline). */

@@ -36,18 +36,17 @@ export interface RestReach {
 }
 
 export function watchRestReach(deps: Pick<Deps, 'status' | 'log'>, proxyUrl: string): RestReach {
-  const sentence = (what: string) =>
-    `${what}: messages wait in the outbox and go out when it answers again (is npm run proxy running?)`;
+  const waiting = 'messages wait in the outbox and go out when it answers again';
   return {
     observe(error) {
       const code = error === null ? undefined : connectionCode(error);
       if (code) {
-        const said = sentence(`Convene cannot reach its Discord REST proxy at ${proxyUrl} (${code})`);
+        const said = `Convene cannot reach its Discord REST proxy at ${proxyUrl} (${code}): ${waiting} (is npm run proxy running?)`;
         if (deps.status.problems?.[PROBLEM] !== said) deps.log.error({ proxy: proxyUrl, code }, said);
         raiseProblem(deps.status, PROBLEM, said);
       } else if (error instanceof HTTPError && (error.status === 502 || error.status === 504)) {
         // The proxy answered, but Discord did not answer it.
-        const said = sentence(`The Discord REST proxy at ${proxyUrl} cannot reach Discord (${error.status})`);
+        const said = `The Discord REST proxy at ${proxyUrl} cannot reach Discord (${error.status}): ${waiting}`;
         if (deps.status.problems?.[PROBLEM] !== said) deps.log.error({ proxy: proxyUrl, status: error.status }, said);
         raiseProblem(deps.status, PROBLEM, said);
       } else if (clearProblem(deps.status, PROBLEM)) {
