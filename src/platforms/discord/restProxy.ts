@@ -2,7 +2,8 @@
  * The one REST budget of the bot token, for every Convene process: an HTTP proxy in front of
  * Discord's API (`npm run proxy`). Discord's global limit (50 requests/s) and its route buckets count
  * per token, not per process; each process pointed at this proxy (DISCORD_REST_PROXY) sends through
- * one @discordjs/rest client, which keeps every route bucket for all of them.
+ * one @discordjs/rest client, which keeps every route bucket for all of them (@discordjs/proxy is that
+ * client's HTTP face).
  *
  * @discordjs/rest's own global limiter counts in fixed one-second windows that start at its first
  * request; Discord's (and the emulator's) windows start at their own moments. Two fixed windows out of
@@ -12,8 +13,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { proxyRequests } from '@discordjs/proxy';
-import { DefaultRestOptions, REST } from 'discord.js';
+import { populateErrorResponse, populateSuccessfulResponse } from '@discordjs/proxy';
+// The ES module build, the one @discordjs/proxy's helpers check errors against (discord.js loads the
+// CommonJS one: its DiscordAPIError is another class, and the helpers would not recognise it).
+import { DefaultRestOptions, REST, type RequestMethod, type RouteLike } from '@discordjs/rest';
 import type { Logger } from '../../log.js';
 import { TokenBucket } from '../../outbox/rateLimiter.js';
 
@@ -50,6 +53,41 @@ export function pacing(perSecond: number): { rate: number; burst: number } {
 /** Discord: interaction callbacks are not bound by the global limit (they have a 3 s deadline). */
 const GLOBAL_EXEMPT = /\/interactions\/[^/]+\/[^/]+\/callback/;
 
+/**
+ * @discordjs/proxy's `proxyRequests`, with the body read first. The library hands @discordjs/rest the
+ * incoming request stream as the body, and a request retried after a 429 then goes out empty
+ * (measured against the emulator: "400 Cannot send an empty message"); a Buffer can be sent again.
+ * Its response helpers do the rest: Discord's answer is passed on without X-RateLimit headers (the
+ * callers' REST clients must not keep buckets of their own), its errors with their status and body.
+ */
+async function forward(rest: REST, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://proxy.local');
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers: Record<string, string> = {};
+  for (const name of ['content-type', 'authorization', 'x-audit-log-reason']) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  try {
+    const response = await rest.queueRequest({
+      fullRoute: url.pathname.replace(/^\/api(\/v\d+)?/, '') as RouteLike,
+      method: (req.method ?? 'GET') as RequestMethod,
+      query: url.searchParams,
+      // The caller's Authorization header is forwarded as it is: the proxy holds no token.
+      auth: false,
+      passThroughBody: true,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+      headers,
+    });
+    await populateSuccessfulResponse(res, response);
+    res.end();
+  } catch (error) {
+    if (!populateErrorResponse(res, error)) throw error;
+    res.end();
+  }
+}
+
 export async function startRestProxy(options: RestProxyOptions): Promise<RestProxy> {
   const { rate, burst } = pacing(options.globalPerSecond);
   const bucket = new TokenBucket(rate, burst);
@@ -75,21 +113,19 @@ export async function startRestProxy(options: RestProxyOptions): Promise<RestPro
       options.log.warn({ status: 429 }, 'rest proxy: Discord answered 429; waiting and retrying');
     }
   });
-  const forward = proxyRequests(rest);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: true, upstream: options.upstream, rate, burst, ...stats }));
       return;
     }
-    // @discordjs/proxy ends the response in a `finally` even when the error is not Discord's (the
-    // upstream refused the connection): left at its default that is an empty 200, which a caller
-    // would take for success and the action would be lost. Start from 502, which callers retry.
-    res.statusCode = 502;
-    Promise.resolve(forward(req, res)).catch((error: unknown) => {
+    forward(rest, req, res).catch((error: unknown) => {
+      // Not an answer from Discord (it could not be reached): a 502, which callers retry. Never an
+      // empty 200, which a caller would take for success (the action would be lost).
       stats.failed++;
       options.log.error({ err: error, method: req.method, url: req.url }, 'rest proxy: could not reach Discord');
-      if (!res.writableEnded) res.end();
+      if (!res.headersSent) res.statusCode = 502;
+      res.end();
     });
   });
   const host = options.host ?? '127.0.0.1';
