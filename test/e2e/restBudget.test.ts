@@ -4,6 +4,7 @@
  * Real processes (src/main.ts, src/proxy.ts) against the emulator, which enforces the global limit
  * and route buckets and counts every 429.
  */
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -44,7 +45,39 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** src/main.ts as a child; resolves with its exit code and what it wrote on stderr. */
+function runMain(env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(DISCORD|DISCOURSE|CONVENE)_/.test(k)),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...clean, DATABASE_URL: 'file::memory:', HTTP_PORT: '0', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  return new Promise((resolve) =>
+    child.once('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    }),
+  );
+}
+
 describe('one REST budget for many processes', () => {
+  it('GIVEN DISCORD_REST_PROXY where no proxy listens THEN start-up stops with one line naming the variable', async () => {
+    const port = await freePort();
+    const run = await runMain({ DISCORD_TOKEN: 'a.b.c', DISCORD_REST_PROXY: `http://127.0.0.1:${port}/api` });
+    console.info(run.stderr.trim());
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      `Convene could not start: DISCORD_REST_PROXY: could not reach http://127.0.0.1:${port}/api (ECONNREFUSED): start the proxy there (npm run proxy) or fix the address`,
+    ]);
+  }, 60_000);
+
   it('GIVEN 4 Convene processes draining 1,000 messages together through the REST proxy THEN the emulator answers no 429 and every message arrives exactly once', async () => {
     const cluster: Cluster = await startCluster({ processes: 4, viaProxy: true });
     cleanups.push(() => cluster.stop());

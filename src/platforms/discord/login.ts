@@ -252,7 +252,9 @@ export function explainLoginError(error: unknown, apiUrl: string, variable = 'DI
   if (NETWORK_CODES.has(code) || e?.name === 'AbortError') {
     return new ConfigError(
       variable,
-      `could not reach ${apiUrl} (${code || 'timed out'}): check the address and this machine's network`,
+      variable === 'DISCORD_REST_PROXY'
+        ? `could not reach ${apiUrl} (${code || 'timed out'}): start the proxy there (npm run proxy) or fix the address`
+        : `could not reach ${apiUrl} (${code || 'timed out'}): check the address and this machine's network`,
       { cause: error },
     );
   }
