@@ -55,6 +55,8 @@ export interface DrainFigures {
   /** From the first to the last bench message the emulator accepted. */
   seconds: number;
   perSecond: number;
+  /** Every request the emulator accepted in that time (backfills, command sync…), per second: the budget used. */
+  requestsPerSecond: number;
 }
 
 function spawnChild(
@@ -230,7 +232,11 @@ export async function drainFigures(cluster: Cluster, backlog: Backlog, timeoutMs
   const hits = cluster.sandbox.rateLimitHits.hits.filter((h) => h.at >= backlog.at && !h.forced);
   const byRoute: Record<string, number> = {};
   for (const h of hits) byRoute[`${h.scope} ${h.route}`] = (byRoute[`${h.scope} ${h.route}`] ?? 0) + 1;
-  const seconds = times.length > 1 ? (Math.max(...times) - Math.min(...times)) / 1000 : 0;
+  const [first, last] = [Math.min(...times), Math.max(...times)];
+  const seconds = times.length > 1 ? (last - first) / 1000 : 0;
+  const accepted = cluster.sandbox.requests.filter(
+    (r) => r.at >= first && r.at <= last && r.status !== 429 && !(r.route ?? '').includes('/callback'),
+  ).length;
   return {
     delivered: [...seen.values()].reduce((a, b) => a + b, 0),
     duplicates: [...seen.values()].filter((n) => n > 1).length,
@@ -243,5 +249,6 @@ export async function drainFigures(cluster: Cluster, backlog: Backlog, timeoutMs
     byRoute,
     seconds,
     perSecond: seconds > 0 ? (times.length - 1) / seconds : 0,
+    requestsPerSecond: seconds > 0 ? (accepted - 1) / seconds : 0,
   };
 }
