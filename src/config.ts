@@ -41,12 +41,16 @@ const schema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
   // discord.js appends /v10 to it and the proxy strips /api/v10 again: without /api the routes miss.
-  DISCORD_REST_PROXY: httpUrl
-    .refine(
-      (v) => /\/api$/.test(v),
-      "expected the proxy's API address ending in /api, such as http://127.0.0.1:8788/api",
-    )
-    .optional(),
+  DISCORD_REST_PROXY: z.preprocess(
+    // Empty as in .env.example: no proxy.
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    httpUrl
+      .refine(
+        (v) => /\/api$/.test(v),
+        "expected the proxy's API address ending in /api, such as http://127.0.0.1:8788/api",
+      )
+      .optional(),
+  ),
   DATABASE_URL: z
     .string()
     .default('file:./data/convene.db')

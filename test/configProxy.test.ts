@@ -14,6 +14,8 @@ function errorOf(load: () => unknown): ConfigError {
 describe('DISCORD_REST_PROXY', () => {
   it('GIVEN no proxy THEN the bot talks to DISCORD_API_URL itself', () => {
     expect(loadConfig({}).discordRestProxy).toBeUndefined();
+    // As .env.example has it.
+    expect(loadConfig({ DISCORD_REST_PROXY: '' }).discordRestProxy).toBeUndefined();
   });
 
   it('GIVEN the address of a proxy THEN every REST request goes there (a trailing slash is dropped)', () => {
