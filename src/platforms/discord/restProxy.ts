@@ -92,6 +92,13 @@ export async function startRestProxy(options: RestProxyOptions): Promise<RestPro
   const { rate, burst } = pacing(options.globalPerSecond);
   const bucket = new TokenBucket(rate, burst);
   const stats = { forwarded: 0, upstream429: 0, failed: 0 };
+  // First come, first served: waiters queue for the bucket instead of all waking for each token
+  // (with many processes' requests waiting, one could otherwise lose every race past its timeout).
+  let turn: Promise<void> = Promise.resolve();
+  const inTurn = () => {
+    turn = turn.then(() => bucket.take());
+    return turn;
+  };
   const rest = new REST({
     api: options.upstream,
     // The token bucket below is the global limit; this client's own fixed window would only add a
@@ -102,7 +109,7 @@ export async function startRestProxy(options: RestProxyOptions): Promise<RestPro
     retries: 0,
     // Every request waits its turn here, just before it goes out: after its route bucket let it.
     async makeRequest(url, init) {
-      if (!GLOBAL_EXEMPT.test(new URL(url).pathname)) await bucket.take();
+      if (!GLOBAL_EXEMPT.test(new URL(url).pathname)) await inTurn();
       stats.forwarded++;
       return DefaultRestOptions.makeRequest(url, init);
     },
