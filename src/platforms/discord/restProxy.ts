@@ -10,6 +10,11 @@
  * step let up to twice the limit through one of Discord's seconds when the proxy is saturated, which
  * is exactly when many processes drain together. So the proxy paces every send itself with a token
  * bucket whose rate plus burst stays under the limit in any one-second span, whatever the phase.
+ *
+ * Each process's outbox keeps pacing itself at 47/s (outbox/drain.ts): above the proxy's 40/s, so a
+ * process draining alone still gets the whole budget and the proxy stays the one pacer that counts;
+ * a process-level share (47/N) would leave the budget idle whenever the other processes are.
+ * A process's drain keeps at most 8 requests in flight, so the proxy's queue stays short.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
