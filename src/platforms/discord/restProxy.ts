@@ -74,8 +74,15 @@ async function forward(rest: REST, req: IncomingMessage, res: ServerResponse): P
     const value = req.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
+  // A caller that gave up (its timeout) will retry: a request of it still waiting here for its bucket
+  // must not go out later as well (a second thread, a second message).
+  const callerGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) callerGone.abort();
+  });
   try {
     const response = await rest.queueRequest({
+      signal: callerGone.signal,
       fullRoute: url.pathname.replace(/^\/api(\/v\d+)?/, '') as RouteLike,
       method: (req.method ?? 'GET') as RequestMethod,
       query: url.searchParams,

@@ -88,6 +88,21 @@ describe('REST proxy', () => {
     expect(sandbox.messagesIn(channelId)).toHaveLength(14);
   });
 
+  it('GIVEN a caller gives up on a request still waiting for its bucket THEN the proxy never sends it', async () => {
+    const { sandbox, client, channelId } = await setUp({
+      rateLimit: { routes: { 'POST /channels/:channel_id/messages': { limit: 1, windowMs: 1_500 } } },
+    });
+    await client().post(Routes.channelMessages(channelId), { body: { content: 'first' } });
+    const impatient = new REST({ api: client().options.api, retries: 0, timeout: 300 }).setToken(sandbox.botToken);
+    const error = await impatient
+      .post(Routes.channelMessages(channelId), { body: { content: 'given up' } })
+      .catch((e: unknown) => e);
+    expect((error as Error).name).toBe('AbortError');
+    // Past the bucket's reset: a request still queued at the proxy would have gone out by now.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(sandbox.messagesIn(channelId).map((m) => m.content)).toEqual(['first']);
+  });
+
   it('GIVEN Discord cannot be reached from the proxy THEN the caller gets a 502 to retry, never an empty success', async () => {
     const { sandbox, client, channelId } = await setUp();
     await sandbox.close();
