@@ -88,6 +88,18 @@ describe('REST proxy', () => {
     expect(sandbox.messagesIn(channelId)).toHaveLength(14);
   });
 
+  it('GIVEN a message with a file (the digest chart) THEN it passes the proxy whole', async () => {
+    const { sandbox, client, channelId } = await setUp();
+    const data = Buffer.from('not really a png, but 27 b.');
+    await client().post(Routes.channelMessages(channelId), {
+      body: { content: 'This week', attachments: [{ id: 0, filename: 'chart.png' }] },
+      files: [{ name: 'chart.png', data, contentType: 'image/png' }],
+    });
+    const [message] = sandbox.messagesIn(channelId);
+    expect(message?.content).toBe('This week');
+    expect(message?.attachments.map((a) => [a.filename, a.size])).toEqual([['chart.png', data.length]]);
+  });
+
   it('GIVEN a caller gives up on a request still waiting for its bucket THEN the proxy never sends it', async () => {
     const { sandbox, client, channelId } = await setUp({
       rateLimit: { routes: { 'POST /channels/:channel_id/messages': { limit: 1, windowMs: 1_500 } } },
