@@ -217,6 +217,18 @@ export async function drainFigures(cluster: Cluster, backlog: Backlog, timeoutMs
   const deadline = Date.now() + timeoutMs;
   while (pendingRows(cluster) > 0) {
     if (Date.now() > deadline) throw new Error(`the outboxes did not drain within ${timeoutMs} ms`);
+    // A child that ended (crashed, or was killed from outside) would leave its rows pending for ever.
+    const children = [
+      ...cluster.bots.map((c, i) => [`bot-${i}`, c] as const),
+      ['proxy', cluster.proxy?.child] as const,
+    ];
+    for (const [name, child] of children) {
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        throw new Error(
+          `${name} ended (${child.exitCode ?? child.signalCode}) before the outboxes drained:\n${cluster.output[name]?.slice(-2000)}`,
+        );
+      }
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   const wanted = new Set(backlog.contents);
