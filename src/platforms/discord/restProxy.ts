@@ -6,13 +6,15 @@
  * client's HTTP face).
  *
  * @discordjs/rest's own global limiter counts in fixed one-second windows that start at its first
- * request; Discord's (and the emulator's) windows start at their own moments. Two fixed windows out of
- * step let up to twice the limit through one of Discord's seconds when the proxy is saturated, which
- * is exactly when many processes drain together. So the proxy paces every send itself with a token
- * bucket whose rate plus burst stays under the limit in any one-second span, whatever the phase.
+ * request; Discord's windows start at their own moments, so out of step the two can let up to twice
+ * the limit through one of Discord's seconds when the proxy is saturated, which is exactly when many
+ * processes drain together. A pace (a token bucket) is not enough either: paced requests arrive
+ * bunched after any stall (measured: 4 processes behind a 44/s bucket met 7 × 429, behind 40/s still
+ * 1 to 4). The proxy lets a request go only while those in flight plus those answered within the last
+ * second stay under the limit (globalWindow.ts), which holds however the requests are delayed.
  *
- * Each process's outbox keeps pacing itself at 47/s (outbox/drain.ts): above the proxy's 40/s, so a
- * process draining alone still gets the whole budget and the proxy stays the one pacer that counts;
+ * Each process's outbox keeps pacing itself at 47/s (outbox/drain.ts): a process draining alone gets
+ * about the whole budget, and the proxy stays the one limit that counts for all of them together;
  * a process-level share (47/N) would leave the budget idle whenever the other processes are.
  * A process's drain keeps at most 8 requests in flight, so the proxy's queue stays short.
  */
@@ -23,7 +25,7 @@ import { populateErrorResponse, populateSuccessfulResponse } from '@discordjs/pr
 // CommonJS one: its DiscordAPIError is another class, and the helpers would not recognise it).
 import { DefaultRestOptions, REST, type RequestMethod, type RouteLike } from '@discordjs/rest';
 import type { Logger } from '../../log.js';
-import { TokenBucket } from '../../outbox/rateLimiter.js';
+import { GlobalWindow } from './globalWindow.js';
 
 export interface RestProxyOptions {
   /** Discord's API (or the emulator's), e.g. https://discord.com/api. */
@@ -44,16 +46,8 @@ export interface RestProxy {
   close(): Promise<void>;
 }
 
-/**
- * Rate and burst for a limit of `perSecond`. Requests paced here arrive at Discord with varying
- * delays (network, a busy event loop on either side), which packs them closer together: the pace
- * leaves room for 200 ms of that, i.e. rate × 1.2 + burst stays within the limit (40/s and 2 for
- * Discord's 50). Measured with 4 processes: 44/s and 4 (48 in a second, no room) still met 7 × 429.
- */
-export function pacing(perSecond: number): { rate: number; burst: number } {
-  const burst = Math.max(1, Math.floor(perSecond * 0.04));
-  return { rate: Math.max(1, Math.floor((perSecond - burst) / 1.2)), burst };
-}
+/** Room for the emulator's and Discord's whole-millisecond clocks beside ours. */
+const WINDOW_MS = 1_010;
 
 /** Discord: interaction callbacks are not bound by the global limit (they have a 3 s deadline). */
 const GLOBAL_EXEMPT = /\/interactions\/[^/]+\/[^/]+\/callback/;
@@ -101,29 +95,27 @@ async function forward(rest: REST, req: IncomingMessage, res: ServerResponse): P
 }
 
 export async function startRestProxy(options: RestProxyOptions): Promise<RestProxy> {
-  const { rate, burst } = pacing(options.globalPerSecond);
-  const bucket = new TokenBucket(rate, burst);
+  // One under the limit: a request of anyone else on this token (npm run deploy-commands) still fits.
+  const budget = new GlobalWindow(Math.max(1, options.globalPerSecond - 1), WINDOW_MS);
   const stats = { forwarded: 0, upstream429: 0, failed: 0 };
-  // First come, first served: waiters queue for the bucket instead of all waking for each token
-  // (with many processes' requests waiting, one could otherwise lose every race past its timeout).
-  let turn: Promise<void> = Promise.resolve();
-  const inTurn = () => {
-    turn = turn.then(() => bucket.take());
-    return turn;
-  };
   const rest = new REST({
     api: options.upstream,
-    // The token bucket below is the global limit; this client's own fixed window would only add a
-    // second, out-of-step pacer. A global 429 from Discord still stops it for the time Discord says.
+    // The window below is the global limit; this client's own fixed window would only add a second,
+    // out-of-step one. A global 429 from Discord still stops it for the time Discord says.
     globalRequestsPerSecond: Number.MAX_SAFE_INTEGER,
     // Only the caller knows whether its request may be repeated (thread creation may not, see
     // platforms/discord/index.ts): the proxy hands failures back instead of retrying them itself.
     retries: 0,
-    // Every request waits its turn here, just before it goes out: after its route bucket let it.
+    // Every request waits its turn here, just before it goes out: after its route bucket let it. It
+    // counts until its answer (or failure) is back, then for one more window.
     async makeRequest(url, init) {
-      if (!GLOBAL_EXEMPT.test(new URL(url).pathname)) await inTurn();
+      const release = GLOBAL_EXEMPT.test(new URL(url).pathname) ? null : await budget.acquire();
       stats.forwarded++;
-      return DefaultRestOptions.makeRequest(url, init);
+      try {
+        return await DefaultRestOptions.makeRequest(url, init);
+      } finally {
+        release?.();
+      }
     },
   });
   rest.on('response', (_request, response) => {
@@ -135,7 +127,7 @@ export async function startRestProxy(options: RestProxyOptions): Promise<RestPro
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, upstream: options.upstream, rate, burst, ...stats }));
+      res.end(JSON.stringify({ ok: true, upstream: options.upstream, inUse: budget.used, ...stats }));
       return;
     }
     forward(rest, req, res).catch((error: unknown) => {

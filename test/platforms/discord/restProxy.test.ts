@@ -5,7 +5,7 @@
 import { HTTPError, REST, Routes } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.js';
-import { pacing, type RestProxy, startRestProxy } from '../../../src/platforms/discord/restProxy.js';
+import { type RestProxy, startRestProxy } from '../../../src/platforms/discord/restProxy.js';
 import { type DiscordSandbox, startDiscordSandbox } from '../../../src/sandbox/discord/index.js';
 
 const log = createLogger('silent');
@@ -42,18 +42,6 @@ async function postTogether(clients: REST[], channelId: string): Promise<void> {
     ),
   );
 }
-
-describe('pacing', () => {
-  it.each([50, 120, 500, 3])(
-    'GIVEN a global limit of %i/s THEN rate × 1.2 + burst stays within it (room for 200 ms of jitter)',
-    (limit) => {
-      const { rate, burst } = pacing(limit);
-      expect(rate).toBeGreaterThanOrEqual(1);
-      expect(rate * 1.2 + burst).toBeLessThanOrEqual(Math.max(limit, 2.2));
-      expect(rate / limit).toBeGreaterThan(limit >= 50 ? 0.75 : 0.3);
-    },
-  );
-});
 
 describe('REST proxy', () => {
   it('GIVEN Discord answers a 429 THEN the proxy waits, sends the same body again, and the caller never sees the 429', async () => {
