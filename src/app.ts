@@ -106,7 +106,8 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
   if (config.discordToken) {
     discord = await startDiscord(deps, ingestor, {
       token: config.discordToken,
-      apiUrl: config.discordApiUrl,
+      // Through the proxy when there is one: it keeps the token's one rate limit for every process.
+      apiUrl: config.discordRestProxy ?? config.discordApiUrl,
       commands: allCommands(features),
       buttons: allButtons(features),
       countsReaction: (emoji) => features.some((f) => f.countsReaction?.(emoji)),

@@ -49,6 +49,17 @@ const schema = z.object({
     .default(1),
   // Which of them this process runs ("0,2", "0-3"); all of them by default.
   DISCORD_SHARDS: optionalText,
+  // discord.js appends /v10 to it and the proxy strips /api/v10 again: without /api the routes miss.
+  DISCORD_REST_PROXY: z.preprocess(
+    // Empty as in .env.example: no proxy.
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    httpUrl
+      .refine(
+        (v) => /\/api$/.test(v),
+        "expected the proxy's API address ending in /api, such as http://127.0.0.1:8788/api",
+      )
+      .optional(),
+  ),
   DATABASE_URL: z
     .string()
     .default('file:./data/convene.db')
@@ -85,6 +96,8 @@ export interface Config {
   discordApiUrl: string;
   /** The Discord shards this process runs; it does the work of their guilds only (src/shards.ts). */
   discordShards: ShardSet;
+  /** Every REST request goes through this proxy (npm run proxy), which keeps the one rate limit budget of the bot token. */
+  discordRestProxy?: string | undefined;
   /** Path of the SQLite file, or ':memory:'. */
   databasePath: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -144,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     discordToken: e.DISCORD_TOKEN,
     discordApiUrl: e.DISCORD_API_URL,
     discordShards: shardSet(e.DISCORD_SHARDS, e.DISCORD_SHARD_COUNT),
+    discordRestProxy: e.DISCORD_REST_PROXY,
     databasePath: e.DATABASE_URL === ':memory:' ? ':memory:' : e.DATABASE_URL.slice('file:'.length),
     logLevel: e.LOG_LEVEL,
     scanIntervalMs: e.CONVENE_SCAN_INTERVAL,
@@ -176,4 +190,49 @@ function shardSet(text: string | undefined, count: number): ShardSet {
     );
   }
   return { ids, count };
+}
+
+const proxySchema = z.object({
+  DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  DISCORD_REST_PROXY_HOST: z.string().trim().min(1, 'expected a host name or address').default('127.0.0.1'),
+  DISCORD_REST_PROXY_PORT: schema.shape.HTTP_PORT.removeDefault().default(8788),
+  // Discord: 50 requests per second per bot token; large bots are granted more on request.
+  DISCORD_GLOBAL_LIMIT: z.coerce
+    .number({ message: 'expected requests per second, such as 50' })
+    .int('expected requests per second, such as 50')
+    .min(1, 'expected requests per second, such as 50')
+    .default(50),
+  LOG_LEVEL: schema.shape.LOG_LEVEL,
+});
+
+export interface ProxyConfig {
+  /** Discord's API (or the emulator's), where the proxy sends what it receives. */
+  upstream: string;
+  host: string;
+  port: number;
+  /** The bot token's global limit, requests per second. */
+  globalPerSecond: number;
+  logLevel: Config['logLevel'];
+}
+
+/** The REST proxy's configuration (npm run proxy); throws ConfigError naming the first bad variable. */
+export function loadProxyConfig(env: Record<string, string | undefined>): ProxyConfig {
+  const parsed = proxySchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const value = env[variable];
+    throw new ConfigError(
+      variable,
+      `${issue?.message ?? 'invalid'} (${value === undefined ? 'missing' : `got ${JSON.stringify(value)}`})`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    upstream: e.DISCORD_API_URL,
+    host: e.DISCORD_REST_PROXY_HOST,
+    port: e.DISCORD_REST_PROXY_PORT,
+    globalPerSecond: e.DISCORD_GLOBAL_LIMIT,
+    logLevel: e.LOG_LEVEL,
+  };
 }

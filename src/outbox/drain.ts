@@ -13,7 +13,7 @@ import { outbox } from '../db/schema.js';
 import type { GuildId } from '../events.js';
 import { LeaseLostError, PROCESS_OWNER } from '../lease.js';
 import type { Logger } from '../log.js';
-import { PermanentSendError, type PlatformSender, RetryableSendError } from './platformSender.js';
+import { PermanentSendError, type PlatformSender, RetryableSendError, UnreachableError } from './platformSender.js';
 import { TokenBucket } from './rateLimiter.js';
 import { checkpoint, claimDue, markDone, markFailed, type OutboxRow, renewLeases, retryLater } from './store.js';
 
@@ -175,6 +175,16 @@ export class OutboxDrain {
     } catch (error) {
       if (lost) return this.leaseLost(row, 'stopped before the next step');
       const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof UnreachableError) {
+        // Nothing reached the platform: wait (every row of the batch will say the same) and keep the row.
+        this.bucket.pause(error.retryAfterMs ?? 0);
+        if (!retryLater(this.db, row.id, owner, now() + (error.retryAfterMs ?? 0), message, true)) {
+          return this.leaseLost(row, message);
+        }
+        this.stats.retried++;
+        this.log.debug({ key: row.key, error: message }, 'outbox: platform unreachable; will retry');
+        return;
+      }
       // Anything not known to be permanent (network errors, bugs fixed by a restart) is retried.
       if (!(error instanceof PermanentSendError) && row.attempts < this.options.maxAttempts) {
         const retryAfterMs = error instanceof RetryableSendError ? error.retryAfterMs : undefined;

@@ -36,6 +36,18 @@ export class RetryableSendError extends Error {
   }
 }
 
+/**
+ * The platform, or the proxy in front of it, could not be reached at all: not the action's fault, so
+ * the try does not count towards giving up; the row waits `retryAfterMs` and is tried again, however
+ * long the outage lasts.
+ */
+export class UnreachableError extends RetryableSendError {
+  constructor(message: string, retryAfterMs: number) {
+    super(message, retryAfterMs);
+    this.name = 'UnreachableError';
+  }
+}
+
 /** Never try again: 4xx validation, missing permissions, unknown channel. Recorded, shown in status. */
 export class PermanentSendError extends Error {
   constructor(message: string) {

@@ -122,12 +122,29 @@ export function markFailed(db: Db, id: number, owner: string, now: number, error
   );
 }
 
-/** Put a row back for later (transient failure, rate limit). False when `owner` no longer held it. */
-export function retryLater(db: Db, id: number, owner: string, notBefore: number, error: string): boolean {
+/**
+ * Put a row back for later (transient failure, rate limit). `uncounted`: the try was not the action's
+ * fault (the platform was unreachable), so it is taken off the attempts that lead to giving up.
+ * False when `owner` no longer held it.
+ */
+export function retryLater(
+  db: Db,
+  id: number,
+  owner: string,
+  notBefore: number,
+  error: string,
+  uncounted = false,
+): boolean {
   return (
     db
       .update(outbox)
-      .set({ notBefore, leaseUntil: null, leaseOwner: null, lastError: error })
+      .set({
+        notBefore,
+        leaseUntil: null,
+        leaseOwner: null,
+        lastError: error,
+        ...(uncounted ? { attempts: sql`${outbox.attempts} - 1` } : {}),
+      })
       .where(heldBy(id, owner))
       .returning({ id: outbox.id })
       .all().length > 0

@@ -22,6 +22,7 @@ import {
   reactionEmoji,
   threadEvent,
 } from './mapping.js';
+import { watchRestReach } from './restReach.js';
 import { DiscordSender } from './sender.js';
 import { recordSent } from './store.js';
 
@@ -215,6 +216,7 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
       client.rest,
       deps.db,
       new REST({ api: options.apiUrl, retries: 0 }).setToken(options.token),
+      deps.config.discordRestProxy ? watchRestReach(deps, deps.config.discordRestProxy) : null,
     ),
     backfill,
     async stop() {

@@ -284,7 +284,7 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** A login failure as one line naming the variable to fix, when it is one of those. */
-export function explainLoginError(error: unknown, apiUrl: string): unknown {
+export function explainLoginError(error: unknown, apiUrl: string, variable = 'DISCORD_API_URL'): unknown {
   const e = error as {
     code?: unknown;
     name?: unknown;
@@ -302,21 +302,23 @@ export function explainLoginError(error: unknown, apiUrl: string): unknown {
   }
   if (NETWORK_CODES.has(code) || e?.name === 'AbortError') {
     return new ConfigError(
-      'DISCORD_API_URL',
-      `could not reach ${apiUrl} (${code || 'timed out'}): check the address and this machine's network`,
+      variable,
+      variable === 'DISCORD_REST_PROXY'
+        ? `could not reach ${apiUrl} (${code || 'timed out'}): start the proxy there (npm run proxy) or fix the address`
+        : `could not reach ${apiUrl} (${code || 'timed out'}): check the address and this machine's network`,
       { cause: error },
     );
   }
   if (typeof e?.status === 'number') {
     return new ConfigError(
-      'DISCORD_API_URL',
+      variable,
       `${apiUrl} answered ${e.status} to GET /gateway/bot: is it Discord's API (or a Discord-compatible server)?`,
       { cause: error },
     );
   }
   if (error instanceof GatewayUnreachableError) {
     return new ConfigError(
-      'DISCORD_API_URL',
+      variable,
       `${error.message}: check that the gateway of ${apiUrl} is reachable from this machine (firewall, proxy)`,
       { cause: error },
     );
@@ -361,7 +363,14 @@ export async function login(
       if (isShardingRequired(error)) throw await shardingRequired(client, error, deps.config.discordShards);
       await client.destroy();
       lastError = error;
-      if (!isDisallowedIntents(error)) throw explainLoginError(error, options.apiUrl);
+      if (!isDisallowedIntents(error)) {
+        // Through a REST proxy, an address that does not answer is the proxy's (npm run proxy).
+        throw explainLoginError(
+          error,
+          options.apiUrl,
+          deps.config.discordRestProxy ? 'DISCORD_REST_PROXY' : 'DISCORD_API_URL',
+        );
+      }
     } finally {
       clearTimeout(deadline);
     }

@@ -16,6 +16,7 @@ import {
 import { fitText, LIMITS } from '../../text/fit.js';
 import { botIdOf, findCreatedThread, findPosted, type PostNote } from './lookBack.js';
 import { files, messageJson, nonceFor, threadName } from './render.js';
+import type { RestReach } from './restReach.js';
 import { recordSent, sentNonces } from './store.js';
 
 /** Discord error code: the member does not accept DMs from this bot (closed DMs, blocked). */
@@ -48,15 +49,20 @@ export class DiscordSender implements PlatformSender {
     private readonly db: Db,
     /** For requests that must not be repeated blindly (thread creation): no retries of its own. */
     private readonly noRetryRest: REST = rest,
+    /** Watches whether the REST proxy answers (only when there is one). */
+    private readonly reach: RestReach | null = null,
   ) {
     this.botId = botIdOf(rest);
   }
 
   async send(action: Action, ctx: SendContext): Promise<DiscordSendResult> {
     try {
-      return await this.perform(action, ctx);
+      const result = await this.perform(action, ctx);
+      this.reach?.observe(null);
+      return result;
     } catch (error) {
-      throw classify(error);
+      this.reach?.observe(error);
+      throw this.reach?.unreachable(error) ?? classify(error);
     }
   }
 
