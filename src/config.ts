@@ -3,6 +3,7 @@
  * Nothing else in Convene reads process.env.
  */
 import { z } from 'zod';
+import { parseSecretKey } from './secrets/secretBox.js';
 
 const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -63,6 +64,19 @@ const schema = z.object({
   DISCOURSE_API_KEY: optionalText,
   DISCOURSE_API_USERNAME: optionalText,
   DISCOURSE_WEBHOOK_SECRET: optionalText,
+  CONVENE_SECRET_KEY: optionalText.transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    const key = parseSecretKey(text);
+    if (!key) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected 32 bytes as 64 hex digits or base64 (make one with: openssl rand -base64 32)',
+      });
+      return z.NEVER;
+    }
+    return key;
+  }),
+  CONVENE_PUBLIC_URL: httpUrl.optional(),
 });
 
 export interface Config {
@@ -78,6 +92,13 @@ export interface Config {
   backfillHorizonMs: number;
   httpPort: number;
   discourse: { url: string; apiKey: string; apiUsername: string; webhookSecret: string | undefined } | undefined;
+  /**
+   * Encrypts what moderators hand over (a forum's API key and webhook secret) before it is stored;
+   * without it, connecting a forum by command is refused.
+   */
+  secretKey: Buffer | undefined;
+  /** Where the forum reaches this bot (behind a proxy); else the address the HTTP server listens on. */
+  publicUrl: string | undefined;
 }
 
 /** A variable's value cannot work: the message names the variable and what to do. */
@@ -134,5 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             webhookSecret: e.DISCOURSE_WEBHOOK_SECRET,
           }
         : undefined,
+    secretKey: e.CONVENE_SECRET_KEY,
+    publicUrl: e.CONVENE_PUBLIC_URL,
   };
 }

@@ -209,7 +209,7 @@ export function disconnectForum(deps: Deps, guildId: string, actorId: string, no
   return true;
 }
 
-function heldElsewhere(deps: Deps, forumId: string, holderId: string): UserFacingError {
+export function heldElsewhere(deps: Deps, forumId: string, holderId: string): UserFacingError {
   const name = guildNameOf(deps.db, holderId);
   return new UserFacingError(
     [
@@ -262,6 +262,6 @@ function shareProfile(db: Deps['db'], a: Account, b: Account, now: number): void
 }
 
 /** A split (or a changed pair): the merged indexes are rebuilt from the tables on next use. */
-function onUnlinked(db: Deps['db'], guildIds: readonly string[]): void {
+export function onUnlinked(db: Deps['db'], guildIds: readonly string[]): void {
   for (const g of guildIds) forgetExpertise(db, g);
 }

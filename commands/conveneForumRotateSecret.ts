@@ -1,0 +1,19 @@
+import { defineCommand, reply } from '../src/commands.js';
+import { rotateForumSecret } from '../src/features/links/forums.js';
+
+export default defineCommand({
+  name: 'convene forum rotate-secret',
+  description: 'Make a new webhook secret for this server’s forum (the old one stops working)',
+  access: 'moderator',
+  options: {},
+  run(ctx) {
+    const rotated = rotateForumSecret(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
+    return reply.ephemeral(
+      [
+        `New webhook secret for the forum ${rotated.host}: \`${rotated.secret}\``,
+        `Paste it now in the forum’s admin (Admin → API → Webhooks → the webhook to \`${rotated.webhookUrl}\` → Secret): the old secret is refused from this moment, and Discourse retries what fails meanwhile.`,
+        'This secret is shown only this once.',
+      ].join('\n'),
+    );
+  },
+});
