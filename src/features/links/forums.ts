@@ -198,7 +198,7 @@ export function disconnectOwnForum(deps: Deps, guildId: string, actorId: string,
 export function forumStatusLine(deps: Pick<Deps, 'db' | 'config' | 'status'>, guildId: string): string | null {
   const stored: ForumRow | undefined = forumOfGuild(deps.db, guildId);
   if (!stored) return null;
-  return `Forum ${forumHost(stored.forumGuildId)} connected by command (API user ${stored.apiUsername}) · webhook ${webhookUrlOf(deps, stored.id)} · webhook secret set, never shown again (\`/convene forum rotate-secret\` makes a new one)`;
+  return `Forum ${forumHost(stored.forumGuildId)} connected by command (API user ${safeText(stored.apiUsername, 60)}) · webhook ${webhookUrlOf(deps, stored.id)} · webhook secret set, never shown again (\`/convene forum rotate-secret\` makes a new one)`;
 }
 
 function audit(
