@@ -31,7 +31,7 @@ export const forumConnectForm = defineButton({
 export function connectedWords(forum: ConnectedForum): string {
   if (forum.kind === 'update') {
     return [
-      `The forum **${forum.title}** (${forum.host}) has its new settings: Convene uses the new API key from now on.`,
+      `The forum **${forum.title}** (${forum.host}) has its new settings: Convene uses them from now on.`,
       'The webhook secret has not changed; `/convene forum rotate-secret` makes a new one.',
     ].join('\n');
   }

@@ -14,7 +14,7 @@ import type { App } from '../../../src/app.js';
 import { signatureOf } from '../../../src/platforms/discourse/webhook.js';
 import type { GuildHandle } from '../../../src/sandbox/discord/world.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { type Community, makeCommunity, rows, startBot, waitFor } from '../harness.js';
+import { type Community, makeCommunity, outboxSettled, rows, startBot, waitFor } from '../harness.js';
 
 const SECRET_KEY = randomBytes(32).toString('base64');
 let community: Community | undefined;
@@ -87,7 +87,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('a forum per community, connected by command', () => {
-  it('GIVEN two servers that each connect their own forum THEN each forum’s webhooks land in its own community only, and wrong or rotated secrets are refused with nothing stored', async () => {
+  it('GIVEN two servers that each connect their own forum THEN each forum’s webhooks land in its own community only, the bot writes to each forum as that forum’s account, and wrong or rotated secrets are refused with nothing stored', async () => {
     community = await makeCommunity();
     const pixel = secondServer(community);
     const keyA = `key-a-${randomBytes(16).toString('hex')}`;
@@ -182,6 +182,36 @@ describe('a forum per community, connected by command', () => {
     expect(topicNames(app, `discourse:${hostA}`)).toEqual(['Shadow maps flicker on moving lights']);
     expect(topicNames(app, `discourse:${hostB}`)).toEqual(['Palette swap for sprites at runtime']);
     expect(rows(app, 'SELECT id FROM guilds WHERE id LIKE ? ORDER BY id', 'discourse:%')).toHaveLength(2);
+
+    // What the bot sends to a forum goes through that forum's own client: cyd links to noor on forum A,
+    // and the code arrives there as a PM from forum A's bot account; forum B's API is never called.
+    const asked = await sandbox.runCommand(guild.id, general, members.cyd!, 'link discourse', { username: 'noor' });
+    expect(asked.content).toContain('@noor');
+    await outboxSettled(app, 15_000);
+    const pmsToNoor = () =>
+      forumA
+        .privateMessagesTo('noor')
+        .map((p) => p.posts[0]!)
+        .filter((p) => /code:\d{6}/.test(p.raw));
+    await waitFor(() => pmsToNoor().length === 1, 10_000, 'the link code PM on forum A');
+    expect(pmsToNoor()[0]!.username).toBe('convene_a');
+    // Each forum heard only its own bot account (forum B's key would be refused on forum A anyway).
+    expect(new Set(forumB.requests.map((r) => r.apiUsername))).toEqual(new Set(['convene_b']));
+
+    // New settings for forum A (another admin account): the client is rebuilt from them at once.
+    forumA.createUser({ username: 'convene_ops', admin: true });
+    const updated = await connectByCommand(community, where, { url: forumA.url, username: 'convene_ops', key: keyA });
+    console.log(`[moderator reads] ${updated.content}`);
+    expect(updated.content).toMatch(/has its new settings/);
+    expect(updated.content).not.toMatch(/[0-9a-f]{64}/);
+    await sandbox.runCommand(guild.id, general, members.cyd!, 'link discourse', { username: 'noor' });
+    await outboxSettled(app, 15_000);
+    await waitFor(() => pmsToNoor().length === 2, 10_000, 'the second link code PM on forum A');
+    expect(pmsToNoor().map((p) => p.username)).toEqual(['convene_a', 'convene_ops']);
+    // What the bot wrote to forum A (the probes of the refused settings only read).
+    expect(new Set(forumA.requests.filter((r) => r.method !== 'GET').map((r) => r.apiUsername))).toEqual(
+      new Set(['convene_a', 'convene_ops']),
+    );
 
     // A real delivery of forum A, posted by hand: forum B's secret, no signature, an unknown forum
     // are refused and store nothing; the same bytes with forum A's secret are stored.
