@@ -26,6 +26,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /info/],
     ['HTTP_PORT', { HTTP_PORT: '99999' }, /port/],
     ['DISCOURSE_API_KEY', { DISCOURSE_URL: 'https://forum.example.org' }, /together/],
+    ['CONVENE_SECRET_KEY', { CONVENE_SECRET_KEY: 'hunter2' }, /32 bytes.*\(got "<redacted>"\)/],
+    ['CONVENE_SECRET_KEY', { CONVENE_SECRET_KEY: 'ab'.repeat(31) }, /64 hex digits or base64/],
+    ['CONVENE_PUBLIC_URL', { CONVENE_PUBLIC_URL: 'convene.example.org' }, /URL/],
   ])('GIVEN a bad %s THEN start-up fails naming that variable', (variable, env, expected) => {
     let error: unknown;
     try {
