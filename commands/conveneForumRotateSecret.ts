@@ -1,5 +1,6 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { rotateForumSecret } from '../src/features/links/forums.js';
+import { isForumGuild } from '../src/platforms/discourse/ids.js';
 
 export default defineCommand({
   name: 'convene forum rotate-secret',
@@ -7,6 +8,8 @@ export default defineCommand({
   access: 'moderator',
   options: {},
   run(ctx) {
+    // A secret is shown only where nobody else reads it: an ephemeral Discord reply, never a forum post.
+    if (isForumGuild(ctx.guild.id)) throw new UserFacingError('Run /convene forum rotate-secret on Discord.');
     const rotated = rotateForumSecret(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
     return reply.ephemeral(
       [
