@@ -86,7 +86,7 @@ export default defineCommand({
             style: 'short',
             required: true,
             maxLength: 60,
-            placeholder: 'system',
+            placeholder: 'convene',
           },
           {
             id: 'key',

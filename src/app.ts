@@ -126,6 +126,8 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
     rejected: (reason, detail) => http.rejections.count(reason, detail),
   });
   registerForumWebhooks(http, forums);
+  const forumsReady = await forums.warm();
+  if (forumsReady) log.info({ forums: forumsReady }, 'discourse: forums connected by command are ready');
   const forumDrain = { now, leaseMs: config.outboxLeaseMs, ...options.drain };
   let discourse: DiscourseRuntime | null = null;
   if (config.discourse) {

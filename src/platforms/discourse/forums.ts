@@ -12,7 +12,7 @@ import { raiseProblem } from '../../commands.js';
 import { asGuildId, type GuildId } from '../../events.js';
 import type { Feature } from '../../features/feature.js';
 import { forumWebhookPath } from '../../features/links/forumRules.js';
-import { type ForumRow, forumByForumGuild, forumById } from '../../features/links/forumStore.js';
+import { allForums, type ForumRow, forumByForumGuild, forumById } from '../../features/links/forumStore.js';
 import { sealContext } from '../../features/links/forums.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Ingestor } from '../../ingest/ingestor.js';
@@ -20,7 +20,7 @@ import { PermanentSendError, type PlatformSender, type SendContext } from '../..
 import { SecretBox } from '../../secrets/secretBox.js';
 import { DiscourseClient } from './client.js';
 import { DiscourseCommands } from './commands.js';
-import { platform } from './ids.js';
+import { forumHost, platform } from './ids.js';
 import { DiscourseSender } from './sender.js';
 import { createWebhookHandler, registerWebhookRoute, type WebhookHandle } from './webhook.js';
 
@@ -60,6 +60,34 @@ export class ForumRuntimes {
     return row ? this.runtimeOf(row) : null;
   }
 
+  /**
+   * Build every stored forum's runtime at start-up: their guild rows exist before the first delivery,
+   * and a secret that cannot be opened (CONVENE_SECRET_KEY missing or changed) is reported now, in the
+   * log and /healthz, rather than at the first webhook. Never fatal: the other forums keep working.
+   */
+  async warm(): Promise<number> {
+    let ready = 0;
+    for (const row of allForums(this.options.deps.db)) {
+      try {
+        await this.runtimeOf(row);
+        ready += 1;
+      } catch (error) {
+        this.options.deps.log.error(
+          { err: error, forum: row.forumGuildId },
+          'discourse: a forum connected by command cannot start',
+        );
+        if (this.options.deps.config.secretKey) {
+          raiseProblem(
+            this.options.deps.status,
+            'forum-secrets',
+            `The stored secrets of the forum ${forumHost(row.forumGuildId)} do not open with CONVENE_SECRET_KEY: was the key changed? Set the previous key back, or disconnect and connect the forum again.`,
+          );
+        }
+      }
+    }
+    return ready;
+  }
+
   private forget(forumId: string): null {
     this.cache.delete(forumId);
     return null;
@@ -87,7 +115,7 @@ export class ForumRuntimes {
   private build(row: ForumRow): ForumRuntime {
     const { deps, ingestor, features, now, rejected } = this.options;
     if (!deps.config.secretKey) {
-      const sentence = `A forum was connected by command but CONVENE_SECRET_KEY is not set: its webhooks and sends fail until it is set again (the same key as before).`;
+      const sentence = `Forums were connected by command, but CONVENE_SECRET_KEY is not set: their webhooks and sends fail until it is set again, to the same key as before.`;
       raiseProblem(deps.status, 'forum-secrets', sentence);
       throw new Error(sentence);
     }

@@ -208,6 +208,22 @@ describe('a forum per community, connected by command', () => {
     await outboxSettled(app, 15_000);
     await waitFor(() => pmsToNoor().length === 2, 10_000, 'the second link code PM on forum A');
     expect(pmsToNoor().map((p) => p.username)).toEqual(['convene_a', 'convene_ops']);
+    // A command on forum A reaches the bot through forum A's webhook and is answered there by PM.
+    forumA.createTopic({
+      username: 'noor',
+      title: 'How does this bot work',
+      raw: '@convene_ops help, what can you do here?',
+    });
+    await forumA.flush();
+    await outboxSettled(app, 15_000);
+    const answered = () =>
+      forumA
+        .privateMessagesTo('noor')
+        .map((p) => p.posts[0]!)
+        .filter((p) => p.username === 'convene_ops' && !/code:\d{6}/.test(p.raw));
+    const help = await waitFor(() => answered()[0], 10_000, 'the help PM on forum A');
+    console.log(`[member reads] ${help.raw.split('\n').slice(0, 4).join(' / ')}`);
+    expect(help.raw).toMatch(/@convene_ops/);
     // What the bot wrote to forum A (the probes of the refused settings only read).
     expect(new Set(forumA.requests.filter((r) => r.method !== 'GET').map((r) => r.apiUsername))).toEqual(
       new Set(['convene_a', 'convene_ops']),

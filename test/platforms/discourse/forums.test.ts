@@ -55,6 +55,30 @@ describe('ForumRuntimes', () => {
     expect(await runtimes.byGuild('discourse:forum.example')).toBeNull();
   });
 
+  it.each([
+    ['another key', () => randomBytes(32)],
+    ['no key', () => undefined],
+  ])(
+    'GIVEN a stored forum and %s at start-up THEN it is reported in /healthz’s problems, naming the variable, and nothing else stops',
+    async (_what, keyNow) => {
+      const { db, deps } = world();
+      await connectOwnForum(deps, 'g1', 'm1', FORM, T0);
+      const restarted: Deps = { ...deps, config: { ...deps.config, secretKey: keyNow() }, status: { ...deps.status } };
+      const runtimes = new ForumRuntimes({
+        deps: restarted,
+        ingestor: ingestor!,
+        features,
+        now: () => T0,
+        rejected: () => {},
+      });
+      expect(await runtimes.warm()).toBe(0);
+      const problem = restarted.status.problems?.['forum-secrets'];
+      console.log(`[operator reads] ${problem}`);
+      expect(problem).toContain('CONVENE_SECRET_KEY');
+      expect(db.$client.prepare('SELECT count(*) AS n FROM forums').get()).toEqual({ n: 1 });
+    },
+  );
+
   it('GIVEN an id no forum has THEN there is no runtime', async () => {
     const { runtimes } = world();
     expect(await runtimes.byId('nope')).toBeNull();
