@@ -59,7 +59,14 @@ export function makeDeps(config: Config, db: Db, log: Logger, wake: () => void):
     platforms: {},
     intents: { messageContent: false, guildMembers: false },
   };
-  return { db, config, log, status, wakeOutbox: wake, probeForum: (settings) => probeForum(settings) };
+  return {
+    db,
+    config,
+    log,
+    status,
+    wakeOutbox: wake,
+    probeForum: (settings) => probeForum(settings, { allowPrivate: config.allowPrivateForums }),
+  };
 }
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {

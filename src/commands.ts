@@ -191,7 +191,11 @@ export interface ForumSettings {
 /** What the forum answered when Convene tried the settings (platforms/discourse/probe.ts). */
 export type ForumProbeResult =
   | { ok: true; title: string }
-  | { ok: false; problem: 'unreachable' | 'not-discourse' | 'bad-key' | 'not-admin'; detail: string };
+  | {
+      ok: false;
+      problem: 'unreachable' | 'not-discourse' | 'bad-key' | 'not-admin' | 'private-address';
+      detail: string;
+    };
 
 /** Services a handler may use. Passed in, never imported as singletons. */
 export interface Deps {

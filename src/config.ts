@@ -77,6 +77,7 @@ const schema = z.object({
     return key;
   }),
   CONVENE_PUBLIC_URL: httpUrl.optional(),
+  CONVENE_ALLOW_PRIVATE_FORUMS: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false'),
 });
 
 export interface Config {
@@ -99,6 +100,11 @@ export interface Config {
   secretKey: Buffer | undefined;
   /** Where the forum reaches this bot (behind a proxy); else the address the HTTP server listens on. */
   publicUrl: string | undefined;
+  /**
+   * Whether a forum connected by command may be on a private or local address. Off by default: a
+   * moderator of any server could otherwise make Convene probe the network it runs in.
+   */
+  allowPrivateForums: boolean;
 }
 
 /** A variable's value cannot work: the message names the variable and what to do. */
@@ -157,5 +163,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : undefined,
     secretKey: e.CONVENE_SECRET_KEY,
     publicUrl: e.CONVENE_PUBLIC_URL,
+    allowPrivateForums: e.CONVENE_ALLOW_PRIVATE_FORUMS === 'true',
   };
 }

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
     ['CONVENE_SECRET_KEY', { CONVENE_SECRET_KEY: 'hunter2' }, /32 bytes.*\(got "<redacted>"\)/],
     ['CONVENE_SECRET_KEY', { CONVENE_SECRET_KEY: 'ab'.repeat(31) }, /64 hex digits or base64/],
     ['CONVENE_PUBLIC_URL', { CONVENE_PUBLIC_URL: 'convene.example.org' }, /URL/],
+    ['CONVENE_ALLOW_PRIVATE_FORUMS', { CONVENE_ALLOW_PRIVATE_FORUMS: 'yes' }, /true or false/],
   ])('GIVEN a bad %s THEN start-up fails naming that variable', (variable, env, expected) => {
     let error: unknown;
     try {

@@ -95,7 +95,8 @@ describe('a forum per community, connected by command', () => {
     const forumA = await DiscourseSandbox.start({ apiKey: keyA, botUsername: 'convene_a' });
     const forumB = await DiscourseSandbox.start({ apiKey: keyB, botUsername: 'convene_b' });
     forums = [forumA, forumB];
-    app = await startBot(community, { CONVENE_SECRET_KEY: SECRET_KEY });
+    // The emulators listen on 127.0.0.1, a local address: allowed here, refused by default (below).
+    app = await startBot(community, { CONVENE_SECRET_KEY: SECRET_KEY, CONVENE_ALLOW_PRIVATE_FORUMS: 'true' });
     const { sandbox, guild, members } = community;
     const general = guild.channels.general!;
     const hostA = new URL(forumA.url).host;
@@ -310,6 +311,24 @@ describe('a forum per community, connected by command', () => {
     expect(answer.type).not.toBe(9);
     expect(answer.ephemeral).toBe(true);
     expect(answer.content).toContain('CONVENE_SECRET_KEY');
+    expect(rows(app, 'SELECT * FROM forums')).toEqual([]);
+  });
+
+  it('GIVEN a forum on a local address and the default configuration THEN it is refused before Convene calls it', async () => {
+    community = await makeCommunity();
+    const forum = await DiscourseSandbox.start({ apiKey: 'k'.repeat(32), botUsername: 'convene' });
+    forums = [forum];
+    app = await startBot(community, { CONVENE_SECRET_KEY: SECRET_KEY });
+    const { guild, members } = community;
+    const answer = await connectByCommand(
+      community,
+      { guildId: guild.id, channel: guild.channels.general!, moderator: members.ada! },
+      { url: forum.url, username: 'convene', key: 'k'.repeat(32) },
+    );
+    console.log(`[moderator reads] ${answer.content}`);
+    expect(answer.content).toMatch(/private or local address \(127\.0\.0\.1\)/);
+    expect(answer.content).toContain('CONVENE_ALLOW_PRIVATE_FORUMS=true');
+    expect(forum.requests).toEqual([]);
     expect(rows(app, 'SELECT * FROM forums')).toEqual([]);
   });
 });
