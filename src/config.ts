@@ -38,6 +38,10 @@ const httpUrl = z
   .refine((v) => /^https?:\/\//.test(v), 'expected an http(s) URL')
   .transform((v) => v.replace(/\/+$/, ''));
 
+/** Empty (`DISCOURSE_URL=` as in .env.example) counts as left out. */
+const unsetWhenEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalUrl = z.preprocess(unsetWhenEmpty, httpUrl.optional());
+
 const schema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
@@ -60,7 +64,7 @@ const schema = z.object({
     .min(0, 'expected a port number from 0 to 65535')
     .max(65535, 'expected a port number from 0 to 65535')
     .default(8787),
-  DISCOURSE_URL: httpUrl.optional(),
+  DISCOURSE_URL: optionalUrl,
   DISCOURSE_API_KEY: optionalText,
   DISCOURSE_API_USERNAME: optionalText,
   DISCOURSE_WEBHOOK_SECRET: optionalText,
@@ -76,8 +80,11 @@ const schema = z.object({
     }
     return key;
   }),
-  CONVENE_PUBLIC_URL: httpUrl.optional(),
-  CONVENE_ALLOW_PRIVATE_FORUMS: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false'),
+  CONVENE_PUBLIC_URL: optionalUrl,
+  CONVENE_ALLOW_PRIVATE_FORUMS: z.preprocess(
+    unsetWhenEmpty,
+    z.enum(['true', 'false'], { message: 'expected true or false' }).default('false'),
+  ),
 });
 
 export interface Config {

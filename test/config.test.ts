@@ -70,3 +70,15 @@ describe('loadConfig', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 });
+
+describe('.env.example', () => {
+  it('GIVEN .env.example copied to .env with only DISCORD_TOKEN filled in THEN start-up accepts it (empty means unset)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('dotenv');
+    const env = parse(readFileSync(new URL('../.env.example', import.meta.url)));
+    const config = loadConfig({ ...env, DISCORD_TOKEN: 'token' });
+    expect(config.discourse).toBeUndefined();
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.secretKey).toBeUndefined();
+  });
+});
