@@ -27,6 +27,15 @@ export function secretBoxOf(deps: Pick<Deps, 'config'>): SecretBox {
   return new SecretBox(deps.config.secretKey);
 }
 
+/** A stored forum's key and secret in clear, for its REST client and webhook check; throws when the key does not open them. */
+export function openForumSecrets(secretKey: Buffer, row: ForumRow): { apiKey: string; webhookSecret: string } {
+  const box = new SecretBox(secretKey);
+  return {
+    apiKey: box.open(row.apiKeySealed, sealContext(row.id, 'api-key')),
+    webhookSecret: box.open(row.webhookSecretSealed, sealContext(row.id, 'webhook-secret')),
+  };
+}
+
 export interface ForumInput {
   url: string;
   apiUsername: string;

@@ -13,11 +13,10 @@ import { asGuildId, type GuildId } from '../../events.js';
 import type { Feature } from '../../features/feature.js';
 import { forumWebhookPath } from '../../features/links/forumRules.js';
 import { allForums, type ForumRow, forumByForumGuild, forumById } from '../../features/links/forumStore.js';
-import { sealContext } from '../../features/links/forums.js';
+import { openForumSecrets } from '../../features/links/forums.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Ingestor } from '../../ingest/ingestor.js';
 import { PermanentSendError, type PlatformSender, type SendContext } from '../../outbox/platformSender.js';
-import { SecretBox } from '../../secrets/secretBox.js';
 import { DiscourseClient } from './client.js';
 import { DiscourseCommands } from './commands.js';
 import { forumHost, platform } from './ids.js';
@@ -43,7 +42,7 @@ export interface ForumRuntimesOptions {
 
 export class ForumRuntimes {
   private readonly cache = new Map<string, { revision: number; runtime: ForumRuntime }>();
-  /** Forums whose guild row was written by this process (once is enough: ingest is idempotent). */
+  /** Forum revisions whose guild row this process wrote (once each is enough: ingest is idempotent). */
   private readonly announced = new Set<string>();
 
   constructor(private readonly options: ForumRuntimesOptions) {}
@@ -98,7 +97,8 @@ export class ForumRuntimes {
     if (cached?.revision === row.revision) return cached.runtime;
     const runtime = this.build(row);
     this.cache.set(row.id, { revision: row.revision, runtime });
-    if (!this.announced.has(row.id)) {
+    // Again after a change of settings: the forum's title may have changed with them.
+    if (!this.announced.has(`${row.id}:${row.revision}`)) {
       // The forum has no creation time in its API: the guild row's time is when we first met it.
       await this.options.ingestor.push({
         kind: 'guild.upserted',
@@ -107,7 +107,7 @@ export class ForumRuntimes {
         at: this.options.now(),
         name: row.title,
       });
-      this.announced.add(row.id);
+      this.announced.add(`${row.id}:${row.revision}`);
     }
     return runtime;
   }
@@ -119,9 +119,7 @@ export class ForumRuntimes {
       raiseProblem(deps.status, 'forum-secrets', sentence);
       throw new Error(sentence);
     }
-    const box = new SecretBox(deps.config.secretKey);
-    const apiKey = box.open(row.apiKeySealed, sealContext(row.id, 'api-key'));
-    const secret = box.open(row.webhookSecretSealed, sealContext(row.id, 'webhook-secret'));
+    const { apiKey, webhookSecret: secret } = openForumSecrets(deps.config.secretKey, row);
     const guildId = asGuildId(row.forumGuildId);
     const log = deps.log.child({ platform, forum: row.forumGuildId });
     const client = new DiscourseClient({ url: row.url, apiKey, apiUsername: row.apiUsername });
