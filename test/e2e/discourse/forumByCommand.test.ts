@@ -331,4 +331,35 @@ describe('a forum per community, connected by command', () => {
     expect(forum.requests).toEqual([]);
     expect(rows(app, 'SELECT * FROM forums')).toEqual([]);
   });
+
+  it('GIVEN a forum connected by command THEN after a restart with the same CONVENE_SECRET_KEY its webhooks are accepted and its sends go out, from the database alone', async () => {
+    community = await makeCommunity();
+    const key = `key-${randomBytes(16).toString('hex')}`;
+    const forum = await DiscourseSandbox.start({ apiKey: key, botUsername: 'convene' });
+    forums = [forum];
+    const env = { CONVENE_SECRET_KEY: SECRET_KEY, CONVENE_ALLOW_PRIVATE_FORUMS: 'true' };
+    app = await startBot(community, env);
+    const { sandbox, guild, members } = community;
+    const where = { guildId: guild.id, channel: guild.channels.general!, moderator: members.ada! };
+    const { url, secret } = secretAndUrl(
+      (await connectByCommand(community, where, { url: forum.url, username: 'convene', key })).content,
+    );
+    await app.stop();
+
+    app = await startBot(community, env);
+    // HTTP_PORT=0 in tests: the restarted bot listens elsewhere; the path is what stays.
+    const path = new URL(url).pathname;
+    forum.setWebhook({ url: `http://127.0.0.1:${app.httpPort}${path}`, secret });
+    forum.createUser({ username: 'noor' });
+    const delivered = await deliverTopic(forum, 'noor', 'Normal maps look inverted on the left');
+    expect(delivered.map((d) => d.status)).toEqual(delivered.map(() => 200));
+    expect(topicNames(app, `discourse:${new URL(forum.url).host}`)).toEqual(['Normal maps look inverted on the left']);
+    await sandbox.runCommand(guild.id, where.channel, members.cyd!, 'link discourse', { username: 'noor' });
+    await outboxSettled(app, 15_000);
+    await waitFor(
+      () => forum.privateMessagesTo('noor').some((p) => /code:\d{6}/.test(p.posts[0]!.raw)),
+      10_000,
+      'the link code PM after the restart',
+    );
+  });
 });
