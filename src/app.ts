@@ -13,7 +13,9 @@ import { Ingestor, type IngestorOptions } from './ingest/ingestor.js';
 import type { Logger } from './log.js';
 import { type DrainOptions, OutboxDrain } from './outbox/drain.js';
 import { type DiscordAdapter, type DiscordOptions, startDiscord } from './platforms/discord/index.js';
+import { ForumRuntimes, ForumsSender, registerForumWebhooks } from './platforms/discourse/forums.js';
 import { type DiscourseRuntime, startDiscourse } from './platforms/discourse/index.js';
+import { probeForum } from './platforms/discourse/probe.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { ownsGuild } from './shards.js';
 
@@ -58,7 +60,14 @@ export function makeDeps(config: Config, db: Db, log: Logger, wake: () => void):
     platforms: {},
     intents: { messageContent: false, guildMembers: false },
   };
-  return { db, config, log, status, wakeOutbox: wake };
+  return {
+    db,
+    config,
+    log,
+    status,
+    wakeOutbox: wake,
+    probeForum: (settings) => probeForum(settings, { allowPrivate: config.allowPrivateForums }),
+  };
 }
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
@@ -119,17 +128,36 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
   // One HTTP server for webhooks and /healthz; platforms register their routes before it listens.
   const http = createHttpServer(deps, { port: config.httpPort });
   undo.push(() => http.close());
+  // Forums connected by command: their webhook paths exist whether or not one is connected yet.
+  const forums = new ForumRuntimes({
+    deps,
+    ingestor,
+    features,
+    now,
+    rejected: (reason, detail) => http.rejections.count(reason, detail),
+  });
+  registerForumWebhooks(http, forums);
+  const forumsReady = await forums.warm();
+  if (forumsReady) log.info({ forums: forumsReady }, 'discourse: forums connected by command are ready');
+  const forumDrain = { now, leaseMs: config.outboxLeaseMs, ...options.drain };
   let discourse: DiscourseRuntime | null = null;
   if (config.discourse) {
     discourse = await startDiscourse(deps, ingestor, features, http, {
       startDrain: false,
       now,
-      drain: { now, leaseMs: config.outboxLeaseMs, ...options.drain },
+      drain: forumDrain,
+      forums,
     });
     undo.push(() => discourse?.stop());
     drains.push(discourse.drain);
+  } else {
+    // Discourse's default limit for an admin key is 60 requests a minute: one a second, one at a time.
+    drains.push(
+      new OutboxDrain(db, new ForumsSender(forums, null), log, { ratePerSecond: 1, concurrency: 1, ...forumDrain }),
+    );
   }
-  const httpPort = await listen(http, config.httpPort);
+  const { port: httpPort, url: httpUrl } = await listen(http, config.httpPort);
+  deps.status.httpUrl = httpUrl;
   for (const drain of drains) drain.start();
   if (options.runScheduler ?? true) scheduler.start();
   log.info({ features: features.map((f) => f.name), jobs: jobs.map((j) => j.name) }, 'Convene is running');
@@ -167,9 +195,9 @@ function openDatabase(path: string): Db {
 }
 
 /** Listen, or one line naming HTTP_PORT when the port is taken or not allowed. */
-async function listen(http: HttpServer, port: number): Promise<number> {
+async function listen(http: HttpServer, port: number): Promise<{ port: number; url: string }> {
   try {
-    return (await http.listen()).port;
+    return await http.listen();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {

@@ -113,7 +113,7 @@ export type Reply =
   /** For buttons: replace the message the button was on. */
   | { kind: 'update'; body: MessageBody }
   /**
-   * For buttons only: open a form. For adapter authors —
+   * For buttons and slash commands (never after a deferral): open a form. For adapter authors —
    * - Discord: answer the button interaction with `interaction.showModal(...)` built from `modal`
    *   (one ActionRow with one TextInput per field; `style` short → TextInputStyle.Short, paragraph →
    *   TextInputStyle.Paragraph). Do not defer before (a deferred interaction cannot show a modal).
@@ -166,6 +166,8 @@ export interface RuntimeStatus {
    * on. Any entry turns /healthz to 503 naming it, and /convene status shows it. Cleared when fixed.
    */
   problems?: Record<string, string>;
+  /** Where the HTTP server listens ("http://127.0.0.1:8787"), once it does. */
+  httpUrl?: string;
 }
 
 /** Say that something is wrong (replaces the sentence under the same key). */
@@ -181,6 +183,22 @@ export function clearProblem(status: RuntimeStatus, key: string): boolean {
   return true;
 }
 
+/** What a moderator typed to connect a forum (the key is never stored as typed: see secrets/). */
+export interface ForumSettings {
+  url: string;
+  apiUsername: string;
+  apiKey: string;
+}
+
+/** What the forum answered when Convene tried the settings (platforms/discourse/probe.ts). */
+export type ForumProbeResult =
+  | { ok: true; title: string }
+  | {
+      ok: false;
+      problem: 'unreachable' | 'not-discourse' | 'bad-key' | 'not-admin' | 'private-address';
+      detail: string;
+    };
+
 /** Services a handler may use. Passed in, never imported as singletons. */
 export interface Deps {
   db: Db;
@@ -189,6 +207,8 @@ export interface Deps {
   status: RuntimeStatus;
   /** Tell the outbox sender there is new work (it also polls). */
   wakeOutbox: () => void;
+  /** Try a forum's settings with real calls to it (absent: connecting a forum by command is refused). */
+  probeForum?: (settings: ForumSettings) => Promise<ForumProbeResult>;
 }
 
 export interface CommandContext<O extends Record<string, OptionSpec> = Record<string, OptionSpec>> {

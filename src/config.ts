@@ -3,6 +3,7 @@
  * Nothing else in Convene reads process.env.
  */
 import { z } from 'zod';
+import { parseSecretKey } from './secrets/secretBox.js';
 import { parseShardIds, type ShardSet } from './shards.js';
 
 const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
@@ -37,6 +38,10 @@ const httpUrl = z
   .url({ message: 'expected an http(s) URL' })
   .refine((v) => /^https?:\/\//.test(v), 'expected an http(s) URL')
   .transform((v) => v.replace(/\/+$/, ''));
+
+/** Empty (`DISCOURSE_URL=` as in .env.example) counts as left out. */
+const unsetWhenEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalUrl = z.preprocess(unsetWhenEmpty, httpUrl.optional());
 
 const schema = z.object({
   DISCORD_TOKEN: optionalText,
@@ -85,10 +90,27 @@ const schema = z.object({
     .min(0, 'expected a port number from 0 to 65535')
     .max(65535, 'expected a port number from 0 to 65535')
     .default(8787),
-  DISCOURSE_URL: httpUrl.optional(),
+  DISCOURSE_URL: optionalUrl,
   DISCOURSE_API_KEY: optionalText,
   DISCOURSE_API_USERNAME: optionalText,
   DISCOURSE_WEBHOOK_SECRET: optionalText,
+  CONVENE_SECRET_KEY: optionalText.transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    const key = parseSecretKey(text);
+    if (!key) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected 32 bytes as 64 hex digits or base64 (make one with: openssl rand -base64 32)',
+      });
+      return z.NEVER;
+    }
+    return key;
+  }),
+  CONVENE_PUBLIC_URL: optionalUrl,
+  CONVENE_ALLOW_PRIVATE_FORUMS: z.preprocess(
+    unsetWhenEmpty,
+    z.enum(['true', 'false'], { message: 'expected true or false' }).default('false'),
+  ),
 });
 
 export interface Config {
@@ -110,6 +132,18 @@ export interface Config {
   backfillHorizonMs: number;
   httpPort: number;
   discourse: { url: string; apiKey: string; apiUsername: string; webhookSecret: string | undefined } | undefined;
+  /**
+   * Encrypts what moderators hand over (a forum's API key and webhook secret) before it is stored;
+   * without it, connecting a forum by command is refused.
+   */
+  secretKey: Buffer | undefined;
+  /** Where the forum reaches this bot (behind a proxy); else the address the HTTP server listens on. */
+  publicUrl: string | undefined;
+  /**
+   * Whether a forum connected by command may be on a private or local address. Off by default: a
+   * moderator of any server could otherwise make Convene probe the network it runs in.
+   */
+  allowPrivateForums: boolean;
 }
 
 /** A variable's value cannot work: the message names the variable and what to do. */
@@ -174,6 +208,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             webhookSecret: e.DISCOURSE_WEBHOOK_SECRET,
           }
         : undefined,
+    secretKey: e.CONVENE_SECRET_KEY,
+    publicUrl: e.CONVENE_PUBLIC_URL,
+    allowPrivateForums: e.CONVENE_ALLOW_PRIVATE_FORUMS === 'true',
   };
 }
 

@@ -54,6 +54,10 @@ describe('loadConfig', () => {
       /below DISCORD_SHARD_COUNT \(3\), from 0 to 2/,
     ],
     ['DISCORD_SHARDS', { DISCORD_SHARDS: '2' }, /below DISCORD_SHARD_COUNT \(1\)/],
+    ['CONVENE_SECRET_KEY', { CONVENE_SECRET_KEY: 'hunter2' }, /32 bytes.*\(got "<redacted>"\)/],
+    ['CONVENE_SECRET_KEY', { CONVENE_SECRET_KEY: 'ab'.repeat(31) }, /64 hex digits or base64/],
+    ['CONVENE_PUBLIC_URL', { CONVENE_PUBLIC_URL: 'convene.example.org' }, /URL/],
+    ['CONVENE_ALLOW_PRIVATE_FORUMS', { CONVENE_ALLOW_PRIVATE_FORUMS: 'yes' }, /true or false/],
   ])('GIVEN a bad %s THEN start-up fails naming that variable', (variable, env, expected) => {
     let error: unknown;
     try {
@@ -107,5 +111,17 @@ describe('loadConfig', () => {
     ['', null],
   ])('parseDuration(%j) = %j', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
+  });
+});
+
+describe('.env.example', () => {
+  it('GIVEN .env.example copied to .env with only DISCORD_TOKEN filled in THEN start-up accepts it (empty means unset)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('dotenv');
+    const env = parse(readFileSync(new URL('../.env.example', import.meta.url)));
+    const config = loadConfig({ ...env, DISCORD_TOKEN: 'token' });
+    expect(config.discourse).toBeUndefined();
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.secretKey).toBeUndefined();
   });
 });

@@ -83,6 +83,17 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+describe('a CONVENE_SECRET_KEY that cannot work', { timeout: 60_000 }, () => {
+  it('GIVEN a key of the wrong length THEN one line names CONVENE_SECRET_KEY, how to make one, and not the value', async () => {
+    const tooShort = 'c2hvcnQta2V5LW9mLTE2Yg==';
+    const line = expectOneLine(await start({ DISCORD_TOKEN: 'x', CONVENE_SECRET_KEY: tooShort }), 'CONVENE_SECRET_KEY');
+    console.log(`[operator reads] ${line}`);
+    expect(line).toMatch(/32 bytes/);
+    expect(line).toContain('openssl rand -base64 32');
+    expect(line).not.toContain(tooShort);
+  });
+});
+
 describe('a DATABASE_URL that cannot work', { timeout: 60_000 }, () => {
   it('GIVEN "file:" with no path THEN start-up stops instead of using a temporary database', async () => {
     const line = expectOneLine(await start({ DISCORD_TOKEN: 'x', DATABASE_URL: 'file:' }), 'DATABASE_URL');

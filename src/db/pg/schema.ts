@@ -21,6 +21,7 @@ export const {
   discoursePosts,
   discourseUsers,
   discourseWebhookKeys,
+  forums,
   guilds,
   introsAccepted,
   introsBuilds,

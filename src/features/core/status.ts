@@ -10,6 +10,7 @@ import { getSettings } from '../../guildSettings.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { describeShards, shardOfGuild } from '../../shards.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
+import { forumStatusLine } from '../links/forums.js';
 import { linkedAcross, pairOf } from '../links/identity.js';
 import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
 import { privacyPolicyLine } from './privacy.js';
@@ -45,6 +46,7 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
     jobs: recentRuns(db, guildId, 8),
     pulse: latestPulse({ db }, guildId),
     community: communityLine(deps, guildId),
+    forum: forumStatusLine(deps, guildId),
     routing: routingStatus(db, guildId, now),
   };
 }
@@ -59,8 +61,10 @@ function communityLine(deps: Deps, guildId: GuildId): string | null {
     const undo = isForumGuild(guildId) ? '' : ' · /convene forum disconnect undoes it';
     return `One community with ${what} (${linked} linked ${linked === 1 ? 'member' : 'members'})${undo}`;
   }
-  if (deps.config.discourse && !isForumGuild(guildId)) {
-    return 'Forum: configured, not connected to this server · /convene forum connect makes them one community';
+  if (!isForumGuild(guildId) && (deps.config.discourse || deps.config.secretKey)) {
+    return deps.config.discourse
+      ? 'Forum: configured, not connected to this server · /convene forum connect makes them one community'
+      : 'Forum: none connected · /convene forum connect connects your Discourse forum';
   }
   return null;
 }
@@ -93,6 +97,7 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
   const problems = Object.values(report.problems);
   if (problems.length) lines.splice(1, 0, ...problems.map((p) => `⚠️ ${p}`));
   if (report.community) lines.push(report.community);
+  if (report.forum) lines.push(report.forum);
   if (report.pulse) lines.push(renderPulseLine(report.pulse));
   lines.push(...renderRoutingStatus(report.routing));
   if (report.lastBackfill) {

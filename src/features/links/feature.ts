@@ -5,8 +5,9 @@
  * in that feature, through ./identity.ts.
  */
 
-import forumConnect from '../../../commands/conveneForumConnect.js';
+import forumConnect, { forumConnectForm } from '../../../commands/conveneForumConnect.js';
 import forumDisconnect from '../../../commands/conveneForumDisconnect.js';
+import forumRotateSecret from '../../../commands/conveneForumRotateSecret.js';
 import linkConfirm from '../../../commands/linkConfirm.js';
 import linkDiscourse from '../../../commands/linkDiscourse.js';
 import linkRemove from '../../../commands/linkRemove.js';
@@ -15,8 +16,8 @@ import { deleteLink, eraseLinkAttempts, linkedToForumUser, linkOf } from './stor
 
 export const linksFeature = defineFeature({
   name: 'links',
-  commands: [linkDiscourse, linkConfirm, linkRemove, forumConnect, forumDisconnect],
-  buttons: [],
+  commands: [linkDiscourse, linkConfirm, linkRemove, forumConnect, forumDisconnect, forumRotateSecret],
+  buttons: [forumConnectForm],
   jobs: [],
   privacy: {
     export(db, guildId, memberId) {

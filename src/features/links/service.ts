@@ -17,6 +17,7 @@ import { memberTimezone, profileRow, setMemberTimezone } from '../intros/store.j
 import { syncJourneys } from '../journey/service.js';
 import { forgetExpertise, mergeExpertise } from '../questions/service.js';
 import { CODE_TTL_MS, codeMatches, hashCode, newCode } from './code.js';
+import { forumOfGuild } from './forumStore.js';
 import { type Account, pairedGuild, pairGuilds, pairOf, unpairGuild } from './identity.js';
 import {
   DAY_MS,
@@ -48,14 +49,7 @@ export interface LinkRequest {
 
 /** Start a link: store a pending request and queue the code as a Discourse PM. Returns the forum username. */
 export function requestLink(deps: Deps, req: LinkRequest, now: number, code = newCode()): string {
-  const forum = deps.config.discourse;
-  if (!forum) throw new UserFacingError('This community has no Discourse forum connected to Convene.');
-  const otherGuildId = guildIdFor(forum.url);
-  if (pairedGuild(deps.db, req.guildId) !== otherGuildId) {
-    throw new UserFacingError(
-      'This server is not connected to the forum yet: a moderator can connect it with /convene forum connect.',
-    );
-  }
+  const otherGuildId = linkableForum(deps, req.guildId);
   const user = forumMemberByUsername(deps.db, otherGuildId, req.username.replace(/^@/, ''));
   if (!user) {
     throw new UserFacingError(
@@ -109,6 +103,23 @@ export function requestLink(deps: Deps, req: LinkRequest, now: number, code = ne
   });
   deps.wakeOutbox();
   return user.username;
+}
+
+/**
+ * The forum this server's members link to: the one it is paired with, when that forum is still known
+ * to Convene (the environment's forum, or the one this server connected by command).
+ */
+function linkableForum(deps: Deps, guildId: string): string {
+  const configured = deps.config.discourse ? guildIdFor(deps.config.discourse.url) : null;
+  const stored = forumOfGuild(deps.db, guildId)?.forumGuildId ?? null;
+  if (!configured && !stored) throw new UserFacingError('This community has no Discourse forum connected to Convene.');
+  const paired = pairedGuild(deps.db, guildId);
+  if (!paired || (paired !== configured && paired !== stored)) {
+    throw new UserFacingError(
+      'This server is not connected to the forum yet: a moderator can connect it with /convene forum connect.',
+    );
+  }
+  return paired;
 }
 
 /** Finish a link with the code from the PM. Returns the forum member id now linked. */
@@ -209,7 +220,7 @@ export function disconnectForum(deps: Deps, guildId: string, actorId: string, no
   return true;
 }
 
-function heldElsewhere(deps: Deps, forumId: string, holderId: string): UserFacingError {
+export function heldElsewhere(deps: Deps, forumId: string, holderId: string): UserFacingError {
   const name = guildNameOf(deps.db, holderId);
   return new UserFacingError(
     [
@@ -262,6 +273,6 @@ function shareProfile(db: Deps['db'], a: Account, b: Account, now: number): void
 }
 
 /** A split (or a changed pair): the merged indexes are rebuilt from the tables on next use. */
-function onUnlinked(db: Deps['db'], guildIds: readonly string[]): void {
+export function onUnlinked(db: Deps['db'], guildIds: readonly string[]): void {
   for (const g of guildIds) forgetExpertise(db, g);
 }

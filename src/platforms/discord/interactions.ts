@@ -203,7 +203,7 @@ async function answer(
   }
   if (result.kind === 'modal') {
     // A deferred interaction cannot open a form any more: send the private fallback instead.
-    if (!deferred && interaction.isButton()) {
+    if (!deferred && (interaction.isButton() || interaction.isChatInputCommand())) {
       await interaction.showModal(modalFor(result.modal));
       return;
     }

@@ -15,6 +15,7 @@ import { ownsGuild } from '../../shards.js';
 import { type CatchUpResult, createDiscourseCatchUp } from './catchUp.js';
 import { DiscourseClient } from './client.js';
 import { DiscourseCommands } from './commands.js';
+import { type ForumRuntimes, ForumsSender } from './forums.js';
 import { guildIdFor, platform } from './ids.js';
 import { DiscourseSender } from './sender.js';
 import { registerDiscourseWebhook } from './webhook.js';
@@ -39,6 +40,8 @@ export interface DiscourseStartOptions {
   /** Start the drain loop (default). Tests turn it off and call `drain.drainAll()` themselves. */
   startDrain?: boolean;
   now?: () => number;
+  /** Forums connected by command: the drain sends their actions too, each through its own client. */
+  forums?: ForumRuntimes;
 }
 
 export async function startDiscourse(
@@ -72,7 +75,12 @@ export async function startDiscourse(
 
   const commandNames = features.flatMap((f) => f.commands.map((c) => c.name));
   const sender = new DiscourseSender(deps.db, client, guildId, log, siteName, commandNames);
-  const drain = new OutboxDrain(deps.db, sender, log, { ratePerSecond: 1, concurrency: 1, ...options.drain });
+  const drain = new OutboxDrain(
+    deps.db,
+    options.forums ? new ForumsSender(options.forums, { guildId, sender }) : sender,
+    log,
+    { ratePerSecond: 1, concurrency: 1, ...options.drain },
+  );
   const commands = new DiscourseCommands({
     deps,
     features,

@@ -69,6 +69,22 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
 export function registerDiscourseWebhook(app: FastifyInstance, options: WebhookOptions): void {
   const rejected = options.rejected ?? warnEach(options.deps);
   const handle = createWebhookHandler({ ...options, rejected });
+  registerWebhookRoute(app, WEBHOOK_PATH, rejected, () => handle);
+}
+
+export type WebhookHandle = (raw: Buffer, headers: DeliveryHeaders) => Promise<WebhookResult>;
+
+/**
+ * The route of a webhook path, with the body limits and the refusals before the body is read.
+ * `handlerFor` picks the handler from the path's parameters (a forum connected by command has its
+ * own path and secret); null answers 404, nothing read or stored.
+ */
+export function registerWebhookRoute(
+  app: FastifyInstance,
+  path: string,
+  rejected: (reason: string, detail: Record<string, unknown>) => void,
+  handlerFor: (params: Record<string, string>) => WebhookHandle | null | Promise<WebhookHandle | null>,
+): void {
   // Keep the raw bytes: the HMAC is over them, and Discourse may label the JSON body as
   // application/x-www-form-urlencoded when the hook is configured that way.
   app.removeAllContentTypeParsers();
@@ -76,13 +92,17 @@ export function registerDiscourseWebhook(app: FastifyInstance, options: WebhookO
     done(null, body);
   });
   app.post(
-    WEBHOOK_PATH,
+    path,
     {
       bodyLimit: WEBHOOK_BODY_LIMIT,
-      // Before a byte of the body is read: an unsigned delivery is refused whatever it holds, and a
-      // declared size above the limit is refused without reading it.
+      // Before a byte of the body is read: an unknown forum, an unsigned delivery or a declared size
+      // above the limit is refused whatever the body holds.
       onRequest: async (request, response) => {
         const detail = { event: header(request.headers['x-discourse-event']) };
+        if (!(await handlerFor(request.params as Record<string, string>))) {
+          rejected('webhook for an unknown forum', { ...detail, url: request.url });
+          return response.code(404).send({ error: 'no such forum' });
+        }
         if (!header(request.headers['x-discourse-event-signature'])) {
           rejected('webhook without a signature', detail);
           return response.code(401).send({ error: 'invalid signature' });
@@ -94,6 +114,9 @@ export function registerDiscourseWebhook(app: FastifyInstance, options: WebhookO
       },
     },
     async (request, response) => {
+      const handle = await handlerFor(request.params as Record<string, string>);
+      // Disconnected while the body arrived: as unknown as before.
+      if (!handle) return response.code(404).send({ error: 'no such forum' });
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const result = await handle(raw, {
         signature: header(request.headers['x-discourse-event-signature']),

@@ -1,0 +1,42 @@
+/** Queries for forums connected by command (src/db/schema/forums.ts). Sealed values stay sealed here. */
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/connection.js';
+import { forums } from '../../db/schema.js';
+
+export type ForumRow = typeof forums.$inferSelect;
+
+export function forumOfGuild(db: Db, guildId: string): ForumRow | undefined {
+  return db.select().from(forums).where(eq(forums.guildId, guildId)).get();
+}
+
+export function forumById(db: Db, id: string): ForumRow | undefined {
+  return db.select().from(forums).where(eq(forums.id, id)).get();
+}
+
+export function forumByForumGuild(db: Db, forumGuildId: string): ForumRow | undefined {
+  return db.select().from(forums).where(eq(forums.forumGuildId, forumGuildId)).get();
+}
+
+export function allForums(db: Db): ForumRow[] {
+  return db.select().from(forums).all();
+}
+
+export function insertForum(db: Db, row: Omit<ForumRow, 'revision'>): void {
+  db.insert(forums).values(row).run();
+}
+
+/** New settings for a stored forum; the revision moves so cached clients are rebuilt. */
+export function updateForum(
+  db: Db,
+  id: string,
+  set: Partial<Pick<ForumRow, 'url' | 'title' | 'apiUsername' | 'apiKeySealed' | 'webhookSecretSealed'>>,
+): void {
+  db.update(forums)
+    .set({ ...set, revision: sql`${forums.revision} + 1` })
+    .where(eq(forums.id, id))
+    .run();
+}
+
+export function deleteForum(db: Db, id: string): void {
+  db.delete(forums).where(eq(forums.id, id)).run();
+}
