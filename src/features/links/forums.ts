@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Deps, type ForumProbeResult, UserFacingError } from '../../commands.js';
 import { auditLog } from '../../db/schema.js';
-import { forumHost, guildIdFor } from '../../platforms/discourse/ids.js';
+import { forumHost, guildIdFor } from '../../forumIds.js';
 import { newWebhookSecret, SecretBox } from '../../secrets/secretBox.js';
 import { safeText } from '../../text/fit.js';
 import { decideConnect, forumWebhookPath, normalizeForumUrl } from './forumRules.js';
