@@ -121,6 +121,11 @@ const mention = (memberId: string) => `<@${memberId}>`;
 const roleMention = (roleId: string) => `<@&${roleId}>`;
 
 function waited(ms: number): string {
+  // A server may nudge after 10 minutes (`after:10m`): under an hour, say the minutes, not "0 hours".
+  if (ms < HOUR_MS) {
+    const minutes = Math.max(1, Math.floor(ms / 60_000));
+    return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  }
   const hours = Math.floor(ms / HOUR_MS);
   if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
   return `${Math.floor(hours / 24)} days`;
