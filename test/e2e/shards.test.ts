@@ -93,8 +93,11 @@ describe('three processes, three shards', () => {
     );
     expect(synced).toEqual([true, false, false]);
     // Catch-up after start: each process backfilled its own guild and no other.
-    for (const [i, p] of processes.entries())
+    // (The backfill runs in the background after start: wait for each process's, then compare.)
+    for (const [i, p] of processes.entries()) {
+      await waitFor(() => guildsLogged(p, 'backfill done').size > 0, 30_000, `the backfill of shard ${i}`);
       expect(guildsLogged(p, 'backfill done')).toEqual(new Set([guilds[i]!.guild.id]));
+    }
 
     // Events: a message in each guild is stored by its process; commands: the answer comes from its shard.
     const storedBy = (id: string) =>

@@ -119,6 +119,26 @@ export function judgeDiscord(body: MessageBody, where: string, j: Judge, thread?
 }
 
 /** Everything wrong with `body` as the forum shows it after our renderer and Discourse's markdown. */
+/** An anchor's text as the reader sees it (tags dropped, HTML entities decoded). */
+const shownText = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .trim();
+
+/** Whether the visible text is the link's own target, up to percent-encoding. */
+function sameTarget(shown: string, href: string): boolean {
+  if (shown === href) return true;
+  try {
+    return decodeURI(shown) === decodeURI(href);
+  } catch {
+    return false;
+  }
+}
+
 export function judgeDiscourse(body: MessageBody, where: string, j: Judge): Leak[] {
   const leaks: Leak[] = [];
   const leak = (kind: LeakKind, detail: string) => leaks.push({ kind, platform: 'discourse', where, detail });
@@ -144,7 +164,8 @@ export function judgeDiscourse(body: MessageBody, where: string, j: Judge): Leak
   for (const g of mentions.groups) if (!allowedGroups.has(g)) leak('mention', `@${g}`);
   for (const m of cooked.matchAll(/<a href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/g)) {
     const [, href, text] = m as unknown as [string, string, string];
-    if (href.includes(FOREIGN.host) && text.replace(/<[^>]+>/g, '').trim() !== href) leak('link', href);
+    // A bare URL is cooked into a link to itself, its target percent-encoded ("\\" → %5C): not masked.
+    if (href.includes(FOREIGN.host) && !sameTarget(shownText(text), href)) leak('link', href);
   }
   return leaks;
 }
