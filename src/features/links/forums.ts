@@ -6,14 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Deps, type ForumProbeResult, UserFacingError } from '../../commands.js';
-import { auditLog } from '../../db/schema.js';
 import { forumHost, guildIdFor } from '../../forumIds.js';
 import { newWebhookSecret, SecretBox } from '../../secrets/secretBox.js';
 import { safeText } from '../../text/fit.js';
 import { decideConnect, forumWebhookPath, normalizeForumUrl } from './forumRules.js';
 import { deleteForum, type ForumRow, forumByForumGuild, forumOfGuild, insertForum, updateForum } from './forumStore.js';
 import { pairGuilds, pairOf, unpairGuild } from './identity.js';
-import { heldElsewhere, onUnlinked } from './service.js';
+import { audit, heldElsewhere, onUnlinked } from './service.js';
 
 /** The additional data a sealed value is bound to: a key sealed for one forum opens for no other. */
 export const sealContext = (forumId: string, field: 'api-key' | 'webhook-secret') => `forum:${forumId}:${field}`;
@@ -210,16 +209,4 @@ export function forumStatusLine(deps: Pick<Deps, 'db' | 'config' | 'status'>, gu
   const stored: ForumRow | undefined = forumOfGuild(deps.db, guildId);
   if (!stored) return null;
   return `Forum ${forumHost(stored.forumGuildId)} connected by command (API user ${safeText(stored.apiUsername, 60)}) · webhook ${webhookUrlOf(deps, stored.id)} · webhook secret set, never shown again (\`/convene forum rotate-secret\` makes a new one)`;
-}
-
-function audit(
-  deps: Deps,
-  guildId: string,
-  actorId: string,
-  action: string,
-  before: unknown,
-  after: unknown,
-  now: number,
-) {
-  deps.db.insert(auditLog).values({ guildId, actorId, action, before, after, at: now }).run();
 }

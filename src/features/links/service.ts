@@ -234,7 +234,8 @@ function guildNameOf(db: Deps['db'], guildId: string): string | null {
   return db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId)).get()?.name ?? null;
 }
 
-function audit(
+/** One audit row for a moderator's change (before and after, as stored). */
+export function audit(
   deps: Deps,
   guildId: string,
   actorId: string,
