@@ -104,7 +104,7 @@ async function stopChild(child: ChildProcess): Promise<number | null> {
  * process with every shard, so the database knows every guild (as a shared one would), then gives
  * each process its own copy: what a process stores and which jobs it runs are then its own, so a test
  * can see which process did what. (Several processes on one file are tested with leases in
- * test/faults/manyProcesses.test.ts and test/faults/communityDay.test.ts.)
+ * test/faults/manyProcesses.test.ts.)
  */
 export async function startShardProcesses(
   community: Community,
