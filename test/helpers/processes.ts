@@ -57,7 +57,11 @@ export function startProcess(index: number, options: ProcessesOptions): BotProce
   );
   let text = '';
   const readyText = options.readyText ?? 'Convene is running';
-  const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': 'exit' may come before the last of its output is read from the pipes, and a
+  // test that counts log lines after a stop would then miss the last ones.
+  const exited = new Promise<ProcessExit>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       text += chunk.toString();
