@@ -5,6 +5,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { bumpCache } from './db/cacheGenerations.js';
 import type { Db } from './db/connection.js';
 import { auditLog, guilds } from './db/schema.js';
 import type { GuildId, MemberId } from './events.js';
@@ -106,6 +107,8 @@ export function saveSettings(
     if (!before) throw new Error(`unknown guild ${guildId}`);
     tx.update(guilds).set({ settings: valid, updatedAt: now }).where(eq(guilds.id, guildId)).run();
     tx.insert(auditLog).values({ guildId, actorId, action, before: before.settings, after: valid, at: now }).run();
+    // Caches of the settings in every process (ingest's policy) drop this guild's.
+    bumpCache(db, 'settings', guildId);
   });
   return valid;
 }

@@ -1,4 +1,5 @@
 /** The whole drizzle schema: one file per area under ./schema/, re-exported here for drizzle-kit. */
+export * from './schema/caches.js';
 export * from './schema/core.js';
 export * from './schema/digest.js';
 export * from './schema/discourse.js';

@@ -1,26 +1,35 @@
 /**
  * Members who erased their data (/privacy delete) are never profiled again. Ingest checks that for
- * every message, so it keeps the (small) set in memory: re-read when this process erased someone
- * (immediately) and otherwise every few seconds, which bounds how stale another process can be.
+ * every message, so it keeps the (small) set in memory per connection, re-read after an erasure
+ * committed by any process (the 'erased' cache generation, bumped in the erasure's transaction;
+ * the applier looks for new generations before each event outside a transaction, the ingestor
+ * before each batch).
  */
 import { eq } from 'drizzle-orm';
+import { checkCaches, onCacheChange } from '../db/cacheGenerations.js';
 import type { Db } from '../db/connection.js';
 import { members } from '../db/schema.js';
 
-const REFRESH_MS = 5_000;
-let version = 0;
-
-/** Call after changing members.profilingOff in this process. */
-export function erasedChanged(): void {
-  version++;
+interface Erased {
+  set: Set<string> | null;
 }
 
+const perConnection = new WeakMap<object, Erased>();
+
 export function erasedMembers(db: Db): { has(guildId: string, memberId: string): boolean } {
-  let loadedVersion = -1;
-  let loadedAt = 0;
-  let set = new Set<string>();
-  const load = () => {
-    set = new Set(
+  let state = perConnection.get(db.$client);
+  if (!state) {
+    const made: Erased = { set: null };
+    // Registered before the first read, so no erasure between the two is missed.
+    onCacheChange(db, 'erased', () => {
+      made.set = null;
+    });
+    perConnection.set(db.$client, made);
+    state = made;
+  }
+  const erased = state;
+  const load = () =>
+    new Set(
       db
         .select({ guildId: members.guildId, memberId: members.memberId })
         .from(members)
@@ -28,13 +37,12 @@ export function erasedMembers(db: Db): { has(guildId: string, memberId: string):
         .all()
         .map((m) => `${m.guildId}/${m.memberId}`),
     );
-    loadedVersion = version;
-    loadedAt = Date.now();
-  };
   return {
     has(guildId, memberId) {
-      if (loadedVersion !== version || Date.now() - loadedAt > REFRESH_MS) load();
-      return set.size > 0 && set.has(`${guildId}/${memberId}`);
+      // One pragma outside a transaction; nothing inside one (the ingestor checks before each batch).
+      checkCaches(db);
+      if (erased.set === null) erased.set = load();
+      return erased.set.size > 0 && erased.set.has(`${guildId}/${memberId}`);
     },
   };
 }

@@ -10,6 +10,7 @@
  * platform adapters so their backfill reads it again.
  */
 import { clearProblem, type Deps, raiseProblem } from '../commands.js';
+import { checkCaches, onCacheChange } from '../db/cacheGenerations.js';
 import { isStorageFailure, storageFailureReason } from '../db/errors.js';
 import type { CommunityEvent, GuildId } from '../events.js';
 import type { Feature } from '../features/feature.js';
@@ -43,15 +44,13 @@ export class StorageUnavailableError extends Error {
   }
 }
 
-/** How long a guild's ingest policy is trusted before it is re-read (settings change rarely). */
-const POLICY_TTL_MS = 5_000;
 const MAX_BATCH = 2_000;
 
 export class Ingestor {
   private apply: EventApplier;
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly policies = new Map<GuildId, { policy: IngestPolicy; until: number }>();
+  private readonly policies = new Map<GuildId, IngestPolicy>();
   private readonly options: IngestorOptions;
   /** Set while the database refuses writes. */
   private failure: { reason: string; attempts: number } | null = null;
@@ -60,12 +59,15 @@ export class Ingestor {
   private retryTimer: NodeJS.Timeout | null = null;
   private retrying = false;
   private readonly listeners = new Set<(gaps: IngestGap[]) => void>();
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly deps: Deps,
     private readonly features: readonly Feature[],
     options: Partial<IngestorOptions> = {},
   ) {
+    // A guild's policy is kept until its settings change (in any process: see db/cacheGenerations.ts).
+    this.unwatch = onCacheChange(deps.db, 'settings', (guildId) => this.policies.delete(guildId as GuildId));
     this.apply = createEventApplier(deps.db);
     this.options = { ...DEFAULTS, ...options };
     this.held = new HeldEvents(Math.max(1, this.options.retryLimit));
@@ -123,6 +125,7 @@ export class Ingestor {
 
   /** Stop retrying (shutdown). Events still held are lost with the process; backfill reads them again. */
   close(): void {
+    this.unwatch();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (this.held.size > 0) {
@@ -201,6 +204,8 @@ export class Ingestor {
   private async process(events: readonly CommunityEvent[]): Promise<boolean[]> {
     const later: Promise<unknown>[] = [];
     let results: boolean[];
+    // Changes committed before these events arrived (a setting, an erasure) apply to them.
+    checkCaches(this.deps.db);
     try {
       results = this.deps.db.transaction(() =>
         events.map((event) => {
@@ -331,16 +336,11 @@ export class Ingestor {
   // ---------------------------------------------------------------------------------- policies
 
   private policyOf(guildId: GuildId): IngestPolicy {
-    const now = Date.now();
     const cached = this.policies.get(guildId);
-    if (cached && cached.until > now) return cached.policy;
+    if (cached) return cached;
     const policy = { storeMessageText: getSettings(this.deps.db, guildId).core.storeMessageText };
-    this.policies.set(guildId, { policy, until: now + POLICY_TTL_MS });
+    if (this.policies.size > 10_000) this.policies.clear();
+    this.policies.set(guildId, policy);
     return policy;
-  }
-
-  /** Forget cached policies (after a settings change in this process). */
-  invalidate(guildId: GuildId): void {
-    this.policies.delete(guildId);
   }
 }

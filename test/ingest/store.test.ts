@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { bumpCache } from '../../src/db/cacheGenerations.js';
 import type { CommunityEvent } from '../../src/events.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, asRoleId } from '../../src/events.js';
-import { erasedChanged } from '../../src/ingest/erased.js';
 import { createEventApplier } from '../../src/ingest/store.js';
 import { makeTestDb } from '../helpers/db.js';
 
@@ -236,7 +236,7 @@ describe('ingest order', () => {
     const apply = createEventApplier(db);
     apply(events[3]!, policy);
     db.$client.prepare("UPDATE members SET profiling_off = 1 WHERE member_id = 'm1'").run();
-    erasedChanged(); // as eraseMember does (the join above already loaded the erased set)
+    bumpCache(db, 'erased', 'g1'); // as eraseMember does (the join above already loaded the erased set)
     apply(events[5]!, { storeMessageText: true });
     const row = db.$client.prepare("SELECT terms, content FROM messages WHERE message_id = 't1'").get();
     expect(row).toEqual({ terms: '', content: null });

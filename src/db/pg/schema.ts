@@ -10,6 +10,7 @@ export const pgTables = derivePgTables(sqlite);
 export const {
   accountLinks,
   auditLog,
+  cacheGenerations,
   channels,
   communityPairs,
   digestNotes,

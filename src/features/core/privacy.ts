@@ -3,15 +3,14 @@
  * adds its own part through Feature.privacy; this file holds the core tables' part and joins them.
  */
 import { and, count, desc, eq } from 'drizzle-orm';
+import { bumpCache } from '../../db/cacheGenerations.js';
 import type { Db } from '../../db/connection.js';
 import { checkpointTruncate } from '../../db/connection.js';
 import { members, messages, reactions } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { erasedChanged } from '../../ingest/erased.js';
 import type { Feature } from '../feature.js';
 import { eraseCore } from './eraseCore.js';
 import { type ErasedMember, erasedMember } from './erasure.js';
-import { forgetVocabularies } from './vocabulary.js';
 
 /** A member's export stays a reasonable attachment: the newest message records, and the count. */
 const EXPORT_MESSAGES = 5_000;
@@ -85,9 +84,9 @@ export function eraseMember(
     const t = tx as unknown as Db;
     for (const feature of features) feature.privacy?.erase(t, guildId, memberId, who);
     eraseCore(t, who, now);
+    // Every process's caches that hold the member (ingest's erased set, vocabularies, expertise).
+    bumpCache(db, 'erased', guildId);
   });
-  erasedChanged();
-  forgetVocabularies();
   return { walTruncated: checkpointTruncate(db) };
 }
 

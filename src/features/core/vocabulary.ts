@@ -5,6 +5,7 @@
  * Cached state only: rebuilt from the database at will, and dropped after a member erases their data.
  */
 import { and, desc, eq, gte } from 'drizzle-orm';
+import { checkCaches, onCacheChange } from '../../db/cacheGenerations.js';
 import type { Db } from '../../db/connection.js';
 import { channels, members, messages } from '../../db/schema.js';
 import { splitTerms } from '../../text/tokenize.js';
@@ -16,14 +17,23 @@ const WINDOW_MS = 180 * DAY_MS;
 const MAX_MESSAGES = 200_000;
 const TTL_MS = 6 * 3_600_000;
 
-const cache = new Map<string, { at: number; words: CommunityWords }>();
+const caches = new WeakMap<Db, Map<string, { at: number; words: CommunityWords }>>();
 
-/** Forget every cached vocabulary (a member erased their data: their words leave at once). */
-export function forgetVocabularies(): void {
-  cache.clear();
+function cacheOf(db: Db): Map<string, { at: number; words: CommunityWords }> {
+  let c = caches.get(db);
+  if (!c) {
+    const made = new Map<string, { at: number; words: CommunityWords }>();
+    // A member erased their data (in any process: db/cacheGenerations.ts): their words leave at once.
+    onCacheChange(db, 'erased', (guildId) => made.delete(guildId));
+    caches.set(db, made);
+    c = made;
+  }
+  checkCaches(db);
+  return c;
 }
 
 export function communityWords(db: Db, guildId: string, now: number): CommunityWords {
+  const cache = cacheOf(db);
   const hit = cache.get(guildId);
   if (hit && Math.abs(now - hit.at) < TTL_MS) return hit.words;
   const threads = new Set(

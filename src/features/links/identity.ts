@@ -4,10 +4,12 @@
  *
  * Every feature asks these questions on its hot path (the journey per message), so the answers come
  * from prepared statements and a per-database cache of the pairs, which change only through
- * /convene forum connect|disconnect (`pairGuilds`/`unpairGuild` below clear it).
+ * /convene forum connect|disconnect (`pairGuilds`/`unpairGuild` below mark the change in their
+ * transaction; every process drops its cache at its next look, see db/cacheGenerations.ts).
  */
 import type { Statement } from 'better-sqlite3';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { bumpCache, checkCaches, onCacheChange } from '../../db/cacheGenerations.js';
 import type { Db } from '../../db/connection.js';
 import { communityPairs, members, messages } from '../../db/schema.js';
 import type { Platform } from '../../events.js';
@@ -37,8 +39,15 @@ interface Cache {
 }
 
 const caches = new WeakMap<Db, Cache>();
+/** Connections whose pair changes drop the cache (in this process or another: db/cacheGenerations.ts). */
+const watched = new WeakSet<Db>();
 
 function cacheOf(db: Db): Cache {
+  if (!watched.has(db)) {
+    watched.add(db);
+    onCacheChange(db, 'pairs', () => caches.delete(db));
+  }
+  checkCaches(db);
   let c = caches.get(db);
   if (!c) {
     const partner = new Map<string, string>();
@@ -130,22 +139,31 @@ export function partnerOf(db: Db, guildId: string): string | null {
 export function pairGuilds(db: Db, pair: Pair): string | null {
   const before = pairOf(db, pair.forumGuildId);
   db.transaction(() => {
+    const old = pairOf(db, pair.guildId);
     db.$client
       .prepare('DELETE FROM community_pairs WHERE guild_id = ? OR forum_guild_id = ?')
       .run(pair.guildId, pair.forumGuildId);
     db.$client
       .prepare('INSERT INTO community_pairs (guild_id, forum_guild_id, paired_by, paired_at) VALUES (?, ?, ?, ?)')
       .run(pair.guildId, pair.forumGuildId, pair.pairedBy, pair.pairedAt);
+    // Every guild whose partner changed, in every process (this one's cache included).
+    for (const g of new Set([pair.guildId, pair.forumGuildId, before?.guildId, old?.forumGuildId])) {
+      if (g) bumpCache(db, 'pairs', g);
+    }
   });
-  caches.delete(db);
   return before && before.guildId !== pair.guildId ? before.guildId : null;
 }
 
 /** Undo the pair of a Discord guild. False when it was not paired. */
 export function unpairGuild(db: Db, guildId: string): boolean {
-  const changed = db.$client.prepare('DELETE FROM community_pairs WHERE guild_id = ?').run(guildId).changes > 0;
-  caches.delete(db);
-  return changed;
+  return db.transaction(() => {
+    const pair = pairOf(db, guildId);
+    if (!pair || pair.guildId !== guildId) return false;
+    db.$client.prepare('DELETE FROM community_pairs WHERE guild_id = ?').run(guildId);
+    bumpCache(db, 'pairs', pair.guildId);
+    bumpCache(db, 'pairs', pair.forumGuildId);
+    return true;
+  });
 }
 
 /** "the forum" / "Discord": how a message names a platform. */

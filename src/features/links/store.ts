@@ -1,5 +1,6 @@
 /** Queries for account links (src/db/schema/links.ts). */
 import { and, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
+import { bumpCache } from '../../db/cacheGenerations.js';
 import type { Db } from '../../db/connection.js';
 import { accountLinks, linkAttempts, members } from '../../db/schema.js';
 import type { LinkTally } from './limits.js';
@@ -74,19 +75,33 @@ export function forumUsername(db: Db, forumGuildId: string, memberId: string): s
 }
 
 export function markLinked(db: Db, guildId: string, memberId: string, now: number): void {
-  db.update(accountLinks)
-    .set({ linkedAt: now, codeHash: null, codeExpiresAt: null })
-    .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
-    .run();
+  db.transaction(() => {
+    const linked = db
+      .update(accountLinks)
+      .set({ linkedAt: now, codeHash: null, codeExpiresAt: null })
+      .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
+      .returning({ otherGuildId: accountLinks.otherGuildId })
+      .all();
+    for (const row of linked) linksChanged(db, guildId, row.otherGuildId);
+  });
 }
 
 export function deleteLink(db: Db, guildId: string, memberId: string): boolean {
-  return (
-    db
+  return db.transaction(() => {
+    const gone = db
       .delete(accountLinks)
       .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
-      .run().changes > 0
-  );
+      .returning({ otherGuildId: accountLinks.otherGuildId, linkedAt: accountLinks.linkedAt })
+      .all();
+    for (const row of gone) if (row.linkedAt !== null) linksChanged(db, guildId, row.otherGuildId);
+    return gone.length > 0;
+  });
+}
+
+/** A confirmed link came or went: every process's merged indexes of both guilds are rebuilt. */
+function linksChanged(db: Db, guildId: string, otherGuildId: string): void {
+  bumpCache(db, 'pairs', guildId);
+  bumpCache(db, 'pairs', otherGuildId);
 }
 
 /** Requests and wrong codes of the last day for a requester and a forum account (limits.ts). */

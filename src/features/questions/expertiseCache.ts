@@ -1,7 +1,9 @@
 /**
  * The expertise index cache: a per-process cache of the tables (rebuilt on first use and every
- * REBUILD_MS, updated by events in between), so a second process or a restart loses nothing.
+ * REBUILD_MS, updated by events in between), so a second process or a restart loses nothing. An
+ * erasure or a changed pair or link in any process drops the guild's index (db/cacheGenerations.ts).
  */
+import { checkCaches, onCacheChange } from '../../db/cacheGenerations.js';
 import type { Db } from '../../db/connection.js';
 import { type Account, counterpart, linkedAcross, pairedGuild } from '../links/identity.js';
 import type { ExpertiseIndex } from './expertise.js';
@@ -17,9 +19,14 @@ const caches = new WeakMap<Db, Map<string, { index: ExpertiseIndex; builtAt: num
 function cacheOf(db: Db): Map<string, { index: ExpertiseIndex; builtAt: number }> {
   let c = caches.get(db);
   if (!c) {
-    c = new Map();
-    caches.set(db, c);
+    const made = new Map<string, { index: ExpertiseIndex; builtAt: number }>();
+    // An erasure or a changed pair/link, committed by any process (db/cacheGenerations.ts): rebuilt on next use.
+    onCacheChange(db, 'erased', (guildId) => made.delete(guildId));
+    onCacheChange(db, 'pairs', (guildId) => made.delete(guildId));
+    caches.set(db, made);
+    c = made;
   }
+  checkCaches(db);
   return c;
 }
 

@@ -10,7 +10,6 @@ import { questionJobs } from './jobs.js';
 import { linksOf } from './links.js';
 import { eraseQuestions, exportQuestions } from './privacyStore.js';
 import {
-  forgetExpertise,
   handleEvent,
   isSolvedMark,
   responseTimes,
@@ -32,10 +31,9 @@ export const questionsFeature = defineFeature({
   countsReaction: isSolvedMark,
   privacy: {
     export: exportQuestions,
-    erase(db, guildId, memberId) {
-      eraseQuestions(db, guildId, memberId);
-      forgetExpertise(db, guildId);
-    },
+    // The guild's expertise index in every process is dropped by the erasure's 'erased' cache
+    // generation (expertiseCache.ts): `db` here is the erasure's transaction, not the cache's key.
+    erase: eraseQuestions,
   },
   digest: {
     waitingQuestions: (deps, w) => waitingForDigest(deps.db, w.guildId, w.now, undefined, linksOf(deps.config)),

@@ -87,7 +87,6 @@ async function community(options: { storeMessageText?: boolean } = {}) {
       (s) => ({ ...s, core: { ...s.core, storeMessageText: true } }),
       T0,
     );
-    ingestor.invalidate(guildId);
   }
   let seq = 0;
   const say = async (thread: string, author: string, content: string, at: number, replyTo: string | null = null) => {

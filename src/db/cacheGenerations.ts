@@ -1,0 +1,108 @@
+/**
+ * Per-process caches of database state that must agree across processes (a guild's settings, who
+ * erased their data, which forum is paired with which server) are invalidated through the database:
+ *
+ * - The change bumps its (scope, guild) row of cache_generations in its own transaction
+ *   (`bumpCache`): the bump commits or rolls back with the change. Generations come from one
+ *   sequence over the table (the highest plus one), which SQLite's single writer hands out in commit
+ *   order, so "every row above the last one seen" is exactly what changed since.
+ * - A cache registers what it drops (`onCacheChange`) and calls `checkCaches` before it trusts an
+ *   entry. The check is one `PRAGMA data_version` (does the file hold commits of another connection
+ *   since the last look?) and reads the table only when it does, or when this connection bumped
+ *   (its own commits do not move data_version). A change committed before an event reaches a
+ *   process is therefore seen by that process before it handles the event.
+ *
+ * PostgreSQL (when the store runs on it): data_version has no equivalent and one sequence read as
+ * max+1 is not in commit order under READ COMMITTED. There the bump adds `pg_notify('convene_caches',
+ * scope || ':' || guild)` in the same transaction (delivered at commit, to every listening process),
+ * a LISTEN connection sets `dirty` and names what to drop, and the table is re-read whole after that
+ * connection reconnects (notifications sent meanwhile are lost).
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './connection.js';
+
+/** What changed: a guild's settings document, a member's erasure/opt-out, a forum pairing or account link. */
+export type CacheScope = 'settings' | 'erased' | 'pairs';
+
+type Drop = (guildId: string) => void;
+
+interface Watch {
+  /** The highest generation whose listeners ran. */
+  seen: number;
+  dataVersion: number;
+  /** This connection bumped since the last look (data_version does not move for its own commits). */
+  dirty: boolean;
+  listeners: Map<CacheScope, Set<Drop>>;
+  version: Statement<[], number>;
+  since: Statement<[number], { scope: CacheScope; guildId: string; generation: number }>;
+}
+
+const watches = new WeakMap<object, Watch>();
+
+function watchOf(db: Db): Watch {
+  const client = db.$client;
+  let w = watches.get(client);
+  if (!w) {
+    const version = client.prepare<[], number>('PRAGMA data_version').pluck();
+    w = {
+      // Caches start empty: only what changes from now on matters.
+      seen: (client.prepare('SELECT max(generation) FROM cache_generations').pluck().get() as number | null) ?? 0,
+      dataVersion: version.get()!,
+      dirty: false,
+      listeners: new Map(),
+      version,
+      since: client.prepare(
+        'SELECT scope, guild_id AS guildId, generation FROM cache_generations WHERE generation > ? ORDER BY generation',
+      ),
+    };
+    watches.set(client, w);
+  }
+  return w;
+}
+
+/**
+ * Mark `scope` of `guildId` changed; call while the transaction that makes the change is open on
+ * `db`'s connection, so that the mark commits exactly when the change does.
+ */
+export function bumpCache(db: Db, scope: CacheScope, guildId: string): void {
+  // Before the insert: a watch made after it would count this bump as already seen.
+  const w = watchOf(db);
+  db.$client
+    .prepare(
+      `INSERT INTO cache_generations (scope, guild_id, generation)
+       SELECT ?, ?, coalesce(max(generation), 0) + 1 FROM cache_generations WHERE true
+       ON CONFLICT (scope, guild_id) DO UPDATE SET generation = excluded.generation`,
+    )
+    .run(scope, guildId);
+  w.dirty = true;
+}
+
+/** Call `drop(guildId)` whenever `scope` of a guild changes, in this process or another. Returns the unsubscribe. */
+export function onCacheChange(db: Db, scope: CacheScope, drop: Drop): () => void {
+  const w = watchOf(db);
+  let set = w.listeners.get(scope);
+  if (!set) {
+    set = new Set();
+    w.listeners.set(scope, set);
+  }
+  set.add(drop);
+  return () => set.delete(drop);
+}
+
+/**
+ * Run the listeners of every change committed since the last look. Cheap when nothing was
+ * committed (one pragma). Inside an open transaction it waits for the next call outside one: a
+ * cache refilled from a transaction's view would keep what a rollback undoes.
+ */
+export function checkCaches(db: Db): void {
+  if (db.$client.inTransaction) return;
+  const w = watchOf(db);
+  const dataVersion = w.version.get()!;
+  if (!w.dirty && dataVersion === w.dataVersion) return;
+  w.dataVersion = dataVersion;
+  w.dirty = false;
+  for (const row of w.since.all(w.seen)) {
+    w.seen = Math.max(w.seen, row.generation);
+    for (const drop of w.listeners.get(row.scope) ?? []) drop(row.guildId);
+  }
+}
