@@ -9,13 +9,7 @@ import { questionButtons } from './buttons.js';
 import { questionJobs } from './jobs.js';
 import { linksOf } from './links.js';
 import { eraseQuestions, exportQuestions } from './privacyStore.js';
-import {
-  handleEvent,
-  isSolvedMark,
-  responseTimes,
-  unansweredAcross,
-  waitingForDigest,
-} from './service.js';
+import { handleEvent, isSolvedMark, responseTimes, unansweredAcross, waitingForDigest } from './service.js';
 import { solvedHelpers } from './solveStore.js';
 
 export const questionsFeature = defineFeature({
