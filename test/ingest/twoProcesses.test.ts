@@ -1,17 +1,15 @@
 /**
- * Two processes on one SQLite file, as two connections in this process (each with its own caches,
- * as each process has): a change committed through one is honoured by the other for the very next
- * event, not after a cache's time to live.
+ * Two processes on one SQLite file: process A (a real child process, fixtures/processA.ts) makes the
+ * change a moderator's or member's command makes; process B (this one, with its caches warm) gets
+ * the next event. B honours the change for that very event, not after a cache's time to live.
  */
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/commands.js';
 import { loadConfig } from '../../src/config.js';
-import { type Db, openDb } from '../../src/db/connection.js';
+import type { Db } from '../../src/db/connection.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../src/events.js';
-import { eraseMember } from '../../src/features/core/privacy.js';
-import { features } from '../../src/features/index.js';
-import { pairedGuild, pairGuilds, unpairGuild } from '../../src/features/links/identity.js';
-import { updateSettings } from '../../src/guildSettings.js';
+import { pairedGuild } from '../../src/features/links/identity.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { createLogger } from '../../src/log.js';
 import { makeTestDb } from '../helpers/db.js';
@@ -49,62 +47,54 @@ afterEach(() => {
   for (const i of ingestors.splice(0)) i.close();
 });
 
-/** Process A (a moderator's command runs here) and process B (the next message reaches it). */
+/** Process B (this one: the next event reaches it) and a way to make a change in process A. */
 async function twoProcesses() {
-  const a = makeTestDb();
-  const b = openDb(a.path);
-  const ingestorA = new Ingestor(depsOf(a), []);
+  const b = makeTestDb();
   const ingestorB = new Ingestor(depsOf(b), []);
-  ingestors.push(ingestorA, ingestorB);
-  await ingestorA.push({ kind: 'guild.upserted', platform: 'discord', guildId, at: T0, name: 'One' });
+  ingestors.push(ingestorB);
+  await ingestorB.push({ kind: 'guild.upserted', platform: 'discord', guildId, at: T0, name: 'One' });
   const stored = (messageId: string) =>
     b.$client.prepare('SELECT terms, content FROM messages WHERE message_id = ?').get(messageId) as {
       terms: string;
       content: string | null;
     };
-  return { a, b, ingestorA, ingestorB, stored };
+  const inA = (...args: string[]) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/ingest/fixtures/processA.ts', b.path, ...args], {
+      encoding: 'utf8',
+    });
+    if (run.status !== 0) throw new Error(`process A failed (${run.status}): ${run.stderr}`);
+  };
+  return { b, ingestorB, stored, inA };
 }
-
-const setText = (db: Db, on: boolean) =>
-  updateSettings(
-    db,
-    guildId,
-    asMemberId('mod'),
-    'test',
-    (s) => ({ ...s, core: { ...s.core, storeMessageText: on } }),
-    T0,
-  );
 
 describe('two processes on one database', () => {
   it('GIVEN process A turns message text off THEN the next message process B stores keeps no text', async () => {
-    const { a, ingestorB, stored } = await twoProcesses();
-    setText(a, true);
-    const before = message('u1', 'Vulkan descriptor sets keep failing on my laptop');
-    await ingestorB.push(before);
+    const { ingestorB, stored, inA } = await twoProcesses();
+    inA('text-on');
+    await ingestorB.push(message('u1', 'Vulkan descriptor sets keep failing on my laptop'));
     expect(stored(`m${seq}`).content).toBe('Vulkan descriptor sets keep failing on my laptop');
 
-    setText(a, false);
+    inA('text-off');
     await ingestorB.push(message('u1', 'Shader compile errors after the driver update'));
     expect(stored(`m${seq}`)).toEqual({ terms: expect.stringContaining('shader'), content: null });
   });
 
   it('GIVEN a member erased their data through process A THEN process B derives no keywords from their next message', async () => {
-    const { a, ingestorB, stored } = await twoProcesses();
+    const { ingestorB, stored, inA } = await twoProcesses();
     await ingestorB.push(message('u2', 'Raytracing denoiser questions'));
     expect(stored(`m${seq}`).terms).toContain('denoiser');
 
-    eraseMember(a, features, guildId, asMemberId('u2'), T0);
+    inA('erase', 'u2');
     await ingestorB.push(message('u2', 'Another raytracing denoiser question'));
     expect(stored(`m${seq}`).terms).toBe('');
   });
 
   it('GIVEN process A disconnects the forum THEN process B no longer treats the forum as paired', async () => {
-    const { a, b } = await twoProcesses();
-    pairGuilds(a, { guildId, forumGuildId: forumId, pairedBy: 'mod', pairedAt: T0 });
+    const { b, inA } = await twoProcesses();
+    inA('pair', guildId, forumId);
     expect(pairedGuild(b, forumId)).toBe(guildId);
 
-    expect(unpairGuild(a, guildId)).toBe(true);
+    inA('unpair', guildId);
     expect(pairedGuild(b, forumId)).toBeNull();
-    expect(pairedGuild(a, forumId)).toBeNull();
   });
 });
