@@ -12,11 +12,9 @@
  *   (its own commits do not move data_version). A change committed before an event reaches a
  *   process is therefore seen by that process before it handles the event.
  *
- * PostgreSQL (when the store runs on it): data_version has no equivalent and one sequence read as
- * max+1 is not in commit order under READ COMMITTED. There the bump adds `pg_notify('convene_caches',
- * scope || ':' || guild)` in the same transaction (delivered at commit, to every listening process),
- * a LISTEN connection sets `dirty` and names what to drop, and the table is re-read whole after that
- * connection reconnects (notifications sent meanwhile are lost).
+ * PostgreSQL has no data_version, and max+1 is not in commit order under READ COMMITTED: there the
+ * bump is per row and announced with NOTIFY, heard through LISTEN (cacheWatch.ts, which also gives
+ * stores on the engine-neutral handle the same bump and watch on SQLite).
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './connection.js';
@@ -39,8 +37,9 @@ interface Watch {
 
 const watches = new WeakMap<object, Watch>();
 
-function watchOf(db: Db): Watch {
-  const client = db.$client;
+type Client = Db['$client'];
+
+function watchOf(client: Client): Watch {
   let w = watches.get(client);
   if (!w) {
     const version = client.prepare<[], number>('PRAGMA data_version').pluck();
@@ -66,7 +65,7 @@ function watchOf(db: Db): Watch {
  */
 export function bumpCache(db: Db, scope: CacheScope, guildId: string): void {
   // Before the insert: a watch made after it would count this bump as already seen.
-  const w = watchOf(db);
+  const w = watchOf(db.$client);
   db.$client
     .prepare(
       `INSERT INTO cache_generations (scope, guild_id, generation)
@@ -77,9 +76,18 @@ export function bumpCache(db: Db, scope: CacheScope, guildId: string): void {
   w.dirty = true;
 }
 
+/** A bump made through another handle on this connection (db/cacheWatch.ts): look at the table next time. */
+export function bumpedOn(client: Client): void {
+  watchOf(client).dirty = true;
+}
+
 /** Call `drop(guildId)` whenever `scope` of a guild changes, in this process or another. Returns the unsubscribe. */
 export function onCacheChange(db: Db, scope: CacheScope, drop: Drop): () => void {
-  const w = watchOf(db);
+  return onChangeOf(db.$client, scope, drop);
+}
+
+export function onChangeOf(client: Client, scope: CacheScope, drop: Drop): () => void {
+  const w = watchOf(client);
   let set = w.listeners.get(scope);
   if (!set) {
     set = new Set();
@@ -95,8 +103,12 @@ export function onCacheChange(db: Db, scope: CacheScope, drop: Drop): () => void
  * cache refilled from a transaction's view would keep what a rollback undoes.
  */
 export function checkCaches(db: Db): void {
-  if (db.$client.inTransaction) return;
-  const w = watchOf(db);
+  checkClient(db.$client);
+}
+
+export function checkClient(client: Client): void {
+  if (client.inTransaction) return;
+  const w = watchOf(client);
   const dataVersion = w.version.get()!;
   if (!w.dirty && dataVersion === w.dataVersion) return;
   w.dataVersion = dataVersion;
