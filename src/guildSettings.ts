@@ -108,7 +108,7 @@ export function saveSettings(
     tx.update(guilds).set({ settings: valid, updatedAt: now }).where(eq(guilds.id, guildId)).run();
     tx.insert(auditLog).values({ guildId, actorId, action, before: before.settings, after: valid, at: now }).run();
     // Caches of the settings in every process (ingest's policy) drop this guild's.
-    bumpCache(db, 'settings', guildId);
+    bumpCache(tx, 'settings', guildId);
   });
   return valid;
 }

@@ -8,8 +8,8 @@
  *   order, so "every row above the last one seen" is exactly what changed since.
  * - A cache registers what it drops (`onCacheChange`) and calls `checkCaches` before it trusts an
  *   entry. The check is one `PRAGMA data_version` (does the file hold commits of another connection
- *   since the last look?) and reads the table only when it does, or when this connection bumped
- *   (its own commits do not move data_version). A change committed before an event reaches a
+ *   since the last look?) and reads the table only when it does, or when this process bumped (a
+ *   connection's own commits do not move its data_version). A change committed before an event reaches a
  *   process is therefore seen by that process before it handles the event.
  *
  * PostgreSQL has no data_version, and max+1 is not in commit order under READ COMMITTED: there the
@@ -17,6 +17,7 @@
  * stores on the engine-neutral handle the same bump and watch on SQLite).
  */
 import type { Statement } from 'better-sqlite3';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from './connection.js';
 
 /** What changed: a guild's settings document, a member's erasure/opt-out, a forum pairing or account link. */
@@ -28,14 +29,16 @@ interface Watch {
   /** The highest generation whose listeners ran. */
   seen: number;
   dataVersion: number;
-  /** This connection bumped since the last look (data_version does not move for its own commits). */
-  dirty: boolean;
+  /** `bumps` at the last look: this process bumped since (data_version does not move for a connection's own commits). */
+  bumps: number;
   listeners: Map<CacheScope, Set<Drop>>;
   version: Statement<[], number>;
   since: Statement<[number], { scope: CacheScope; guildId: string; generation: number }>;
 }
 
 const watches = new WeakMap<object, Watch>();
+/** Bumps made by this process: its own connections look at the table after one. */
+let bumps = 0;
 
 type Client = Db['$client'];
 
@@ -47,7 +50,7 @@ function watchOf(client: Client): Watch {
       // Caches start empty: only what changes from now on matters.
       seen: (client.prepare('SELECT max(generation) FROM cache_generations').pluck().get() as number | null) ?? 0,
       dataVersion: version.get()!,
-      dirty: false,
+      bumps,
       listeners: new Map(),
       version,
       since: client.prepare(
@@ -60,25 +63,21 @@ function watchOf(client: Client): Watch {
 }
 
 /**
- * Mark `scope` of `guildId` changed; call while the transaction that makes the change is open on
- * `db`'s connection, so that the mark commits exactly when the change does.
+ * Mark `scope` of `guildId` changed; call inside the transaction that makes the change (with its
+ * handle: a drizzle transaction or the Db), so that the mark commits exactly when the change does.
  */
-export function bumpCache(db: Db, scope: CacheScope, guildId: string): void {
-  // Before the insert: a watch made after it would count this bump as already seen.
-  const w = watchOf(db.$client);
-  db.$client
-    .prepare(
-      `INSERT INTO cache_generations (scope, guild_id, generation)
-       SELECT ?, ?, coalesce(max(generation), 0) + 1 FROM cache_generations WHERE true
-       ON CONFLICT (scope, guild_id) DO UPDATE SET generation = excluded.generation`,
-    )
-    .run(scope, guildId);
-  w.dirty = true;
+export function bumpCache(tx: { run(query: SQL): unknown }, scope: CacheScope, guildId: string): void {
+  tx.run(
+    sql`INSERT INTO cache_generations (scope, guild_id, generation)
+        SELECT ${scope}, ${guildId}, coalesce(max(generation), 0) + 1 FROM cache_generations WHERE true
+        ON CONFLICT (scope, guild_id) DO UPDATE SET generation = excluded.generation`,
+  );
+  bumpedHere();
 }
 
-/** A bump made through another handle on this connection (db/cacheWatch.ts): look at the table next time. */
-export function bumpedOn(client: Client): void {
-  watchOf(client).dirty = true;
+/** This process bumped (through any handle): its watches read the table at their next look. */
+export function bumpedHere(): void {
+  bumps++;
 }
 
 /** Call `drop(guildId)` whenever `scope` of a guild changes, in this process or another. Returns the unsubscribe. */
@@ -110,9 +109,9 @@ export function checkClient(client: Client): void {
   if (client.inTransaction) return;
   const w = watchOf(client);
   const dataVersion = w.version.get()!;
-  if (!w.dirty && dataVersion === w.dataVersion) return;
+  if (w.bumps === bumps && dataVersion === w.dataVersion) return;
   w.dataVersion = dataVersion;
-  w.dirty = false;
+  w.bumps = bumps;
   for (const row of w.since.all(w.seen)) {
     w.seen = Math.max(w.seen, row.generation);
     for (const drop of w.listeners.get(row.scope) ?? []) drop(row.guildId);

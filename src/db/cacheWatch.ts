@@ -13,7 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
-import { bumpedOn, type CacheScope, checkClient, onChangeOf } from './cacheGenerations.js';
+import { bumpedHere, type CacheScope, checkClient, onChangeOf } from './cacheGenerations.js';
 import type { Db } from './connection.js';
 import { type Database, opsOf } from './handle.js';
 
@@ -32,14 +32,12 @@ export interface CacheWatcher {
 export async function bumpCacheIn(tx: Database, scope: CacheScope, guildId: string): Promise<void> {
   const ops = opsOf(tx);
   if (ops.engine === 'sqlite') {
-    const client = ops.root as Db['$client'];
-    // Before the insert: a watch made after it would count this bump as already seen.
-    bumpedOn(client);
     await tx.run(
       sql`INSERT INTO cache_generations (scope, guild_id, generation)
           SELECT ${scope}, ${guildId}, coalesce(max(generation), 0) + 1 FROM cache_generations WHERE true
           ON CONFLICT (scope, guild_id) DO UPDATE SET generation = excluded.generation`,
     );
+    bumpedHere();
     return;
   }
   // One statement: the row's next generation, announced with it ("scope:generation:guild").

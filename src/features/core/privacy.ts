@@ -85,7 +85,7 @@ export function eraseMember(
     for (const feature of features) feature.privacy?.erase(t, guildId, memberId, who);
     eraseCore(t, who, now);
     // Every process's caches that hold the member (ingest's erased set, vocabularies, expertise).
-    bumpCache(db, 'erased', guildId);
+    bumpCache(tx, 'erased', guildId);
   });
   return { walTruncated: checkpointTruncate(db) };
 }
