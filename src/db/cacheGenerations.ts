@@ -31,6 +31,10 @@ interface Watch {
   dataVersion: number;
   /** `bumps` at the last look: this process bumped since (data_version does not move for a connection's own commits). */
   bumps: number;
+  /** `bumps` at the last look inside a transaction. */
+  txBumps: number;
+  /** Dropped inside a transaction: dropped again after it (what it refilled may be rolled back). */
+  again: { scope: CacheScope; guildId: string }[];
   listeners: Map<CacheScope, Set<Drop>>;
   version: Statement<[], number>;
   since: Statement<[number], { scope: CacheScope; guildId: string; generation: number }>;
@@ -51,6 +55,8 @@ function watchOf(client: Client): Watch {
       seen: (client.prepare('SELECT max(generation) FROM cache_generations').pluck().get() as number | null) ?? 0,
       dataVersion: version.get()!,
       bumps,
+      txBumps: bumps,
+      again: [],
       listeners: new Map(),
       version,
       since: client.prepare(
@@ -98,22 +104,39 @@ export function onChangeOf(client: Client, scope: CacheScope, drop: Drop): () =>
 
 /**
  * Run the listeners of every change committed since the last look. Cheap when nothing was
- * committed (one pragma). Inside an open transaction it waits for the next call outside one: a
- * cache refilled from a transaction's view would keep what a rollback undoes.
+ * committed (one pragma). Inside an open transaction only this process's own bumps are looked at
+ * (another process's commits are caught by the look before it, e.g. ingest's before each batch),
+ * and without counting them as seen: the rows may be the transaction's own, which a rollback takes
+ * back (with the number, which the next bump reuses), and what a cache refills from them too, so
+ * the same caches are dropped again at the first look after the transaction.
  */
 export function checkCaches(db: Db): void {
   checkClient(db.$client);
 }
 
 export function checkClient(client: Client): void {
-  if (client.inTransaction) return;
   const w = watchOf(client);
+  if (client.inTransaction) {
+    if (w.txBumps === bumps) return;
+    w.txBumps = bumps;
+    for (const row of w.since.all(w.seen)) {
+      drop(w, row);
+      w.again.push(row);
+    }
+    return;
+  }
   const dataVersion = w.version.get()!;
-  if (w.bumps === bumps && dataVersion === w.dataVersion) return;
+  if (w.bumps === bumps && dataVersion === w.dataVersion && w.again.length === 0) return;
   w.dataVersion = dataVersion;
   w.bumps = bumps;
+  w.txBumps = bumps;
+  for (const row of w.again.splice(0)) drop(w, row);
   for (const row of w.since.all(w.seen)) {
     w.seen = Math.max(w.seen, row.generation);
-    for (const drop of w.listeners.get(row.scope) ?? []) drop(row.guildId);
+    drop(w, row);
   }
+}
+
+function drop(w: Watch, row: { scope: CacheScope; guildId: string }): void {
+  for (const listener of w.listeners.get(row.scope) ?? []) listener(row.guildId);
 }
