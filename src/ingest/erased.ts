@@ -39,7 +39,8 @@ export function erasedMembers(db: Db): { has(guildId: string, memberId: string):
     );
   return {
     has(guildId, memberId) {
-      // One pragma outside a transaction; nothing inside one (the ingestor checks before each batch).
+      // One pragma outside a transaction; inside one, only this process's own changes are looked at
+      // (the ingestor looks for other processes' before each batch).
       checkCaches(db);
       if (erased.set === null) erased.set = load();
       return erased.set.size > 0 && erased.set.has(`${guildId}/${memberId}`);
