@@ -132,10 +132,21 @@ export function migrateDb(db: Db): number {
       return 0;
     }
   };
-  const before = countApplied();
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  return countApplied() - before;
+  // drizzle reads what is applied before its transaction begins: a process started together with
+  // this one may migrate in between, and ours then fails on a table it made ("already exists"). Its
+  // migrations commit all or nothing, so reading again finds them applied.
+  for (let attempt = 1; ; attempt++) {
+    const before = countApplied();
+    try {
+      migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      return countApplied() - before;
+    } catch (error) {
+      if (attempt === MIGRATE_ATTEMPTS) throw error;
+    }
+  }
 }
+
+const MIGRATE_ATTEMPTS = 3;
 
 /**
  * Copy the WAL into the database file and truncate the WAL to zero bytes, so that rows just erased
