@@ -23,6 +23,7 @@ export const {
   discourseWebhookKeys,
   forums,
   guilds,
+  identifyTurns,
   introsAccepted,
   introsBuilds,
   introsFeedback,
