@@ -8,6 +8,7 @@ import type { MessageBody } from '../../actions.js';
 import type { MemberId } from '../../events.js';
 import { safeText, stripControls } from '../../text/fit.js';
 import { andList } from '../../text/list.js';
+import { plural } from '../../text/plural.js';
 import type { Progress } from './evaluate.js';
 import type { Criterion, Stage, Track } from './track.js';
 
@@ -204,7 +205,7 @@ export function renderNudge(memberId: string, serverName: string, invitation: In
       offer = `Someone asked ${quoted(invitation.thread.name)} in ${channel(invitation.thread.channelId)} and is still waiting for a first reply — if you know a little about it, your answer would really help.`;
       break;
     case 'busiestThread':
-      offer = `This week's liveliest conversation is ${quoted(invitation.thread.name)} in ${channel(invitation.thread.channelId)} (${invitation.messages} messages) — jump in, even just to say what you think.`;
+      offer = `This week's liveliest conversation is ${quoted(invitation.thread.name)} in ${channel(invitation.thread.channelId)} (${plural(invitation.messages, 'message')}) — jump in, even just to say what you think.`;
       break;
     case 'introductions':
       offer = `A good first step: say hello in ${channel(invitation.channel.channelId)} — a line about what you're working on is plenty.`;
