@@ -8,6 +8,7 @@ import { checkpointTruncate } from '../../db/connection.js';
 import { auditLog, members, messages, reactions } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { erasedChanged } from '../../ingest/erased.js';
+import { plural } from '../../text/plural.js';
 import type { Feature } from '../feature.js';
 import { eraseCore } from './eraseCore.js';
 import { type ErasedMember, erasedMember } from './erasure.js';
@@ -117,6 +118,6 @@ export function privacyPolicyLine(core: { forgetOnLeave: boolean; sentRetentionD
   const sent =
     core.sentRetentionDays === 0
       ? 'Messages Convene sends keep no text once sent.'
-      : `Messages Convene sends keep their text for ${core.sentRetentionDays} day${core.sentRetentionDays === 1 ? '' : 's'}.`;
+      : `Messages Convene sends keep their text for ${plural(core.sentRetentionDays, 'day')}.`;
   return `${leave} ${sent}`;
 }

@@ -60,7 +60,7 @@ function communityLine(deps: Deps, guildId: GuildId): string | null {
     const linked = linkedAcross(deps.db, guildId).size;
     const what = isForumGuild(other) ? `the forum ${forumHost(other)}` : 'the Discord server';
     const undo = isForumGuild(guildId) ? '' : ' · /convene forum disconnect undoes it';
-    return `One community with ${what} (${linked} linked ${linked === 1 ? 'member' : 'members'})${undo}`;
+    return `One community with ${what} (${plural(linked, 'linked member')})${undo}`;
   }
   if (!isForumGuild(guildId) && (deps.config.discourse || deps.config.secretKey)) {
     return deps.config.discourse
