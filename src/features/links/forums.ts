@@ -3,6 +3,8 @@
  * username, API key), Convene tries them against the forum, stores the key and a generated webhook
  * secret sealed with CONVENE_SECRET_KEY, and pairs the forum with the server. The forum configured by
  * the environment (DISCOURSE_URL…) stays the single-forum shortcut (service.ts connectForum).
+ * A forum belongs to the community: when the moderator who connected it erases their data, it stays
+ * connected and working; only their id goes (feature.ts erase, eraseCore's audit scrub).
  */
 import { randomBytes } from 'node:crypto';
 import { type Deps, type ForumProbeResult, UserFacingError } from '../../commands.js';

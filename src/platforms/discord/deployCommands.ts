@@ -7,6 +7,7 @@ import { REST, Routes } from 'discord.js';
 import { allCommands } from '../../app.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { features } from '../../features/index.js';
+import { plural } from '../../text/plural.js';
 import { commandsJson } from './commandData.js';
 
 async function main() {
@@ -22,7 +23,7 @@ async function main() {
   const route = guildId ? Routes.applicationGuildCommands(app.id, guildId) : Routes.applicationCommands(app.id);
   const saved = (await rest.put(route, { body })) as { name: string }[];
   process.stdout.write(
-    `Registered ${saved.length} commands ${guildId ? `in guild ${guildId}` : 'globally'}: ${saved.map((c) => `/${c.name}`).join(' ')}\n`,
+    `Registered ${plural(saved.length, 'command')} ${guildId ? `in guild ${guildId}` : 'globally'}: ${saved.map((c) => `/${c.name}`).join(' ')}\n`,
   );
 }
 

@@ -22,6 +22,7 @@ import { ConfigError } from '../../config.js';
 import { type Database, sqliteDatabase } from '../../db/database.js';
 import { PROCESS_OWNER } from '../../lease.js';
 import type { ShardSet } from '../../shards.js';
+import { plural } from '../../text/plural.js';
 import { sharedIdentifyThrottler } from './identifyTurns.js';
 
 export interface GatewayRetryPolicy {
@@ -177,7 +178,7 @@ export class GatewayWatch {
     if (this.failures > 0 && !this.stopped) {
       this.deps.log.info(
         { attempts: this.failures, downMs: Date.now() - this.since },
-        `discord gateway: connected again after ${this.failures} failed attempt(s)`,
+        `discord gateway: connected again after ${plural(this.failures, 'failed attempt')}`,
       );
     }
     this.failures = 0;
