@@ -15,6 +15,10 @@ export const REDACT_PATHS = [
   '*.apiKey',
   'webhookSecret',
   '*.webhookSecret',
+  // discord.js's DiscordAPIError keeps the body it sent: a reply's text (a webhook secret shown once)
+  // or a member's words. The status, method and route stay in the log.
+  'err.requestBody',
+  '*.requestBody',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
