@@ -15,8 +15,11 @@ import { features } from '../../../src/features/index.js';
 import { connectOwnForum } from '../../../src/features/links/forums.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
 import { createLogger } from '../../../src/log.js';
+import { DiscourseClient } from '../../../src/platforms/discourse/client.js';
 import { ForumRuntimes } from '../../../src/platforms/discourse/forums.js';
 import { probeForum } from '../../../src/platforms/discourse/probe.js';
+import { publicOnlyFetch } from '../../../src/platforms/discourse/publicOnly.js';
+import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
 import { makeTestDb } from '../../helpers/db.js';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
@@ -114,5 +117,17 @@ describe('forums connected by command reach public addresses only', () => {
     const runtime = await runtimes.byGuild(`discourse:127.0.0.1:${internal.port}`);
     expect(await runtime!.client.siteTitle()).toBe('Internal admin panel');
     expect(internal.requests).toEqual(['GET /site/basic-info.json api-key=a-real-looking-api-key-0001']);
+  });
+
+  it('GIVEN a public forum THEN a read and an upload (multipart) go through the checked connections whole', async () => {
+    const forum = await DiscourseSandbox.start({ apiKey: 'a-real-looking-api-key-0001', botUsername: 'convene' });
+    cleanups.push(() => forum.close());
+    // The emulator listens on loopback: public by this test's rule.
+    const client = new DiscourseClient({ ...settings(forum.url), fetch: publicOnlyFetch(() => false) });
+    expect(await client.siteTitle()).toBeTruthy();
+    const chart = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const upload = await client.upload({ name: 'chart.png', contentType: 'image/png', data: chart });
+    expect(upload.original_filename).toBe('chart.png');
+    expect([...forum.model.uploads.values()].map((u) => u.size)).toEqual([chart.length]);
   });
 });
