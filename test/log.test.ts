@@ -47,4 +47,30 @@ describe('log of a failed Discord request', () => {
     expect(written).toContain(`"status":${(error as DiscordAPIError).status}`);
     expect(written).not.toContain(secret);
   });
+
+  it('GIVEN a failed request on an interaction token route THEN the log keeps the route but not the token, which could post as the bot', async () => {
+    sandbox = await startDiscordSandbox({ heartbeatIntervalMs: 5_000 });
+    const rest = new REST({ api: sandbox.apiUrl, retries: 0 }).setToken(sandbox.botToken);
+    // Discord: an interaction token lets whoever holds it answer and follow up as the bot for 15 minutes.
+    const interactionToken = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OTpzZWNyZXQ';
+    const error = await rest
+      .post(Routes.webhook(sandbox.applicationId, interactionToken), { body: { content: 'A follow-up' }, auth: false })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DiscordAPIError);
+    const { log, lines } = capturedLogger();
+    log.error({ err: error }, 'interaction failed');
+    // The REST proxy logs the path it was asked for when Discord cannot be reached.
+    log.error(
+      { method: 'POST', url: `/api/v10/interactions/1234/${interactionToken}/callback` },
+      'rest proxy: could not reach Discord',
+    );
+    // Convene's own webhook route names a forum, not a token: it stays whole.
+    log.warn({ url: '/webhooks/discourse/Xk3fQ9pLm2Za' }, 'http: refused a request (webhook for an unknown forum)');
+    const written = lines.join('');
+    console.log(written.replace(/"stack":"[^"]*",/g, ''));
+    expect(written).toContain(`/webhooks/${sandbox.applicationId}/`);
+    expect(written).toContain('/interactions/1234/');
+    expect(written).not.toContain(interactionToken);
+    expect(written).toContain('/webhooks/discourse/Xk3fQ9pLm2Za');
+  });
 });
