@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
 import { features } from '../../../src/features/index.js';
-import { connectOwnForum } from '../../../src/features/links/forums.js';
+import { connectOwnForum, probeWords } from '../../../src/features/links/forums.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
 import { createLogger } from '../../../src/log.js';
 import { DiscourseClient } from '../../../src/platforms/discourse/client.js';
@@ -69,6 +69,9 @@ describe('forums connected by command reach public addresses only', () => {
     const result = await probeForum(settings(forum), { allowPrivate: false, blocked: onlyTheForumIsPublic });
     expect(internal.requests).toEqual([]);
     expect(result).toEqual({ ok: false, problem: 'private-address', detail: '127.0.0.1' });
+    const words = probeWords(result as Extract<typeof result, { ok: false }>, forum, 'convene');
+    console.log(`[moderator reads] ${words}`);
+    expect(words).toMatch(/leads to a private or local address \(127\.0\.0\.1\)/);
   });
 
   it('GIVEN a forum that redirects to a name resolving inside the network (localhost) THEN nothing reaches it either', async () => {
