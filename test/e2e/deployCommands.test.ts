@@ -37,7 +37,12 @@ describe('deploy-commands', () => {
   it('GIVEN DISCORD_REST_PROXY THEN the commands are registered through the proxy', async () => {
     const sandbox = await startDiscordSandbox({ heartbeatIntervalMs: 5_000 });
     cleanups.push(() => sandbox.close());
-    const proxy = await startRestProxy({ upstream: sandbox.apiUrl, globalPerSecond: 50, log: createLogger('silent') });
+    const proxy = await startRestProxy({
+      upstream: sandbox.apiUrl,
+      globalPerSecond: 50,
+      token: sandbox.botToken,
+      log: createLogger('silent'),
+    });
     cleanups.push(() => proxy.close());
 
     const { code, output } = await deployCommands({

@@ -16,6 +16,7 @@ export const {
   digestPulse,
   digestSubscribers,
   digestWeeks,
+  discordInteractions,
   discordSent,
   discourseBackfill,
   discoursePosts,

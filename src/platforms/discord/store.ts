@@ -5,7 +5,7 @@
  */
 import { and, between, desc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
-import { discordSent, members, messages, reactions } from '../../db/schema.js';
+import { discordInteractions, discordSent, members, messages, reactions } from '../../db/schema.js';
 import type { GuildId } from '../../events.js';
 import type { HeldMessage } from './reconcile.js';
 
@@ -83,4 +83,32 @@ export function sentNonces(db: Db, messageIds: readonly string[]): Map<string, s
     .where(inArray(discordSent.messageId, [...messageIds]))
     .all();
   return new Map(rows.map((r) => [r.id, r.nonce]));
+}
+
+const INTERACTIONS_KEPT_MS = 60 * 60_000;
+
+/**
+ * Take an interaction for this process: null when it is ours to run, else the owner token of the
+ * process that took it first (it runs the same shard: see discordInteractions).
+ */
+export function claimInteraction(db: Db, interactionId: string, owner: string, now: number): string | null {
+  return db.transaction((tx) => {
+    tx.delete(discordInteractions)
+      .where(lt(discordInteractions.at, now - INTERACTIONS_KEPT_MS))
+      .run();
+    const taken = tx
+      .insert(discordInteractions)
+      .values({ interactionId, owner, at: now })
+      .onConflictDoNothing()
+      .returning({ id: discordInteractions.interactionId })
+      .all();
+    if (taken.length === 1) return null;
+    return (
+      tx
+        .select({ owner: discordInteractions.owner })
+        .from(discordInteractions)
+        .where(eq(discordInteractions.interactionId, interactionId))
+        .get()?.owner ?? 'another process'
+    );
+  });
 }

@@ -20,6 +20,8 @@ import { PermanentSendError, type PlatformSender, type SendContext } from '../..
 import { DiscourseClient } from './client.js';
 import { DiscourseCommands } from './commands.js';
 import { forumHost, platform } from './ids.js';
+import { isPrivateAddress } from './probe.js';
+import { publicOnlyFetch } from './publicOnly.js';
 import { DiscourseSender } from './sender.js';
 import { createWebhookHandler, registerWebhookRoute, type WebhookHandle } from './webhook.js';
 
@@ -122,7 +124,14 @@ export class ForumRuntimes {
     const { apiKey, webhookSecret: secret } = openForumSecrets(deps.config.secretKey, row);
     const guildId = asGuildId(row.forumGuildId);
     const log = deps.log.child({ platform, forum: row.forumGuildId });
-    const client = new DiscourseClient({ url: row.url, apiKey, apiUsername: row.apiUsername });
+    // The probe checked the forum's address once; a redirect or a name rebound since must not lead
+    // its sends into the network Convene runs in (publicOnly.ts).
+    const client = new DiscourseClient({
+      url: row.url,
+      apiKey,
+      apiUsername: row.apiUsername,
+      ...(deps.config.allowPrivateForums ? {} : { fetch: publicOnlyFetch(isPrivateAddress) }),
+    });
     const commandNames = features.flatMap((f) => f.commands.map((c) => c.name));
     const sender = new DiscourseSender(deps.db, client, guildId, log, row.title, commandNames);
     const commands = new DiscourseCommands({
