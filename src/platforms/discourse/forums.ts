@@ -84,7 +84,12 @@ export class ForumRuntimes {
 
   /** warm() every `everyMs`, until stop(). */
   watch(everyMs: number): void {
-    this.watcher ??= setInterval(() => void this.warm(), everyMs);
+    this.watcher ??= setInterval(() => {
+      this.warm().catch((error: unknown) => {
+        // The database did not answer: the runtimes stay as they are, the next re-read tries again.
+        this.options.deps.log.warn({ err: error }, 'discourse: re-reading the forums connected by command failed');
+      });
+    }, everyMs);
     this.watcher.unref();
   }
 
@@ -92,7 +97,8 @@ export class ForumRuntimes {
   async stop(): Promise<void> {
     if (this.watcher) clearInterval(this.watcher);
     this.watcher = null;
-    await this.warming;
+    // A failed re-read was logged by whoever started it; shutdown goes on.
+    await this.warming?.catch(() => 0);
     await this.options.catchUps?.stopAll();
   }
 
