@@ -2,9 +2,10 @@
  * The catch-up (catchUp.ts) of every forum connected by command, as the environment's forum has one:
  * what was posted while Convene was down, or while a delivery failed, is read back from the forum's
  * API. One reading per forum runtime (forums.ts): at start-up, when a forum is connected or its
- * settings change (a new revision), and again when ingest recovers from a storage outage. Only in the
- * process that owns forums (shard 0's): webhooks reach any process, but N processes reading the same
- * forum back would spend N times its API budget on the same posts.
+ * settings change (a new revision), in the process that owns forums (shard 0's): webhooks reach any
+ * process, but N processes reading the same forum back would spend N times its API budget on the same
+ * posts. After a storage outage, a process that let some of the forum's events go reads it back,
+ * owner or not (as the environment's forum does): only it knows what it lost.
  */
 import type { Deps } from '../../commands.js';
 import type { GuildId } from '../../events.js';
@@ -48,7 +49,8 @@ export class ForumCatchUps {
    */
   start(forum: ForumToRead): void {
     const { deps, ingestor } = this.options;
-    if (this.closed || !ownsGuild(deps.config.discordShards, { id: forum.guildId, platform })) return;
+    if (this.closed) return;
+    const owner = ownsGuild(deps.config.discordShards, { id: forum.guildId, platform });
     const previous = this.readings.get(forum.forumId);
     if (previous?.revision === forum.revision) return;
     const catchUp = createDiscourseCatchUp({
@@ -63,11 +65,11 @@ export class ForumCatchUps {
     });
     const reading: Reading = { revision: forum.revision, catchUp, caughtUp: Promise.resolve(null), stopped: false };
     const before = previous ? this.halt(previous) : Promise.resolve();
-    reading.caughtUp = before.then(() => (reading.stopped ? null : catchUp.run()));
+    reading.caughtUp = before.then(() => (reading.stopped || !owner ? null : catchUp.run()));
     this.readings.set(forum.forumId, reading);
   }
 
-  /** The forum's current reading (null when this process does not read it). */
+  /** The forum's current reading at start (resolves null when there was none); null for a forum not read. */
   caughtUp(forumId: string): Promise<CatchUpResult | null> | null {
     return this.readings.get(forumId)?.caughtUp ?? null;
   }

@@ -25,7 +25,8 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function world() {
+/** Shard 0 of 1 (the default single process) owns forums; shard 1 of 2 does not. */
+async function world(shards = { ids: [0], count: 1 }) {
   const forum = await DiscourseSandbox.start({ apiKey: KEY, botUsername: 'convene' });
   cleanup.push(() => forum.close());
   for (const username of ['alice', 'bob']) forum.createUser({ username });
@@ -33,7 +34,10 @@ async function world() {
   const db = makeTestDb();
   const deps: Deps = {
     db,
-    config: loadConfig({ CONVENE_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' }),
+    config: {
+      ...loadConfig({ CONVENE_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' }),
+      discordShards: shards,
+    },
     log: createLogger('silent'),
     status: { startedAt: Date.now(), platforms: {}, intents: { messageContent: true, guildMembers: true } },
     wakeOutbox: () => {},
@@ -112,48 +116,54 @@ describe('forums connected by command, read back', () => {
       raw: 'Why does my servo jitter when the motor starts?',
     });
     expect(await runtimes.warm()).toBe(1);
-    expect(catchUps.caughtUp(w.forumId())).toBeNull();
+    expect(await catchUps.caughtUp(w.forumId())).toBeNull();
     expect(w.forum.requests.filter((r) => r.path === '/latest.json')).toEqual([]);
     expect(w.stored(post.id)).toBe(0);
   });
 
-  it('GIVEN a storage outage that lets the forum’s events go THEN the forum is read again once writes work, and what was posted meanwhile is stored', async () => {
-    const w = await world();
-    await w.connect('convene');
-    await w.runtimes.warm();
-    await w.catchUps.caughtUp(w.forumId());
-    const pages = w.db.$client.pragma('page_count', { simple: true }) as number;
-    w.db.$client.pragma(`max_page_count = ${pages}`);
+  it.each([
+    ['owns forums', { ids: [0], count: 1 }],
+    ['does not own forums', { ids: [1], count: 2 }],
+  ])(
+    'GIVEN a process that %s and a storage outage that lets the forum’s events go THEN that process reads the forum again once writes work, and what was posted meanwhile is stored',
+    async (_who, shards) => {
+      const w = await world(shards);
+      await w.connect('convene');
+      await w.runtimes.warm();
+      await w.catchUps.caughtUp(w.forumId());
+      const pages = w.db.$client.pragma('page_count', { simple: true }) as number;
+      w.db.$client.pragma(`max_page_count = ${pages}`);
 
-    // While the disk is full, posts arrive (their deliveries let go past the retry bound: a gap).
-    const { post } = w.forum.createTopic({
-      username: 'alice',
-      title: 'Stepper skips steps at speed',
-      raw: 'It skips steps at speed.',
-    });
-    const guildId = asGuildId(`discourse:${new URL(w.forum.url).host}`);
-    const delivered = Array.from(
-      { length: 300 },
-      (_, i): CommunityEvent => ({
-        kind: 'message.created',
-        platform: 'discourse',
-        guildId,
-        at: Date.now(),
-        messageId: asMessageId(`delivered-${i}`),
-        channelId: asChannelId('1'),
-        authorId: asMemberId('2'),
-        authorName: 'alice',
-        authorIsBot: false,
-        replyToId: null,
-        mentionIds: [],
-        content: `delivery ${i} about servo drivers, stepper motors and capacitors on the supply rail`,
-      }),
-    );
-    await Promise.allSettled(delivered.map((e) => w.ingestor.push(e)));
-    expect(w.deps.status.problems?.database).toBeDefined();
-    expect(w.stored(post.id)).toBe(0);
+      // While the disk is full, posts arrive (their deliveries let go past the retry bound: a gap).
+      const { post } = w.forum.createTopic({
+        username: 'alice',
+        title: 'Stepper skips steps at speed',
+        raw: 'It skips steps at speed.',
+      });
+      const guildId = asGuildId(`discourse:${new URL(w.forum.url).host}`);
+      const delivered = Array.from(
+        { length: 300 },
+        (_, i): CommunityEvent => ({
+          kind: 'message.created',
+          platform: 'discourse',
+          guildId,
+          at: Date.now(),
+          messageId: asMessageId(`delivered-${i}`),
+          channelId: asChannelId('1'),
+          authorId: asMemberId('2'),
+          authorName: 'alice',
+          authorIsBot: false,
+          replyToId: null,
+          mentionIds: [],
+          content: `delivery ${i} about servo drivers, stepper motors and capacitors on the supply rail`,
+        }),
+      );
+      await Promise.allSettled(delivered.map((e) => w.ingestor.push(e)));
+      expect(w.deps.status.problems?.database).toBeDefined();
+      expect(w.stored(post.id)).toBe(0);
 
-    w.db.$client.pragma('max_page_count = 1073741823');
-    await waitFor(() => w.stored(post.id) === 1, 10_000, 'the forum to be read again after recovery');
-  });
+      w.db.$client.pragma('max_page_count = 1073741823');
+      await waitFor(() => w.stored(post.id) === 1, 10_000, 'the forum to be read again after recovery');
+    },
+  );
 });
