@@ -238,15 +238,24 @@ function makeClient(
     },
     ws: {
       buildStrategy: (manager) => watch.strategy(manager),
-      // Identifies take turns with the bot's other processes (identifyTurns.ts), not only this one's shards.
-      buildIdentifyThrottler: async (manager) =>
-        sharedIdentifyThrottler(
-          db,
-          (await manager.fetchGatewayInformation()).session_start_limit.max_concurrency,
-          PROCESS_OWNER,
-        ),
+      // When other processes run the bot's other shards, identifies take turns with them through the
+      // store (identifyTurns.ts). A process running every shard keeps discord.js's own queue.
+      ...(shards.ids.length < shards.count
+        ? {
+            buildIdentifyThrottler: async (manager: { fetchGatewayInformation(): Promise<GatewayInfo> }) =>
+              sharedIdentifyThrottler(
+                db,
+                (await manager.fetchGatewayInformation()).session_start_limit.max_concurrency,
+                PROCESS_OWNER,
+              ),
+          }
+        : {}),
     },
   });
+}
+
+interface GatewayInfo {
+  session_start_limit: { max_concurrency: number };
 }
 
 function isDisallowedIntents(error: unknown): boolean {
