@@ -301,7 +301,7 @@ export class DiscourseSender implements PlatformSender {
           width: upload.width,
           height: upload.height,
         });
-        ctx.checkpoint({ ...progress, uploads: Object.fromEntries(uploads) });
+        await ctx.checkpoint({ ...progress, uploads: Object.fromEntries(uploads) });
       } catch (error) {
         if (error instanceof RetryableSendError) throw error;
         // Uploads may be off or the type not allowed on this forum: the post says so instead.
