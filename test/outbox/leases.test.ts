@@ -66,6 +66,34 @@ describe.each(ENGINES)('outbox leases on %s', (engine) => {
     expect(new Set(taken).size).toBe(50);
   });
 
+  it('GIVEN four processes claiming batches of a large backlog at once THEN no claim takes more than its limit and no row is taken twice', async () => {
+    const connections = await testConnections(engine, 4);
+    db = connections[0]!;
+    await seedOutbox(
+      db,
+      Array.from({ length: 2_000 }, (_, i) => ({
+        platform: 'discord' as const,
+        guildId,
+        key: `k${i}`,
+        action: message(`m${i}`),
+      })),
+      0,
+    );
+    const sizes: number[] = [];
+    const taken: number[] = [];
+    for (let round = 0; round < 25; round++) {
+      const claims = await Promise.all(connections.map((c, i) => claimDue(c, 'discord', 0, 20, 30_000, `P${i}`)));
+      for (const rows of claims) {
+        sizes.push(rows.length);
+        taken.push(...rows.map((r) => r.id));
+      }
+    }
+    console.log(`${engine}: largest claim ${Math.max(...sizes)} of a limit of 20; ${taken.length} rows taken`);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(20);
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken).toHaveLength(2_000);
+  });
+
   it('GIVEN a sender that stalled past its lease THEN the new holder sends the row and the late finish changes nothing', async () => {
     let clock = 0;
     await seedOutbox(db, [{ platform: 'discord', guildId, key: 'slow', action: message('hello') }], 0);
