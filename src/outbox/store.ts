@@ -4,7 +4,7 @@
  * the synchronous SQLite API, as the features' transactions are). Claiming and finishing rows, which
  * must hold across processes, is in ./claims.ts, on both engines.
  */
-import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { OutboxItem } from '../actions.js';
 import type { Db } from '../db/connection.js';
 import { contains } from '../db/contains.js';
@@ -86,6 +86,14 @@ export function redactRows(db: Db, rows: readonly { id: number; action: unknown 
       .run();
 }
 
+/**
+ * The row's action still has its text (it is not `redacted(…)`). The JSON is read as text, which each
+ * engine prints its own way: `"redacted":true` on SQLite, `"redacted": true` on PostgreSQL's jsonb.
+ */
+export function stillHasText(action: SQLWrapper): SQL {
+  return sql`(CAST(${action} AS TEXT) NOT LIKE '%"redacted":true%' AND CAST(${action} AS TEXT) NOT LIKE '%"redacted": true%')`;
+}
+
 /** Sent or failed rows finished before `cutoff` keep no rendered text; returns how many were redacted. */
 export function redactFinishedBefore(db: Db, guildId: string, cutoff: number): number {
   const rows = db
@@ -96,7 +104,7 @@ export function redactFinishedBefore(db: Db, guildId: string, cutoff: number): n
         eq(outbox.guildId, guildId),
         inArray(outbox.status, ['done', 'failed']),
         lt(outbox.finishedAt, cutoff),
-        sql`CAST(${outbox.action} AS TEXT) NOT LIKE '%"redacted":true%'`,
+        stillHasText(outbox.action),
       ),
     )
     .all();
