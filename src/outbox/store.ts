@@ -9,7 +9,6 @@ import type { OutboxItem } from '../actions.js';
 import type { Db } from '../db/connection.js';
 import { contains } from '../db/contains.js';
 import { outbox } from '../db/schema.js';
-import type { Platform } from '../events.js';
 
 /** Insert actions; an item whose key exists already is ignored. Returns how many were new. */
 export function enqueue(db: Db, items: readonly OutboxItem[], now: number): number {
