@@ -67,6 +67,7 @@ async function drainCase(
     ? await startRestProxy({
         upstream: sandbox.apiUrl,
         globalPerSecond: GLOBAL_LIMIT,
+        token: sandbox.botToken,
         port: 0,
         log: createLogger('silent'),
       })

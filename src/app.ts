@@ -14,6 +14,7 @@ import { Ingestor, type IngestorOptions } from './ingest/ingestor.js';
 import type { Logger } from './log.js';
 import { type DrainOptions, OutboxDrain } from './outbox/drain.js';
 import { type DiscordAdapter, type DiscordOptions, startDiscord } from './platforms/discord/index.js';
+import { ForumCatchUps } from './platforms/discourse/forumCatchUps.js';
 import { ForumRuntimes, ForumsSender, registerForumWebhooks } from './platforms/discourse/forums.js';
 import { type DiscourseRuntime, startDiscourse } from './platforms/discourse/index.js';
 import { probeForum } from './platforms/discourse/probe.js';
@@ -32,6 +33,8 @@ export interface AppOptions {
   now?: () => number;
   /** Retry policies of the Discord adapter (tests shorten them). */
   discord?: Pick<DiscordOptions, 'gatewayRetry' | 'commandSyncRetry'>;
+  /** How often forums connected by command are re-read from the database (default 30 s). */
+  forumsWatchMs?: number;
 }
 
 export interface App {
@@ -140,9 +143,14 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
     features,
     now,
     rejected: (reason, detail) => http.rejections.count(reason, detail),
+    // Each forum read back at start and when connected or changed, as the environment's forum is.
+    catchUps: new ForumCatchUps({ deps, ingestor }),
   });
+  undo.push(() => forums.stop());
   registerForumWebhooks(http, forums);
   const forumsReady = await forums.warm();
+  // A forum connected, changed or disconnected elsewhere (or by a command here) is noticed without a delivery.
+  forums.watch(options.forumsWatchMs ?? 30_000);
   if (forumsReady) log.info({ forums: forumsReady }, 'discourse: forums connected by command are ready');
   const forumDrain = { now, leaseMs: config.outboxLeaseMs, ...options.drain };
   let discourse: DiscourseRuntime | null = null;
@@ -180,6 +188,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
       await scheduler.stop();
       for (const drain of drains) await drain.stop();
       await http.close();
+      await forums.stop();
       await discourse?.stop();
       await discord?.stop();
       ingestor.close();

@@ -5,10 +5,11 @@
  */
 import type { Client, Guild, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import { REST } from 'discord.js';
-import type { ButtonDefinition, CommandDefinition, Deps } from '../../commands.js';
+import { type ButtonDefinition, type CommandDefinition, type Deps, raiseProblem } from '../../commands.js';
 import { sqliteDatabase } from '../../db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../events.js';
 import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
+import { PROCESS_OWNER } from '../../lease.js';
 import { markShard, syncsCommands } from '../../shards.js';
 import { type BackfillResult, createDiscordBackfill } from './backfill.js';
 import { type CommandSyncRetry, keepCommandsInSync } from './commandSync.js';
@@ -26,6 +27,7 @@ import {
 import { watchRestReach } from './restReach.js';
 import { DiscordSender } from './sender.js';
 import { recordSent } from './sentNotes.js';
+import { claimInteraction } from './store.js';
 
 export interface DiscordOptions {
   token: string;
@@ -157,6 +159,8 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   on('messageReactionAdd', (reaction, user) => reactionEvent('reaction.added', reaction, user));
   on('messageReactionRemove', (reaction, user) => reactionEvent('reaction.removed', reaction, user));
   on('interactionCreate', (interaction) => {
+    // Suggestions while typing change nothing: any process may answer them.
+    if (!interaction.isAutocomplete() && !tookInteraction(deps, interaction.id)) return;
     handleInteraction(interaction, router, deps).catch((error) =>
       deps.log.error({ err: error, interaction: interaction.id }, 'interaction failed'),
     );
@@ -233,3 +237,28 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
     },
   };
 }
+
+/**
+ * Whether this process runs an interaction: the first process to record it does. Two processes
+ * running the same shard both receive it, and a command run twice makes its changes twice (two new
+ * webhook secrets, the one shown not the one kept). The other one says so in its log and /healthz.
+ */
+function tookInteraction(deps: Deps, interactionId: string): boolean {
+  let holder: string | null;
+  try {
+    holder = claimInteraction(deps.db, interactionId, PROCESS_OWNER, Date.now());
+  } catch (error) {
+    // The database refused the note (full disk…): answering once is still likelier than not at all.
+    deps.log.error({ err: error, interaction: interactionId }, 'interaction: could not record it; answering anyway');
+    return true;
+  }
+  if (holder === null) return true;
+  const shards = deps.config.discordShards;
+  const sentence = `Another Convene process (${holder}) answered an interaction of this process's Discord shards (${shards.ids.join(', ')}, of ${shards.count} in all): two processes run the same shards. Give each process its own DISCORD_SHARDS; until then each command is answered by one of them.`;
+  if (deps.status.problems?.[SHARED_SHARDS] !== sentence)
+    deps.log.warn({ interaction: interactionId, holder }, sentence);
+  raiseProblem(deps.status, SHARED_SHARDS, sentence);
+  return false;
+}
+
+const SHARED_SHARDS = 'shared-shards';

@@ -3,9 +3,9 @@
  * holds for a stretch of a channel, the newest one, and the members it believes are present. What
  * the sender notes of the bot's own messages is in ./sentNotes.ts.
  */
-import { and, between, desc, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
+import { and, between, desc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
-import { members, messages, reactions } from '../../db/schema.js';
+import { discordInteractions, members, messages, reactions } from '../../db/schema.js';
 import type { GuildId } from '../../events.js';
 import type { HeldMessage } from './reconcile.js';
 
@@ -59,4 +59,32 @@ export function presentMembers(db: Db, guildId: GuildId): string[] {
     .where(and(eq(members.guildId, guildId), isNotNull(members.joinedAt), isNull(members.leftAt)))
     .all()
     .map((r) => r.id);
+}
+
+const INTERACTIONS_KEPT_MS = 60 * 60_000;
+
+/**
+ * Take an interaction for this process: null when it is ours to run, else the owner token of the
+ * process that took it first (it runs the same shard: see discordInteractions).
+ */
+export function claimInteraction(db: Db, interactionId: string, owner: string, now: number): string | null {
+  return db.transaction((tx) => {
+    tx.delete(discordInteractions)
+      .where(lt(discordInteractions.at, now - INTERACTIONS_KEPT_MS))
+      .run();
+    const taken = tx
+      .insert(discordInteractions)
+      .values({ interactionId, owner, at: now })
+      .onConflictDoNothing()
+      .returning({ id: discordInteractions.interactionId })
+      .all();
+    if (taken.length === 1) return null;
+    return (
+      tx
+        .select({ owner: discordInteractions.owner })
+        .from(discordInteractions)
+        .where(eq(discordInteractions.interactionId, interactionId))
+        .get()?.owner ?? 'another process'
+    );
+  });
 }
