@@ -6,6 +6,7 @@
 import type { ButtonDefinition, CommandDefinition, Deps, RuntimeStatus } from './commands.js';
 import { type Config, ConfigError } from './config.js';
 import { DatabaseFileError, type Db, migrateDb, openDb } from './db/connection.js';
+import { sqliteDatabase } from './db/database.js';
 import type { Feature } from './features/feature.js';
 import { features as allFeatures } from './features/index.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
@@ -100,6 +101,9 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
   const applied = migrateDb(db);
   log.info({ applied, database: config.databasePath }, applied ? 'database migrated' : 'database up to date');
 
+  // The drains and the scheduler claim work on the engine-neutral handle (the claims that must hold
+  // across processes); the features still write through `db`, on the same connection.
+  const claims = sqliteDatabase(db);
   const drains: OutboxDrain[] = [];
   const deps = makeDeps(config, db, log, () => {
     for (const d of drains) d.wake();
@@ -111,6 +115,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
     tickMs: options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.scanIntervalMs / 10))),
     now,
     runLeaseMs: config.jobLeaseMs,
+    database: claims,
     owns: (guild) => ownsGuild(config.discordShards, guild),
   });
 
@@ -126,7 +131,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
       ...options.discord,
     });
     undo.push(() => discord?.stop());
-    drains.push(new OutboxDrain(db, discord.sender, log, { now, leaseMs: config.outboxLeaseMs, ...options.drain }));
+    drains.push(new OutboxDrain(claims, discord.sender, log, { now, leaseMs: config.outboxLeaseMs, ...options.drain }));
   }
   // One HTTP server for webhooks and /healthz; platforms register their routes before it listens.
   const http = createHttpServer(deps, { port: config.httpPort });
@@ -161,7 +166,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
   } else {
     // Discourse's default limit for an admin key is 60 requests a minute: one a second, one at a time.
     drains.push(
-      new OutboxDrain(db, new ForumsSender(forums, null), log, { ratePerSecond: 1, concurrency: 1, ...forumDrain }),
+      new OutboxDrain(claims, new ForumsSender(forums, null), log, { ratePerSecond: 1, concurrency: 1, ...forumDrain }),
     );
   }
   const { port: httpPort, url: httpUrl } = await listen(http, config.httpPort);

@@ -4,10 +4,11 @@
  * features' digest sources, and the core's fallbacks. Reads only: assemble.ts decides what the
  * digest says from these facts, and build.ts / post.ts write.
  */
-import { knownForumUrls } from '../links/knownForums.js';
+
 import type { Deps } from '../../commands.js';
 import type { GuildId, Platform } from '../../events.js';
 import { type GuildSettings, getSettings } from '../../guildSettings.js';
+import { knownForumUrls } from '../links/knownForums.js';
 import { overlaySources, type SourceAnswers, type SourceWeekAnswers } from './assemble.js';
 import { type LocalDate, previousWindows, type Window, weekEndingAt } from './calendar.js';
 import {

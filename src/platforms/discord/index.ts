@@ -6,6 +6,7 @@
 import type { Client, Guild, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import { REST } from 'discord.js';
 import { type ButtonDefinition, type CommandDefinition, type Deps, raiseProblem } from '../../commands.js';
+import { sqliteDatabase } from '../../db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../events.js';
 import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
 import { PROCESS_OWNER } from '../../lease.js';
@@ -25,7 +26,8 @@ import {
 } from './mapping.js';
 import { watchRestReach } from './restReach.js';
 import { DiscordSender } from './sender.js';
-import { claimInteraction, recordSent } from './store.js';
+import { recordSent } from './sentNotes.js';
+import { claimInteraction } from './store.js';
 
 export interface DiscordOptions {
   token: string;
@@ -51,6 +53,8 @@ export interface DiscordAdapter {
 }
 
 export async function startDiscord(deps: Deps, ingestor: Ingestor, options: DiscordOptions): Promise<DiscordAdapter> {
+  // The sent notes are written by the outbox's sender: on the outbox's engine-neutral handle.
+  const database = sqliteDatabase(deps.db);
   const router = createRouter(options.commands, options.buttons);
   // The client must exist before handlers are attached; login() makes it and waits for READY, so
   // events that arrive between READY and the handlers below are covered by the backfill.
@@ -102,8 +106,13 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   // The bot's own messages come back with the nonce they were sent with: note it, so a resend after
   // a lost answer can tell its message from an identical one (lookBack.ts).
   on('messageCreate', (message) => {
-    if (message.author?.id === client.user?.id && client.user && typeof message.nonce === 'string')
-      recordSent(deps.db, { messageId: message.id, channelId: message.channelId, nonce: message.nonce }, Date.now());
+    if (message.author?.id === client.user?.id && client.user && typeof message.nonce === 'string') {
+      const note = { messageId: message.id, channelId: message.channelId, nonce: message.nonce };
+      recordSent(database, note, Date.now()).catch((error) =>
+        // Only a resend's look-back reads the note; without it, it compares the text instead.
+        deps.log.warn({ err: error, messageId: message.id }, 'discord: could not note a sent message'),
+      );
+    }
   });
   on('messageUpdate', (_old, message) => {
     if (!message.guildId || message.partial || !message.editedTimestamp) return;
@@ -217,7 +226,7 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
     // does not retry; the outbox retries them, looking for the thread first (sender.ts).
     sender: new DiscordSender(
       client.rest,
-      deps.db,
+      database,
       new REST({ api: options.apiUrl, retries: 0 }).setToken(options.token),
       deps.config.discordRestProxy ? watchRestReach(deps, deps.config.discordRestProxy) : null,
     ),
