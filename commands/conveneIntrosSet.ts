@@ -3,6 +3,7 @@ import { configure, nextRoundAt } from '../src/features/intros/service.js';
 import { INTRO_EVERY, INTRO_TIME, INTRO_WEEKDAYS } from '../src/features/intros/settings.js';
 import { isTimezone } from '../src/guildSettings.js';
 import { safeText } from '../src/text/fit.js';
+import { plural } from '../src/text/plural.js';
 
 export default defineCommand({
   name: 'convene intros set',
@@ -44,7 +45,13 @@ export default defineCommand({
     const next = nextRoundAt(ctx.deps.db, ctx.guild.id, ctx.now);
     const when = next === null ? '' : ` Next round: <t:${Math.floor(next / 1000)}:F>.`;
     return reply.ephemeral(
-      `Intro rounds are on: every ${saved.every} on ${saved.day} at ${saved.time}, groups of ${saved.size}, threads in <#${saved.channelId}>.${when} I posted a "Join intros" button there.`,
+      `Intro rounds are on: every ${everyWords(saved.every)} on ${saved.day} at ${saved.time}, groups of ${saved.size}, threads in <#${saved.channelId}>.${when} I posted a "Join intros" button there.`,
     );
   },
 });
+
+/** "1w" → "week", "2w" → "2 weeks": how a moderator reads the setting back. */
+export function everyWords(every: string): string {
+  const weeks = Number.parseInt(every, 10);
+  return weeks === 1 ? 'week' : plural(weeks, 'week');
+}

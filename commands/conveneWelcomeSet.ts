@@ -1,9 +1,9 @@
 import { defineCommand, reply, UserFacingError } from '../src/commands.js';
-import { formatCount } from '../src/features/digest/format.js';
 import { welcomeWorstCase } from '../src/features/journey/compose.js';
 import { setWelcome, type WelcomeChange } from '../src/features/journey/service.js';
 import type { JourneySettings } from '../src/features/journey/settings.js';
 import { DISCOURSE_LIMITS, LIMITS } from '../src/text/fit.js';
+import { formatCount, plural } from '../src/text/plural.js';
 
 /**
  * Refuse a text that could not be sent whole to some newcomer: the check uses the longest names the
@@ -15,7 +15,7 @@ export function checkWelcomeText(text: string, limit: number): void {
   const uses = Object.entries(worst.uses).map(([key, n]) => `{${key}}${n > 1 ? ` ×${n}` : ''}`);
   const filled = uses.length > 0 ? ` once ${uses.join(', ')} ${uses.length > 1 ? 'are' : 'is'} filled in` : '';
   throw new UserFacingError(
-    `Nothing changed: with the longest names allowed, your welcome can reach ${formatCount(worst.length)} characters${filled}, and a message holds ${formatCount(limit)}. Shorten it by about ${formatCount(worst.length - limit)} characters${uses.length > 0 ? ' or use fewer placeholders' : ''}.`,
+    `Nothing changed: with the longest names allowed, your welcome can reach ${plural(worst.length, 'character')}${filled}, and a message holds ${formatCount(limit)}. Shorten it by about ${plural(worst.length - limit, 'character')}${uses.length > 0 ? ' or use fewer placeholders' : ''}.`,
   );
 }
 

@@ -1,8 +1,8 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { formatCount } from '../src/features/digest/format.js';
 import { neutralize } from '../src/features/journey/compose.js';
 import { sendWelcomePreview } from '../src/features/journey/service.js';
 import { DISCOURSE_LIMITS, fitText, LIMITS } from '../src/text/fit.js';
+import { formatCount, nounFor, plural } from '../src/text/plural.js';
 
 export default defineCommand({
   name: 'convene welcome test',
@@ -18,6 +18,7 @@ export default defineCommand({
     if (sent === body.content) return reply.ephemeral(`Sent you the welcome by DM. Here it is too:\n\n${body.content}`);
     // A text set before templates were checked can be too long: say what newcomers do not get.
     const kept = sent.replace(/…[*_~`|\n]*$/, '').length;
+    const cut = body.content.length - kept;
     // The last few words newcomers still get, as plain words (the moderator's own text and our tokens).
     const lastWords = neutralize(
       body.content
@@ -29,7 +30,7 @@ export default defineCommand({
     );
     return reply.ephemeral({
       content: [
-        `⚠️ This welcome is ${formatCount(body.content.length)} characters and a message holds ${formatCount(limit)}: newcomers get it cut after “…${lastWords}”, and the last ${formatCount(body.content.length - kept)} characters are not sent.`,
+        `⚠️ This welcome is ${plural(body.content.length, 'character')} and a message holds ${formatCount(limit)}: newcomers get it cut after “…${lastWords}”, and the last ${plural(cut, 'character')} ${nounFor(cut, 'is', 'are')} not sent.`,
         'Shorten it with `/convene welcome set text:`. Sent you the welcome by DM as a newcomer gets it; here it is too:',
       ].join('\n'),
       embeds: [{ description: sent }],

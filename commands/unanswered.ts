@@ -1,5 +1,5 @@
 import { defineCommand, reply } from '../src/commands.js';
-import { linksOf } from '../src/features/questions/links.js';
+import { knownForumUrls } from '../src/features/links/knownForums.js';
 import { unansweredAcross } from '../src/features/questions/service.js';
 import { link } from '../src/text/fit.js';
 
@@ -19,7 +19,9 @@ export default defineCommand({
   options: {},
   slow: true,
   run(ctx) {
-    const list = unansweredAcross(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, 5, linksOf(ctx.deps.config));
+    const list = unansweredAcross(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, 5, {
+      forumUrls: knownForumUrls(ctx.deps),
+    });
     if (list.length === 0) {
       return reply.ephemeral(
         'Every recent question has a reply. Nothing is waiting for help right now. Thank you for looking!',

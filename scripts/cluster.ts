@@ -52,6 +52,7 @@ for (let k = 0; k < count; k++) {
 
 const proxy = await startRestProxy({
   upstream: sandbox.apiUrl,
+  token: sandbox.botToken,
   globalPerSecond: 50,
   port: 0,
   log: createLogger('warn'),

@@ -6,6 +6,7 @@
 import type { ButtonDefinition, CommandDefinition, Deps, RuntimeStatus } from './commands.js';
 import { type Config, ConfigError } from './config.js';
 import { DatabaseFileError, type Db, migrateDb, openDb } from './db/connection.js';
+import { sqliteDatabase } from './db/database.js';
 import type { Feature } from './features/feature.js';
 import { features as allFeatures } from './features/index.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
@@ -13,6 +14,7 @@ import { Ingestor, type IngestorOptions } from './ingest/ingestor.js';
 import type { Logger } from './log.js';
 import { type DrainOptions, OutboxDrain } from './outbox/drain.js';
 import { type DiscordAdapter, type DiscordOptions, startDiscord } from './platforms/discord/index.js';
+import { ForumCatchUps } from './platforms/discourse/forumCatchUps.js';
 import { ForumRuntimes, ForumsSender, registerForumWebhooks } from './platforms/discourse/forums.js';
 import { type DiscourseRuntime, startDiscourse } from './platforms/discourse/index.js';
 import { probeForum } from './platforms/discourse/probe.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
   now?: () => number;
   /** Retry policies of the Discord adapter (tests shorten them). */
   discord?: Pick<DiscordOptions, 'gatewayRetry' | 'commandSyncRetry'>;
+  /** How often forums connected by command are re-read from the database (default 30 s). */
+  forumsWatchMs?: number;
 }
 
 export interface App {
@@ -97,6 +101,9 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
   const applied = migrateDb(db);
   log.info({ applied, database: config.databasePath }, applied ? 'database migrated' : 'database up to date');
 
+  // The drains and the scheduler claim work on the engine-neutral handle (the claims that must hold
+  // across processes); the features still write through `db`, on the same connection.
+  const claims = sqliteDatabase(db);
   const drains: OutboxDrain[] = [];
   const deps = makeDeps(config, db, log, () => {
     for (const d of drains) d.wake();
@@ -108,6 +115,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
     tickMs: options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.scanIntervalMs / 10))),
     now,
     runLeaseMs: config.jobLeaseMs,
+    database: claims,
     owns: (guild) => ownsGuild(config.discordShards, guild),
   });
 
@@ -123,7 +131,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
       ...options.discord,
     });
     undo.push(() => discord?.stop());
-    drains.push(new OutboxDrain(db, discord.sender, log, { now, leaseMs: config.outboxLeaseMs, ...options.drain }));
+    drains.push(new OutboxDrain(claims, discord.sender, log, { now, leaseMs: config.outboxLeaseMs, ...options.drain }));
   }
   // One HTTP server for webhooks and /healthz; platforms register their routes before it listens.
   const http = createHttpServer(deps, { port: config.httpPort });
@@ -135,9 +143,14 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
     features,
     now,
     rejected: (reason, detail) => http.rejections.count(reason, detail),
+    // Each forum read back at start and when connected or changed, as the environment's forum is.
+    catchUps: new ForumCatchUps({ deps, ingestor }),
   });
+  undo.push(() => forums.stop());
   registerForumWebhooks(http, forums);
   const forumsReady = await forums.warm();
+  // A forum connected, changed or disconnected elsewhere (or by a command here) is noticed without a delivery.
+  forums.watch(options.forumsWatchMs ?? 30_000);
   if (forumsReady) log.info({ forums: forumsReady }, 'discourse: forums connected by command are ready');
   const forumDrain = { now, leaseMs: config.outboxLeaseMs, ...options.drain };
   let discourse: DiscourseRuntime | null = null;
@@ -153,7 +166,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
   } else {
     // Discourse's default limit for an admin key is 60 requests a minute: one a second, one at a time.
     drains.push(
-      new OutboxDrain(db, new ForumsSender(forums, null), log, { ratePerSecond: 1, concurrency: 1, ...forumDrain }),
+      new OutboxDrain(claims, new ForumsSender(forums, null), log, { ratePerSecond: 1, concurrency: 1, ...forumDrain }),
     );
   }
   const { port: httpPort, url: httpUrl } = await listen(http, config.httpPort);
@@ -175,6 +188,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
       await scheduler.stop();
       for (const drain of drains) await drain.stop();
       await http.close();
+      await forums.stop();
       await discourse?.stop();
       await discord?.stop();
       ingestor.close();

@@ -230,6 +230,11 @@ function shardSet(text: string | undefined, count: number): ShardSet {
 }
 
 const proxySchema = z.object({
+  // Not added to requests: the proxy forwards only those that carry it (restProxy.ts admits).
+  DISCORD_TOKEN: optionalText.refine(
+    (v) => v !== undefined,
+    'expected the bot token: the proxy forwards only its requests',
+  ),
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
   DISCORD_REST_PROXY_HOST: z.string().trim().min(1, 'expected a host name or address').default('127.0.0.1'),
   DISCORD_REST_PROXY_PORT: schema.shape.HTTP_PORT.removeDefault().default(8788),
@@ -245,6 +250,8 @@ const proxySchema = z.object({
 export interface ProxyConfig {
   /** Discord's API (or the emulator's), where the proxy sends what it receives. */
   upstream: string;
+  /** The bot's token: only requests carrying it are forwarded. */
+  token: string;
   host: string;
   port: number;
   /** The bot token's global limit, requests per second. */
@@ -261,12 +268,13 @@ export function loadProxyConfig(env: Record<string, string | undefined>): ProxyC
     const value = env[variable];
     throw new ConfigError(
       variable,
-      `${issue?.message ?? 'invalid'} (${value === undefined ? 'missing' : `got ${JSON.stringify(value)}`})`,
+      `${issue?.message ?? 'invalid'} (${value === undefined ? 'missing' : variable === 'DISCORD_TOKEN' ? 'got <redacted>' : `got ${JSON.stringify(value)}`})`,
     );
   }
   const e = parsed.data;
   return {
     upstream: e.DISCORD_API_URL,
+    token: e.DISCORD_TOKEN!,
     host: e.DISCORD_REST_PROXY_HOST,
     port: e.DISCORD_REST_PROXY_PORT,
     globalPerSecond: e.DISCORD_GLOBAL_LIMIT,

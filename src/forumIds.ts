@@ -17,3 +17,22 @@ export const isForumGuild = (guildId: string): boolean => guildId.startsWith(FOR
 
 /** The forum's host ("forum.example") from its guild id; "" for a Discord guild. */
 export const forumHost = (guildId: string): string => (isForumGuild(guildId) ? guildId.slice(FORUM.length) : '');
+
+/**
+ * The forum's web address for a forum guild, from the addresses of the forums Convene knows
+ * (DISCOURSE_URL and the forums connected by command): the one on this host, its scheme and sub-path
+ * kept (a forum at http://host:8080/community/ links there); https://<host> when none is known.
+ */
+export function forumBase(guildId: string, knownUrls: readonly string[] = []): string | null {
+  const host = forumHost(guildId);
+  if (!host) return null;
+  for (const known of knownUrls) {
+    try {
+      const url = new URL(known);
+      if (url.host === host) return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      // Stored and configured addresses were validated as URLs; another value is not this forum's.
+    }
+  }
+  return `https://${host}`;
+}

@@ -21,6 +21,7 @@ async function main() {
   const log = createLogger(config.logLevel);
   const proxy = await startRestProxy({
     upstream: config.upstream,
+    token: config.token,
     globalPerSecond: config.globalPerSecond,
     host: config.host,
     port: config.port,

@@ -40,9 +40,10 @@ describe('DISCORD_REST_PROXY', () => {
 });
 
 describe('loadProxyConfig (npm run proxy)', () => {
-  it('GIVEN an empty environment THEN it listens on 127.0.0.1:8788 in front of Discord at 50 requests/s', () => {
-    expect(loadProxyConfig({})).toEqual({
+  it('GIVEN only the bot token THEN it listens on 127.0.0.1:8788 in front of Discord at 50 requests/s', () => {
+    expect(loadProxyConfig({ DISCORD_TOKEN: 'the.bot.token' })).toEqual({
       upstream: 'https://discord.com/api',
+      token: 'the.bot.token',
       host: '127.0.0.1',
       port: 8788,
       globalPerSecond: 50,
@@ -51,12 +52,14 @@ describe('loadProxyConfig (npm run proxy)', () => {
   });
 
   it.each([
+    ['DISCORD_TOKEN', { DISCORD_TOKEN: undefined }, /the bot token: the proxy forwards only its requests \(missing\)/],
+    ['DISCORD_TOKEN', { DISCORD_TOKEN: ' ' }, /the bot token.*\(got <redacted>\)/],
     ['DISCORD_REST_PROXY_PORT', { DISCORD_REST_PROXY_PORT: '70000' }, /port number from 0 to 65535/],
     ['DISCORD_GLOBAL_LIMIT', { DISCORD_GLOBAL_LIMIT: 'fast' }, /requests per second, such as 50/],
     ['DISCORD_GLOBAL_LIMIT', { DISCORD_GLOBAL_LIMIT: '0' }, /requests per second, such as 50/],
     ['DISCORD_API_URL', { DISCORD_API_URL: 'discord.com' }, /URL/],
   ])('GIVEN a bad %s THEN the proxy does not start and names it', (variable, env, expected) => {
-    const error = errorOf(() => loadProxyConfig(env));
+    const error = errorOf(() => loadProxyConfig({ DISCORD_TOKEN: 'the.bot.token', ...env }));
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(new RegExp(`^${variable}: `));
     expect(error.message).toMatch(expected);

@@ -47,7 +47,19 @@ export function openDb(path: string): Db {
     sqlite?.close();
     throw new DatabaseFileError(explainOpenError(error, path), { cause: error });
   }
-  return drizzle(sqlite, { schema }) as Db;
+  return immediateTransactions(drizzle(sqlite, { schema }) as Db);
+}
+
+/**
+ * Transactions begin IMMEDIATE (the write lock first) unless told otherwise. A DEFERRED transaction
+ * that reads and then writes cannot wait for another process's write: SQLite answers SQLITE_BUSY at
+ * once (its snapshot is stale), without the busy_timeout. With several processes on one file that
+ * failed batches of ingest; IMMEDIATE waits its turn at BEGIN instead. Nested ones stay savepoints.
+ */
+function immediateTransactions(db: Db): Db {
+  const deferred = db.transaction.bind(db);
+  db.transaction = ((body, config) => deferred(body, { behavior: 'immediate', ...config })) as Db['transaction'];
+  return db;
 }
 
 function makeFolder(folder: string): void {
@@ -120,10 +132,21 @@ export function migrateDb(db: Db): number {
       return 0;
     }
   };
-  const before = countApplied();
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  return countApplied() - before;
+  // drizzle reads what is applied before its transaction begins: a process started together with
+  // this one may migrate in between, and ours then fails on a table it made ("already exists"). Its
+  // migrations commit all or nothing, so reading again finds them applied.
+  for (let attempt = 1; ; attempt++) {
+    const before = countApplied();
+    try {
+      migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      return countApplied() - before;
+    } catch (error) {
+      if (attempt === MIGRATE_ATTEMPTS) throw error;
+    }
+  }
 }
+
+const MIGRATE_ATTEMPTS = 3;
 
 /**
  * Copy the WAL into the database file and truncate the WAL to zero bytes, so that rows just erased

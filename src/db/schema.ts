@@ -4,6 +4,7 @@ export * from './schema/core.js';
 export * from './schema/digest.js';
 export * from './schema/discourse.js';
 export * from './schema/forums.js';
+export * from './schema/gateway.js';
 export * from './schema/intros.js';
 export * from './schema/journey.js';
 export * from './schema/links.js';

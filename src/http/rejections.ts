@@ -4,6 +4,7 @@
  * still looking), later ones are counted and summarised in one line per period with counts by reason.
  */
 import type { Logger } from '../log.js';
+import { plural } from '../text/plural.js';
 
 export class Rejections {
   private readonly seen = new Set<string>();
@@ -38,6 +39,9 @@ export class Rejections {
     const byReason = Object.fromEntries(this.counts);
     const total = [...this.counts.values()].reduce((a, b) => a + b, 0);
     this.counts = new Map();
-    this.log.warn({ refused: byReason, total }, `http: refused ${total} more request(s) since the last summary`);
+    this.log.warn(
+      { refused: byReason, total },
+      `http: refused ${plural(total, 'more request')} since the last summary`,
+    );
   }
 }

@@ -5,17 +5,24 @@
  * A crash leaves leased rows that become due again when the lease expires; senders make the resend
  * harmless (Discord message nonces, checkpoints for multi-step actions). Several processes may
  * drain one database: each claims under its own owner token, renews the leases of the batch it is
- * sending, and finishes only rows it still holds.
+ * sending, and finishes only rows it still holds. The claims (./claims.ts) run on SQLite and PostgreSQL.
  */
-import { eq } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
-import { outbox } from '../db/schema.js';
+import type { Database } from '../db/database.js';
 import type { GuildId } from '../events.js';
 import { LeaseLostError, PROCESS_OWNER } from '../lease.js';
 import type { Logger } from '../log.js';
+import {
+  checkpoint,
+  claimDue,
+  markDone,
+  markFailed,
+  type OutboxRow,
+  progressOf,
+  renewLeases,
+  retryLater,
+} from './claims.js';
 import { PermanentSendError, type PlatformSender, RetryableSendError, UnreachableError } from './platformSender.js';
 import { TokenBucket } from './rateLimiter.js';
-import { checkpoint, claimDue, markDone, markFailed, type OutboxRow, renewLeases, retryLater } from './store.js';
 
 export interface DrainOptions {
   /** Requests per second to pace at (Discord's global limit is 50/s: stay a little under). */
@@ -59,7 +66,7 @@ export class OutboxDrain {
   readonly stats = { sent: 0, retried: 0, failed: 0, rateLimited: 0, leaseLost: 0 };
 
   constructor(
-    private readonly db: Db,
+    private readonly db: Database,
     private readonly sender: PlatformSender,
     private readonly log: Logger,
     options: Partial<DrainOptions> = {},
@@ -118,20 +125,17 @@ export class OutboxDrain {
   /** Claim a batch and send it with bounded concurrency; returns how many rows were handled. */
   private async batch(): Promise<number> {
     const { concurrency, leaseMs, owner } = this.options;
-    const rows = claimDue(this.db, this.sender.platform, this.options.now(), concurrency * 4, leaseMs, owner);
+    const rows = await claimDue(this.db, this.sender.platform, this.options.now(), concurrency * 4, leaseMs, owner);
     if (rows.length === 0) return 0;
     // The rows not sent yet keep their lease while the batch is alive (a slow, rate-limited batch is
     // not taken over by another process); a killed process stops renewing and its rows pass on.
     const inFlight = new Set(rows.map((r) => r.id));
     const heartbeat = setInterval(
-      () => {
-        try {
-          renewLeases(this.db, [...inFlight], owner, this.options.now() + leaseMs);
-        } catch (error) {
+      () =>
+        void renewLeases(this.db, [...inFlight], owner, this.options.now() + leaseMs).catch((error) => {
           // A busy database at one beat: the next beat (a third of the lease later) tries again.
           this.log.warn({ err: error }, 'outbox: could not renew leases');
-        }
-      },
+        }),
       Math.max(50, Math.floor(leaseMs / 3)),
     );
     let next = 0;
@@ -153,7 +157,7 @@ export class OutboxDrain {
 
   private async sendOne(row: OutboxRow): Promise<void> {
     const { now, owner } = this.options;
-    const progressRow = this.db.select({ result: outbox.result }).from(outbox).where(eq(outbox.id, row.id)).get();
+    const progress = await progressOf(this.db, row.id);
     let lost = false;
     try {
       const result = await this.sender.send(row.action, {
@@ -161,16 +165,16 @@ export class OutboxDrain {
         key: row.key,
         id: row.id,
         attempt: row.attempts,
-        progress: progressRow?.result ?? null,
-        checkpoint: (progress) => {
+        progress,
+        checkpoint: async (next) => {
           // Noting a step of a row another process holds now would overwrite its notes: stop instead.
-          if (!checkpoint(this.db, row.id, owner, progress)) {
+          if (!(await checkpoint(this.db, row.id, owner, next))) {
             lost = true;
             throw new LeaseLostError(`outbox row ${row.id}`);
           }
         },
       });
-      if (markDone(this.db, row.id, owner, now(), result ?? null)) this.stats.sent++;
+      if (await markDone(this.db, row.id, owner, now(), result ?? null)) this.stats.sent++;
       else this.leaseLost(row, 'sent, but the row was taken over before it was marked done');
     } catch (error) {
       if (lost) return this.leaseLost(row, 'stopped before the next step');
@@ -178,7 +182,7 @@ export class OutboxDrain {
       if (error instanceof UnreachableError) {
         // Nothing reached the platform: wait (every row of the batch will say the same) and keep the row.
         this.bucket.pause(error.retryAfterMs ?? 0);
-        if (!retryLater(this.db, row.id, owner, now() + (error.retryAfterMs ?? 0), message, true)) {
+        if (!(await retryLater(this.db, row.id, owner, now() + (error.retryAfterMs ?? 0), message, true))) {
           return this.leaseLost(row, message);
         }
         this.stats.retried++;
@@ -193,12 +197,12 @@ export class OutboxDrain {
           this.bucket.pause(retryAfterMs);
         }
         const wait = retryAfterMs ?? backoffMs(row.attempts);
-        if (!retryLater(this.db, row.id, owner, now() + wait, message)) return this.leaseLost(row, message);
+        if (!(await retryLater(this.db, row.id, owner, now() + wait, message))) return this.leaseLost(row, message);
         this.stats.retried++;
         this.log.warn({ key: row.key, attempt: row.attempts, waitMs: wait, error: message }, 'outbox: will retry');
         return;
       }
-      if (!markFailed(this.db, row.id, owner, now(), message)) return this.leaseLost(row, message);
+      if (!(await markFailed(this.db, row.id, owner, now(), message))) return this.leaseLost(row, message);
       this.stats.failed++;
       const level = error instanceof PermanentSendError ? 'warn' : 'error';
       this.log[level]({ key: row.key, attempt: row.attempts, error: message }, 'outbox: gave up on action');

@@ -15,8 +15,11 @@ export interface SendContext {
   attempt: number;
   /** What an earlier attempt saved with `checkpoint` (e.g. the id of a thread already created). */
   progress: unknown;
-  /** Save partial progress durably now, so a retry after a crash does not redo a non-idempotent step. */
-  checkpoint(progress: unknown): void;
+  /**
+   * Save partial progress durably now, so a retry after a crash does not redo a non-idempotent step.
+   * Rejects with LeaseLostError when another process holds the row now: the sender must stop.
+   */
+  checkpoint(progress: unknown): Promise<void>;
 }
 
 export interface PlatformSender {

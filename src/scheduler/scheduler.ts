@@ -3,12 +3,16 @@
  * recorded in job_runs before the work starts (with a lease), so a restart neither repeats a done
  * period nor forgets a due one. After downtime only the most recent due occurrence is caught up
  * (once, not once per missed tick), and never one whose period already has a successful run.
+ * The claims (claimRun, renewRun, finishRun) run on both engines (src/db/database.ts), each one
+ * conditional statement: no transaction, so nothing of the app's synchronous SQLite code can land
+ * inside one while it awaits.
  */
 import { Cron } from 'croner';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Deps } from '../commands.js';
 import type { Db } from '../db/connection.js';
-import { guilds, jobRuns } from '../db/schema.js';
+import { type Database, sqliteDatabase } from '../db/database.js';
+import { jobRuns } from '../db/schema.js';
 import type { GuildId, Platform } from '../events.js';
 import { PROCESS_OWNER } from '../lease.js';
 import type { GuildSchedule, JobDefinition } from './job.js';
@@ -43,6 +47,8 @@ export interface SchedulerOptions {
   runLeaseMs?: number;
   /** Whether this process does the guild's work (its Discord shard is here); every guild by default. */
   owns?: (guild: { id: GuildId; platform: Platform }) => boolean;
+  /** Where the guilds are read and the runs claimed (default: deps.db through sqliteDatabase). */
+  database?: Database;
 }
 
 /**
@@ -52,16 +58,17 @@ export interface SchedulerOptions {
  * lease ended: its process died). No read-then-write transaction, so no SQLITE_BUSY between
  * processes on one SQLite file, and no double claim under Postgres READ COMMITTED.
  */
-export function claimRun(
-  db: Db,
+export async function claimRun(
+  db: Database,
   job: string,
   guildId: GuildId,
   period: string,
   now: number,
   owner: string,
   leaseMs = RUN_LEASE_MS,
-): number | null {
-  const row = db
+): Promise<number | null> {
+  const { jobRuns } = db.tables;
+  const [row] = await db
     .insert(jobRuns)
     .values({ job, guildId, period, startedAt: now, outcome: 'running', leaseUntil: now + leaseMs, leaseOwner: owner })
     .onConflictDoUpdate({
@@ -72,50 +79,57 @@ export function claimRun(
         and(eq(jobRuns.outcome, 'running'), or(isNull(jobRuns.leaseUntil), lte(jobRuns.leaseUntil, now))),
       ),
     })
-    .returning({ id: jobRuns.id })
-    .get();
+    .returning({ id: jobRuns.id });
   return row?.id ?? null;
 }
 
 /** A running run still held by `owner`. */
-const runHeldBy = (id: number, owner: string) =>
-  and(eq(jobRuns.id, id), eq(jobRuns.outcome, 'running'), eq(jobRuns.leaseOwner, owner));
+function runHeldBy(db: Database, id: number, owner: string) {
+  const { jobRuns } = db.tables;
+  return and(eq(jobRuns.id, id), eq(jobRuns.outcome, 'running'), eq(jobRuns.leaseOwner, owner));
+}
 
 /** Record how a run ended. False when `owner` no longer held it (another process took it over). */
-export function finishRun(
-  db: Db,
+export async function finishRun(
+  db: Database,
   id: number,
   owner: string,
   now: number,
   outcome: 'ok' | 'error',
   detail: string | null,
-): boolean {
-  return (
-    db
-      .update(jobRuns)
-      .set({ outcome, finishedAt: now, leaseUntil: null, detail })
-      .where(runHeldBy(id, owner))
-      .returning({ id: jobRuns.id })
-      .all().length > 0
-  );
+): Promise<boolean> {
+  const { jobRuns } = db.tables;
+  const rows = await db
+    .update(jobRuns)
+    .set({ outcome, finishedAt: now, leaseUntil: null, detail })
+    .where(runHeldBy(db, id, owner))
+    .returning({ id: jobRuns.id });
+  return rows.length > 0;
 }
 
 /** Extend a run's lease while its job works (heartbeat). False when `owner` no longer holds it. */
-export function renewRun(db: Db, id: number, owner: string, leaseUntil: number): boolean {
-  return (
-    db.update(jobRuns).set({ leaseUntil }).where(runHeldBy(id, owner)).returning({ id: jobRuns.id }).all().length > 0
-  );
+export async function renewRun(db: Database, id: number, owner: string, leaseUntil: number): Promise<boolean> {
+  const { jobRuns } = db.tables;
+  const rows = await db
+    .update(jobRuns)
+    .set({ leaseUntil })
+    .where(runHeldBy(db, id, owner))
+    .returning({ id: jobRuns.id });
+  return rows.length > 0;
 }
 
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
+  private readonly database: Database;
 
   constructor(
     private readonly deps: Deps,
     private readonly jobs: readonly JobDefinition[],
     readonly options: SchedulerOptions,
-  ) {}
+  ) {
+    this.database = options.database ?? sqliteDatabase(deps.db);
+  }
 
   start(): void {
     if (this.timer) return;
@@ -141,10 +155,8 @@ export class Scheduler {
   /** Run everything due at `now` for every guild this process owns. Tests call this with a chosen clock. */
   async tick(now: number): Promise<void> {
     const owns = this.options.owns ?? (() => true);
-    const guildIds = this.deps.db
-      .select({ id: guilds.id, platform: guilds.platform })
-      .from(guilds)
-      .all()
+    const { guilds } = this.database.tables;
+    const guildIds = (await this.database.select({ id: guilds.id, platform: guilds.platform }).from(guilds))
       .map((g) => ({ id: g.id as GuildId, platform: g.platform }))
       .filter(owns)
       .map((g) => g.id);
@@ -168,21 +180,20 @@ export class Scheduler {
 
   private async runOnce(job: JobDefinition, guildId: GuildId, period: string, now: number): Promise<void> {
     const { owner = PROCESS_OWNER, runLeaseMs = RUN_LEASE_MS } = this.options;
-    const { db, log } = this.deps;
-    const runId = claimRun(db, job.name, guildId, period, now, owner, runLeaseMs);
+    const { log } = this.deps;
+    const db = this.database;
+    const runId = await claimRun(db, job.name, guildId, period, now, owner, runLeaseMs);
     if (runId === null) return;
     const where = { job: job.name, guildId, period, runId };
     const heartbeat = setInterval(
-      () => {
-        try {
-          if (!renewRun(db, runId, owner, this.options.now() + runLeaseMs)) {
-            log.warn(where, 'scheduled job: lease lost while running; another process may run it too');
-          }
-        } catch (error) {
+      () =>
+        void renewRun(db, runId, owner, this.options.now() + runLeaseMs).then(
+          (held) => {
+            if (!held) log.warn(where, 'scheduled job: lease lost while running; another process may run it too');
+          },
           // A busy database at one beat: the next one (a third of the lease later) tries again.
-          log.warn({ ...where, err: error }, 'scheduled job: could not renew its lease');
-        }
-      },
+          (error) => log.warn({ ...where, err: error }, 'scheduled job: could not renew its lease'),
+        ),
       Math.floor(runLeaseMs / 3),
     );
     let outcome: 'ok' | 'error' = 'ok';
@@ -196,7 +207,7 @@ export class Scheduler {
     } finally {
       clearInterval(heartbeat);
     }
-    if (finishRun(db, runId, owner, this.options.now(), outcome, detail)) {
+    if (await finishRun(db, runId, owner, this.options.now(), outcome, detail)) {
       log.debug({ ...where, outcome }, 'scheduled job finished');
     } else {
       log.warn({ ...where, outcome }, 'scheduled job: its run was taken over before it finished; not recorded');

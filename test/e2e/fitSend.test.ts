@@ -6,6 +6,7 @@
  */
 import { REST } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../src/db/database.js';
 import { asChannelId, asGuildId, asMemberId } from '../../src/events.js';
 import { renderWelcome } from '../../src/features/journey/compose.js';
 import type { SendContext } from '../../src/outbox/platformSender.js';
@@ -30,13 +31,16 @@ beforeAll(async () => {
   });
   ann = sandbox.addUser({ username: 'ann' }).id;
   sandbox.addMember(guild.id, ann);
-  sender = new DiscordSender(new REST({ api: sandbox.apiUrl, retries: 0 }).setToken(sandbox.botToken), makeTestDb());
+  sender = new DiscordSender(
+    new REST({ api: sandbox.apiUrl, retries: 0 }).setToken(sandbox.botToken),
+    sqliteDatabase(makeTestDb()),
+  );
 });
 afterAll(() => sandbox.close());
 
 function ctx(): SendContext {
   const id = ++seq;
-  return { guildId: asGuildId(guild.id), key: `fit:${id}`, id, attempt: 1, progress: null, checkpoint: () => {} };
+  return { guildId: asGuildId(guild.id), key: `fit:${id}`, id, attempt: 1, progress: null, checkpoint: async () => {} };
 }
 
 /** The issue's probe: a 1,500-character custom welcome whose placeholders expand to several thousand. */

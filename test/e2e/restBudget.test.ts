@@ -108,7 +108,13 @@ describe('one REST budget for many processes', () => {
     cleanups.push(() => community.sandbox.close());
     const log = createLogger('silent');
     const port = await freePort();
-    let proxy: RestProxy = await startRestProxy({ upstream: community.sandbox.apiUrl, globalPerSecond: 50, port, log });
+    let proxy: RestProxy = await startRestProxy({
+      upstream: community.sandbox.apiUrl,
+      token: community.sandbox.botToken,
+      globalPerSecond: 50,
+      port,
+      log,
+    });
     cleanups.push(() => proxy.close());
     const bot = await startBot(community, { DISCORD_REST_PROXY: proxy.url });
     cleanups.push(() => bot.stop());
@@ -151,7 +157,13 @@ describe('one REST budget for many processes', () => {
     expect(row!.attempts).toBeLessThanOrEqual(1);
     expect(row!.last_error).toMatch(/REST proxy .* is unreachable \(ECONNREFUSED\)/);
 
-    proxy = await startRestProxy({ upstream: community.sandbox.apiUrl, globalPerSecond: 50, port, log });
+    proxy = await startRestProxy({
+      upstream: community.sandbox.apiUrl,
+      token: community.sandbox.botToken,
+      globalPerSecond: 50,
+      port,
+      log,
+    });
     await waitFor(
       () => community.sandbox.messagesIn(channelId).some((m) => m.content === 'Sent after the outage'),
       20_000,

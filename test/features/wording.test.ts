@@ -17,7 +17,7 @@ import { digestSources } from '../../src/features/digest/registry.js';
 import { previewDigest } from '../../src/features/digest/service.js';
 import { refreshProfiles, runRound } from '../../src/features/intros/service.js';
 import { joinIntros } from '../../src/features/intros/store.js';
-import { linksOf } from '../../src/features/questions/links.js';
+import { knownForumUrls } from '../../src/features/links/knownForums.js';
 import { scanAndNudge, waitingForDigest } from '../../src/features/questions/service.js';
 import { type Replayed, replayDemo, replayUrho3d, URHO3D_URL } from '../helpers/replays.js';
 
@@ -55,7 +55,7 @@ async function renderAll(r: Replayed, inIntros: number, askers: number): Promise
     out.push({ kind: '/unanswered', text: await command(r, unanswered as CommandDefinition, id) });
   }
   runRound(db, r.platform, r.guildId, 'wording', r.now);
-  scanAndNudge(db, r.guildId, r.now, linksOf(r.deps.config));
+  scanAndNudge(db, r.guildId, r.now, { forumUrls: knownForumUrls(r.deps) });
   for (const row of db.select({ key: outbox.key, action: outbox.action }).from(outbox).orderBy(asc(outbox.id)).all()) {
     const action = row.action as { body?: { content?: string } };
     if (!/^(intros|questions):/.test(row.key) || !action.body?.content) continue;
@@ -152,7 +152,7 @@ function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?: strin
     }
   }
   // The digest's list, as the feature hands it over (the layout is the digest's), and as shown.
-  const waiting = waitingForDigest(r.deps.db, r.guildId, r.now, undefined, linksOf(r.deps.config));
+  const waiting = waitingForDigest(r.deps.db, r.guildId, r.now, undefined, { forumUrls: knownForumUrls(r.deps) });
   for (const q of waiting) checkLink('digest list', q.title, q.url);
   const digest = rendered.find((m) => m.kind === 'digest')?.text ?? '';
   if (waiting.length > 0 && !digest.includes(`](${waiting[0]!.url})`))

@@ -62,6 +62,12 @@ export async function testConnections(engine: Engine, count: number): Promise<Da
   return [...pgOpen];
 }
 
+/** The URL of the database the last testDatabase('postgres') gave, for processes of their own to open. */
+export function testPostgresUrl(): string {
+  if (!fileDatabase) throw new Error("call testDatabase('postgres') first");
+  return postgresUrlOf(fileDatabase);
+}
+
 /** Empty every table of the schema (identities restart), leaving the migrations' bookkeeping. */
 async function emptyAll(url: string): Promise<void> {
   const pool = await openPgPool(url, { max: 1 });

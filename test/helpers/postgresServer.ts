@@ -34,7 +34,14 @@ function freePort(): Promise<number> {
   });
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export interface PostgresServer {
+  /** Admin URL (database "postgres"). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A real PostgreSQL server on a free loopback port, its files in a temporary directory removed at stop. */
+export async function startPostgres(): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'convene-pg-'));
   // The server runs as `postgres` when we are root: it must reach its data directory inside this one.
   chmodSync(dir, 0o755);
@@ -60,17 +67,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`could not start the test PostgreSQL server:\n${logs.join('').slice(-2000)}`, { cause: error });
   }
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}`;
-  const admin = await openPgPool(`${url}/postgres`, { max: 1 });
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The URL of another database on the same server. */
+export function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = await startPostgres();
+  const admin = await openPgPool(server.url, { max: 1 });
   await admin.query(`CREATE DATABASE ${TEMPLATE}`);
   await admin.end();
-  const template = await openPgPool(`${url}/${TEMPLATE}`, { max: 1 });
+  const template = await openPgPool(databaseUrl(server.url, TEMPLATE), { max: 1 });
   await migratePg(template);
   await template.end();
-  project.provide('postgresUrl', `${url}/postgres`);
+  project.provide('postgresUrl', server.url);
   project.provide('postgresTemplate', TEMPLATE);
-  return async () => {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
+  return () => server.stop();
 }

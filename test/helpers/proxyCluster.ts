@@ -119,7 +119,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const started = await spawnChild(
         'proxy',
         'src/proxy.ts',
-        { DISCORD_API_URL: sandbox.apiUrl, DISCORD_REST_PROXY_PORT: '0', LOG_LEVEL: 'info' },
+        {
+          DISCORD_TOKEN: sandbox.botToken,
+          DISCORD_API_URL: sandbox.apiUrl,
+          DISCORD_REST_PROXY_PORT: '0',
+          LOG_LEVEL: 'info',
+        },
         /set DISCORD_REST_PROXY=(http:\/\/[^\s"]+)/,
         output,
         root,

@@ -1,17 +1,18 @@
 /**
- * Leases across processes, on one real SQLite file: each drain claims under its own owner token
- * (two drains here stand for two processes), only the holder finishes or checkpoints a row, and a
- * batch that is still being sent keeps its rows.
+ * Leases across processes, on one real SQLite file and on a real PostgreSQL server: each drain claims
+ * under its own owner token (two drains here stand for two processes; the race uses two connections),
+ * only the holder finishes or checkpoints a row, and a batch that is still being sent keeps its rows.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/actions.js';
-import { openDb } from '../../src/db/connection.js';
+import type { Database } from '../../src/db/database.js';
 import { asChannelId, asGuildId } from '../../src/events.js';
 import { createLogger } from '../../src/log.js';
+import { claimDue, markDone } from '../../src/outbox/claims.js';
 import { OutboxDrain } from '../../src/outbox/drain.js';
 import type { PlatformSender, SendContext } from '../../src/outbox/platformSender.js';
-import { claimDue, enqueue, markDone } from '../../src/outbox/store.js';
-import { makeTestDb } from '../helpers/db.js';
+import { ENGINES, testConnections, testDatabase } from '../helpers/engines.js';
+import { outboxRow, seedOutbox } from '../helpers/outboxRows.js';
 
 const log = createLogger('silent');
 const guildId = asGuildId('g1');
@@ -31,19 +32,19 @@ class ScriptedSender implements PlatformSender {
   }
 }
 
-const row = (db: ReturnType<typeof makeTestDb>, key: string) =>
-  db.$client.prepare('SELECT status, result, lease_owner, attempts FROM outbox WHERE key = ?').get(key) as {
-    status: string;
-    result: string | null;
-    lease_owner: string | null;
-    attempts: number;
-  };
+const row = async (db: Database, key: string) => (await outboxRow(db, key))!;
 
-describe('outbox leases', () => {
-  it('GIVEN two processes claiming from one file THEN each row goes to exactly one of them', () => {
-    const db = makeTestDb();
-    const other = openDb(db.path); // a second connection, as a second process has
-    enqueue(
+describe.each(ENGINES)('outbox leases on %s', (engine) => {
+  let db: Database;
+  beforeEach(async () => {
+    db = await testDatabase(engine);
+  });
+
+  it('GIVEN two processes claiming from one database at once THEN each row goes to exactly one of them', async () => {
+    // Two connections, as two processes have (on PostgreSQL, two pools: the claims really race).
+    const [first, other] = await testConnections(engine, 2);
+    db = first!;
+    await seedOutbox(
       db,
       Array.from({ length: 50 }, (_, i) => ({
         platform: 'discord' as const,
@@ -55,18 +56,47 @@ describe('outbox leases', () => {
     );
     const taken: number[] = [];
     for (let round = 0; round < 10; round++) {
-      taken.push(...claimDue(db, 'discord', 0, 4, 30_000, 'A').map((r) => r.id));
-      taken.push(...claimDue(other, 'discord', 0, 3, 30_000, 'B').map((r) => r.id));
+      const [a, b] = await Promise.all([
+        claimDue(db, 'discord', 0, 4, 30_000, 'A'),
+        claimDue(other!, 'discord', 0, 3, 30_000, 'B'),
+      ]);
+      taken.push(...a.map((r) => r.id), ...b.map((r) => r.id));
     }
     expect(taken).toHaveLength(50);
     expect(new Set(taken).size).toBe(50);
-    other.$client.close();
+  });
+
+  it('GIVEN four processes claiming batches of a large backlog at once THEN no claim takes more than its limit and no row is taken twice', async () => {
+    const connections = await testConnections(engine, 4);
+    db = connections[0]!;
+    await seedOutbox(
+      db,
+      Array.from({ length: 2_000 }, (_, i) => ({
+        platform: 'discord' as const,
+        guildId,
+        key: `k${i}`,
+        action: message(`m${i}`),
+      })),
+      0,
+    );
+    const sizes: number[] = [];
+    const taken: number[] = [];
+    for (let round = 0; round < 25; round++) {
+      const claims = await Promise.all(connections.map((c, i) => claimDue(c, 'discord', 0, 20, 30_000, `P${i}`)));
+      for (const rows of claims) {
+        sizes.push(rows.length);
+        taken.push(...rows.map((r) => r.id));
+      }
+    }
+    console.log(`${engine}: largest claim ${Math.max(...sizes)} of a limit of 20; ${taken.length} rows taken`);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(20);
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken).toHaveLength(2_000);
   });
 
   it('GIVEN a sender that stalled past its lease THEN the new holder sends the row and the late finish changes nothing', async () => {
-    const db = makeTestDb();
     let clock = 0;
-    enqueue(db, [{ platform: 'discord', guildId, key: 'slow', action: message('hello') }], 0);
+    await seedOutbox(db, [{ platform: 'discord', guildId, key: 'slow', action: message('hello') }], 0);
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => {
       release = resolve;
@@ -93,23 +123,22 @@ describe('outbox leases', () => {
     expect(await b.drainAll()).toBe(1);
     release();
     await aDone;
-    expect(row(db, 'slow')).toMatchObject({ status: 'done', result: JSON.stringify({ messageId: 'from-B' }) });
+    expect(await row(db, 'slow')).toMatchObject({ status: 'done', result: { messageId: 'from-B' } });
     expect(a.stats).toMatchObject({ sent: 0, leaseLost: 1 });
     expect(b.stats).toMatchObject({ sent: 1, leaseLost: 0 });
   });
 
   it('GIVEN a multi-step send whose lease was taken over THEN it stops at its next checkpoint', async () => {
-    const db = makeTestDb();
-    enqueue(db, [{ platform: 'discord', guildId, key: 'thread', action: message('x') }], 0);
+    await seedOutbox(db, [{ platform: 'discord', guildId, key: 'thread', action: message('x') }], 0);
     const steps: string[] = [];
     const a = new OutboxDrain(
       db,
-      new ScriptedSender((ctx) => {
-        ctx.checkpoint({ creatingSince: 1 });
+      new ScriptedSender(async (ctx) => {
+        await ctx.checkpoint({ creatingSince: 1 });
         steps.push('created');
         // Another process takes the row over here (A's lease ended while it was frozen).
-        claimDue(db, 'discord', 10_000_000, 10, 30_000, 'B');
-        ctx.checkpoint({ threadId: 't-A' });
+        await claimDue(db, 'discord', 10_000_000, 10, 30_000, 'B');
+        await ctx.checkpoint({ threadId: 't-A' });
         steps.push('posted');
         return {};
       }),
@@ -118,17 +147,16 @@ describe('outbox leases', () => {
     );
     await a.drainAll();
     expect(steps).toEqual(['created']);
-    expect(row(db, 'thread')).toMatchObject({
+    expect(await row(db, 'thread')).toMatchObject({
       status: 'pending',
-      lease_owner: 'B',
-      result: JSON.stringify({ creatingSince: 1 }),
+      leaseOwner: 'B',
+      result: { creatingSince: 1 },
     });
     expect(a.stats.leaseLost).toBe(1);
   });
 
   it('GIVEN a slow batch that is alive THEN its rows keep their lease past the first lease time', async () => {
-    const db = makeTestDb();
-    enqueue(db, [{ platform: 'discord', guildId, key: 'k', action: message('x') }], 0);
+    await seedOutbox(db, [{ platform: 'discord', guildId, key: 'k', action: message('x') }], 0);
     const drain = new OutboxDrain(
       db,
       new ScriptedSender(async () => {
@@ -140,18 +168,17 @@ describe('outbox leases', () => {
     );
     const done = drain.drainAll();
     await new Promise((r) => setTimeout(r, 400)); // well past the first 150 ms lease
-    expect(claimDue(db, 'discord', Date.now(), 10, 150, 'B')).toHaveLength(0);
+    expect(await claimDue(db, 'discord', Date.now(), 10, 150, 'B')).toHaveLength(0);
     await done;
-    expect(row(db, 'k')).toMatchObject({ status: 'done', lease_owner: 'A', attempts: 1 });
+    expect(await row(db, 'k')).toMatchObject({ status: 'done', leaseOwner: 'A', attempts: 1 });
   });
 
-  it('GIVEN a finish by a process that never held the row THEN nothing changes', () => {
-    const db = makeTestDb();
-    enqueue(db, [{ platform: 'discord', guildId, key: 'k', action: message('x') }], 0);
-    const [claimed] = claimDue(db, 'discord', 0, 1, 30_000, 'A');
-    expect(markDone(db, claimed!.id, 'B', 1, { messageId: 'm' })).toBe(false);
-    expect(row(db, 'k')).toMatchObject({ status: 'pending', lease_owner: 'A' });
-    expect(markDone(db, claimed!.id, 'A', 1, { messageId: 'm' })).toBe(true);
-    expect(row(db, 'k').status).toBe('done');
+  it('GIVEN a finish by a process that never held the row THEN nothing changes', async () => {
+    await seedOutbox(db, [{ platform: 'discord', guildId, key: 'k', action: message('x') }], 0);
+    const [claimed] = await claimDue(db, 'discord', 0, 1, 30_000, 'A');
+    expect(await markDone(db, claimed!.id, 'B', 1, { messageId: 'm' })).toBe(false);
+    expect(await row(db, 'k')).toMatchObject({ status: 'pending', leaseOwner: 'A' });
+    expect(await markDone(db, claimed!.id, 'A', 1, { messageId: 'm' })).toBe(true);
+    expect((await row(db, 'k')).status).toBe('done');
   });
 });

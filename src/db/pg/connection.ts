@@ -43,18 +43,36 @@ export async function openPgPool(url: string, options: { max?: number } = {}): P
   return pool;
 }
 
-/** Apply pending PostgreSQL migrations; returns how many were applied. */
+/** Any number that is Convene's: the advisory lock processes migrating one database take in turn. */
+const MIGRATION_LOCK = 7_306_202_615;
+
+/**
+ * Apply pending PostgreSQL migrations; returns how many were applied. Processes started together
+ * take turns under an advisory lock: drizzle reads what is applied before its transaction begins,
+ * so two at once would both make the tables and one would fail start-up.
+ */
 export async function migratePg(pool: pg.Pool): Promise<number> {
+  const client = await pool.connect();
   const count = async () => {
     try {
-      const { rows } = await pool.query('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
+      const { rows } = await client.query('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
       return Number(rows[0].n);
     } catch {
       // The bookkeeping table does not exist before the first migration: nothing applied yet.
       return 0;
     }
   };
-  const before = await count();
-  await migrate(drizzle(pool), { migrationsFolder: MIGRATIONS_PG_DIR });
-  return (await count()) - before;
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const before = await count();
+    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_PG_DIR });
+    return (await count()) - before;
+  } finally {
+    // A client going back to the pool must not keep the lock: if unlocking fails, it is closed instead.
+    const unlocked = await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).then(
+      () => true,
+      () => false,
+    );
+    client.release(!unlocked);
+  }
 }

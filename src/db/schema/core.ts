@@ -156,6 +156,7 @@ export const auditLog = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     guildId: text('guild_id').notNull(),
+    /** The moderator (or 'system'); '' once they erased their data: what changed and when stays. */
     actorId: text('actor_id').notNull(),
     action: text('action').notNull(),
     before: text('before', { mode: 'json' }),

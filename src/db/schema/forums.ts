@@ -23,6 +23,7 @@ export const forums = sqliteTable(
     apiKeySealed: text('api_key_sealed').notNull(),
     /** Sealed (AES-256-GCM), never the secret itself. */
     webhookSecretSealed: text('webhook_secret_sealed').notNull(),
+    /** The moderator who connected it; '' once they erased their data (the forum stays the community's). */
     connectedBy: text('connected_by').notNull(),
     connectedAt: integer('connected_at').notNull(),
     /** Bumped by every change of the settings or the secret: cached clients and checks are rebuilt. */

@@ -41,6 +41,7 @@ export const communityPairs = sqliteTable(
     guildId: text('guild_id').primaryKey(),
     /** The forum ("discourse:<host>"). */
     forumGuildId: text('forum_guild_id').notNull(),
+    /** The moderator who paired them; '' once they erased their data (the pair stays). */
     pairedBy: text('paired_by').notNull(),
     pairedAt: integer('paired_at').notNull(),
   },

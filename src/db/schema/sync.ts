@@ -36,3 +36,21 @@ export const discordSent = sqliteTable(
   // Pruned by age on every write.
   (t) => [index('discord_sent_at').on(t.at)],
 );
+
+/**
+ * Interactions (slash commands, buttons, forms) a process took. Two processes given the same shard
+ * (an environment mistake: DISCORD_SHARDS) both receive each interaction; only the one that records
+ * it here runs it, else a command would run twice (two webhook secrets made, the one shown not the
+ * one kept). Pruned after an hour (Discord: an interaction can be answered for 15 minutes).
+ */
+export const discordInteractions = sqliteTable(
+  'discord_interactions',
+  {
+    interactionId: text('interaction_id').primaryKey(),
+    /** The process that took it (lease.ts PROCESS_OWNER). */
+    owner: text('owner').notNull(),
+    at: integer('at').notNull(),
+  },
+  // Pruned by age on every claim.
+  (t) => [index('discord_interactions_at').on(t.at)],
+);

@@ -1,14 +1,15 @@
 /**
  * The core tables' part of an erasure (src/features/core/privacy.ts runs it in the erasure's one
  * transaction, after every feature's hook): the member's own rows, their question titles, their
- * name in other members' keywords and mentions, and the outbox's rendered messages that name them.
+ * name in other members' keywords and mentions, the outbox's rendered messages that name them, and
+ * their id in the audit log.
  */
 import { and, eq, ne, or } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { contains } from '../../db/contains.js';
-import { channels, discourseUsers, members, messages, reactions } from '../../db/schema.js';
+import { auditLog, channels, discourseUsers, members, messages, reactions } from '../../db/schema.js';
 import { dropUnsent, redactRows, rowsContaining } from '../../outbox/store.js';
-import { type ErasedMember, namesMember, withoutName } from './erasure.js';
+import { type ErasedMember, namesMember, withoutId, withoutName } from './erasure.js';
 
 /** Why a queued message was not sent (shown in /convene status; names nobody). */
 export const DROPPED_FOR_ERASURE = 'not sent: it named a member who erased their data';
@@ -46,6 +47,7 @@ export function eraseCore(db: Db, who: ErasedMember, now: number): void {
     .run();
   scrubOthersMessages(db, who);
   scrubOutbox(db, who, now);
+  scrubAudit(db, who);
 }
 
 /** Others' keywords that are the member's name, and their id in others' mentions. */
@@ -86,4 +88,30 @@ function scrubOutbox(db: Db, who: ErasedMember, now: number): void {
     db,
     rows.filter((r) => r.status !== 'pending'),
   );
+}
+
+/**
+ * The audit log keeps what a moderator changed and when, not who once they erased their data: their
+ * rows' actor becomes '' and their id leaves the before/after of anyone's rows (a pair records who
+ * made it, and the next moderator's change records that pair as its "before").
+ */
+function scrubAudit(db: Db, who: ErasedMember): void {
+  const { guildId, memberId } = who;
+  db.update(auditLog)
+    .set({ actorId: '' })
+    .where(and(eq(auditLog.guildId, guildId), eq(auditLog.actorId, memberId)))
+    .run();
+  const rows = db
+    .select({ id: auditLog.id, before: auditLog.before, after: auditLog.after })
+    .from(auditLog)
+    .where(
+      and(eq(auditLog.guildId, guildId), or(contains(auditLog.before, memberId), contains(auditLog.after, memberId))),
+    )
+    .all();
+  for (const row of rows) {
+    db.update(auditLog)
+      .set({ before: withoutId(row.before, memberId), after: withoutId(row.after, memberId) })
+      .where(eq(auditLog.id, row.id))
+      .run();
+  }
 }

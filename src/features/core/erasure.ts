@@ -62,3 +62,18 @@ export function withoutName(terms: string, who: ErasedMember): string {
     })
     .join(' ');
 }
+
+/**
+ * A stored JSON value (an audit row's before/after) without the member's id: a string that is their
+ * id becomes '' (the shape stays, so the row still says what changed), a mention of them is cut out.
+ */
+export function withoutId(value: unknown, memberId: string): unknown {
+  if (typeof value === 'string') {
+    if (value === memberId) return '';
+    return value.includes(memberId) ? value.replaceAll(`<@${memberId}>`, '').replaceAll(`<@!${memberId}>`, '') : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => withoutId(v, memberId));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutId(v, memberId)]));
+  return value;
+}

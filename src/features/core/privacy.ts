@@ -6,8 +6,9 @@ import { and, count, desc, eq } from 'drizzle-orm';
 import { bumpCache } from '../../db/cacheGenerations.js';
 import type { Db } from '../../db/connection.js';
 import { checkpointTruncate } from '../../db/connection.js';
-import { members, messages, reactions } from '../../db/schema.js';
+import { auditLog, members, messages, reactions } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
+import { plural } from '../../text/plural.js';
 import type { Feature } from '../feature.js';
 import { eraseCore } from './eraseCore.js';
 import { type ErasedMember, erasedMember } from './erasure.js';
@@ -42,6 +43,13 @@ export function exportMember(db: Db, features: readonly Feature[], guildId: Guil
     .from(reactions)
     .where(and(eq(reactions.guildId, guildId), eq(reactions.memberId, memberId)))
     .all();
+  // A moderator's changes name them until they erase their data (then only what and when stay).
+  const moderatorChanges = db
+    .select({ action: auditLog.action, at: auditLog.at })
+    .from(auditLog)
+    .where(and(eq(auditLog.guildId, guildId), eq(auditLog.actorId, memberId)))
+    .orderBy(auditLog.at)
+    .all();
   const byFeature: Record<string, unknown> = {};
   for (const feature of features) {
     if (feature.privacy) byFeature[feature.name] = feature.privacy.export(db, guildId, memberId);
@@ -58,6 +66,7 @@ export function exportMember(db: Db, features: readonly Feature[], guildId: Guil
       records: messageRecords,
     },
     reactions: reactionRecords,
+    moderatorChanges,
     features: byFeature,
   };
 }
@@ -108,6 +117,6 @@ export function privacyPolicyLine(core: { forgetOnLeave: boolean; sentRetentionD
   const sent =
     core.sentRetentionDays === 0
       ? 'Messages Convene sends keep no text once sent.'
-      : `Messages Convene sends keep their text for ${core.sentRetentionDays} day${core.sentRetentionDays === 1 ? '' : 's'}.`;
+      : `Messages Convene sends keep their text for ${plural(core.sentRetentionDays, 'day')}.`;
   return `${leave} ${sent}`;
 }

@@ -9,6 +9,7 @@ import { forumHost, isForumGuild } from '../../forumIds.js';
 import { getSettings } from '../../guildSettings.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { describeShards, shardOfGuild } from '../../shards.js';
+import { plural } from '../../text/plural.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
 import { forumStatusLine } from '../links/forums.js';
 import { linkedAcross, pairOf } from '../links/identity.js';
@@ -59,7 +60,7 @@ function communityLine(deps: Deps, guildId: GuildId): string | null {
     const linked = linkedAcross(deps.db, guildId).size;
     const what = isForumGuild(other) ? `the forum ${forumHost(other)}` : 'the Discord server';
     const undo = isForumGuild(guildId) ? '' : ' · /convene forum disconnect undoes it';
-    return `One community with ${what} (${linked} linked ${linked === 1 ? 'member' : 'members'})${undo}`;
+    return `One community with ${what} (${plural(linked, 'linked member')})${undo}`;
   }
   if (!isForumGuild(guildId) && (deps.config.discourse || deps.config.secretKey)) {
     return deps.config.discourse
@@ -86,7 +87,7 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
         .join(', ') || 'none'
     } · up ${ago(report.uptimeMs)}`,
     `Intents: Message Content ${report.intents.messageContent ? 'granted' : 'NOT granted (no keywords from messages: intros and routing use less)'} · Server Members ${report.intents.guildMembers ? 'granted' : 'NOT granted (no member list backfill, no welcomes)'}`,
-    `Database: ${mb(report.databaseBytes)} · message text ${report.settings.core.storeMessageText ? 'stored' : 'not stored'} · retention ${report.settings.core.retentionDays || '∞'} days`,
+    `Database: ${mb(report.databaseBytes)} · message text ${report.settings.core.storeMessageText ? 'stored' : 'not stored'} · retention ${report.settings.core.retentionDays ? plural(report.settings.core.retentionDays, 'day') : 'forever'}`,
     `Privacy: ${privacyPolicyLine(report.settings.core)}`,
     `Outbox: ${report.outbox.pending} waiting, ${report.outbox.failed} failed`,
     ...report.outbox.recentFailures.map((f) => `  · failed ${f.key}: ${(f.error ?? '').slice(0, 120)}`),
@@ -102,7 +103,7 @@ export function renderStatus(report: ReturnType<typeof statusReport>, now: numbe
   lines.push(...renderRoutingStatus(report.routing));
   if (report.lastBackfill) {
     lines.push(
-      `Last backfill: ${ago(now - report.lastBackfill.at)} ago (${report.lastBackfill.messages} messages, ${report.lastBackfill.members} members)`,
+      `Last backfill: ${ago(now - report.lastBackfill.at)} ago (${plural(report.lastBackfill.messages, 'message')}, ${plural(report.lastBackfill.members, 'member')})`,
     );
   }
   lines.push(

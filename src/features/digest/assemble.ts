@@ -157,7 +157,7 @@ export function assembleDigest(
       waitingBySide[i] ??
       (coreWaiting ?? []).map((t) => ({
         title: t.name,
-        url: threadUrl(side.platform, side.guildId, t.threadId),
+        url: threadUrl(side.platform, side.guildId, t.threadId, facts.forumUrls),
         askedAt: t.askedAt,
         threadId: t.threadId,
       }))
@@ -174,7 +174,7 @@ export function assembleDigest(
     .flatMap(({ side, lively }) =>
       lively.map((t) => ({
         title: t.name,
-        url: threadUrl(side.platform, side.guildId, t.threadId),
+        url: threadUrl(side.platform, side.guildId, t.threadId, facts.forumUrls),
         messages: t.messages,
         people: t.people,
       })),

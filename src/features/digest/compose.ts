@@ -9,17 +9,10 @@
 import type { Button, Embed, EmbedField, MessageBody } from '../../actions.js';
 import type { Platform } from '../../events.js';
 import { fitList, LIMITS, link, safeText } from '../../text/fit.js';
-import {
-  countChange,
-  durationChange,
-  formatCount,
-  formatDuration,
-  formatShare,
-  shareChange,
-  sparkline,
-} from './format.js';
+import { formatCount, plural } from '../../text/plural.js';
+import { countChange, durationChange, formatDuration, formatShare, shareChange, sparkline } from './format.js';
 import { formatMetric, formatTarget, type GoalMetric, goalStatus, METRICS } from './goals.js';
-import { ago, andMore, Budget, COLOR, guardLimits, plural, TOTAL_BUDGET } from './message.js';
+import { ago, andMore, Budget, COLOR, guardLimits, TOTAL_BUDGET } from './message.js';
 
 export const PULSE_BUTTON = 'digest-pulse';
 export const NOTE_BUTTON = 'digest-note';

@@ -1,9 +1,9 @@
 /** "Full lists" under a digest (pure): every newcomer, milestone and waiting question of the week. */
 import type { EmbedField, MessageBody } from '../../actions.js';
 import { fitList, LIMITS, link, safeText } from '../../text/fit.js';
+import { formatCount, plural } from '../../text/plural.js';
 import type { DigestData } from './compose.js';
-import { formatCount } from './format.js';
-import { ago, andMore, Budget, COLOR, guardLimits, plural, TOTAL_BUDGET } from './message.js';
+import { ago, andMore, Budget, COLOR, guardLimits, TOTAL_BUDGET } from './message.js';
 
 /**
  * The digest's lists in full, for the one who clicked "Full lists" (ephemeral): every newcomer,

@@ -1,7 +1,8 @@
 /** The personal weekly DM (/digest me on) as a message (pure). */
 import type { EmbedField, MessageBody } from '../../actions.js';
 import { fitList, LIMITS, link, safeText } from '../../text/fit.js';
-import { andMore, Budget, COLOR, guardLimits, plural, TOTAL_BUDGET } from './message.js';
+import { plural } from '../../text/plural.js';
+import { andMore, Budget, COLOR, guardLimits, TOTAL_BUDGET } from './message.js';
 
 export interface PersonalData {
   guildName: string;

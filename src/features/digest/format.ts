@@ -1,4 +1,5 @@
-/** How the digest writes numbers, durations and changes (pure). */
+/** How the digest writes numbers, durations and changes (pure). Counts: src/text/plural.ts. */
+import { nounFor } from '../../text/plural.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -20,12 +21,6 @@ export function formatDuration(ms: number): string {
   return h === 0 ? `${d} d` : `${d} d ${h} h`;
 }
 
-/** "1,234" (not toLocaleString: Intl is slow when a list counts "and N more" for every item). */
-export function formatCount(n: number): string {
-  const digits = String(Math.round(Math.abs(n)));
-  return `${n < 0 ? '-' : ''}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
-}
-
 /** "64%" */
 export const formatShare = (share: number): string => `${Math.round(share * 100)}%`;
 
@@ -43,7 +38,7 @@ export function shareChange(current: number | null, previous: number | null | un
   if (current === null || previous === null || previous === undefined) return null;
   const pts = Math.round((current - previous) * 100);
   if (pts === 0) return 'no change';
-  return pts > 0 ? `▲ ${pts} pts` : `▼ ${-pts} pts`;
+  return pts > 0 ? `▲ ${pts} ${nounFor(pts, 'pt', 'pts')}` : `▼ ${-pts} ${nounFor(-pts, 'pt', 'pts')}`;
 }
 
 /** The change of a response time: shorter is better, so say "faster" / "slower". */

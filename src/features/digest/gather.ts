@@ -4,9 +4,11 @@
  * features' digest sources, and the core's fallbacks. Reads only: assemble.ts decides what the
  * digest says from these facts, and build.ts / post.ts write.
  */
+
 import type { Deps } from '../../commands.js';
 import type { GuildId, Platform } from '../../events.js';
 import { type GuildSettings, getSettings } from '../../guildSettings.js';
+import { knownForumUrls } from '../links/knownForums.js';
 import { overlaySources, type SourceAnswers, type SourceWeekAnswers } from './assemble.js';
 import { type LocalDate, previousWindows, type Window, weekEndingAt } from './calendar.js';
 import {
@@ -104,6 +106,8 @@ export interface DigestFacts {
   fresh: { count: number; names: string[] } | null;
   /** For a moderator's preview: the latest pulse. */
   pulse: PulseSummary | null;
+  /** The addresses of the forums Convene knows, for links to their topics (forumBase). */
+  forumUrls: readonly string[];
 }
 
 /** One guild's week: the core numbers and what the features measure better, laid over them (assemble.ts). */
@@ -239,5 +243,6 @@ export async function gatherDigest(
     sides: sideFacts,
     fresh: sides.length === 1 ? newMembers(db, guildId, window.start, window.end, caps.names) : null,
     pulse: pulsePeriod ? pulseOf(db, guildId, pulsePeriod) : null,
+    forumUrls: knownForumUrls(deps),
   };
 }

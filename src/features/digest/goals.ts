@@ -2,8 +2,10 @@
  * Measurable goals tied to the community's why (pure): what each metric means, how a moderator
  * writes a target, and whether the community is on track.
  */
+
+import { formatCount } from '../../text/plural.js';
 import { parseDurationText } from './duration.js';
-import { formatCount, formatDuration, formatShare } from './format.js';
+import { formatDuration, formatShare } from './format.js';
 
 export const GOAL_METRICS = [
   'peer-answered',

@@ -1,13 +1,12 @@
 /** What the digest's messages share: the colour, the budget that keeps them within Discord's limits, a few words. */
 import type { MessageBody } from '../../actions.js';
 import { LIMITS, len, limitViolation } from '../../text/fit.js';
-import { formatCount } from './format.js';
+import { formatCount } from '../../text/plural.js';
 
 export const COLOR = 0x5865f2;
 /** Room kept free under the 6000 total for the fixed parts (title, footer, field names). */
 export const TOTAL_BUDGET = LIMITS.embedTotal;
 
-export const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
 export const andMore = (n: number) => `…and ${formatCount(n)} more`;
 
 export function ago(ms: number): string {

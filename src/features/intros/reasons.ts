@@ -57,7 +57,10 @@ export function reasonLine(reason: Reason, names: Names, viewer: string | null):
       return `you are both active in ${andList(reason.channelIds.map((c) => quiet(names.channel(c))))}`;
     case 'mutuals': {
       const named = (reason.memberIds ?? []).map((id) => quiet(names.member(id)));
-      if (named.length === 0) return `you have talked with ${reason.count} of the same people`;
+      if (named.length === 0)
+        return reason.count === 1
+          ? 'you have both talked with the same person'
+          : `you have both talked with ${reason.count} of the same people`;
       const others = reason.count - named.length;
       return others > 0
         ? `you have both talked with ${named.join(', ')} and ${others === 1 ? 'one other' : `${others} others`}`

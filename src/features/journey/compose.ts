@@ -8,6 +8,7 @@ import type { MessageBody } from '../../actions.js';
 import type { MemberId } from '../../events.js';
 import { safeText, stripControls } from '../../text/fit.js';
 import { andList } from '../../text/list.js';
+import { formatCount, nounFor, plural } from '../../text/plural.js';
 import type { Progress } from './evaluate.js';
 import type { Criterion, Stage, Track } from './track.js';
 
@@ -46,7 +47,8 @@ export interface Places {
   introductions: ChannelRef | null;
 }
 
-const times = (n: number, one: string, many: string) => (n === 1 ? one : many.replace('{n}', String(n)));
+/** A count in words of the criterion's own ("a day" / "30 days"), singular as plural.ts decides. */
+const times = (n: number, one: string, many: string) => nounFor(n, one, many.replace('{n}', formatCount(n)));
 
 /** A criterion as a checklist line, e.g. "Post in 3 of the last 4 weeks". */
 export function criterionLabel(c: Criterion, places: Places): string {
@@ -204,7 +206,7 @@ export function renderNudge(memberId: string, serverName: string, invitation: In
       offer = `Someone asked ${quoted(invitation.thread.name)} in ${channel(invitation.thread.channelId)} and is still waiting for a first reply — if you know a little about it, your answer would really help.`;
       break;
     case 'busiestThread':
-      offer = `This week's liveliest conversation is ${quoted(invitation.thread.name)} in ${channel(invitation.thread.channelId)} (${invitation.messages} messages) — jump in, even just to say what you think.`;
+      offer = `This week's liveliest conversation is ${quoted(invitation.thread.name)} in ${channel(invitation.thread.channelId)} (${plural(invitation.messages, 'message')}) — jump in, even just to say what you think.`;
       break;
     case 'introductions':
       offer = `A good first step: say hello in ${channel(invitation.channel.channelId)} — a line about what you're working on is plenty.`;
@@ -289,7 +291,7 @@ export function renderTrack(view: TrackView): string {
     const roleText = stage.roleId ? role(stage.roleId) : 'no role';
     const n = view.counts.get(stage.id) ?? 0;
     lines.push(
-      `${i + 1}. **${neutralize(stage.name)}** \`${stage.id}\`${stage.optional ? ' (optional)' : ''} — ${criteria} · ${roleText} · ${n} ${n === 1 ? 'member' : 'members'} here`,
+      `${i + 1}. **${neutralize(stage.name)}** \`${stage.id}\`${stage.optional ? ' (optional)' : ''} — ${criteria} · ${roleText} · ${plural(n, 'member')} here`,
     );
   });
   lines.push(

@@ -12,6 +12,8 @@ import linkConfirm from '../../../commands/linkConfirm.js';
 import linkDiscourse from '../../../commands/linkDiscourse.js';
 import linkRemove from '../../../commands/linkRemove.js';
 import { defineFeature } from '../feature.js';
+import { forgetConnector, forumConnectedBy } from './forumStore.js';
+import { forgetPairer } from './identity.js';
 import { deleteLink, eraseLinkAttempts, linkedToForumUser, linkOf } from './store.js';
 
 export const linksFeature = defineFeature({
@@ -22,20 +24,28 @@ export const linksFeature = defineFeature({
   privacy: {
     export(db, guildId, memberId) {
       const row = linkOf(db, guildId, memberId) ?? linkedToForumUser(db, guildId, memberId);
-      return row
-        ? {
-            forum: row.otherGuildId,
-            forumMemberId: row.otherMemberId,
-            linkedAt: row.linkedAt,
-            pending: row.linkedAt === null,
-          }
-        : {};
+      const connected = forumConnectedBy(db, guildId, memberId);
+      return {
+        ...(row
+          ? {
+              forum: row.otherGuildId,
+              forumMemberId: row.otherMemberId,
+              linkedAt: row.linkedAt,
+              pending: row.linkedAt === null,
+            }
+          : {}),
+        // The forum stays when they erase their data; only this record of who connected it goes.
+        ...(connected ? { connectedForum: { forum: connected.forumGuildId, connectedAt: connected.connectedAt } } : {}),
+      };
     },
     erase(db, guildId, memberId) {
       // From either side: erasing the forum account also ends its link.
       const row = linkOf(db, guildId, memberId) ?? linkedToForumUser(db, guildId, memberId);
       if (row) deleteLink(db, row.guildId, row.memberId);
       eraseLinkAttempts(db, guildId, memberId);
+      // A forum belongs to the community: it keeps working, only the moderator who connected it goes.
+      forgetConnector(db, guildId, memberId);
+      forgetPairer(db, guildId, memberId);
     },
   },
 });

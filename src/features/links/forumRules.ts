@@ -41,6 +41,9 @@ export function normalizeForumUrl(text: string): string | null {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   if (url.username || url.password) return null;
+  // "forum.example." is forum.example fully qualified: the same forum must have one guild id, or a
+  // second server could hold it under the dotted name.
+  url.hostname = url.hostname.replace(/\.+$/, '');
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 

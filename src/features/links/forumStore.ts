@@ -1,5 +1,5 @@
 /** Queries for forums connected by command (src/db/schema/forums.ts). Sealed values stay sealed here. */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { forums } from '../../db/schema.js';
 
@@ -11,6 +11,15 @@ export function forumOfGuild(db: Db, guildId: string): ForumRow | undefined {
 
 export function forumById(db: Db, id: string): ForumRow | undefined {
   return db.select().from(forums).where(eq(forums.id, id)).get();
+}
+
+/** The forum this member connected in this guild, if any (their data export). */
+export function forumConnectedBy(db: Db, guildId: string, memberId: string): ForumRow | undefined {
+  return db
+    .select()
+    .from(forums)
+    .where(and(eq(forums.guildId, guildId), eq(forums.connectedBy, memberId)))
+    .get();
 }
 
 export function forumByForumGuild(db: Db, forumGuildId: string): ForumRow | undefined {
@@ -39,4 +48,15 @@ export function updateForum(
 
 export function deleteForum(db: Db, id: string): void {
   db.delete(forums).where(eq(forums.id, id)).run();
+}
+
+/**
+ * Erasure of the moderator who connected a forum: the forum stays (it is the community's, and keeps
+ * its key, secret and webhook path), only who connected it goes ('' as for an erased member's names).
+ */
+export function forgetConnector(db: Db, guildId: string, memberId: string): void {
+  db.update(forums)
+    .set({ connectedBy: '' })
+    .where(and(eq(forums.guildId, guildId), eq(forums.connectedBy, memberId)))
+    .run();
 }

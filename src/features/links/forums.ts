@@ -3,6 +3,8 @@
  * username, API key), Convene tries them against the forum, stores the key and a generated webhook
  * secret sealed with CONVENE_SECRET_KEY, and pairs the forum with the server. The forum configured by
  * the environment (DISCOURSE_URL…) stays the single-forum shortcut (service.ts connectForum).
+ * A forum belongs to the community: when the moderator who connected it erases their data, it stays
+ * connected and working; only their id goes (feature.ts erase, eraseCore's audit scrub).
  */
 import { randomBytes } from 'node:crypto';
 import { type Deps, type ForumProbeResult, UserFacingError } from '../../commands.js';
@@ -161,7 +163,7 @@ export function probeWords(probe: Extract<ForumProbeResult, { ok: false }>, url:
     case 'bad-key':
       return `The forum refused the API key for the username “${user}”. In the forum’s admin (Admin → API → Keys), make a key for that user or for all users and paste it whole, with the username it belongs to. Nothing was stored.`;
     case 'private-address':
-      return `${url} is a private or local address (${probe.detail}): Convene connects forums on public addresses only. If this Convene runs next to your forum on purpose, whoever runs it can allow that with CONVENE_ALLOW_PRIVATE_FORUMS=true. Nothing was stored.`;
+      return `${url} is or leads to a private or local address (${probe.detail}): Convene connects forums on public addresses only. If this Convene runs next to your forum on purpose, whoever runs it can allow that with CONVENE_ALLOW_PRIVATE_FORUMS=true. Nothing was stored.`;
     case 'not-admin':
       return `The key works, but “${user}” is not an admin of the forum. Convene needs an admin’s key: it reads the member list, grants badges and adds members to groups. Nothing was stored.`;
   }

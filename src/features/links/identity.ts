@@ -154,6 +154,14 @@ export function pairGuilds(db: Db, pair: Pair): string | null {
   return before && before.guildId !== pair.guildId ? before.guildId : null;
 }
 
+/** Erasure of the moderator who paired the community: the pair stays, who made it goes. */
+export function forgetPairer(db: Db, guildId: string, memberId: string): void {
+  db.update(communityPairs)
+    .set({ pairedBy: '' })
+    .where(and(eq(communityPairs.guildId, guildId), eq(communityPairs.pairedBy, memberId)))
+    .run();
+}
+
 /** Undo the pair of a Discord guild. False when it was not paired. */
 export function unpairGuild(db: Db, guildId: string): boolean {
   return db.transaction(() => {

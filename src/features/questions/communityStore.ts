@@ -2,9 +2,9 @@
  * The few facts about channels, messages and members the questions feature needs, and each member's
  * own nudge settings.
  */
-import { and, asc, eq, inArray, isNull, like, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, like, or } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
-import { channels, guilds, members, questionResponses, questions } from '../../db/schema.js';
+import { channels, guilds, members } from '../../db/schema.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
 import { stmts, type Tx } from './store.js';
 
@@ -184,41 +184,24 @@ export function guildPlatform(db: Tx, guildId: string): Platform {
     'discord') as Platform;
 }
 
-/** How many questions about `term` the member answered (for "you answered 3 questions about X"). */
-/** How many questions about `term` (a stem) the member answered, and when they last did. */
-export function answeredAbout(
-  db: Db,
-  guildId: string,
-  memberId: string,
-  term: string,
-): { count: number; lastAt: number | null } {
-  const row = stmts(db).answeredAbout.get({ guildId, memberId, pattern: `% ${term} %` });
-  return { count: Number(row?.n ?? 0), lastAt: row?.last ?? null };
+export interface Answered {
+  count: number;
+  lastAt: number | null;
+}
+
+const answered = (row: { n: number; last: number | null } | undefined): Answered => ({
+  count: Number(row?.n ?? 0),
+  lastAt: row?.last ?? null,
+});
+
+/** How many questions about `term` (a stem) the member answered, and when they last did ("you answered 3 questions about X"). */
+export function answeredAbout(db: Db, guildId: string, memberId: string, term: string): Answered {
+  return answered(stmts(db).answeredAbout.get({ guildId, memberId, pattern: `% ${term} %` }));
 }
 
 /** How many questions in a channel (a forum, a help channel) the member answered, and when the last one was. */
-export function answeredIn(
-  db: Tx,
-  guildId: string,
-  memberId: string,
-  parentChannelId: string,
-): { count: number; lastAt: number | null } {
-  const row = db
-    .select({ n: sql<number>`count(*)`, last: sql<number | null>`max(${questionResponses.firstAt})` })
-    .from(questionResponses)
-    .innerJoin(
-      questions,
-      and(eq(questions.guildId, questionResponses.guildId), eq(questions.questionId, questionResponses.questionId)),
-    )
-    .where(
-      and(
-        eq(questionResponses.guildId, guildId),
-        eq(questionResponses.memberId, memberId),
-        eq(questions.parentChannelId, parentChannelId),
-      ),
-    )
-    .get();
-  return { count: Number(row?.n ?? 0), lastAt: row?.last ?? null };
+export function answeredIn(db: Db, guildId: string, memberId: string, parentChannelId: string): Answered {
+  return answered(stmts(db).answeredIn.get({ guildId, memberId, parentChannelId }));
 }
 
 /** Whether the member erased their data (nothing new is derived about them). */

@@ -5,9 +5,9 @@ import nudgesOn from '../../../commands/nudgesOn.js';
 import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { defineFeature } from '../feature.js';
+import { knownForumUrls } from '../links/knownForums.js';
 import { questionButtons } from './buttons.js';
 import { questionJobs } from './jobs.js';
-import { linksOf } from './links.js';
 import { eraseQuestions, exportQuestions } from './privacyStore.js';
 import { handleEvent, isSolvedMark, responseTimes, unansweredAcross, waitingForDigest } from './service.js';
 import { solvedHelpers } from './solveStore.js';
@@ -30,11 +30,12 @@ export const questionsFeature = defineFeature({
     erase: eraseQuestions,
   },
   digest: {
-    waitingQuestions: (deps, w) => waitingForDigest(deps.db, w.guildId, w.now, undefined, linksOf(deps.config)),
+    waitingQuestions: (deps, w) =>
+      waitingForDigest(deps.db, w.guildId, w.now, undefined, { forumUrls: knownForumUrls(deps) }),
     responseTimes: (deps, w) => responseTimes(deps.db, w.guildId, w.start, w.end, w.now),
     topHelpers: (deps, w) => solvedHelpers(deps.db, w.guildId, w.start, w.end),
     personal(deps, w, memberId) {
-      const list = unansweredAcross(deps.db, w.guildId, memberId, w.now, 3, linksOf(deps.config)).filter(
+      const list = unansweredAcross(deps.db, w.guildId, memberId, w.now, 3, { forumUrls: knownForumUrls(deps) }).filter(
         (q) => q.why && q.url,
       );
       if (list.length === 0) return null;

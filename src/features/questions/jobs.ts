@@ -1,7 +1,7 @@
 /** The questions feature's scheduled work: one nudge scan per guild every scan interval. */
 import type { JobDefinition } from '../../scheduler/job.js';
+import { knownForumUrls } from '../links/knownForums.js';
 import { readModel } from './fitStore.js';
-import { linksOf } from './links.js';
 import { refitDue, refitRouter } from './refit.js';
 import { scanAndNudge } from './service.js';
 
@@ -9,7 +9,7 @@ export const questionsScanJob: JobDefinition = {
   name: 'questions.scan',
   schedule: { kind: 'scan' },
   run(deps, guildId, _period, now) {
-    const result = scanAndNudge(deps.db, guildId, now, linksOf(deps.config));
+    const result = scanAndNudge(deps.db, guildId, now, { forumUrls: knownForumUrls(deps) });
     if (result.nudged + result.escalated > 0) {
       deps.wakeOutbox();
       deps.log.info({ guildId, ...result }, 'questions scan');

@@ -1,28 +1,10 @@
 /** Links to a question on its platform (pure). */
 import type { Platform } from '../../events.js';
-import { forumHost } from '../../forumIds.js';
+import { forumBase } from '../../forumIds.js';
 
-/** Where to build links from: the configured forum address (DISCOURSE_URL), when there is one. */
+/** Where to build links from: the addresses of the forums Convene knows (see forumBase). */
 export interface LinkBase {
-  forumUrl?: string | undefined;
-}
-
-/**
- * The forum's web address for a forum guild: the configured URL when it is this forum's (its scheme
- * and sub-path kept: a forum at http://host:8080/community/ links there), else https://<host>.
- */
-export function forumBase(guildId: string, forumUrl?: string): string | null {
-  const host = forumHost(guildId);
-  if (!host) return null;
-  if (forumUrl) {
-    try {
-      const url = new URL(forumUrl);
-      if (url.host === host) return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-    } catch {
-      // Config validated it as a URL; a bad value here means another forum's: fall through to the host.
-    }
-  }
-  return `https://${host}`;
+  forumUrls?: readonly string[];
 }
 
 /**
@@ -35,17 +17,12 @@ export function questionLink(
   guildId: string,
   channelId: string,
   messageId: string | null = null,
-  forumUrl?: string,
+  forumUrls: readonly string[] = [],
 ): string | null {
   if (platform === 'discord') {
     return `https://discord.com/channels/${guildId}/${channelId}${messageId ? `/${messageId}` : ''}`;
   }
-  const base = forumBase(guildId, forumUrl);
+  const base = forumBase(guildId, forumUrls);
   if (!base || !/^\d+$/.test(channelId)) return null;
   return `${base}/t/${channelId}`;
 }
-
-/** The link base from the bot's config (DISCOURSE_URL). */
-export const linksOf = (config: { discourse?: { url: string } | undefined }): LinkBase => ({
-  forumUrl: config.discourse?.url,
-});

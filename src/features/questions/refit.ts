@@ -4,6 +4,7 @@
  * a refit never holds it for long; the model is written once at the end.
  */
 import type { Db } from '../../db/connection.js';
+import { plural } from '../../text/plural.js';
 import { FALLBACK, type FittedRouter, fitRouterAsync, MIN_HISTORY } from './fit.js';
 import { readModel, type StoredModel, trainingHistory, writeModel } from './fitStore.js';
 import { nudgeOutcomes } from './nudgeStore.js';
@@ -55,9 +56,10 @@ export function routingStatus(db: Db, guildId: string, now: number) {
 
 export function renderRoutingStatus(s: ReturnType<typeof routingStatus>): string[] {
   const lines: string[] = [];
-  if (s.model?.fitted) lines.push(`Routing: fitted to this community (${s.model.questions} answered questions)`);
+  const answered = (n: number) => plural(n, 'answered question');
+  if (s.model?.fitted) lines.push(`Routing: fitted to this community (${answered(s.model.questions)})`);
   else if (s.model)
-    lines.push(`Routing: shipped weights (${s.model.questions} answered questions, ${MIN_HISTORY} needed to fit)`);
+    lines.push(`Routing: shipped weights (${answered(s.model.questions)}, ${MIN_HISTORY} needed to fit)`);
   if (s.nudges.settled > 0) {
     const pct = Math.round((100 * s.nudges.answered) / s.nudges.settled);
     lines.push(

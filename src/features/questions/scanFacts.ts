@@ -156,8 +156,8 @@ function twinFacts(
 
 export function urlOf(platform: 'discord' | 'discourse', q: QuestionRow, links: LinkBase): string | null {
   return q.channelId === q.questionId
-    ? questionLink(platform, q.guildId, q.channelId, null, links.forumUrl)
-    : questionLink(platform, q.guildId, q.channelId, q.questionId, links.forumUrl);
+    ? questionLink(platform, q.guildId, q.channelId, null, links.forumUrls)
+    : questionLink(platform, q.guildId, q.channelId, q.questionId, links.forumUrls);
 }
 
 /**

@@ -3,7 +3,7 @@
  * channels, messages and members are in communityStore.ts, the nudges read back in nudgeStore.ts,
  * figures in metricsStore.ts, the expertise rebuild in expertiseStore.ts, privacy in privacyStore.ts.
  */
-import { and, asc, eq, gt, gte, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { channels, guilds, members, messages, questionNudges, questionResponses, questions } from '../../db/schema.js';
 export type QuestionRow = typeof questions.$inferSelect;
@@ -31,6 +31,22 @@ function replyByOther(db: Db, target: typeof messages.channelId | typeof message
       ),
     )
     .limit(1)
+    .prepare();
+}
+
+/**
+ * The questions a member answered among those `which` selects (by topic, by channel): how many, and
+ * when they last answered one. One join for answeredAbout and answeredIn (communityStore.ts).
+ */
+function answeredWhere(db: Db, which: SQL) {
+  return db
+    .select({ n: sql<number>`count(*)`, last: sql<number | null>`max(${questionResponses.firstAt})` })
+    .from(questionResponses)
+    .innerJoin(
+      questions,
+      and(eq(questions.guildId, questionResponses.guildId), eq(questions.questionId, questionResponses.questionId)),
+    )
+    .where(and(eq(questionResponses.guildId, p('guildId')), eq(questionResponses.memberId, p('memberId')), which))
     .prepare();
 }
 
@@ -88,21 +104,8 @@ function prepare(db: Db) {
       })
       .onConflictDoNothing()
       .prepare(),
-    answeredAbout: db
-      .select({ n: sql<number>`count(*)`, last: sql<number | null>`max(${questionResponses.firstAt})` })
-      .from(questionResponses)
-      .innerJoin(
-        questions,
-        and(eq(questions.guildId, questionResponses.guildId), eq(questions.questionId, questionResponses.questionId)),
-      )
-      .where(
-        and(
-          eq(questionResponses.guildId, p('guildId')),
-          eq(questionResponses.memberId, p('memberId')),
-          sql`(' ' || ${questions.terms} || ' ') LIKE ${p('pattern')}`,
-        ),
-      )
-      .prepare(),
+    answeredAbout: answeredWhere(db, sql`(' ' || ${questions.terms} || ' ') LIKE ${p('pattern')}`),
+    answeredIn: answeredWhere(db, eq(questions.parentChannelId, p('parentChannelId'))),
     member: db
       .select({ profilingOff: members.profilingOff })
       .from(members)

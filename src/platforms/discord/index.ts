@@ -5,9 +5,11 @@
  */
 import type { Client, Guild, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import { REST } from 'discord.js';
-import type { ButtonDefinition, CommandDefinition, Deps } from '../../commands.js';
+import { type ButtonDefinition, type CommandDefinition, type Deps, raiseProblem } from '../../commands.js';
+import { sqliteDatabase } from '../../db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../events.js';
 import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
+import { PROCESS_OWNER } from '../../lease.js';
 import { markShard, syncsCommands } from '../../shards.js';
 import { type BackfillResult, createDiscordBackfill } from './backfill.js';
 import { type CommandSyncRetry, keepCommandsInSync } from './commandSync.js';
@@ -24,7 +26,8 @@ import {
 } from './mapping.js';
 import { watchRestReach } from './restReach.js';
 import { DiscordSender } from './sender.js';
-import { recordSent } from './store.js';
+import { recordSent } from './sentNotes.js';
+import { claimInteraction } from './store.js';
 
 export interface DiscordOptions {
   token: string;
@@ -50,6 +53,8 @@ export interface DiscordAdapter {
 }
 
 export async function startDiscord(deps: Deps, ingestor: Ingestor, options: DiscordOptions): Promise<DiscordAdapter> {
+  // The sent notes are written by the outbox's sender: on the outbox's engine-neutral handle.
+  const database = sqliteDatabase(deps.db);
   const router = createRouter(options.commands, options.buttons);
   // The client must exist before handlers are attached; login() makes it and waits for READY, so
   // events that arrive between READY and the handlers below are covered by the backfill.
@@ -101,8 +106,13 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   // The bot's own messages come back with the nonce they were sent with: note it, so a resend after
   // a lost answer can tell its message from an identical one (lookBack.ts).
   on('messageCreate', (message) => {
-    if (message.author?.id === client.user?.id && client.user && typeof message.nonce === 'string')
-      recordSent(deps.db, { messageId: message.id, channelId: message.channelId, nonce: message.nonce }, Date.now());
+    if (message.author?.id === client.user?.id && client.user && typeof message.nonce === 'string') {
+      const note = { messageId: message.id, channelId: message.channelId, nonce: message.nonce };
+      recordSent(database, note, Date.now()).catch((error) =>
+        // Only a resend's look-back reads the note; without it, it compares the text instead.
+        deps.log.warn({ err: error, messageId: message.id }, 'discord: could not note a sent message'),
+      );
+    }
   });
   on('messageUpdate', (_old, message) => {
     if (!message.guildId || message.partial || !message.editedTimestamp) return;
@@ -149,6 +159,8 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   on('messageReactionAdd', (reaction, user) => reactionEvent('reaction.added', reaction, user));
   on('messageReactionRemove', (reaction, user) => reactionEvent('reaction.removed', reaction, user));
   on('interactionCreate', (interaction) => {
+    // Suggestions while typing change nothing: any process may answer them.
+    if (!interaction.isAutocomplete() && !tookInteraction(deps, interaction.id)) return;
     handleInteraction(interaction, router, deps).catch((error) =>
       deps.log.error({ err: error, interaction: interaction.id }, 'interaction failed'),
     );
@@ -214,7 +226,7 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
     // does not retry; the outbox retries them, looking for the thread first (sender.ts).
     sender: new DiscordSender(
       client.rest,
-      deps.db,
+      database,
       new REST({ api: options.apiUrl, retries: 0 }).setToken(options.token),
       deps.config.discordRestProxy ? watchRestReach(deps, deps.config.discordRestProxy) : null,
     ),
@@ -225,3 +237,28 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
     },
   };
 }
+
+/**
+ * Whether this process runs an interaction: the first process to record it does. Two processes
+ * running the same shard both receive it, and a command run twice makes its changes twice (two new
+ * webhook secrets, the one shown not the one kept). The other one says so in its log and /healthz.
+ */
+function tookInteraction(deps: Deps, interactionId: string): boolean {
+  let holder: string | null;
+  try {
+    holder = claimInteraction(deps.db, interactionId, PROCESS_OWNER, Date.now());
+  } catch (error) {
+    // The database refused the note (full disk…): answering once is still likelier than not at all.
+    deps.log.error({ err: error, interaction: interactionId }, 'interaction: could not record it; answering anyway');
+    return true;
+  }
+  if (holder === null) return true;
+  const shards = deps.config.discordShards;
+  const sentence = `Another Convene process (${holder}) answered an interaction of this process's Discord shards (${shards.ids.join(', ')}, of ${shards.count} in all): two processes run the same shards. Give each process its own DISCORD_SHARDS; until then each command is answered by one of them.`;
+  if (deps.status.problems?.[SHARED_SHARDS] !== sentence)
+    deps.log.warn({ interaction: interactionId, holder }, sentence);
+  raiseProblem(deps.status, SHARED_SHARDS, sentence);
+  return false;
+}
+
+const SHARED_SHARDS = 'shared-shards';

@@ -19,7 +19,11 @@ import {
 import { Client, GatewayCloseCodes, GatewayIntentBits, Partials, Routes } from 'discord.js';
 import { clearProblem, type Deps, raiseProblem } from '../../commands.js';
 import { ConfigError } from '../../config.js';
+import { type Database, sqliteDatabase } from '../../db/database.js';
+import { PROCESS_OWNER } from '../../lease.js';
 import type { ShardSet } from '../../shards.js';
+import { plural } from '../../text/plural.js';
+import { sharedIdentifyThrottler } from './identifyTurns.js';
 
 export interface GatewayRetryPolicy {
   /** Failed attempts in a row after which start-up gives up (later: after which it is a problem). */
@@ -174,7 +178,7 @@ export class GatewayWatch {
     if (this.failures > 0 && !this.stopped) {
       this.deps.log.info(
         { attempts: this.failures, downMs: Date.now() - this.since },
-        `discord gateway: connected again after ${this.failures} failed attempt(s)`,
+        `discord gateway: connected again after ${plural(this.failures, 'failed attempt')}`,
       );
     }
     this.failures = 0;
@@ -214,6 +218,7 @@ function makeClient(
   privileged: { members: boolean; content: boolean },
   watch: GatewayWatch,
   shards: ShardSet,
+  db: Database,
 ) {
   return new Client({
     // This process's shards of the whole bot's: each process connects its own (src/shards.ts).
@@ -231,8 +236,26 @@ function makeClient(
       // it later) instead of holding start-up; every other request waits its rate limit out as usual.
       rejectOnRateLimit: (limit) => /^\/applications\/[^/]+\/commands/.test(limit.route),
     },
-    ws: { buildStrategy: (manager) => watch.strategy(manager) },
+    ws: {
+      buildStrategy: (manager) => watch.strategy(manager),
+      // When other processes run the bot's other shards, identifies take turns with them through the
+      // store (identifyTurns.ts). A process running every shard keeps discord.js's own queue.
+      ...(shards.ids.length < shards.count
+        ? {
+            buildIdentifyThrottler: async (manager: { fetchGatewayInformation(): Promise<GatewayInfo> }) =>
+              sharedIdentifyThrottler(
+                db,
+                (await manager.fetchGatewayInformation()).session_start_limit.max_concurrency,
+                PROCESS_OWNER,
+              ),
+          }
+        : {}),
+    },
   });
+}
+
+interface GatewayInfo {
+  session_start_limit: { max_concurrency: number };
 }
 
 function isDisallowedIntents(error: unknown): boolean {
@@ -343,7 +366,7 @@ export async function login(
   let lastError: unknown;
   for (const privileged of attempts) {
     const watch = new GatewayWatch(deps, policy);
-    const client = makeClient(options.apiUrl, privileged, watch, deps.config.discordShards);
+    const client = makeClient(options.apiUrl, privileged, watch, deps.config.discordShards, sqliteDatabase(deps.db));
     const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
     const deadline = setTimeout(() => watch.giveUp(`within ${seconds(policy.loginTimeoutMs)}`), policy.loginTimeoutMs);
     try {

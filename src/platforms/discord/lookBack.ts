@@ -70,14 +70,14 @@ export async function findPosted(
   botId: string,
   note: PostNote,
   shape: SentShape,
-  knownNonces: (messageIds: string[]) => Map<string, string>,
+  knownNonces: (messageIds: string[]) => Promise<Map<string, string>>,
 ): Promise<{ id: string; channel_id: string } | null> {
   let after = snowflakeAt(note.at - CLOCK_SLACK_MS);
   for (let page = 0; page < MAX_PAGES; page++) {
     const query = new URLSearchParams({ after, limit: String(PAGE) });
     const list = (await rest.get(Routes.channelMessages(note.channelId), { query })) as ListedMessage[];
     const mine = list.filter((m) => m.author.id === botId);
-    const known = knownNonces(mine.map((m) => m.id));
+    const known = await knownNonces(mine.map((m) => m.id));
     // Oldest first: the first attempt's message, when two identical ones exist.
     mine.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     const found = mine.find((m) => {

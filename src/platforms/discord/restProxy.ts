@@ -18,6 +18,7 @@
  * a process-level share (47/N) would leave the budget idle whenever the other processes are.
  * A process's drain keeps at most 8 requests in flight, so the proxy's queue stays short.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { populateErrorResponse, populateSuccessfulResponse } from '@discordjs/proxy';
@@ -32,6 +33,12 @@ export interface RestProxyOptions {
   upstream: string;
   /** The token's global limit in requests per second (Discord: 50). */
   globalPerSecond: number;
+  /**
+   * The bot's token (DISCORD_TOKEN). The proxy never adds it to a request; it forwards only requests
+   * that carry it, or that Discord authenticates by a token in their path (interaction callbacks and
+   * follow-ups), and refuses the rest itself: see `admits`.
+   */
+  token: string;
   host?: string;
   port?: number;
   log: Logger;
@@ -42,15 +49,40 @@ export interface RestProxy {
   readonly url: string;
   readonly port: number;
   /** Requests forwarded, and 429s Discord answered them with (each one is retried by the proxy). */
-  readonly stats: { forwarded: number; upstream429: number; failed: number };
+  readonly stats: { forwarded: number; upstream429: number; failed: number; refused: number };
   close(): Promise<void>;
 }
 
 /** Room for the emulator's and Discord's whole-millisecond clocks beside ours. */
 const WINDOW_MS = 1_010;
 
+/** What a caller that is not the bot reads (Discord's own 401 body, and why). */
+const REFUSED = {
+  message: '401: Unauthorized',
+  code: 0,
+  detail: 'This Convene REST proxy forwards only the requests of the bot whose DISCORD_TOKEN it was started with.',
+};
+
 /** Discord: interaction callbacks are not bound by the global limit (they have a 3 s deadline). */
 const GLOBAL_EXEMPT = /\/interactions\/[^/]+\/[^/]+\/callback/;
+
+/** Discord authenticates these by the interaction or webhook token in their path: discord.js sends no Authorization. */
+const TOKEN_IN_PATH = /^\/(interactions\/[^/]+\/[^/]+\/callback|webhooks\/[^/]+\/[^/]+)(\/|$)/;
+/** The methods of Discord's API; anything else has no route there. */
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Whether the proxy forwards a request: the bot's own (its token), or one authenticated by its path.
+ * Anyone else who can reach the proxy (it must listen beyond loopback once processes run on several
+ * machines) would spend the bot's one budget, and every 401 Discord answered would count towards
+ * the invalid-request limit of the proxy's address (Discord: 10,000 in 10 minutes bans the address,
+ * and every process of the bot with it). So they are answered here and never reach Discord.
+ */
+function admits(authorization: string | undefined, route: string, botAuthorization: Buffer): boolean {
+  if (authorization === undefined) return TOKEN_IN_PATH.test(route);
+  return timingSafeEqual(sha256(authorization), botAuthorization);
+}
 
 /**
  * @discordjs/proxy's `proxyRequests`, with the body read first. The library hands @discordjs/rest the
@@ -59,7 +91,7 @@ const GLOBAL_EXEMPT = /\/interactions\/[^/]+\/[^/]+\/callback/;
  * Its response helpers do the rest: Discord's answer is passed on without X-RateLimit headers (the
  * callers' REST clients must not keep buckets of their own), its errors with their status and body.
  */
-async function forward(rest: REST, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function forward(rest: REST, req: IncomingMessage, res: ServerResponse, fullRoute: string): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://proxy.local');
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -77,10 +109,10 @@ async function forward(rest: REST, req: IncomingMessage, res: ServerResponse): P
   try {
     const response = await rest.queueRequest({
       signal: callerGone.signal,
-      fullRoute: url.pathname.replace(/^\/api(\/v\d+)?/, '') as RouteLike,
+      fullRoute: fullRoute as RouteLike,
       method: (req.method ?? 'GET') as RequestMethod,
       query: url.searchParams,
-      // The caller's Authorization header is forwarded as it is: the proxy holds no token.
+      // The caller's Authorization header is forwarded as it is (admits() checked it): the proxy adds none.
       auth: false,
       passThroughBody: true,
       body: chunks.length ? Buffer.concat(chunks) : undefined,
@@ -97,7 +129,8 @@ async function forward(rest: REST, req: IncomingMessage, res: ServerResponse): P
 export async function startRestProxy(options: RestProxyOptions): Promise<RestProxy> {
   // One under the limit: a request of anyone else on this token (npm run deploy-commands) still fits.
   const budget = new GlobalWindow(Math.max(1, options.globalPerSecond - 1), WINDOW_MS);
-  const stats = { forwarded: 0, upstream429: 0, failed: 0 };
+  const stats = { forwarded: 0, upstream429: 0, failed: 0, refused: 0 };
+  const botAuthorization = sha256(`Bot ${options.token}`);
   const rest = new REST({
     api: options.upstream,
     // The window below is the global limit; this client's own fixed window would only add a second,
@@ -130,7 +163,29 @@ export async function startRestProxy(options: RestProxyOptions): Promise<RestPro
       res.end(JSON.stringify({ ok: true, upstream: options.upstream, inUse: budget.used, ...stats }));
       return;
     }
-    forward(rest, req, res).catch((error: unknown) => {
+    const route = new URL(req.url ?? '/', 'http://proxy.local').pathname.replace(/^\/api(\/v\d+)?/, '');
+    if (!METHODS.has(req.method ?? '')) {
+      stats.refused++;
+      res.writeHead(405, { 'content-type': 'application/json', allow: [...METHODS].join(', '), connection: 'close' });
+      res.end(JSON.stringify({ message: '405: Method Not Allowed', code: 0 }));
+      return;
+    }
+    const authorization = req.headers.authorization;
+    if (!admits(authorization, route, botAuthorization)) {
+      stats.refused++;
+      // One line for the first, then every thousandth: a flood must not flood the log.
+      if (stats.refused === 1 || stats.refused % 1000 === 0) {
+        options.log.warn(
+          { refused: stats.refused, method: req.method, route, remote: req.socket.remoteAddress },
+          'rest proxy: refused a request that is not the bot’s (another token or none); Discord never saw it',
+        );
+      }
+      // Before the body is read: a stranger's upload is not buffered.
+      res.writeHead(401, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify(REFUSED));
+      return;
+    }
+    forward(rest, req, res, route).catch((error: unknown) => {
       // Not an answer from Discord (it could not be reached): a 502, which callers retry. Never an
       // empty 200, which a caller would take for success (the action would be lost).
       stats.failed++;

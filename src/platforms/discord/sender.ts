@@ -5,7 +5,7 @@
  */
 import { DiscordAPIError, HTTPError, RateLimitError, type REST, Routes } from 'discord.js';
 import type { Action, MessageBody } from '../../actions.js';
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import type { ChannelId } from '../../events.js';
 import {
   PermanentSendError,
@@ -17,7 +17,7 @@ import { fitText, LIMITS } from '../../text/fit.js';
 import { botIdOf, findCreatedThread, findPosted, type PostNote } from './lookBack.js';
 import { files, messageJson, nonceFor, threadName } from './render.js';
 import type { RestReach } from './restReach.js';
-import { recordSent, sentNonces } from './store.js';
+import { recordSent, sentNonces } from './sentNotes.js';
 
 /** Discord error code: the member does not accept DMs from this bot (closed DMs, blocked). */
 const CANNOT_DM = 50007;
@@ -46,7 +46,8 @@ export class DiscordSender implements PlatformSender {
 
   constructor(
     private readonly rest: REST,
-    private readonly db: Db,
+    /** Where the sent notes go (the outbox's database, either engine). */
+    private readonly db: Database,
     /** For requests that must not be repeated blindly (thread creation): no retries of its own. */
     private readonly noRetryRest: REST = rest,
     /** Watches whether the REST proxy answers (only when there is one). */
@@ -143,18 +144,18 @@ export class DiscordSender implements PlatformSender {
         };
         const found = await findPosted(this.rest, await this.botId(), note, shape, (ids) => sentNonces(this.db, ids));
         if (found) {
-          recordSent(this.db, { messageId: found.id, channelId: found.channel_id, nonce }, Date.now());
+          await recordSent(this.db, { messageId: found.id, channelId: found.channel_id, nonce }, Date.now());
           return { channelId: found.channel_id, messageId: found.id };
         }
       }
       // Noted before the request: if we die before recording the result, a retry knows to look first.
       progress.posting = { channelId, at: Date.now() };
-      ctx.checkpoint(progress);
+      await ctx.checkpoint(progress);
       const message = (await this.rest.post(Routes.channelMessages(channelId), { body: json, files: files(body) })) as {
         id: string;
         channel_id: string;
       };
-      recordSent(this.db, { messageId: message.id, channelId: message.channel_id, nonce }, Date.now());
+      await recordSent(this.db, { messageId: message.id, channelId: message.channel_id, nonce }, Date.now());
       return { channelId: message.channel_id, messageId: message.id };
     });
   }
@@ -197,18 +198,18 @@ export class DiscordSender implements PlatformSender {
       );
       if (found) {
         progress.threadId = found;
-        ctx.checkpoint(progress);
+        await ctx.checkpoint(progress);
       }
     }
     if (!progress.threadId) {
       progress.creatingSince = Date.now();
-      ctx.checkpoint(progress);
+      await ctx.checkpoint(progress);
       const thread = (await this.noRetryRest.post(Routes.threads(action.channelId), {
         body: { name, type: PRIVATE_THREAD, invitable: false },
       })) as { id: string };
       progress.threadId = thread.id;
       progress.added = [];
-      ctx.checkpoint(progress);
+      await ctx.checkpoint(progress);
     }
     const threadId = progress.threadId;
     const added = new Set(progress.added ?? []);
@@ -217,7 +218,7 @@ export class DiscordSender implements PlatformSender {
       await this.rest.put(Routes.threadMembers(threadId, memberId));
       added.add(memberId);
       progress.added = [...added];
-      ctx.checkpoint(progress);
+      await ctx.checkpoint(progress);
     }
     const posted = await this.post(threadId as ChannelId, action.body, ctx);
     return { ...posted, threadId };

@@ -1,11 +1,11 @@
 /**
  * What the Discord backfill needs to know of the store: the messages (with their reactions) it
- * holds for a stretch of a channel, the newest one, and the members it believes are present; and
- * what the sender notes of the bot's own messages (their nonces).
+ * holds for a stretch of a channel, the newest one, and the members it believes are present. What
+ * the sender notes of the bot's own messages is in ./sentNotes.ts.
  */
 import { and, between, desc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
-import { discordSent, members, messages, reactions } from '../../db/schema.js';
+import { discordInteractions, members, messages, reactions } from '../../db/schema.js';
 import type { GuildId } from '../../events.js';
 import type { HeldMessage } from './reconcile.js';
 
@@ -61,26 +61,30 @@ export function presentMembers(db: Db, guildId: GuildId): string[] {
     .map((r) => r.id);
 }
 
-const SENT_KEPT_MS = 86_400_000;
+const INTERACTIONS_KEPT_MS = 60 * 60_000;
 
-/** Note one of the bot's messages and its nonce (lookBack.ts); notes older than a day go. */
-export function recordSent(db: Db, sent: { messageId: string; channelId: string; nonce: string }, now: number): void {
-  db.delete(discordSent)
-    .where(lt(discordSent.at, now - SENT_KEPT_MS))
-    .run();
-  db.insert(discordSent)
-    .values({ ...sent, at: now })
-    .onConflictDoNothing()
-    .run();
-}
-
-/** The nonces noted for these messages (absent: not noted). */
-export function sentNonces(db: Db, messageIds: readonly string[]): Map<string, string> {
-  if (messageIds.length === 0) return new Map();
-  const rows = db
-    .select({ id: discordSent.messageId, nonce: discordSent.nonce })
-    .from(discordSent)
-    .where(inArray(discordSent.messageId, [...messageIds]))
-    .all();
-  return new Map(rows.map((r) => [r.id, r.nonce]));
+/**
+ * Take an interaction for this process: null when it is ours to run, else the owner token of the
+ * process that took it first (it runs the same shard: see discordInteractions).
+ */
+export function claimInteraction(db: Db, interactionId: string, owner: string, now: number): string | null {
+  return db.transaction((tx) => {
+    tx.delete(discordInteractions)
+      .where(lt(discordInteractions.at, now - INTERACTIONS_KEPT_MS))
+      .run();
+    const taken = tx
+      .insert(discordInteractions)
+      .values({ interactionId, owner, at: now })
+      .onConflictDoNothing()
+      .returning({ id: discordInteractions.interactionId })
+      .all();
+    if (taken.length === 1) return null;
+    return (
+      tx
+        .select({ owner: discordInteractions.owner })
+        .from(discordInteractions)
+        .where(eq(discordInteractions.interactionId, interactionId))
+        .get()?.owner ?? 'another process'
+    );
+  });
 }

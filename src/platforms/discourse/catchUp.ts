@@ -44,6 +44,11 @@ export interface CatchUpOptions {
   horizonMs: number;
   /** Webhooks are configured: the live stream may move the cursor forward. */
   live: boolean;
+  /**
+   * When the forum was connected (a forum connected by command): with no cursor and nothing held yet,
+   * what was posted since then is read, so a restart before the first catch-up or delivery loses nothing.
+   */
+  connectedAt?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   attempts?: number;
@@ -129,14 +134,16 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
   async function catchUp(): Promise<CatchUpResult | null> {
     const startedAt = now();
     unfinished = false;
-    const synced = (await readCursor(sqliteDatabase(deps.db), guildId, SCOPE)) ?? newestPostAt(deps.db, guildId);
+    const held = (await readCursor(sqliteDatabase(deps.db), guildId, SCOPE)) ?? newestPostAt(deps.db, guildId);
+    const synced = held ?? options.connectedAt;
     if (synced === undefined) {
       // Nothing held: history is imported on purpose (npm run backfill:discourse), not at every start.
       await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, startedAt]], now());
       whole = true;
       return null;
     }
-    const since = Math.max(startedAt - options.horizonMs, synced - RECHECK_MS);
+    // Edits are re-checked a day back; from the connection there is nothing held to re-check.
+    const since = Math.max(startedAt - options.horizonMs, held === undefined ? synced : synced - RECHECK_MS);
     const topics = await topicsToRead(since);
     const result: CatchUpResult = { topics: 0, created: 0, edited: 0, deleted: 0 };
     for (const { id, bumpedAt } of topics) {

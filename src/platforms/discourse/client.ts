@@ -12,6 +12,7 @@
  * DiscourseRequestError (a PermanentSendError carrying the status and Discourse's `errors`).
  */
 import { PermanentSendError, RetryableSendError } from '../../outbox/platformSender.js';
+import { privateAddressIn } from './publicOnly.js';
 
 export interface DiscourseClientOptions {
   url: string;
@@ -361,8 +362,12 @@ export class DiscourseClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RetryableSendError(`Discourse unreachable on ${route}: ${reason}`);
+      // fetch says only "fetch failed": the reason (refused, timed out, a private address…) is its cause.
+      const refusedAddress = privateAddressIn(error);
+      const reason = refusedAddress?.message ?? (error instanceof Error ? error.message : String(error));
+      const failure = new RetryableSendError(`Discourse unreachable on ${route}: ${reason}`);
+      failure.cause = error;
+      throw failure;
     }
     const text = await response.text();
     let json: unknown;

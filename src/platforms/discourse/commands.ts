@@ -11,6 +11,7 @@ import { asChannelId, asRoleId, type GuildId, type MemberId } from '../../events
 import type { Feature } from '../../features/feature.js';
 import { enqueue } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
+import { plural } from '../../text/plural.js';
 import { type DiscourseClient, DiscourseRequestError } from './client.js';
 import { categoryChannelId, platform, topicChannelId, userMemberId } from './ids.js';
 import { type PostFacts, stripNonMentioningMarkdown } from './mapping.js';
@@ -159,10 +160,10 @@ async function readValue(
         return choice ? { ok: true, value: choice } : fail(`\`${name}\` is one of: ${spec.choices.join(', ')}.`);
       }
       if (spec.minLength !== undefined && text.length < spec.minLength) {
-        return fail(`\`${name}\` needs at least ${spec.minLength} characters.`);
+        return fail(`\`${name}\` needs at least ${plural(spec.minLength, 'character')}.`);
       }
       if (spec.maxLength !== undefined && text.length > spec.maxLength) {
-        return fail(`\`${name}\` takes at most ${spec.maxLength} characters.`);
+        return fail(`\`${name}\` takes at most ${plural(spec.maxLength, 'character')}.`);
       }
       return { ok: true, value: text };
     }

@@ -4,6 +4,9 @@
  * stored settings. Runtimes are built on first use and cached by the row's revision, which every
  * change of the settings or the secret moves: the next delivery or send after a change (in this
  * process or another) rebuilds them from the database, so a rotated secret is refused at once.
+ * `watch` also re-reads the forums every so often, so a forum connected, changed or disconnected
+ * through another process (or by a command here) starts or stops its catch-up (forumCatchUps.ts)
+ * without waiting for a delivery.
  */
 
 import type { Action } from '../../actions.js';
@@ -15,11 +18,14 @@ import { forumWebhookPath } from '../../features/links/forumRules.js';
 import { allForums, type ForumRow, forumByForumGuild, forumById } from '../../features/links/forumStore.js';
 import { openForumSecrets } from '../../features/links/forums.js';
 import type { HttpServer } from '../../http/server.js';
-import type { Ingestor } from '../../ingest/ingestor.js';
+import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
 import { PermanentSendError, type PlatformSender, type SendContext } from '../../outbox/platformSender.js';
 import { DiscourseClient } from './client.js';
 import { DiscourseCommands } from './commands.js';
+import type { ForumCatchUps } from './forumCatchUps.js';
 import { forumHost, platform } from './ids.js';
+import { isPrivateAddress } from './probe.js';
+import { publicOnlyFetch } from './publicOnly.js';
 import { DiscourseSender } from './sender.js';
 import { createWebhookHandler, registerWebhookRoute, type WebhookHandle } from './webhook.js';
 
@@ -38,12 +44,18 @@ export interface ForumRuntimesOptions {
   features: readonly Feature[];
   now: () => number;
   rejected: (reason: string, detail: Record<string, unknown>) => void;
+  /** Read each forum back (catch-up) when its runtime is built; absent: webhooks only. */
+  catchUps?: ForumCatchUps;
 }
 
 export class ForumRuntimes {
   private readonly cache = new Map<string, { revision: number; runtime: ForumRuntime }>();
   /** Forum revisions whose guild row this process wrote (once each is enough: ingest is idempotent). */
   private readonly announced = new Set<string>();
+  /** Forum revisions whose failure to start was reported (once each: `watch` tries again). */
+  private readonly reported = new Set<string>();
+  private watcher: NodeJS.Timeout | null = null;
+  private warming: Promise<number> | null = null;
 
   constructor(private readonly options: ForumRuntimesOptions) {}
 
@@ -63,14 +75,52 @@ export class ForumRuntimes {
    * Build every stored forum's runtime at start-up: their guild rows exist before the first delivery,
    * and a secret that cannot be opened (CONVENE_SECRET_KEY missing or changed) is reported now, in the
    * log and /healthz, rather than at the first webhook. Never fatal: the other forums keep working.
+   * Forums no longer stored are forgotten (their catch-up stops).
    */
-  async warm(): Promise<number> {
+  warm(): Promise<number> {
+    this.warming ??= this.warmAll().finally(() => {
+      this.warming = null;
+    });
+    return this.warming;
+  }
+
+  /** warm() every `everyMs`, until stop(). */
+  watch(everyMs: number): void {
+    this.watcher ??= setInterval(() => {
+      this.warm().catch((error: unknown) => {
+        // The database did not answer: the runtimes stay as they are, the next re-read tries again.
+        this.options.deps.log.warn({ err: error }, 'discourse: re-reading the forums connected by command failed');
+      });
+    }, everyMs);
+    this.watcher.unref();
+  }
+
+  /** Shutdown: no more re-reads, every catch-up stopped. */
+  async stop(): Promise<void> {
+    if (this.watcher) clearInterval(this.watcher);
+    this.watcher = null;
+    // A failed re-read was logged by whoever started it; shutdown goes on.
+    await this.warming?.catch(() => 0);
+    await this.options.catchUps?.stopAll();
+  }
+
+  private async warmAll(): Promise<number> {
+    const rows = allForums(this.options.deps.db);
+    const stored = new Set(rows.map((row) => row.id));
+    for (const id of this.cache.keys()) if (!stored.has(id)) this.forget(id);
     let ready = 0;
-    for (const row of allForums(this.options.deps.db)) {
+    for (const row of rows) {
       try {
         await this.runtimeOf(row);
         ready += 1;
       } catch (error) {
+        // The guild row is held and retried by the ingestor: the runtime itself is ready.
+        if (error instanceof StorageUnavailableError) {
+          ready += 1;
+          continue;
+        }
+        if (this.reported.has(`${row.id}:${row.revision}`)) continue;
+        this.reported.add(`${row.id}:${row.revision}`);
         this.options.deps.log.error(
           { err: error, forum: row.forumGuildId },
           'discourse: a forum connected by command cannot start',
@@ -89,6 +139,7 @@ export class ForumRuntimes {
 
   private forget(forumId: string): null {
     this.cache.delete(forumId);
+    void this.options.catchUps?.stop(forumId);
     return null;
   }
 
@@ -97,6 +148,14 @@ export class ForumRuntimes {
     if (cached?.revision === row.revision) return cached.runtime;
     const runtime = this.build(row);
     this.cache.set(row.id, { revision: row.revision, runtime });
+    this.options.catchUps?.start({
+      forumId: row.id,
+      revision: row.revision,
+      guildId: runtime.guildId,
+      client: runtime.client,
+      botUsername: row.apiUsername,
+      connectedAt: row.connectedAt,
+    });
     // Again after a change of settings: the forum's title may have changed with them.
     if (!this.announced.has(`${row.id}:${row.revision}`)) {
       // The forum has no creation time in its API: the guild row's time is when we first met it.
@@ -122,7 +181,14 @@ export class ForumRuntimes {
     const { apiKey, webhookSecret: secret } = openForumSecrets(deps.config.secretKey, row);
     const guildId = asGuildId(row.forumGuildId);
     const log = deps.log.child({ platform, forum: row.forumGuildId });
-    const client = new DiscourseClient({ url: row.url, apiKey, apiUsername: row.apiUsername });
+    // The probe checked the forum's address once; a redirect or a name rebound since must not lead
+    // its sends into the network Convene runs in (publicOnly.ts).
+    const client = new DiscourseClient({
+      url: row.url,
+      apiKey,
+      apiUsername: row.apiUsername,
+      ...(deps.config.allowPrivateForums ? {} : { fetch: publicOnlyFetch(isPrivateAddress) }),
+    });
     const commandNames = features.flatMap((f) => f.commands.map((c) => c.name));
     const sender = new DiscourseSender(deps.db, client, guildId, log, row.title, commandNames);
     const commands = new DiscourseCommands({

@@ -6,6 +6,7 @@
  * before fastify listens).
  */
 import type { Deps } from '../../commands.js';
+import { sqliteDatabase } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import type { Feature } from '../../features/feature.js';
 import type { HttpServer } from '../../http/server.js';
@@ -76,7 +77,7 @@ export async function startDiscourse(
   const commandNames = features.flatMap((f) => f.commands.map((c) => c.name));
   const sender = new DiscourseSender(deps.db, client, guildId, log, siteName, commandNames);
   const drain = new OutboxDrain(
-    deps.db,
+    sqliteDatabase(deps.db),
     options.forums ? new ForumsSender(options.forums, { guildId, sender }) : sender,
     log,
     { ratePerSecond: 1, concurrency: 1, ...options.drain },

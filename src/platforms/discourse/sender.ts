@@ -10,6 +10,7 @@
 import type { Action, MessageBody } from '../../actions.js';
 import type { Db } from '../../db/connection.js';
 import type { GuildId } from '../../events.js';
+import { LeaseLostError } from '../../lease.js';
 import type { Logger } from '../../log.js';
 import {
   PermanentSendError,
@@ -301,9 +302,10 @@ export class DiscourseSender implements PlatformSender {
           width: upload.width,
           height: upload.height,
         });
-        ctx.checkpoint({ ...progress, uploads: Object.fromEntries(uploads) });
+        await ctx.checkpoint({ ...progress, uploads: Object.fromEntries(uploads) });
       } catch (error) {
-        if (error instanceof RetryableSendError) throw error;
+        // LeaseLostError: another process holds the row now and finishes it; this one must stop here.
+        if (error instanceof RetryableSendError || error instanceof LeaseLostError) throw error;
         // Uploads may be off or the type not allowed on this forum: the post says so instead.
         this.log.warn({ err: error, attachment: attachment.name }, 'discourse: upload refused; posting without it');
       }

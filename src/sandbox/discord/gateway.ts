@@ -51,7 +51,14 @@ export interface GatewayOptions {
   maxBufferedEvents: number;
   /** Discord: a shard may hold at most 2,500 guilds; IDENTIFY beyond that closes with 4011. */
   maxGuildsPerShard: number;
+  /** IDENTIFYs allowed per 5 s per bucket (shard id modulo this), as GET /gateway/bot reports it. */
+  maxConcurrency: number;
+  /** Answer an IDENTIFY over that limit with op 9 INVALID_SESSION, as Discord does. */
+  enforceIdentifyLimit: boolean;
 }
+
+/** Discord's identify window. */
+export const IDENTIFY_WINDOW_MS = 5_000;
 
 /** What a dispatch builder may look at to shape its payload for one session. */
 export interface SessionView {
@@ -93,6 +100,8 @@ export interface GatewayStats {
   /** Connections cut at once while the gateway was refusing (see `refuseConnections`). */
   refused: number;
   identifies: number;
+  /** IDENTIFYs refused with op 9 for coming too soon after another in their bucket (see enforceIdentifyLimit). */
+  identifiesTooSoon: number;
   resumes: number;
   /** Close codes the emulator sent, in order (4004, 4014, …). */
   closeCodes: number[];
@@ -112,12 +121,15 @@ export class Gateway {
     connections: 0,
     refused: 0,
     identifies: 0,
+    identifiesTooSoon: 0,
     resumes: 0,
     closeCodes: [],
     clientCloseCodes: [],
   };
   /** Test hook: cut every new connection before the WebSocket handshake (an unreachable gateway). */
   refuseConnections = false;
+  /** Per identify bucket, when its accepted IDENTIFYs of the current window were made. */
+  private readonly identifyTimes = new Map<number, number[]>();
 
   constructor(
     private readonly store: DiscordStore,
@@ -346,6 +358,16 @@ export class Gateway {
     }
   }
 
+  /** Records an accepted IDENTIFY of the shard's bucket, or says it is one too many for the window. */
+  private identifyTooSoon(shardId: number): boolean {
+    const now = Date.now();
+    const bucket = shardId % this.options.maxConcurrency;
+    const recent = (this.identifyTimes.get(bucket) ?? []).filter((t) => now - t < IDENTIFY_WINDOW_MS);
+    if (this.options.enforceIdentifyLimit && recent.length >= 1) return true;
+    this.identifyTimes.set(bucket, [...recent, now]);
+    return false;
+  }
+
   private tokenMatches(token: unknown): boolean {
     const expected = this.store.application.token;
     return token === expected || token === `Bot ${expected}`;
@@ -371,6 +393,10 @@ export class Gateway {
     const guildIds = this.botGuildIds().filter((id) => onShard([shardId, shardCount], id));
     if (guildIds.length > this.options.maxGuildsPerShard) {
       return void this.closeConnection(conn, CloseCode.ShardingRequired, 'Sharding required.');
+    }
+    if (this.identifyTooSoon(shardId)) {
+      this.stats.identifiesTooSoon++;
+      return void this.send(conn, { op: Op.InvalidSession, d: false });
     }
     conn.compressPayloads = d.compress === true && !conn.compressStream;
     this.stats.identifies++;

@@ -62,6 +62,12 @@ export interface DiscordSandboxOptions {
   maxGuildsPerShard?: number;
   /** enforce_nonce de-duplication window. Default 5 minutes. */
   nonceWindowMs?: number;
+  /**
+   * Discord's identify limit: `max_concurrency` IDENTIFYs per 5 s per bucket (shard id modulo it);
+   * one more is answered with op 9 INVALID_SESSION. Off unless set (a test restarting a bot within
+   * 5 s would otherwise wait); GET /gateway/bot reports it as max_concurrency either way (default 1).
+   */
+  identifyLimit?: { maxConcurrency: number; enforce: boolean };
 }
 
 export interface SayOptions {
@@ -129,6 +135,8 @@ export class DiscordSandbox {
         resumeWindowMs: options.resumeWindowMs ?? 120_000,
         maxBufferedEvents: 10_000,
         maxGuildsPerShard: options.maxGuildsPerShard ?? 2_500,
+        maxConcurrency: options.identifyLimit?.maxConcurrency ?? 1,
+        enforceIdentifyLimit: options.identifyLimit?.enforce ?? false,
       },
       () => `${this.wsBase}/gateway-resume`,
     );
@@ -147,6 +155,7 @@ export class DiscordSandbox {
       hub: this.hub,
       gatewayUrl: () => `${this.wsBase}/gateway`,
       recommendedShards: () => this.gateway.recommendedShards(),
+      maxConcurrency: options.identifyLimit?.maxConcurrency ?? 1,
       nonceWindowMs: options.nonceWindowMs ?? 5 * 60_000,
     };
     applicationRoutes(router, ctx);

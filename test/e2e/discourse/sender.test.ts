@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../../src/actions.js';
 import { outbox } from '../../../src/db/schema.js';
 import { asChannelId, asMemberId, asMessageId, asRoleId } from '../../../src/events.js';
+import { LeaseLostError } from '../../../src/lease.js';
 import { enqueue } from '../../../src/outbox/store.js';
 import { DiscourseClient, DiscourseRequestError } from '../../../src/platforms/discourse/client.js';
 import { badgeRoleId } from '../../../src/platforms/discourse/ids.js';
@@ -241,6 +242,34 @@ describe('Discourse sender: failures', () => {
     await f.discourse.drain.drainAll();
     expect(row()).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row().lastError).toMatch(/404/);
+  });
+
+  it('GIVEN a post with an upload whose row another process took over THEN it stops at the checkpoint and posts nothing', async () => {
+    const { topic } = await forumWithTopic();
+    const before = f.forum.postsIn(topic.id).length;
+    const sending = f.discourse.sender.send(
+      {
+        type: 'message.send',
+        channelId: asChannelId(String(topic.id)),
+        body: {
+          content: 'Activity this week',
+          attachments: [
+            { name: 'chart.png', contentType: 'image/png', dataBase64: Buffer.from('png').toString('base64') },
+          ],
+        },
+      },
+      {
+        guildId: f.discourse.guildId,
+        key: 'taken-over',
+        id: 1,
+        attempt: 1,
+        progress: null,
+        // What the drain's checkpoint does when the row is held by another process now.
+        checkpoint: () => Promise.reject(new LeaseLostError('outbox row 1')),
+      },
+    );
+    await expect(sending).rejects.toBeInstanceOf(LeaseLostError);
+    expect(f.forum.postsIn(topic.id)).toHaveLength(before);
   });
 
   it('GIVEN a wrong API key THEN the forum answers 403 invalid_access and the client says so', async () => {

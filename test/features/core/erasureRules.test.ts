@@ -1,6 +1,6 @@
 /** What counts as naming an erased member in other people's data (pure rules of erasure.ts). */
 import { describe, expect, it } from 'vitest';
-import { erasedMember, namesMember, withoutName } from '../../../src/features/core/erasure.js';
+import { erasedMember, namesMember, withoutId, withoutName } from '../../../src/features/core/erasure.js';
 
 const wen = erasedMember('g', '4242', ['bon_hoffer', 'Wendeline Quillmarsh']);
 
@@ -37,5 +37,21 @@ describe('withoutName', () => {
     expect(withoutName('thank quillmarsh=Quillmarsh telescop=telescopes', quill)).toBe('thank telescop=telescopes');
     expect(withoutName('quillmarsh vsync', quill)).toBe('vsync');
     expect(withoutName('', quill)).toBe('');
+  });
+});
+
+describe('withoutId', () => {
+  it.each([
+    [
+      'a pair made by them',
+      { guildId: 'g', pairedBy: '4242', pairedAt: 1 },
+      { guildId: 'g', pairedBy: '', pairedAt: 1 },
+    ],
+    ['a list holding them', { ids: ['17', '4242'] }, { ids: ['17', ''] }],
+    ['a mention in a text', { text: 'ask <@4242> or <@!4242>' }, { text: 'ask  or ' }],
+    ['a longer id that starts like theirs', { by: '42421', n: 4242 }, { by: '42421', n: 4242 }],
+    ['nothing (null)', null, null],
+  ])('GIVEN %s THEN only their id goes', (_what, value, expected) => {
+    expect(withoutId(value, '4242')).toEqual(expected);
   });
 });

@@ -1,10 +1,12 @@
 /** Sent messages keep their rendered text only for the guild's sentRetentionDays (default 7). */
 import { describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { guilds, outbox } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId } from '../../../src/events.js';
 import { applyRetention } from '../../../src/features/core/retention.js';
 import { updateSettings } from '../../../src/guildSettings.js';
-import { claimDue, enqueue, markDone } from '../../../src/outbox/store.js';
+import { claimDue, markDone } from '../../../src/outbox/claims.js';
+import { enqueue } from '../../../src/outbox/store.js';
 import { makeTestDb } from '../../helpers/db.js';
 import { findTraces } from '../../helpers/traces.js';
 
@@ -12,7 +14,7 @@ const DAY = 86_400_000;
 const now = Date.UTC(2026, 5, 1, 12);
 const guildId = asGuildId('g1');
 
-function world() {
+async function world() {
   const db = makeTestDb();
   db.insert(guilds).values({ id: guildId, platform: 'discord', name: 'G', createdAt: 0, updatedAt: 0 }).run();
   const send = (key: string, text: string) =>
@@ -38,9 +40,10 @@ function world() {
       .all()
       .find((r) => r.key === key)!.id;
   // Sent: claimed by a sender, then finished by it.
-  claimDue(db, 'discord', now - 10 * DAY, 10, 30_000, 'sender');
-  markDone(db, id('old'), 'sender', now - 8 * DAY, { messageId: 'm1' });
-  markDone(db, id('recent'), 'sender', now - DAY, { messageId: 'm2' });
+  const claims = sqliteDatabase(db);
+  await claimDue(claims, 'discord', now - 10 * DAY, 10, 30_000, 'sender');
+  await markDone(claims, id('old'), 'sender', now - 8 * DAY, { messageId: 'm1' });
+  await markDone(claims, id('recent'), 'sender', now - DAY, { messageId: 'm2' });
   const row = (key: string) =>
     db
       .select()
@@ -51,8 +54,8 @@ function world() {
 }
 
 describe('sent-text retention', () => {
-  it('GIVEN the default 7 days THEN a message sent 8 days ago keeps its key and result but no text, in the tables or the file; newer and waiting ones keep theirs', () => {
-    const { db, row } = world();
+  it('GIVEN the default 7 days THEN a message sent 8 days ago keeps its key and result but no text, in the tables or the file; newer and waiting ones keep theirs', async () => {
+    const { db, row } = await world();
     db.$client.pragma('wal_checkpoint(TRUNCATE)');
     const before = findTraces(db, db.path, ['Wendeline Quillmarsh']);
     expect(before.total.bytes).toBeGreaterThan(0);
@@ -76,8 +79,8 @@ describe('sent-text retention', () => {
     expect(applyRetention(db, guildId, now).redacted).toBe(0);
   });
 
-  it('GIVEN sentRetentionDays 0 THEN every sent message loses its text, and waiting ones still keep theirs', () => {
-    const { db, row } = world();
+  it('GIVEN sentRetentionDays 0 THEN every sent message loses its text, and waiting ones still keep theirs', async () => {
+    const { db, row } = await world();
     updateSettings(
       db,
       guildId,

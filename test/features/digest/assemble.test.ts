@@ -78,6 +78,7 @@ function facts(over: Partial<DigestFacts> = {}, community?: Community): DigestFa
     sides,
     fresh: { count: 3, names: ['Ana', 'Bo', 'Cy'] },
     pulse: null,
+    forumUrls: [],
     ...over,
   };
 }
@@ -165,6 +166,33 @@ describe('waiting questions', () => {
       null,
     );
     expect(data.waitingQuestions).toEqual({ total: 1, items: [q] });
+  });
+});
+
+describe('forum links', () => {
+  it.each([
+    ['at the root of its host', [], 'https://forum.example.org/t/41'],
+    [
+      'under a sub-path, served over http',
+      ['http://forum.example.org/community/'],
+      'http://forum.example.org/community/t/41',
+    ],
+  ])('GIVEN a forum %s THEN its liveliest and waiting topics link to its address', (_case, forumUrls, expected) => {
+    const data = assembleDigest(
+      facts({
+        sides: [
+          side(F, {
+            coreWaiting: [{ threadId: '41', name: 'Servo twitches', askedAt: START + DAY }],
+            lively: [{ threadId: '41', name: 'Servo twitches', messages: 9, people: 3 }],
+          }),
+        ],
+        forumUrls: ['https://another.example/forum', ...forumUrls],
+      }),
+      {},
+      null,
+    );
+    expect(data.waitingQuestions.items.map((q) => q.url)).toEqual([expected]);
+    expect(data.liveliestThreads.map((t) => t.url)).toEqual([expected]);
   });
 });
 

@@ -79,6 +79,8 @@ describe('numbers in words', () => {
     expect(countChange(5, 0)).toBe('new');
     expect(countChange(5, null)).toBeNull();
     expect(shareChange(0.82, 0.77)).toBe('▲ 5 pts');
+    expect(shareChange(0.78, 0.77)).toBe('▲ 1 pt');
+    expect(shareChange(0.76, 0.77)).toBe('▼ 1 pt');
     expect(durationChange(H, 2 * H)).toBe('1 h faster');
     expect(durationChange(2 * H, H)).toBe('1 h slower');
   });

@@ -279,6 +279,13 @@ describe('words', () => {
     expect(explain({ reasons: more }, names, null)).toBe('You have both talked with C, A and 2 others');
   });
 
+  it('GIVEN people in common none of whom may be named (they erased their data) THEN one is "the same person", several are counted', () => {
+    const one = [{ kind: 'mutuals' as const, count: 1, memberIds: [], weight: 1 }];
+    const three = [{ kind: 'mutuals' as const, count: 3, memberIds: [], weight: 1 }];
+    expect(explain({ reasons: one }, names, null)).toBe('You have both talked with the same person');
+    expect(explain({ reasons: three }, names, null)).toBe('You have both talked with 3 of the same people');
+  });
+
   it('GIVEN user text with @everyone or a mention THEN quiet() defuses it', () => {
     expect(quiet('hi @everyone <@123>')).not.toMatch(/@everyone|<@1/);
   });

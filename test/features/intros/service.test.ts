@@ -450,7 +450,7 @@ describe('commands and schedule', () => {
       T0,
       true,
     );
-    expect(text(r)).toContain('every 2w on wednesday at 18:30');
+    expect(text(r)).toContain('every 2 weeks on wednesday at 18:30');
     await w.run(conveneIntrosSet, 'mod', { channel: 'c-intros' }, T0, true);
     const posts = w.outbox().filter((o) => o.action.type === 'message.send');
     expect(posts).toHaveLength(1);
@@ -475,7 +475,9 @@ describe('commands and schedule', () => {
 
   it('GIVEN /convene intros run-now twice within a minute THEN one round is made', async () => {
     const w = shaderClub();
-    expect(text(await w.run(conveneIntrosRunNow, 'mod', {}, T0, true))).toContain('6 members in 3 group(s)');
+    expect(text(await w.run(conveneIntrosRunNow, 'mod', {}, T0, true))).toBe(
+      'Round done: 3 groups from the 6 members in the pool. Their threads are on the way.',
+    );
     expect(text(await w.run(conveneIntrosRunNow, 'mod', {}, T0 + 1000, true))).toContain('just run');
     expect(w.db.select().from(introsRounds).all()).toHaveLength(1);
   });

@@ -129,7 +129,8 @@ describe('milestone text', () => {
 describe('nudge text', () => {
   it.each([
     [{ kind: 'openQuestion', thread: { channelId: 't1', name: 'How do I load @everyone sprites?' } } as const, '<#t1>'],
-    [{ kind: 'busiestThread', thread: { channelId: 't2', name: 'Jam ideas' }, messages: 41 } as const, '41 messages'],
+    [{ kind: 'busiestThread', thread: { channelId: 't2', name: 'Jam ideas' }, messages: 41 } as const, '(41 messages)'],
+    [{ kind: 'busiestThread', thread: { channelId: 't2', name: 'Jam ideas' }, messages: 1 } as const, '(1 message)'],
     [{ kind: 'introductions', channel: places.introductions } as const, 'say hello in <#c-intro>'],
   ])(
     'GIVEN the invitation %o THEN the nudge points at it, pings only the newcomer and says how to stop',

@@ -57,6 +57,29 @@ describe('a custom welcome is checked against its longest expansion', () => {
     expect(getSettings(w.db, w.guildId).journey.welcome.text).toBe('');
   });
 
+  it('GIVEN a text one character too long at worst THEN the refusal says "about 1 character", in the singular', async () => {
+    const w = makeCommunity();
+    const head =
+      'Welcome {member}! Tell us what you are building in {server}, and see {channels} for where to start. {first_step} ' +
+      'Glad you found {server}, {member}: {channels} are the busiest rooms. ';
+    const prose =
+      'Say hello, share a screenshot of your game, and ask anything: nobody here minds a beginner question. '.repeat(
+        20,
+      );
+    // Placeholders first, then plain words, cut where the worst expansion is one character over the limit.
+    let text = '';
+    for (let n = 1; n <= 1500 - head.length; n++) {
+      const candidate = head + prose.slice(0, n);
+      if (welcomeWorstCase(candidate).length === LIMITS.content + 1) text = candidate;
+    }
+    expect(text).not.toBe('');
+    const r = await run(w, conveneWelcomeSet as never, { dm: true, text });
+    console.log(`[moderator reads] ${r.body.content}`);
+    expect(r.body.content).toMatch(
+      / and a message holds 2,000\. Shorten it by about 1 character or use fewer placeholders\.$/,
+    );
+  });
+
   it('GIVEN a text that fits even with the longest names THEN it is saved', async () => {
     const w = makeCommunity();
     const text = `Hi {member}, welcome to {server}. ${'Read the pinned posts first. '.repeat(40)}`;

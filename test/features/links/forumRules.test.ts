@@ -52,6 +52,9 @@ describe('normalizeForumUrl', () => {
     ['  https://forum.example.org/latest?x=1#top ', 'https://forum.example.org/latest'],
     ['https://example.org/community/', 'https://example.org/community'],
     ['http://127.0.0.1:4200', 'http://127.0.0.1:4200'],
+    // One forum, one address: a trailing dot (the same name, fully qualified) is not another forum.
+    ['https://Forum.Example.org.:443/', 'https://forum.example.org'],
+    ['https://forum.example.org../', 'https://forum.example.org'],
     ['forum.example.org', null],
     ['ftp://forum.example.org', null],
     ['https://user:pass@forum.example.org', null],

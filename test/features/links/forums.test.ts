@@ -90,6 +90,18 @@ describe('connecting a forum by command', () => {
     expect(pairedGuild(db, 'g1')).toBeNull();
   });
 
+  it('GIVEN a forum held by one server THEN another connecting it under its fully qualified name (a trailing dot) is refused', async () => {
+    const { db, deps } = world();
+    await connectOwnForum(deps, 'g1', 'm1', FORM, T0);
+    const error = await connectOwnForum(deps, 'g2', 'm2', { ...FORM, url: 'https://forum.example./' }, T0).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UserFacingError);
+    console.log('the second server reads:', (error as Error).message);
+    expect(forumOfGuild(db, 'g2')).toBeUndefined();
+    expect(pairedGuild(db, 'g2')).toBeNull();
+  });
+
   it('GIVEN a server with a forum THEN connecting another is refused until it disconnects', async () => {
     const { db, deps } = world();
     await connectOwnForum(deps, 'g1', 'm1', FORM, T0);

@@ -9,6 +9,8 @@ import unanswered from '../../../commands/unanswered.js';
 import { questions } from '../../../src/db/schema.js';
 import { asMemberId } from '../../../src/events.js';
 import { applyRetention } from '../../../src/features/core/retention.js';
+import type { DigestWindow } from '../../../src/features/digest/sources.js';
+import { insertForum } from '../../../src/features/links/forumStore.js';
 import { questionsFeature } from '../../../src/features/questions/feature.js';
 import { questionLink } from '../../../src/features/questions/links.js';
 import { scanAndNudge, waitingForDigest } from '../../../src/features/questions/service.js';
@@ -140,7 +142,32 @@ describe('forum links', () => {
     ['a forum served over http', 'http://forum.example:8080/', 'http://forum.example:8080/t/16'],
   ])('GIVEN %s THEN the topic link keeps its scheme and path', (_case, forumUrl, expected) => {
     const host = new URL(forumUrl).host;
-    expect(questionLink('discourse', `discourse:${host}`, '16', null, forumUrl)).toBe(expected);
+    expect(questionLink('discourse', `discourse:${host}`, '16', null, [forumUrl])).toBe(expected);
+  });
+
+  it('GIVEN a forum connected by command under a sub-path, over http THEN the digest lists its waiting topics with links to its address', async () => {
+    const w = makeWorld('discourse:example.org:8080', 'discourse');
+    w.guild();
+    w.channel('category:4', 'Support', 'forum');
+    w.join('7');
+    w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 5 * HOUR, { body: 'any idea why?' });
+    insertForum(w.db, {
+      id: 'f1',
+      guildId: 'discord-guild',
+      forumGuildId: 'discourse:example.org:8080',
+      url: 'http://example.org:8080/community',
+      title: 'Example forum',
+      apiUsername: 'convene',
+      apiKeySealed: 'sealed',
+      webhookSecretSealed: 'sealed',
+      connectedBy: 'ada',
+      connectedAt: T0 - DAY,
+    });
+    const week = { guildId: w.guildId, platform: 'discourse', start: T0 - 7 * DAY, end: T0, timezone: 'UTC', now: T0 };
+    const waiting = await questionsFeature.digest!.waitingQuestions!(w.deps(), week as DigestWindow);
+    expect(waiting).toMatchObject([
+      { title: 'Physics jitter after upgrade', url: 'http://example.org:8080/community/t/16' },
+    ]);
   });
 
   it('GIVEN a forum under a sub-path THEN the digest links its waiting topics there', () => {
@@ -149,7 +176,7 @@ describe('forum links', () => {
     w.channel('category:4', 'Support', 'forum');
     w.join('7');
     w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 2 * DAY, { body: 'any idea why?' });
-    const [q] = waitingForDigest(w.db, w.guildId, T0, 100, { forumUrl: 'https://example.org/community' });
+    const [q] = waitingForDigest(w.db, w.guildId, T0, 100, { forumUrls: ['https://example.org/community'] });
     expect(q).toMatchObject({ title: 'Physics jitter after upgrade', url: 'https://example.org/community/t/16' });
   });
 });

@@ -2,6 +2,7 @@
  * The REST proxy (src/platforms/discord/restProxy.ts, @discordjs/proxy) in this process, between
  * real discord.js REST clients and the Discord emulator.
  */
+import { request } from 'node:http';
 import { HTTPError, REST, Routes } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.js';
@@ -18,7 +19,12 @@ async function setUp(options: Parameters<typeof startDiscordSandbox>[0] = {}) {
   const sandbox: DiscordSandbox = await startDiscordSandbox({ heartbeatIntervalMs: 5_000, ...options });
   cleanups.push(() => sandbox.close());
   const guild = sandbox.createGuild({ name: 'Proxy', channels: [{ name: 'general', type: 'text' }] });
-  const proxy: RestProxy = await startRestProxy({ upstream: sandbox.apiUrl, globalPerSecond: 50, log });
+  const proxy: RestProxy = await startRestProxy({
+    upstream: sandbox.apiUrl,
+    globalPerSecond: 50,
+    token: sandbox.botToken,
+    log,
+  });
   cleanups.push(() => proxy.close());
   /** A bot process's REST client, pointed at the proxy. */
   const client = () => new REST({ api: proxy.url, retries: 0 }).setToken(sandbox.botToken);
@@ -111,5 +117,60 @@ describe('REST proxy', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HTTPError);
     expect((error as HTTPError).status).toBe(502);
+  });
+
+  it('GIVEN a request with another token, or none where Discord wants one THEN the proxy refuses it itself and Discord never sees it', async () => {
+    const { sandbox, proxy, channelId } = await setUp();
+    const seen = sandbox.requests.length;
+    const attempts: { path: string; init: RequestInit }[] = [
+      { path: '/v10/users/@me', init: { headers: { authorization: 'Bot not.the.bots-token' } } },
+      {
+        path: `/v10/channels/${channelId}/messages`,
+        init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"content":"@everyone"}' },
+      },
+    ];
+    const answers = [];
+    for (const { path, init } of attempts) {
+      const response = await fetch(`${proxy.url}${path}`, init);
+      answers.push({ status: response.status, body: await response.json() });
+    }
+    console.log('a stranger at the proxy reads:', answers[0]?.body);
+    expect(answers.map((a) => a.status)).toEqual([401, 401]);
+    // Not one request on the bot's budget or its address's invalid-request count at Discord.
+    expect(sandbox.requests.slice(seen)).toEqual([]);
+    expect(sandbox.messagesIn(channelId)).toEqual([]);
+    expect(proxy.stats.refused).toBe(2);
+  });
+
+  it('GIVEN an interaction callback (it carries the interaction token in its path, no bot token) THEN it is forwarded', async () => {
+    const { sandbox, proxy } = await setUp();
+    const seen = sandbox.requests.length;
+    const response = await fetch(`${proxy.url}/v10/interactions/1234/not-a-live-token/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 4, data: { content: 'hi' } }),
+    });
+    // The emulator, not the proxy, answers: it knows no such interaction.
+    expect(sandbox.requests.slice(seen).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /interactions/1234/not-a-live-token/callback',
+    ]);
+    expect(response.status).not.toBe(401);
+  });
+
+  it('GIVEN a method Discord has no route for (TRACE) THEN the proxy answers 405 and forwards nothing', async () => {
+    const { sandbox, proxy } = await setUp();
+    const seen = sandbox.requests.length;
+    // fetch refuses to send TRACE: a plain HTTP request does.
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const url = new URL(`${proxy.url}/v10/users/@me`);
+      request(url, { method: 'TRACE', headers: { authorization: `Bot ${sandbox.botToken}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(405);
+    expect(sandbox.requests.slice(seen)).toEqual([]);
   });
 });

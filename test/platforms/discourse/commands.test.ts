@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import linkConfirm from '../../../commands/linkConfirm.js';
 import { defineCommand, reply } from '../../../src/commands.js';
 import { asMemberId } from '../../../src/events.js';
 import {
@@ -49,6 +50,13 @@ const nudge = defineCommand({
     loud: { type: 'boolean', description: 'loud' },
     mode: { type: 'string', description: 'mode', choices: ['reply', 'pm'] },
   },
+  run: () => reply.ephemeral('x'),
+});
+const initial = defineCommand({
+  name: 'initial',
+  description: 'One letter',
+  access: 'member',
+  options: { letter: { type: 'string', description: 'a letter', required: true, maxLength: 1 } },
   run: () => reply.ephemeral('x'),
 });
 const definitions = [meet, introsJoin, intros, whySet, nudge];
@@ -125,9 +133,12 @@ describe('reading options', () => {
     ['a choice not offered', nudge, 'alice mode:shout', 'one of: reply, pm'],
     ['too long a text', whySet, 'x'.repeat(101), 'at most 100'],
     ['extra words', nudge, 'alice 3 yes reply more', 'did not understand "more"'],
+    ['too short a code', linkConfirm, 'code:12', '`code` needs at least 6 characters.'],
+    ['two letters for one', initial, 'ab', '`letter` takes at most 1 character.'],
   ])('GIVEN %s THEN the member is told what to fix', async (_what, def, text, message) => {
     const read = await readOptions(def as typeof nudge, tokenizeOptions(text), resolvers, 'convene');
     expect(read.ok).toBe(false);
+    if (!read.ok && /characters?\.$/.test(message)) console.log(`[member reads] ${read.error}`);
     expect(read.ok ? '' : read.error).toContain(message);
   });
 });

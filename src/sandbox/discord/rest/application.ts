@@ -18,7 +18,12 @@ export function applicationRoutes(router: Router, ctx: RestContext): void {
     body: {
       url: ctx.gatewayUrl(),
       shards: ctx.recommendedShards(),
-      session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+      session_start_limit: {
+        total: 1000,
+        remaining: 999,
+        reset_after: 14_400_000,
+        max_concurrency: ctx.maxConcurrency,
+      },
     },
   }));
   router.get('/gateway', () => ({ status: 200, body: { url: ctx.gatewayUrl() } }), { auth: 'none' });

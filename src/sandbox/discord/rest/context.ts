@@ -13,6 +13,8 @@ export interface RestContext {
   gatewayUrl: () => string;
   /** GET /gateway/bot's recommended shard count. */
   recommendedShards: () => number;
+  /** IDENTIFYs allowed per 5 s per bucket (session_start_limit.max_concurrency). */
+  maxConcurrency: number;
   /** Seconds within which a repeated nonce (with enforce_nonce) returns the first message. */
   nonceWindowMs: number;
 }

@@ -113,6 +113,8 @@ function landingHtml(state: PageState, choices: MemberChoice[]): Html {
   const pick = (c: MemberChoice | undefined, what: string) =>
     c ? html`<a class="pick" href="${pageUrl({ as: c.user.id })}"><b>${c.name}</b><small>${what}</small></a>` : '';
   const guild = state.world.store.guild(state.world.guildId);
+  // The emulator keeps to itself (no import of Convene's src/text/plural.ts): its one count agrees here.
+  const activeCount = active?.messages ?? 0;
   return html`<div class="landing">
     ${state.note ? noteHtml(state.note) : ''}
     <h1>Try Convene as a member of ${guild?.name ?? 'this server'}</h1>
@@ -124,7 +126,7 @@ function landingHtml(state: PageState, choices: MemberChoice[]): Html {
         <div class="picks">
           ${pick(moderators[0], 'a moderator: can also run /convene (set-up, digest, intro rounds)')}
           ${pick(newcomers[0], `joined ${newcomers[0] ? when(newcomers[0].joinedAt, state.now) : ''}: see the welcome and /journey`)}
-          ${pick(active, `the most active member (${active?.messages ?? 0} messages): try /unanswered, or /intros join then /meet`)}
+          ${pick(active, `the most active member (${activeCount} ${activeCount === 1 ? 'message' : 'messages'}): try /unanswered, or /intros join then /meet`)}
           ${introduced ? pick(introduced.member, `introduced by Convene in “${introduced.thread}”: see the thread and its buttons`) : ''}
         </div>
         or any member from “You are” above, or join as a new member.</li>

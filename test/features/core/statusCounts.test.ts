@@ -1,0 +1,46 @@
+/**
+ * /convene status in words that agree with their counts, for one and for several, from real
+ * communities on real SQLite: the retention, the last backfill, and routing's answered questions.
+ * (Before: "retention 1 days", "(1 messages, 1 members)", "(1 answered questions, 200 needed to fit)".)
+ */
+import { describe, expect, it } from 'vitest';
+import { renderStatus, statusReport } from '../../../src/features/core/status.js';
+import { refitRouter } from '../../../src/features/questions/refit.js';
+import { DAY, HOUR, makeCommunity, makeWorld, T0 } from '../questions/world.js';
+
+const lineOf = (status: string, start: string) => status.split('\n').find((l) => l.startsWith(start)) ?? '';
+
+describe('/convene status counts', () => {
+  it('GIVEN one answered question, one day of retention and a backfill of one message from one member THEN every count is singular', async () => {
+    const w = makeWorld();
+    w.guild();
+    w.channel('help', 'help', 'forum');
+    for (const m of ['ada', 'dee']) w.join(m);
+    w.post('q1', 'help', 'dee', 'shader compile error on vulkan', T0 - 3 * DAY, { body: 'any idea?' });
+    w.message('ada', 'q1', T0 - 3 * DAY + HOUR, { content: 'try the validation layers' });
+    w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 1 } }));
+    await refitRouter(w.db, w.guildId, T0);
+    const deps = w.deps();
+    deps.status.lastBackfill = { at: T0 - HOUR, messages: 1, members: 1 };
+    const status = renderStatus(statusReport(deps, w.guildId, T0), T0);
+    const lines = ['Database:', 'Last backfill:', 'Routing:'].map((start) => lineOf(status, start));
+    for (const line of lines) console.log(`[moderator reads, one] ${line}`);
+    expect(lines[0]).toMatch(/ · retention 1 day$/);
+    expect(lines[1]).toBe('Last backfill: 60 min ago (1 message, 1 member)');
+    expect(lines[2]).toBe('Routing: shipped weights (1 answered question, 200 needed to fit)');
+  });
+
+  it('GIVEN five answered questions, retention off and a backfill of many THEN every count is plural, and no retention reads "forever"', async () => {
+    const w = makeCommunity();
+    w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 0 } }));
+    await refitRouter(w.db, w.guildId, T0);
+    const deps = w.deps();
+    deps.status.lastBackfill = { at: T0 - 2 * HOUR, messages: 1_250, members: 5 };
+    const status = renderStatus(statusReport(deps, w.guildId, T0), T0);
+    const lines = ['Database:', 'Last backfill:', 'Routing:'].map((start) => lineOf(status, start));
+    for (const line of lines) console.log(`[moderator reads, several] ${line}`);
+    expect(lines[0]).toMatch(/ · retention forever$/);
+    expect(lines[1]).toBe('Last backfill: 2.0 h ago (1,250 messages, 5 members)');
+    expect(lines[2]).toBe('Routing: shipped weights (5 answered questions, 200 needed to fit)');
+  });
+});
