@@ -156,7 +156,12 @@ describe('a day of three communities on three processes', () => {
 
     // One REST budget for the bot: every process goes through the proxy.
     const proxy = startProcess(SHARDS, {
-      env: { DISCORD_API_URL: sb.apiUrl, DISCORD_REST_PROXY_PORT: '0', LOG_LEVEL: 'info' },
+      env: {
+        DISCORD_TOKEN: sb.botToken,
+        DISCORD_API_URL: sb.apiUrl,
+        DISCORD_REST_PROXY_PORT: '0',
+        LOG_LEVEL: 'info',
+      },
       script: 'src/proxy.ts',
       readyText: 'set DISCORD_REST_PROXY=',
     });
@@ -444,7 +449,7 @@ describe('a day of three communities on three processes', () => {
       );
     }
     for (const [k, reply] of evening.entries())
-      expect(reply).toContain(k % 2 === 0 ? 'Round done: 4 members in 2 group(s).' : 'Posting the digest in');
+      expect(reply).toContain(k % 2 === 0 ? 'Round done: 2 groups from the 4 members in the pool.' : 'Posting the digest in');
     expect(settled).toBe(true);
     expect(quiet).toBe(true);
     expect(exits.every((e) => e.code === 0)).toBe(true);
