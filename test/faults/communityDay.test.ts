@@ -227,7 +227,14 @@ describe('a day of three communities on three processes', () => {
       }),
     );
 
-    /** A wave: two members join each club, and one question (forum or #help, alternating) goes unanswered for 15 minutes. */
+    /**
+     * A wave: two members join each club, and one question (forum or #help, alternating) goes
+     * unanswered for 15 minutes. ada asks (she is no one's peer for her own questions), so four
+     * regulars may be asked, twice a day each: room for two peers on each of the four questions
+     * whichever scans decide them. (With bob asking, three regulars held six asks; when a scan
+     * decided the morning's two questions apart, the recent asks' load sent both peers of the
+     * second to eve, and the day's fourth question found nobody left to ask.)
+     */
     let joined = 0;
     const wave = (n: number) => {
       for (const c of clubs) {
@@ -239,14 +246,14 @@ describe('a day of three communities on three processes', () => {
         const q = QUESTIONS[n % QUESTIONS.length]!;
         const at = Date.now() - 15 * MINUTE;
         if (n % 2 === 0) {
-          const post = sb.openForumPost(c.guild.id, c.guild.channels.questions!, users.bob!, {
+          const post = sb.openForumPost(c.guild.id, c.guild.channels.questions!, users.ada!, {
             title: q.title,
             content: q.body,
             at,
           });
           c.questions.push({ channelId: post.thread.id, messageId: post.message.id });
         } else {
-          const m = sb.say(c.guild.id, c.guild.channels.help!, users.bob!, q.body, { at });
+          const m = sb.say(c.guild.id, c.guild.channels.help!, users.ada!, q.body, { at });
           c.questions.push({ channelId: c.guild.channels.help!, messageId: m.id });
         }
       }
@@ -449,7 +456,9 @@ describe('a day of three communities on three processes', () => {
       );
     }
     for (const [k, reply] of evening.entries())
-      expect(reply).toContain(k % 2 === 0 ? 'Round done: 2 groups from the 4 members in the pool.' : 'Posting the digest in');
+      expect(reply).toContain(
+        k % 2 === 0 ? 'Round done: 2 groups from the 4 members in the pool.' : 'Posting the digest in',
+      );
     expect(settled).toBe(true);
     expect(quiet).toBe(true);
     expect(exits.every((e) => e.code === 0)).toBe(true);
