@@ -17,15 +17,15 @@
  * for a loaded machine. A restarted process's scheduled work waits for its backfill (before, its first
  * scan could route a nudge before the history it missed was read).
  *
- * Figures of 5 runs in a row on the shared 2-core machine (load average 13-19 from other sessions;
- * runs 4 and 5 with test/faults/manyProcesses.test.ts alongside), 50-112 s each: per server 8
- * welcomes [1 × 8], 4 nudges [1 × 4], 2 intro threads opened once each (4 members, nobody twice),
- * 1 digest; 0 × 429 of 186-188 requests at the emulator's Discord limits; 0 outbox rows left; no
- * process logged a warning or an error. Shard 1 was killed after 1 to 4 of its morning welcomes;
- * the others' processes and the restarted one shared its actions (the outbox is not split by shard,
- * only the gateway and the scheduler are); 1 to 4 of its rows were done on a second attempt (taken
- * over from the killed one's leases) without a second message; its two afternoon joiners had 0
- * welcomes until the restart, then 1.
+ * Figures of the last 5 runs in a row on a shared 2-core machine (runs 4 and 5 with
+ * test/faults/manyProcesses.test.ts alongside), 38-49 s each (50-112 s in earlier runs while other
+ * sessions kept the load average at 13-19): per server 8 welcomes [1 × 8], 4 nudges [1 × 4], 2 intro
+ * threads opened once each (4 members, nobody twice), 1 digest; 0 × 429 of 186-189 requests at the
+ * emulator's Discord limits; 0 outbox rows left; no process logged a warning or an error. Shard 1
+ * was killed after 1 to 4 of its morning welcomes; the others' processes and the restarted one
+ * shared its actions (the outbox is not split by shard, only the gateway and the scheduler are);
+ * 1 to 4 of its rows were done on a second attempt (taken over from the killed one's leases)
+ * without a second message; its two afternoon joiners had 0 welcomes until the restart, then 1.
  * The emulator's nonce de-duplication is off, so a second send would show as a second message.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
