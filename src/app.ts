@@ -110,6 +110,7 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
   });
   const ingestor = new Ingestor(deps, features, options.ingest);
   const jobs = features.flatMap((f) => f.jobs);
+  let discord: DiscordAdapter | null = null;
   const scheduler = new Scheduler(deps, jobs, {
     scanIntervalMs: config.scanIntervalMs,
     tickMs: options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.scanIntervalMs / 10))),
@@ -117,9 +118,10 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
     runLeaseMs: config.jobLeaseMs,
     database: claims,
     owns: (guild) => ownsGuild(config.discordShards, guild),
+    // A restarted process must not nudge a question whose answer its backfill has not read yet.
+    waits: (guildId) => discord?.catchingUp(guildId) ?? false,
   });
 
-  let discord: DiscordAdapter | null = null;
   if (config.discordToken) {
     discord = await startDiscord(deps, ingestor, {
       token: config.discordToken,

@@ -49,6 +49,11 @@ export interface SchedulerOptions {
   owns?: (guild: { id: GuildId; platform: Platform }) => boolean;
   /** Where the guilds are read and the runs claimed (default: deps.db through sqliteDatabase). */
   database?: Database;
+  /**
+   * Whether the guild's work waits for now: its history is still being read after a restart or a
+   * gap, and a run now would decide from part of it. It runs at the first tick after (none by default).
+   */
+  waits?: (guildId: GuildId) => boolean;
 }
 
 /**
@@ -155,11 +160,13 @@ export class Scheduler {
   /** Run everything due at `now` for every guild this process owns. Tests call this with a chosen clock. */
   async tick(now: number): Promise<void> {
     const owns = this.options.owns ?? (() => true);
+    const waits = this.options.waits ?? (() => false);
     const { guilds } = this.database.tables;
     const guildIds = (await this.database.select({ id: guilds.id, platform: guilds.platform }).from(guilds))
       .map((g) => ({ id: g.id as GuildId, platform: g.platform }))
       .filter(owns)
-      .map((g) => g.id);
+      .map((g) => g.id)
+      .filter((id) => !waits(id));
     for (const guildId of guildIds) {
       for (const job of this.jobs) {
         const period = this.periodFor(job, guildId, now);

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { type Community, comingMonday, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+import { backfilled, type Community, comingMonday, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
 
 let community: Community | undefined;
 let app: App | undefined;
@@ -23,7 +23,10 @@ const DAY = 86_400_000;
 
 async function setUp(clock: { now: number }) {
   community = await makeCommunity();
+  const startedAt = Date.now();
   app = await startBot(community, {}, () => clock.now);
+  // Scheduled work waits until the start-up backfill has read the history.
+  await backfilled(app, startedAt);
   const { sandbox, guild, members, moderator } = community;
   const set = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest set', {
     channel: guild.channels.general!,
@@ -93,7 +96,10 @@ describe('weekly digest', () => {
     await setUp(clock);
     await app!.stop();
     clock.now = MONDAY_0900_BERLIN + 2 * 86_400_000; // back on Wednesday
+    const restartedAt = Date.now();
     app = await startBot(community!, {}, () => clock.now);
+    // Scheduled work waits until the restart has read what it missed.
+    await backfilled(app, restartedAt);
     await tick(clock.now);
     await tick(clock.now + 5 * MINUTE);
     expect(digests()).toHaveLength(1);

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { type Community, join, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+import { backfilled, type Community, join, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
 
 let community: Community | undefined;
 let app: App | undefined;
@@ -24,7 +24,10 @@ const buttonsOf = (m: { components: unknown[] }) =>
 /** bob and cyd both talk about vulkan shaders but never to each other; dee talks about cooking. */
 async function setUp(now?: () => number) {
   community = await makeCommunity();
+  const startedAt = Date.now();
   app = await startBot(community, {}, now);
+  // Scheduled work (the rounds) waits until the start-up backfill has read the history.
+  await backfilled(app, startedAt);
   const { sandbox, guild, members } = community;
   const t = Date.now() - 48 * HOUR;
   const topics: Record<string, string[]> = {

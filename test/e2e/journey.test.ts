@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { type Community, join, makeCommunity, rows, spawnBot, startBot, waitFor } from './harness.js';
+import { backfilled, type Community, join, makeCommunity, rows, spawnBot, startBot, waitFor } from './harness.js';
 
 const DAY = 86_400_000;
 let community: Community | undefined;
@@ -129,7 +129,10 @@ describe('milestones and nudges', () => {
 
   it('GIVEN a newcomer silent for 3 days THEN one nudge DM, driven by timestamps, and never a second', async () => {
     community = await makeCommunity();
+    const startedAt = Date.now();
     app = await startBot(community);
+    // Scheduled work waits until the start-up backfill has read the history.
+    await backfilled(app, startedAt);
     const quiet = join(community, 'quiet', Date.now() - 4 * DAY);
     await waitFor(() => rows(app!, 'SELECT 1 FROM members WHERE member_id = ?', quiet).length, 10_000, 'member stored');
     await app.scheduler.tick(Date.now());

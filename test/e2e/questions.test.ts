@@ -4,7 +4,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { type Community, makeCommunity, outboxSettled, rows, startBot, zoneWhereItIs } from './harness.js';
+import {
+  backfilled,
+  type Community,
+  makeCommunity,
+  outboxSettled,
+  rows,
+  startBot,
+  waitFor,
+  zoneWhereItIs,
+} from './harness.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -27,7 +36,10 @@ afterEach(async () => {
  */
 async function withHistory(options: { startBot?: boolean } = {}) {
   community = await makeCommunity();
+  const startedAt = Date.now();
   app = await startBot(community, {}, botNow);
+  // Scans wait while the start-up backfill reads the (empty) history.
+  await backfilled(app, startedAt);
   const { sandbox, guild, members } = community;
   const forum = guild.channels.questions!;
   const past = Date.now() - 20 * DAY;
@@ -87,7 +99,10 @@ describe('nudges', () => {
       content: 'My vulkan descriptor sets are invalid after I update them. What am I doing wrong?',
       at: Date.now() - 5 * HOUR,
     });
+    const startedAt = Date.now();
     app = await startBot(community!, {}, botNow);
+    // The question is known only once the backfill read it; scans wait for that.
+    await backfilled(app, startedAt);
     await scan();
     await scan(10 * 60_000);
     const nudges = botReplies(post.thread.id);
@@ -102,6 +117,46 @@ describe('nudges', () => {
     expect(nudges[0]!.content).toContain(
       `[Vulkan descriptor sets keep getting invalidated](https://discord.com/channels/${guild.id}/${post.thread.id})`,
     );
+  });
+
+  it('GIVEN a question answered while the bot was down THEN the restarted bot does not nudge it, even when a scan comes before its backfill read the answer; an unanswered one is nudged once the backfill is done', async () => {
+    await withHistory();
+    const { sandbox, guild, members } = community!;
+    const forum = guild.channels.questions!;
+    const answered = sandbox.openForumPost(guild.id, forum, members.eve!, {
+      title: 'Vulkan descriptor sets keep getting invalidated',
+      content: 'My vulkan descriptor sets are invalid after I update them. What am I doing wrong?',
+      at: Date.now() - 5 * HOUR,
+    });
+    const unanswered = sandbox.openForumPost(guild.id, forum, members.eve!, {
+      title: 'Vulkan descriptor pool keeps growing',
+      content: 'Why does my vulkan descriptor pool grow every frame?',
+      at: Date.now() - 5 * HOUR,
+    });
+    const stored = (id: string) => rows(app!, 'SELECT 1 FROM questions WHERE question_id = ?', id).length > 0;
+    await waitFor(() => stored(answered.thread.id) && stored(unanswered.thread.id), 10_000, 'both questions');
+    await app!.stop();
+    app = undefined;
+    // While the bot is down, cyd answers the first one.
+    sandbox.say(guild.id, answered.thread.id, members.cyd!, 'Update vulkan descriptor sets only after the fence');
+    // Discord is slow to give that thread's history: the restart's backfill reads it last.
+    const slow = sandbox.holdRequests(`GET /channels/${answered.thread.id}/messages`);
+    try {
+      const restartedAt = Date.now();
+      app = await startBot(community!, {}, botNow);
+      await waitFor(() => slow.arrived() > 0, 20_000, "the backfill to ask for the answered thread's history");
+      await scan();
+      expect(botReplies(answered.thread.id)).toHaveLength(0);
+      expect(botReplies(unanswered.thread.id)).toHaveLength(0);
+      slow.release();
+      await backfilled(app, restartedAt);
+      await scan();
+      await scan(HOUR);
+    } finally {
+      slow.release();
+    }
+    expect(botReplies(answered.thread.id)).toHaveLength(0);
+    expect(botReplies(unanswered.thread.id)).toHaveLength(1);
   });
 
   it('GIVEN questions answered or solved THEN no nudge; /solved and ✅ mark them solved', async () => {

@@ -65,3 +65,27 @@ describe('Scheduler with shards', () => {
     expect(runs.map((r) => r.guildId).sort()).toEqual([discordGuilds[0], discordGuilds[1], discordGuilds[3]].sort());
   });
 });
+
+describe('Scheduler while a guild catches up', () => {
+  it('GIVEN a guild whose history is still being read THEN its jobs wait, the others run, and it runs at the first tick after', async () => {
+    const db = makeTestDb();
+    const insert = db.$client.prepare(
+      "INSERT INTO guilds (id, platform, name, settings, created_at, updated_at) VALUES (?, 'discord', 'G', '{}', 0, 0)",
+    );
+    for (const id of discordGuilds) insert.run(id);
+    const ran: string[] = [];
+    const reading = new Set([discordGuilds[1]!]);
+    const scheduler = new Scheduler(
+      makeDeps(loadConfig({}), db, createLogger('silent'), () => {}),
+      [{ name: 'test.scan', schedule: { kind: 'scan' }, run: (_deps, guildId) => void ran.push(guildId) }],
+      { scanIntervalMs: 300_000, tickMs: 1000, now: () => 0, waits: (guildId) => reading.has(guildId) },
+    );
+    await scheduler.tick(1_000);
+    expect(ran.sort()).toEqual([discordGuilds[0], discordGuilds[2], discordGuilds[3]].sort());
+    reading.clear();
+    // Same period: the guild that waited runs now, the others do not run twice.
+    await scheduler.tick(2_000);
+    expect(ran.filter((id) => id === discordGuilds[1])).toHaveLength(1);
+    expect(ran).toHaveLength(4);
+  });
+});

@@ -41,6 +41,11 @@ const CLOCK_SKEW_MS = 10_000;
 /** How often cursors follow the live stream, and how far behind it (events in flight). */
 const CHECKPOINT_EVERY_MS = 60_000;
 const CHECKPOINT_LAG_MS = 60_000;
+/**
+ * A guild's scheduled work waits while its history is read (see `catchingUp`), but no longer than
+ * this: a channel that cannot be read must not stop its nudges and digests for good.
+ */
+export const CATCH_UP_WAIT_MS = 10 * 60_000;
 
 export interface BackfillResult {
   messages: number;
@@ -72,6 +77,13 @@ export interface DiscordBackfill {
   newSession(): void;
   /** The database accepts writes again: read again what was let go or what a backfill could not store. */
   recovered(gaps: readonly IngestGap[]): void;
+  /**
+   * Whether the guild's history is still being read: from the moment a backfill of it is asked for
+   * (start-up, a new gateway session, recovery) until one reads every channel to its end, for at most
+   * CATCH_UP_WAIT_MS. Work that decides from history (a nudge for a question that was answered while
+   * the bot was away, a digest) must wait for it.
+   */
+  catchingUp(guildId: string): boolean;
   /** Stop after the current page, and checkpoint. */
   stop(): Promise<void>;
 }
@@ -92,12 +104,15 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
   const queued = new Map<string, Promise<BackfillResult>>();
   /** Members in the last member list read, by guild (for /convene status). */
   const memberCounts = new Map<string, number>();
+  /** Guilds whose history is being read, since when (see `catchingUp`). */
+  const catchingUpSince = new Map<string, number>();
   let live = true;
   let stopping = false;
   const timer = setInterval(() => void checkpoint(), CHECKPOINT_EVERY_MS);
   timer.unref();
 
   function backfill(guild: Guild, snapshot = true): Promise<BackfillResult> {
+    if (!catchingUpSince.has(guild.id)) catchingUpSince.set(guild.id, now());
     const waiting = queued.get(guild.id);
     if (waiting) return waiting;
     const current = running.get(guild.id);
@@ -169,6 +184,8 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       synced.set(guild.id, set);
     }
     deps.status.lastBackfill = { at: now(), messages: messageCount, members };
+    // Caught up once a run read everything and no other run is waiting (a new session queued one).
+    if (finished && !queued.has(guild.id)) catchingUpSince.delete(guild.id);
     log.info({ guildId, messages: messageCount, members, finished }, 'backfill done');
     return { messages: messageCount, members };
   }
@@ -324,6 +341,14 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
         const guild = client.guilds.cache.get(guildId);
         if (guild) void backfill(guild);
       }
+    },
+    catchingUp(guildId) {
+      const since = catchingUpSince.get(guildId);
+      if (since === undefined) return false;
+      if (now() - since < CATCH_UP_WAIT_MS) return true;
+      log.warn({ guildId, since }, 'backfill: history still not read whole; scheduled work goes ahead without it');
+      catchingUpSince.delete(guildId);
+      return false;
     },
     async stop() {
       await checkpoint();

@@ -49,6 +49,8 @@ export interface DiscordAdapter {
   sender: DiscordSender;
   /** Backfill one guild now (also runs at start-up, in the background, and after a new gateway session). */
   backfill(guild: Guild): Promise<BackfillResult>;
+  /** Whether the guild's history is still being read (its scheduled work waits: see backfill.ts). */
+  catchingUp(guildId: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -231,6 +233,7 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
       deps.config.discordRestProxy ? watchRestReach(deps, deps.config.discordRestProxy) : null,
     ),
     backfill,
+    catchingUp: (guildId) => backfiller.catchingUp(guildId),
     async stop() {
       deps.status.platforms.discord = { connected: false, detail: 'stopped' };
       await stop();

@@ -47,9 +47,18 @@ export type CrashPoint = (
   phase: 'before' | 'after',
 ) => boolean | { status: number };
 
+/** Requests whose "METHOD /path" matches `route` wait until `released` resolves (a test hook). */
+export interface HeldRoute {
+  route: string | RegExp;
+  released: Promise<void>;
+  /** How many matching requests arrived (each waits for the release). */
+  arrived: number;
+}
+
 export interface HttpDeps {
   /** See CrashPoint; null when no test set one. */
   crashPoint: { hook: CrashPoint | null };
+  held: HeldRoute[];
   store: DiscordStore;
   failures: ForcedFailure[];
   router: Router;
@@ -155,6 +164,11 @@ export class HttpServer {
     const caller = match.route.auth === 'member' ? this.deps.members.userFor(req.headers.authorization) : undefined;
     if (match.route.auth === 'member' && !caller) return finish(401, UNAUTHORIZED_BODY);
 
+    const hold = this.deps.held.find((h) => matches(h.route, `${method} ${path}`));
+    if (hold) {
+      hold.arrived++;
+      await hold.released;
+    }
     const failure = takeFailure(this.deps.failures, `${method} ${path}`);
     if (failure)
       return finish(failure.status, failure.body ?? { message: `${failure.status}: Forced by the test`, code: 0 });
@@ -229,10 +243,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+const matches = (route: string | RegExp, target: string) =>
+  typeof route === 'string' ? target.includes(route) : route.test(target);
+
 function takeFailure(failures: ForcedFailure[], target: string): ForcedFailure | undefined {
-  const rule = failures.find(
-    (r) => r.route === undefined || (typeof r.route === 'string' ? target.includes(r.route) : r.route.test(target)),
-  );
+  const rule = failures.find((r) => r.route === undefined || matches(r.route, target));
   if (!rule) return undefined;
   rule.count--;
   if (rule.count <= 0) failures.splice(failures.indexOf(rule), 1);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { buildCommandData, type OptionInput } from './commandInvocation.js';
 import { fillModal, findComponent } from './components.js';
 import { Gateway, type GatewayStats } from './gateway.js';
-import { type CrashPoint, type ForcedFailure, HttpServer, type RecordedRequest } from './http.js';
+import { type CrashPoint, type ForcedFailure, type HeldRoute, HttpServer, type RecordedRequest } from './http.js';
 import type { PrivilegedIntents } from './intents.js';
 import { InteractionHub, type InteractionRecord, type InteractionResult, InteractionType } from './interactions.js';
 import { MemberClient } from './memberClient.js';
@@ -117,6 +117,7 @@ export class DiscordSandbox {
   private readonly members: MemberClient;
   private readonly failures: ForcedFailure[] = [];
   private readonly crashPoint: { hook: CrashPoint | null } = { hook: null };
+  private readonly held: HeldRoute[] = [];
   private boundPort = 0;
 
   constructor(options: DiscordSandboxOptions = {}) {
@@ -171,6 +172,7 @@ export class DiscordSandbox {
       rateLimiter: this.rateLimiter,
       failures: this.failures,
       crashPoint: this.crashPoint,
+      held: this.held,
       gateway: this.gateway,
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
@@ -624,6 +626,25 @@ export class DiscordSandbox {
    */
   onRequest(hook: CrashPoint | null): void {
     this.crashPoint.hook = hook;
+  }
+
+  /**
+   * Requests whose "METHOD /path" matches `route` wait, unanswered, until `release()` (a slow
+   * Discord, held as long as a test needs: keep it under the client's request timeout, 15 s for
+   * discord.js). `arrived()` counts the requests that came meanwhile.
+   */
+  holdRequests(route: string | RegExp): { arrived(): number; release(): void } {
+    let release!: () => void;
+    const hold: HeldRoute = { route, released: new Promise<void>((r) => (release = r)), arrived: 0 };
+    this.held.push(hold);
+    return {
+      arrived: () => hold.arrived,
+      release: () => {
+        const at = this.held.indexOf(hold);
+        if (at >= 0) this.held.splice(at, 1);
+        release();
+      },
+    };
   }
 
   /** Polls `predicate` until it returns something truthy, and resolves with that. */

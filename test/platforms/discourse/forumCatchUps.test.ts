@@ -35,7 +35,12 @@ async function world(shards = { ids: [0], count: 1 }) {
   const deps: Deps = {
     db,
     config: {
-      ...loadConfig({ CONVENE_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' }),
+      ...loadConfig({
+        CONVENE_SECRET_KEY: randomBytes(32).toString('base64'),
+        LOG_LEVEL: 'silent',
+        // The Discourse emulator listens on 127.0.0.1.
+        CONVENE_ALLOW_PRIVATE_FORUMS: 'true',
+      }),
       discordShards: shards,
     },
     log: createLogger('silent'),
