@@ -17,7 +17,14 @@ import { openDb } from '../../src/db/connection.js';
 import { type DiscordSandbox, startDiscordSandbox } from '../../src/sandbox/discord/index.js';
 import { waitFor } from '../e2e/harness.js';
 import { buildWorld, seedDatabase, tally, workload } from '../helpers/outboxWorkload.js';
-import { killHard, killProcesses, type LogLine, startProcesses, stopProcesses } from '../helpers/processes.js';
+import {
+  killHard,
+  killProcesses,
+  type RecordedRun,
+  runAccounts,
+  startProcesses,
+  stopProcesses,
+} from '../helpers/processes.js';
 
 const RELAXED = { limit: 10_000, windowMs: 1000 };
 
@@ -92,13 +99,9 @@ describe('many processes on one SQLite file', () => {
     const survivors = bots.filter((b) => b !== victim);
     const exits = await stopProcesses(survivors, 30_000);
     const after = openDb(dbPath);
-    const runs = after.$client.prepare('SELECT job, guild_id, period, outcome, lease_owner FROM job_runs').all() as {
-      job: string;
-      guild_id: string;
-      period: string;
-      outcome: string;
-      lease_owner: string;
-    }[];
+    const runs = after.$client
+      .prepare('SELECT job, guild_id, period, outcome, lease_owner FROM job_runs')
+      .all() as RecordedRun[];
     const outboxRows = after.$client.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all();
     // Done rows keep the owner that finished them; attempts > 1: taken over after the kill.
     const victimRows = after.$client
@@ -109,30 +112,8 @@ describe('many processes on one SQLite file', () => {
 
     const counts = tally(sandbox, world, keys);
     // Runs that happened, from every process's log (the killed one's up to its death).
-    const finished = bots.flatMap((b) => b.logs()).filter((l: LogLine) => l.msg === 'scheduled job finished');
-    const perRun = new Map<string, number>();
-    for (const l of finished) {
-      const id = `${l.job}|${l.guildId}|${l.period}`;
-      perRun.set(id, (perRun.get(id) ?? 0) + 1);
-    }
-    const runTwice = [...perRun.values()].filter((n) => n > 1).length;
+    const { finished, runTwice, byProcess } = runAccounts(bots, runs, victim);
     const victimToken = `:${victim.pid}:`;
-    // Per process: the runs it logged as done against the runs job_runs records as done by it. A
-    // survivor logged exactly what it recorded. The killed one may have committed a run and died
-    // before its log line left (pino writes asynchronously): none logged without being recorded.
-    const runKey = (job: unknown, guildId: unknown, period: unknown) => `${job}|${guildId}|${period}`;
-    const byProcess = bots.map((b) => {
-      const logged = b
-        .logs()
-        .filter((l) => l.msg === 'scheduled job finished' && l.outcome === 'ok')
-        .map((l) => runKey(l.job, l.guildId, l.period))
-        .sort();
-      const recorded = runs
-        .filter((r) => r.outcome === 'ok' && r.lease_owner.includes(`:${b.pid}:`))
-        .map((r) => runKey(r.job, r.guild_id, r.period))
-        .sort();
-      return { victim: b === victim, logged, recorded };
-    });
     // A run the killed process was in: a scan whose 2 s period has passed (not caught up, by design) or
     // one taken over when its lease ended.
     const unfinished = runs.filter((r) => r.outcome !== 'ok');

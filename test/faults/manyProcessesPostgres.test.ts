@@ -18,7 +18,14 @@ import { waitFor } from '../e2e/harness.js';
 import { testDatabase, testPostgresUrl } from '../helpers/engines.js';
 import { seedOutbox } from '../helpers/outboxRows.js';
 import { buildWorld, tally, workload } from '../helpers/outboxWorkload.js';
-import { killHard, killProcesses, type LogLine, startProcesses, stopProcesses } from '../helpers/processes.js';
+import {
+  killHard,
+  killProcesses,
+  type RecordedRun,
+  runAccounts,
+  startProcesses,
+  stopProcesses,
+} from '../helpers/processes.js';
 
 const RELAXED = { limit: 10_000, windowMs: 1000 };
 
@@ -100,9 +107,7 @@ describe('the outbox drain and the job claims of many processes on PostgreSQL', 
     // Stopped before job_runs is read: a run finishing during the stop is both logged and recorded.
     const survivors = bots.filter((b) => b !== victim);
     const exits = await stopProcesses(survivors, 30_000);
-    const runs = await db.all<{ job: string; guild_id: string; period: string; outcome: string; lease_owner: string }>(
-      sql`SELECT job, guild_id, period, outcome, lease_owner FROM job_runs`,
-    );
+    const runs = await db.all<RecordedRun>(sql`SELECT job, guild_id, period, outcome, lease_owner FROM job_runs`);
     const outboxRows = await db.all<{ status: string; n: string }>(
       sql`SELECT status, count(*) AS n FROM outbox GROUP BY status ORDER BY status`,
     );
@@ -115,26 +120,7 @@ describe('the outbox drain and the job claims of many processes on PostgreSQL', 
     const retaken = await count(db, sql`SELECT count(*) AS n FROM outbox WHERE attempts > 1`);
 
     const counts = tally(sandbox, world, keys);
-    const finished = bots.flatMap((b) => b.logs()).filter((l: LogLine) => l.msg === 'scheduled job finished');
-    const perRun = new Map<string, number>();
-    for (const l of finished) {
-      const id = `${l.job}|${l.guildId}|${l.period}`;
-      perRun.set(id, (perRun.get(id) ?? 0) + 1);
-    }
-    const runTwice = [...perRun.values()].filter((n) => n > 1).length;
-    const runKey = (job: unknown, guildId: unknown, period: unknown) => `${job}|${guildId}|${period}`;
-    const byProcess = bots.map((b) => {
-      const logged = b
-        .logs()
-        .filter((l) => l.msg === 'scheduled job finished' && l.outcome === 'ok')
-        .map((l) => runKey(l.job, l.guildId, l.period))
-        .sort();
-      const recorded = runs
-        .filter((r) => r.outcome === 'ok' && r.lease_owner.includes(`:${b.pid}:`))
-        .map((r) => runKey(r.job, r.guild_id, r.period))
-        .sort();
-      return { victim: b === victim, logged, recorded };
-    });
+    const { finished, runTwice, byProcess } = runAccounts(bots, runs, victim);
     const unfinished = runs.filter((r) => r.outcome !== 'ok');
     const weeklies = world.map(
       (g) => sandbox!.messagesIn(g.digestChannel).filter((m) => m.authorId === sandbox!.botUserId).length,

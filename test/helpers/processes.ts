@@ -114,6 +114,42 @@ export async function killProcesses(): Promise<void> {
   await Promise.all(left.map((b) => b.exited));
 }
 
+/** A row of job_runs as the multi-process tests read it. */
+export interface RecordedRun {
+  job: string;
+  guild_id: string;
+  period: string;
+  outcome: string;
+  lease_owner: string;
+}
+
+/**
+ * Scheduled runs across processes, from their logs (debug level) and job_runs: the runs logged as
+ * finished, how many (job, guild, period) were logged twice, and per process the runs it logged as
+ * done against those job_runs records as done by it. A survivor logs exactly what it recorded; a
+ * killed one may have committed a run and died before its log line left (pino writes asynchronously).
+ */
+export function runAccounts(bots: readonly BotProcess[], runs: readonly RecordedRun[], victim: BotProcess) {
+  const key = (job: unknown, guildId: unknown, period: unknown) => `${job}|${guildId}|${period}`;
+  const finished = bots.flatMap((b) => b.logs()).filter((l) => l.msg === 'scheduled job finished');
+  const perRun = new Map<string, number>();
+  for (const l of finished)
+    perRun.set(key(l.job, l.guildId, l.period), (perRun.get(key(l.job, l.guildId, l.period)) ?? 0) + 1);
+  const byProcess = bots.map((b) => ({
+    victim: b === victim,
+    logged: b
+      .logs()
+      .filter((l) => l.msg === 'scheduled job finished' && l.outcome === 'ok')
+      .map((l) => key(l.job, l.guildId, l.period))
+      .sort(),
+    recorded: runs
+      .filter((r) => r.outcome === 'ok' && r.lease_owner.includes(`:${b.pid}:`))
+      .map((r) => key(r.job, r.guild_id, r.period))
+      .sort(),
+  }));
+  return { finished, runTwice: [...perRun.values()].filter((n) => n > 1).length, byProcess };
+}
+
 export function parseLogs(text: string): LogLine[] {
   const lines: LogLine[] = [];
   for (const line of text.split('\n')) {

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { IdentifyLimit } from './identifyLimit.js';
 import { applicationFlags, disallowedIntents, Intent, VALID_INTENTS } from './intents.js';
 import type { DiscordStore } from './model.js';
 import { renderGuildCreate, renderMember, renderUser } from './render.js';
@@ -56,9 +57,6 @@ export interface GatewayOptions {
   /** Answer an IDENTIFY over that limit with op 9 INVALID_SESSION, as Discord does. */
   enforceIdentifyLimit: boolean;
 }
-
-/** Discord's identify window. */
-export const IDENTIFY_WINDOW_MS = 5_000;
 
 /** What a dispatch builder may look at to shape its payload for one session. */
 export interface SessionView {
@@ -128,14 +126,15 @@ export class Gateway {
   };
   /** Test hook: cut every new connection before the WebSocket handshake (an unreachable gateway). */
   refuseConnections = false;
-  /** Per identify bucket, when its accepted IDENTIFYs of the current window were made. */
-  private readonly identifyTimes = new Map<number, number[]>();
+  private readonly identifyLimit: IdentifyLimit;
 
   constructor(
     private readonly store: DiscordStore,
     private readonly options: GatewayOptions,
     private readonly resumeUrl: () => string,
-  ) {}
+  ) {
+    this.identifyLimit = new IdentifyLimit(options.maxConcurrency, options.enforceIdentifyLimit);
+  }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.refuseConnections) {
@@ -358,16 +357,6 @@ export class Gateway {
     }
   }
 
-  /** Records an accepted IDENTIFY of the shard's bucket, or says it is one too many for the window. */
-  private identifyTooSoon(shardId: number): boolean {
-    const now = Date.now();
-    const bucket = shardId % this.options.maxConcurrency;
-    const recent = (this.identifyTimes.get(bucket) ?? []).filter((t) => now - t < IDENTIFY_WINDOW_MS);
-    if (this.options.enforceIdentifyLimit && recent.length >= 1) return true;
-    this.identifyTimes.set(bucket, [...recent, now]);
-    return false;
-  }
-
   private tokenMatches(token: unknown): boolean {
     const expected = this.store.application.token;
     return token === expected || token === `Bot ${expected}`;
@@ -394,7 +383,7 @@ export class Gateway {
     if (guildIds.length > this.options.maxGuildsPerShard) {
       return void this.closeConnection(conn, CloseCode.ShardingRequired, 'Sharding required.');
     }
-    if (this.identifyTooSoon(shardId)) {
+    if (this.identifyLimit.tooSoon(shardId)) {
       this.stats.identifiesTooSoon++;
       return void this.send(conn, { op: Op.InvalidSession, d: false });
     }
