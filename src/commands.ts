@@ -6,6 +6,7 @@
 import type { MessageBody } from './actions.js';
 import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
+import { type Database, sqliteDatabase } from './db/database.js';
 import type { ChannelId, GuildId, MemberId, Platform, RoleId } from './events.js';
 import type { Logger } from './log.js';
 
@@ -201,7 +202,10 @@ export type ForumProbeResult =
 
 /** Services a handler may use. Passed in, never imported as singletons. */
 export interface Deps {
+  /** The synchronous SQLite handle of the code not yet ported to `database` (see db/database.ts legacyDb). */
   db: Db;
+  /** The store on either engine (SQLite's is made from `db` when absent: use databaseOf(deps)). */
+  database?: Database;
   config: Config;
   log: Logger;
   status: RuntimeStatus;
@@ -306,4 +310,9 @@ async function guarded(log: Logger, where: Record<string, string>, fn: () => Pro
       `Sorry, something went wrong on our side (error id ${errorId}). The moderators can find it in the log.`,
     );
   }
+}
+
+/** The async store of these deps: the one given, or the SQLite connection's (one per connection). */
+export function databaseOf(deps: Pick<Deps, 'db' | 'database'>): Database {
+  return deps.database ?? sqliteDatabase(deps.db);
 }

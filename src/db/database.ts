@@ -15,13 +15,23 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { type Db, migrateDb, openDb } from './connection.js';
-import { type Database, type EngineOps, inScope, makeHandle, opsOf, type Scope, type Tables } from './handle.js';
+import {
+  type Database,
+  type EngineOps,
+  inScope,
+  makeHandle,
+  opsOf,
+  type Scope,
+  scopes,
+  type Tables,
+  TransactionMisuseError,
+} from './handle.js';
 import { migratePg, openPgPool } from './pg/connection.js';
 import { pgTables } from './pg/schema.js';
 import * as schema from './schema.js';
 
 export type { Database, Tables } from './handle.js';
-export { TransactionMisuseError } from './handle.js';
+export { TransactionMisuseError };
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
@@ -37,6 +47,47 @@ export async function openDatabase(url: string): Promise<Database> {
 /** Apply pending migrations of the handle's engine; returns how many were applied. */
 export function migrateDatabase(db: Database): Promise<number> {
   return opsOf(db).migrate();
+}
+
+/**
+ * The port's bridge: code not yet moved to the async API reaches the same SQLite connection as a
+ * `Db`. Inside `transaction(db, …)` on SQLite its statements run inside the open transaction (one
+ * connection), so a body may mix ported and unported calls while the port goes on. On PostgreSQL
+ * there is no synchronous connection: the call names what is not ported yet.
+ */
+export function legacyDb(db: Database): Db {
+  const legacy = legacyOf.get(opsOf(db).root);
+  if (!legacy) throw new NotPortedError('this code still uses the synchronous SQLite API');
+  return legacy;
+}
+
+/** Reached code that runs on SQLite only, until the port of the stores is done. */
+export class NotPortedError extends Error {
+  constructor(what: string) {
+    super(`not available on PostgreSQL yet: ${what}`);
+    this.name = 'NotPortedError';
+  }
+}
+
+const legacyOf = new WeakMap<object, Db>();
+
+/**
+ * While the port goes on, a synchronous statement of another flow can run while an async transaction
+ * is open on the same connection (between the body's awaits): it would commit or roll back with that
+ * transaction. Tests fail on it; in production it is reported once as a process warning.
+ */
+function watchForeignStatements(client: BetterSqlite3.Database, mutex: Mutex): void {
+  const prepare = client.prepare.bind(client);
+  let warned = false;
+  client.prepare = ((source: string) => {
+    if (client.inTransaction && mutex.isLocked() && scopes.getStore()?.root !== client) {
+      const message = `a synchronous statement ran inside another flow's open transaction: ${source.slice(0, 80)}`;
+      if (process.env.VITEST) throw new TransactionMisuseError(message);
+      if (!warned) process.emitWarning(message, 'ConveneTransactionWarning');
+      warned = true;
+    }
+    return prepare(source);
+  }) as typeof client.prepare;
 }
 
 export function closeDatabase(db: Database): Promise<void> {
@@ -114,6 +165,8 @@ export function sqliteDatabase(db: Db): Database {
   };
   const handle = make(undefined);
   sqliteHandles.set(client, handle);
+  legacyOf.set(client, db);
+  watchForeignStatements(client, mutex);
   return handle;
 }
 

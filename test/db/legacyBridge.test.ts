@@ -1,0 +1,53 @@
+/**
+ * The port's bridge (db/database.ts legacyDb): code still on the synchronous SQLite API runs inside
+ * an async transaction's scope on the same connection, PostgreSQL refuses it by name, and a
+ * synchronous statement of another flow during an open async transaction is caught.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { legacyDb, NotPortedError, TransactionMisuseError, transaction } from '../../src/db/database.js';
+import { syncCursors } from '../../src/db/schema.js';
+import { testDatabase } from '../helpers/engines.js';
+
+const GUILD = 'g1';
+const row = (scope: string) => ({ guildId: GUILD, scope, syncedAt: 1, updatedAt: 1 });
+
+describe('legacyDb: the synchronous SQLite API while the port goes on', () => {
+  it('GIVEN unported code inside an async transaction THEN its writes roll back with the body', async () => {
+    const db = await testDatabase('sqlite');
+    const failed = transaction(db, async (tx) => {
+      await tx.insert(tx.tables.syncCursors).values(row('ported'));
+      legacyDb(tx).insert(syncCursors).values(row('unported')).run();
+      throw new Error('decided against it');
+    });
+    await expect(failed).rejects.toThrow('decided against it');
+    expect(legacyDb(db).select().from(syncCursors).where(eq(syncCursors.guildId, GUILD)).all()).toEqual([]);
+  });
+
+  it('GIVEN a PostgreSQL store THEN unported code is refused with what is missing', async () => {
+    const db = await testDatabase('postgres');
+    expect(() => legacyDb(db)).toThrow(NotPortedError);
+    expect(() => legacyDb(db)).toThrow('not available on PostgreSQL yet');
+  });
+
+  it("GIVEN another flow's synchronous statement while an async transaction is open THEN it is refused", async () => {
+    const db = await testDatabase('sqlite');
+    const sync = legacyDb(db);
+    let foreign: unknown;
+    const body = transaction(db, async (tx) => {
+      await tx.insert(tx.tables.syncCursors).values(row('inside'));
+      await sleep(20);
+    });
+    // Another flow, outside the transaction's scope, while the body waits.
+    await sleep(5);
+    try {
+      sync.insert(syncCursors).values(row('foreign')).run();
+    } catch (error) {
+      foreign = error;
+    }
+    await body;
+    expect(foreign).toBeInstanceOf(TransactionMisuseError);
+    expect(sync.select({ scope: syncCursors.scope }).from(syncCursors).all()).toEqual([{ scope: 'inside' }]);
+  });
+});
