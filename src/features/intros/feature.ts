@@ -8,6 +8,7 @@ import introsStatus from '../../../commands/introsStatus.js';
 import meet from '../../../commands/meet.js';
 import profileSet from '../../../commands/profileSet.js';
 import profileShow from '../../../commands/profileShow.js';
+import { databaseOf } from '../../commands.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { defineFeature } from '../feature.js';
 import { partnerOf } from '../links/identity.js';
@@ -32,10 +33,10 @@ export const introsFeature = defineFeature({
   ],
   buttons: introsButtons,
   jobs: introsJobs,
-  onEvent(deps, event, fresh) {
+  async onEvent(deps, event, fresh) {
     // Accepted answers make someone "helpful" in profiles; nothing else is needed per event.
     if (!fresh || event.kind !== 'answer.accepted') return;
-    recordAccepted(deps.db, event.guildId, event.threadId, event.messageId, event.accepted, event.at);
+    await recordAccepted(databaseOf(deps), event.guildId, event.threadId, event.messageId, event.accepted, event.at);
   },
   privacy: {
     // In a paired community, a member's intros with people of the other platform are kept by the
@@ -59,6 +60,6 @@ export const introsFeature = defineFeature({
     },
   },
   digest: {
-    intros: (deps, window) => introCounts(deps.db, window.guildId, window.start, window.end),
+    intros: (deps, window) => introCounts(databaseOf(deps), window.guildId, window.start, window.end),
   },
 });

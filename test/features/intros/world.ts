@@ -14,6 +14,7 @@ import {
   runCommand,
 } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -41,13 +42,22 @@ export const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
  */
 export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestDb>; platform?: Platform } = {}) {
   const db = opts.db ?? makeTestDb();
+  /** The same SQLite file through the async store (what the ported intros functions take). */
+  const database = sqliteDatabase(db);
   const apply = createEventApplier(db);
   const guildId: GuildId = asGuildId(guild);
   const platform: Platform = opts.platform ?? 'discord';
   const base = { platform, guildId };
   let seq = 0;
   const status: RuntimeStatus = { startedAt: T0, platforms: {}, intents: { messageContent: true, guildMembers: true } };
-  const deps: Deps = { db, config: loadConfig({}), log: createLogger('silent'), status, wakeOutbox: () => {} };
+  const deps: Deps = {
+    db,
+    database,
+    config: loadConfig({}),
+    log: createLogger('silent'),
+    status,
+    wakeOutbox: () => {},
+  };
 
   const push = (event: CommunityEvent) => {
     const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
@@ -56,6 +66,7 @@ export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestD
 
   const w = {
     db,
+    database,
     deps,
     guildId,
     push,
