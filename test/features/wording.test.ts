@@ -11,6 +11,7 @@ import meet from '../../commands/meet.js';
 import profileShow from '../../commands/profileShow.js';
 import unanswered from '../../commands/unanswered.js';
 import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
+import { sqliteDatabase } from '../../src/db/database.js';
 import { outbox, questions } from '../../src/db/schema.js';
 import { asMemberId } from '../../src/events.js';
 import { digestSources } from '../../src/features/digest/registry.js';
@@ -46,15 +47,15 @@ async function command(r: Replayed, def: CommandDefinition, memberId: string, op
 async function renderAll(r: Replayed, inIntros: number, askers: number): Promise<Rendered[]> {
   const { db } = r.deps;
   const members = r.active.slice(0, inIntros);
-  for (const id of members) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
-  refreshProfiles(db, r.guildId, r.now, true);
+  for (const id of members) await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), r.now - HOUR);
+  await refreshProfiles(sqliteDatabase(db), r.guildId, r.now, true);
   const out: Rendered[] = [];
   for (const id of members.slice(0, askers)) {
     out.push({ kind: '/meet', text: await command(r, meet as CommandDefinition, id) });
     out.push({ kind: '/profile show', text: await command(r, profileShow as CommandDefinition, id) });
     out.push({ kind: '/unanswered', text: await command(r, unanswered as CommandDefinition, id) });
   }
-  runRound(db, r.platform, r.guildId, 'wording', r.now);
+  await runRound(sqliteDatabase(db), r.platform, r.guildId, 'wording', r.now);
   scanAndNudge(db, r.guildId, r.now, { forumUrls: knownForumUrls(r.deps) });
   for (const row of db.select({ key: outbox.key, action: outbox.action }).from(outbox).orderBy(asc(outbox.id)).all()) {
     const action = row.action as { body?: { content?: string } };

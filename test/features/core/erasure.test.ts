@@ -8,6 +8,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { channels, guilds, members, outbox, questions } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { DROPPED_FOR_ERASURE } from '../../../src/features/core/eraseCore.js';
@@ -41,7 +42,7 @@ describe('erasing a member of a replayed community', () => {
       const db = r.deps.db as typeof r.deps.db & { path: string };
       const now = r.now;
       const pool = r.active.slice(0, 40);
-      for (const id of pool) joinIntros(db, r.guildId, asMemberId(id), now - HOUR);
+      for (const id of pool) await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), now - HOUR);
       const owners = new Set(
         db
           .select({ ownerId: channels.ownerId })
@@ -60,8 +61,8 @@ describe('erasing a member of a replayed community', () => {
       expect(chosen).toBeDefined();
       const memberId = asMemberId(chosen.memberId);
       setProfile(db, r.guildId, memberId, { interests: ['grub'], about: ABOUT, timezone: null }, now);
-      refreshProfiles(db, r.guildId, now, true);
-      runRound(db, r.platform, r.guildId, 'erasure', now);
+      await refreshProfiles(sqliteDatabase(db), r.guildId, now, true);
+      await runRound(sqliteDatabase(db), r.platform, r.guildId, 'erasure', now);
       scanAndNudge(db, r.guildId, now);
       const titles = db
         .select({ name: channels.name })
