@@ -11,11 +11,11 @@ import profileShow from '../../../commands/profileShow.js';
 import { databaseOf } from '../../commands.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { defineFeature } from '../feature.js';
-import { partnerOf } from '../links/identity.js';
 import { awayKey } from './across.js';
 import { introsButtons } from './buttons.js';
 import { scrubOthersProfiles } from './erase.js';
 import { introsJobs } from './jobs.js';
+import { pairedGuildOf } from './pairs.js';
 import { eraseIntros, exportIntros, introCounts, recordAccepted } from './store.js';
 
 export const introsFeature = defineFeature({
@@ -41,21 +41,21 @@ export const introsFeature = defineFeature({
   privacy: {
     // In a paired community, a member's intros with people of the other platform are kept by the
     // guild that ran them, under the key "<this guild>/<member>" (across.ts): they are theirs too.
-    export(db, guildId, memberId) {
-      const mine = exportIntros(db, guildId, memberId);
-      const other = partnerOf(db, guildId);
+    async export(db, guildId, memberId) {
+      const mine = await exportIntros(db, guildId, memberId);
+      const other = await pairedGuildOf(db, guildId);
       if (other === null) return mine;
-      const across = exportIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
+      const across = await exportIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
       return { ...mine, acrossPlatforms: across.intros };
     },
-    erase(db, guildId, memberId, who) {
-      eraseIntros(db, guildId, memberId);
-      scrubOthersProfiles(db, guildId, memberId, who);
-      const other = partnerOf(db, guildId);
+    async erase(tx, guildId, memberId, who) {
+      await eraseIntros(tx, guildId, memberId);
+      await scrubOthersProfiles(tx, guildId, memberId, who);
+      const other = await pairedGuildOf(tx, guildId);
       if (other !== null) {
         const away = asMemberId(awayKey(guildId, memberId));
-        eraseIntros(db, asGuildId(other), away);
-        scrubOthersProfiles(db, asGuildId(other), away, who);
+        await eraseIntros(tx, asGuildId(other), away);
+        await scrubOthersProfiles(tx, asGuildId(other), away, who);
       }
     },
   },
