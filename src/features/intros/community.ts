@@ -8,15 +8,15 @@
 import type { Database } from '../../db/database.js';
 import { asGuildId, type GuildId, type Platform } from '../../events.js';
 import { isForumGuild } from '../../forumIds.js';
+import { readSettings } from '../../guildSettings.js';
 import { awayIdOf, awayKey, type Handle, linkedConsents, linkedSkips, rekeyProfile } from './across.js';
 import { activeSidesOf, linkedAcrossOf, pairedGuildOf } from './pairs.js';
 import type { Profile } from './profile.js';
-import { settingsOf } from './seams.js';
 import {
   consentingIds,
   lastBuild,
-  memberHandles,
   type Membership,
+  memberHandles,
   memberships,
   type ProfileRow,
   platformOf,
@@ -63,8 +63,8 @@ export async function roundGuildOf(db: Database, guildId: GuildId): Promise<Guil
   const forumSide = isForumGuild(guildId);
   const discord = asGuildId(forumSide ? other : guildId);
   const forum = asGuildId(forumSide ? guildId : other);
-  const discordOn = (await settingsOf(db, discord)).intros.enabled;
-  const forumOn = (await settingsOf(db, forum)).intros.enabled;
+  const discordOn = (await readSettings(db, discord)).intros.enabled;
+  const forumOn = (await readSettings(db, forum)).intros.enabled;
   return !discordOn && forumOn ? forum : discord;
 }
 

@@ -1,8 +1,9 @@
 /** /convene intros set and off: the schedule in the guild's settings, and the "join intros" post. */
 import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
+import { changeSettings, readSettings } from '../../guildSettings.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { announceItem } from './messages.js';
-import { changeIntrosSettings, enqueueIn, settingsOf } from './seams.js';
 import type { IntrosSettings } from './settings.js';
 
 export interface IntrosConfig {
@@ -24,7 +25,7 @@ export async function configure(
   now: number,
 ): Promise<IntrosSettings> {
   return transaction(db, async (tx) => {
-    const saved = await changeIntrosSettings(
+    const saved = await changeSettings(
       tx,
       guildId,
       actorId,
@@ -32,14 +33,14 @@ export async function configure(
       (s) => ({ ...s, intros: { ...s.intros, ...config, enabled: true, since: now } }),
       now,
     );
-    await enqueueIn(tx, [announceItem(platform, guildId, config.channelId)], now);
+    await enqueueOn(tx, [announceItem(platform, guildId, config.channelId)], now);
     return saved.intros;
   });
 }
 
 export async function turnOff(db: Database, guildId: GuildId, actorId: MemberId, now: number): Promise<boolean> {
-  const was = (await settingsOf(db, guildId)).intros.enabled;
-  await changeIntrosSettings(
+  const was = (await readSettings(db, guildId)).intros.enabled;
+  await changeSettings(
     db,
     guildId,
     actorId,

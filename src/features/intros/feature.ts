@@ -33,10 +33,10 @@ export const introsFeature = defineFeature({
   ],
   buttons: introsButtons,
   jobs: introsJobs,
-  async onEvent(deps, event, fresh) {
+  async onEventStored(_deps, event, fresh, tx) {
     // Accepted answers make someone "helpful" in profiles; nothing else is needed per event.
     if (!fresh || event.kind !== 'answer.accepted') return;
-    await recordAccepted(databaseOf(deps), event.guildId, event.threadId, event.messageId, event.accepted, event.at);
+    await recordAccepted(tx, event.guildId, event.threadId, event.messageId, event.accepted, event.at);
   },
   privacy: {
     // In a paired community, a member's intros with people of the other platform are kept by the

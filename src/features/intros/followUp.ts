@@ -2,11 +2,11 @@
 import { UserFacingError } from '../../commands.js';
 import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { accountOfKey, type Community, communityOf } from './community.js';
 import { displayNames, inIntros } from './facts.js';
 import { followUpItems, type Recipient } from './messages.js';
 import { nextRoundAt, skipUntilAfter } from './schedule.js';
-import { enqueueIn } from './seams.js';
 import {
   dueFollowUps,
   type FeedbackAnswer,
@@ -51,7 +51,7 @@ export async function sendFollowUps(db: Database, platform: Platform, guildId: G
   return transaction(db, async (tx) => {
     let enqueued = 0;
     for (const { introId, items } of plan) {
-      enqueued += await enqueueIn(tx, items, now);
+      enqueued += await enqueueOn(tx, items, now);
       await updateIntro(tx, guildId, introId, { followedUpAt: now });
     }
     return enqueued;

@@ -1,9 +1,8 @@
 /** Intros on a schedule: the round (per guild, at its day and time), follow-ups and profile builds. */
 import { databaseOf } from '../../commands.js';
-import { getSettings } from '../../guildSettings.js';
+import { getSettings, readSettings } from '../../guildSettings.js';
 import type { JobDefinition } from '../../scheduler/job.js';
 import { roundGuildOf } from './community.js';
-import { settingsOf } from './seams.js';
 import { isRoundWeek, periodOf, refreshProfiles, runRound, scheduleOf, sendFollowUps } from './service.js';
 import { consentingIds, platformOf } from './store.js';
 
@@ -19,7 +18,7 @@ export const introsRoundJob: JobDefinition = {
   },
   async run(deps, guildId, period, now) {
     const db = databaseOf(deps);
-    const settings = (await settingsOf(db, guildId)).intros;
+    const settings = (await readSettings(db, guildId)).intros;
     // Every 2 or 4 weeks: the cron fires weekly and the off weeks do nothing.
     if (!settings.enabled || !isRoundWeek(period, settings.every)) return;
     // One round per community: while a forum is paired with a Discord guild, the Discord guild's

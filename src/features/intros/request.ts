@@ -6,6 +6,8 @@
  */
 import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
+import { readSettings } from '../../guildSettings.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { awayIdOf, nameFor } from './across.js';
 import { type Community, communityOf, communityPool, handlesOf } from './community.js';
 import { communityContext, displayNames, inIntros, namesFor, rowsOf, scoreContext } from './facts.js';
@@ -22,7 +24,6 @@ import {
   type RequestFacts,
 } from './requestPolicy.js';
 import { scorePair } from './score.js';
-import { enqueueIn, settingsOf } from './seams.js';
 import {
   consentingProfiles,
   getIntro,
@@ -99,7 +100,7 @@ export async function requestIntro(
   if (decision.kind === 'askAcross' && c) {
     // Recorded as a made /meet intro (follow-up included), under the asker's guild; the asker is
     // told how to reach them back (the reply and the button say where).
-    const settings = (await settingsOf(db, c.home)).intros;
+    const settings = (await readSettings(db, c.home)).intros;
     const key = `intros:${c.home}:ask:${introId}`;
     const item = askAcrossItem(key, decision.asker, decision.other, why);
     await transaction(db, async (tx) => {
@@ -110,14 +111,14 @@ export async function requestIntro(
         decidedAt: now,
         followUpAt: now + settings.followUpDays * DAY_MS,
       });
-      await enqueueIn(tx, [item], now);
+      await enqueueOn(tx, [item], now);
     });
     return { introId, otherName, already: false, where: nameFor(decision.other, decision.asker, quiet).text };
   }
   const item = askItem(platform, guildId, introId, otherId, names.get(askerId) ?? 'A member', why);
   await transaction(db, async (tx) => {
     await insertIntro(tx, { ...meetRow(guildId, introId, [askerId, otherId], score, now), status: 'asked' });
-    await enqueueIn(tx, [item], now);
+    await enqueueOn(tx, [item], now);
   });
   return { introId, otherName, already: false };
 }
@@ -148,7 +149,7 @@ export async function acceptIntro(
     return 'gone';
   }
   const [askerId, otherId] = intro!.memberIds as [string, string];
-  const settings = (await settingsOf(db, guildId)).intros;
+  const settings = (await readSettings(db, guildId)).intros;
   const { score, reasons } = intro!;
   const names = await namesFor(db, guildId, [{ a: askerId, b: otherId, score, reasons }], c, now);
   const key = `intros:${guildId}:meet:${introId}`;
@@ -170,7 +171,7 @@ export async function acceptIntro(
       threadKey: items[0]!.key,
       followUpAt: now + settings.followUpDays * DAY_MS,
     });
-    await enqueueIn(tx, items, now);
+    await enqueueOn(tx, items, now);
   });
   return 'made';
 }
@@ -191,7 +192,7 @@ export async function declineIntro(
   const otherName = (await displayNames(db, guildId, c, [otherId])).get(otherId) ?? 'them';
   await transaction(db, async (tx) => {
     await updateIntro(tx, guildId, introId, { status: 'declined', decidedAt: now });
-    if (tellAsker) await enqueueIn(tx, [declinedItem(platform, guildId, introId, askerId, otherName)], now);
+    if (tellAsker) await enqueueOn(tx, [declinedItem(platform, guildId, introId, askerId, otherName)], now);
   });
   return 'declined';
 }

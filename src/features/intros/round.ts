@@ -6,6 +6,8 @@
  */
 import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, Platform } from '../../events.js';
+import { readSettings } from '../../guildSettings.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { refreshProfiles } from './build.js';
 import {
   type Community,
@@ -19,7 +21,6 @@ import { communityContext, namesFor, scoreContext } from './facts.js';
 import type { Profile } from './profile.js';
 import { composeRound, forbiddenPairs, planRound } from './roundPlan.js';
 import { consentingPool, type ScoreContext } from './score.js';
-import { enqueueIn, settingsOf } from './seams.js';
 import type { IntrosSettings } from './settings.js';
 import {
   consentingProfiles,
@@ -95,14 +96,14 @@ export async function runRound(
   const enqueued = await transaction(db, async (tx) => {
     await insertRound(tx, round);
     await insertIntros(tx, intros);
-    return enqueueIn(tx, items, now);
+    return enqueueOn(tx, items, now);
   });
   return { roundId, pool: pool.length, groups: groups.length, enqueued, existing: false };
 }
 
 /** Everything a round decides on; profiles are rebuilt first when stale (both platforms' when paired). */
 async function roundFacts(db: Database, guildId: GuildId, now: number): Promise<RoundFacts> {
-  const settings = (await settingsOf(db, guildId)).intros;
+  const settings = (await readSettings(db, guildId)).intros;
   await refreshProfiles(db, guildId, now);
   const c = await communityOf(db, guildId);
   const seqFacts = async () => {

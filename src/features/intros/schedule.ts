@@ -7,7 +7,7 @@ import { Cron } from 'croner';
 import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import type { GuildSettings } from '../../guildSettings.js';
-import { settingsOf } from './seams.js';
+import { readSettings } from '../../guildSettings.js';
 import type { IntrosSettings } from './settings.js';
 
 const DAY_MS = 86_400_000;
@@ -58,7 +58,7 @@ export function nextRoundFrom(settings: GuildSettings, now: number): number | nu
 }
 
 export async function nextRoundAt(db: Database, guildId: GuildId, now: number): Promise<number | null> {
-  return nextRoundFrom(await settingsOf(db, guildId), now);
+  return nextRoundFrom(await readSettings(db, guildId), now);
 }
 
 /** "Skip me next round": out of the next round only (an hour past it); the one after includes them again. */

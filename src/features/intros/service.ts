@@ -25,15 +25,14 @@ import type { DeclaredProfile } from './profile.js';
 import { nextRoundAt } from './schedule.js';
 import { consentingIds, joinIntros, leaveIntros, membership, setDeclared } from './store.js';
 
-// Synchronous, for links/service.ts until it is ported (see profileSync.ts).
-export { setProfile } from './profileSync.js';
-
 export { PROFILE_MAX_AGE_MS, refreshProfiles } from './build.js';
 export { configure, type IntrosConfig, turnOff } from './configure.js';
 export { giveFeedback, sendFollowUps } from './followUp.js';
 export { suggestFor } from './meet.js';
 export { BUTTONS } from './messages.js';
 export type { Suggestion } from './pick.js';
+// Synchronous, for links/service.ts until it is ported (see profileSync.ts).
+export { setProfile } from './profileSync.js';
 export { acceptIntro, declineIntro, requestIntro } from './request.js';
 export { type RoundResult, runRound } from './round.js';
 export { planRound } from './roundPlan.js';

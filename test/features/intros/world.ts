@@ -1,6 +1,6 @@
 /**
  * A small community on a real SQLite database for intros: events go through the real ingest
- * applier (and the intros feature's onEvent), commands and buttons through runCommand/runButton.
+ * applier (and the intros feature's onEventStored), commands and buttons through runCommand/runButton.
  */
 import { asc } from 'drizzle-orm';
 import type { Action } from '../../../src/actions.js';
@@ -14,7 +14,7 @@ import {
   runCommand,
 } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { sqliteDatabase } from '../../../src/db/database.js';
+import { sqliteDatabase, transaction } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -61,7 +61,10 @@ export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestD
 
   const push = (event: CommunityEvent) => {
     const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
-    introsFeature.onEvent?.(deps, event, fresh);
+    // The feature's store work for the event (ingest runs it inside the batch's transaction). Not
+    // awaited, so that events are pushed as plain calls: the transaction queues on the connection's
+    // lock now, so every store call the test makes after this push runs after it.
+    void transaction(database, (tx) => introsFeature.onEventStored?.(deps, event, fresh, tx) ?? Promise.resolve());
   };
 
   const w = {
