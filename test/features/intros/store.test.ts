@@ -6,10 +6,11 @@
  */
 import { and, asc, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/database.js';
+import { type Database, transaction } from '../../../src/db/database.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { erasedMember } from '../../../src/features/core/erasure.js';
 import { scrubOthersProfiles } from '../../../src/features/intros/erase.js';
+import { introsFeature } from '../../../src/features/intros/feature.js';
 import { activeSidesOf, counterpartOf, linkedAcrossOf, pairedGuildOf } from '../../../src/features/intros/pairs.js';
 import { pairKey } from '../../../src/features/intros/score.js';
 import { refreshProfiles, suggestFor } from '../../../src/features/intros/service.js';
@@ -261,5 +262,45 @@ describe.each(ENGINES)('intros store on %s', (engine) => {
       .set({ leftAt: T0 })
       .where(and(eq(db.tables.members.guildId, FORUM), eq(db.tables.members.memberId, '9')));
     expect(await activeSidesOf(db, G, FORUM, [['lee', '9']])).toEqual(new Map([['lee', 'here']]));
+  });
+  it("GIVEN the feature's hooks THEN an accepted answer is stored in ingest's transaction, and a forum member's erasure takes the Discord guild's intros with them", async () => {
+    await shaderClub(db);
+    await guild(db, FORUM, 'discourse');
+    await member(db, FORUM, '7');
+    await db
+      .insert(db.tables.communityPairs)
+      .values({ guildId: G, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 });
+    const a = await say(db, G, 'eve', 'c-graphics', 'use a pipeline barrier', T0 - DAY);
+    const accepted = {
+      kind: 'answer.accepted' as const,
+      platform: 'discord' as const,
+      guildId: G,
+      at: T0 - DAY,
+      threadId: 'c-graphics' as never,
+      messageId: a as never,
+      byMemberId: m('ann'),
+      accepted: true,
+    };
+    // A rolled-back batch keeps nothing of the hook's work; a replay (not fresh) does nothing.
+    await expect(
+      transaction(db, async (tx) => {
+        await introsFeature.onEventStored!({} as never, accepted, true, tx);
+        throw new Error('the batch failed');
+      }),
+    ).rejects.toThrow('the batch failed');
+    await transaction(db, (tx) => introsFeature.onEventStored!({} as never, accepted, false, tx));
+    expect(await db.select().from(db.tables.introsAccepted)).toEqual([]);
+    await transaction(db, (tx) => introsFeature.onEventStored!({} as never, accepted, true, tx));
+    expect(await db.select({ author: db.tables.introsAccepted.authorId }).from(db.tables.introsAccepted)).toEqual([
+      { author: 'eve' },
+    ]);
+
+    const forumKey = `${FORUM}/7`;
+    await insertIntro(db, intro({ introId: 'r1:0', memberIds: ['ann', forumKey] }));
+    const exported = await introsFeature.privacy!.export(db, FORUM, m('7'));
+    expect(exported.acrossPlatforms).toMatchObject([{ introId: 'r1:0', with: ['ann'] }]);
+    await transaction(db, (tx) => introsFeature.privacy!.erase(tx, FORUM, m('7')));
+    expect(await getIntro(db, G, 'r1:0')).toBeNull();
+    expect((await introsFeature.privacy!.export(db, FORUM, m('7'))).acrossPlatforms).toEqual([]);
   });
 });
