@@ -1,5 +1,5 @@
 /** Intros, rounds and feedback: the rows, the no-repeat window, the history the scorer reads. */
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { chunk } from './chunk.js';
@@ -62,13 +62,17 @@ export async function updateIntro(
     .where(and(eq(intros.guildId, guildId), eq(intros.introId, introId)));
 }
 
-/** An open /meet request between the two (either direction), if any. */
+/**
+ * An open /meet request between the two (either direction), if any; `status` 'made' finds a /meet
+ * intro made at once (someone on the other platform is told directly, no Accept to wait for).
+ */
 export async function openRequest(
   db: Database,
   guildId: GuildId,
   a: string,
   b: string,
   since: number,
+  status: 'asked' | 'made' = 'asked',
 ): Promise<IntroRow | null> {
   const { intros } = db.tables;
   const rows = await db
@@ -78,12 +82,27 @@ export async function openRequest(
       and(
         eq(intros.guildId, guildId),
         eq(intros.kind, 'meet'),
-        eq(intros.status, 'asked'),
+        eq(intros.status, status),
         gte(intros.createdAt, since),
       ),
     );
   const hit = rows.find((r) => r.memberIds.includes(a) && r.memberIds.includes(b));
   return hit ? asRow(hit) : null;
+}
+
+/**
+ * Inside a transaction: hold the intros rows of `ids` until it ends, so that two requests between
+ * the same people (a double press, on one process or two) decide one after the other. SQLite's
+ * transactions hold the write lock from their start already.
+ */
+export async function lockMembers(tx: Database, guildId: string, ids: readonly string[]): Promise<void> {
+  if (tx.engine !== 'postgres') return;
+  const { introsMembers } = tx.tables;
+  // Always in the same order: two transactions locking the same pair never wait on each other.
+  const sorted = [...new Set(ids)].sort();
+  await tx.run(
+    sql`SELECT 1 FROM ${introsMembers} WHERE ${and(eq(introsMembers.guildId, guildId), inArray(introsMembers.memberId, sorted))} ORDER BY ${introsMembers.memberId} FOR UPDATE`,
+  );
 }
 
 export async function roundById(db: Database, guildId: GuildId, roundId: string) {

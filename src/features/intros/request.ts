@@ -29,6 +29,7 @@ import {
   getIntro,
   insertIntro,
   introHistory,
+  lockMembers,
   openRequest,
   rowToProfile,
   updateIntro,
@@ -103,7 +104,12 @@ export async function requestIntro(
     const settings = (await readSettings(db, c.home)).intros;
     const key = `intros:${c.home}:ask:${introId}`;
     const item = askAcrossItem(key, decision.asker, decision.other, why);
-    await transaction(db, async (tx) => {
+    const where = nameFor(decision.other, decision.asker, quiet).text;
+    const made = await transaction(db, async (tx) => {
+      // Facts read before the transaction may be stale: a second press made the intro meanwhile.
+      await lockMembers(tx, c.home, [askerId, otherId]);
+      const earlier = await openRequest(tx, c.home, askerId, otherId, now - OPEN_REQUEST_MS, 'made');
+      if (earlier) return earlier.introId;
       await insertIntro(tx, {
         ...meetRow(c.home, introId, [askerId, otherId], score, now),
         status: 'made',
@@ -112,15 +118,21 @@ export async function requestIntro(
         followUpAt: now + settings.followUpDays * DAY_MS,
       });
       await enqueueOn(tx, [item], now);
+      return introId;
     });
-    return { introId, otherName, already: false, where: nameFor(decision.other, decision.asker, quiet).text };
+    return { introId: made, otherName, already: made !== introId, where };
   }
   const item = askItem(platform, guildId, introId, otherId, names.get(askerId) ?? 'A member', why);
-  await transaction(db, async (tx) => {
+  const asked = await transaction(db, async (tx) => {
+    // Facts read before the transaction may be stale: a second press asked meanwhile.
+    await lockMembers(tx, guildId, [askerId, otherId]);
+    const earlier = await openRequest(tx, guildId, askerId, otherId, now - OPEN_REQUEST_MS);
+    if (earlier) return earlier.introId;
     await insertIntro(tx, { ...meetRow(guildId, introId, [askerId, otherId], score, now), status: 'asked' });
     await enqueueOn(tx, [item], now);
+    return introId;
   });
-  return { introId, otherName, already: false };
+  return { introId: asked, otherName, already: asked !== introId };
 }
 
 /** The intro and who of its members is in intros (only an open /meet request needs the second). */

@@ -94,6 +94,16 @@ describe.each(ENGINES)('intros operations on %s', (engine) => {
     expect(await getIntro(db, G, other.introId)).toMatchObject({ status: 'declined', decidedAt: T0 + DAY });
   });
 
+  it('GIVEN Introduce us pressed twice at once THEN the other member is asked once and both presses get that request', async () => {
+    const [first, second] = await Promise.all([
+      requestIntro(db, 'discord', G, m('ann'), m('eve'), T0),
+      requestIntro(db, 'discord', G, m('ann'), m('eve'), T0 + 1),
+    ]);
+    expect(second.introId).toBe(first.introId);
+    expect([first.already, second.already].sort()).toEqual([false, true]);
+    expect((await outboxRows(db)).map((r) => r.key)).toEqual([`intros:g1:ask:${first.introId}`]);
+  });
+
   it('GIVEN a round a week old THEN each member is asked "Did you meet?" once, and "skip" keeps them out of the next round only', async () => {
     await runRound(db, 'discord', G, '2026-03-02', T0);
     expect(await sendFollowUps(db, 'discord', G, T0 + 7 * DAY - 1)).toBe(0);
