@@ -1,4 +1,4 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { parseDuration } from '../src/config.js';
 import { textAndForumChannels } from '../src/features/questions/communityStore.js';
 import { updateSettings } from '../src/guildSettings.js';
@@ -69,12 +69,12 @@ export default defineCommand({
     moderators: { type: 'boolean', description: 'Escalate to the moderators instead of a helpers role' },
     enabled: { type: 'boolean', description: 'Question detection and nudges on or off for the server' },
   },
-  run(ctx) {
+  async run(ctx) {
     const o = ctx.options;
     if ((o.channel === undefined) !== (o.watch === undefined)) {
       throw new UserFacingError('Use channel: and watch: together, e.g. channel:#help watch:on.');
     }
-    const known = o.channels !== undefined ? textAndForumChannels(ctx.deps.db, ctx.guild.id) : [];
+    const known = o.channels !== undefined ? await textAndForumChannels(databaseOf(ctx.deps), ctx.guild.id) : [];
     const settings = updateSettings(
       ctx.deps.db,
       ctx.guild.id,

@@ -4,11 +4,12 @@ import nudgesOff from '../../../commands/nudgesOff.js';
 import nudgesOn from '../../../commands/nudgesOn.js';
 import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
+import { databaseOf } from '../../commands.js';
 import { defineFeature } from '../feature.js';
 import { knownForumUrls } from '../links/knownForums.js';
 import { questionButtons } from './buttons.js';
 import { questionJobs } from './jobs.js';
-import { eraseQuestions, exportQuestions } from './privacyStore.js';
+import { eraseQuestionsSync, exportQuestionsSync } from './privacyLegacy.js';
 import { handleEvent, isSolvedMark, responseTimes, unansweredAcross, waitingForDigest } from './service.js';
 import { solvedHelpers } from './solveStore.js';
 
@@ -20,24 +21,24 @@ export const questionsFeature = defineFeature({
   onEvent(deps, event, fresh) {
     // A duplicate or replay changed nothing in the store: the feature already counted it once.
     if (!fresh) return;
-    handleEvent(deps.db, event);
+    return handleEvent(databaseOf(deps), event);
   },
   countsReaction: isSolvedMark,
   privacy: {
-    export: exportQuestions,
+    export: exportQuestionsSync,
     // The guild's expertise index in every process is dropped by the erasure's 'erased' cache
     // generation (expertiseCache.ts): `db` here is the erasure's transaction, not the cache's key.
-    erase: eraseQuestions,
+    erase: eraseQuestionsSync,
   },
   digest: {
     waitingQuestions: (deps, w) =>
-      waitingForDigest(deps.db, w.guildId, w.now, undefined, { forumUrls: knownForumUrls(deps) }),
-    responseTimes: (deps, w) => responseTimes(deps.db, w.guildId, w.start, w.end, w.now),
-    topHelpers: (deps, w) => solvedHelpers(deps.db, w.guildId, w.start, w.end),
-    personal(deps, w, memberId) {
-      const list = unansweredAcross(deps.db, w.guildId, memberId, w.now, 3, { forumUrls: knownForumUrls(deps) }).filter(
-        (q) => q.why && q.url,
-      );
+      waitingForDigest(databaseOf(deps), w.guildId, w.now, undefined, { forumUrls: knownForumUrls(deps) }),
+    responseTimes: (deps, w) => responseTimes(databaseOf(deps), w.guildId, w.start, w.end, w.now),
+    topHelpers: (deps, w) => solvedHelpers(databaseOf(deps), w.guildId, w.start, w.end),
+    async personal(deps, w, memberId) {
+      const list = (
+        await unansweredAcross(databaseOf(deps), w.guildId, memberId, w.now, 3, { forumUrls: knownForumUrls(deps) })
+      ).filter((q) => q.why && q.url);
       if (list.length === 0) return null;
       return {
         questionsYouCouldAnswer: list.map((q) => ({

@@ -8,6 +8,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { channels, guilds, members, outbox, questions } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { DROPPED_FOR_ERASURE } from '../../../src/features/core/eraseCore.js';
@@ -62,7 +63,7 @@ describe('erasing a member of a replayed community', () => {
       setProfile(db, r.guildId, memberId, { interests: ['grub'], about: ABOUT, timezone: null }, now);
       refreshProfiles(db, r.guildId, now, true);
       runRound(db, r.platform, r.guildId, 'erasure', now);
-      scanAndNudge(db, r.guildId, now);
+      await scanAndNudge(sqliteDatabase(db), r.guildId, now);
       const titles = db
         .select({ name: channels.name })
         .from(channels)
