@@ -9,7 +9,7 @@
 import { type Database, transaction } from '../../db/database.js';
 import type { LinkBase } from './links.js';
 import { dueQuestions, dueStage, stillDue } from './nudgePolicy.js';
-import { readOpenQuestions, readPeerFacts, readWordFacts, timingOf, watchedRows, whereToPost } from './scanFacts.js';
+import { readOpenQuestions, readPeerFacts, readWordFacts, timingOf, watchedRows, wheresToPost } from './scanFacts.js';
 import { composeNudges, type NudgeWrite, planNudges, summaryMessages, toOpen } from './scanPlan.js';
 import { advanceStage, getQuestion, hasReply, recordNudges } from './store.js';
 import { enqueueIn } from './unported.js';
@@ -48,8 +48,12 @@ export async function scanAndNudge(
 
   // Who and where: the peers who could be asked, the moderators, the budget, where each nudge goes; then the plan.
   const facts = await readPeerFacts(db, guildId, settings, peerDue, now);
-  const due: { row: (typeof dueNow)[number]['row']; open: ReturnType<typeof toOpen> }[] = [];
-  for (const { row } of dueNow) due.push({ row, open: toOpen(row, await whereToPost(db, row)) });
+  const wheres = await wheresToPost(
+    db,
+    guildId,
+    dueNow.map(({ row }) => row),
+  );
+  const due = dueNow.map(({ row }) => ({ row, open: toOpen(row, wheres.get(row.questionId)!) }));
   const rules = {
     timing,
     guildTimezone: settings.core.timezone,

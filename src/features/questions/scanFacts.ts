@@ -94,6 +94,28 @@ export async function whereToPost(db: Database, q: QuestionRow): Promise<Where> 
   return { channelId: q.channelId, replyTo: q.questionId };
 }
 
+/** Where each of one guild's questions' nudge goes (whereToPost), read together: by question id. */
+export async function wheresToPost(
+  db: Database,
+  guildId: string,
+  rows: readonly QuestionRow[],
+): Promise<Map<string, Where>> {
+  const onMessages = rows.filter((q) => q.channelId !== q.questionId);
+  const threads = await channelsFacts(
+    db,
+    guildId,
+    onMessages.map((q) => q.questionId),
+  );
+  return new Map(
+    rows.map((q): [string, Where] => [
+      q.questionId,
+      q.channelId === q.questionId || threads.has(q.questionId)
+        ? { channelId: q.questionId, replyTo: null }
+        : { channelId: q.channelId, replyTo: q.questionId },
+    ]),
+  );
+}
+
 /**
  * Who could be asked about the due questions: the expertise index, the recent nudges, the pool of
  * recently active members with their facts and their linked accounts' (only when a peer nudge is
