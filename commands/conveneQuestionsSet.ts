@@ -1,7 +1,7 @@
 import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { parseDuration } from '../src/config.js';
 import { textAndForumChannels } from '../src/features/questions/communityStore.js';
-import { updateSettings } from '../src/guildSettings.js';
+import { changeSettings } from '../src/guildSettings.js';
 import { safeText } from '../src/text/fit.js';
 
 const MINUTE_MS = 60_000;
@@ -75,8 +75,8 @@ export default defineCommand({
       throw new UserFacingError('Use channel: and watch: together, e.g. channel:#help watch:on.');
     }
     const known = o.channels !== undefined ? await textAndForumChannels(databaseOf(ctx.deps), ctx.guild.id) : [];
-    const settings = updateSettings(
-      ctx.deps.db,
+    const settings = await changeSettings(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       'questions.set',

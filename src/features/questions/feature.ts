@@ -9,7 +9,7 @@ import { defineFeature } from '../feature.js';
 import { knownForumUrls } from '../links/knownForums.js';
 import { questionButtons } from './buttons.js';
 import { questionJobs } from './jobs.js';
-import { eraseQuestionsSync, exportQuestionsSync } from './privacyLegacy.js';
+import { eraseQuestions, exportQuestions } from './privacyStore.js';
 import { handleEvent, isSolvedMark, responseTimes, unansweredAcross, waitingForDigest } from './service.js';
 import { solvedHelpers } from './solveStore.js';
 
@@ -18,17 +18,17 @@ export const questionsFeature = defineFeature({
   commands: [unanswered, solved, nudgesOn, nudgesOff, conveneQuestionsSet],
   buttons: questionButtons,
   jobs: questionJobs,
-  onEvent(deps, event, fresh) {
+  async onEventStored(_deps, event, fresh, tx) {
     // A duplicate or replay changed nothing in the store: the feature already counted it once.
     if (!fresh) return;
-    return handleEvent(databaseOf(deps), event);
+    await handleEvent(tx, event);
   },
   countsReaction: isSolvedMark,
   privacy: {
-    export: exportQuestionsSync,
+    export: exportQuestions,
     // The guild's expertise index in every process is dropped by the erasure's 'erased' cache
-    // generation (expertiseCache.ts): `db` here is the erasure's transaction, not the cache's key.
-    erase: eraseQuestionsSync,
+    // generation (expertiseCache.ts): `tx` here is the erasure's transaction, not the cache's key.
+    erase: eraseQuestions,
   },
   digest: {
     waitingQuestions: (deps, w) =>

@@ -14,6 +14,7 @@ import type {
   ReactionRemoved,
   ThreadUpserted,
 } from '../../events.js';
+import { readSettings } from '../../guildSettings.js';
 import { termsOf } from '../../text/tokenize.js';
 import { channelFacts, isProfilingOff, messageFacts, settingsText, threadHasEarlierMessage } from './communityStore.js';
 import { isQuestion, isWatched, questionTerms, type WatchRules } from './detect.js';
@@ -32,7 +33,6 @@ import {
   setQuestionBody,
 } from './store.js';
 import { questionTitle } from './title.js';
-import { settingsOf } from './unported.js';
 
 export const rulesOf = (s: QuestionsSettings): WatchRules => ({ auto: s.auto, channels: s.channels });
 
@@ -52,7 +52,7 @@ export async function questionSettings(db: Database, guildId: string): Promise<Q
   }
   const hit = byGuild.get(guildId);
   if (hit && hit.text === text) return hit.settings;
-  const settings = (await settingsOf(db, guildId as GuildId)).questions;
+  const settings = (await readSettings(db, guildId as GuildId)).questions;
   byGuild.set(guildId, { text, settings });
   return settings;
 }

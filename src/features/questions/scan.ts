@@ -7,12 +7,12 @@
  * for an answered question, nor a second one at the same stage.
  */
 import { type Database, transaction } from '../../db/database.js';
+import { enqueueOn } from '../../outbox/store.js';
 import type { LinkBase } from './links.js';
 import { dueQuestions, dueStage, stillDue } from './nudgePolicy.js';
 import { readOpenQuestions, readPeerFacts, readWordFacts, timingOf, watchedRows, wheresToPost } from './scanFacts.js';
 import { composeNudges, type NudgeWrite, planNudges, summaryMessages, toOpen } from './scanPlan.js';
 import { advanceStage, getQuestion, hasReply, recordNudges } from './store.js';
-import { enqueueIn } from './unported.js';
 
 export interface ScanResult {
   /** Open questions looked at. */
@@ -76,15 +76,15 @@ export async function scanAndNudge(
         if (!stillDue(toOpen(row, w.where), w.decision.stage, timing, now)) continue;
         if (await hasReply(tx, guildId, row.questionId, row.askerId)) continue;
         if (!(await advanceStage(tx, guildId, row.questionId, w.decision.stage === 'peer' ? 1 : 2, now))) continue;
-        await enqueueIn(tx, w.away, now);
+        await enqueueOn(tx, w.away, now);
         await recordNudges(tx, w.nudges);
-        if (w.message) await enqueueIn(tx, [w.message], now);
+        if (w.message) await enqueueOn(tx, [w.message], now);
         written.push(w);
         if (w.decision.stage === 'peer') result.nudged += 1;
         else result.escalated += 1;
       }
       // Written with the stages it reports: a crash before the commit sends neither, a rerun finds nothing due.
-      await enqueueIn(tx, summaryMessages(written, words, guildId, now), now);
+      await enqueueOn(tx, summaryMessages(written, words, guildId, now), now);
     });
   }
   return result;

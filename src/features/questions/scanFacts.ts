@@ -4,7 +4,7 @@
  */
 import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
-import type { GuildSettings } from '../../guildSettings.js';
+import { type GuildSettings, readSettings } from '../../guildSettings.js';
 import { platformWords } from '../links/identity.js';
 import {
   type ChannelFacts,
@@ -27,7 +27,7 @@ import { routerWeightsOf } from './refit.js';
 import type { DueQuestion, Elsewhere, PeerFactsRead, Where, WordFacts } from './scanPlan.js';
 import type { QuestionsSettings } from './settings.js';
 import { openQuestions, type QuestionRow } from './store.js';
-import { activeSidesOf, counterpartOf, linkedAcrossOf, pairedGuildOf, settingsOf } from './unported.js';
+import { activeSidesOf, counterpartOf, linkedAcrossOf, pairedGuildOf } from './unported.js';
 import { peerWhy, questionForms } from './why.js';
 
 const HOUR_MS = 3_600_000;
@@ -79,7 +79,7 @@ export async function readOpenQuestions(
   guildId: string,
   now: number,
 ): Promise<{ settings: GuildSettings; rows: QuestionRow[]; channels: Map<string, ChannelFacts | undefined> }> {
-  const settings = await settingsOf(db, guildId as GuildId);
+  const settings = await readSettings(db, guildId as GuildId);
   const s = settings.questions;
   if (!s.enabled) return { settings, rows: [], channels: new Map() };
   const rows = await openQuestions(db, guildId, now - STALE_MS, now - timingOf(s).afterMs);

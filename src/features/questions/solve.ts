@@ -8,6 +8,7 @@ import type { Button, MessageBody, OutboxItem } from '../../actions.js';
 import { UserFacingError } from '../../commands.js';
 import { type Database, transaction } from '../../db/database.js';
 import type { ChannelId, GuildId, MemberId } from '../../events.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
 import { channelNames, guildPlatform } from './communityStore.js';
 import { questionLink } from './links.js';
@@ -15,7 +16,7 @@ import { type Candidate, rankCandidates } from './pick.js';
 import { solve, whereToPost } from './service.js';
 import { conversationOf } from './solveStore.js';
 import { getQuestion, type QuestionRow } from './store.js';
-import { answerPicked, enqueueIn } from './unported.js';
+import { answerPicked } from './unported.js';
 
 export const SOLVED_BUTTON = 'solved-by';
 /** The button arg of "nobody in particular". */
@@ -172,7 +173,7 @@ export function solveWith(
         action: { type: 'thread.tag', threadId: q.channelId as ChannelId, tag: 'solved' },
       });
     }
-    await enqueueIn(tx, items, now);
+    await enqueueOn(tx, items, now);
     return { kind: 'solved', helper: answer?.authorName ?? null } as const;
   });
 }

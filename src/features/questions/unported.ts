@@ -4,24 +4,12 @@
  * in it; on PostgreSQL it throws NotPortedError naming what is missing). When those areas land on
  * the async API, each body here becomes a plain call and this file goes.
  */
-import type { OutboxItem } from '../../actions.js';
 import { type Database, legacyDb } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { type GuildSettings, getSettings } from '../../guildSettings.js';
-import { enqueue } from '../../outbox/store.js';
 import type { CommunityWords } from '../../text/topicWords.js';
 import { communityWords } from '../core/vocabulary.js';
 import { recordAnswerPicked } from '../journey/service.js';
 import { type Account, activeSides, counterpart, linkedAcross, pairedGuild } from '../links/identity.js';
-
-export async function settingsOf(db: Database, guildId: string): Promise<GuildSettings> {
-  return getSettings(legacyDb(db), guildId as GuildId);
-}
-
-export async function enqueueIn(tx: Database, items: readonly OutboxItem[], now: number): Promise<number> {
-  if (items.length === 0) return 0;
-  return enqueue(legacyDb(tx), items, now);
-}
 
 export async function pairedGuildOf(db: Database, guildId: string): Promise<string | null> {
   return pairedGuild(legacyDb(db), guildId);

@@ -9,7 +9,7 @@ import type { Action } from '../../../src/actions.js';
 import type { CommandContext, CommandDefinition, Deps, Reply, RuntimeStatus } from '../../../src/commands.js';
 import { runCommand } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { sqliteDatabase } from '../../../src/db/database.js';
+import { sqliteDatabase, transaction } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -42,11 +42,13 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
   let seq = 0;
 
   /** Store the event; when it changed something, let the feature react (as the ingestor does). */
-  const push = async (event: CommunityEvent, opts: { silent?: boolean } = {}): Promise<boolean> => {
-    const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
-    if (fresh && !opts.silent) await handleEvent(store, event);
-    return fresh;
-  };
+  const push = (event: CommunityEvent, opts: { silent?: boolean } = {}): Promise<boolean> =>
+    // As the ingestor does: the event and the feature's work in one transaction (the feature in a savepoint).
+    transaction(store, async (tx) => {
+      const fresh = apply(event, { storeMessageText: false });
+      if (fresh && !opts.silent) await transaction(tx, (savepoint) => handleEvent(savepoint, event));
+      return fresh;
+    });
 
   const world = {
     db,
