@@ -107,6 +107,7 @@ describe.each(ENGINES)('questions operations on %s', (engine) => {
     await post(db, 't2', 'Replication jitter over the network', T0 - 2 * DAY);
     await post(db, 't3', 'Lightmaps too dark', T0 - 2 * DAY + HOUR, ['solved'], T0 - DAY);
     await post(db, 't4', 'Physics tunnelling at high speed', T0 - 3 * DAY + 2 * HOUR);
+    await post(db, 't5', 'Terrain seams between tiles', T0 - 4 * HOUR);
     await recordResponse(
       db,
       { guildId: g, questionId: 't2', memberId: 'ada', messageId: 'r2', at: T0 - 2 * DAY + 2 * HOUR },
@@ -124,12 +125,18 @@ describe.each(ENGINES)('questions operations on %s', (engine) => {
         askedAt: T0 - 3 * DAY,
         threadId: 't1',
       },
+      {
+        title: 'Terrain seams between tiles',
+        url: `https://discord.com/channels/${g}/t5`,
+        askedAt: T0 - 4 * HOUR,
+        threadId: 't5',
+      },
     ]);
     const times = await responseTimes(db, g, T0 - 7 * DAY, T0, T0);
-    expect(times).toMatchObject({ asked: 4, answered: 2, answeredWithin24h: 1, peerAnswered: 1 });
+    expect(times).toMatchObject({ asked: 5, answered: 2, answeredWithin24h: 1, peerAnswered: 1 });
     expect(times.firstResponseWaitsMs.sort((a, b) => a - b)).toEqual([2 * HOUR, 3 * DAY - 4 * HOUR]);
     const week = await weeklyMetrics(db, g, T0 - 7 * DAY, T0, T0);
-    expect(week.asked).toBe(4);
+    expect(week.asked).toBe(5);
     expect(week.answered).toBe(2);
   });
 
