@@ -11,9 +11,6 @@ import type { questions } from '../../db/schema.js';
 export type QuestionRow = typeof questions.$inferSelect;
 export type SolvedVia = 'reaction' | 'command' | 'tag' | 'accepted';
 
-/** A handle: the database or a transaction's. */
-export type Tx = Database;
-
 export async function getQuestion(db: Database, guildId: string, questionId: string): Promise<QuestionRow | undefined> {
   const { questions } = db.tables;
   const [row] = await db
