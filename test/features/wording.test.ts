@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import meet from '../../commands/meet.js';
 import profileShow from '../../commands/profileShow.js';
 import unanswered from '../../commands/unanswered.js';
-import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
+import { type CommandContext, type CommandDefinition, databaseOf, runCommand } from '../../src/commands.js';
 import { sqliteDatabase } from '../../src/db/database.js';
 import { outbox, questions } from '../../src/db/schema.js';
 import { asMemberId } from '../../src/events.js';
@@ -56,7 +56,7 @@ async function renderAll(r: Replayed, inIntros: number, askers: number): Promise
     out.push({ kind: '/unanswered', text: await command(r, unanswered as CommandDefinition, id) });
   }
   await runRound(sqliteDatabase(db), r.platform, r.guildId, 'wording', r.now);
-  scanAndNudge(db, r.guildId, r.now, { forumUrls: knownForumUrls(r.deps) });
+  await scanAndNudge(databaseOf(r.deps), r.guildId, r.now, { forumUrls: knownForumUrls(r.deps) });
   for (const row of db.select({ key: outbox.key, action: outbox.action }).from(outbox).orderBy(asc(outbox.id)).all()) {
     const action = row.action as { body?: { content?: string } };
     if (!/^(intros|questions):/.test(row.key) || !action.body?.content) continue;
@@ -127,7 +127,7 @@ const MASKED = /\[((?:\\.|[^\]\\])*)\]\((\S+?)\)/g;
  * Every question listed or nudged is named by its title, with a link that opens it: /unanswered's
  * bullets, the digest's waiting list, nudges and escalations. `forumUrl`: where forum links must point.
  */
-function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?: string) {
+async function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?: string) {
   const problems: string[] = [];
   let named = 0;
   const checkLink = (kind: string, title: string, url: string) => {
@@ -153,7 +153,9 @@ function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?: strin
     }
   }
   // The digest's list, as the feature hands it over (the layout is the digest's), and as shown.
-  const waiting = waitingForDigest(r.deps.db, r.guildId, r.now, undefined, { forumUrls: knownForumUrls(r.deps) });
+  const waiting = await waitingForDigest(databaseOf(r.deps), r.guildId, r.now, undefined, {
+    forumUrls: knownForumUrls(r.deps),
+  });
   for (const q of waiting) checkLink('digest list', q.title, q.url);
   const digest = rendered.find((m) => m.kind === 'digest')?.text ?? '';
   if (waiting.length > 0 && !digest.includes(`](${waiting[0]!.url})`))
@@ -185,7 +187,7 @@ describe('what members read, from real replays', () => {
     expect(rendered.filter((m) => m.kind === '/meet').length).toBe(24);
     // Not vacuous: topics are named.
     expect(shown.size).toBeGreaterThan(3);
-    const titles = checkQuestionsNamed(r, rendered);
+    const titles = await checkQuestionsNamed(r, rendered);
     expect(titles.problems).toEqual([]);
     expect(titles.named).toBeGreaterThan(20);
     expect(titles.waiting).toBeGreaterThan(5);
@@ -201,7 +203,7 @@ describe('what members read, from real replays', () => {
     expect(shown.size).toBeGreaterThan(10);
     const meets = rendered.filter((m) => m.kind === '/meet');
     expect(meets.filter((m) => !/No one stands out/.test(m.text)).length).toBeGreaterThanOrEqual(9);
-    const titles = checkQuestionsNamed(r, rendered, URHO3D_URL);
+    const titles = await checkQuestionsNamed(r, rendered, URHO3D_URL);
     expect(titles.problems).toEqual([]);
     expect(titles.named).toBeGreaterThan(10);
     expect(checkReasons(rendered)).toEqual([]);
@@ -212,7 +214,7 @@ describe('what members read, from real replays', () => {
     r.deps.db.update(questions).set({ title: null }).run();
     // The newest 100, as this check was written: older rows of the replay show two defects left open
     // (reader's report: "kangaroo", a member's name; "unknwon", written "Unknwon").
-    const waiting = waitingForDigest(r.deps.db, r.guildId, r.now, 100);
+    const waiting = await waitingForDigest(databaseOf(r.deps), r.guildId, r.now, 100);
     if (process.env.CONVENE_PRINT) for (const q of waiting) console.log(`--- demo untitled row\n${q.title}`);
     expect(waiting.length).toBeGreaterThan(5);
     const problems: string[] = [];

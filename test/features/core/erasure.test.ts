@@ -64,7 +64,7 @@ describe('erasing a member of a replayed community', () => {
       setProfile(db, r.guildId, memberId, { interests: ['grub'], about: ABOUT, timezone: null }, now);
       await refreshProfiles(sqliteDatabase(db), r.guildId, now, true);
       await runRound(sqliteDatabase(db), r.platform, r.guildId, 'erasure', now);
-      scanAndNudge(db, r.guildId, now);
+      await scanAndNudge(sqliteDatabase(db), r.guildId, now);
       const titles = db
         .select({ name: channels.name })
         .from(channels)
