@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { setSubscribed } from '../src/features/digest/pulseStore.js';
 import { describeSchedule } from '../src/features/digest/service.js';
 import { getSettings } from '../src/guildSettings.js';
@@ -8,8 +8,8 @@ export default defineCommand({
   description: 'Get a personal weekly DM: questions you could answer, people to meet, your progress',
   access: 'member',
   options: {},
-  run(ctx) {
-    setSubscribed(ctx.deps.db, ctx.guild.id, ctx.member.id, true, ctx.now);
+  async run(ctx) {
+    await setSubscribed(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, true, ctx.now);
     const settings = getSettings(ctx.deps.db, ctx.guild.id);
     return reply.ephemeral(
       settings.digest.channelId

@@ -1,4 +1,4 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { asGuildId, asMemberId } from '../src/events.js';
 import { setProfile } from '../src/features/intros/service.js';
 import { profileRow, setMemberTimezone } from '../src/features/intros/store.js';
@@ -20,7 +20,7 @@ export default defineCommand({
     timezone: { type: 'string', description: 'IANA timezone, e.g. Europe/Berlin', maxLength: 64 },
     about: { type: 'string', description: 'A sentence or two about you', maxLength: 300 },
   },
-  run(ctx) {
+  async run(ctx) {
     const { interests, timezone, about } = ctx.options;
     if (interests === undefined && timezone === undefined && about === undefined) {
       throw new UserFacingError('Give at least one of interests, timezone or about.');
@@ -56,7 +56,7 @@ export default defineCommand({
       }
     });
     // Setting a profile counts as introducing yourself on the journey.
-    recordProfileSet(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, ctx.now);
+    await recordProfileSet(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now, ctx.now);
     ctx.deps.wakeOutbox();
     return reply.ephemeral('Saved. /profile show shows what intros knows about you.');
   },

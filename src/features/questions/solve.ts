@@ -10,7 +10,7 @@ import type { Db } from '../../db/connection.js';
 import type { ChannelId, GuildId, MemberId } from '../../events.js';
 import { enqueue } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
-import { recordAnswerPicked } from '../journey/service.js';
+import { recordAnswerPickedSync } from '../journey/service.js';
 import { channelNames, guildPlatform } from './communityStore.js';
 import { questionLink } from './links.js';
 import { type Candidate, rankCandidates } from './pick.js';
@@ -129,7 +129,7 @@ export function solveWith(
     const items: OutboxItem[] = [];
     const where = whereToPost(db, q);
     if (answer) {
-      recordAnswerPicked(
+      recordAnswerPickedSync(
         db,
         guildId,
         {

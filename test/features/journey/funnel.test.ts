@@ -7,18 +7,18 @@ import { getJourney } from '../../../src/features/journey/store.js';
 import { DAY, HOUR, makeCommunity, T0 } from './world.js';
 
 describe('funnel', () => {
-  it('GIVEN members at different stages THEN each stage reports who reached it in the range and the median days to it', () => {
-    const w = makeCommunity();
-    w.join('bob', T0 - 40 * DAY);
-    const hello = w.message('bob', 'c-general', T0 - 39 * DAY);
+  it('GIVEN members at different stages THEN each stage reports who reached it in the range and the median days to it', async () => {
+    const w = await makeCommunity();
+    await w.join('bob', T0 - 40 * DAY);
+    const hello = await w.message('bob', 'c-general', T0 - 39 * DAY);
     // ann: participating after 1 day, helping after 3; cat: participating after 3 days; dan: silent.
-    w.join('ann', T0);
-    w.join('cat', T0);
-    w.join('dan', T0);
-    w.message('ann', 'c-general', T0 + 1 * DAY);
-    w.message('cat', 'c-general', T0 + 3 * DAY);
-    w.message('ann', 'c-general', T0 + 3 * DAY, { replyTo: hello });
-    const rows = funnel(w.db, w.guildId, T0, T0 + 30 * DAY);
+    await w.join('ann', T0);
+    await w.join('cat', T0);
+    await w.join('dan', T0);
+    await w.message('ann', 'c-general', T0 + 1 * DAY);
+    await w.message('cat', 'c-general', T0 + 3 * DAY);
+    await w.message('ann', 'c-general', T0 + 3 * DAY, { replyTo: hello });
+    const rows = await funnel(w.database, w.guildId, T0, T0 + 30 * DAY);
     expect(rows.map((r) => [r.stage, r.members, r.medianMs])).toEqual([
       ['arrived', 3, 0],
       ['introduced', 0, null],
@@ -29,14 +29,16 @@ describe('funnel', () => {
       ['convener', 0, null],
     ]);
     // A range that ends before the messages only sees the arrivals.
-    expect(funnel(w.db, w.guildId, T0, T0 + HOUR).map((r) => r.members)).toEqual([3, 0, 0, 0, 0, 0, 0]);
+    expect((await funnel(w.database, w.guildId, T0, T0 + HOUR)).map((r) => r.members)).toEqual([3, 0, 0, 0, 0, 0, 0]);
     // bob reached his stages before the range.
-    expect(funnel(w.db, w.guildId, T0 - 50 * DAY, T0).find((r) => r.stage === 'participating')!.members).toBe(1);
+    expect(
+      (await funnel(w.database, w.guildId, T0 - 50 * DAY, T0)).find((r) => r.stage === 'participating')!.members,
+    ).toBe(1);
   });
 });
 
 describe('journey feature', () => {
-  it('GIVEN the feature list THEN the journey is registered with its commands and its sweep', () => {
+  it('GIVEN the feature list THEN the journey is registered with its commands and its sweep', async () => {
     expect(features).toContain(journeyFeature);
     expect(journeyFeature.jobs.map((j) => j.name)).toEqual(['journey.sweep']);
     expect(journeyFeature.commands.map((c) => c.name).sort()).toEqual([
@@ -52,7 +54,7 @@ describe('journey feature', () => {
   });
 
   it('GIVEN an event that was not fresh THEN onEvent does nothing; a fresh one acts', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const now = Date.now();
     const join = {
       platform: 'discord' as const,
@@ -74,14 +76,14 @@ describe('journey feature', () => {
     expect(woken).toBe(1);
   });
 
-  it('GIVEN a member asks for their data THEN the journey exports it, and erasing removes it', () => {
-    const w = makeCommunity();
-    w.join('bob', T0 - 10 * DAY);
-    w.thread('q1', 'c-help', 'bob', 'Q', T0);
-    w.message('bob', 'q1', T0);
-    w.join('ann', T0);
-    const answer = w.message('ann', 'q1', T0 + HOUR);
-    w.react('bob', answer, 'q1', '✅', T0 + 2 * HOUR);
+  it('GIVEN a member asks for their data THEN the journey exports it, and erasing removes it', async () => {
+    const w = await makeCommunity();
+    await w.join('bob', T0 - 10 * DAY);
+    await w.thread('q1', 'c-help', 'bob', 'Q', T0);
+    await w.message('bob', 'q1', T0);
+    await w.join('ann', T0);
+    const answer = await w.message('ann', 'q1', T0 + HOUR);
+    await w.react('bob', answer, 'q1', '✅', T0 + 2 * HOUR);
     const exported = journeyFeature.privacy!.export(w.db, w.guildId, asMemberId('ann'));
     expect(exported).toMatchObject({
       state: { stage: 'helping' },
@@ -95,10 +97,10 @@ describe('journey feature', () => {
       answersCreditedAsHelpful: [],
     });
     // bob's first post stays answered (nobody else can be credited for it), but not by ann's id.
-    expect(getJourney(w.db, w.guildId, 'bob')!.firstReplyBy).toBe('(erased)');
+    expect((await getJourney(w.database, w.guildId, 'bob'))!.firstReplyBy).toBe('(erased)');
     // Erased data never means a second welcome.
-    w.leave('ann', T0 + DAY);
-    w.join('ann', T0 + 2 * DAY);
+    await w.leave('ann', T0 + DAY);
+    await w.join('ann', T0 + 2 * DAY);
     expect(w.outbox().filter((r) => r.key.startsWith('welcome:g1:ann'))).toHaveLength(1);
   });
 });
