@@ -34,7 +34,7 @@ const welcome = (change: Partial<WelcomeInput> = {}): WelcomeInput => ({
 });
 
 describe('welcome text', () => {
-  it('GIVEN the default text THEN it names the server, three topic channels, the first step and /journey', async () => {
+  it('GIVEN the default text THEN it names the server, three topic channels, the first step and /journey', () => {
     const body = renderWelcome(welcome());
     expect(body.content).toContain('**Rust Gamedev**');
     expect(body.content).toContain('<#c-engine>, <#c-art> and <#c-jobs>');
@@ -52,11 +52,11 @@ describe('welcome text', () => {
       { introductions: null, help: null, topicChannels: [] },
       'say hi — people here are glad you came',
     ],
-  ])('GIVEN %s THEN the first step points somewhere real', async (_, change, step) => {
+  ])('GIVEN %s THEN the first step points somewhere real', (_, change, step) => {
     expect(renderWelcome(welcome(change)).content).toContain(step);
   });
 
-  it('GIVEN custom text with placeholders THEN they are filled and only the newcomer may be pinged', async () => {
+  it('GIVEN custom text with placeholders THEN they are filled and only the newcomer may be pinged', () => {
     const body = renderWelcome(
       welcome({ customText: 'Hey {member}, welcome to {server}! Start here: {first_step} Chat in {channels}.' }),
     );
@@ -66,7 +66,7 @@ describe('welcome text', () => {
     expect(body.mentions).toEqual({ members: ['ann'] });
   });
 
-  it('GIVEN custom text that says @everyone or names a role THEN neither pings', async () => {
+  it('GIVEN custom text that says @everyone or names a role THEN neither pings', () => {
     const body = renderWelcome(welcome({ customText: '@everyone say hi to {member}! <@&123> @here' }));
     expect(body.content).not.toMatch(MASS_PING);
     expect(body.content).not.toContain('<@&');
@@ -74,19 +74,19 @@ describe('welcome text', () => {
     expect(body.mentions).toEqual({ members: ['ann'] });
   });
 
-  it('GIVEN a server named "@everyone" THEN the name is shown but pings nobody', async () => {
+  it('GIVEN a server named "@everyone" THEN the name is shown but pings nobody', () => {
     const body = renderWelcome(welcome({ serverName: '@everyone' }));
     expect(body.content).not.toMatch(MASS_PING);
     expect(body.content).toContain('@\u200beveryone');
   });
 
-  it('GIVEN text with mass mentions THEN neutralize defuses each', async () => {
+  it('GIVEN text with mass mentions THEN neutralize defuses each', () => {
     expect(neutralize('@everyone @Here <@&5>')).toBe('@\u200beveryone @\u200bHere <@\u200b&5>');
   });
 });
 
 describe('milestone text', () => {
-  it('GIVEN a member who reached Helping THEN the congratulation is short and names the next step', async () => {
+  it('GIVEN a member who reached Helping THEN the congratulation is short and names the next step', () => {
     const body = renderCongrats({
       memberId: 'ann',
       serverName: 'Rust Gamedev',
@@ -101,7 +101,7 @@ describe('milestone text', () => {
     expect(body.mentions).toEqual({ members: ['ann'] });
   });
 
-  it('GIVEN the last stage THEN the congratulation thanks instead of naming a next step', async () => {
+  it('GIVEN the last stage THEN the congratulation thanks instead of naming a next step', () => {
     const body = renderCongrats({
       memberId: 'ann',
       serverName: 'S',
@@ -121,7 +121,7 @@ describe('milestone text', () => {
     [{ kind: 'welcomedNewcomer', atLeast: 3 } as const, "Be the first to reply to a newcomer's first post (3 times)"],
     [{ kind: 'question', atLeast: 2, withinWeeks: 2 } as const, 'Ask 2 questions in the last 2 weeks'],
     [{ kind: 'memberDays', atLeast: 30 } as const, 'Be a member for 30 days'],
-  ])('GIVEN criterion %o THEN the checklist line reads "%s"', async (criterion, label) => {
+  ])('GIVEN criterion %o THEN the checklist line reads "%s"', (criterion, label) => {
     expect(criterionLabel(criterion, places)).toContain(label);
   });
 });
@@ -145,7 +145,7 @@ describe('nudge text', () => {
 });
 
 describe('/journey text', () => {
-  it('GIVEN a helper THEN it shows the stage, a checklist toward Regular and what it unlocks', async () => {
+  it('GIVEN a helper THEN it shows the stage, a checklist toward Regular and what it unlocks', () => {
     const text = renderJourney({
       serverName: 'Rust Gamedev',
       aboutName: null,
@@ -162,7 +162,7 @@ describe('/journey text', () => {
     expect(text).toContain(stage('regular').unlocks);
   });
 
-  it('GIVEN an arrived member THEN the optional Introduced stage says it can be skipped', async () => {
+  it('GIVEN an arrived member THEN the optional Introduced stage says it can be skipped', () => {
     const text = renderJourney({
       serverName: 'S',
       aboutName: '@everyone',
@@ -178,7 +178,7 @@ describe('/journey text', () => {
     expect(text).not.toMatch(MASS_PING);
   });
 
-  it('GIVEN the track THEN the overview lists every stage with its role and member count', async () => {
+  it('GIVEN the track THEN the overview lists every stage with its role and member count', () => {
     const custom = defaultTrack();
     custom.stages[3]!.roleId = '777';
     const text = renderTrack({

@@ -42,7 +42,7 @@ const alone: ProgressFacts = { other: null, here: { leftAt: null, bot: false }, 
 const kinds = (items: OutboxItem[]) => items.map((i) => `${i.action.type} ${i.key}`);
 
 describe('a join', () => {
-  it('GIVEN a join seen as it happens THEN the newcomer is welcomed by DM and placed at the first stage, quietly', async () => {
+  it('GIVEN a join seen as it happens THEN the newcomer is welcomed by DM and placed at the first stage, quietly', () => {
     const ctx = context();
     const row = newJourneyRow(G, 'm1', '', NOW - 1000, null);
     const out = decideJoin(ctx, { row, progress: alone, topics: [] }, NOW - 1000, NOW);
@@ -55,7 +55,7 @@ describe('a join', () => {
     expect(row.welcomedAt).toBeNull();
   });
 
-  it('GIVEN a join first seen two days late THEN no welcome and no join time (no congratulations for the past)', async () => {
+  it('GIVEN a join first seen two days late THEN no welcome and no join time (no congratulations for the past)', () => {
     const ctx = context();
     const at = NOW - 48 * HOUR;
     const out = decideJoin(ctx, { row: newJourneyRow(G, 'm1', '', at, null), progress: alone, topics: [] }, at, NOW);
@@ -82,14 +82,14 @@ describe('a message', () => {
   });
   const message = { authorId: 'helper', channelId: 't1', messageId: 'a1', replyToId: null, at: NOW };
 
-  it("GIVEN the first reply in the thread a newcomer's first post opened THEN the replier is credited as its first reply", async () => {
+  it("GIVEN the first reply in the thread a newcomer's first post opened THEN the replier is credited as its first reply", () => {
     const out = decideMessage(ctx, facts(), message, NOW);
     expect(out.firstReply).toEqual({ memberId: 'newbie', by: 'helper' });
     expect(out.rows.at(-1)!.counters.welcomedNewcomer?.n).toBe(1);
     expect(out.rows.at(-1)!.messageCount).toBe(1);
   });
 
-  it('GIVEN someone replied to that first post already THEN no credit', async () => {
+  it('GIVEN someone replied to that first post already THEN no credit', () => {
     const answered = facts({
       firstPosts: new Map([
         [
@@ -103,7 +103,7 @@ describe('a message', () => {
     expect(out.rows.at(-1)!.counters.welcomedNewcomer).toBeUndefined();
   });
 
-  it("GIVEN a reply in another thread than the newcomer's first post THEN no credit", async () => {
+  it("GIVEN a reply in another thread than the newcomer's first post THEN no credit", () => {
     const out = decideMessage(ctx, facts(), { ...message, channelId: 't2' }, NOW);
     expect(out.firstReply).toBeUndefined();
   });
@@ -116,12 +116,12 @@ describe('solved credits', () => {
     ['the thread owner', { kind: 'thread', ownerId: 'asker' }, 'asker', true],
     ['a bystander', { kind: 'thread', ownerId: 'asker' }, 'someone', false],
     ['the answer’s own author', { kind: 'thread', ownerId: 'helper' }, 'helper', false],
-  ])('GIVEN a 👍 from %s THEN it counts: %s', async (_who, thread, by, counts) => {
+  ])('GIVEN a 👍 from %s THEN it counts: %s', (_who, thread, by, counts) => {
     const credit = reactionCredit({ messageId: 'a1', memberId: by, at: NOW }, { answer, thread, question: null });
     expect(credit !== null).toBe(counts);
   });
 
-  it('GIVEN a 👍 from the author of the question the answer replies to THEN it counts for the answer’s author', async () => {
+  it('GIVEN a 👍 from the author of the question the answer replies to THEN it counts for the answer’s author', () => {
     const credit = reactionCredit(
       { messageId: 'a1', memberId: 'asker', at: NOW },
       {
@@ -133,7 +133,7 @@ describe('solved credits', () => {
     expect(credit).toEqual({ messageId: 'a1', memberId: 'helper', byMemberId: 'asker', via: 'reaction', at: NOW });
   });
 
-  it('GIVEN an accepted self-answer THEN it does not count; accepted by the asker for someone else THEN it does', async () => {
+  it('GIVEN an accepted self-answer THEN it does not count; accepted by the asker for someone else THEN it does', () => {
     expect(
       acceptedCredit({ messageId: 'a1', byMemberId: 'asker', at: NOW }, { ...answer, authorId: 'asker' }, 'asker'),
     ).toBeNull();
@@ -143,7 +143,7 @@ describe('solved credits', () => {
     });
   });
 
-  it('GIVEN the fifth solved answer of a helper THEN Expert is reached and congratulated; already credited THEN nothing', async () => {
+  it('GIVEN the fifth solved answer of a helper THEN Expert is reached and congratulated; already credited THEN nothing', () => {
     const ctx = context();
     let counters = {};
     for (let i = 0; i < 4; i++) counters = addCount(counters, 'solved', NOW - i * HOUR);
@@ -166,14 +166,14 @@ describe('milestones and congratulations', () => {
   };
   const credit = { messageId: 'a5', memberId: 'helper', byMemberId: 'asker', via: 'accepted' as const, at: NOW };
 
-  it('GIVEN a message from the journey 20 minutes ago THEN the congratulation waits for the hour', async () => {
+  it('GIVEN a message from the journey 20 minutes ago THEN the congratulation waits for the hour', () => {
     const row = { ...regular(), lastContactAt: NOW - 20 * 60_000 };
     const out = decideCredit(ctx, credit, { row, progress: alone }, NOW);
     expect(out.items).toEqual([]);
     expect(out.rows.at(-1)).toMatchObject({ pendingStage: 'expert', pendingDueAt: NOW - 20 * 60_000 + CONTACT_GAP_MS });
   });
 
-  it('GIVEN a member who left THEN the stage and milestone are recorded but nobody is congratulated', async () => {
+  it('GIVEN a member who left THEN the stage and milestone are recorded but nobody is congratulated', () => {
     const out = decideCredit(
       ctx,
       credit,
@@ -184,7 +184,7 @@ describe('milestones and congratulations', () => {
     expect(out.milestones).toEqual([{ guildId: G, memberId: 'helper', stages: ['expert'], at: NOW }]);
   });
 
-  it('GIVEN an optional stage passed by, whose criteria are met later THEN it is recorded once, with its role', async () => {
+  it('GIVEN an optional stage passed by, whose criteria are met later THEN it is recorded once, with its role', () => {
     const withRole = context({
       track: {
         stages: [
@@ -213,7 +213,7 @@ describe('milestones and congratulations', () => {
     expect(again.items).toEqual([]);
   });
 
-  it("GIVEN a linked account on the partner guild THEN it moves on the person's merged facts, quietly", async () => {
+  it("GIVEN a linked account on the partner guild THEN it moves on the person's merged facts, quietly", () => {
     const forum = context({}, asGuildId('forum:f1'));
     const row = { ...newJourneyRow(G, 'm1', 'arrived', NOW - HOUR, NOW - HOUR) };
     const other = { guildId: forum.guildId, memberId: 'u1', ctx: forum, row: undefined };
@@ -225,7 +225,7 @@ describe('milestones and congratulations', () => {
 });
 
 describe('linking two accounts', () => {
-  it('GIVEN a Discord member at Helping and a new forum account THEN the forum account catches up, and the Discord one sees it', async () => {
+  it('GIVEN a Discord member at Helping and a new forum account THEN the forum account catches up, and the Discord one sees it', () => {
     const discord = context();
     const forum = context({}, asGuildId('forum:f1'));
     let counters = addCount({}, 'message', NOW - HOUR);
@@ -243,7 +243,7 @@ describe('linking two accounts', () => {
     ]);
     expect(out.items.some((i) => i.action.type === 'dm.send' || i.action.type === 'message.send')).toBe(false);
   });
-  it('GIVEN a forum member and a Discord account with no journey yet THEN the Discord account catches up, and the forum one is evaluated after it', async () => {
+  it('GIVEN a forum member and a Discord account with no journey yet THEN the Discord account catches up, and the forum one is evaluated after it', () => {
     const discord = context();
     const forum = context({}, asGuildId('forum:f1'));
     const fRow = { ...newJourneyRow(forum.guildId, 'u1', 'participating', NOW - HOUR, NOW - 10 * HOUR) };

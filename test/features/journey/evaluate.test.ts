@@ -26,12 +26,12 @@ const facts = (events: [CounterKind, number][], joinedAt: number | null = MONDAY
 });
 
 describe('weeks', () => {
-  it('GIVEN Sunday night and Monday morning THEN they fall in consecutive weeks', async () => {
+  it('GIVEN Sunday night and Monday morning THEN they fall in consecutive weeks', () => {
     expect(weekOf(MONDAY) - weekOf(MONDAY - 1)).toBe(1);
     expect(weekOf(MONDAY + 6 * DAY + DAY - 1)).toBe(weekOf(MONDAY));
   });
 
-  it('GIVEN events over 20 weeks THEN only the last 12 weekly buckets are kept but the total counts all', async () => {
+  it('GIVEN events over 20 weeks THEN only the last 12 weekly buckets are kept but the total counts all', () => {
     const events: [CounterKind, number][] = Array.from({ length: 20 }, (_, i) => ['message', MONDAY + i * WEEK]);
     const counters = countersOf(events);
     expect(counters.message!.n).toBe(20);
@@ -39,7 +39,7 @@ describe('weeks', () => {
     expect(counters.message!.w![0]![0]).toBe(weekOf(MONDAY + 8 * WEEK));
   });
 
-  it('GIVEN an event arriving late for an earlier week THEN it lands in that week', async () => {
+  it('GIVEN an event arriving late for an earlier week THEN it lands in that week', () => {
     const counters = countersOf([
       ['message', MONDAY + 2 * WEEK],
       ['message', MONDAY],
@@ -55,14 +55,14 @@ describe('weeks', () => {
     ['three weeks, one of them too old', [0, 2, 4], 4 * WEEK, 2],
     ['many messages in one week', [0, 0, 0, 0], 0, 1],
     ['activity long ago', [0, 1, 2], 20 * WEEK, 0],
-  ])('GIVEN %s THEN the distinct active weeks in the window are counted', async (_, weeks, at, expected) => {
+  ])('GIVEN %s THEN the distinct active weeks in the window are counted', (_, weeks, at, expected) => {
     const f = facts(weeks.map((w, i) => ['message', MONDAY + w * WEEK + i * 1000]));
     expect(criterionValue(f, { kind: 'message', atLeast: 3, withinWeeks: 4, distinctWeeks: true }, MONDAY + at)).toBe(
       expected,
     );
   });
 
-  it('GIVEN a member who joined 10.5 days ago THEN memberDays is 10', async () => {
+  it('GIVEN a member who joined 10.5 days ago THEN memberDays is 10', () => {
     expect(
       criterionValue({ joinedAt: MONDAY, counters: {} }, { kind: 'memberDays', atLeast: 7 }, MONDAY + 10.5 * DAY),
     ).toBe(10);
@@ -128,19 +128,19 @@ describe('evaluate on the default track', () => {
       'convener',
       ['arrived', 'participating', 'helping', 'regular', 'expert', 'convener'],
     ],
-  ])('GIVEN %s THEN the stage is as expected', async (_, events, current, stage, reached) => {
+  ])('GIVEN %s THEN the stage is as expected', (_, events, current, stage, reached) => {
     const result = evaluate(track, facts(events), current, at);
     expect(result.stage.id).toBe(stage);
     expect(result.reached.map((s) => s.id)).toEqual(reached);
   });
 
-  it('GIVEN a participating member THEN the checklist toward Helping shows the reply still to do', async () => {
+  it('GIVEN a participating member THEN the checklist toward Helping shows the reply still to do', () => {
     const result = evaluate(track, facts([['message', at]]), 'participating', at);
     expect(result.next?.id).toBe('helping');
     expect(result.progress).toEqual([{ criterion: { kind: 'reply', atLeast: 1 }, have: 0, need: 1, done: false }]);
   });
 
-  it('GIVEN a helper active in 2 weeks THEN the checklist toward Regular shows 2 of 3', async () => {
+  it('GIVEN a helper active in 2 weeks THEN the checklist toward Regular shows 2 of 3', () => {
     const result = evaluate(
       track,
       facts([
@@ -154,19 +154,19 @@ describe('evaluate on the default track', () => {
     expect(result.progress[0]).toMatchObject({ have: 2, need: 3, done: false });
   });
 
-  it('GIVEN a stage id the track no longer has THEN the member is recomputed from the start', async () => {
+  it('GIVEN a stage id the track no longer has THEN the member is recomputed from the start', () => {
     const result = evaluate(track, facts([['message', at]]), 'old-stage', at);
     expect(result.recomputed).toBe(true);
     expect(result.stage.id).toBe('participating');
   });
 
-  it('GIVEN the last stage THEN there is no next stage and no checklist', async () => {
+  it('GIVEN the last stage THEN there is no next stage and no checklist', () => {
     const result = evaluate(track, facts([]), 'convener', at);
     expect(result.next).toBeNull();
     expect(result.progress).toEqual([]);
   });
 
-  it('GIVEN a track with a time-based stage THEN time alone reaches it', async () => {
+  it('GIVEN a track with a time-based stage THEN time alone reaches it', () => {
     const custom = trackSchema.parse({
       stages: [
         { id: 'new', name: 'New' },
@@ -223,7 +223,7 @@ describe('what a message counts as', () => {
     ],
     ['a reply to their own message', { repliedAuthorId: 'ann' }, ['message']],
     ["a reply to someone else's message", { repliedAuthorId: 'bob' }, ['message', 'reply']],
-  ])('GIVEN %s THEN the counted kinds are as expected', async (_, change, kinds) => {
+  ])('GIVEN %s THEN the counted kinds are as expected', (_, change, kinds) => {
     expect(messageKinds({ ...base, ...change })).toEqual(kinds);
   });
 
@@ -238,7 +238,7 @@ describe('what a message counts as', () => {
     ['❤️', false],
     ['😂', false],
     ['👎', false],
-  ])('GIVEN the reaction %s THEN helpful is %s', async (emoji, helpful) => {
+  ])('GIVEN the reaction %s THEN helpful is %s', (emoji, helpful) => {
     expect(isHelpfulReaction(emoji)).toBe(helpful);
   });
 });

@@ -37,14 +37,14 @@ const pending = (lastContactAt: number | null) => ({
 const noFacts = { joinedAt: NOW - 5 * HOUR, counters: {} };
 
 describe('held congratulations', () => {
-  it('GIVEN the hour since the last message is over THEN the congratulation goes out and the hold is cleared', async () => {
+  it('GIVEN the hour since the last message is over THEN the congratulation goes out and the hold is cleared', () => {
     const plan = planDueCongratulations(context(), [{ row: pending(NOW - 2 * HOUR), here: true, facts: noFacts }], NOW);
     expect(plan.congratulated).toBe(1);
     expect(plan.writes.items.map((i) => i.key)).toEqual(['journey:milestone:g1:m1:participating']);
     expect(plan.writes.rows[0]).toMatchObject({ lastContactAt: NOW, pendingStage: null, pendingDueAt: null });
   });
 
-  it('GIVEN another message went out 10 minutes ago THEN it waits for the hour after that one', async () => {
+  it('GIVEN another message went out 10 minutes ago THEN it waits for the hour after that one', () => {
     const plan = planDueCongratulations(
       context(),
       [{ row: pending(NOW - 10 * 60_000), here: true, facts: noFacts }],
@@ -58,7 +58,7 @@ describe('held congratulations', () => {
   it.each([
     ['the member left', context(), false],
     ['the guild went silent', context({ silent: true }), true],
-  ])('GIVEN %s THEN the hold is dropped without a message', async (_why, ctx, here) => {
+  ])('GIVEN %s THEN the hold is dropped without a message', (_why, ctx, here) => {
     const plan = planDueCongratulations(ctx, [{ row: pending(null), here, facts: noFacts }], NOW);
     expect(plan.writes.items).toEqual([]);
     expect(plan.writes.rows[0]).toMatchObject({ pendingStage: null, pendingDueAt: null });
@@ -66,7 +66,7 @@ describe('held congratulations', () => {
 });
 
 describe('late welcomes', () => {
-  it('GIVEN a join a crash kept from its welcome THEN it is welcomed now, once', async () => {
+  it('GIVEN a join a crash kept from its welcome THEN it is welcomed now, once', () => {
     const joinedAt = NOW - 2 * HOUR;
     const join = { joinedAt, row: newJourneyRow(G, 'm1', '', joinedAt, null), progress: alone };
     const plan = planWelcomes(context(), [join], [], NOW);
@@ -85,7 +85,7 @@ describe('nudges', () => {
     progress: null,
   });
 
-  it('GIVEN silent newcomers THEN each gets one nudge for their stage, except one the journey wrote to 30 minutes ago', async () => {
+  it('GIVEN silent newcomers THEN each gets one nudge for their stage, except one the journey wrote to 30 minutes ago', () => {
     const plan = planNudges(
       context(),
       [silent('m1'), silent('m2', { lastContactAt: NOW - 30 * 60_000 }), silent('m3', { nudgedStage: 'arrived' })],
@@ -99,14 +99,14 @@ describe('nudges', () => {
     ]);
   });
 
-  it('GIVEN a newcomer not on the track yet THEN they are placed first and nudged at that stage', async () => {
+  it('GIVEN a newcomer not on the track yet THEN they are placed first and nudged at that stage', () => {
     const row = newJourneyRow(G, 'm1', '', NOW, null);
     const plan = planNudges(context(), [{ row, progress: alone }], invitation, NOW);
     expect(plan.writes.items.map((i) => i.key)).toEqual(['journey:nudge:g1:m1:arrived']);
     expect(plan.writes.milestones).toEqual([{ guildId: G, memberId: 'm1', stages: ['arrived'], at: NOW }]);
   });
 
-  it('GIVEN nothing to invite them to THEN nobody is nudged', async () => {
+  it('GIVEN nothing to invite them to THEN nobody is nudged', () => {
     const plan = planNudges(context(), [silent('m1'), silent('m2')], null, NOW);
     expect(plan.nudged).toBe(0);
     expect(plan.writes.items).toEqual([]);
@@ -140,11 +140,11 @@ describe('the invitation', () => {
       false,
       'channel',
     ],
-  ])('GIVEN %s THEN that is the invitation', async (_case, facts, introductions, kind) => {
+  ])('GIVEN %s THEN that is the invitation', (_case, facts, introductions, kind) => {
     expect(chooseInvitation(context({}, introductions), facts)?.kind).toBe(kind);
   });
 
-  it('GIVEN no channel at all THEN no invitation', async () => {
+  it('GIVEN no channel at all THEN no invitation', () => {
     expect(
       chooseInvitation(context({}, false), {
         openQuestion: undefined,

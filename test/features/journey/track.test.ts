@@ -14,7 +14,7 @@ const twoStages = (second: Record<string, unknown>) => ({
 });
 
 describe('journey track', () => {
-  it('GIVEN no configuration THEN the default track runs arrived → … → convener', async () => {
+  it('GIVEN no configuration THEN the default track runs arrived → … → convener', () => {
     const track = parseSettings({}).journey.track;
     expect(track.stages.map((s) => s.id)).toEqual([
       'arrived',
@@ -31,7 +31,7 @@ describe('journey track', () => {
     expect(track.stages.find((s) => s.id === 'expert')!.criteria).toEqual([{ kind: 'solved', atLeast: 5 }]);
   });
 
-  it('GIVEN the default track THEN every call returns a fresh copy (editing one does not change the next)', async () => {
+  it('GIVEN the default track THEN every call returns a fresh copy (editing one does not change the next)', () => {
     const a = defaultTrack();
     a.stages[1]!.roleId = 'r1';
     expect(defaultTrack().stages[1]!.roleId).toBeNull();
@@ -76,7 +76,7 @@ describe('journey track', () => {
     ],
     ['a misspelt field', twoStages({ rolId: '1' }), 'journey.track.stages.1'],
     ['a bad stage id', twoStages({ id: 'Helping Out' }), 'journey.track.stages.1.id'],
-  ])('GIVEN a track with %s THEN validation names the field', async (_, settings, path) => {
+  ])('GIVEN a track with %s THEN validation names the field', (_, settings, path) => {
     try {
       parseSettings(settings);
       expect.unreachable('the track should have been refused');
@@ -86,7 +86,7 @@ describe('journey track', () => {
     }
   });
 
-  it('GIVEN a valid custom track THEN it is kept as written, with defaults filled in', async () => {
+  it('GIVEN a valid custom track THEN it is kept as written, with defaults filled in', () => {
     const track = trackSchema.parse({
       stages: [
         { id: 'new', name: 'New' },
