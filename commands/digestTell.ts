@@ -1,7 +1,7 @@
 import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { NOTE_MAX, recordNote } from '../src/features/digest/pulseStore.js';
 import { currentTarget } from '../src/features/digest/service.js';
-import { getSettings } from '../src/guildSettings.js';
+import { readSettings } from '../src/guildSettings.js';
 
 export default defineCommand({
   name: 'digest tell',
@@ -18,7 +18,7 @@ export default defineCommand({
   async run(ctx) {
     const text = ctx.options.text.trim();
     if (!text) return reply.ephemeral('Nothing to send: the note was empty.');
-    const { period } = currentTarget(getSettings(ctx.deps.db, ctx.guild.id), ctx.now);
+    const { period } = currentTarget(await readSettings(databaseOf(ctx.deps), ctx.guild.id), ctx.now);
     await recordNote(databaseOf(ctx.deps), ctx.guild.id, period, ctx.member.id, text, ctx.now);
     return reply.ephemeral(
       'Thank you. The moderators will read it in their next digest preview, without your name. Writing again this week replaces this note.',

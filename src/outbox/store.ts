@@ -8,6 +8,7 @@ import { and, eq, inArray, lt, or, type SQL, type SQLWrapper, sql } from 'drizzl
 import type { OutboxItem } from '../actions.js';
 import type { Db } from '../db/connection.js';
 import { contains } from '../db/contains.js';
+import type { Database } from '../db/database.js';
 import { outbox } from '../db/schema.js';
 
 /** Insert actions; an item whose key exists already is ignored. Returns how many were new. */
@@ -27,6 +28,35 @@ export function enqueue(db: Db, items: readonly OutboxItem[], now: number): numb
       .onConflictDoNothing({ target: outbox.key })
       .run();
     added += result.changes;
+  }
+  return added;
+}
+
+/** Rows per INSERT: far below SQLite's 32,766 bound variables and PostgreSQL's 65,535. */
+const ENQUEUE_CHUNK = 500;
+
+/**
+ * enqueue on the async store (both engines): call it with the transaction's handle, so the actions
+ * commit with the decision that produced them. Returns how many were new.
+ */
+export async function enqueueOn(db: Database, items: readonly OutboxItem[], now: number): Promise<number> {
+  const { outbox: table } = db.tables;
+  let added = 0;
+  for (let i = 0; i < items.length; i += ENQUEUE_CHUNK) {
+    const rows = items.slice(i, i + ENQUEUE_CHUNK).map((item) => ({
+      platform: item.platform,
+      guildId: item.guildId,
+      key: item.key,
+      action: item.action,
+      notBefore: item.notBefore ?? now,
+      createdAt: now,
+    }));
+    const inserted = await db
+      .insert(table)
+      .values(rows)
+      .onConflictDoNothing({ target: table.key })
+      .returning({ id: table.id });
+    added += inserted.length;
   }
   return added;
 }

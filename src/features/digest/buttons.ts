@@ -1,6 +1,6 @@
 /** The pulse at the end of every digest: two answer buttons and a "Tell the moderators…" form. */
 import { buttonId, databaseOf, defineButton, reply } from '../../commands.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { dateInIsoWeek } from './calendar.js';
 import { LISTS_BUTTON, NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
 import { NOTE_MAX, recordNote, recordPulse } from './pulseStore.js';
@@ -34,7 +34,7 @@ export const noteButton = defineButton({
   async run(ctx) {
     const period = validPeriod(ctx.arg)
       ? ctx.arg
-      : currentTarget(getSettings(ctx.deps.db, ctx.guild.id), ctx.now).period;
+      : currentTarget(await readSettings(databaseOf(ctx.deps), ctx.guild.id), ctx.now).period;
     const text = ctx.fields?.text?.trim();
     if (ctx.fields) {
       if (!text) return reply.ephemeral('Nothing to send: the note was empty.');
@@ -68,7 +68,7 @@ export const listsButton = defineButton({
   id: LISTS_BUTTON,
   access: 'member',
   async run(ctx) {
-    const settings = getSettings(ctx.deps.db, ctx.guild.id);
+    const settings = await readSettings(databaseOf(ctx.deps), ctx.guild.id);
     // "2026-12-03": the seven days before that day, as the digest showed them; "2026-W49": that week's schedule.
     const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ctx.arg);
     const valid = day && Number(day[2]) >= 1 && Number(day[2]) <= 12 && Number(day[3]) >= 1 && Number(day[3]) <= 31;

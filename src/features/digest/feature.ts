@@ -34,5 +34,5 @@ export const digestFeature = defineFeature({
   ],
   buttons: digestButtons,
   jobs: digestJobs,
-  privacy: { export: exportMemberDigest, erase: eraseMemberDigest },
+  privacy: { export: exportMemberDigest, erase: (tx, guildId, memberId) => eraseMemberDigest(tx, guildId, memberId) },
 });

@@ -8,7 +8,7 @@
 import { type Deps, databaseOf } from '../../commands.js';
 import { legacyDb } from '../../db/database.js';
 import type { GuildId, Platform } from '../../events.js';
-import { type GuildSettings, getSettings } from '../../guildSettings.js';
+import { type GuildSettings, readSettings } from '../../guildSettings.js';
 import { knownForumUrls } from '../links/knownForums.js';
 import { overlaySources, type SourceAnswers, type SourceWeekAnswers } from './assemble.js';
 import { type LocalDate, previousWindows, type Window, weekEndingAt } from './calendar.js';
@@ -147,7 +147,7 @@ export async function gatherDigest(
   caps: { names: number; preview: boolean },
 ): Promise<DigestFacts> {
   const db = databaseOf(deps);
-  const settings = getSettings(legacyDb(db), guildId);
+  const settings = await readSettings(db, guildId);
   const tz = digestTimezone(settings);
   const info = await guildInfo(db, guildId);
   if (!info) throw new Error(`unknown guild ${guildId}`);

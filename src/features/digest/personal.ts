@@ -7,8 +7,8 @@ import type { MessageBody, OutboxItem } from '../../actions.js';
 import { type Deps, databaseOf } from '../../commands.js';
 import { legacyDb, transaction } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
-import { enqueue, hasKey } from '../../outbox/store.js';
+import { readSettings } from '../../guildSettings.js';
+import { enqueueOn, hasKey } from '../../outbox/store.js';
 import { type Window, weekEndingAt, windowLabel } from './calendar.js';
 import { composePersonal, personalHasContent } from './composePersonal.js';
 import { ask, type NamedSource } from './gather.js';
@@ -29,7 +29,7 @@ export async function sendPersonalDigests(
   const db = databaseOf(deps);
   const members = await subscribers(db, guildId);
   if (members.length === 0) return 0;
-  const settings = getSettings(legacyDb(db), guildId);
+  const settings = await readSettings(db, guildId);
   const info = await guildInfo(db, guildId);
   if (!info) return 0;
   const tz = digestTimezone(settings);
@@ -49,7 +49,7 @@ export async function sendPersonalDigests(
     const body = await personalDigest(deps, guildId, memberId, dw, window, info.name, sources);
     if (body) items.push({ platform: info.platform, guildId, key, action: { type: 'dm.send', memberId, body } });
   }
-  const added = items.length ? await transaction(db, async (tx) => enqueue(legacyDb(tx), items, now)) : 0;
+  const added = items.length ? await transaction(db, async (tx) => await enqueueOn(tx, items, now)) : 0;
   if (added > 0) deps.wakeOutbox();
   return added;
 }

@@ -7,8 +7,8 @@ import type { Action, MessageBody, OutboxItem } from '../../actions.js';
 import { type Deps, databaseOf, UserFacingError } from '../../commands.js';
 import { legacyDb, transaction } from '../../db/database.js';
 import type { ChannelId, GuildId } from '../../events.js';
-import { type GuildSettings, getSettings } from '../../guildSettings.js';
-import { enqueue, hasKey } from '../../outbox/store.js';
+import { type GuildSettings, readSettings } from '../../guildSettings.js';
+import { enqueueOn, hasKey } from '../../outbox/store.js';
 import { type BuiltDigest, buildDigest } from './build.js';
 import { composeLists } from './composeLists.js';
 import type { NamedSource } from './gather.js';
@@ -25,7 +25,7 @@ async function writeDigest(
 ): Promise<number> {
   const added = await transaction(databaseOf(deps), async (tx) => {
     for (const w of built.toStore) await storeWeek(tx, guildId, w, now);
-    return enqueue(legacyDb(tx), items, now);
+    return enqueueOn(tx, items, now);
   });
   if (added > 0) deps.wakeOutbox();
   return added;
@@ -52,7 +52,7 @@ export async function postScheduledDigest(
   sources: readonly NamedSource[],
 ): Promise<'posted' | 'already' | 'off'> {
   const db = databaseOf(deps);
-  const settings = getSettings(legacyDb(db), guildId);
+  const settings = await readSettings(db, guildId);
   if (!settings.digest.channelId) return 'off';
   const key = digestKey(guildId, period);
   const target = scheduledTarget(settings, period) ?? currentTarget(settings, now);
@@ -79,7 +79,7 @@ export async function postDigestNow(
   sources: readonly NamedSource[],
 ): Promise<{ channelId: ChannelId; replacesScheduled: boolean }> {
   const db = databaseOf(deps);
-  const settings = getSettings(legacyDb(db), guildId);
+  const settings = await readSettings(db, guildId);
   const channelId = channelOf(settings);
   const target = currentTarget(settings, now);
   const weekKey = digestKey(guildId, target.period);
@@ -105,7 +105,7 @@ export async function previewDigest(
   sources: readonly NamedSource[],
 ): Promise<MessageBody> {
   const db = databaseOf(deps);
-  const settings = getSettings(legacyDb(db), guildId);
+  const settings = await readSettings(db, guildId);
   const built = await buildDigest(deps, guildId, currentTarget(settings, now), now, sources, { preview: true });
   // Weeks that have ended are kept, so the next preview or post reads them instead of recomputing.
   await transaction(db, async (tx) => {

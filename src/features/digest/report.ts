@@ -1,8 +1,7 @@
 /** What moderators read about the digest outside it: the pulse line in /convene status, /convene goals show. */
 import { type Deps, databaseOf } from '../../commands.js';
-import { legacyDb } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { safeText } from '../../text/fit.js';
 import { goalLine } from './compose.js';
 import { GOAL_METRICS, METRICS } from './goals.js';
@@ -35,7 +34,7 @@ export async function goalsReport(
   _now: number,
 ): Promise<string> {
   const db = databaseOf(deps);
-  const settings = getSettings(legacyDb(db), guildId);
+  const settings = await readSettings(db, guildId);
   const goals = settings.digest.goals;
   const why = settings.core.why ? `Why: *${safeText(settings.core.why, 500)}*\n\n` : '';
   if (goals.length === 0) {

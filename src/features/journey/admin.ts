@@ -4,11 +4,11 @@
  */
 import type { MessageBody } from '../../actions.js';
 import { UserFacingError } from '../../commands.js';
-import { type Database, legacyDb, transaction } from '../../db/database.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { asMemberId, asRoleId } from '../../events.js';
-import { getSettings, updateSettings } from '../../guildSettings.js';
-import { enqueue } from '../../outbox/store.js';
+import { changeSettings, readSettings } from '../../guildSettings.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
 import { loadContext } from './context.js';
 import { busiestChannels } from './facts.js';
@@ -31,14 +31,14 @@ export function setStageRole(
   now: number,
 ): Promise<{ stage: Stage; backfilled: number }> {
   return transaction(db, async (tx) => {
-    const current = getSettings(legacyDb(tx), guildId);
+    const current = await readSettings(tx, guildId);
     const stage = current.journey.track.stages.find((s) => s.id === stageId);
     if (!stage) {
       const ids = current.journey.track.stages.map((s) => `\`${s.id}\``).join(', ');
       throw new UserFacingError(`There is no stage "${safeText(stageId, 32)}". The stages are ${ids}.`);
     }
-    const saved = updateSettings(
-      legacyDb(tx),
+    const saved = await changeSettings(
+      tx,
       guildId,
       actorId,
       'journey.set-role',
@@ -66,7 +66,7 @@ export function setStageRole(
         reason: `Journey: ${updated.name} role`,
       }),
     );
-    enqueue(legacyDb(tx), items, now);
+    await enqueueOn(tx, items, now);
     return { stage: updated, backfilled: items.length };
   });
 }
@@ -78,8 +78,8 @@ export async function setSilent(
   silent: boolean,
   now: number,
 ): Promise<void> {
-  updateSettings(
-    legacyDb(db),
+  await changeSettings(
+    db,
     guildId,
     actorId,
     'journey.silent',
@@ -105,8 +105,8 @@ export async function setWelcome(
   now: number,
 ): Promise<JourneySettings['welcome']> {
   const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
-  const saved = updateSettings(
-    legacyDb(db),
+  const saved = await changeSettings(
+    db,
     guildId,
     actorId,
     'journey.welcome.set',
@@ -130,8 +130,8 @@ export function sendWelcomePreview(
     const ctx = await loadContext(tx, guildId);
     if (!ctx) throw new UserFacingError('This server is not set up yet — try again in a minute.');
     const body = welcomeBody(ctx, memberId, await busiestChannels(tx, ctx, now));
-    enqueue(
-      legacyDb(tx),
+    await enqueueOn(
+      tx,
       [item(ctx, `welcome-test:${guildId}:${memberId}:${now}`, { type: 'dm.send', memberId, body })],
       now,
     );

@@ -1,9 +1,8 @@
 /** What the journey adds to the weekly digest: milestones reached, and each member's own progress. */
 import { and, eq, gte, lt, ne } from 'drizzle-orm';
 import { databaseOf } from '../../commands.js';
-import { legacyDb } from '../../db/database.js';
 import { asMemberId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import type { DigestSource } from '../digest/sources.js';
 import { journeyView } from './service.js';
 
@@ -14,7 +13,7 @@ export const journeyDigest: DigestSource = {
   async milestones(deps, window) {
     const db = databaseOf(deps);
     const { journeyMilestones, members } = db.tables;
-    const track = getSettings(legacyDb(db), window.guildId).journey.track;
+    const track = (await readSettings(db, window.guildId)).journey.track;
     const names = new Map(track.stages.map((s) => [s.id, s.name]));
     const order = new Map(track.stages.map((s, i) => [s.id, i]));
     return (

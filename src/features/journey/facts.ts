@@ -6,7 +6,7 @@
 
 import { type Database, legacyDb } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
-import { enqueue } from '../../outbox/store.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { counterpart } from '../links/identity.js';
 import { type GuildContext, loadContext } from './context.js';
 import { topicChannels } from './placesStore.js';
@@ -76,7 +76,7 @@ export async function writeJourney(
   if (writes.firstReply) await markFirstReply(tx, guildId, writes.firstReply.memberId, writes.firstReply.by);
   for (const m of writes.milestones) await insertMilestones(tx, m.guildId, m.memberId, m.stages, m.at);
   for (const row of writes.rows) await saveJourney(tx, row, now);
-  return writes.items.length > 0 ? enqueue(legacyDb(tx), writes.items, now) : 0;
+  return writes.items.length > 0 ? await enqueueOn(tx, writes.items, now) : 0;
 }
 
 /** The channels a welcome may name (read only when a welcome is due). */

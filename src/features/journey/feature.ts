@@ -28,13 +28,17 @@ export const journeyFeature = defineFeature({
   ],
   buttons: [],
   jobs: journeyJobs,
-  onEvent(deps, event, fresh) {
+  async onEventStored(deps, event, fresh, tx) {
     // A duplicate or a replay changed nothing in the store: the journey already acted on it once.
     if (!fresh) return;
-    // The adapter's clock: onEvent has no `now` of its own, and the event's time is the platform's.
-    if (handleEvent(deps.db, event, Date.now()) > 0) deps.wakeOutbox();
+    // The adapter's clock: onEventStored has no `now` of its own, and the event's time is the platform's.
+    if ((await handleEvent(tx, event, Date.now())) > 0) deps.wakeOutbox();
   },
   countsReaction: isHelpfulReaction,
-  privacy: { export: exportJourney, erase: eraseJourney },
+  privacy: {
+    // Not ported yet: the synchronous store on the erasure's SQLite transaction.
+    export: exportJourney,
+    erase: (tx, guildId, memberId) => eraseJourney(tx, guildId, memberId),
+  },
   digest: journeyDigest,
 });

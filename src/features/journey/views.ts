@@ -2,9 +2,9 @@
  * What the journey shows: where a member stands (/journey), the track (/convene journey show), and
  * the funnel (how many reached each stage, how fast). Reads only.
  */
-import { type Database, legacyDb } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import type { JourneyView, TrackView } from './compose.js';
 import { loadContext } from './context.js';
 import { progressOf } from './evaluate.js';
@@ -25,7 +25,7 @@ export interface FunnelStage {
 
 /** Per stage of the guild's track: how many members reached it in [from, to), and the median time to it. */
 export async function funnel(db: Database, guildId: GuildId, from: number, to: number): Promise<FunnelStage[]> {
-  const track = getSettings(legacyDb(db), guildId).journey.track;
+  const track = (await readSettings(db, guildId)).journey.track;
   const byStage = new Map<string, number[]>();
   const counts = new Map<string, number>();
   for (const m of await milestonesBetween(db, guildId, from, to)) {
@@ -60,7 +60,7 @@ export async function journeyView(
 ): Promise<JourneyView> {
   const aboutName = self ? null : ((await coreMember(db, guildId, memberId))?.displayName ?? 'This member');
   const ctx = await loadContext(db, guildId);
-  const track = ctx?.track ?? getSettings(legacyDb(db), guildId).journey.track;
+  const track = ctx?.track ?? (await readSettings(db, guildId)).journey.track;
   const row = await getJourney(db, guildId, memberId);
   const facts = row
     ? personFacts(row, await linkedAccount(db, row.guildId, row.memberId, false))
@@ -81,7 +81,7 @@ export async function journeyView(
 
 export async function trackView(db: Database, guildId: GuildId): Promise<TrackView> {
   const ctx = await loadContext(db, guildId);
-  const journey = ctx?.journey ?? getSettings(legacyDb(db), guildId).journey;
+  const journey = ctx?.journey ?? (await readSettings(db, guildId)).journey;
   return {
     track: journey.track,
     silent: journey.silent,

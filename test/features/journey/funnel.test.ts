@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sqliteDatabase, transaction } from '../../../src/db/database.js';
 import { asMemberId } from '../../../src/events.js';
 import { features } from '../../../src/features/index.js';
 import { journeyFeature } from '../../../src/features/journey/feature.js';
@@ -53,7 +54,7 @@ describe('journey feature', () => {
     ]);
   });
 
-  it('GIVEN an event that was not fresh THEN onEvent does nothing; a fresh one acts', async () => {
+  it('GIVEN an event that was not fresh THEN onEventStored does nothing; a fresh one acts', async () => {
     const w = await makeCommunity();
     const now = Date.now();
     const join = {
@@ -69,9 +70,9 @@ describe('journey feature', () => {
     };
     let woken = 0;
     const deps = { ...w.deps(), wakeOutbox: () => void woken++ };
-    await journeyFeature.onEvent!(deps, join, false);
+    await transaction(w.database, (tx) => journeyFeature.onEventStored!(deps, join, false, tx));
     expect(w.outbox()).toHaveLength(0);
-    await journeyFeature.onEvent!(deps, join, true);
+    await transaction(w.database, (tx) => journeyFeature.onEventStored!(deps, join, true, tx));
     expect(w.outbox().map((r) => r.key)).toEqual(['welcome:g1:ann']);
     expect(woken).toBe(1);
   });
@@ -84,14 +85,14 @@ describe('journey feature', () => {
     await w.join('ann', T0);
     const answer = await w.message('ann', 'q1', T0 + HOUR);
     await w.react('bob', answer, 'q1', '✅', T0 + 2 * HOUR);
-    const exported = journeyFeature.privacy!.export(w.db, w.guildId, asMemberId('ann'));
+    const exported = await journeyFeature.privacy!.export(w.database, w.guildId, asMemberId('ann'));
     expect(exported).toMatchObject({
       state: { stage: 'helping' },
       answersCreditedAsHelpful: [{ messageId: answer, via: 'reaction' }],
     });
     expect((exported.milestones as unknown[]).length).toBe(3);
-    journeyFeature.privacy!.erase(w.db, w.guildId, asMemberId('ann'));
-    expect(journeyFeature.privacy!.export(w.db, w.guildId, asMemberId('ann'))).toEqual({
+    await journeyFeature.privacy!.erase(sqliteDatabase(w.db), w.guildId, asMemberId('ann'));
+    expect(await journeyFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, asMemberId('ann'))).toEqual({
       state: null,
       milestones: [],
       answersCreditedAsHelpful: [],
