@@ -5,6 +5,7 @@
  * decision and its Actions in one transaction.
  */
 import { type Database, transaction } from '../../db/database.js';
+import { opsOf } from '../../db/handle.js';
 import type {
   AnswerAccepted,
   CommunityEvent,
@@ -63,10 +64,12 @@ function inTransaction(
   guildId: GuildId,
   work: (tx: Database, ctx: GuildContext) => Promise<number>,
 ): Promise<number> {
-  return transaction(db, async (tx) => {
+  const run = async (tx: Database) => {
     const ctx = await loadContext(tx, guildId);
     return ctx ? work(tx, ctx) : 0;
-  });
+  };
+  // Given a transaction already (ingest's batch gives each feature a savepoint of its own): run in it.
+  return opsOf(db).scope ? run(db) : transaction(db, run);
 }
 
 async function onJoined(db: Database, ctx: GuildContext, event: MemberJoined, now: number): Promise<number> {
