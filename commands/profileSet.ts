@@ -58,7 +58,7 @@ export default defineCommand({
       }
     });
     // Setting a profile counts as introducing yourself on the journey.
-    recordProfileSet(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, ctx.now);
+    await recordProfileSet(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now, ctx.now);
     ctx.deps.wakeOutbox();
     return reply.ephemeral('Saved. /profile show shows what intros knows about you.');
   },

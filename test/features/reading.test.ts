@@ -6,7 +6,7 @@ import { and, eq, gte, isNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import meet from '../../commands/meet.js';
 import unanswered from '../../commands/unanswered.js';
-import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
+import { type CommandContext, type CommandDefinition, databaseOf, runCommand } from '../../src/commands.js';
 import { sqliteDatabase } from '../../src/db/database.js';
 import { channels, messages, outbox, questions } from '../../src/db/schema.js';
 import { asChannelId, asMemberId, asMessageId, type CommunityEvent } from '../../src/events.js';
@@ -129,8 +129,8 @@ describe('the welcome DM on the demo replay', () => {
     ];
     await new Ingestor(r.deps, features).pushMany(events);
     // The newcomer joins at the replay's "now" (the ingestor hands the journey the wall clock).
-    handleEvent(
-      r.deps.db,
+    await handleEvent(
+      databaseOf(r.deps),
       {
         ...base,
         kind: 'member.joined',

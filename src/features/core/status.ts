@@ -45,7 +45,7 @@ export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
     databaseBytes: databaseSize(db),
     outbox: { pending: backlog('pending'), failed: backlog('failed'), recentFailures: failures },
     jobs: recentRuns(db, guildId, 8),
-    pulse: latestPulse({ db }, guildId),
+    pulse: await latestPulse(deps, guildId),
     community: communityLine(deps, guildId),
     forum: forumStatusLine(deps, guildId),
     routing: await routingStatus(databaseOf(deps), guildId, now),

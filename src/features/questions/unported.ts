@@ -42,5 +42,5 @@ export async function answerPicked(
   pick: { messageId: string; memberId: MemberId; byMemberId: MemberId; askerId: MemberId; at: number },
   now: number,
 ): Promise<void> {
-  recordAnswerPicked(legacyDb(tx), guildId, pick, now);
+  await recordAnswerPicked(tx, guildId, pick, now);
 }
