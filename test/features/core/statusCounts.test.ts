@@ -22,7 +22,7 @@ describe('/convene status counts', () => {
     await refitRouter(w.db, w.guildId, T0);
     const deps = w.deps();
     deps.status.lastBackfill = { at: T0 - HOUR, messages: 1, members: 1 };
-    const status = renderStatus(statusReport(deps, w.guildId, T0), T0);
+    const status = renderStatus(await statusReport(deps, w.guildId, T0), T0);
     const lines = ['Database:', 'Last backfill:', 'Routing:'].map((start) => lineOf(status, start));
     for (const line of lines) console.log(`[moderator reads, one] ${line}`);
     expect(lines[0]).toMatch(/ · retention 1 day$/);
@@ -36,7 +36,7 @@ describe('/convene status counts', () => {
     await refitRouter(w.db, w.guildId, T0);
     const deps = w.deps();
     deps.status.lastBackfill = { at: T0 - 2 * HOUR, messages: 1_250, members: 5 };
-    const status = renderStatus(statusReport(deps, w.guildId, T0), T0);
+    const status = renderStatus(await statusReport(deps, w.guildId, T0), T0);
     const lines = ['Database:', 'Last backfill:', 'Routing:'].map((start) => lineOf(status, start));
     for (const line of lines) console.log(`[moderator reads, several] ${line}`);
     expect(lines[0]).toMatch(/ · retention forever$/);

@@ -97,7 +97,7 @@ describe('fitting the router on the store', () => {
     expect(fitFull.learner).not.toBe(FALLBACK);
     expect(fitFull.weights).toEqual(fitCut.weights);
     expect(routerWeightsOf(full.w.db, full.w.guildId)).toEqual(fitFull.weights);
-    const status = renderStatus(statusReport(full.w.deps(), full.w.guildId, before), before);
+    const status = renderStatus(await statusReport(full.w.deps(), full.w.guildId, before), before);
     expect(status).toContain(`Routing: fitted to this community (${fitFull.questions} answered questions)`);
     // Rank every member for a new question at the cut-off, on the truncated index, with either model.
     const index = expertiseOf(cut.w.db, cut.w.guildId, before);
@@ -116,7 +116,7 @@ describe('fitting the router on the store', () => {
     expect(readModel(w.db, w.guildId)).toMatchObject({ learner: FALLBACK, questions: 5, fittedAt: T0 });
     expect(readModel(w.db, w.guildId)!.weights).toBe(DEFAULT_WEIGHTS);
     expect(routerWeightsOf(w.db, w.guildId)).toEqual(DEFAULT_WEIGHTS);
-    const status = renderStatus(statusReport(w.deps(), w.guildId, T0), T0);
+    const status = renderStatus(await statusReport(w.deps(), w.guildId, T0), T0);
     expect(status).toContain('Routing: shipped weights (5 answered questions, 200 needed to fit)');
   });
 });
@@ -155,7 +155,7 @@ describe('what happened after a nudge', () => {
       .where(and(eq(questionNudges.guildId, w.guildId), eq(questionNudges.questionId, q)))
       .all();
 
-  it('GIVEN two nudged questions, one answered by the nudged peer within 24 h and one not THEN each outcome is recorded, learned from and shown', () => {
+  it('GIVEN two nudged questions, one answered by the nudged peer within 24 h and one not THEN each outcome is recorded, learned from and shown', async () => {
     const w = makeCommunity();
     const ask = (id: string, at: number) =>
       w.post(id, 'help', 'cy', 'vulkan shader crash on startup', at, { body: 'my vulkan shader crashes, why?' });
@@ -187,7 +187,7 @@ describe('what happened after a nudge', () => {
     // Only the peers who did not answer q1 (ada did).
     expect(q1.ignored.length).toBe(nudged1.length - 1);
 
-    const status = renderStatus(statusReport(w.deps(), w.guildId, now), now);
+    const status = renderStatus(await statusReport(w.deps(), w.guildId, now), now);
     const line = status.split('\n').find((l) => l.startsWith('Nudged peers'));
     const settled = nudged1.length + nudged2.length;
     const pct = Math.round((100 * 1) / settled);

@@ -88,7 +88,7 @@ describe('every question named', () => {
     for (const t of titles.values()) expect(t).not.toMatch(/^A question/);
   });
 
-  it("GIVEN a help-channel question THEN its kept title is in the asker's export, and gone after the retention period", () => {
+  it("GIVEN a help-channel question THEN its kept title is in the asker's export, and gone after the retention period", async () => {
     const w = makeCommunity();
     const id = askInHelpChannel(w, 'How do I bake lightmaps in the editor?', T0 - 3 * DAY);
     const exported = questionsFeature.privacy!.export(w.db, w.guildId, asMemberId('cy')) as {
@@ -98,7 +98,7 @@ describe('every question named', () => {
       'How do I bake lightmaps in the editor?',
     );
     w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 2 } }));
-    applyRetention(w.db, w.guildId, T0);
+    await applyRetention(w.db, w.guildId, T0);
     expect(getQuestion(w.db, w.guildId, id)?.title).toBeNull();
     // A thread's name is the channel's: kept.
     expect(getQuestion(w.db, w.guildId, 'old5')?.title).toBe('network lag and replication jitter');
@@ -151,7 +151,7 @@ describe('forum links', () => {
     w.channel('category:4', 'Support', 'forum');
     w.join('7');
     w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 5 * HOUR, { body: 'any idea why?' });
-    insertForum(w.db, {
+    await insertForum(w.db, {
       id: 'f1',
       guildId: 'discord-guild',
       forumGuildId: 'discourse:example.org:8080',
