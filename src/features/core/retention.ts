@@ -9,7 +9,7 @@ import { checkpointTruncate } from '../../db/connection.js';
 import { legacyDb, transaction } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { getSettings } from '../../guildSettings.js';
-import { redactFinishedBefore } from '../../outbox/store.js';
+import { redactFinishedBeforeOn } from '../../outbox/redaction.js';
 import type { JobDefinition } from '../../scheduler/job.js';
 import { type AnyDb, asDatabase } from '../anyDb.js';
 
@@ -62,8 +62,7 @@ export async function applyRetention(
       .returning({ id: jobRuns.id })
   ).length;
   // What Convene sent keeps its text only for a while (members are named in it): key and result stay.
-  // Seam of the port: the outbox's synchronous redaction (SQLite).
-  const redacted = redactFinishedBefore(legacyDb(db), guildId, now - sentRetentionDays * DAY);
+  const redacted = await transaction(db, (tx) => redactFinishedBeforeOn(tx, guildId, now - sentRetentionDays * DAY));
   // The redacted text must not stay behind in SQLite's WAL either (secure_delete cleans the file itself).
   if (redacted > 0 && db.engine === 'sqlite') checkpointTruncate(legacyDb(db));
   return { messages: removed, runs, redacted };
