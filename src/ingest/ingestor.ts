@@ -9,8 +9,9 @@
  * a bound the oldest are let go and recorded as a gap per guild, which recovery hands to the
  * platform adapters so their backfill reads it again.
  */
-import { clearProblem, type Deps, raiseProblem } from '../commands.js';
+import { clearProblem, type Deps, databaseOf, raiseProblem } from '../commands.js';
 import { checkCaches, onCacheChange } from '../db/cacheGenerations.js';
+import { type Database, transaction } from '../db/database.js';
 import { isStorageFailure, storageFailureReason } from '../db/errors.js';
 import type { CommunityEvent, GuildId } from '../events.js';
 import type { Feature } from '../features/feature.js';
@@ -199,37 +200,64 @@ export class Ingestor {
    * feature per event. Features' own transactions nest as savepoints, so one feature's failure
    * rolls back only its own work — unless the database itself failed: then the whole batch rolls
    * back and is retried, so no feature misses an event whose write it could not make.
-   * A feature whose onEvent is async continues after the commit.
+   * onEventStored is awaited inside the transaction; afterCommit runs once it committed.
    */
   private async process(events: readonly CommunityEvent[]): Promise<boolean[]> {
     const later: Promise<unknown>[] = [];
-    let results: boolean[];
     // Changes committed before these events arrived (a setting, an erasure) apply to them.
     checkCaches(this.deps.db);
+    let results: boolean[];
     try {
-      results = this.deps.db.transaction(() =>
-        events.map((event) => {
-          const fresh = this.apply(event, this.policyOf(event.guildId));
+      results = await transaction(databaseOf(this.deps), async (tx) => {
+        const fresh: boolean[] = [];
+        for (const event of events) {
+          const isFresh = this.apply(event, this.policyOf(event.guildId));
+          fresh.push(isFresh);
           for (const feature of this.features) {
-            if (!feature.onEvent) continue;
-            try {
-              const done = feature.onEvent(this.deps, event, fresh);
-              if (done instanceof Promise) later.push(done.catch((error) => this.featureFailed(feature, event, error)));
-            } catch (error) {
-              if (isStorageFailure(error)) throw error;
-              this.featureFailed(feature, event, error);
-            }
+            if (feature.onEvent) this.runOnEvent(feature, event, isFresh, later);
+            if (feature.onEventStored) await this.runOnEventStored(feature, event, isFresh, tx);
           }
-          return fresh;
-        }),
-      );
+        }
+        return fresh;
+      });
     } catch (error) {
       // The applier caches facts it wrote ("this guild exists"); the rollback undid them.
       this.apply = createEventApplier(this.deps.db);
       throw error;
     }
+    for (const [i, event] of events.entries()) {
+      for (const feature of this.features) {
+        if (!feature.afterCommit) continue;
+        later.push(
+          feature
+            .afterCommit(this.deps, event, results[i]!)
+            .catch((error) => this.featureFailed(feature, event, error)),
+        );
+      }
+    }
     await Promise.all(later);
     return results;
+  }
+
+  /** The synchronous hook: its own transactions nest as savepoints of the batch (same connection). */
+  private runOnEvent(feature: Feature, event: CommunityEvent, fresh: boolean, later: Promise<unknown>[]): void {
+    try {
+      const done = feature.onEvent!(this.deps, event, fresh);
+      if (done instanceof Promise) later.push(done.catch((error) => this.featureFailed(feature, event, error)));
+    } catch (error) {
+      if (isStorageFailure(error)) throw error;
+      this.featureFailed(feature, event, error);
+    }
+  }
+
+  /** The store hook, in a savepoint: a feature's failure takes back its own work for this event only. */
+  private async runOnEventStored(feature: Feature, event: CommunityEvent, fresh: boolean, tx: Database) {
+    try {
+      await transaction(tx, (savepoint) => feature.onEventStored!(this.deps, event, fresh, savepoint));
+    } catch (error) {
+      if (isStorageFailure(error)) throw error;
+      this.featureFailed(feature, event, error);
+    }
   }
 
   private featureFailed(feature: Feature, event: CommunityEvent, error: unknown): void {

@@ -4,8 +4,8 @@
  * the others. Call them with the erasure's or the retention's transaction handle.
  */
 import { and, eq, inArray, lt, or } from 'drizzle-orm';
-import type { Database } from '../db/database.js';
 import { contains } from '../db/contains.js';
+import type { Database } from '../db/database.js';
 import { redacted, stillHasText } from './store.js';
 
 /** A guild's rows whose action text contains one of `needles` (case-insensitive), to look at closer. */
@@ -41,7 +41,11 @@ export async function dropUnsentOn(
 /** Keep these rows (key, result) without their rendered text. */
 export async function redactRowsOn(tx: Database, rows: readonly { id: number; action: unknown }[]): Promise<void> {
   const { outbox } = tx.tables;
-  for (const row of rows) await tx.update(outbox).set({ action: redacted(row.action) }).where(eq(outbox.id, row.id));
+  for (const row of rows)
+    await tx
+      .update(outbox)
+      .set({ action: redacted(row.action) })
+      .where(eq(outbox.id, row.id));
 }
 
 /** Sent or failed rows finished before `cutoff` keep no rendered text; returns how many were redacted. */

@@ -8,6 +8,7 @@ import { and, eq, inArray, lt, or, type SQL, type SQLWrapper, sql } from 'drizzl
 import type { OutboxItem } from '../actions.js';
 import type { Db } from '../db/connection.js';
 import { contains } from '../db/contains.js';
+import type { Database } from '../db/database.js';
 import { outbox } from '../db/schema.js';
 
 /** Insert actions; an item whose key exists already is ignored. Returns how many were new. */
@@ -31,6 +32,35 @@ export function enqueue(db: Db, items: readonly OutboxItem[], now: number): numb
   return added;
 }
 
+/** Rows per INSERT: far below SQLite's 32,766 bound variables and PostgreSQL's 65,535. */
+const ENQUEUE_CHUNK = 500;
+
+/**
+ * enqueue on the async store (both engines): call it with the transaction's handle, so the actions
+ * commit with the decision that produced them. Returns how many were new.
+ */
+export async function enqueueOn(db: Database, items: readonly OutboxItem[], now: number): Promise<number> {
+  const { outbox: table } = db.tables;
+  let added = 0;
+  for (let i = 0; i < items.length; i += ENQUEUE_CHUNK) {
+    const rows = items.slice(i, i + ENQUEUE_CHUNK).map((item) => ({
+      platform: item.platform,
+      guildId: item.guildId,
+      key: item.key,
+      action: item.action,
+      notBefore: item.notBefore ?? now,
+      createdAt: now,
+    }));
+    const inserted = await db
+      .insert(table)
+      .values(rows)
+      .onConflictDoNothing({ target: table.key })
+      .returning({ id: table.id });
+    added += inserted.length;
+  }
+  return added;
+}
+
 /** Whether an action with this key was ever enqueued (any status). */
 export function hasKey(db: Db, key: string): boolean {
   return db.select({ id: outbox.id }).from(outbox).where(eq(outbox.key, key)).get() !== undefined;
@@ -45,7 +75,10 @@ export function resultOf(db: Db, key: string): unknown {
  * What stays of an action once its text must go (sent long enough ago, or naming an erased member):
  * its kind. The key (idempotency) and the result (thread and message ids) stay on the row.
  */
-export const redacted = (action: unknown) => ({ type: (action as { type?: string }).type ?? 'unknown', redacted: true });
+export const redacted = (action: unknown) => ({
+  type: (action as { type?: string }).type ?? 'unknown',
+  redacted: true,
+});
 
 /** A guild's rows whose action text contains one of `needles` (case-insensitive), to look at closer. */
 export function rowsContaining(

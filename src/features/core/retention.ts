@@ -8,7 +8,7 @@ import { databaseOf } from '../../commands.js';
 import { checkpointTruncate } from '../../db/connection.js';
 import { legacyDb, transaction } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { redactFinishedBeforeOn } from '../../outbox/redaction.js';
 import type { JobDefinition } from '../../scheduler/job.js';
 import { type AnyDb, asDatabase } from '../anyDb.js';
@@ -24,8 +24,7 @@ export async function applyRetention(
 ): Promise<{ messages: number; runs: number; redacted: number }> {
   const db = asDatabase(anyDb);
   const { jobRuns, messages, questions, reactions } = db.tables;
-  // Seam of the port: the settings are read synchronously (SQLite).
-  const { retentionDays: days, sentRetentionDays } = getSettings(legacyDb(db), guildId).core;
+  const { retentionDays: days, sentRetentionDays } = (await readSettings(db, guildId)).core;
   let removed = 0;
   if (days > 0) {
     const cutoff = now - days * DAY;

@@ -6,7 +6,7 @@ import { databaseSize } from '../../db/connection.js';
 import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { forumHost, isForumGuild } from '../../forumIds.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { describeShards, shardOfGuild } from '../../shards.js';
 import { plural } from '../../text/plural.js';
@@ -17,8 +17,8 @@ import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
 import { privacyPolicyLine } from './privacy.js';
 
 /**
- * Seams of the port (SQLite's synchronous handle, `deps.db`): the settings, the file's size, the
- * scheduler's runs, the digest's pulse and the questions' routing are read by code not ported yet.
+ * Seams of the port (SQLite's synchronous handle, `deps.db`): the file's size, the scheduler's runs,
+ * the digest's pulse and the questions' routing are read by code not ported yet.
  */
 export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
   const db = databaseOf(deps);
@@ -38,7 +38,7 @@ export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
     .orderBy(desc(outbox.finishedAt))
     .limit(3);
   return {
-    settings: getSettings(deps.db, guildId),
+    settings: await readSettings(db, guildId),
     platforms: deps.status.platforms,
     shards: describeShards(
       deps.status,

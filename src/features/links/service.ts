@@ -10,7 +10,7 @@ import { type Database, legacyDb, transaction } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { forumHost, guildIdFor, isForumGuild } from '../../forumIds.js';
-import { enqueue } from '../../outbox/store.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
 import type { DeclaredProfile } from '../intros/profile.js';
 import { setProfile } from '../intros/service.js';
@@ -101,8 +101,7 @@ export async function requestLink(deps: Deps, req: LinkRequest, now: number, cod
       now,
       now - DAY_MS,
     );
-    // Seam of the port: the outbox's synchronous enqueue, inside this transaction (SQLite only).
-    enqueue(legacyDb(tx), [item], now);
+    await enqueueOn(tx, [item], now);
   });
   deps.wakeOutbox();
   return user.username;

@@ -5,6 +5,7 @@
  * commands that recorded the pair they made). Real SQLite files with the real migrations; every table
  * is searched (test/helpers/traces.ts), so a column added later that keeps their id is found too.
  */
+
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
@@ -81,7 +82,7 @@ describe('a moderator who connected a forum erases their data', () => {
     ]);
 
     // What they see of it before (/privacy show), and after: nothing.
-    const shown = exportMember(db, features, GUILD, WREN);
+    const shown = await exportMember(sqliteDatabase(db), features, GUILD, WREN);
     expect(shown.moderatorChanges.map((c) => c.action)).toEqual([
       'forum.connect',
       'forum.rotate-secret',
@@ -89,11 +90,11 @@ describe('a moderator who connected a forum erases their data', () => {
     ]);
     expect(shown.features.links).toEqual({ connectedForum: { forum: 'discourse:forum.example', connectedAt: T0 } });
 
-    eraseMember(db, features, GUILD, WREN, T0 + 4);
+    await eraseMember(sqliteDatabase(db), features, GUILD, WREN, T0 + 4);
 
     const after = findId(db, WREN);
     console.log(`after: ${JSON.stringify(after)}`);
-    const shownAfter = exportMember(db, features, GUILD, WREN);
+    const shownAfter = await exportMember(sqliteDatabase(db), features, GUILD, WREN);
     expect(shownAfter.moderatorChanges).toEqual([]);
     expect(shownAfter.features.links).toEqual({});
     expect(Object.keys(after).filter((k) => !ID_KEPT.has(k))).toEqual([]);
@@ -129,7 +130,7 @@ describe('a moderator who connected a forum erases their data', () => {
     await connectForum(deps, GUILD, WREN, T0 + 3);
     expect(auditRows(db)[1]!.before).toContain(`"pairedBy":"${WREN}"`);
 
-    eraseMember(db, features, GUILD, WREN, T0 + 4);
+    await eraseMember(sqliteDatabase(db), features, GUILD, WREN, T0 + 4);
 
     const after = findId(db, WREN);
     console.log(`environment's forum, after: ${JSON.stringify(after)}`);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { UserFacingError } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { type Database, legacyDb } from '../../../src/db/database.js';
+import { type Database, legacyDb, transaction } from '../../../src/db/database.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { setProfile } from '../../../src/features/intros/service.js';
 import { profileRow } from '../../../src/features/intros/store.js';
@@ -38,8 +38,6 @@ const FORUM = asGuildId('discourse:forum.example');
 const DISCORD = 'g1';
 /** The tests that confirm a link (see the file's comment). */
 const CONFIRMING: readonly Engine[] = ['sqlite'];
-/** The tests that ask for a code: the outbox's enqueue is a seam until its async twin lands. */
-const REQUESTING: readonly Engine[] = ['sqlite'];
 
 async function world(engine: Engine) {
   const config = loadConfig({
@@ -74,7 +72,7 @@ async function auditOf(db: Database, guildId: string) {
   return rows.sort((a, b) => a.id - b.id).map(({ action, actor }) => ({ action, actor }));
 }
 
-describe.each(REQUESTING)('account links on %s', (engine) => {
+describe.each(ENGINES)('account links on %s', (engine) => {
   it('GIVEN /link discourse username:mei THEN the code goes by Discourse PM to that forum user, stored only as a hash', async () => {
     const w = await world(engine);
     expect(await w.ask('d1', '@MEI')).toBe('Mei');
@@ -114,7 +112,7 @@ describe.each(CONFIRMING)('confirmed account links on %s', (engine) => {
     await w.ask('d1', 'mei');
     expect(await confirmLink(w.deps, DISCORD, 'd1', '123456', T0 + 60_000)).toBe('7');
     expect((await confirmedLinksOfForum(w.db, FORUM)).map((l) => [l.memberId, l.otherMemberId])).toEqual([['d1', '7']]);
-    expect(linksFeature.privacy!.export(legacyDb(w.db), asGuildId(DISCORD), asMemberId('d1'))).toMatchObject({
+    expect(await linksFeature.privacy!.export(w.db, asGuildId(DISCORD), asMemberId('d1'))).toMatchObject({
       forumMemberId: '7',
     });
     expect(await removeLink(w.deps, DISCORD, 'd1')).toBe(true);
@@ -149,7 +147,7 @@ async function outcome(call: () => Promise<unknown>): Promise<string> {
 const pmsTo = async (w: Awaited<ReturnType<typeof world>>, memberId: string) =>
   (await w.outboxRows()).filter((r) => (r.action as { memberId?: string }).memberId === memberId).length;
 
-describe.each(REQUESTING)('link limits on %s', (engine) => {
+describe.each(ENGINES)('link limits on %s', (engine) => {
   it('GIVEN one member asks for a code twelve times in a day THEN the forum account gets 3 PMs and the member is told when to ask again', async () => {
     const w = await world(engine);
     const replies: string[] = [];
@@ -171,6 +169,18 @@ describe.each(REQUESTING)('link limits on %s', (engine) => {
     expect(await pmsTo(w, '7')).toBe(3);
     // Another forum account is not affected.
     expect(await outcome(() => w.ask('d4', 'kofi', '123456', T0 + 5))).toBe('ok');
+  });
+
+  it('GIVEN a requester erases their data THEN the forum account keeps its count and lock', async () => {
+    const w = await world(engine);
+    for (let i = 0; i < 3; i++) await w.ask('d1', 'mei', '123456', T0 + i);
+    await transaction(w.db, (tx) => linksFeature.privacy!.erase(tx, asGuildId(DISCORD), asMemberId('d1')));
+    const { linkAttempts } = w.db.tables;
+    const left = await w.db
+      .select({ guildId: linkAttempts.guildId, memberId: linkAttempts.memberId })
+      .from(linkAttempts);
+    expect(left).toEqual(Array(3).fill({ guildId: null, memberId: null }));
+    expect(await outcome(() => w.ask('d1', 'mei', '123456', T0 + 10))).toMatch(/@Mei has been sent 3 link codes/);
   });
 });
 
@@ -200,18 +210,6 @@ describe.each(CONFIRMING)('link limits with a confirmed link on %s', (engine) =>
     // A day later the lock has lifted.
     expect(await outcome(() => w.ask('d5', 'mei', '654321', T0 + 86_400_000 + 10_000))).toBe('ok');
     expect(await confirmLink(w.deps, DISCORD, 'd5', '654321', T0 + 86_400_000 + 20_000)).toBe('7');
-  });
-
-  it('GIVEN a requester erases their data THEN the forum account keeps its count and lock', async () => {
-    const w = await world(engine);
-    for (let i = 0; i < 3; i++) await w.ask('d1', 'mei', '123456', T0 + i);
-    linksFeature.privacy!.erase(legacyDb(w.db), asGuildId(DISCORD), asMemberId('d1'));
-    const { linkAttempts } = w.db.tables;
-    const left = await w.db
-      .select({ guildId: linkAttempts.guildId, memberId: linkAttempts.memberId })
-      .from(linkAttempts);
-    expect(left).toEqual(Array(3).fill({ guildId: null, memberId: null }));
-    expect(await outcome(() => w.ask('d1', 'mei', '123456', T0 + 10))).toMatch(/@Mei has been sent 3 link codes/);
   });
 });
 
