@@ -17,7 +17,7 @@ import { bumpCache, checkClient, onChangeOf } from '../../db/cacheGenerations.js
 import { bumpCacheIn } from '../../db/cacheWatch.js';
 import type { Db } from '../../db/connection.js';
 import { type Database, transaction } from '../../db/database.js';
-import { opsOf } from '../../db/handle.js';
+import { opsOf, scopes, TransactionMisuseError } from '../../db/handle.js';
 import { members, messages, communityPairs as pairsTable } from '../../db/schema.js';
 import type { Platform } from '../../events.js';
 import { isForumGuild } from '../../forumIds.js';
@@ -79,7 +79,14 @@ async function partners(db: Database): Promise<Map<string, string>> {
   const ops = opsOf(db);
   if (ops.engine === 'sqlite') {
     const client = ops.root as Client;
-    const known = cachedPartners(client);
+    const open = scopes.getStore();
+    if (!ops.scope && open?.open && open.root === client) {
+      // The outer handle inside a transaction's body would wait for the mutex that body holds.
+      throw new TransactionMisuseError('inside transaction(db, …) read the pair with the tx it was given, not db');
+    }
+    // Under the connection's mutex (a transaction's handle holds it already): the check's own
+    // statements never run inside another flow's open transaction.
+    const known = await ops.exclusive(async () => cachedPartners(client));
     if (known) return known;
     const dropsBefore = drops.get(client);
     const { communityPairs } = db.tables;
@@ -88,8 +95,10 @@ async function partners(db: Database): Promise<Map<string, string>> {
       .from(communityPairs);
     const made = partnerMapOf(rows);
     // Kept only if no change was committed while the rows were read (another flow may have paired).
-    checkClient(client);
-    if (drops.get(client) === dropsBefore) partnerMaps.set(client, made);
+    await ops.exclusive(async () => {
+      checkClient(client);
+      if (drops.get(client) === dropsBefore) partnerMaps.set(client, made);
+    });
     return made;
   }
   const { communityPairs } = db.tables;

@@ -180,3 +180,11 @@ describe.each(ENGINES)('identity across the pair on %s', (engine) => {
     expect(Object.fromEntries(sides)).toEqual({ d1: 'there', d2: 'here', d3: 'here' });
   });
 });
+
+describe('identity across the pair on sqlite, misused', () => {
+  it('GIVEN the outer handle used inside a transaction body THEN the read is refused by name instead of waiting forever', async () => {
+    const db = await testDatabase('sqlite');
+    await expect(transaction(db, () => readPairedGuild(db, DISCORD))).rejects.toThrow(/with the tx it was given/);
+    expect(await readPairedGuild(db, DISCORD)).toBeNull();
+  });
+});
