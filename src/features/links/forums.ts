@@ -15,7 +15,7 @@ import { newWebhookSecret, SecretBox } from '../../secrets/secretBox.js';
 import { safeText } from '../../text/fit.js';
 import { decideConnect, forumWebhookPath, normalizeForumUrl } from './forumRules.js';
 import { deleteForum, type ForumRow, forumByForumGuild, forumOfGuild, insertForum, updateForum } from './forumStore.js';
-import { pairCommunity, pairOf, unpairCommunity } from './identity.js';
+import { lockPairing, pairCommunity, pairOf, unpairCommunity } from './identity.js';
 import { audit, heldElsewhere } from './service.js';
 
 /** The additional data a sealed value is bound to: a key sealed for one forum opens for no other. */
@@ -86,6 +86,7 @@ export async function connectOwnForum(
   const result = await settledRace(db, guildId, forumGuildId, () =>
     transaction(db, async (tx): Promise<ConnectedForum> => {
       // Again inside the transaction: two servers connecting the same forum at once cannot both pass.
+      await lockPairing(tx, guildId, forumGuildId);
       const decision = await refuseUnlessAllowed(tx, guildId, forumGuildId);
       const stored = await forumOfGuild(tx, guildId);
       if (decision.kind === 'update' && stored) {

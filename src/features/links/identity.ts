@@ -209,6 +209,20 @@ const otherSide = (pair: Pair | null, guildId: string) =>
 // Changes of the pair
 
 /**
+ * Take the pairing of this server and this forum for the rest of the transaction: call it first in a
+ * transaction that reads the pair, decides and writes it. SQLite's transaction already holds the
+ * only write lock; PostgreSQL's READ COMMITTED would let two servers both read "not held" (and a
+ * statement after a commit see what the check before it did not), so there the decision is
+ * serialized by transaction-scoped advisory locks, taken in one order.
+ */
+export async function lockPairing(tx: Database, guildId: string, forumGuildId: string): Promise<void> {
+  if (tx.engine !== 'postgres') return;
+  for (const key of [guildId, forumGuildId].sort()) {
+    await tx.all(sql`SELECT pg_advisory_xact_lock(hashtext(${`convene:pair:${key}`}))`);
+  }
+}
+
+/**
  * Pair a Discord guild with the forum. Returns the guild the forum was paired with before, when it
  * was another one (that pair is replaced: one forum, one Discord guild). Members never reach this
  * for a forum held elsewhere: connectForum refuses, only the holder can let go. Given a transaction's
@@ -216,12 +230,23 @@ const otherSide = (pair: Pair | null, guildId: string) =>
  */
 export async function pairCommunity(db: Database, pair: Pair): Promise<string | null> {
   const before = await transaction(db, async (tx) => {
+    await lockPairing(tx, pair.guildId, pair.forumGuildId);
     const { communityPairs } = tx.tables;
     const heldBy = await pairOf(tx, pair.forumGuildId);
     const old = await pairOf(tx, pair.guildId);
+    // The forum's pair is replaced only as it was read: under PostgreSQL's READ COMMITTED a pair
+    // committed meanwhile by another server stays, and this insert breaks the unique forum instead
+    // (the callers then refuse with the holder's name).
     await tx
       .delete(communityPairs)
-      .where(or(eq(communityPairs.guildId, pair.guildId), eq(communityPairs.forumGuildId, pair.forumGuildId)));
+      .where(
+        or(
+          eq(communityPairs.guildId, pair.guildId),
+          heldBy
+            ? and(eq(communityPairs.forumGuildId, pair.forumGuildId), eq(communityPairs.guildId, heldBy.guildId))
+            : undefined,
+        ),
+      );
     await tx.insert(communityPairs).values(pair);
     // Every guild whose partner changed, in every process (this one's cache included).
     for (const g of new Set([pair.guildId, pair.forumGuildId, heldBy?.guildId, old?.forumGuildId])) {

@@ -19,7 +19,7 @@ import { syncJourneys } from '../journey/service.js';
 import { mergeExpertise } from '../questions/service.js';
 import { CODE_TTL_MS, codeMatches, hashCode, newCode } from './code.js';
 import { forumOfGuild } from './forumStore.js';
-import { type Account, pairCommunity, pairOf, readPairedGuild, unpairCommunity } from './identity.js';
+import { type Account, lockPairing, pairCommunity, pairOf, readPairedGuild, unpairCommunity } from './identity.js';
 import {
   DAY_MS,
   type LinkLimit,
@@ -208,6 +208,7 @@ export async function connectForum(deps: Deps, guildId: string, actorId: string,
   const before = await pairOf(db, guildId);
   const connect = () =>
     transaction(db, async (tx) => {
+      await lockPairing(tx, guildId, forumId);
       // One forum, one server: only the server holding the pair may end it (then another may connect).
       // Read inside the transaction so two servers connecting at once cannot both pass (SQLite: one
       // writer; PostgreSQL: the second breaks the unique forum of community_pairs, and looks again).
