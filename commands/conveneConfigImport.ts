@@ -1,5 +1,11 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
-import { type GuildSettings, getSettings, parseSettings, SettingsError, saveSettings } from '../src/guildSettings.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
+import {
+  changeSettings,
+  type GuildSettings,
+  parseSettings,
+  readSettings,
+  SettingsError,
+} from '../src/guildSettings.js';
 
 /** A configuration is a few KB; anything this big is the wrong file. */
 export const MAX_CONFIG_BYTES = 256 * 1024;
@@ -47,12 +53,13 @@ export default defineCommand({
       }
       throw error;
     }
-    const before = getSettings(ctx.deps.db, ctx.guild.id);
+    const db = databaseOf(ctx.deps);
+    const before = await readSettings(db, ctx.guild.id);
     const changed = (Object.keys(next) as (keyof GuildSettings)[]).filter(
       (section) => JSON.stringify(before[section]) !== JSON.stringify(next[section]),
     );
     if (changed.length === 0) return reply.ephemeral('That file matches the current configuration: nothing to change.');
-    saveSettings(ctx.deps.db, ctx.guild.id, ctx.member.id, 'config.import', next, ctx.now);
+    await changeSettings(db, ctx.guild.id, ctx.member.id, 'config.import', () => next, ctx.now);
     return reply.ephemeral(
       `Imported. Changed: ${changed.map((s) => `\`${s}\``).join(', ')}. The audit log has the before and after.`,
     );

@@ -1,4 +1,4 @@
-import { buttonId, defineButton, defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { buttonId, databaseOf, defineButton, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { WEBHOOK_EVENTS } from '../src/features/links/forumRules.js';
 import { forumOfGuild } from '../src/features/links/forumStore.js';
 import { type ConnectedForum, connectOwnForum, secretBoxOf } from '../src/features/links/forums.js';
@@ -51,12 +51,12 @@ export default defineCommand({
   description: 'Connect a Discourse forum to this server: one community',
   access: 'moderator',
   options: {},
-  run(ctx) {
+  async run(ctx) {
     if (isForumGuild(ctx.guild.id)) throw new UserFacingError('Run /convene forum connect on Discord.');
-    const own = forumOfGuild(ctx.deps.db, ctx.guild.id);
+    const own = await forumOfGuild(databaseOf(ctx.deps), ctx.guild.id);
     if (ctx.deps.config.discourse && !own) {
       // The single-forum shortcut: the forum comes from Convene's environment (DISCOURSE_URL…).
-      const forum = connectForum(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
+      const forum = await connectForum(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
       return reply.ephemeral(
         [
           `This server and the forum (${forumHost(forum)}) are one community now.`,

@@ -7,8 +7,8 @@ export default defineCommand({
   description: 'Stop treating this server and the forum as one community',
   access: 'moderator',
   options: {},
-  run(ctx) {
-    const own = disconnectOwnForum(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
+  async run(ctx) {
+    const own = await disconnectOwnForum(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
     if (own) {
       return reply.ephemeral(
         [
@@ -18,7 +18,7 @@ export default defineCommand({
       );
     }
     return reply.ephemeral(
-      disconnectForum(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now)
+      (await disconnectForum(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now))
         ? 'This server and the forum are separate again. Account links are kept but merge nobody until you connect again.'
         : 'This server is not connected to a forum.',
     );

@@ -7,10 +7,10 @@ export default defineCommand({
   description: 'Make a new webhook secret for this server’s forum (the old one stops working)',
   access: 'moderator',
   options: {},
-  run(ctx) {
+  async run(ctx) {
     // A secret is shown only where nobody else reads it: an ephemeral Discord reply, never a forum post.
     if (isForumGuild(ctx.guild.id)) throw new UserFacingError('Run /convene forum rotate-secret on Discord.');
-    const rotated = rotateForumSecret(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
+    const rotated = await rotateForumSecret(ctx.deps, ctx.guild.id, ctx.member.id, ctx.now);
     return reply.ephemeral(
       [
         `New webhook secret for the forum ${rotated.host}: \`${rotated.secret}\``,

@@ -1,6 +1,6 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { privacyPolicyLine } from '../src/features/core/privacy.js';
-import { updateSettings } from '../src/guildSettings.js';
+import { changeSettings } from '../src/guildSettings.js';
 
 export default defineCommand({
   name: 'convene privacy set',
@@ -18,13 +18,13 @@ export default defineCommand({
       max: 365,
     },
   },
-  run(ctx) {
+  async run(ctx) {
     const { forget_on_leave: forget, sent_text_days: days } = ctx.options;
     if (forget === undefined && days === undefined) {
       throw new UserFacingError('Give forget_on_leave, sent_text_days or both.');
     }
-    const core = updateSettings(
-      ctx.deps.db,
+    const { core } = await changeSettings(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       'core.privacy',
@@ -37,7 +37,7 @@ export default defineCommand({
         },
       }),
       ctx.now,
-    ).core;
+    );
     return reply.ephemeral(`Saved. ${privacyPolicyLine(core)}`);
   },
 });

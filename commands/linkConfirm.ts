@@ -8,8 +8,8 @@ export default defineCommand({
   options: {
     code: { type: 'string', description: 'The six-digit code', required: true, minLength: 6, maxLength: 6 },
   },
-  run(ctx) {
-    confirmLink(ctx.deps, ctx.guild.id, ctx.member.id, ctx.options.code, ctx.now);
+  async run(ctx) {
+    await confirmLink(ctx.deps, ctx.guild.id, ctx.member.id, ctx.options.code, ctx.now);
     return reply.ephemeral(
       'Linked. Convene now knows your Discord and forum accounts are one person; /link remove undoes it.',
     );

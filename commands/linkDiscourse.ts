@@ -8,9 +8,9 @@ export default defineCommand({
   options: {
     username: { type: 'string', description: 'Your username on the forum', required: true, maxLength: 60 },
   },
-  run(ctx) {
+  async run(ctx) {
     if (ctx.platform !== 'discord') throw new UserFacingError('Run /link discourse on Discord.');
-    const username = requestLink(
+    const username = await requestLink(
       ctx.deps,
       {
         guildId: ctx.guild.id,

@@ -6,9 +6,9 @@ export default defineCommand({
   description: 'Unlink your Discord and forum accounts',
   access: 'member',
   options: {},
-  run(ctx) {
+  async run(ctx) {
     return reply.ephemeral(
-      removeLink(ctx.deps, ctx.guild.id, ctx.member.id)
+      (await removeLink(ctx.deps, ctx.guild.id, ctx.member.id))
         ? 'Unlinked: your Discord and forum accounts are separate again.'
         : 'Your account is not linked to the forum.',
     );

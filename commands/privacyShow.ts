@@ -1,7 +1,7 @@
 import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { exportMember, privacyPolicyLine } from '../src/features/core/privacy.js';
 import { features } from '../src/features/index.js';
-import { getSettings } from '../src/guildSettings.js';
+import { readSettings } from '../src/guildSettings.js';
 import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
@@ -10,9 +10,11 @@ export default defineCommand({
   access: 'member',
   options: {},
   async run(ctx) {
-    const data = await exportMember(databaseOf(ctx.deps), features, ctx.guild.id, ctx.member.id);
+    const db = databaseOf(ctx.deps);
+    const data = await exportMember(db, features, ctx.guild.id, ctx.member.id);
+    const { core } = await readSettings(db, ctx.guild.id);
     return reply.ephemeral({
-      content: `Here is everything Convene keeps about you in ${safeText(ctx.guild.name, 100) || 'this server'}. Delete it any time with /privacy delete. ${privacyPolicyLine(getSettings(ctx.deps.db, ctx.guild.id).core)}`,
+      content: `Here is everything Convene keeps about you in ${safeText(ctx.guild.name, 100) || 'this server'}. Delete it any time with /privacy delete. ${privacyPolicyLine(core)}`,
       attachments: [
         {
           name: 'convene-my-data.json',

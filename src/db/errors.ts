@@ -18,3 +18,16 @@ export function storageFailureReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.trim() || 'unknown storage error';
 }
+
+/**
+ * True when a write broke a unique constraint (SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY, PostgreSQL
+ * 23505), looking through drizzle's "Failed query" wrapper: under PostgreSQL's READ COMMITTED two
+ * transactions may both decide to insert the same key, and the second learns it only here.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
+  }
+  return false;
+}

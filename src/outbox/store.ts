@@ -75,7 +75,10 @@ export function resultOf(db: Db, key: string): unknown {
  * What stays of an action once its text must go (sent long enough ago, or naming an erased member):
  * its kind. The key (idempotency) and the result (thread and message ids) stay on the row.
  */
-const redacted = (action: unknown) => ({ type: (action as { type?: string }).type ?? 'unknown', redacted: true });
+export const redacted = (action: unknown) => ({
+  type: (action as { type?: string }).type ?? 'unknown',
+  redacted: true,
+});
 
 /** A guild's rows whose action text contains one of `needles` (case-insensitive), to look at closer. */
 export function rowsContaining(

@@ -108,7 +108,7 @@ describe('two processes given the same shard', () => {
       const rotations = db.$client
         .prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'forum.rotate-secret'")
         .get() as { n: number };
-      const storedSecret = openForumSecrets(secretKey, forumOfGuild(db, guild.id)!).webhookSecret;
+      const storedSecret = openForumSecrets(secretKey, (await forumOfGuild(db, guild.id))!).webhookSecret;
       console.log(
         `rotate-secret ran ${rotations.n} time(s); the secret shown is the one stored: ${shown === storedSecret}`,
       );

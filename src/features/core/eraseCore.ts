@@ -1,30 +1,29 @@
 /**
  * The core tables' part of an erasure (src/features/core/privacy.ts runs it in the erasure's one
- * transaction, after every feature's hook): the member's own rows, their question titles, their
+ * transaction, after every feature's hook), on either engine: the member's own rows, their question titles, their
  * name in other members' keywords and mentions, the outbox's rendered messages that name them, and
  * their id in the audit log.
  */
 import { and, eq, ne, or } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
 import { contains } from '../../db/contains.js';
-import { auditLog, channels, discourseUsers, members, messages, reactions } from '../../db/schema.js';
-import { dropUnsent, redactRows, rowsContaining } from '../../outbox/store.js';
+import type { Database } from '../../db/database.js';
+import { dropUnsentOn, redactRowsOn, rowsContainingOn } from '../../outbox/redaction.js';
 import { type ErasedMember, namesMember, withoutId, withoutName } from './erasure.js';
 
 /** Why a queued message was not sent (shown in /convene status; names nobody). */
 export const DROPPED_FOR_ERASURE = 'not sent: it named a member who erased their data';
 
-export function eraseCore(db: Db, who: ErasedMember, now: number): void {
+export async function eraseCore(tx: Database, who: ErasedMember, now: number): Promise<void> {
   const { guildId, memberId } = who;
-  db.update(messages)
+  const { channels, discourseUsers, members, messages, reactions } = tx.tables;
+  await tx
+    .update(messages)
     .set({ terms: '', content: null, mentionIds: [] })
-    .where(and(eq(messages.guildId, guildId), eq(messages.authorId, memberId)))
-    .run();
-  db.delete(reactions)
-    .where(and(eq(reactions.guildId, guildId), eq(reactions.memberId, memberId)))
-    .run();
+    .where(and(eq(messages.guildId, guildId), eq(messages.authorId, memberId)));
+  await tx.delete(reactions).where(and(eq(reactions.guildId, guildId), eq(reactions.memberId, memberId)));
   // The row stays as the note "do not profile again" (ingest reads it), without anything that names them.
-  db.update(members)
+  await tx
+    .update(members)
     .set({
       username: '',
       displayName: '',
@@ -34,58 +33,55 @@ export function eraseCore(db: Db, who: ErasedMember, now: number): void {
       nudgesOff: true,
       updatedAt: now,
     })
-    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-    .run();
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)));
   // A thread's name is the title of what they asked: their text.
-  db.update(channels)
+  await tx
+    .update(channels)
     .set({ name: '', topic: null, updatedAt: now })
-    .where(and(eq(channels.guildId, guildId), eq(channels.ownerId, memberId), eq(channels.kind, 'thread')))
-    .run();
+    .where(and(eq(channels.guildId, guildId), eq(channels.ownerId, memberId), eq(channels.kind, 'thread')));
   // A forum's username index (mentions, PMs): the erased member is no longer found by name.
-  db.delete(discourseUsers)
-    .where(and(eq(discourseUsers.guildId, guildId), eq(discourseUsers.userId, memberId)))
-    .run();
-  scrubOthersMessages(db, who);
-  scrubOutbox(db, who, now);
-  scrubAudit(db, who);
+  await tx.delete(discourseUsers).where(and(eq(discourseUsers.guildId, guildId), eq(discourseUsers.userId, memberId)));
+  await scrubOthersMessages(tx, who);
+  await scrubOutbox(tx, who, now);
+  await scrubAudit(tx, who);
 }
 
 /** Others' keywords that are the member's name, and their id in others' mentions. */
-function scrubOthersMessages(db: Db, who: ErasedMember): void {
+async function scrubOthersMessages(tx: Database, who: ErasedMember): Promise<void> {
   const { guildId, memberId } = who;
+  const { messages } = tx.tables;
   const byName = who.nameTerms.size > 0 ? or(...[...who.nameTerms].map((t) => contains(messages.terms, t))) : undefined;
   const byMention = contains(messages.mentionIds, JSON.stringify(memberId));
-  const rows = db
+  const rows = await tx
     .select({ messageId: messages.messageId, terms: messages.terms, mentionIds: messages.mentionIds })
     .from(messages)
     .where(
       and(eq(messages.guildId, guildId), ne(messages.authorId, memberId), byName ? or(byName, byMention) : byMention),
-    )
-    .all();
+    );
   for (const row of rows) {
     const terms = withoutName(row.terms, who);
     const mentionIds = row.mentionIds.filter((id) => id !== memberId);
     if (terms === row.terms && mentionIds.length === row.mentionIds.length) continue;
-    db.update(messages)
+    await tx
+      .update(messages)
       .set({ terms, mentionIds })
-      .where(and(eq(messages.guildId, guildId), eq(messages.messageId, row.messageId)))
-      .run();
+      .where(and(eq(messages.guildId, guildId), eq(messages.messageId, row.messageId)));
   }
 }
 
 /** Queued messages that name the member are not sent; sent ones keep no text that names them. */
-function scrubOutbox(db: Db, who: ErasedMember, now: number): void {
-  const rows = rowsContaining(db, who.guildId, [...who.names, who.memberId]).filter((r) =>
+async function scrubOutbox(tx: Database, who: ErasedMember, now: number): Promise<void> {
+  const rows = (await rowsContainingOn(tx, who.guildId, [...who.names, who.memberId])).filter((r) =>
     namesMember(JSON.stringify(r.action), who),
   );
-  dropUnsent(
-    db,
+  await dropUnsentOn(
+    tx,
     rows.filter((r) => r.status === 'pending'),
     DROPPED_FOR_ERASURE,
     now,
   );
-  redactRows(
-    db,
+  await redactRowsOn(
+    tx,
     rows.filter((r) => r.status !== 'pending'),
   );
 }
@@ -95,23 +91,23 @@ function scrubOutbox(db: Db, who: ErasedMember, now: number): void {
  * rows' actor becomes '' and their id leaves the before/after of anyone's rows (a pair records who
  * made it, and the next moderator's change records that pair as its "before").
  */
-function scrubAudit(db: Db, who: ErasedMember): void {
+async function scrubAudit(tx: Database, who: ErasedMember): Promise<void> {
   const { guildId, memberId } = who;
-  db.update(auditLog)
+  const { auditLog } = tx.tables;
+  await tx
+    .update(auditLog)
     .set({ actorId: '' })
-    .where(and(eq(auditLog.guildId, guildId), eq(auditLog.actorId, memberId)))
-    .run();
-  const rows = db
+    .where(and(eq(auditLog.guildId, guildId), eq(auditLog.actorId, memberId)));
+  const rows = await tx
     .select({ id: auditLog.id, before: auditLog.before, after: auditLog.after })
     .from(auditLog)
     .where(
       and(eq(auditLog.guildId, guildId), or(contains(auditLog.before, memberId), contains(auditLog.after, memberId))),
-    )
-    .all();
+    );
   for (const row of rows) {
-    db.update(auditLog)
+    await tx
+      .update(auditLog)
       .set({ before: withoutId(row.before, memberId), after: withoutId(row.after, memberId) })
-      .where(eq(auditLog.id, row.id))
-      .run();
+      .where(eq(auditLog.id, row.id));
   }
 }

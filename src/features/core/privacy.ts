@@ -89,8 +89,7 @@ export async function eraseMember(
   const who = await erasedMemberOf(db, guildId, memberId);
   await transaction(db, async (tx) => {
     for (const feature of features) await feature.privacy?.erase(tx, guildId, memberId, who);
-    // Not ported yet: the core tables' part, on the erasure's SQLite transaction.
-    eraseCore(legacyDb(tx), who, now);
+    await eraseCore(tx, who, now);
     // Every process's caches that hold the member (ingest's erased set, vocabularies, expertise).
     await bumpCacheIn(tx, 'erased', guildId);
   });

@@ -3,36 +3,39 @@
  * help-channel question was named by (a thread's name is the channel's, kept with the channel); sent
  * messages older than sentRetentionDays lose their text; old scan runs pruned.
  */
-import { and, eq, isNotNull, like, lt, ne } from 'drizzle-orm';
-import { checkpointTruncate, type Db } from '../../db/connection.js';
-import { jobRuns, messages, questions, reactions } from '../../db/schema.js';
+import { and, eq, isNotNull, like, lt, ne, sql } from 'drizzle-orm';
+import { databaseOf } from '../../commands.js';
+import { checkpointTruncate } from '../../db/connection.js';
+import { legacyDb, transaction } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
-import { redactFinishedBefore } from '../../outbox/store.js';
+import { readSettings } from '../../guildSettings.js';
+import { redactFinishedBeforeOn } from '../../outbox/redaction.js';
 import type { JobDefinition } from '../../scheduler/job.js';
+import { type AnyDb, asDatabase } from '../anyDb.js';
 
 const DAY = 86_400_000;
 /** Scan runs are bookkeeping, one per interval: two days of them are enough to see what happened. */
 const KEEP_SCAN_RUNS_MS = 2 * DAY;
 
-export function applyRetention(
-  db: Db,
+export async function applyRetention(
+  anyDb: AnyDb,
   guildId: GuildId,
   now: number,
-): { messages: number; runs: number; redacted: number } {
-  const { retentionDays: days, sentRetentionDays } = getSettings(db, guildId).core;
+): Promise<{ messages: number; runs: number; redacted: number }> {
+  const db = asDatabase(anyDb);
+  const { jobRuns, messages, questions, reactions } = db.tables;
+  const { retentionDays: days, sentRetentionDays } = (await readSettings(db, guildId)).core;
   let removed = 0;
   if (days > 0) {
     const cutoff = now - days * DAY;
-    db.transaction((tx) => {
-      tx.delete(reactions)
-        .where(and(eq(reactions.guildId, guildId), lt(reactions.createdAt, cutoff)))
-        .run();
-      removed = tx
-        .delete(messages)
-        .where(and(eq(messages.guildId, guildId), lt(messages.createdAt, cutoff)))
-        .run().changes;
-      tx.update(questions)
+    removed = await transaction(db, async (tx) => {
+      await tx.delete(reactions).where(and(eq(reactions.guildId, guildId), lt(reactions.createdAt, cutoff)));
+      // A count, not the rows (a first run may delete a community's whole history).
+      const gone = await tx.run(
+        sql`DELETE FROM ${messages} WHERE ${messages.guildId} = ${guildId} AND ${messages.createdAt} < ${cutoff}`,
+      );
+      await tx
+        .update(questions)
         .set({ title: null })
         .where(
           and(
@@ -41,28 +44,34 @@ export function applyRetention(
             ne(questions.questionId, questions.channelId),
             isNotNull(questions.title),
           ),
-        )
-        .run();
+        );
+      return gone;
     });
   }
-  const runs = db
-    .delete(jobRuns)
-    .where(
-      and(eq(jobRuns.guildId, guildId), like(jobRuns.period, 'scan-%'), lt(jobRuns.startedAt, now - KEEP_SCAN_RUNS_MS)),
-    )
-    .run().changes;
+  const runs = (
+    await db
+      .delete(jobRuns)
+      .where(
+        and(
+          eq(jobRuns.guildId, guildId),
+          like(jobRuns.period, 'scan-%'),
+          lt(jobRuns.startedAt, now - KEEP_SCAN_RUNS_MS),
+        ),
+      )
+      .returning({ id: jobRuns.id })
+  ).length;
   // What Convene sent keeps its text only for a while (members are named in it): key and result stay.
-  const redacted = redactFinishedBefore(db, guildId, now - sentRetentionDays * DAY);
-  // The redacted text must not stay behind in the WAL either (secure_delete cleans the file itself).
-  if (redacted > 0) checkpointTruncate(db);
+  const redacted = await transaction(db, (tx) => redactFinishedBeforeOn(tx, guildId, now - sentRetentionDays * DAY));
+  // The redacted text must not stay behind in SQLite's WAL either (secure_delete cleans the file itself).
+  if (redacted > 0 && db.engine === 'sqlite') checkpointTruncate(legacyDb(db));
   return { messages: removed, runs, redacted };
 }
 
 export const retentionJob: JobDefinition = {
   name: 'core.retention',
   schedule: { kind: 'scan' },
-  run(deps, guildId, _period, now) {
-    const result = applyRetention(deps.db, guildId, now);
+  async run(deps, guildId, _period, now) {
+    const result = await applyRetention(databaseOf(deps), guildId, now);
     if (result.messages > 0 || result.redacted > 0)
       deps.log.info({ guildId, ...result }, 'retention: removed old data');
   },

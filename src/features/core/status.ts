@@ -3,36 +3,42 @@
 import { and, count, desc, eq } from 'drizzle-orm';
 import { type Deps, databaseOf } from '../../commands.js';
 import { databaseSize } from '../../db/connection.js';
-import { outbox } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { forumHost, isForumGuild } from '../../forumIds.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { recentRuns } from '../../scheduler/scheduler.js';
 import { describeShards, shardOfGuild } from '../../shards.js';
 import { plural } from '../../text/plural.js';
 import { latestPulse, renderPulseLine } from '../digest/service.js';
 import { forumStatusLine } from '../links/forums.js';
-import { linkedAcross, pairOf } from '../links/identity.js';
+import { pairOf, readLinkedAcross } from '../links/identity.js';
 import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
 import { privacyPolicyLine } from './privacy.js';
 
+/**
+ * Seams of the port (SQLite's synchronous handle, `deps.db`): the file's size, the scheduler's runs,
+ * the digest's pulse and the questions' routing are read by code not ported yet.
+ */
 export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
-  const { db } = deps;
-  const backlog = (status: 'pending' | 'failed') =>
-    db
+  const db = databaseOf(deps);
+  const { outbox } = db.tables;
+  const backlog = async (status: 'pending' | 'failed') => {
+    const [row] = await db
       .select({ n: count() })
       .from(outbox)
-      .where(and(eq(outbox.guildId, guildId), eq(outbox.status, status)))
-      .get()?.n ?? 0;
-  const failures = db
+      .where(and(eq(outbox.guildId, guildId), eq(outbox.status, status)));
+    // count() is a bigint on PostgreSQL: a string from the driver.
+    return Number(row?.n ?? 0);
+  };
+  const failures = await db
     .select({ key: outbox.key, error: outbox.lastError, at: outbox.finishedAt })
     .from(outbox)
     .where(and(eq(outbox.guildId, guildId), eq(outbox.status, 'failed')))
     .orderBy(desc(outbox.finishedAt))
-    .limit(3)
-    .all();
+    .limit(3);
   return {
-    settings: getSettings(db, guildId),
+    settings: await readSettings(db, guildId),
     platforms: deps.status.platforms,
     shards: describeShards(
       deps.status,
@@ -42,22 +48,24 @@ export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
     intents: deps.status.intents,
     uptimeMs: now - deps.status.startedAt,
     lastBackfill: deps.status.lastBackfill ?? null,
-    databaseBytes: databaseSize(db),
-    outbox: { pending: backlog('pending'), failed: backlog('failed'), recentFailures: failures },
-    jobs: recentRuns(db, guildId, 8),
+    databaseBytes: databaseSize(deps.db),
+    outbox: { pending: await backlog('pending'), failed: await backlog('failed'), recentFailures: failures },
+    jobs: recentRuns(deps.db, guildId, 8),
     pulse: await latestPulse(deps, guildId),
-    community: communityLine(deps, guildId),
-    forum: forumStatusLine(deps, guildId),
-    routing: await routingStatus(databaseOf(deps), guildId, now),
+    community: await communityLine(db, deps, guildId),
+    forum: await forumStatusLine(db, deps, guildId),
+    routing: await routingStatus(db, guildId, now),
   };
 }
 
+export type StatusReport = Awaited<ReturnType<typeof statusReport>>;
+
 /** "One community with the forum forum.example (12 linked members)", or how to get there. */
-function communityLine(deps: Deps, guildId: GuildId): string | null {
-  const pair = pairOf(deps.db, guildId);
+async function communityLine(db: Database, deps: Deps, guildId: GuildId): Promise<string | null> {
+  const pair = await pairOf(db, guildId);
   if (pair) {
     const other = pair.guildId === guildId ? pair.forumGuildId : pair.guildId;
-    const linked = linkedAcross(deps.db, guildId).size;
+    const linked = (await readLinkedAcross(db, guildId)).size;
     const what = isForumGuild(other) ? `the forum ${forumHost(other)}` : 'the Discord server';
     const undo = isForumGuild(guildId) ? '' : ' · /convene forum disconnect undoes it';
     return `One community with ${what} (${plural(linked, 'linked member')})${undo}`;
@@ -78,7 +86,7 @@ const ago = (ms: number) =>
       ? `${Math.round(ms / 60_000)} min`
       : `${(ms / 3_600_000).toFixed(1)} h`;
 
-export function renderStatus(report: Awaited<ReturnType<typeof statusReport>>, now: number): string {
+export function renderStatus(report: StatusReport, now: number): string {
   const lines = [
     '**Convene status**',
     `Platforms: ${

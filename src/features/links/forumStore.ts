@@ -1,62 +1,84 @@
-/** Queries for forums connected by command (src/db/schema/forums.ts). Sealed values stay sealed here. */
+/**
+ * Queries for forums connected by command (src/db/schema/forums.ts), on either engine. Sealed values
+ * stay sealed here. The reads the Discourse platform makes also take its SQLite Db (features/anyDb.ts).
+ */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { forums } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
+import type { forums } from '../../db/schema.js';
+import { type AnyDb, asDatabase } from '../anyDb.js';
 
 export type ForumRow = typeof forums.$inferSelect;
 
-export function forumOfGuild(db: Db, guildId: string): ForumRow | undefined {
-  return db.select().from(forums).where(eq(forums.guildId, guildId)).get();
+export async function forumOfGuild(anyDb: AnyDb, guildId: string): Promise<ForumRow | undefined> {
+  const db = asDatabase(anyDb);
+  const { forums } = db.tables;
+  const [row] = await db.select().from(forums).where(eq(forums.guildId, guildId)).limit(1);
+  return row;
 }
 
-export function forumById(db: Db, id: string): ForumRow | undefined {
-  return db.select().from(forums).where(eq(forums.id, id)).get();
+export async function forumById(anyDb: AnyDb, id: string): Promise<ForumRow | undefined> {
+  const db = asDatabase(anyDb);
+  const { forums } = db.tables;
+  const [row] = await db.select().from(forums).where(eq(forums.id, id)).limit(1);
+  return row;
 }
 
 /** The forum this member connected in this guild, if any (their data export). */
-export function forumConnectedBy(db: Db, guildId: string, memberId: string): ForumRow | undefined {
-  return db
+export async function forumConnectedBy(db: Database, guildId: string, memberId: string): Promise<ForumRow | undefined> {
+  const { forums } = db.tables;
+  const [row] = await db
     .select()
     .from(forums)
     .where(and(eq(forums.guildId, guildId), eq(forums.connectedBy, memberId)))
-    .get();
+    .limit(1);
+  return row;
 }
 
-export function forumByForumGuild(db: Db, forumGuildId: string): ForumRow | undefined {
-  return db.select().from(forums).where(eq(forums.forumGuildId, forumGuildId)).get();
+export async function forumByForumGuild(anyDb: AnyDb, forumGuildId: string): Promise<ForumRow | undefined> {
+  const db = asDatabase(anyDb);
+  const { forums } = db.tables;
+  const [row] = await db.select().from(forums).where(eq(forums.forumGuildId, forumGuildId)).limit(1);
+  return row;
 }
 
-export function allForums(db: Db): ForumRow[] {
-  return db.select().from(forums).all();
+export async function allForums(anyDb: AnyDb): Promise<ForumRow[]> {
+  const db = asDatabase(anyDb);
+  const { forums } = db.tables;
+  return db.select().from(forums);
 }
 
-export function insertForum(db: Db, row: Omit<ForumRow, 'revision'>): void {
-  db.insert(forums).values(row).run();
+export async function insertForum(anyDb: AnyDb, row: Omit<ForumRow, 'revision'>): Promise<void> {
+  const db = asDatabase(anyDb);
+  const { forums } = db.tables;
+  await db.insert(forums).values(row);
 }
 
 /** New settings for a stored forum; the revision moves so cached clients are rebuilt. */
-export function updateForum(
-  db: Db,
+export async function updateForum(
+  db: Database,
   id: string,
   set: Partial<Pick<ForumRow, 'url' | 'title' | 'apiUsername' | 'apiKeySealed' | 'webhookSecretSealed'>>,
-): void {
-  db.update(forums)
+): Promise<void> {
+  const { forums } = db.tables;
+  await db
+    .update(forums)
     .set({ ...set, revision: sql`${forums.revision} + 1` })
-    .where(eq(forums.id, id))
-    .run();
+    .where(eq(forums.id, id));
 }
 
-export function deleteForum(db: Db, id: string): void {
-  db.delete(forums).where(eq(forums.id, id)).run();
+export async function deleteForum(db: Database, id: string): Promise<void> {
+  const { forums } = db.tables;
+  await db.delete(forums).where(eq(forums.id, id));
 }
 
 /**
  * Erasure of the moderator who connected a forum: the forum stays (it is the community's, and keeps
  * its key, secret and webhook path), only who connected it goes ('' as for an erased member's names).
  */
-export function forgetConnector(db: Db, guildId: string, memberId: string): void {
-  db.update(forums)
+export async function forgetConnector(tx: Database, guildId: string, memberId: string): Promise<void> {
+  const { forums } = tx.tables;
+  await tx
+    .update(forums)
     .set({ connectedBy: '' })
-    .where(and(eq(forums.guildId, guildId), eq(forums.connectedBy, memberId)))
-    .run();
+    .where(and(eq(forums.guildId, guildId), eq(forums.connectedBy, memberId)));
 }

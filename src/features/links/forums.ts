@@ -7,14 +7,16 @@
  * connected and working; only their id goes (feature.ts erase, eraseCore's audit scrub).
  */
 import { randomBytes } from 'node:crypto';
-import { type Deps, type ForumProbeResult, UserFacingError } from '../../commands.js';
+import { type Deps, databaseOf, type ForumProbeResult, UserFacingError } from '../../commands.js';
+import { type Database, transaction } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { forumHost, guildIdFor } from '../../forumIds.js';
 import { newWebhookSecret, SecretBox } from '../../secrets/secretBox.js';
 import { safeText } from '../../text/fit.js';
 import { decideConnect, forumWebhookPath, normalizeForumUrl } from './forumRules.js';
 import { deleteForum, type ForumRow, forumByForumGuild, forumOfGuild, insertForum, updateForum } from './forumStore.js';
-import { pairGuilds, pairOf, unpairGuild } from './identity.js';
-import { audit, heldElsewhere, onUnlinked } from './service.js';
+import { lockPairing, pairCommunity, pairOf, unpairCommunity } from './identity.js';
+import { audit, heldElsewhere } from './service.js';
 
 /** The additional data a sealed value is bound to: a key sealed for one forum opens for no other. */
 export const sealContext = (forumId: string, field: 'api-key' | 'webhook-secret') => `forum:${forumId}:${field}`;
@@ -75,75 +77,96 @@ export async function connectOwnForum(
   const apiUsername = input.apiUsername.trim().replace(/^@/, '');
   const apiKey = input.apiKey.trim();
   const forumGuildId = guildIdFor(url);
-  refuseUnlessAllowed(deps, guildId, forumGuildId);
+  const db = databaseOf(deps);
+  await refuseUnlessAllowed(db, guildId, forumGuildId);
   if (!deps.probeForum) throw new Error('connectOwnForum: deps.probeForum is not wired');
   const probe = await deps.probeForum({ url, apiUsername, apiKey });
   if (!probe.ok) throw new UserFacingError(probeWords(probe, url, apiUsername));
 
-  let result: ConnectedForum | null = null;
-  deps.db.transaction(() => {
-    // Again inside the transaction: two servers connecting the same forum at once cannot both pass.
-    const decision = refuseUnlessAllowed(deps, guildId, forumGuildId);
-    const stored = forumOfGuild(deps.db, guildId);
-    if (decision.kind === 'update' && stored) {
-      updateForum(deps.db, stored.id, {
+  const result = await settledRace(db, guildId, forumGuildId, () =>
+    transaction(db, async (tx): Promise<ConnectedForum> => {
+      // Again inside the transaction: two servers connecting the same forum at once cannot both pass.
+      await lockPairing(tx, guildId, forumGuildId);
+      const decision = await refuseUnlessAllowed(tx, guildId, forumGuildId);
+      const stored = await forumOfGuild(tx, guildId);
+      if (decision.kind === 'update' && stored) {
+        await updateForum(tx, stored.id, {
+          url,
+          title: probe.title,
+          apiUsername,
+          apiKeySealed: box.seal(apiKey, sealContext(stored.id, 'api-key')),
+        });
+        await audit(tx, guildId, actorId, 'forum.settings', { forum: forumGuildId }, { forum: forumGuildId }, now);
+        return {
+          kind: 'update',
+          host: forumHost(forumGuildId),
+          title: probe.title,
+          webhookUrl: webhookUrlOf(deps, stored.id),
+          secret: null,
+        };
+      }
+      const id = randomBytes(9).toString('base64url');
+      const secret = newWebhookSecret();
+      await insertForum(tx, {
+        id,
+        guildId,
+        forumGuildId,
         url,
         title: probe.title,
         apiUsername,
-        apiKeySealed: box.seal(apiKey, sealContext(stored.id, 'api-key')),
+        apiKeySealed: box.seal(apiKey, sealContext(id, 'api-key')),
+        webhookSecretSealed: box.seal(secret, sealContext(id, 'webhook-secret')),
+        connectedBy: actorId,
+        connectedAt: now,
       });
-      audit(deps, guildId, actorId, 'forum.settings', { forum: forumGuildId }, { forum: forumGuildId }, now);
-      result = {
-        kind: 'update',
+      const before = await pairOf(tx, guildId);
+      await pairCommunity(tx, { guildId, forumGuildId, pairedBy: actorId, pairedAt: now });
+      await audit(tx, guildId, actorId, 'forum.connect', before, { forum: forumGuildId, byCommand: true }, now);
+      return {
+        kind: 'new',
         host: forumHost(forumGuildId),
         title: probe.title,
-        webhookUrl: webhookUrlOf(deps, stored.id),
-        secret: null,
+        webhookUrl: webhookUrlOf(deps, id),
+        secret,
       };
-      return;
-    }
-    const id = randomBytes(9).toString('base64url');
-    const secret = newWebhookSecret();
-    insertForum(deps.db, {
-      id,
-      guildId,
-      forumGuildId,
-      url,
-      title: probe.title,
-      apiUsername,
-      apiKeySealed: box.seal(apiKey, sealContext(id, 'api-key')),
-      webhookSecretSealed: box.seal(secret, sealContext(id, 'webhook-secret')),
-      connectedBy: actorId,
-      connectedAt: now,
-    });
-    const before = pairOf(deps.db, guildId);
-    pairGuilds(deps.db, { guildId, forumGuildId, pairedBy: actorId, pairedAt: now });
-    audit(deps, guildId, actorId, 'forum.connect', before, { forum: forumGuildId, byCommand: true }, now);
-    result = {
-      kind: 'new',
-      host: forumHost(forumGuildId),
-      title: probe.title,
-      webhookUrl: webhookUrlOf(deps, id),
-      secret,
-    };
-  });
-  onUnlinked(deps.db, [guildId, forumGuildId]);
-  return result!;
+    }),
+  );
+  return result;
 }
 
-function refuseUnlessAllowed(deps: Deps, guildId: string, forumGuildId: string) {
-  const stored = forumOfGuild(deps.db, guildId);
+/**
+ * Two servers connecting one forum at once: SQLite's single writer makes the second transaction see
+ * the first's rows, PostgreSQL's READ COMMITTED lets both pass the check and the second insert
+ * breaks the unique forum. Either way the second server gets the same refusal, from a fresh look.
+ */
+export async function settledRace<T>(
+  db: Database,
+  guildId: string,
+  forumGuildId: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await refuseUnlessAllowed(db, guildId, forumGuildId);
+    throw error;
+  }
+}
+
+async function refuseUnlessAllowed(db: Database, guildId: string, forumGuildId: string) {
+  const stored = await forumOfGuild(db, guildId);
   const decision = decideConnect({
     guildId,
     forumGuildId,
-    forumPair: pairOf(deps.db, forumGuildId),
-    guildPair: pairOf(deps.db, guildId),
+    forumPair: await pairOf(db, forumGuildId),
+    guildPair: await pairOf(db, guildId),
     storedForumGuildId: stored?.forumGuildId ?? null,
   });
   // A forum stored for another server but not paired (cannot happen through commands) is still theirs.
-  const owner = forumByForumGuild(deps.db, forumGuildId);
-  if (decision.kind === 'held-elsewhere') throw heldElsewhere(deps, forumGuildId, decision.holderGuildId);
-  if (owner && owner.guildId !== guildId) throw heldElsewhere(deps, forumGuildId, owner.guildId);
+  const owner = await forumByForumGuild(db, forumGuildId);
+  if (decision.kind === 'held-elsewhere') throw await heldElsewhere(db, forumGuildId, decision.holderGuildId);
+  if (owner && owner.guildId !== guildId) throw await heldElsewhere(db, forumGuildId, owner.guildId);
   if (decision.kind === 'other-forum') {
     throw new UserFacingError(
       `This server is already connected to the forum ${forumHost(decision.forumGuildId)}. One server connects one forum: run \`/convene forum disconnect\` first, then connect the other one. Nothing was stored.`,
@@ -170,9 +193,10 @@ export function probeWords(probe: Extract<ForumProbeResult, { ok: false }>, url:
 }
 
 /** A new webhook secret for this server's forum: the old one is refused from now on. */
-export function rotateForumSecret(deps: Deps, guildId: string, actorId: string, now: number) {
+export async function rotateForumSecret(deps: Deps, guildId: string, actorId: string, now: number) {
   const box = secretBoxOf(deps);
-  const stored = forumOfGuild(deps.db, guildId);
+  const db = databaseOf(deps);
+  const stored = await forumOfGuild(db, guildId);
   if (!stored) {
     throw new UserFacingError(
       deps.config.discourse
@@ -181,11 +205,11 @@ export function rotateForumSecret(deps: Deps, guildId: string, actorId: string, 
     );
   }
   const secret = newWebhookSecret();
-  deps.db.transaction(() => {
-    updateForum(deps.db, stored.id, {
+  await transaction(db, async (tx) => {
+    await updateForum(tx, stored.id, {
       webhookSecretSealed: box.seal(secret, sealContext(stored.id, 'webhook-secret')),
     });
-    audit(deps, guildId, actorId, 'forum.rotate-secret', null, { forum: stored.forumGuildId }, now);
+    await audit(tx, guildId, actorId, 'forum.rotate-secret', null, { forum: stored.forumGuildId }, now);
   });
   return { host: forumHost(stored.forumGuildId), webhookUrl: webhookUrlOf(deps, stored.id), secret };
 }
@@ -194,21 +218,30 @@ export function rotateForumSecret(deps: Deps, guildId: string, actorId: string, 
  * Forget a forum connected by command (its sealed key and secret go with the row) and the pair.
  * Null when this server has none (the caller then tries the environment's forum).
  */
-export function disconnectOwnForum(deps: Deps, guildId: string, actorId: string, now: number): { host: string } | null {
-  const stored = forumOfGuild(deps.db, guildId);
+export async function disconnectOwnForum(
+  deps: Deps,
+  guildId: string,
+  actorId: string,
+  now: number,
+): Promise<{ host: string } | null> {
+  const db = databaseOf(deps);
+  const stored = await forumOfGuild(db, guildId);
   if (!stored) return null;
-  deps.db.transaction(() => {
-    deleteForum(deps.db, stored.id);
-    unpairGuild(deps.db, guildId);
-    audit(deps, guildId, actorId, 'forum.disconnect', { forum: stored.forumGuildId, byCommand: true }, null, now);
+  await transaction(db, async (tx) => {
+    await deleteForum(tx, stored.id);
+    await unpairCommunity(tx, guildId);
+    await audit(tx, guildId, actorId, 'forum.disconnect', { forum: stored.forumGuildId, byCommand: true }, null, now);
   });
-  onUnlinked(deps.db, [guildId, stored.forumGuildId]);
   return { host: forumHost(stored.forumGuildId) };
 }
 
 /** For /convene status: what is stored, never a secret. */
-export function forumStatusLine(deps: Pick<Deps, 'db' | 'config' | 'status'>, guildId: string): string | null {
-  const stored: ForumRow | undefined = forumOfGuild(deps.db, guildId);
+export async function forumStatusLine(
+  db: Database,
+  deps: Pick<Deps, 'config' | 'status'>,
+  guildId: string,
+): Promise<string | null> {
+  const stored: ForumRow | undefined = await forumOfGuild(db, guildId);
   if (!stored) return null;
   return `Forum ${forumHost(stored.forumGuildId)} connected by command (API user ${safeText(stored.apiUsername, 60)}) · webhook ${webhookUrlOf(deps, stored.id)} · webhook secret set, never shown again (\`/convene forum rotate-secret\` makes a new one)`;
 }

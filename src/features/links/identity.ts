@@ -2,16 +2,23 @@
  * One community, two platforms: which Discord guild is paired with the forum, and who is the same
  * person on both (a confirmed account link inside a paired community).
  *
- * Every feature asks these questions on its hot path (the journey per message), so the answers come
- * from prepared statements and a per-database cache of the pairs, which change only through
- * /convene forum connect|disconnect (`pairGuilds`/`unpairGuild` below mark the change in their
- * transaction; every process drops its cache at its next look, see db/cacheGenerations.ts).
+ * Every feature asks these questions on its hot path (the journey per message), so the pairs are
+ * cached per connection (they change only through /convene forum connect|disconnect: `pairCommunity`/
+ * `unpairCommunity` below mark the change in their transaction; every process drops its cache at its
+ * next look, see db/cacheGenerations.ts) and the links are read in batches (`readCounterparts`):
+ * a guild that is not paired costs no query at all.
+ *
+ * The `read…` functions are the engine-neutral API (src/db/database.ts). The synchronous functions
+ * at the end serve the features not ported yet (SQLite only) and go when their last caller moves.
  */
 import type { Statement } from 'better-sqlite3';
-import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
-import { bumpCache, checkCaches, onCacheChange } from '../../db/cacheGenerations.js';
+import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import { bumpCache, checkClient, onChangeOf } from '../../db/cacheGenerations.js';
+import { bumpCacheIn } from '../../db/cacheWatch.js';
 import type { Db } from '../../db/connection.js';
-import { communityPairs, members, messages } from '../../db/schema.js';
+import { type Database, transaction } from '../../db/database.js';
+import { opsOf, scopes, TransactionMisuseError } from '../../db/handle.js';
+import { members, messages, communityPairs as pairsTable } from '../../db/schema.js';
 import type { Platform } from '../../events.js';
 import { isForumGuild } from '../../forumIds.js';
 
@@ -30,88 +37,154 @@ export interface Pair {
   pairedAt: number;
 }
 
-interface Cache {
-  /** Either side → the other side. */
-  partner: Map<string, string>;
-  /** (Discord guild, forum, member) → the other account, both limited to the pair's two guilds. */
-  ofDiscord: Statement<[string, string, string], { other: string }>;
-  ofForum: Statement<[string, string, string], { other: string }>;
+/** Reads of the same person's accounts, at most this many ids per statement. */
+const BATCH = 500;
+
+// ---------------------------------------------------------------------------------------------
+// The pairs, cached per SQLite connection
+
+/** Either side → the other side, per SQLite connection (shared by the synchronous reads below). */
+const partnerMaps = new WeakMap<object, Map<string, string>>();
+/** Connections whose pair changes drop the map (in this process or another: db/cacheGenerations.ts), with how many times. */
+const drops = new WeakMap<object, number>();
+
+type Client = Db['$client'];
+
+function cachedPartners(client: Client): Map<string, string> | undefined {
+  if (!drops.has(client)) {
+    drops.set(client, 0);
+    onChangeOf(client, 'pairs', () => {
+      partnerMaps.delete(client);
+      drops.set(client, (drops.get(client) ?? 0) + 1);
+    });
+  }
+  checkClient(client);
+  return partnerMaps.get(client);
 }
 
-const caches = new WeakMap<Db, Cache>();
-/** Connections whose pair changes drop the cache (in this process or another: db/cacheGenerations.ts). */
-const watched = new WeakSet<Db>();
-
-function cacheOf(db: Db): Cache {
-  if (!watched.has(db)) {
-    watched.add(db);
-    onCacheChange(db, 'pairs', () => caches.delete(db));
+const partnerMapOf = (rows: readonly { guildId: string; forumGuildId: string }[]) => {
+  const partner = new Map<string, string>();
+  for (const row of rows) {
+    partner.set(row.guildId, row.forumGuildId);
+    partner.set(row.forumGuildId, row.guildId);
   }
-  checkCaches(db);
-  let c = caches.get(db);
-  if (!c) {
-    const partner = new Map<string, string>();
-    for (const row of db.$client
-      .prepare('SELECT guild_id AS guildId, forum_guild_id AS forumGuildId FROM community_pairs')
-      .all() as { guildId: string; forumGuildId: string }[]) {
-      partner.set(row.guildId, row.forumGuildId);
-      partner.set(row.forumGuildId, row.guildId);
+  return partner;
+};
+
+/**
+ * Either side → the other side. SQLite: the connection's cached map. PostgreSQL: read each time
+ * (one small table) until the process-wide LISTEN watcher gives stores a place to register.
+ */
+async function partners(db: Database): Promise<Map<string, string>> {
+  const ops = opsOf(db);
+  if (ops.engine === 'sqlite') {
+    const client = ops.root as Client;
+    const open = scopes.getStore();
+    if (!ops.scope && open?.open && open.root === client) {
+      // The outer handle inside a transaction's body would wait for the mutex that body holds.
+      throw new TransactionMisuseError('inside transaction(db, …) read the pair with the tx it was given, not db');
     }
-    c = {
-      partner,
-      ofDiscord: db.$client.prepare(
-        'SELECT other_member_id AS other FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND member_id = ? AND linked_at IS NOT NULL',
-      ),
-      ofForum: db.$client.prepare(
-        'SELECT member_id AS other FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND other_member_id = ? AND linked_at IS NOT NULL',
-      ),
-    };
-    caches.set(db, c);
+    // Under the connection's mutex (a transaction's handle holds it already): the check's own
+    // statements never run inside another flow's open transaction.
+    const known = await ops.exclusive(async () => cachedPartners(client));
+    if (known) return known;
+    const dropsBefore = drops.get(client);
+    const { communityPairs } = db.tables;
+    const rows = await db
+      .select({ guildId: communityPairs.guildId, forumGuildId: communityPairs.forumGuildId })
+      .from(communityPairs);
+    const made = partnerMapOf(rows);
+    // Kept only if no change was committed while the rows were read (another flow may have paired).
+    await ops.exclusive(async () => {
+      checkClient(client);
+      if (drops.get(client) === dropsBefore) partnerMaps.set(client, made);
+    });
+    return made;
   }
-  return c;
+  const { communityPairs } = db.tables;
+  return partnerMapOf(
+    await db
+      .select({ guildId: communityPairs.guildId, forumGuildId: communityPairs.forumGuildId })
+      .from(communityPairs),
+  );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Engine-neutral reads
 
 /** The other platform's guild of this community (Discord guild ↔ forum), or null when not paired. */
-export function pairedGuild(db: Db, guildId: string): string | null {
-  return cacheOf(db).partner.get(guildId) ?? null;
+export async function readPairedGuild(db: Database, guildId: string): Promise<string | null> {
+  return (await partners(db)).get(guildId) ?? null;
 }
 
 /**
  * The same person's account on the other platform of a paired community, or null (not linked,
  * link still pending, or the community is not paired).
  */
-export function counterpart(db: Db, guildId: string, memberId: string): Account | null {
-  const c = cacheOf(db);
-  const other = c.partner.get(guildId);
-  if (other === undefined) return null;
-  const row = isForumGuild(guildId)
-    ? c.ofForum.get(other, guildId, memberId)
-    : c.ofDiscord.get(guildId, other, memberId);
-  return row ? { guildId: other, memberId: row.other } : null;
+export async function readCounterpart(db: Database, guildId: string, memberId: string): Promise<Account | null> {
+  return (await readCounterparts(db, guildId, [memberId])).get(memberId) ?? null;
+}
+
+/** readCounterpart for many members of one guild: member id → their other account (absent: none). */
+export async function readCounterparts(
+  db: Database,
+  guildId: string,
+  memberIds: readonly string[],
+): Promise<Map<string, Account>> {
+  const out = new Map<string, Account>();
+  const other = (await partners(db)).get(guildId);
+  if (other === undefined || memberIds.length === 0) return out;
+  const { accountLinks } = db.tables;
+  const forumSide = isForumGuild(guildId);
+  const ids = [...new Set(memberIds)];
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const part = ids.slice(i, i + BATCH);
+    const rows = await db
+      .select({ discord: accountLinks.memberId, forum: accountLinks.otherMemberId })
+      .from(accountLinks)
+      .where(
+        and(
+          eq(accountLinks.guildId, forumSide ? other : guildId),
+          eq(accountLinks.otherGuildId, forumSide ? guildId : other),
+          inArray(forumSide ? accountLinks.otherMemberId : accountLinks.memberId, part),
+          isNotNull(accountLinks.linkedAt),
+        ),
+      );
+    for (const r of rows) {
+      out.set(forumSide ? r.forum : r.discord, { guildId: other, memberId: forumSide ? r.discord : r.forum });
+    }
+  }
+  return out;
 }
 
 /** Every linked person of the pair `guildId` belongs to: their id here → their id on the other platform. */
-export function linkedAcross(db: Db, guildId: string): Map<string, string> {
-  const other = pairedGuild(db, guildId);
+export async function readLinkedAcross(db: Database, guildId: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
+  const other = await readPairedGuild(db, guildId);
   if (other === null) return out;
   const forumSide = isForumGuild(guildId);
-  const discordGuild = forumSide ? other : guildId;
-  const rows = db.$client
-    .prepare(
-      'SELECT member_id AS d, other_member_id AS f FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND linked_at IS NOT NULL',
-    )
-    .all(discordGuild, forumSide ? guildId : other) as { d: string; f: string }[];
+  const { accountLinks } = db.tables;
+  const rows = await db
+    .select({ d: accountLinks.memberId, f: accountLinks.otherMemberId })
+    .from(accountLinks)
+    .where(
+      and(
+        eq(accountLinks.guildId, forumSide ? other : guildId),
+        eq(accountLinks.otherGuildId, forumSide ? guildId : other),
+        isNotNull(accountLinks.linkedAt),
+      ),
+    );
   for (const r of rows) out.set(forumSide ? r.f : r.d, forumSide ? r.d : r.f);
   return out;
 }
 
 /**
- * The pair `guildId` belongs to, read through `db` without the cache: it also works inside a
- * transaction (the privacy hooks run in one), where the prepared statements above cannot be used.
+ * The pair `guildId` belongs to, read through `db` without the cache: inside a transaction it sees
+ * the transaction's own changes.
  */
-export function pairOf(db: Db, guildId: string): Pair | null {
-  const row = db
+export async function pairOf(db: Database, guildId: string): Promise<Pair | null> {
+  const { communityPairs } = db.tables;
+  const [row] = await db
     .select({
       guildId: communityPairs.guildId,
       forumGuildId: communityPairs.forumGuildId,
@@ -120,56 +193,88 @@ export function pairOf(db: Db, guildId: string): Pair | null {
     })
     .from(communityPairs)
     .where(or(eq(communityPairs.guildId, guildId), eq(communityPairs.forumGuildId, guildId)))
-    .get();
+    .limit(1);
   return row ?? null;
 }
 
-/** The other guild of `guildId`'s pair, like pairedGuild but uncached and transaction-safe (pairOf). */
-export function partnerOf(db: Db, guildId: string): string | null {
-  const pair = pairOf(db, guildId);
-  if (!pair) return null;
-  return pair.guildId === guildId ? pair.forumGuildId : pair.guildId;
+/** The other guild of `guildId`'s pair, like readPairedGuild but uncached (pairOf). */
+export async function readPartner(db: Database, guildId: string): Promise<string | null> {
+  return otherSide(await pairOf(db, guildId), guildId);
+}
+
+const otherSide = (pair: Pair | null, guildId: string) =>
+  pair ? (pair.guildId === guildId ? pair.forumGuildId : pair.guildId) : null;
+
+// ---------------------------------------------------------------------------------------------
+// Changes of the pair
+
+/**
+ * Take the pairing of this server and this forum for the rest of the transaction: call it first in a
+ * transaction that reads the pair, decides and writes it. SQLite's transaction already holds the
+ * only write lock; PostgreSQL's READ COMMITTED would let two servers both read "not held" (and a
+ * statement after a commit see what the check before it did not), so there the decision is
+ * serialized by transaction-scoped advisory locks, taken in one order.
+ */
+export async function lockPairing(tx: Database, guildId: string, forumGuildId: string): Promise<void> {
+  if (tx.engine !== 'postgres') return;
+  for (const key of [guildId, forumGuildId].sort()) {
+    await tx.all(sql`SELECT pg_advisory_xact_lock(hashtext(${`convene:pair:${key}`}))`);
+  }
 }
 
 /**
  * Pair a Discord guild with the forum. Returns the guild the forum was paired with before, when it
  * was another one (that pair is replaced: one forum, one Discord guild). Members never reach this
- * for a forum held elsewhere: connectForum refuses, only the holder can let go.
+ * for a forum held elsewhere: connectForum refuses, only the holder can let go. Given a transaction's
+ * handle, it runs inside that transaction.
  */
-export function pairGuilds(db: Db, pair: Pair): string | null {
-  const before = pairOf(db, pair.forumGuildId);
-  db.transaction(() => {
-    const old = pairOf(db, pair.guildId);
-    db.$client
-      .prepare('DELETE FROM community_pairs WHERE guild_id = ? OR forum_guild_id = ?')
-      .run(pair.guildId, pair.forumGuildId);
-    db.$client
-      .prepare('INSERT INTO community_pairs (guild_id, forum_guild_id, paired_by, paired_at) VALUES (?, ?, ?, ?)')
-      .run(pair.guildId, pair.forumGuildId, pair.pairedBy, pair.pairedAt);
+export async function pairCommunity(db: Database, pair: Pair): Promise<string | null> {
+  const before = await transaction(db, async (tx) => {
+    await lockPairing(tx, pair.guildId, pair.forumGuildId);
+    const { communityPairs } = tx.tables;
+    const heldBy = await pairOf(tx, pair.forumGuildId);
+    const old = await pairOf(tx, pair.guildId);
+    // The forum's pair is replaced only as it was read: under PostgreSQL's READ COMMITTED a pair
+    // committed meanwhile by another server stays, and this insert breaks the unique forum instead
+    // (the callers then refuse with the holder's name).
+    await tx
+      .delete(communityPairs)
+      .where(
+        or(
+          eq(communityPairs.guildId, pair.guildId),
+          heldBy
+            ? and(eq(communityPairs.forumGuildId, pair.forumGuildId), eq(communityPairs.guildId, heldBy.guildId))
+            : undefined,
+        ),
+      );
+    await tx.insert(communityPairs).values(pair);
     // Every guild whose partner changed, in every process (this one's cache included).
-    for (const g of new Set([pair.guildId, pair.forumGuildId, before?.guildId, old?.forumGuildId])) {
-      if (g) bumpCache(db, 'pairs', g);
+    for (const g of new Set([pair.guildId, pair.forumGuildId, heldBy?.guildId, old?.forumGuildId])) {
+      if (g) await bumpCacheIn(tx, 'pairs', g);
     }
+    return heldBy;
   });
   return before && before.guildId !== pair.guildId ? before.guildId : null;
 }
 
 /** Erasure of the moderator who paired the community: the pair stays, who made it goes. */
-export function forgetPairer(db: Db, guildId: string, memberId: string): void {
-  db.update(communityPairs)
+export async function forgetPairer(tx: Database, guildId: string, memberId: string): Promise<void> {
+  const { communityPairs } = tx.tables;
+  await tx
+    .update(communityPairs)
     .set({ pairedBy: '' })
-    .where(and(eq(communityPairs.guildId, guildId), eq(communityPairs.pairedBy, memberId)))
-    .run();
+    .where(and(eq(communityPairs.guildId, guildId), eq(communityPairs.pairedBy, memberId)));
 }
 
 /** Undo the pair of a Discord guild. False when it was not paired. */
-export function unpairGuild(db: Db, guildId: string): boolean {
-  return db.transaction(() => {
-    const pair = pairOf(db, guildId);
+export async function unpairCommunity(db: Database, guildId: string): Promise<boolean> {
+  return transaction(db, async (tx) => {
+    const pair = await pairOf(tx, guildId);
     if (!pair || pair.guildId !== guildId) return false;
-    db.$client.prepare('DELETE FROM community_pairs WHERE guild_id = ?').run(guildId);
-    bumpCache(db, 'pairs', pair.guildId);
-    bumpCache(db, 'pairs', pair.forumGuildId);
+    const { communityPairs } = tx.tables;
+    await tx.delete(communityPairs).where(eq(communityPairs.guildId, guildId));
+    await bumpCacheIn(tx, 'pairs', pair.guildId);
+    await bumpCacheIn(tx, 'pairs', pair.forumGuildId);
     return true;
   });
 }
@@ -177,52 +282,69 @@ export function unpairGuild(db: Db, guildId: string): boolean {
 /** "the forum" / "Discord": how a message names a platform. */
 export const platformWords = (platform: Platform) => (platform === 'discourse' ? 'the forum' : 'Discord');
 
+// ---------------------------------------------------------------------------------------------
+// Where a linked person is active
+
 /**
  * Where to reach each linked person of `pairs` ([id here, id there]): the platform they posted on
  * last, among those they are still a member of ('here' or 'there'); absent when they are a member
  * of neither. Four bulk reads per 500 people, whatever the count.
  */
-export function activeSides(
-  db: Db,
+export async function readActiveSides(
+  db: Database,
   here: string,
   there: string,
   pairs: readonly (readonly [string, string])[],
-): Map<string, 'here' | 'there'> {
+): Promise<Map<string, 'here' | 'there'>> {
   const out = new Map<string, 'here' | 'there'>();
-  for (let i = 0; i < pairs.length; i += 500) {
-    const part = pairs.slice(i, i + 500);
+  for (let i = 0; i < pairs.length; i += BATCH) {
+    const part = pairs.slice(i, i + BATCH);
     const hereIds = part.map(([h]) => h);
     const thereIds = part.map(([, t]) => t);
-    const postedHere = lastPosts(db, here, hereIds);
-    const postedThere = lastPosts(db, there, thereIds);
-    const inHere = presentMembers(db, here, hereIds);
-    const inThere = presentMembers(db, there, thereIds);
-    for (const [h, t] of part) {
-      if (!inHere.has(h) && !inThere.has(t)) continue;
-      const thereLast =
-        inThere.has(t) &&
-        (!inHere.has(h) ||
-          (postedThere.get(t) ?? Number.NEGATIVE_INFINITY) > (postedHere.get(h) ?? Number.NEGATIVE_INFINITY));
-      out.set(h, thereLast ? 'there' : 'here');
-    }
+    const postedHere = await lastPosts(db, here, hereIds);
+    const postedThere = await lastPosts(db, there, thereIds);
+    const inHere = await presentMembers(db, here, hereIds);
+    const inThere = await presentMembers(db, there, thereIds);
+    decideSides(part, postedHere, postedThere, inHere, inThere, out);
   }
   return out;
 }
 
+/** The platform each person posted on last among those they are a member of (pure). */
+function decideSides(
+  part: readonly (readonly [string, string])[],
+  postedHere: Map<string, number>,
+  postedThere: Map<string, number>,
+  inHere: Set<string>,
+  inThere: Set<string>,
+  out: Map<string, 'here' | 'there'>,
+): void {
+  for (const [h, t] of part) {
+    if (!inHere.has(h) && !inThere.has(t)) continue;
+    const thereLast =
+      inThere.has(t) &&
+      (!inHere.has(h) ||
+        (postedThere.get(t) ?? Number.NEGATIVE_INFINITY) > (postedHere.get(h) ?? Number.NEGATIVE_INFINITY));
+    out.set(h, thereLast ? 'there' : 'here');
+  }
+}
+
 /** When each of `ids` last posted in the guild (absent: never, or everything deleted). */
-function lastPosts(db: Db, guildId: string, ids: readonly string[]): Map<string, number> {
-  const rows = db
-    .select({ id: messages.authorId, at: sql<number>`max(${messages.createdAt})` })
+async function lastPosts(db: Database, guildId: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const { messages } = db.tables;
+  const rows = await db
+    .select({ id: messages.authorId, at: sql<number | string | null>`max(${messages.createdAt})` })
     .from(messages)
     .where(and(eq(messages.guildId, guildId), inArray(messages.authorId, [...ids]), isNull(messages.deletedAt)))
-    .groupBy(messages.authorId)
-    .all();
+    .groupBy(messages.authorId);
+  // max() of a bigint is text on PostgreSQL.
   return new Map(rows.flatMap((r) => (r.at === null ? [] : [[r.id, Number(r.at)] as const])));
 }
 
 /** Which of `ids` are members of the guild now (joined and not left; bots are not people here). */
-function presentMembers(db: Db, guildId: string, ids: readonly string[]): Set<string> {
-  const rows = db
+async function presentMembers(db: Database, guildId: string, ids: readonly string[]): Promise<Set<string>> {
+  const { members } = db.tables;
+  const rows = await db
     .select({ id: members.memberId })
     .from(members)
     .where(
@@ -232,7 +354,174 @@ function presentMembers(db: Db, guildId: string, ids: readonly string[]): Set<st
         isNull(members.leftAt),
         eq(members.bot, false),
       ),
-    )
-    .all();
+    );
   return new Set(rows.map((r) => r.id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synchronous reads for the features not ported yet (SQLite only; seams of the port)
+
+interface Statements {
+  /** (Discord guild, forum, member) → the other account, both limited to the pair's two guilds. */
+  ofDiscord: Statement<[string, string, string], { other: string }>;
+  ofForum: Statement<[string, string, string], { other: string }>;
+  linked: Statement<[string, string], { d: string; f: string }>;
+  pairs: Statement<[], { guildId: string; forumGuildId: string }>;
+  pairOf: Statement<[string, string], Pair>;
+}
+
+const statements = new WeakMap<Db, Statements>();
+
+function statementsOf(db: Db): Statements {
+  let s = statements.get(db);
+  if (!s) {
+    const c = db.$client;
+    s = {
+      ofDiscord: c.prepare(
+        'SELECT other_member_id AS other FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND member_id = ? AND linked_at IS NOT NULL',
+      ),
+      ofForum: c.prepare(
+        'SELECT member_id AS other FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND other_member_id = ? AND linked_at IS NOT NULL',
+      ),
+      linked: c.prepare(
+        'SELECT member_id AS d, other_member_id AS f FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND linked_at IS NOT NULL',
+      ),
+      pairs: c.prepare('SELECT guild_id AS guildId, forum_guild_id AS forumGuildId FROM community_pairs'),
+      pairOf: c.prepare(
+        'SELECT guild_id AS guildId, forum_guild_id AS forumGuildId, paired_by AS pairedBy, paired_at AS pairedAt FROM community_pairs WHERE guild_id = ? OR forum_guild_id = ? LIMIT 1',
+      ),
+    };
+    statements.set(db, s);
+  }
+  return s;
+}
+
+function partnersSync(db: Db): Map<string, string> {
+  const known = cachedPartners(db.$client);
+  if (known) return known;
+  const made = partnerMapOf(statementsOf(db).pairs.all());
+  partnerMaps.set(db.$client, made);
+  return made;
+}
+
+/** readPairedGuild, synchronous (SQLite only, for callers not ported yet). */
+export function pairedGuild(db: Db, guildId: string): string | null {
+  return partnersSync(db).get(guildId) ?? null;
+}
+
+/** readCounterpart, synchronous (SQLite only, for callers not ported yet). */
+export function counterpart(db: Db, guildId: string, memberId: string): Account | null {
+  const other = partnersSync(db).get(guildId);
+  if (other === undefined) return null;
+  const s = statementsOf(db);
+  const row = isForumGuild(guildId)
+    ? s.ofForum.get(other, guildId, memberId)
+    : s.ofDiscord.get(guildId, other, memberId);
+  return row ? { guildId: other, memberId: row.other } : null;
+}
+
+/** readLinkedAcross, synchronous (SQLite only, for callers not ported yet). */
+export function linkedAcross(db: Db, guildId: string): Map<string, string> {
+  const other = pairedGuild(db, guildId);
+  const out = new Map<string, string>();
+  if (other === null) return out;
+  const forumSide = isForumGuild(guildId);
+  const rows = statementsOf(db).linked.all(forumSide ? other : guildId, forumSide ? guildId : other);
+  for (const r of rows) out.set(forumSide ? r.f : r.d, forumSide ? r.d : r.f);
+  return out;
+}
+
+/** readPartner, synchronous and uncached (SQLite only, for callers not ported yet). */
+export function partnerOf(db: Db, guildId: string): string | null {
+  // Through drizzle, not a prepared statement: the erase hooks call it with a transaction's handle.
+  const row = db
+    .select({
+      guildId: pairsTable.guildId,
+      forumGuildId: pairsTable.forumGuildId,
+      pairedBy: pairsTable.pairedBy,
+      pairedAt: pairsTable.pairedAt,
+    })
+    .from(pairsTable)
+    .where(or(eq(pairsTable.guildId, guildId), eq(pairsTable.forumGuildId, guildId)))
+    .get();
+  return otherSide(row ?? null, guildId);
+}
+
+/** readActiveSides, synchronous (SQLite only, for callers not ported yet). */
+export function activeSides(
+  db: Db,
+  here: string,
+  there: string,
+  pairs: readonly (readonly [string, string])[],
+): Map<string, 'here' | 'there'> {
+  const out = new Map<string, 'here' | 'there'>();
+  const lastPostsSync = (guildId: string, ids: string[]) =>
+    new Map(
+      db
+        .select({ id: messages.authorId, at: sql<number | null>`max(${messages.createdAt})` })
+        .from(messages)
+        .where(and(eq(messages.guildId, guildId), inArray(messages.authorId, ids), isNull(messages.deletedAt)))
+        .groupBy(messages.authorId)
+        .all()
+        .flatMap((r) => (r.at === null ? [] : [[r.id, Number(r.at)] as const])),
+    );
+  const presentSync = (guildId: string, ids: string[]) =>
+    new Set(
+      db
+        .select({ id: members.memberId })
+        .from(members)
+        .where(
+          and(
+            eq(members.guildId, guildId),
+            inArray(members.memberId, ids),
+            isNull(members.leftAt),
+            eq(members.bot, false),
+          ),
+        )
+        .all()
+        .map((r) => r.id),
+    );
+  for (let i = 0; i < pairs.length; i += BATCH) {
+    const part = pairs.slice(i, i + BATCH);
+    const hereIds = part.map(([h]) => h);
+    const thereIds = part.map(([, t]) => t);
+    decideSides(
+      part,
+      lastPostsSync(here, hereIds),
+      lastPostsSync(there, thereIds),
+      presentSync(here, hereIds),
+      presentSync(there, thereIds),
+      out,
+    );
+  }
+  return out;
+}
+
+/** pairCommunity, synchronous (SQLite only): for the callers not ported yet (tests of other features). */
+export function pairGuilds(db: Db, pair: Pair): string | null {
+  const s = statementsOf(db);
+  const before = s.pairOf.get(pair.forumGuildId, pair.forumGuildId) ?? null;
+  db.transaction(() => {
+    const old = s.pairOf.get(pair.guildId, pair.guildId) ?? null;
+    db.delete(pairsTable)
+      .where(or(eq(pairsTable.guildId, pair.guildId), eq(pairsTable.forumGuildId, pair.forumGuildId)))
+      .run();
+    db.insert(pairsTable).values(pair).run();
+    for (const g of new Set([pair.guildId, pair.forumGuildId, before?.guildId, old?.forumGuildId])) {
+      if (g) bumpCache(db, 'pairs', g);
+    }
+  });
+  return before && before.guildId !== pair.guildId ? before.guildId : null;
+}
+
+/** unpairCommunity, synchronous (SQLite only): for the callers not ported yet (tests of other features). */
+export function unpairGuild(db: Db, guildId: string): boolean {
+  return db.transaction(() => {
+    const pair = statementsOf(db).pairOf.get(guildId, guildId);
+    if (!pair || pair.guildId !== guildId) return false;
+    db.delete(pairsTable).where(eq(pairsTable.guildId, guildId)).run();
+    bumpCache(db, 'pairs', pair.guildId);
+    bumpCache(db, 'pairs', pair.forumGuildId);
+    return true;
+  });
 }

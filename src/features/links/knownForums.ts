@@ -1,9 +1,22 @@
 /** The web addresses of every forum Convene knows, for links to their topics (forumBase). */
 import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import { forums } from '../../db/schema.js';
 
+type ForumConfig = { discourse?: { url: string } | undefined };
+
 /** DISCOURSE_URL's forum and those connected by command (their stored address, scheme and sub-path). */
-export function knownForumUrls(deps: { db: Db; config: { discourse?: { url: string } | undefined } }): string[] {
-  const stored = deps.db.select({ url: forums.url }).from(forums).all();
-  return [...(deps.config.discourse ? [deps.config.discourse.url] : []), ...stored.map((f) => f.url)];
+export async function readForumUrls(db: Database, config: ForumConfig): Promise<string[]> {
+  const { forums } = db.tables;
+  return withConfigured(config, await db.select({ url: forums.url }).from(forums));
 }
+
+/** readForumUrls, synchronous (SQLite only): for the callers not ported to the async store yet. */
+export function knownForumUrls(deps: { db: Db; config: ForumConfig }): string[] {
+  return withConfigured(deps.config, deps.db.select({ url: forums.url }).from(forums).all());
+}
+
+const withConfigured = (config: ForumConfig, stored: readonly { url: string }[]) => [
+  ...(config.discourse ? [config.discourse.url] : []),
+  ...stored.map((f) => f.url),
+];

@@ -1,23 +1,30 @@
-/** Queries for account links (src/db/schema/links.ts). */
+/** Queries for account links (src/db/schema/links.ts), on either engine (src/db/database.ts). */
 import { and, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
-import { bumpCache } from '../../db/cacheGenerations.js';
-import type { Db } from '../../db/connection.js';
-import { accountLinks, linkAttempts, members } from '../../db/schema.js';
+import { bumpCacheIn } from '../../db/cacheWatch.js';
+import type { Database } from '../../db/database.js';
+import type { accountLinks } from '../../db/schema.js';
 import type { LinkTally } from './limits.js';
 
 export type LinkRow = typeof accountLinks.$inferSelect;
 
-export function linkOf(db: Db, guildId: string, memberId: string): LinkRow | undefined {
-  return db
+export async function linkOf(db: Database, guildId: string, memberId: string): Promise<LinkRow | undefined> {
+  const { accountLinks } = db.tables;
+  const [row] = await db
     .select()
     .from(accountLinks)
     .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
-    .get();
+    .limit(1);
+  return row;
 }
 
 /** The confirmed link that already holds this forum user, if any. */
-export function linkedToForumUser(db: Db, otherGuildId: string, otherMemberId: string): LinkRow | undefined {
-  return db
+export async function linkedToForumUser(
+  db: Database,
+  otherGuildId: string,
+  otherMemberId: string,
+): Promise<LinkRow | undefined> {
+  const { accountLinks } = db.tables;
+  const [row] = await db
     .select()
     .from(accountLinks)
     .where(
@@ -27,91 +34,95 @@ export function linkedToForumUser(db: Db, otherGuildId: string, otherMemberId: s
         isNotNull(accountLinks.linkedAt),
       ),
     )
-    .get();
+    .limit(1);
+  return row;
 }
 
 /** Confirmed links of a forum: who is who on the other platform. */
-export function confirmedLinksOfForum(db: Db, otherGuildId: string): LinkRow[] {
+export async function confirmedLinksOfForum(db: Database, otherGuildId: string): Promise<LinkRow[]> {
+  const { accountLinks } = db.tables;
   return db
     .select()
     .from(accountLinks)
-    .where(and(eq(accountLinks.otherGuildId, otherGuildId), isNotNull(accountLinks.linkedAt)))
-    .all();
+    .where(and(eq(accountLinks.otherGuildId, otherGuildId), isNotNull(accountLinks.linkedAt)));
 }
 
-export function forumMemberByUsername(
-  db: Db,
+export async function forumMemberByUsername(
+  db: Database,
   forumGuildId: string,
   username: string,
-): { memberId: string; username: string } | undefined {
-  return db
+): Promise<{ memberId: string; username: string } | undefined> {
+  const { members } = db.tables;
+  const [row] = await db
     .select({ memberId: members.memberId, username: members.username })
     .from(members)
+    // lower() on both engines: LIKE and = are case-sensitive on PostgreSQL.
     .where(and(eq(members.guildId, forumGuildId), sql`lower(${members.username}) = ${username.trim().toLowerCase()}`))
-    .get();
+    .limit(1);
+  return row;
 }
 
-export function savePending(
-  db: Db,
+export async function savePending(
+  db: Database,
   row: Pick<LinkRow, 'guildId' | 'memberId' | 'otherGuildId' | 'otherMemberId' | 'codeHash' | 'codeExpiresAt'>,
   now: number,
-): void {
+): Promise<void> {
+  const { accountLinks } = db.tables;
   const values = { ...row, attempts: 0, createdAt: now, linkedAt: null };
-  db.insert(accountLinks)
+  await db
+    .insert(accountLinks)
     .values(values)
-    .onConflictDoUpdate({ target: [accountLinks.guildId, accountLinks.memberId], set: values })
-    .run();
+    .onConflictDoUpdate({ target: [accountLinks.guildId, accountLinks.memberId], set: values });
 }
 
 /** A forum account's username, for replies ("@mei"); the id when the forum user is not stored. */
-export function forumUsername(db: Db, forumGuildId: string, memberId: string): string {
-  return (
-    db
-      .select({ username: members.username })
-      .from(members)
-      .where(and(eq(members.guildId, forumGuildId), eq(members.memberId, memberId)))
-      .get()?.username ?? memberId
-  );
+export async function forumUsername(db: Database, forumGuildId: string, memberId: string): Promise<string> {
+  const { members } = db.tables;
+  const [row] = await db
+    .select({ username: members.username })
+    .from(members)
+    .where(and(eq(members.guildId, forumGuildId), eq(members.memberId, memberId)))
+    .limit(1);
+  return row?.username ?? memberId;
 }
 
-export function markLinked(db: Db, guildId: string, memberId: string, now: number): void {
-  db.transaction(() => {
-    const linked = db
-      .update(accountLinks)
-      .set({ linkedAt: now, codeHash: null, codeExpiresAt: null })
-      .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
-      .returning({ otherGuildId: accountLinks.otherGuildId })
-      .all();
-    for (const row of linked) linksChanged(db, guildId, row.otherGuildId);
-  });
+/** Confirm a pending link; call inside the transaction that also merges what the link means. */
+export async function markLinked(tx: Database, guildId: string, memberId: string, now: number): Promise<void> {
+  const { accountLinks } = tx.tables;
+  const linked = await tx
+    .update(accountLinks)
+    .set({ linkedAt: now, codeHash: null, codeExpiresAt: null })
+    .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
+    .returning({ otherGuildId: accountLinks.otherGuildId });
+  for (const row of linked) await linksChanged(tx, guildId, row.otherGuildId);
 }
 
-export function deleteLink(db: Db, guildId: string, memberId: string): boolean {
-  return db.transaction(() => {
-    const gone = db
-      .delete(accountLinks)
-      .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
-      .returning({ otherGuildId: accountLinks.otherGuildId, linkedAt: accountLinks.linkedAt })
-      .all();
-    for (const row of gone) if (row.linkedAt !== null) linksChanged(db, guildId, row.otherGuildId);
-    return gone.length > 0;
-  });
+/** Remove a link (pending or confirmed); call inside a transaction (the cache mark goes with it). */
+export async function deleteLink(tx: Database, guildId: string, memberId: string): Promise<boolean> {
+  const { accountLinks } = tx.tables;
+  const gone = await tx
+    .delete(accountLinks)
+    .where(and(eq(accountLinks.guildId, guildId), eq(accountLinks.memberId, memberId)))
+    .returning({ otherGuildId: accountLinks.otherGuildId, linkedAt: accountLinks.linkedAt });
+  for (const row of gone) if (row.linkedAt !== null) await linksChanged(tx, guildId, row.otherGuildId);
+  return gone.length > 0;
 }
 
 /** A confirmed link came or went: every process's merged indexes of both guilds are rebuilt. */
-function linksChanged(db: Db, guildId: string, otherGuildId: string): void {
-  bumpCache(db, 'pairs', guildId);
-  bumpCache(db, 'pairs', otherGuildId);
+async function linksChanged(tx: Database, guildId: string, otherGuildId: string): Promise<void> {
+  await bumpCacheIn(tx, 'pairs', guildId);
+  await bumpCacheIn(tx, 'pairs', otherGuildId);
 }
 
 /** Requests and wrong codes of the last day for a requester and a forum account (limits.ts). */
-export function linkTally(
-  db: Db,
+export async function linkTally(
+  db: Database,
   requester: { guildId: string; memberId: string },
   target: { otherGuildId: string; otherMemberId: string },
   since: number,
-): LinkTally {
-  const requestsByRequester = db
+): Promise<LinkTally> {
+  const { linkAttempts } = db.tables;
+  const byRequester = await db
     .select({ at: linkAttempts.at })
     .from(linkAttempts)
     .where(
@@ -121,10 +132,8 @@ export function linkTally(
         eq(linkAttempts.memberId, requester.memberId),
         gt(linkAttempts.at, since),
       ),
-    )
-    .all()
-    .map((r) => r.at);
-  const forTarget = db
+    );
+  const forTarget = await db
     .select({ kind: linkAttempts.kind, at: linkAttempts.at })
     .from(linkAttempts)
     .where(
@@ -133,39 +142,38 @@ export function linkTally(
         eq(linkAttempts.otherMemberId, target.otherMemberId),
         gt(linkAttempts.at, since),
       ),
-    )
-    .all();
+    );
   return {
-    requestsByRequester,
+    requestsByRequester: byRequester.map((r) => r.at),
     requestsForTarget: forTarget.filter((r) => r.kind === 'request').map((r) => r.at),
     wrongCodesForTarget: forTarget.filter((r) => r.kind === 'wrong_code').map((r) => r.at),
   };
 }
 
 /** Count a request or a wrong code; rows that no limit looks at any more are pruned here. */
-export function recordLinkAttempt(
-  db: Db,
+export async function recordLinkAttempt(
+  db: Database,
   kind: 'request' | 'wrong_code',
   row: { guildId: string; memberId: string; otherGuildId: string; otherMemberId: string },
   now: number,
   keepSince: number,
-): void {
-  db.delete(linkAttempts).where(lte(linkAttempts.at, keepSince)).run();
-  db.insert(linkAttempts)
-    .values({ kind, ...row, at: now })
-    .run();
+): Promise<void> {
+  const { linkAttempts } = db.tables;
+  await db.delete(linkAttempts).where(lte(linkAttempts.at, keepSince));
+  await db.insert(linkAttempts).values({ kind, ...row, at: now });
 }
 
 /**
  * Erasure: a requester's rows lose who asked (the forum account's counts stay, so erasing oneself
  * does not reset a lock); a forum account's rows go.
  */
-export function eraseLinkAttempts(db: Db, guildId: string, memberId: string): void {
-  db.update(linkAttempts)
+export async function eraseLinkAttempts(tx: Database, guildId: string, memberId: string): Promise<void> {
+  const { linkAttempts } = tx.tables;
+  await tx
+    .update(linkAttempts)
     .set({ guildId: null, memberId: null })
-    .where(and(eq(linkAttempts.guildId, guildId), eq(linkAttempts.memberId, memberId)))
-    .run();
-  db.delete(linkAttempts)
-    .where(and(eq(linkAttempts.otherGuildId, guildId), eq(linkAttempts.otherMemberId, memberId)))
-    .run();
+    .where(and(eq(linkAttempts.guildId, guildId), eq(linkAttempts.memberId, memberId)));
+  await tx
+    .delete(linkAttempts)
+    .where(and(eq(linkAttempts.otherGuildId, guildId), eq(linkAttempts.otherMemberId, memberId)));
 }

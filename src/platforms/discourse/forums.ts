@@ -61,13 +61,13 @@ export class ForumRuntimes {
 
   /** The runtime of a forum by its webhook id; null when no forum has that id (any more). */
   async byId(forumId: string): Promise<ForumRuntime | null> {
-    const row = forumById(this.options.deps.db, forumId);
+    const row = await forumById(this.options.deps.db, forumId);
     return row ? this.runtimeOf(row) : this.forget(forumId);
   }
 
   /** The runtime of a forum by its guild id ("discourse:<host>"), for the outbox. */
   async byGuild(guildId: string): Promise<ForumRuntime | null> {
-    const row = forumByForumGuild(this.options.deps.db, guildId);
+    const row = await forumByForumGuild(this.options.deps.db, guildId);
     return row ? this.runtimeOf(row) : null;
   }
 
@@ -105,7 +105,7 @@ export class ForumRuntimes {
   }
 
   private async warmAll(): Promise<number> {
-    const rows = allForums(this.options.deps.db);
+    const rows = await allForums(this.options.deps.db);
     const stored = new Set(rows.map((row) => row.id));
     for (const id of this.cache.keys()) if (!stored.has(id)) this.forget(id);
     let ready = 0;

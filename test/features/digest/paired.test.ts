@@ -33,15 +33,15 @@ function depsOf(db: Db) {
 }
 
 /** Link a Discord member to a forum user the way members do it: /link discourse, then /link confirm. */
-function link(db: Db, discordMember: string, forumUsername: string, when: number) {
+async function link(db: Db, discordMember: string, forumUsername: string, when: number) {
   const deps = depsOf(db);
-  requestLink(
+  await requestLink(
     deps,
     { guildId: 'g1', memberId: discordMember, displayName: discordMember, username: forumUsername },
     when,
     '123456',
   );
-  confirmLink(deps, 'g1', discordMember, '123456', when + 60_000);
+  await confirmLink(deps, 'g1', discordMember, '123456', when + 60_000);
 }
 
 /**
@@ -52,7 +52,7 @@ function link(db: Db, discordMember: string, forumUsername: string, when: number
  * Nia (new) asks topic 102, unanswered; a forum bot posts (not counted); "Erin F" (erin's forum
  * account) joins but writes nothing. So the forum has 4 posts by 3 active members, 2 new members.
  */
-function world(options: { pair?: boolean; linked?: boolean } = {}) {
+async function world(options: { pair?: boolean; linked?: boolean } = {}) {
   const db = makeTestDb();
   const g = makeGuild('g1', 'Rust Gamedev', { db });
   buildWeek(g);
@@ -86,8 +86,8 @@ function world(options: { pair?: boolean; linked?: boolean } = {}) {
   if (options.pair ?? true) {
     pairGuilds(db, { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: at(0) });
     if (options.linked ?? true) {
-      link(db, 'alice', '7', at(0, 1));
-      link(db, 'erin', '10', at(3, 1));
+      await link(db, 'alice', '7', at(0, 1));
+      await link(db, 'erin', '10', at(3, 1));
     }
   }
   return { db, g, f, third, deps: depsOf(db) };
@@ -105,7 +105,7 @@ const digestOf = (guild: TestGuild) => {
 
 describe('the digest of a community paired across Discord and the forum', () => {
   it('GIVEN activity on both platforms and a member linked and active on both THEN the Discord digest counts both, the member once', async () => {
-    const { g, deps } = world();
+    const { g, deps } = await world();
     expect(await postScheduledDigest(deps, g.guildId, PERIOD, NOW, [])).toBe('posted');
     const { body, channelId } = digestOf(g);
     expect(channelId).toBe('general');
@@ -140,7 +140,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
   });
 
   it('GIVEN the same community THEN the forum topic counts the same, naming linked people as on the forum', async () => {
-    const { f, g, deps } = world();
+    const { f, g, deps } = await world();
     expect(await postScheduledDigest(deps, f.guildId, PERIOD, NOW, [])).toBe('posted');
     const forumBody = digestOf(f).body;
     await postScheduledDigest(deps, g.guildId, PERIOD, NOW, []);
@@ -158,7 +158,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
   });
 
   it('GIVEN the pair THEN the chart and the weeks count both platforms day by day', async () => {
-    const { g, f, deps, db } = world();
+    const { g, f, deps, db } = await world();
     const paired = await buildDigest(deps, g.guildId, TARGET, NOW, []);
     unpairGuild(db, 'g1');
     const discord = await buildDigest(deps, g.guildId, TARGET, NOW, []);
@@ -173,7 +173,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
   });
 
   it('GIVEN the accounts are not linked THEN the same person counts on each platform', async () => {
-    const { g, deps } = world({ linked: false });
+    const { g, deps } = await world({ linked: false });
     await postScheduledDigest(deps, g.guildId, PERIOD, NOW, []);
     const { body } = digestOf(g);
     expect(field(body, 'Community health')).toContain('**10** active members');
@@ -182,7 +182,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
   });
 
   it('GIVEN a week stored before the pair THEN the next digest counts that week again with both platforms', async () => {
-    const { g, db, deps } = world({ pair: false });
+    const { g, db, deps } = await world({ pair: false });
     await postScheduledDigest(deps, g.guildId, PERIOD, NOW, []);
     pairGuilds(db, { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: NOW });
     const next = await buildDigest(
@@ -198,7 +198,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
 
 describe('digest sources in a paired community', () => {
   it('GIVEN features with sources THEN each hook is asked once per guild of the pair and the answers are combined', async () => {
-    const { g, deps } = world();
+    const { g, deps } = await world();
     const asked: string[] = [];
     const byGuild =
       <T>(discord: T, forum: T) =>
@@ -275,7 +275,7 @@ describe('digest sources in a paired community', () => {
   });
 
   it('GIVEN a source that gives only its median THEN the medians are weighted by their answered questions', async () => {
-    const { g, deps } = world();
+    const { g, deps } = await world();
     const source: DigestSource = {
       responseTimes: (_d, w) =>
         w.guildId === 'g1'
@@ -289,7 +289,7 @@ describe('digest sources in a paired community', () => {
 
 describe('tenant isolation with a pair in the database', () => {
   it('GIVEN a third, unpaired guild THEN its digest is exactly the one it gets alone, and the pair never reads it', async () => {
-    const { third, deps } = world();
+    const { third, deps } = await world();
     await postScheduledDigest(deps, third.guildId, PERIOD, NOW, []);
     const shared = digestOf(third).body;
     expect(JSON.stringify({ ...shared, attachments: [] })).not.toMatch(/forum|Nia|Ally|kofi|Rust Gamedev/);
@@ -304,7 +304,7 @@ describe('tenant isolation with a pair in the database', () => {
   });
 
   it('GIVEN the pair unpaired again THEN the Discord digest is the one of the guild alone', async () => {
-    const { g, db, deps } = world();
+    const { g, db, deps } = await world();
     unpairGuild(db, 'g1');
     const { body } = await buildDigest(deps, g.guildId, TARGET, NOW, []);
     const alone = makeGuild('g1', 'Rust Gamedev');

@@ -22,7 +22,7 @@ import {
   openForumSecrets,
   rotateForumSecret,
 } from '../../../src/features/links/forums.js';
-import { pairedGuild } from '../../../src/features/links/identity.js';
+import { readPairedGuild } from '../../../src/features/links/identity.js';
 import { connectForum, disconnectForum } from '../../../src/features/links/service.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -69,9 +69,9 @@ describe('a moderator who connected a forum erases their data', () => {
   it('GIVEN a forum connected by command, its secret rotated and its settings changed by that moderator WHEN they erase their data THEN no table holds their id or name, and the forum keeps working for the community', async () => {
     const { db, deps } = world();
     const connected = await connectOwnForum(deps, GUILD, WREN, FORM, T0);
-    rotateForumSecret(deps, GUILD, WREN, T0 + 1);
+    await rotateForumSecret(deps, GUILD, WREN, T0 + 1);
     await connectOwnForum(deps, GUILD, WREN, { ...FORM, apiUsername: 'convene_ops' }, T0 + 2);
-    rotateForumSecret(deps, GUILD, OLU, T0 + 3);
+    await rotateForumSecret(deps, GUILD, OLU, T0 + 3);
     const before = findId(db, WREN);
     console.log(`forum by command, the connecting moderator's id before erasure: ${JSON.stringify(before)}`);
     expect(Object.keys(before).sort()).toEqual([
@@ -101,9 +101,9 @@ describe('a moderator who connected a forum erases their data', () => {
     expect(findTraces(db, db.path, ['Wrenfield', 'Ashcombe']).total).toEqual({ cells: 0, bytes: 0 });
     // The community's forum is untouched: the same row, pair, sealed key and secret, the history of
     // what changed and when (without who), and the other moderator's name on their own change.
-    const row = forumOfGuild(db, GUILD)!;
+    const row = (await forumOfGuild(db, GUILD))!;
     expect(row).toMatchObject({ forumGuildId: 'discourse:forum.example', apiUsername: 'convene_ops', connectedBy: '' });
-    expect(pairedGuild(db, GUILD)).toBe('discourse:forum.example');
+    expect(await readPairedGuild(sqliteDatabase(db), GUILD)).toBe('discourse:forum.example');
     expect(openForumSecrets(KEY, row).apiKey).toBe(FORM.apiKey);
     expect(openForumSecrets(KEY, row).webhookSecret).not.toBe(connected.secret);
     expect(auditRows(db).map((r) => [r.action, r.actor])).toEqual([
@@ -113,8 +113,8 @@ describe('a moderator who connected a forum erases their data', () => {
       ['forum.rotate-secret', OLU],
     ]);
     // Another moderator still runs it: rotate, then disconnect.
-    expect(rotateForumSecret(deps, GUILD, OLU, T0 + 5).secret).toMatch(/^[0-9a-f]{64}$/);
-    expect(disconnectOwnForum(deps, GUILD, OLU, T0 + 6)).toEqual({ host: 'forum.example' });
+    expect((await rotateForumSecret(deps, GUILD, OLU, T0 + 5)).secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(await disconnectOwnForum(deps, GUILD, OLU, T0 + 6)).toEqual({ host: 'forum.example' });
   });
 
   it('GIVEN the environment’s forum paired by one moderator and paired again by another WHEN the first erases their data THEN the pair the second one recorded in the audit no longer names them, and the second one’s own id stays', async () => {
@@ -123,11 +123,11 @@ describe('a moderator who connected a forum erases their data', () => {
       DISCOURSE_API_KEY: 'k',
       DISCOURSE_API_USERNAME: 'convene',
     });
-    connectForum(deps, GUILD, WREN, T0);
+    await connectForum(deps, GUILD, WREN, T0);
     // Connecting again records the pair it replaces, made by WREN, in the audit row of OLU's change.
-    connectForum(deps, GUILD, OLU, T0 + 1);
-    disconnectForum(deps, GUILD, OLU, T0 + 2);
-    connectForum(deps, GUILD, WREN, T0 + 3);
+    await connectForum(deps, GUILD, OLU, T0 + 1);
+    await disconnectForum(deps, GUILD, OLU, T0 + 2);
+    await connectForum(deps, GUILD, WREN, T0 + 3);
     expect(auditRows(db)[1]!.before).toContain(`"pairedBy":"${WREN}"`);
 
     await eraseMember(sqliteDatabase(db), features, GUILD, WREN, T0 + 4);
@@ -149,6 +149,6 @@ describe('a moderator who connected a forum erases their data', () => {
       pairedAt: T0,
     });
     expect(JSON.parse(audit[2]!.before!)).toMatchObject({ pairedBy: OLU });
-    expect(pairedGuild(db, GUILD)).toBe('discourse:forum.example');
+    expect(await readPairedGuild(sqliteDatabase(db), GUILD)).toBe('discourse:forum.example');
   });
 });

@@ -1,17 +1,26 @@
-/** Account links on real SQLite with the real migrations: the code PM in the outbox, confirm, remove. */
-
+/**
+ * Account links on both engines with the real migrations: the code PM in the outbox, confirm, remove.
+ * A confirmed link also merges the journey, expertise and profile, which those features still write
+ * through the synchronous SQLite API (service.ts onLinked, a seam of the port): the tests that
+ * confirm a link run on SQLite until they are ported; every other test runs on both engines.
+ */
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { UserFacingError } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { sqliteDatabase } from '../../../src/db/database.js';
-import { outbox } from '../../../src/db/schema.js';
+import { type Database, legacyDb, transaction } from '../../../src/db/database.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { setProfile } from '../../../src/features/intros/service.js';
 import { profileRow } from '../../../src/features/intros/store.js';
 import { CODE_TTL_MS } from '../../../src/features/links/code.js';
 import { linksFeature } from '../../../src/features/links/feature.js';
-import { counterpart, pairedGuild, pairGuilds, unpairGuild } from '../../../src/features/links/identity.js';
+import {
+  pairCommunity,
+  readCounterpart,
+  readPairedGuild,
+  unpairCommunity,
+} from '../../../src/features/links/identity.js';
 import { WRONG_CODES_PER_DAY } from '../../../src/features/links/limits.js';
 import {
   confirmLink,
@@ -21,120 +30,113 @@ import {
   requestLink,
 } from '../../../src/features/links/service.js';
 import { confirmedLinksOfForum, linkOf } from '../../../src/features/links/store.js';
-import { createEventApplier } from '../../../src/ingest/store.js';
-import { createLogger } from '../../../src/log.js';
-import { makeTestDb } from '../../helpers/db.js';
+import { ENGINES, type Engine } from '../../helpers/engines.js';
+import { linksWorld, seedMembers } from './world.js';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 const FORUM = asGuildId('discourse:forum.example');
 const DISCORD = 'g1';
+/** The tests that confirm a link (see the file's comment). */
+const CONFIRMING: readonly Engine[] = ['sqlite'];
 
-function world() {
-  const db = makeTestDb();
+async function world(engine: Engine) {
   const config = loadConfig({
     DISCOURSE_URL: 'https://forum.example',
     DISCOURSE_API_KEY: 'k',
     DISCOURSE_API_USERNAME: 'convene',
   });
-  const deps: Deps = {
+  const { database: db, deps } = await linksWorld(engine, config, T0);
+  await seedMembers(
     db,
-    config,
-    log: createLogger('silent'),
-    status: { startedAt: T0, platforms: {}, intents: { messageContent: true, guildMembers: true } },
-    wakeOutbox: () => {},
-  };
-  const apply = createEventApplier(db);
-  const base = { platform: 'discourse' as const, guildId: FORUM, at: T0 - 86_400_000 };
-  db.transaction(() => {
-    apply({ ...base, kind: 'guild.upserted', name: 'Forum' }, { storeMessageText: false });
-    for (const [id, username] of [
+    { id: FORUM, platform: 'discourse', name: 'Forum' },
+    [
       ['7', 'Mei'],
       ['8', 'kofi'],
-    ] as const)
-      apply(
-        {
-          ...base,
-          kind: 'member.joined',
-          memberId: asMemberId(id),
-          username,
-          displayName: username,
-          bot: false,
-          roles: [],
-        },
-        { storeMessageText: false },
-      );
-  });
-  pairGuilds(db, { guildId: DISCORD, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - 1 });
+    ],
+    T0 - 86_400_000,
+  );
+  await pairCommunity(db, { guildId: DISCORD, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - 1 });
   const ask = (memberId: string, username: string, code = '123456', at = T0) =>
     requestLink(deps, { guildId: DISCORD, memberId, displayName: `Discord ${memberId}`, username }, at, code);
-  return { db, deps, ask, outboxRows: () => db.select().from(outbox).all() };
+  const { outbox } = db.tables;
+  return { db, deps, ask, outboxRows: () => db.select().from(outbox) };
 }
 
-describe('account links', () => {
-  it('GIVEN /link discourse username:mei THEN the code goes by Discourse PM to that forum user, stored only as a hash', () => {
-    const w = world();
-    expect(w.ask('d1', '@MEI')).toBe('Mei');
-    const [row] = w.outboxRows();
+/** The audit rows of a guild, in order. */
+async function auditOf(db: Database, guildId: string) {
+  const { auditLog } = db.tables;
+  const rows = await db
+    .select({ id: auditLog.id, action: auditLog.action, actor: auditLog.actorId })
+    .from(auditLog)
+    .where(eq(auditLog.guildId, guildId));
+  return rows.sort((a, b) => a.id - b.id).map(({ action, actor }) => ({ action, actor }));
+}
+
+describe.each(ENGINES)('account links on %s', (engine) => {
+  it('GIVEN /link discourse username:mei THEN the code goes by Discourse PM to that forum user, stored only as a hash', async () => {
+    const w = await world(engine);
+    expect(await w.ask('d1', '@MEI')).toBe('Mei');
+    const [row] = await w.outboxRows();
     expect(row).toMatchObject({ platform: 'discourse', guildId: FORUM });
     const action = typeof row!.action === 'string' ? JSON.parse(row!.action) : row!.action;
     expect(action).toMatchObject({ type: 'dm.send', memberId: '7' });
     expect(action.body.content).toContain('/link confirm code:123456');
     expect(action.body.mentions).toBeUndefined();
-    const link = linkOf(w.db, DISCORD, 'd1')!;
+    const link = (await linkOf(w.db, DISCORD, 'd1'))!;
     expect(link).toMatchObject({ otherGuildId: FORUM, otherMemberId: '7', linkedAt: null });
     expect(JSON.stringify(link)).not.toContain('123456');
-  });
-
-  it('GIVEN the right code within 15 minutes THEN the accounts are linked; /link remove splits them again', async () => {
-    const w = world();
-    w.ask('d1', 'mei');
-    expect(confirmLink(w.deps, DISCORD, 'd1', '123456', T0 + 60_000)).toBe('7');
-    expect(confirmedLinksOfForum(w.db, FORUM).map((l) => [l.memberId, l.otherMemberId])).toEqual([['d1', '7']]);
-    expect(
-      await linksFeature.privacy!.export(sqliteDatabase(w.db), asGuildId(DISCORD), asMemberId('d1')),
-    ).toMatchObject({
-      forumMemberId: '7',
-    });
-    expect(removeLink(w.deps, DISCORD, 'd1')).toBe(true);
-    expect(confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
-    expect(removeLink(w.deps, DISCORD, 'd1')).toBe(false);
   });
 
   it.each([
     { what: 'a wrong code', code: '654321', at: T0 + 60_000, message: /does not match/ },
     { what: 'an expired code', code: '123456', at: T0 + CODE_TTL_MS + 1, message: /expired/ },
-  ])('GIVEN $what THEN it is refused and nothing is linked', ({ code, at, message }) => {
-    const w = world();
-    w.ask('d1', 'mei');
-    expect(() => confirmLink(w.deps, DISCORD, 'd1', code, at)).toThrow(message);
-    expect(confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
+  ])('GIVEN $what THEN it is refused and nothing is linked', async ({ code, at, message }) => {
+    const w = await world(engine);
+    await w.ask('d1', 'mei');
+    await expect(confirmLink(w.deps, DISCORD, 'd1', code, at)).rejects.toThrow(message);
+    expect(await confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
   });
 
-  it('GIVEN too many wrong codes THEN even the right code no longer works', () => {
-    const w = world();
-    w.ask('d1', 'mei');
+  it('GIVEN too many wrong codes THEN even the right code no longer works', async () => {
+    const w = await world(engine);
+    await w.ask('d1', 'mei');
     for (let i = 0; i < WRONG_CODES_PER_DAY; i++)
-      expect(() => confirmLink(w.deps, DISCORD, 'd1', '000000', T0)).toThrow(/does not match/);
-    expect(() => confirmLink(w.deps, DISCORD, 'd1', '123456', T0)).toThrow(/no link waiting/);
+      await expect(confirmLink(w.deps, DISCORD, 'd1', '000000', T0)).rejects.toThrow(/does not match/);
+    await expect(confirmLink(w.deps, DISCORD, 'd1', '123456', T0)).rejects.toThrow(/no link waiting/);
+  });
+});
+
+describe.each(CONFIRMING)('confirmed account links on %s', (engine) => {
+  it('GIVEN the right code within 15 minutes THEN the accounts are linked; /link remove splits them again', async () => {
+    const w = await world(engine);
+    await w.ask('d1', 'mei');
+    expect(await confirmLink(w.deps, DISCORD, 'd1', '123456', T0 + 60_000)).toBe('7');
+    expect((await confirmedLinksOfForum(w.db, FORUM)).map((l) => [l.memberId, l.otherMemberId])).toEqual([['d1', '7']]);
+    expect(await linksFeature.privacy!.export(w.db, asGuildId(DISCORD), asMemberId('d1'))).toMatchObject({
+      forumMemberId: '7',
+    });
+    expect(await removeLink(w.deps, DISCORD, 'd1')).toBe(true);
+    expect(await confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
+    expect(await removeLink(w.deps, DISCORD, 'd1')).toBe(false);
   });
 
-  it('GIVEN an unknown forum username, a forum user linked to someone else, or no forum THEN a clear refusal', () => {
-    const w = world();
-    expect(() => w.ask('d1', 'nobody')).toThrow(UserFacingError);
-    w.ask('d1', 'mei');
-    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
-    expect(() => w.ask('d2', 'mei')).toThrow(/already linked/);
+  it('GIVEN an unknown forum username, a forum user linked to someone else, or no forum THEN a clear refusal', async () => {
+    const w = await world(engine);
+    await expect(w.ask('d1', 'nobody')).rejects.toThrow(UserFacingError);
+    await w.ask('d1', 'mei');
+    await confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    await expect(w.ask('d2', 'mei')).rejects.toThrow(/already linked/);
     const discordOnly: Deps = { ...w.deps, config: { ...w.deps.config, discourse: undefined } };
-    expect(() =>
+    await expect(
       requestLink(discordOnly, { guildId: DISCORD, memberId: 'd3', displayName: 'D3', username: 'kofi' }, T0),
-    ).toThrow(/no Discourse forum/);
+    ).rejects.toThrow(/no Discourse forum/);
   });
 });
 
 /** Every refusal's text, or 'ok' when the call went through. */
-function outcome(call: () => unknown): string {
+async function outcome(call: () => Promise<unknown>): Promise<string> {
   try {
-    call();
+    await call();
     return 'ok';
   } catch (error) {
     expect(error).toBeInstanceOf(UserFacingError);
@@ -142,38 +144,57 @@ function outcome(call: () => unknown): string {
   }
 }
 
-const pmsTo = (w: ReturnType<typeof world>, memberId: string) =>
-  w.outboxRows().filter((r) => (r.action as { memberId?: string }).memberId === memberId).length;
+const pmsTo = async (w: Awaited<ReturnType<typeof world>>, memberId: string) =>
+  (await w.outboxRows()).filter((r) => (r.action as { memberId?: string }).memberId === memberId).length;
 
-describe('link limits', () => {
-  it('GIVEN one member asks for a code twelve times in a day THEN the forum account gets 3 PMs and the member is told when to ask again', () => {
-    const w = world();
-    const replies = Array.from({ length: 12 }, (_, i) => outcome(() => w.ask('d1', 'mei', '123456', T0 + i * 60_000)));
+describe.each(ENGINES)('link limits on %s', (engine) => {
+  it('GIVEN one member asks for a code twelve times in a day THEN the forum account gets 3 PMs and the member is told when to ask again', async () => {
+    const w = await world(engine);
+    const replies: string[] = [];
+    for (let i = 0; i < 12; i++) replies.push(await outcome(() => w.ask('d1', 'mei', '123456', T0 + i * 60_000)));
     expect(replies.filter((r) => r === 'ok')).toHaveLength(3);
-    expect(pmsTo(w, '7')).toBe(3);
+    expect(await pmsTo(w, '7')).toBe(3);
     expect(replies[3]).toMatch(/You have asked for 3 link codes in the last 24 hours.*ask again in about 24 hours/);
     // The window slides: a day after the first request, one more is allowed.
-    expect(outcome(() => w.ask('d1', 'mei', '123456', T0 + 86_400_000 + 1))).toBe('ok');
+    expect(await outcome(() => w.ask('d1', 'mei', '123456', T0 + 86_400_000 + 1))).toBe('ok');
   });
 
-  it('GIVEN four members ask for codes for the same forum account THEN it gets 3 PMs and the fourth is told why', () => {
-    const w = world();
-    const replies = ['d1', 'd2', 'd3', 'd4'].map((d, i) => outcome(() => w.ask(d, 'mei', '123456', T0 + i)));
+  it('GIVEN four members ask for codes for the same forum account THEN it gets 3 PMs and the fourth is told why', async () => {
+    const w = await world(engine);
+    const replies: string[] = [];
+    for (const [i, d] of ['d1', 'd2', 'd3', 'd4'].entries())
+      replies.push(await outcome(() => w.ask(d, 'mei', '123456', T0 + i)));
     expect(replies.slice(0, 3)).toEqual(['ok', 'ok', 'ok']);
     expect(replies[3]).toMatch(/@Mei has been sent 3 link codes in the last 24 hours/);
-    expect(pmsTo(w, '7')).toBe(3);
+    expect(await pmsTo(w, '7')).toBe(3);
     // Another forum account is not affected.
-    expect(outcome(() => w.ask('d4', 'kofi', '123456', T0 + 5))).toBe('ok');
+    expect(await outcome(() => w.ask('d4', 'kofi', '123456', T0 + 5))).toBe('ok');
   });
 
-  it('GIVEN wrong codes across new requests and other requesters THEN 5 guesses a day are checked for that forum account, then it is locked', () => {
-    const w = world();
+  it('GIVEN a requester erases their data THEN the forum account keeps its count and lock', async () => {
+    const w = await world(engine);
+    for (let i = 0; i < 3; i++) await w.ask('d1', 'mei', '123456', T0 + i);
+    await transaction(w.db, (tx) => linksFeature.privacy!.erase(tx, asGuildId(DISCORD), asMemberId('d1')));
+    const { linkAttempts } = w.db.tables;
+    const left = await w.db
+      .select({ guildId: linkAttempts.guildId, memberId: linkAttempts.memberId })
+      .from(linkAttempts);
+    expect(left).toEqual(Array(3).fill({ guildId: null, memberId: null }));
+    expect(await outcome(() => w.ask('d1', 'mei', '123456', T0 + 10))).toMatch(/@Mei has been sent 3 link codes/);
+  });
+});
+
+describe.each(CONFIRMING)('link limits with a confirmed link on %s', (engine) => {
+  it('GIVEN wrong codes across new requests and other requesters THEN 5 guesses a day are checked for that forum account, then it is locked', async () => {
+    const w = await world(engine);
     let checked = 0;
     const replies: string[] = [];
     for (const [i, d] of ['d1', 'd1', 'd1', 'd2', 'd3'].entries()) {
-      if (outcome(() => w.ask(d, 'mei', '123456', T0 + i * 60_000)) !== 'ok') continue;
+      if ((await outcome(() => w.ask(d, 'mei', '123456', T0 + i * 60_000))) !== 'ok') continue;
       for (let guess = 0; guess < 5; guess++) {
-        const reply = outcome(() => confirmLink(w.deps, DISCORD, d, String(100000 + guess), T0 + i * 60_000 + guess));
+        const reply = await outcome(() =>
+          confirmLink(w.deps, DISCORD, d, String(100000 + guess), T0 + i * 60_000 + guess),
+        );
         replies.push(reply);
         if (/does not match/.test(reply)) checked++;
       }
@@ -182,120 +203,128 @@ describe('link limits', () => {
     expect(replies[0]).toMatch(/does not match.*\(4 tries left today\)/);
     expect(replies[4]).toMatch(/5th wrong code for @Mei today: linking to that account is locked for about 24 hours/);
     // Locked: a new request for that account is refused, and the right code does not work either.
-    expect(outcome(() => w.ask('d5', 'mei', '123456', T0 + 3_600_000))).toMatch(
+    expect(await outcome(() => w.ask('d5', 'mei', '123456', T0 + 3_600_000))).toMatch(
       /Linking to @Mei is locked for about 23 hours/,
     );
-    expect(confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
+    expect(await confirmedLinksOfForum(w.db, FORUM)).toEqual([]);
     // A day later the lock has lifted.
-    expect(outcome(() => w.ask('d5', 'mei', '654321', T0 + 86_400_000 + 10_000))).toBe('ok');
-    expect(confirmLink(w.deps, DISCORD, 'd5', '654321', T0 + 86_400_000 + 20_000)).toBe('7');
-  });
-
-  it('GIVEN a requester erases their data THEN the forum account keeps its count and lock', async () => {
-    const w = world();
-    for (let i = 0; i < 3; i++) w.ask('d1', 'mei', '123456', T0 + i);
-    await linksFeature.privacy!.erase(sqliteDatabase(w.db), asGuildId(DISCORD), asMemberId('d1'));
-    const left = w.db.$client.prepare('SELECT guild_id, member_id FROM link_attempts').all();
-    expect(left).toEqual(Array(3).fill({ guild_id: null, member_id: null }));
-    expect(outcome(() => w.ask('d1', 'mei', '123456', T0 + 10))).toMatch(/@Mei has been sent 3 link codes/);
+    expect(await outcome(() => w.ask('d5', 'mei', '654321', T0 + 86_400_000 + 10_000))).toBe('ok');
+    expect(await confirmLink(w.deps, DISCORD, 'd5', '654321', T0 + 86_400_000 + 20_000)).toBe('7');
   });
 });
 
-describe('the community pair', () => {
-  it('GIVEN no pair THEN /link discourse is refused; connect pairs and audits; disconnect splits but keeps the links', () => {
-    const w = world();
-    unpairGuild(w.db, DISCORD);
-    expect(() => w.ask('d1', 'mei')).toThrow(/not connected to the forum/);
+describe.each(CONFIRMING)('the community pair with confirmed links on %s', (engine) => {
+  it('GIVEN no pair THEN /link discourse is refused; connect pairs and audits; disconnect splits but keeps the links', async () => {
+    const w = await world(engine);
+    await unpairCommunity(w.db, DISCORD);
+    await expect(w.ask('d1', 'mei')).rejects.toThrow(/not connected to the forum/);
 
-    expect(connectForum(w.deps, DISCORD, 'mod', T0)).toBe(FORUM);
-    expect(pairedGuild(w.db, DISCORD)).toBe(FORUM);
-    expect(pairedGuild(w.db, FORUM)).toBe(DISCORD);
-    expect(() => connectForum(w.deps, FORUM, '7', T0)).toThrow(/on Discord/);
-    w.ask('d1', 'mei');
-    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
-    expect(counterpart(w.db, DISCORD, 'd1')).toEqual({ guildId: FORUM, memberId: '7' });
-    expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
+    expect(await connectForum(w.deps, DISCORD, 'mod', T0)).toBe(FORUM);
+    expect(await readPairedGuild(w.db, DISCORD)).toBe(FORUM);
+    expect(await readPairedGuild(w.db, FORUM)).toBe(DISCORD);
+    await expect(connectForum(w.deps, FORUM, '7', T0)).rejects.toThrow(/on Discord/);
+    await w.ask('d1', 'mei');
+    await confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    expect(await readCounterpart(w.db, DISCORD, 'd1')).toEqual({ guildId: FORUM, memberId: '7' });
+    expect(await readCounterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
 
-    expect(disconnectForum(w.deps, DISCORD, 'mod', T0 + 1)).toBe(true);
-    expect(disconnectForum(w.deps, DISCORD, 'mod', T0 + 2)).toBe(false);
+    expect(await disconnectForum(w.deps, DISCORD, 'mod', T0 + 1)).toBe(true);
+    expect(await disconnectForum(w.deps, DISCORD, 'mod', T0 + 2)).toBe(false);
     // Stored, but nobody is merged while the community is not paired.
-    expect(linkOf(w.db, DISCORD, 'd1')?.linkedAt).toBe(T0);
-    expect(counterpart(w.db, DISCORD, 'd1')).toBeNull();
-    expect(counterpart(w.db, FORUM, '7')).toBeNull();
-    const audit = w.db.$client
-      .prepare('SELECT action, actor_id AS actor FROM audit_log WHERE guild_id = ? ORDER BY id')
-      .all(DISCORD);
-    expect(audit).toEqual([
+    expect((await linkOf(w.db, DISCORD, 'd1'))?.linkedAt).toBe(T0);
+    expect(await readCounterpart(w.db, DISCORD, 'd1')).toBeNull();
+    expect(await readCounterpart(w.db, FORUM, '7')).toBeNull();
+    expect(await auditOf(w.db, DISCORD)).toEqual([
       { action: 'forum.connect', actor: 'mod' },
       { action: 'forum.disconnect', actor: 'mod' },
     ]);
     // Reconnecting restores the merge from the stored link.
-    connectForum(w.deps, DISCORD, 'mod', T0 + 3);
-    expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
+    await connectForum(w.deps, DISCORD, 'mod', T0 + 3);
+    expect(await readCounterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
   });
 
-  it('GIVEN the forum connected to another server THEN connect there is refused, names the holding server, and changes nothing until the holder disconnects', () => {
-    const w = world();
-    createEventApplier(w.db)(
-      { platform: 'discord', guildId: asGuildId(DISCORD), at: T0, kind: 'guild.upserted', name: 'Shader *Club*' },
-      { storeMessageText: false },
-    );
-    w.ask('d1', 'mei');
-    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+  it('GIVEN the forum connected to another server THEN connect there is refused, names the holding server, and changes nothing until the holder disconnects', async () => {
+    const w = await world(engine);
+    await seedMembers(w.db, { id: DISCORD, platform: 'discord', name: 'Shader *Club*' }, [], T0);
+    await w.ask('d1', 'mei');
+    await confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
     let refusal = '';
     try {
-      connectForum(w.deps, 'g2', 'mod2', T0 + 5);
+      await connectForum(w.deps, 'g2', 'mod2', T0 + 5);
     } catch (error) {
       expect(error).toBeInstanceOf(UserFacingError);
       refusal = (error as Error).message;
     }
     expect(refusal).toContain('Shader \\*Club\\*');
     expect(refusal).toContain('/convene forum disconnect');
-    expect(pairedGuild(w.db, FORUM)).toBe(DISCORD);
-    expect(pairedGuild(w.db, 'g2')).toBeNull();
-    expect(counterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
-    const audit = w.db.$client.prepare("SELECT count(*) AS n FROM audit_log WHERE guild_id = 'g2'").get();
-    expect(audit).toEqual({ n: 0 });
+    expect(await readPairedGuild(w.db, FORUM)).toBe(DISCORD);
+    expect(await readPairedGuild(w.db, 'g2')).toBeNull();
+    expect(await readCounterpart(w.db, FORUM, '7')).toEqual({ guildId: DISCORD, memberId: 'd1' });
+    expect(await auditOf(w.db, 'g2')).toEqual([]);
 
     // The holder lets go; then the other server may connect.
-    expect(disconnectForum(w.deps, DISCORD, 'mod', T0 + 6)).toBe(true);
-    expect(connectForum(w.deps, 'g2', 'mod2', T0 + 7)).toBe(FORUM);
-    expect(pairedGuild(w.db, FORUM)).toBe('g2');
+    expect(await disconnectForum(w.deps, DISCORD, 'mod', T0 + 6)).toBe(true);
+    expect(await connectForum(w.deps, 'g2', 'mod2', T0 + 7)).toBe(FORUM);
+    expect(await readPairedGuild(w.db, FORUM)).toBe('g2');
     // d1's link was made in g1: it does not make '7' anyone in g2.
-    expect(counterpart(w.db, FORUM, '7')).toBeNull();
+    expect(await readCounterpart(w.db, FORUM, '7')).toBeNull();
   });
 
-  it('GIVEN this server already holds the forum THEN connecting again keeps the pair', () => {
-    const w = world();
-    expect(connectForum(w.deps, DISCORD, 'mod', T0)).toBe(FORUM);
-    expect(pairedGuild(w.db, FORUM)).toBe(DISCORD);
-  });
-
-  it('GIVEN a pending code THEN nobody is merged yet; "@convene link remove" on the forum splits a confirmed link', () => {
-    const w = world();
-    w.ask('d1', 'mei');
-    expect(removeLink(w.deps, FORUM, '7')).toBe(false);
-    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
-    expect(removeLink(w.deps, FORUM, '8')).toBe(false);
-    expect(removeLink(w.deps, FORUM, '7')).toBe(true);
-    expect(linkOf(w.db, DISCORD, 'd1')).toBeUndefined();
+  it('GIVEN a pending code THEN nobody is merged yet; "@convene link remove" on the forum splits a confirmed link', async () => {
+    const w = await world(engine);
+    await w.ask('d1', 'mei');
+    expect(await removeLink(w.deps, FORUM, '7')).toBe(false);
+    await confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    expect(await removeLink(w.deps, FORUM, '8')).toBe(false);
+    expect(await removeLink(w.deps, FORUM, '7')).toBe(true);
+    expect(await linkOf(w.db, DISCORD, 'd1')).toBeUndefined();
   });
 });
 
-describe('one profile on linking', () => {
-  it('GIVEN the forum account declared interests and the Discord one did not THEN linking fills the Discord profile; a declared one is kept', () => {
-    const w = world();
-    setProfile(w.db, FORUM, asMemberId('7'), { interests: ['PCB layout'], about: 'hi', timezone: 'Asia/Tokyo' }, T0);
-    setProfile(w.db, FORUM, asMemberId('8'), { interests: ['robots'], about: '', timezone: null }, T0);
-    setProfile(w.db, asGuildId(DISCORD), asMemberId('d2'), { interests: ['rust'], about: '', timezone: null }, T0);
-    w.ask('d1', 'mei');
-    confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
-    expect(profileRow(w.db, asGuildId(DISCORD), 'd1')?.declared).toMatchObject({
+describe.each(ENGINES)('the community pair on %s', (engine) => {
+  it('GIVEN two servers connecting the configured forum at once THEN one holds it and the other is told who does', async () => {
+    const w = await world(engine);
+    await unpairCommunity(w.db, DISCORD);
+    // Several rounds: the interleaving that matters (one commits between the other's check and write) is a matter of timing.
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [`a${round}`, `b${round}`];
+      const outcomes = await Promise.allSettled([
+        connectForum(w.deps, a, 'mod2', T0 + round),
+        connectForum(w.deps, b, 'mod3', T0 + round),
+      ]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(UserFacingError);
+      expect(String(refused.reason.message)).toMatch(/already connected to another Discord server/);
+      const holder = await readPairedGuild(w.db, FORUM);
+      expect([a, b]).toContain(holder);
+      expect((await auditOf(w.db, holder === a ? b : a)).length).toBe(0);
+      expect(await disconnectForum(w.deps, holder!, 'mod', T0 + round)).toBe(true);
+    }
+  });
+
+  it('GIVEN this server already holds the forum THEN connecting again keeps the pair', async () => {
+    const w = await world(engine);
+    expect(await connectForum(w.deps, DISCORD, 'mod', T0)).toBe(FORUM);
+    expect(await readPairedGuild(w.db, FORUM)).toBe(DISCORD);
+  });
+});
+
+describe.each(CONFIRMING)('one profile on linking on %s', (engine) => {
+  it('GIVEN the forum account declared interests and the Discord one did not THEN linking fills the Discord profile; a declared one is kept', async () => {
+    const w = await world(engine);
+    const sync = legacyDb(w.db);
+    setProfile(sync, FORUM, asMemberId('7'), { interests: ['PCB layout'], about: 'hi', timezone: 'Asia/Tokyo' }, T0);
+    setProfile(sync, FORUM, asMemberId('8'), { interests: ['robots'], about: '', timezone: null }, T0);
+    setProfile(sync, asGuildId(DISCORD), asMemberId('d2'), { interests: ['rust'], about: '', timezone: null }, T0);
+    await w.ask('d1', 'mei');
+    await confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
+    expect(profileRow(sync, asGuildId(DISCORD), 'd1')?.declared).toMatchObject({
       interests: ['PCB layout'],
       timezone: 'Asia/Tokyo',
     });
-    w.ask('d2', 'kofi', '222222');
-    confirmLink(w.deps, DISCORD, 'd2', '222222', T0);
-    expect(profileRow(w.db, asGuildId(DISCORD), 'd2')?.declared?.interests).toEqual(['rust']);
+    await w.ask('d2', 'kofi', '222222');
+    await confirmLink(w.deps, DISCORD, 'd2', '222222', T0);
+    expect(profileRow(sync, asGuildId(DISCORD), 'd2')?.declared?.interests).toEqual(['rust']);
   });
 });

@@ -93,7 +93,7 @@ describe('forums connected by command, read back', () => {
     const id = w.forumId();
     // Disconnected by a command (here or in another process): the next re-read drops its reading.
     w.runtimes.watch(50);
-    disconnectOwnForum(w.deps, 'g1', 'm1', Date.now());
+    await disconnectOwnForum(w.deps, 'g1', 'm1', Date.now());
     expect(w.catchUps.caughtUp(id)).not.toBeNull();
     await waitFor(() => w.catchUps.caughtUp(id) === null, 5_000, 'the reading to stop');
   });

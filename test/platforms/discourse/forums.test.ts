@@ -50,7 +50,7 @@ describe('ForumRuntimes', () => {
     expect(second).not.toBe(first);
     expect(second?.client.apiUsername).toBe('ops');
 
-    disconnectOwnForum(deps, 'g1', 'm1', T0 + 2);
+    await disconnectOwnForum(deps, 'g1', 'm1', T0 + 2);
     expect(await runtimes.byId(id.id)).toBeNull();
     expect(await runtimes.byGuild('discourse:forum.example')).toBeNull();
   });
