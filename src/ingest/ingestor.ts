@@ -16,7 +16,7 @@ import type { CommunityEvent, GuildId } from '../events.js';
 import type { Feature } from '../features/feature.js';
 import { getSettings } from '../guildSettings.js';
 import { HeldEvents, type IngestGap } from './held.js';
-import { createEventApplier, type EventApplier, type IngestPolicy } from './store.js';
+import { createEventApplier, type IngestPolicy, type SyncEventApplier } from './store.js';
 
 export type { IngestGap };
 
@@ -47,7 +47,7 @@ export class StorageUnavailableError extends Error {
 const MAX_BATCH = 2_000;
 
 export class Ingestor {
-  private apply: EventApplier;
+  private apply: SyncEventApplier;
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly policies = new Map<GuildId, IngestPolicy>();
