@@ -1,14 +1,14 @@
-import { buttonId, defineButton, defineCommand, reply } from '../src/commands.js';
+import { buttonId, databaseOf, defineButton, defineCommand, reply } from '../src/commands.js';
 import { eraseMember } from '../src/features/core/privacy.js';
 import { features } from '../src/features/index.js';
 
 export const privacyDeleteConfirm = defineButton({
   id: 'privacy-delete',
   access: 'member',
-  run(ctx) {
+  async run(ctx) {
     // The button carries the member it was shown to: nobody else can press it for them.
     if (ctx.arg !== ctx.member.id) return reply.ephemeral('This button was meant for someone else.');
-    const { walTruncated } = eraseMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id, ctx.now);
+    const { walTruncated } = await eraseMember(databaseOf(ctx.deps), features, ctx.guild.id, ctx.member.id, ctx.now);
     if (!walTruncated)
       ctx.deps.log.warn(
         { guildId: ctx.guild.id },

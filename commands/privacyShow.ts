@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { exportMember, privacyPolicyLine } from '../src/features/core/privacy.js';
 import { features } from '../src/features/index.js';
 import { getSettings } from '../src/guildSettings.js';
@@ -9,8 +9,8 @@ export default defineCommand({
   description: 'Everything Convene keeps about you, as a JSON file',
   access: 'member',
   options: {},
-  run(ctx) {
-    const data = exportMember(ctx.deps.db, features, ctx.guild.id, ctx.member.id);
+  async run(ctx) {
+    const data = await exportMember(databaseOf(ctx.deps), features, ctx.guild.id, ctx.member.id);
     return reply.ephemeral({
       content: `Here is everything Convene keeps about you in ${safeText(ctx.guild.name, 100) || 'this server'}. Delete it any time with /privacy delete. ${privacyPolicyLine(getSettings(ctx.deps.db, ctx.guild.id).core)}`,
       attachments: [

@@ -3,10 +3,12 @@
  * section per feature. Read with getSettings, change with updateSettings (which writes the audit log).
  * `/convene config export|import` use the same schema, so an import error names the bad field's path.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { bumpCache } from './db/cacheGenerations.js';
+import { bumpCacheIn } from './db/cacheWatch.js';
 import type { Db } from './db/connection.js';
+import { type Database, transaction } from './db/database.js';
 import { auditLog, guilds } from './db/schema.js';
 import type { GuildId, MemberId } from './events.js';
 import { digestSettings } from './features/digest/settings.js';
@@ -123,4 +125,40 @@ export function updateSettings(
   now: number,
 ): GuildSettings {
   return saveSettings(db, guildId, actorId, action, change(getSettings(db, guildId)), now);
+}
+
+// ---------------------------------------------------------------- the same on the async store (both engines)
+
+/** getSettings on the async store. */
+export async function readSettings(db: Database, guildId: GuildId): Promise<GuildSettings> {
+  const { guilds } = db.tables;
+  const [row] = await db.select({ settings: guilds.settings }).from(guilds).where(eq(guilds.id, guildId)).limit(1);
+  return settingsSchema.parse(row?.settings ?? {});
+}
+
+/**
+ * updateSettings on the async store: the read, the change and the write in one transaction, the
+ * guild's row locked on PostgreSQL (READ COMMITTED would let two changes of different sections read
+ * the same settings and the second write lose the first; SQLite's transactions take the write lock first).
+ */
+export function changeSettings(
+  db: Database,
+  guildId: GuildId,
+  actorId: MemberId | 'system',
+  action: string,
+  change: (current: GuildSettings) => GuildSettings,
+  now: number,
+): Promise<GuildSettings> {
+  return transaction(db, async (tx) => {
+    const { guilds, auditLog } = tx.tables;
+    if (tx.engine === 'postgres') await tx.run(sql`SELECT 1 FROM guilds WHERE id = ${guildId} FOR UPDATE`);
+    const [before] = await tx.select({ settings: guilds.settings }).from(guilds).where(eq(guilds.id, guildId)).limit(1);
+    if (!before) throw new Error(`unknown guild ${guildId}`);
+    const valid = parseSettings(change(settingsSchema.parse(before.settings ?? {})));
+    await tx.update(guilds).set({ settings: valid, updatedAt: now }).where(eq(guilds.id, guildId));
+    await tx.insert(auditLog).values({ guildId, actorId, action, before: before.settings, after: valid, at: now });
+    // Caches of the settings in every process (ingest's policy) drop this guild's.
+    await bumpCacheIn(tx, 'settings', guildId);
+    return valid;
+  });
 }

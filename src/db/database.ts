@@ -73,21 +73,40 @@ const legacyOf = new WeakMap<object, Db>();
 
 /**
  * While the port goes on, a synchronous statement of another flow can run while an async transaction
- * is open on the same connection (between the body's awaits): it would commit or roll back with that
- * transaction. Tests fail on it; in production it is reported once as a process warning.
+ * is open on the same connection (between the body's awaits, other flows' promise continuations
+ * run). It then joins that transaction: it commits with it, a little later than it returned, and it
+ * would be rolled back with it. That loss is what is caught: a rollback after another flow wrote
+ * inside fails in tests and is reported as a process warning in production, naming the statements.
  */
-function watchForeignStatements(client: BetterSqlite3.Database, mutex: Mutex): void {
+interface ForeignWatch {
+  /** Set while an async transaction (not a savepoint) is open on the connection. */
+  open: boolean;
+  /** Writes of other flows made inside it. */
+  writes: string[];
+}
+
+function watchForeignStatements(client: BetterSqlite3.Database): ForeignWatch {
+  const watch: ForeignWatch = { open: false, writes: [] };
   const prepare = client.prepare.bind(client);
-  let warned = false;
   client.prepare = ((source: string) => {
-    if (client.inTransaction && mutex.isLocked() && scopes.getStore()?.root !== client) {
-      const message = `a synchronous statement ran inside another flow's open transaction: ${source.slice(0, 80)}`;
-      if (process.env.VITEST) throw new TransactionMisuseError(message);
-      if (!warned) process.emitWarning(message, 'ConveneTransactionWarning');
-      warned = true;
+    const statement = prepare(source);
+    if (watch.open && scopes.getStore()?.root !== client && !isPlainRead(source)) {
+      watch.writes.push(source.slice(0, 120));
     }
-    return prepare(source);
+    return statement;
   }) as typeof client.prepare;
+  return watch;
+}
+
+const isPlainRead = (source: string) => /^\s*select\b/i.test(source);
+
+/** The async transaction rolled back: another flow's writes that joined it are lost with it. */
+function reportLostWrites(watch: ForeignWatch): void {
+  const lost = watch.writes.splice(0);
+  if (lost.length === 0) return;
+  const message = `a rollback took back ${lost.length} write(s) of another flow that ran inside the transaction: ${lost.join(' | ')}`;
+  if (process.env.VITEST) throw new TransactionMisuseError(message);
+  process.emitWarning(message, 'ConveneTransactionWarning');
 }
 
 export function closeDatabase(db: Database): Promise<void> {
@@ -113,6 +132,7 @@ export function sqliteDatabase(db: Db): Database {
   const known = sqliteHandles.get(client);
   if (known) return known;
   const mutex = new Mutex();
+  const watch = watchForeignStatements(client);
   let savepoints = 0;
   const make = (scope: Scope | undefined): Database => {
     const ops: EngineOps = {
@@ -145,10 +165,21 @@ export function sqliteDatabase(db: Db): Database {
             {
               // IMMEDIATE: take the write lock now, so a second process waits here (busy_timeout)
               // instead of failing at the first write with SQLITE_BUSY.
-              begin: () => void client.exec('BEGIN IMMEDIATE'),
-              commit: () => void client.exec('COMMIT'),
+              begin: () => {
+                client.exec('BEGIN IMMEDIATE');
+                watch.open = true;
+                watch.writes.length = 0;
+              },
+              commit: () => {
+                watch.open = false;
+                client.exec('COMMIT');
+              },
               // A failed COMMIT may already have ended the transaction.
-              rollback: () => void (client.inTransaction && client.exec('ROLLBACK')),
+              rollback: () => {
+                watch.open = false;
+                if (client.inTransaction) client.exec('ROLLBACK');
+                reportLostWrites(watch);
+              },
             },
             make,
             body,
@@ -166,7 +197,6 @@ export function sqliteDatabase(db: Db): Database {
   const handle = make(undefined);
   sqliteHandles.set(client, handle);
   legacyOf.set(client, db);
-  watchForeignStatements(client, mutex);
   return handle;
 }
 

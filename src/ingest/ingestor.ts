@@ -9,14 +9,15 @@
  * a bound the oldest are let go and recorded as a gap per guild, which recovery hands to the
  * platform adapters so their backfill reads it again.
  */
-import { clearProblem, type Deps, raiseProblem } from '../commands.js';
+import { clearProblem, type Deps, databaseOf, raiseProblem } from '../commands.js';
 import { checkCaches, onCacheChange } from '../db/cacheGenerations.js';
+import { type Database, transaction } from '../db/database.js';
 import { isStorageFailure, storageFailureReason } from '../db/errors.js';
 import type { CommunityEvent, GuildId } from '../events.js';
 import type { Feature } from '../features/feature.js';
-import { getSettings } from '../guildSettings.js';
+import { readSettings } from '../guildSettings.js';
 import { HeldEvents, type IngestGap } from './held.js';
-import { createEventApplier, type IngestPolicy, type SyncEventApplier } from './store.js';
+import { type EventApplier, eventApplier, type IngestPolicy } from './store.js';
 
 export type { IngestGap };
 
@@ -47,7 +48,7 @@ export class StorageUnavailableError extends Error {
 const MAX_BATCH = 2_000;
 
 export class Ingestor {
-  private apply: SyncEventApplier;
+  private apply: EventApplier;
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly policies = new Map<GuildId, IngestPolicy>();
@@ -68,7 +69,7 @@ export class Ingestor {
   ) {
     // A guild's policy is kept until its settings change (in any process: see db/cacheGenerations.ts).
     this.unwatch = onCacheChange(deps.db, 'settings', (guildId) => this.policies.delete(guildId as GuildId));
-    this.apply = createEventApplier(deps.db);
+    this.apply = eventApplier();
     this.options = { ...DEFAULTS, ...options };
     this.held = new HeldEvents(Math.max(1, this.options.retryLimit));
   }
@@ -199,37 +200,65 @@ export class Ingestor {
    * feature per event. Features' own transactions nest as savepoints, so one feature's failure
    * rolls back only its own work — unless the database itself failed: then the whole batch rolls
    * back and is retried, so no feature misses an event whose write it could not make.
-   * A feature whose onEvent is async continues after the commit.
+   * onEventStored is awaited inside the transaction; afterCommit runs once it committed.
    */
   private async process(events: readonly CommunityEvent[]): Promise<boolean[]> {
     const later: Promise<unknown>[] = [];
-    let results: boolean[];
     // Changes committed before these events arrived (a setting, an erasure) apply to them.
     checkCaches(this.deps.db);
+    let results: boolean[];
     try {
-      results = this.deps.db.transaction(() =>
-        events.map((event) => {
-          const fresh = this.apply(event, this.policyOf(event.guildId));
+      results = await transaction(databaseOf(this.deps), async (tx) => {
+        const fresh: boolean[] = [];
+        for (const event of events) {
+          const policy = this.policies.get(event.guildId) ?? (await this.policyOf(tx, event.guildId));
+          const isFresh = await this.apply(tx, event, policy);
+          fresh.push(isFresh);
           for (const feature of this.features) {
-            if (!feature.onEvent) continue;
-            try {
-              const done = feature.onEvent(this.deps, event, fresh);
-              if (done instanceof Promise) later.push(done.catch((error) => this.featureFailed(feature, event, error)));
-            } catch (error) {
-              if (isStorageFailure(error)) throw error;
-              this.featureFailed(feature, event, error);
-            }
+            if (feature.onEvent) this.runOnEvent(feature, event, isFresh, later);
+            if (feature.onEventStored) await this.runOnEventStored(feature, event, isFresh, tx);
           }
-          return fresh;
-        }),
-      );
+        }
+        return fresh;
+      });
     } catch (error) {
       // The applier caches facts it wrote ("this guild exists"); the rollback undid them.
-      this.apply = createEventApplier(this.deps.db);
+      this.apply = eventApplier();
       throw error;
+    }
+    for (const [i, event] of events.entries()) {
+      for (const feature of this.features) {
+        if (!feature.afterCommit) continue;
+        later.push(
+          feature
+            .afterCommit(this.deps, event, results[i]!)
+            .catch((error) => this.featureFailed(feature, event, error)),
+        );
+      }
     }
     await Promise.all(later);
     return results;
+  }
+
+  /** The synchronous hook: its own transactions nest as savepoints of the batch (same connection). */
+  private runOnEvent(feature: Feature, event: CommunityEvent, fresh: boolean, later: Promise<unknown>[]): void {
+    try {
+      const done = feature.onEvent!(this.deps, event, fresh);
+      if (done instanceof Promise) later.push(done.catch((error) => this.featureFailed(feature, event, error)));
+    } catch (error) {
+      if (isStorageFailure(error)) throw error;
+      this.featureFailed(feature, event, error);
+    }
+  }
+
+  /** The store hook, in a savepoint: a feature's failure takes back its own work for this event only. */
+  private async runOnEventStored(feature: Feature, event: CommunityEvent, fresh: boolean, tx: Database) {
+    try {
+      await transaction(tx, (savepoint) => feature.onEventStored!(this.deps, event, fresh, savepoint));
+    } catch (error) {
+      if (isStorageFailure(error)) throw error;
+      this.featureFailed(feature, event, error);
+    }
   }
 
   private featureFailed(feature: Feature, event: CommunityEvent, error: unknown): void {
@@ -335,10 +364,10 @@ export class Ingestor {
 
   // ---------------------------------------------------------------------------------- policies
 
-  private policyOf(guildId: GuildId): IngestPolicy {
+  private async policyOf(tx: Database, guildId: GuildId): Promise<IngestPolicy> {
     const cached = this.policies.get(guildId);
     if (cached) return cached;
-    const policy = { storeMessageText: getSettings(this.deps.db, guildId).core.storeMessageText };
+    const policy = { storeMessageText: (await readSettings(tx, guildId)).core.storeMessageText };
     if (this.policies.size > 10_000) this.policies.clear();
     this.policies.set(guildId, policy);
     return policy;

@@ -34,6 +34,35 @@ export function enqueue(db: Db, items: readonly OutboxItem[], now: number): numb
   return added;
 }
 
+/** Rows per INSERT: far below SQLite's 32,766 bound variables and PostgreSQL's 65,535. */
+const ENQUEUE_CHUNK = 500;
+
+/**
+ * enqueue on the async store (both engines): call it with the transaction's handle, so the actions
+ * commit with the decision that produced them. Returns how many were new.
+ */
+export async function enqueueOn(db: Database, items: readonly OutboxItem[], now: number): Promise<number> {
+  const { outbox: table } = db.tables;
+  let added = 0;
+  for (let i = 0; i < items.length; i += ENQUEUE_CHUNK) {
+    const rows = items.slice(i, i + ENQUEUE_CHUNK).map((item) => ({
+      platform: item.platform,
+      guildId: item.guildId,
+      key: item.key,
+      action: item.action,
+      notBefore: item.notBefore ?? now,
+      createdAt: now,
+    }));
+    const inserted = await db
+      .insert(table)
+      .values(rows)
+      .onConflictDoNothing({ target: table.key })
+      .returning({ id: table.id });
+    added += inserted.length;
+  }
+  return added;
+}
+
 /** Whether an action with this key was ever enqueued (any status). */
 export function hasKey(db: Db, key: string): boolean {
   return db.select({ id: outbox.id }).from(outbox).where(eq(outbox.key, key)).get() !== undefined;

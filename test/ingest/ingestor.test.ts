@@ -61,11 +61,44 @@ function world() {
         .run(event.guildId, event.authorId, `heard ${event.messageId}`, event.at);
     },
   });
+  /** The same on the async store: onEventStored writes with the batch's transaction handle. */
+  const storedRecorder = defineFeature({
+    name: 'storedRecorder',
+    commands: [],
+    buttons: [],
+    jobs: [],
+    async onEventStored(_d, event, fresh, tx) {
+      if (!fresh || event.kind !== 'message.created') return;
+      const { auditLog } = tx.tables;
+      await tx
+        .insert(auditLog)
+        .values({ guildId: event.guildId, actorId: event.authorId, action: `stored ${event.messageId}`, at: event.at });
+    },
+  });
+  /** Writes, then fails for every third message: only its own work for that event may be taken back. */
+  const flaky = defineFeature({
+    name: 'flaky',
+    commands: [],
+    buttons: [],
+    jobs: [],
+    async onEventStored(_d, event, fresh, tx) {
+      if (!fresh || event.kind !== 'message.created') return;
+      const { auditLog } = tx.tables;
+      await tx
+        .insert(auditLog)
+        .values({ guildId: event.guildId, actorId: event.authorId, action: `flaky ${event.messageId}`, at: event.at });
+      if (Number(event.messageId.slice(1)) % 3 === 0) throw new Error('flaky feature failed');
+    },
+  });
   const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
   return {
     db,
     deps,
     recorder,
+    storedRecorder,
+    flaky,
+    stored: () => count("SELECT count(*) AS n FROM audit_log WHERE action LIKE 'stored %'"),
+    flakyRows: () => count("SELECT count(*) AS n FROM audit_log WHERE action LIKE 'flaky %'"),
     messages: () => count('SELECT count(*) AS n FROM messages'),
     heard: () => count("SELECT count(*) AS n FROM audit_log WHERE action LIKE 'heard %'"),
     /** The disk is full: the file may not grow by one more page. */
@@ -141,6 +174,35 @@ describe('Ingestor on a full disk', () => {
     w.freeDisk();
     await waitFor(() => w.deps.status.problems?.database === undefined, 10_000, 'recovery');
     expect(w.messages()).toBe(300);
+  });
+});
+
+describe("Ingestor: features' work on the store inside the batch (onEventStored)", () => {
+  it('GIVEN a full disk and then space again THEN each event and what the feature stored for it commit together, once', async () => {
+    const w = world();
+    const ingestor = new Ingestor(w.deps, [w.storedRecorder], { retryMinMs: 10, retryMaxMs: 40 });
+    ingestors.push(ingestor);
+    await ingestor.push(message(0));
+    w.fillDisk();
+    const events = Array.from({ length: 300 }, (_, i) => message(i + 1));
+    await Promise.allSettled(events.map((e) => ingestor.push(e)));
+    w.freeDisk();
+    await waitFor(() => w.deps.status.problems?.database === undefined, 10_000, 'recovery');
+    expect(w.messages()).toBe(301);
+    expect(w.stored()).toBe(301);
+  });
+
+  it('GIVEN one feature that fails for some events THEN only its own work for those events is taken back', async () => {
+    const w = world();
+    const ingestor = new Ingestor(w.deps, [w.flaky, w.storedRecorder]);
+    ingestors.push(ingestor);
+    const events = Array.from({ length: 30 }, (_, i) => message(i + 1));
+    await Promise.all(events.map((e) => ingestor.push(e)));
+    expect(w.messages()).toBe(30);
+    // m3, m6, … m30 failed after writing: 10 rows taken back, 20 kept.
+    expect(w.flakyRows()).toBe(20);
+    // The feature after it heard every event.
+    expect(w.stored()).toBe(30);
   });
 });
 

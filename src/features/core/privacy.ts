@@ -3,10 +3,9 @@
  * adds its own part through Feature.privacy; this file holds the core tables' part and joins them.
  */
 import { and, count, desc, eq } from 'drizzle-orm';
-import { bumpCache } from '../../db/cacheGenerations.js';
-import type { Db } from '../../db/connection.js';
+import { bumpCacheIn } from '../../db/cacheWatch.js';
 import { checkpointTruncate } from '../../db/connection.js';
-import { auditLog, members, messages, reactions } from '../../db/schema.js';
+import { type Database, legacyDb, transaction } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { plural } from '../../text/plural.js';
 import type { Feature } from '../feature.js';
@@ -16,15 +15,17 @@ import { type ErasedMember, erasedMember } from './erasure.js';
 /** A member's export stays a reasonable attachment: the newest message records, and the count. */
 const EXPORT_MESSAGES = 5_000;
 
-export function exportMember(db: Db, features: readonly Feature[], guildId: GuildId, memberId: MemberId) {
-  const member = db
+export async function exportMember(db: Database, features: readonly Feature[], guildId: GuildId, memberId: MemberId) {
+  const { members, messages, reactions, auditLog } = db.tables;
+  const [member] = await db
     .select()
     .from(members)
     .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-    .get();
+    .limit(1);
   const mine = and(eq(messages.guildId, guildId), eq(messages.authorId, memberId));
-  const messageCount = db.select({ n: count() }).from(messages).where(mine).get()?.n ?? 0;
-  const messageRecords = db
+  const [counted] = await db.select({ n: count() }).from(messages).where(mine);
+  const messageCount = Number(counted?.n ?? 0);
+  const messageRecords = await db
     .select({
       messageId: messages.messageId,
       channelId: messages.channelId,
@@ -36,23 +37,20 @@ export function exportMember(db: Db, features: readonly Feature[], guildId: Guil
     .from(messages)
     .where(mine)
     .orderBy(desc(messages.createdAt))
-    .limit(EXPORT_MESSAGES)
-    .all();
-  const reactionRecords = db
+    .limit(EXPORT_MESSAGES);
+  const reactionRecords = await db
     .select({ messageId: reactions.messageId, emoji: reactions.emoji, createdAt: reactions.createdAt })
     .from(reactions)
-    .where(and(eq(reactions.guildId, guildId), eq(reactions.memberId, memberId)))
-    .all();
+    .where(and(eq(reactions.guildId, guildId), eq(reactions.memberId, memberId)));
   // A moderator's changes name them until they erase their data (then only what and when stay).
-  const moderatorChanges = db
+  const moderatorChanges = await db
     .select({ action: auditLog.action, at: auditLog.at })
     .from(auditLog)
     .where(and(eq(auditLog.guildId, guildId), eq(auditLog.actorId, memberId)))
-    .orderBy(auditLog.at)
-    .all();
+    .orderBy(auditLog.at);
   const byFeature: Record<string, unknown> = {};
   for (const feature of features) {
-    if (feature.privacy) byFeature[feature.name] = feature.privacy.export(db, guildId, memberId);
+    if (feature.privacy) byFeature[feature.name] = await feature.privacy.export(db, guildId, memberId);
   }
   return {
     about:
@@ -81,31 +79,33 @@ export function exportMember(db: Db, features: readonly Feature[], guildId: Guil
  * `walTruncated` is false when a reader kept the WAL from being truncated: the caller logs it (the
  * next erasure or retention run truncates it).
  */
-export function eraseMember(
-  db: Db,
+export async function eraseMember(
+  db: Database,
   features: readonly Feature[],
   guildId: GuildId,
   memberId: MemberId,
   now: number,
-): { walTruncated: boolean } {
-  const who = erasedMemberOf(db, guildId, memberId);
-  db.transaction((tx) => {
-    const t = tx as unknown as Db;
-    for (const feature of features) feature.privacy?.erase(t, guildId, memberId, who);
-    eraseCore(t, who, now);
+): Promise<{ walTruncated: boolean }> {
+  const who = await erasedMemberOf(db, guildId, memberId);
+  await transaction(db, async (tx) => {
+    for (const feature of features) await feature.privacy?.erase(tx, guildId, memberId, who);
+    // Not ported yet: the core tables' part, on the erasure's SQLite transaction.
+    eraseCore(legacyDb(tx), who, now);
     // Every process's caches that hold the member (ingest's erased set, vocabularies, expertise).
-    bumpCache(tx, 'erased', guildId);
+    await bumpCacheIn(tx, 'erased', guildId);
   });
-  return { walTruncated: checkpointTruncate(db) };
+  // SQLite keeps older copies of pages in its WAL until a checkpoint; PostgreSQL has no such file here.
+  return { walTruncated: db.engine === 'sqlite' ? checkpointTruncate(legacyDb(db)) : true };
 }
 
 /** The member's names, read before they are erased (the features need them to scrub their own data). */
-function erasedMemberOf(db: Db, guildId: GuildId, memberId: MemberId): ErasedMember {
-  const row = db
+async function erasedMemberOf(db: Database, guildId: GuildId, memberId: MemberId): Promise<ErasedMember> {
+  const { members } = db.tables;
+  const [row] = await db
     .select({ username: members.username, displayName: members.displayName })
     .from(members)
     .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-    .get();
+    .limit(1);
   return erasedMember(guildId, memberId, row ? [row.username, row.displayName] : []);
 }
 

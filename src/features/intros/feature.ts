@@ -8,6 +8,7 @@ import introsStatus from '../../../commands/introsStatus.js';
 import meet from '../../../commands/meet.js';
 import profileSet from '../../../commands/profileSet.js';
 import profileShow from '../../../commands/profileShow.js';
+import { legacyDb } from '../../db/database.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { defineFeature } from '../feature.js';
 import { partnerOf } from '../links/identity.js';
@@ -40,14 +41,17 @@ export const introsFeature = defineFeature({
   privacy: {
     // In a paired community, a member's intros with people of the other platform are kept by the
     // guild that ran them, under the key "<this guild>/<member>" (across.ts): they are theirs too.
-    export(db, guildId, memberId) {
+    // Not ported yet: the synchronous store on the erasure's SQLite transaction.
+    async export(database, guildId, memberId) {
+      const db = legacyDb(database);
       const mine = exportIntros(db, guildId, memberId);
       const other = partnerOf(db, guildId);
       if (other === null) return mine;
       const across = exportIntros(db, asGuildId(other), asMemberId(awayKey(guildId, memberId)));
       return { ...mine, acrossPlatforms: across.intros };
     },
-    erase(db, guildId, memberId, who) {
+    async erase(tx, guildId, memberId, who) {
+      const db = legacyDb(tx);
       eraseIntros(db, guildId, memberId);
       scrubOthersProfiles(db, guildId, memberId, who);
       const other = partnerOf(db, guildId);

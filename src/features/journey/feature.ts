@@ -7,6 +7,7 @@ import conveneJourneySilent from '../../../commands/conveneJourneySilent.js';
 import conveneWelcomeSet from '../../../commands/conveneWelcomeSet.js';
 import conveneWelcomeTest from '../../../commands/conveneWelcomeTest.js';
 import journey from '../../../commands/journey.js';
+import { legacyDb } from '../../db/database.js';
 import { defineFeature } from '../feature.js';
 import { journeyDigest } from './digest.js';
 import { isHelpfulReaction } from './evaluate.js';
@@ -35,6 +36,10 @@ export const journeyFeature = defineFeature({
     if (handleEvent(deps.db, event, Date.now()) > 0) deps.wakeOutbox();
   },
   countsReaction: isHelpfulReaction,
-  privacy: { export: exportJourney, erase: eraseJourney },
+  privacy: {
+    // Not ported yet: the synchronous store on the erasure's SQLite transaction.
+    export: async (db, guildId, memberId) => exportJourney(legacyDb(db), guildId, memberId),
+    erase: async (tx, guildId, memberId) => eraseJourney(legacyDb(tx), guildId, memberId),
+  },
   digest: journeyDigest,
 });

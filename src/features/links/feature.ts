@@ -11,6 +11,7 @@ import forumRotateSecret from '../../../commands/conveneForumRotateSecret.js';
 import linkConfirm from '../../../commands/linkConfirm.js';
 import linkDiscourse from '../../../commands/linkDiscourse.js';
 import linkRemove from '../../../commands/linkRemove.js';
+import { legacyDb } from '../../db/database.js';
 import { defineFeature } from '../feature.js';
 import { forgetConnector, forumConnectedBy } from './forumStore.js';
 import { forgetPairer } from './identity.js';
@@ -22,7 +23,9 @@ export const linksFeature = defineFeature({
   buttons: [forumConnectForm],
   jobs: [],
   privacy: {
-    export(db, guildId, memberId) {
+    // Not ported yet: the synchronous store on the erasure's SQLite transaction.
+    async export(database, guildId, memberId) {
+      const db = legacyDb(database);
       const row = linkOf(db, guildId, memberId) ?? linkedToForumUser(db, guildId, memberId);
       const connected = forumConnectedBy(db, guildId, memberId);
       return {
@@ -38,7 +41,8 @@ export const linksFeature = defineFeature({
         ...(connected ? { connectedForum: { forum: connected.forumGuildId, connectedAt: connected.connectedAt } } : {}),
       };
     },
-    erase(db, guildId, memberId) {
+    async erase(tx, guildId, memberId) {
+      const db = legacyDb(tx);
       // From either side: erasing the forum account also ends its link.
       const row = linkOf(db, guildId, memberId) ?? linkedToForumUser(db, guildId, memberId);
       if (row) deleteLink(db, row.guildId, row.memberId);

@@ -4,6 +4,7 @@ import nudgesOff from '../../../commands/nudgesOff.js';
 import nudgesOn from '../../../commands/nudgesOn.js';
 import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
+import { legacyDb } from '../../db/database.js';
 import { defineFeature } from '../feature.js';
 import { knownForumUrls } from '../links/knownForums.js';
 import { questionButtons } from './buttons.js';
@@ -24,10 +25,11 @@ export const questionsFeature = defineFeature({
   },
   countsReaction: isSolvedMark,
   privacy: {
-    export: exportQuestions,
+    // Not ported yet: the synchronous store on the erasure's SQLite transaction.
+    export: async (db, guildId, memberId) => exportQuestions(legacyDb(db), guildId, memberId),
     // The guild's expertise index in every process is dropped by the erasure's 'erased' cache
-    // generation (expertiseCache.ts): `db` here is the erasure's transaction, not the cache's key.
-    erase: eraseQuestions,
+    // generation (expertiseCache.ts): `tx` here is the erasure's transaction, not the cache's key.
+    erase: async (tx, guildId, memberId) => eraseQuestions(legacyDb(tx), guildId, memberId),
   },
   digest: {
     waitingQuestions: (deps, w) =>

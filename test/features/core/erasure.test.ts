@@ -6,8 +6,10 @@
  * the titles of the questions they asked; and the whole history is replayed again, as a backfill
  * would, without bringing any of it back.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { channels, guilds, members, outbox, questions } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { DROPPED_FOR_ERASURE } from '../../../src/features/core/eraseCore.js';
@@ -86,7 +88,7 @@ describe('erasing a member of a replayed community', () => {
       expect(before.total.cells).toBeGreaterThan(0);
       expect(before.bytes.db).toBeGreaterThan(0);
 
-      eraseMember(db, features, r.guildId, memberId, now);
+      await eraseMember(sqliteDatabase(db), features, r.guildId, memberId, now);
 
       const after = findTraces(db, db.path, needles);
       const afterIds = findId(db, memberId);
@@ -117,7 +119,7 @@ describe('erasing a member of a replayed community', () => {
 });
 
 describe("a forum's username index", () => {
-  it('GIVEN a forum member known by username WHEN they erase their data THEN the index forgets the name and a later webhook does not add it back', () => {
+  it('GIVEN a forum member known by username WHEN they erase their data THEN the index forgets the name and a later webhook does not add it back', async () => {
     const db = makeTestDb();
     const forum = asGuildId('discourse:forum.example');
     db.insert(guilds).values({ id: forum, platform: 'discourse', name: 'F', createdAt: 0, updatedAt: 0 }).run();
@@ -128,7 +130,7 @@ describe("a forum's username index", () => {
     writeIndex(db, forum, users, 1);
     expect(memberIdByUsername(db, forum, 'quillmarsh')).toBe('77');
 
-    eraseMember(db, features, forum, asMemberId('77'), 2);
+    await eraseMember(sqliteDatabase(db), features, forum, asMemberId('77'), 2);
     writeIndex(db, forum, users, 3);
 
     expect(memberIdByUsername(db, forum, 'quillmarsh')).toBeUndefined();

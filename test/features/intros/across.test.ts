@@ -2,11 +2,13 @@
  * Intros in a paired community: a Discord guild and its forum on one real SQLite database, paired
  * with pairGuilds and linked with confirmed account_links rows, events through the real ingest.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import meet from '../../../commands/meet.js';
 import profileSet from '../../../commands/profileSet.js';
 import type { Action } from '../../../src/actions.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { intros, introsRounds } from '../../../src/db/schema.js';
 import { asMemberId } from '../../../src/events.js';
 import { linkedConsents } from '../../../src/features/intros/across.js';
@@ -334,13 +336,13 @@ describe('/meet in a paired community', () => {
 });
 
 describe('privacy across platforms', () => {
-  it('GIVEN a forum member erases their data THEN the intros the Discord guild ran with them go too', () => {
+  it('GIVEN a forum member erases their data THEN the intros the Discord guild ran with them go too', async () => {
     const { d, f } = community();
     runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
     expect(groupsOf(d, 'g1', '2026-03-02').flat()).toContain(key('7'));
-    const exported = introsFeature.privacy!.export(f.db, f.guildId, m('7'));
+    const exported = await introsFeature.privacy!.export(sqliteDatabase(f.db), f.guildId, m('7'));
     expect((exported.acrossPlatforms as unknown[]).length).toBe(1);
-    introsFeature.privacy!.erase(f.db, f.guildId, m('7'));
+    await introsFeature.privacy!.erase(sqliteDatabase(f.db), f.guildId, m('7'));
     expect(groupsOf(d, 'g1', '2026-03-02').flat()).not.toContain(key('7'));
   });
 });

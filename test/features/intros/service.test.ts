@@ -10,6 +10,7 @@ import meet from '../../../commands/meet.js';
 import profileSet from '../../../commands/profileSet.js';
 import profileShow from '../../../commands/profileShow.js';
 import { MODERATOR_ONLY } from '../../../src/commands.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { intros, introsFeedback, introsMembers, introsProfiles, introsRounds } from '../../../src/db/schema.js';
 import { asMemberId } from '../../../src/events.js';
 import {
@@ -495,11 +496,11 @@ describe('privacy, helpfulness and the digest', () => {
     const w = shaderClub();
     await w.run(profileSet, 'ann', { interests: 'Vulkan' });
     runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
-    const data = introsFeature.privacy!.export(w.db, w.guildId, m('ann'));
+    const data = await introsFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, m('ann'));
     expect(data).toMatchObject({ membership: { leftAt: null }, profile: { declared: { interests: ['Vulkan'] } } });
     expect((data.intros as unknown[]).length).toBe(1);
-    introsFeature.privacy!.erase(w.db, w.guildId, m('ann'));
-    const after = introsFeature.privacy!.export(w.db, w.guildId, m('ann'));
+    await introsFeature.privacy!.erase(sqliteDatabase(w.db), w.guildId, m('ann'));
+    const after = await introsFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, m('ann'));
     expect(after).toMatchObject({ membership: null, profile: null, intros: [], feedback: [], indexedTerms: [] });
     expect(w.db.select().from(introsProfiles).where(eq(introsProfiles.memberId, 'ann')).all()).toEqual([]);
     expect(consentingIds(w.db, w.guildId).has('ann')).toBe(false);

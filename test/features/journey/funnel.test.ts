@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { asMemberId } from '../../../src/events.js';
 import { features } from '../../../src/features/index.js';
 import { journeyFeature } from '../../../src/features/journey/feature.js';
@@ -36,7 +37,7 @@ describe('funnel', () => {
 });
 
 describe('journey feature', () => {
-  it('GIVEN the feature list THEN the journey is registered with its commands and its sweep', () => {
+  it('GIVEN the feature list THEN the journey is registered with its commands and its sweep', async () => {
     expect(features).toContain(journeyFeature);
     expect(journeyFeature.jobs.map((j) => j.name)).toEqual(['journey.sweep']);
     expect(journeyFeature.commands.map((c) => c.name).sort()).toEqual([
@@ -74,7 +75,7 @@ describe('journey feature', () => {
     expect(woken).toBe(1);
   });
 
-  it('GIVEN a member asks for their data THEN the journey exports it, and erasing removes it', () => {
+  it('GIVEN a member asks for their data THEN the journey exports it, and erasing removes it', async () => {
     const w = makeCommunity();
     w.join('bob', T0 - 10 * DAY);
     w.thread('q1', 'c-help', 'bob', 'Q', T0);
@@ -82,14 +83,14 @@ describe('journey feature', () => {
     w.join('ann', T0);
     const answer = w.message('ann', 'q1', T0 + HOUR);
     w.react('bob', answer, 'q1', '✅', T0 + 2 * HOUR);
-    const exported = journeyFeature.privacy!.export(w.db, w.guildId, asMemberId('ann'));
+    const exported = await journeyFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, asMemberId('ann'));
     expect(exported).toMatchObject({
       state: { stage: 'helping' },
       answersCreditedAsHelpful: [{ messageId: answer, via: 'reaction' }],
     });
     expect((exported.milestones as unknown[]).length).toBe(3);
-    journeyFeature.privacy!.erase(w.db, w.guildId, asMemberId('ann'));
-    expect(journeyFeature.privacy!.export(w.db, w.guildId, asMemberId('ann'))).toEqual({
+    await journeyFeature.privacy!.erase(sqliteDatabase(w.db), w.guildId, asMemberId('ann'));
+    expect(await journeyFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, asMemberId('ann'))).toEqual({
       state: null,
       milestones: [],
       answersCreditedAsHelpful: [],

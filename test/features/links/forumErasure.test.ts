@@ -5,10 +5,12 @@
  * commands that recorded the pair they made). Real SQLite files with the real migrations; every table
  * is searched (test/helpers/traces.ts), so a column added later that keeps their id is found too.
  */
+
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { members } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { eraseMember, exportMember } from '../../../src/features/core/privacy.js';
@@ -80,7 +82,7 @@ describe('a moderator who connected a forum erases their data', () => {
     ]);
 
     // What they see of it before (/privacy show), and after: nothing.
-    const shown = exportMember(db, features, GUILD, WREN);
+    const shown = await exportMember(sqliteDatabase(db), features, GUILD, WREN);
     expect(shown.moderatorChanges.map((c) => c.action)).toEqual([
       'forum.connect',
       'forum.rotate-secret',
@@ -88,11 +90,11 @@ describe('a moderator who connected a forum erases their data', () => {
     ]);
     expect(shown.features.links).toEqual({ connectedForum: { forum: 'discourse:forum.example', connectedAt: T0 } });
 
-    eraseMember(db, features, GUILD, WREN, T0 + 4);
+    await eraseMember(sqliteDatabase(db), features, GUILD, WREN, T0 + 4);
 
     const after = findId(db, WREN);
     console.log(`after: ${JSON.stringify(after)}`);
-    const shownAfter = exportMember(db, features, GUILD, WREN);
+    const shownAfter = await exportMember(sqliteDatabase(db), features, GUILD, WREN);
     expect(shownAfter.moderatorChanges).toEqual([]);
     expect(shownAfter.features.links).toEqual({});
     expect(Object.keys(after).filter((k) => !ID_KEPT.has(k))).toEqual([]);
@@ -115,7 +117,7 @@ describe('a moderator who connected a forum erases their data', () => {
     expect(disconnectOwnForum(deps, GUILD, OLU, T0 + 6)).toEqual({ host: 'forum.example' });
   });
 
-  it('GIVEN the environment’s forum paired by one moderator and paired again by another WHEN the first erases their data THEN the pair the second one recorded in the audit no longer names them, and the second one’s own id stays', () => {
+  it('GIVEN the environment’s forum paired by one moderator and paired again by another WHEN the first erases their data THEN the pair the second one recorded in the audit no longer names them, and the second one’s own id stays', async () => {
     const { db, deps } = world({
       DISCOURSE_URL: 'https://forum.example',
       DISCOURSE_API_KEY: 'k',
@@ -128,7 +130,7 @@ describe('a moderator who connected a forum erases their data', () => {
     connectForum(deps, GUILD, WREN, T0 + 3);
     expect(auditRows(db)[1]!.before).toContain(`"pairedBy":"${WREN}"`);
 
-    eraseMember(db, features, GUILD, WREN, T0 + 4);
+    await eraseMember(sqliteDatabase(db), features, GUILD, WREN, T0 + 4);
 
     const after = findId(db, WREN);
     console.log(`environment's forum, after: ${JSON.stringify(after)}`);

@@ -1,8 +1,10 @@
 /** Account links on real SQLite with the real migrations: the code PM in the outbox, confirm, remove. */
+
 import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { UserFacingError } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { setProfile } from '../../../src/features/intros/service.js';
@@ -83,12 +85,14 @@ describe('account links', () => {
     expect(JSON.stringify(link)).not.toContain('123456');
   });
 
-  it('GIVEN the right code within 15 minutes THEN the accounts are linked; /link remove splits them again', () => {
+  it('GIVEN the right code within 15 minutes THEN the accounts are linked; /link remove splits them again', async () => {
     const w = world();
     w.ask('d1', 'mei');
     expect(confirmLink(w.deps, DISCORD, 'd1', '123456', T0 + 60_000)).toBe('7');
     expect(confirmedLinksOfForum(w.db, FORUM).map((l) => [l.memberId, l.otherMemberId])).toEqual([['d1', '7']]);
-    expect(linksFeature.privacy!.export(w.db, asGuildId(DISCORD), asMemberId('d1'))).toMatchObject({
+    expect(
+      await linksFeature.privacy!.export(sqliteDatabase(w.db), asGuildId(DISCORD), asMemberId('d1')),
+    ).toMatchObject({
       forumMemberId: '7',
     });
     expect(removeLink(w.deps, DISCORD, 'd1')).toBe(true);
@@ -187,10 +191,10 @@ describe('link limits', () => {
     expect(confirmLink(w.deps, DISCORD, 'd5', '654321', T0 + 86_400_000 + 20_000)).toBe('7');
   });
 
-  it('GIVEN a requester erases their data THEN the forum account keeps its count and lock', () => {
+  it('GIVEN a requester erases their data THEN the forum account keeps its count and lock', async () => {
     const w = world();
     for (let i = 0; i < 3; i++) w.ask('d1', 'mei', '123456', T0 + i);
-    linksFeature.privacy!.erase(w.db, asGuildId(DISCORD), asMemberId('d1'));
+    await linksFeature.privacy!.erase(sqliteDatabase(w.db), asGuildId(DISCORD), asMemberId('d1'));
     const left = w.db.$client.prepare('SELECT guild_id, member_id FROM link_attempts').all();
     expect(left).toEqual(Array(3).fill({ guild_id: null, member_id: null }));
     expect(outcome(() => w.ask('d1', 'mei', '123456', T0 + 10))).toMatch(/@Mei has been sent 3 link codes/);

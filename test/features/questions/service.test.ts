@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { members, questionNudges, questions } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
 import { pairGuilds } from '../../../src/features/links/identity.js';
@@ -360,12 +361,12 @@ describe('privacy', () => {
     askRendering(w);
     scanAndNudge(w.db, w.guildId, T0);
     const { questionsFeature } = await import('../../../src/features/questions/feature.js');
-    const before = questionsFeature.privacy!.export(w.db, w.guildId, asMemberId('ada'));
+    const before = await questionsFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, asMemberId('ada'));
     expect((before.nudgesReceived as unknown[]).length).toBe(1);
-    questionsFeature.privacy!.erase(w.db, w.guildId, asMemberId('ada'));
-    const after = questionsFeature.privacy!.export(w.db, w.guildId, asMemberId('ada'));
+    await questionsFeature.privacy!.erase(sqliteDatabase(w.db), w.guildId, asMemberId('ada'));
+    const after = await questionsFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, asMemberId('ada'));
     expect(after).toEqual({ questionsAsked: [], questionsAnswered: [], nudgesReceived: [] });
-    questionsFeature.privacy!.erase(w.db, w.guildId, asMemberId('cy'));
+    await questionsFeature.privacy!.erase(sqliteDatabase(w.db), w.guildId, asMemberId('cy'));
     expect(w.db.select().from(questions).where(eq(questions.askerId, 'cy')).all()).toEqual([]);
   });
 });

@@ -3,9 +3,11 @@
  * asker's message in a help channel (kept as a short plain-text title, erased with the asker), with a
  * link that opens it — on a forum under the configured DISCOURSE_URL, scheme and sub-path included.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import unanswered from '../../../commands/unanswered.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { questions } from '../../../src/db/schema.js';
 import { asMemberId } from '../../../src/events.js';
 import { applyRetention } from '../../../src/features/core/retention.js';
@@ -88,10 +90,10 @@ describe('every question named', () => {
     for (const t of titles.values()) expect(t).not.toMatch(/^A question/);
   });
 
-  it("GIVEN a help-channel question THEN its kept title is in the asker's export, and gone after the retention period", () => {
+  it("GIVEN a help-channel question THEN its kept title is in the asker's export, and gone after the retention period", async () => {
     const w = makeCommunity();
     const id = askInHelpChannel(w, 'How do I bake lightmaps in the editor?', T0 - 3 * DAY);
-    const exported = questionsFeature.privacy!.export(w.db, w.guildId, asMemberId('cy')) as {
+    const exported = (await questionsFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, asMemberId('cy'))) as {
       questionsAsked: { questionId: string; title: string | null }[];
     };
     expect(exported.questionsAsked.find((q) => q.questionId === id)?.title).toBe(
@@ -104,10 +106,10 @@ describe('every question named', () => {
     expect(getQuestion(w.db, w.guildId, 'old5')?.title).toBe('network lag and replication jitter');
   });
 
-  it('GIVEN the asker erases their data THEN the title kept for their question is gone', () => {
+  it('GIVEN the asker erases their data THEN the title kept for their question is gone', async () => {
     const w = makeCommunity();
     askInHelpChannel(w, 'How do I bake lightmaps in the editor?');
-    questionsFeature.privacy!.erase(w.db, w.guildId, asMemberId('cy'));
+    await questionsFeature.privacy!.erase(sqliteDatabase(w.db), w.guildId, asMemberId('cy'));
     const left = w.db
       .select({ title: questions.title })
       .from(questions)
