@@ -8,7 +8,7 @@
  *     round trip dominates there).
  * Steps are driven by `driveSync` (SQLite, the statements run at once) or `driveAsync`.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { Param as DrizzleParam, is, Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Db } from './connection.js';
 import { legacyDb } from './database.js';
 import { type Database, opsOf, scopes, TransactionMisuseError } from './handle.js';
@@ -47,8 +47,32 @@ export function* getStep<R>(statement: HotStatement, params: Record<string, unkn
 }
 
 interface Prepared {
-  run(params: Record<string, unknown>): { changes: number };
+  run(params: Record<string, unknown>): number;
   get(params: Record<string, unknown>): unknown;
+}
+
+/** drizzle's prepared statement on better-sqlite3: the statement and its parameters, in order. */
+interface DrizzlePrepared {
+  stmt: { run(...args: unknown[]): { changes: number } };
+  query: { params: unknown[] };
+  get(params: Record<string, unknown>): unknown;
+}
+
+/**
+ * The arguments of a run, in order, from an event's values: what drizzle's fillPlaceholders does at
+ * each call (which parameter is a placeholder, with which column's encoding), looked up once.
+ */
+function argumentsOf(params: unknown[]): (values: Record<string, unknown>) => unknown[] {
+  const fills = params.map((p): ((values: Record<string, unknown>) => unknown) => {
+    if (is(p, Placeholder)) return (values) => values[p.name];
+    if (is(p, DrizzleParam) && is(p.value, Placeholder)) {
+      const { name } = p.value;
+      const encoder = p.encoder;
+      return (values) => encoder.mapToDriverValue(values[name]);
+    }
+    return () => p;
+  });
+  return (values) => fills.map((fill) => fill(values));
 }
 
 const preparedByConnection = new WeakMap<object, Map<HotStatement, Prepared>>();
@@ -69,7 +93,14 @@ function preparedOn(db: Db, statement: HotStatement): Prepared {
       delete: db.delete.bind(db),
       tables: schema,
     };
-    prepared = (statement.build(q as unknown as Database, sql.placeholder) as { prepare(): Prepared }).prepare();
+    const drizzle = (
+      statement.build(q as unknown as Database, sql.placeholder) as { prepare(): DrizzlePrepared }
+    ).prepare();
+    const args = argumentsOf(drizzle.query.params);
+    prepared = {
+      run: (values) => drizzle.stmt.run(...args(values)).changes,
+      get: (values) => drizzle.get(values),
+    };
     cache.set(statement, prepared);
   }
   return prepared;
@@ -81,7 +112,7 @@ export function driveSync<T>(db: Db, steps: HotSteps<T>): T {
   while (!next.done) {
     const { statement, params } = next.value;
     const prepared = preparedOn(db, statement);
-    next = steps.next(statement.kind === 'run' ? prepared.run(params).changes : prepared.get(params));
+    next = steps.next(statement.kind === 'run' ? prepared.run(params) : prepared.get(params));
   }
   return next.value;
 }
@@ -91,20 +122,33 @@ export function driveSync<T>(db: Db, steps: HotSteps<T>): T {
  * engine. On SQLite they run synchronously on the connection, holding its mutex when `tx` is not a
  * transaction (so they never land inside another flow's open transaction).
  */
-export async function driveOn<T>(tx: Database, steps: HotSteps<T>): Promise<T> {
+export function driveOn<T>(tx: Database, steps: HotSteps<T>): Promise<T> {
   const ops = opsOf(tx);
   if (!ops.scope) {
     const open = scopes.getStore();
     if (open?.open && open.root === ops.root) {
-      throw new TransactionMisuseError('inside transaction(db, …) the body must use the tx it was given, not db');
+      return Promise.reject(
+        new TransactionMisuseError('inside transaction(db, …) the body must use the tx it was given, not db'),
+      );
     }
   } else if (!ops.scope.open) {
-    throw new TransactionMisuseError('a transaction handle was used after its transaction ended');
+    return Promise.reject(new TransactionMisuseError('a transaction handle was used after its transaction ended'));
   }
-  if (ops.engine === 'sqlite') {
-    const legacy = legacyDb(tx);
-    return ops.exclusive(async () => driveSync(legacy, steps));
+  if (ops.engine === 'postgres') return driveAsync(tx, steps);
+  const legacy = legacyDb(tx);
+  // Inside a transaction the statements run now (its body holds the connection): one promise per
+  // event, not one per statement, on the hot path.
+  if (ops.scope) {
+    try {
+      return Promise.resolve(driveSync(legacy, steps));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
+  return ops.exclusive(async () => driveSync(legacy, steps));
+}
+
+async function driveAsync<T>(tx: Database, steps: HotSteps<T>): Promise<T> {
   let next = steps.next();
   while (!next.done) {
     const { statement, params } = next.value;

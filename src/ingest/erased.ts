@@ -57,32 +57,34 @@ async function load(tx: Database): Promise<Set<string>> {
 
 const perTransaction = new WeakMap<Database, Promise<Set<string>>>();
 
-/** Who erased their data, as `tx` (a transaction, or the database) sees it now. */
-export async function erasedIn(tx: Database): Promise<ErasedCheck> {
+/**
+ * Who erased their data, as `tx` (a transaction, or the database) sees it now. On SQLite the set is
+ * usually known: it is answered without a promise (ingest asks for every message).
+ */
+export function erasedIn(tx: Database): ErasedCheck | Promise<ErasedCheck> {
   const ops = opsOf(tx);
   if (ops.engine === 'postgres') {
     // Outside a transaction, each call reads it.
-    if (!ops.scope) return checkOf(await load(tx));
+    if (!ops.scope) return load(tx).then(checkOf);
     let set = perTransaction.get(tx);
     if (!set) {
       set = load(tx);
       perTransaction.set(tx, set);
     }
-    return checkOf(await set);
+    return set.then(checkOf);
   }
   const client = ops.root as Client;
   const state = stateOf(client);
   // One pragma outside a transaction; inside one, only this process's own changes are looked at
   // (the ingestor looks for other processes' before each batch).
   checkClient(client);
-  if (state.set === null) {
-    const drops = state.drops;
-    const set = await load(tx);
+  if (state.set !== null) return checkOf(state.set);
+  const drops = state.drops;
+  return load(tx).then((set) => {
     // An erasure heard while the set was read dropped it: use it for this event only.
     if (state.drops === drops) state.set = set;
     return checkOf(set);
-  }
-  return checkOf(state.set);
+  });
 }
 
 /** The same set on the synchronous SQLite API, for the applier's synchronous form (test worlds not yet ported). */

@@ -41,8 +41,9 @@ const LOOKS_AT_ERASED = new Set<CommunityEvent['kind']>([
 export function eventApplier(): EventApplier {
   const apply = eventSteps();
   const nobody: ErasedCheck = { has: () => false };
-  return async (tx, event, policy) => {
-    const erased = LOOKS_AT_ERASED.has(event.kind) ? await erasedIn(tx) : nobody;
+  return (tx, event, policy) => {
+    const erased = LOOKS_AT_ERASED.has(event.kind) ? erasedIn(tx) : nobody;
+    if (erased instanceof Promise) return erased.then((known) => driveOn(tx, apply(event, policy, known)));
     return driveOn(tx, apply(event, policy, erased));
   };
 }
