@@ -33,7 +33,7 @@ import {
   runCommand,
 } from '../../commands.js';
 import { asChannelId, asGuildId, asMemberId, asRoleId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { fitDiscordBody, fitPlain, LIMITS } from '../../text/fit.js';
 import { components, embeds, files } from './render.js';
 
@@ -119,7 +119,7 @@ async function isModerator(interaction: Interaction, deps: Deps): Promise<boolea
   const perms = interaction.memberPermissions;
   if (perms?.has(PermissionFlagsBits.ManageGuild, true)) return true;
   if (!interaction.guildId) return false;
-  const extra = getSettings(deps.db, asGuildId(interaction.guildId)).core.moderatorRoleIds;
+  const extra = (await readSettings(databaseOf(deps), asGuildId(interaction.guildId))).core.moderatorRoleIds;
   if (extra.length === 0) return false;
   const member = interaction.member;
   const roles =
