@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Db, migrateDb, openDb } from '../src/db/connection.js';
+import { sqliteDatabase, transaction } from '../src/db/database.js';
 import { asGuildId, type GuildId } from '../src/events.js';
 import { dateOf, weekEndingAt } from '../src/features/digest/calendar.js';
 import { buildDigest } from '../src/features/digest/service.js';
@@ -213,8 +214,8 @@ export async function run(): Promise<BenchResult[]> {
       buildDigest(deps, guildId, { endDate: dateOf(window.end, timezone), period: '2026-W48' }, now, []),
     );
     // Steady state: last week's digest stored its week (and the ones before); this week is computed.
-    db.transaction(() => {
-      for (const w of cold.value.toStore) if (w.end < window.end) storeWeek(db, guildId, w, now);
+    await transaction(sqliteDatabase(db), async (tx) => {
+      for (const w of cold.value.toStore) if (w.end < window.end) await storeWeek(tx, guildId, w, now);
     });
     gc?.();
     const heapBefore = process.memoryUsage().heapUsed;

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Db, migrateDb, openDb } from '../src/db/connection.js';
+import { sqliteDatabase } from '../src/db/database.js';
 import { guilds, introsMembers } from '../src/db/schema.js';
 import { asGuildId, asMemberId, type GuildId } from '../src/events.js';
 import type { Profile } from '../src/features/intros/profile.js';
@@ -38,7 +39,7 @@ function rng(seed: number) {
 }
 
 /** Seed `n` profiled members of guild `guildId` who all joined intros. */
-export function seedCommunity(db: Db, guildId: GuildId, n: number, seed = 1): void {
+export async function seedCommunity(db: Db, guildId: GuildId, n: number, seed = 1): Promise<void> {
   const r = rng(seed);
   const now = BENCH_NOW;
   const clusterSize = 100;
@@ -111,7 +112,7 @@ export function seedCommunity(db: Db, guildId: GuildId, n: number, seed = 1): vo
         .run();
     }
   });
-  saveProfiles(db, guildId, profiles, { degree, community, hubDegree: 17 }, now);
+  await saveProfiles(sqliteDatabase(db), guildId, profiles, { degree, community, hubDegree: 17 }, now);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -136,20 +137,21 @@ export async function run(): Promise<BenchResult[]> {
     const big = asGuildId('g100k');
     const small = asGuildId('g10k');
     const seedStart = performance.now();
-    seedCommunity(db, big, 100_000, 1);
-    seedCommunity(db, small, 10_000, 2);
+    await seedCommunity(db, big, 100_000, 1);
+    await seedCommunity(db, small, 10_000, 2);
+    const store = sqliteDatabase(db);
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
     // /meet: warm up, then time asks from members spread over the community.
     const r = rng(7);
     const ask = () => asMemberId(`${big}-m${Math.floor(r() * 100_000)}`);
-    for (let i = 0; i < 20; i++) suggestFor(db, big, ask(), BENCH_NOW);
+    for (let i = 0; i < 20; i++) await suggestFor(store, big, ask(), BENCH_NOW);
     const times: number[] = [];
     let found = 0;
     for (let i = 0; i < 300; i++) {
       const who = ask();
       const t0 = performance.now();
-      found += suggestFor(db, big, who, BENCH_NOW).length;
+      found += (await suggestFor(store, big, who, BENCH_NOW)).length;
       times.push(performance.now() - t0);
     }
     times.sort((x, y) => x - y);
@@ -157,7 +159,7 @@ export async function run(): Promise<BenchResult[]> {
     // The naive reference: load every consenting profile and score the asker against all of them.
     const t0 = performance.now();
     const asker = ask();
-    const rows = consentingProfiles(db, big);
+    const rows = await consentingProfiles(store, big);
     const profiles = new Map([...rows.values()].map((row) => [row.memberId, rowToProfile(row, BENCH_NOW)]));
     const ctx = {
       profiles,

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateDb, openDb } from '../src/db/connection.js';
+import { legacyDb, sqliteDatabase, transaction } from '../src/db/database.js';
 import { journeyMembers, members } from '../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent, type GuildId } from '../src/events.js';
 import { addCount, type Counters, evaluate } from '../src/features/journey/evaluate.js';
@@ -171,6 +172,7 @@ export async function run(): Promise<BenchResult[]> {
     migrateDb(db);
     const guildId = asGuildId('bench-guild');
     const apply = createEventApplier(db);
+    const database = sqliteDatabase(db);
     const policy = { storeMessageText: false };
     db.transaction(() => {
       for (const e of structure(guildId)) apply(e, policy);
@@ -193,7 +195,7 @@ export async function run(): Promise<BenchResult[]> {
       ingestMs += performance.now() - t;
       if (!fresh) continue;
       t = performance.now();
-      handleEvent(db, event, event.at);
+      await handleEvent(database, event, event.at);
       perEvent.push(performance.now() - t);
     }
     const eventUs = (perEvent.reduce((a, b) => a + b, 0) * 1000) / perEvent.length;
@@ -202,11 +204,13 @@ export async function run(): Promise<BenchResult[]> {
     const ingestUs = (ingestMs * 1000) / half;
     // The same work without the commits (all inside one outer transaction): what the journey itself costs.
     const work: number[] = [];
-    db.transaction(() => {
+    // The applier speaks the synchronous API: inside the async transaction it runs on that transaction's connection.
+    await transaction(database, async (tx) => {
+      const applyIn = createEventApplier(legacyDb(tx));
       for (const event of events.slice(half)) {
-        if (!apply(event, policy)) continue;
+        if (!applyIn(event, policy)) continue;
         const t = performance.now();
-        handleEvent(db, event, event.at);
+        await handleEvent(tx, event, event.at);
         work.push(performance.now() - t);
       }
     });
@@ -234,10 +238,10 @@ export async function run(): Promise<BenchResult[]> {
       .all();
     const readMs = performance.now() - t;
     t = performance.now();
-    const result = sweep(db, guildId, NOW + EVENTS * 1_000 + DAY, { full: true });
+    const result = await sweep(database, guildId, NOW + EVENTS * 1_000 + DAY, { full: true });
     const sweepMs = performance.now() - t;
     t = performance.now();
-    sweep(db, guildId, NOW + EVENTS * 1_000 + DAY + 300_000);
+    await sweep(database, guildId, NOW + EVENTS * 1_000 + DAY + 300_000);
     const steadyMs = performance.now() - t;
     db.$client.close();
 

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateDb, openDb } from '../src/db/connection.js';
+import { sqliteDatabase } from '../src/db/database.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
 import { loadExpertise } from '../src/features/questions/expertiseStore.js';
 import { featureRows, fitRouter, fitRouterSteps, type TrainingQuestion } from '../src/features/questions/fit.js';
@@ -225,10 +226,10 @@ function benchRanking(world: World): BenchResult[] {
 }
 
 /** A SQLite guild: 100k members, 10k open questions, the big index installed as its cache. */
-function scanOnce(
+async function scanOnce(
   world: World,
   seed: number,
-): { worstMs: number; nudged: number; steadyMs: number; steadyNudged: number } {
+): Promise<{ worstMs: number; nudged: number; steadyMs: number; steadyNudged: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'convene-bench-questions-'));
   try {
     const db = openDb(join(dir, 'bench.db'));
@@ -259,9 +260,10 @@ function scanOnce(
         insQuestion.run(g, `q${i}`, `q${i}`, q.channelId, q.askerId, at, q.terms.join(' '), at);
       }
     })();
-    useExpertise(db, g, world.index, NOW);
+    const store = sqliteDatabase(db);
+    await useExpertise(store, g, world.index, NOW);
     const t0 = performance.now();
-    const worst = scanAndNudge(db, g, NOW);
+    const worst = await scanAndNudge(store, g, NOW);
     const worstMs = performance.now() - t0;
     // The next scan, 5 minutes later, after 20 more questions became due.
     c.transaction(() => {
@@ -272,7 +274,7 @@ function scanOnce(
       }
     })();
     const t1 = performance.now();
-    const steady = scanAndNudge(db, g, NOW + 5 * 60_000);
+    const steady = await scanAndNudge(store, g, NOW + 5 * 60_000);
     const steadyMs = performance.now() - t1;
     db.$client.close();
     return { worstMs, nudged: worst.nudged, steadyMs, steadyNudged: steady.nudged };
@@ -282,8 +284,9 @@ function scanOnce(
 }
 
 /** Three runs on fresh databases (a shared 2-core machine is noisy): the median. */
-function benchScan(world: World): BenchResult[] {
-  const runs = [1, 2, 3].map((seed) => scanOnce(world, seed));
+async function benchScan(world: World): Promise<BenchResult[]> {
+  const runs: Awaited<ReturnType<typeof scanOnce>>[] = [];
+  for (const seed of [1, 2, 3]) runs.push(await scanOnce(world, seed));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
   return [
     {
@@ -303,7 +306,7 @@ function benchScan(world: World): BenchResult[] {
 }
 
 /** Rebuilding a guild's index from SQLite (what a restart costs), on 10k members / 100k messages. */
-function benchRebuild(): BenchResult[] {
+async function benchRebuild(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'convene-bench-questions-'));
   try {
     const db = openDb(join(dir, 'bench.db'));
@@ -340,8 +343,9 @@ function benchRebuild(): BenchResult[] {
         }
       }
     })();
+    const store = sqliteDatabase(db);
     const t0 = performance.now();
-    loadExpertise(db, g);
+    await loadExpertise(store, g);
     const ms = performance.now() - t0;
     // A refit of the same guild, as the job runs it: the longest step between two yields is how long
     // the event loop is held.
@@ -355,7 +359,15 @@ function benchRebuild(): BenchResult[] {
         if (r.done) return r.value;
       }
     };
-    const history = timed(trainingHistory(db, g, NOW));
+    const timedAsync = async <T>(g: AsyncGenerator<void, T>): Promise<T> => {
+      for (;;) {
+        const s0 = performance.now();
+        const r = await g.next();
+        longest = Math.max(longest, performance.now() - s0);
+        if (r.done) return r.value;
+      }
+    };
+    const history = await timedAsync(trainingHistory(store, g, NOW));
     timed(fitRouterSteps(history));
     const refitMs = performance.now() - r0;
     db.$client.close();
@@ -380,7 +392,7 @@ export async function run(): Promise<BenchResult[]> {
   return [
     ...benchRanking(world),
     { name: 'heap with the 1M-message index', value: heapMb, unit: 'MB' },
-    ...benchScan(world),
-    ...benchRebuild(),
+    ...(await benchScan(world)),
+    ...(await benchRebuild()),
   ];
 }

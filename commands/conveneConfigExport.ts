@@ -1,13 +1,13 @@
-import { defineCommand, reply } from '../src/commands.js';
-import { getSettings } from '../src/guildSettings.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
+import { readSettings } from '../src/guildSettings.js';
 
 export default defineCommand({
   name: 'convene config export',
   description: 'This server’s whole Convene configuration, as a JSON file',
   access: 'moderator',
   options: {},
-  run(ctx) {
-    const settings = getSettings(ctx.deps.db, ctx.guild.id);
+  async run(ctx) {
+    const settings = await readSettings(databaseOf(ctx.deps), ctx.guild.id);
     return reply.ephemeral({
       content: 'Here is the whole configuration. Edit it and bring it back with `/convene config import`.',
       attachments: [

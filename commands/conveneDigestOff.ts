@@ -1,14 +1,14 @@
-import { defineCommand, reply } from '../src/commands.js';
-import { updateSettings } from '../src/guildSettings.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
+import { changeSettings } from '../src/guildSettings.js';
 
 export default defineCommand({
   name: 'convene digest off',
   description: 'Stop posting the weekly digest',
   access: 'moderator',
   options: {},
-  run(ctx) {
-    updateSettings(
-      ctx.deps.db,
+  async run(ctx) {
+    await changeSettings(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       'digest.off',

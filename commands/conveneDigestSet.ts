@@ -1,8 +1,8 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { WEEKDAYS } from '../src/features/digest/calendar.js';
 import { describeSchedule } from '../src/features/digest/service.js';
 import { DIGEST_TIME } from '../src/features/digest/settings.js';
-import { isTimezone, updateSettings } from '../src/guildSettings.js';
+import { changeSettings, isTimezone } from '../src/guildSettings.js';
 import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
@@ -19,7 +19,7 @@ export default defineCommand({
       maxLength: 64,
     },
   },
-  run(ctx) {
+  async run(ctx) {
     const { channel, day, timezone } = ctx.options;
     const time = ctx.options.time?.trim().padStart(5, '0');
     if (time !== undefined && !DIGEST_TIME.test(time)) {
@@ -30,8 +30,8 @@ export default defineCommand({
         `"${safeText(timezone, 64)}" is not a timezone I know. Use an IANA name such as Europe/Berlin or America/New_York.`,
       );
     }
-    const settings = updateSettings(
-      ctx.deps.db,
+    const settings = await changeSettings(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       'digest.set',

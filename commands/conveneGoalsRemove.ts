@@ -1,6 +1,6 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { GOAL_METRICS, METRICS } from '../src/features/digest/goals.js';
-import { getSettings, updateSettings } from '../src/guildSettings.js';
+import { changeSettings, readSettings } from '../src/guildSettings.js';
 
 export default defineCommand({
   name: 'convene goals remove',
@@ -9,15 +9,15 @@ export default defineCommand({
   options: {
     metric: { type: 'string', description: 'The goal to remove', choices: GOAL_METRICS, required: true },
   },
-  run(ctx) {
+  async run(ctx) {
     const { metric } = ctx.options;
-    if (!getSettings(ctx.deps.db, ctx.guild.id).digest.goals.some((g) => g.metric === metric)) {
+    if (!(await readSettings(databaseOf(ctx.deps), ctx.guild.id)).digest.goals.some((g) => g.metric === metric)) {
       return reply.ephemeral(
         `There is no goal for ${METRICS[metric].label.toLowerCase()}. /convene goals show lists them.`,
       );
     }
-    updateSettings(
-      ctx.deps.db,
+    await changeSettings(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       'digest.goals.remove',

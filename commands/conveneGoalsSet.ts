@@ -1,6 +1,6 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { formatTarget, GOAL_METRICS, METRICS, parseTarget, TargetError } from '../src/features/digest/goals.js';
-import { updateSettings } from '../src/guildSettings.js';
+import { changeSettings } from '../src/guildSettings.js';
 
 export default defineCommand({
   name: 'convene goals set',
@@ -10,7 +10,7 @@ export default defineCommand({
     metric: { type: 'string', description: 'What to measure', choices: GOAL_METRICS, required: true },
     target: { type: 'string', description: 'The target, e.g. 70% or 2h or 25', required: true, maxLength: 20 },
   },
-  run(ctx) {
+  async run(ctx) {
     const { metric } = ctx.options;
     let target: number;
     try {
@@ -19,8 +19,8 @@ export default defineCommand({
       if (error instanceof TargetError) throw new UserFacingError(error.message);
       throw error;
     }
-    updateSettings(
-      ctx.deps.db,
+    await changeSettings(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       'digest.goals.set',

@@ -6,7 +6,7 @@ export default defineCommand({
   description: "The community's goals: this week's value, the 8-week trend, on track or not",
   access: 'moderator',
   options: {},
-  run(ctx) {
-    return reply.ephemeral(goalsReport(ctx.deps, ctx.guild.id, ctx.now));
+  async run(ctx) {
+    return reply.ephemeral(await goalsReport(ctx.deps, ctx.guild.id, ctx.now));
   },
 });

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { turnOff } from '../src/features/intros/service.js';
 
 export default defineCommand({
@@ -6,8 +6,8 @@ export default defineCommand({
   description: 'Stop scheduled intro rounds (/meet keeps working)',
   access: 'moderator',
   options: {},
-  run(ctx) {
-    const was = turnOff(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
+  async run(ctx) {
+    const was = await turnOff(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now);
     return reply.ephemeral(
       was ? 'Intro rounds are off. /convene intros set turns them on again.' : 'Intro rounds were already off.',
     );

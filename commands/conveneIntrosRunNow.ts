@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { runRound } from '../src/features/intros/service.js';
 import { nounFor, plural } from '../src/text/plural.js';
 
@@ -8,10 +8,10 @@ export default defineCommand({
   access: 'moderator',
   options: {},
   slow: true,
-  run(ctx) {
+  async run(ctx) {
     // One manual round per minute: pressing twice (or a retry) does not pair anyone twice.
     const roundId = `manual-${new Date(ctx.now).toISOString().slice(0, 16)}`;
-    const r = runRound(ctx.deps.db, ctx.platform, ctx.guild.id, roundId, ctx.now);
+    const r = await runRound(databaseOf(ctx.deps), ctx.platform, ctx.guild.id, roundId, ctx.now);
     ctx.deps.wakeOutbox();
     if (r.existing) return reply.ephemeral('That round has just run: nothing new to do.');
     if (r.groups === 0) return reply.ephemeral(noRound(r.pool));

@@ -1,4 +1,4 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { configure, nextRoundAt } from '../src/features/intros/service.js';
 import { INTRO_EVERY, INTRO_TIME, INTRO_WEEKDAYS } from '../src/features/intros/settings.js';
 import { isTimezone } from '../src/guildSettings.js';
@@ -17,7 +17,7 @@ export default defineCommand({
     timezone: { type: 'string', description: 'IANA timezone (default: the server timezone)', maxLength: 64 },
     size: { type: 'integer', description: 'People per group: 2 or 3', min: 2, max: 3 },
   },
-  run(ctx) {
+  async run(ctx) {
     const o = ctx.options;
     if (o.time !== undefined && !INTRO_TIME.test(o.time)) throw new UserFacingError('time: expected HH:MM, e.g. 10:00');
     if (o.timezone !== undefined && !isTimezone(o.timezone)) {
@@ -26,8 +26,9 @@ export default defineCommand({
       );
     }
     if (o.size !== undefined && o.size !== 2 && o.size !== 3) throw new UserFacingError('size: 2 or 3');
-    const saved = configure(
-      ctx.deps.db,
+    const db = databaseOf(ctx.deps);
+    const saved = await configure(
+      db,
       ctx.platform,
       ctx.guild.id,
       ctx.member.id,
@@ -42,7 +43,7 @@ export default defineCommand({
       ctx.now,
     );
     ctx.deps.wakeOutbox();
-    const next = nextRoundAt(ctx.deps.db, ctx.guild.id, ctx.now);
+    const next = await nextRoundAt(db, ctx.guild.id, ctx.now);
     const when = next === null ? '' : ` Next round: <t:${Math.floor(next / 1000)}:F>.`;
     return reply.ephemeral(
       `Intro rounds are on: every ${everyWords(saved.every)} on ${saved.day} at ${saved.time}, groups of ${saved.size}, threads in <#${saved.channelId}>.${when} I posted a "Join intros" button there.`,

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { setStageRole } from '../src/features/journey/service.js';
 
 export default defineCommand({
@@ -14,10 +14,10 @@ export default defineCommand({
     },
     role: { type: 'role', description: 'Role given on reaching the stage' },
   },
-  run(ctx) {
+  async run(ctx) {
     const role = ctx.options.role ?? null;
-    const { stage, backfilled } = setStageRole(
-      ctx.deps.db,
+    const { stage, backfilled } = await setStageRole(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       ctx.options.stage.trim(),

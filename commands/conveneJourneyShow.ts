@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { renderTrack } from '../src/features/journey/compose.js';
 import { trackView } from '../src/features/journey/service.js';
 
@@ -7,7 +7,7 @@ export default defineCommand({
   description: 'The journey track: stages, what reaches each, roles, and how many members are at each',
   access: 'moderator',
   options: {},
-  run(ctx) {
-    return reply.ephemeral(renderTrack(trackView(ctx.deps.db, ctx.guild.id)));
+  async run(ctx) {
+    return reply.ephemeral(renderTrack(await trackView(databaseOf(ctx.deps), ctx.guild.id)));
   },
 });

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { setSilent } from '../src/features/journey/service.js';
 
 export default defineCommand({
@@ -13,9 +13,9 @@ export default defineCommand({
       choices: ['on', 'off'] as const,
     },
   },
-  run(ctx) {
+  async run(ctx) {
     const silent = ctx.options.mode === 'on';
-    setSilent(ctx.deps.db, ctx.guild.id, ctx.member.id, silent, ctx.now);
+    await setSilent(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, silent, ctx.now);
     return reply.ephemeral(
       silent
         ? 'The journey is silent now: stages still give their roles, but nobody gets congratulations or nudges. Welcomes follow `/convene welcome set`.'

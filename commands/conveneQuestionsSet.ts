@@ -1,7 +1,7 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { parseDuration } from '../src/config.js';
 import { textAndForumChannels } from '../src/features/questions/communityStore.js';
-import { updateSettings } from '../src/guildSettings.js';
+import { changeSettings } from '../src/guildSettings.js';
 import { safeText } from '../src/text/fit.js';
 
 const MINUTE_MS = 60_000;
@@ -69,14 +69,14 @@ export default defineCommand({
     moderators: { type: 'boolean', description: 'Escalate to the moderators instead of a helpers role' },
     enabled: { type: 'boolean', description: 'Question detection and nudges on or off for the server' },
   },
-  run(ctx) {
+  async run(ctx) {
     const o = ctx.options;
     if ((o.channel === undefined) !== (o.watch === undefined)) {
       throw new UserFacingError('Use channel: and watch: together, e.g. channel:#help watch:on.');
     }
-    const known = o.channels !== undefined ? textAndForumChannels(ctx.deps.db, ctx.guild.id) : [];
-    const settings = updateSettings(
-      ctx.deps.db,
+    const known = o.channels !== undefined ? await textAndForumChannels(databaseOf(ctx.deps), ctx.guild.id) : [];
+    const settings = await changeSettings(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       'questions.set',

@@ -6,7 +6,7 @@ export default defineCommand({
   description: 'What Convene is doing here: configuration, intents, database, outbox, last jobs',
   access: 'moderator',
   options: {},
-  run(ctx) {
-    return reply.ephemeral(renderStatus(statusReport(ctx.deps, ctx.guild.id, ctx.now), ctx.now));
+  async run(ctx) {
+    return reply.ephemeral(renderStatus(await statusReport(ctx.deps, ctx.guild.id, ctx.now), ctx.now));
   },
 });

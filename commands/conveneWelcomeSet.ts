@@ -1,4 +1,4 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
 import { welcomeWorstCase } from '../src/features/journey/compose.js';
 import { setWelcome, type WelcomeChange } from '../src/features/journey/service.js';
 import type { JourneySettings } from '../src/features/journey/settings.js';
@@ -49,7 +49,7 @@ export default defineCommand({
     },
     clear_channel: { type: 'boolean', description: 'Stop using a welcome channel' },
   },
-  run(ctx) {
+  async run(ctx) {
     const o = ctx.options;
     const change: WelcomeChange = {};
     if (o.channel !== undefined) change.channelId = o.channel;
@@ -59,7 +59,13 @@ export default defineCommand({
     if (o.text !== undefined) change.text = o.text.trim().toLowerCase() === 'default' ? '' : o.text;
     const limit = ctx.platform === 'discord' ? LIMITS.content : DISCOURSE_LIMITS.post;
     if (change.text) checkWelcomeText(change.text, limit);
-    const welcome = setWelcome(ctx.deps.db, ctx.guild.id, ctx.member.id, { ...change, enabled: true }, ctx.now);
+    const welcome = await setWelcome(
+      databaseOf(ctx.deps),
+      ctx.guild.id,
+      ctx.member.id,
+      { ...change, enabled: true },
+      ctx.now,
+    );
     // A text kept from before templates were checked may not fit: do not say all is well.
     const long =
       welcome.text && welcomeWorstCase(welcome.text).length > limit

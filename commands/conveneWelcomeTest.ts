@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { neutralize } from '../src/features/journey/compose.js';
 import { sendWelcomePreview } from '../src/features/journey/service.js';
 import { DISCOURSE_LIMITS, fitText, LIMITS } from '../src/text/fit.js';
@@ -9,8 +9,8 @@ export default defineCommand({
   description: 'Send yourself the welcome a newcomer would get',
   access: 'moderator',
   options: {},
-  run(ctx) {
-    const body = sendWelcomePreview(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
+  async run(ctx) {
+    const body = await sendWelcomePreview(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now);
     ctx.deps.wakeOutbox();
     const limit = ctx.platform === 'discord' ? LIMITS.content : DISCOURSE_LIMITS.post;
     const sent = fitText(body.content, limit);

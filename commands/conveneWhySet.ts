@@ -1,5 +1,5 @@
-import { defineCommand, reply } from '../src/commands.js';
-import { updateSettings } from '../src/guildSettings.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
+import { changeSettings } from '../src/guildSettings.js';
 import { safeText } from '../src/text/fit.js';
 
 const WHY_MAX = 500;
@@ -16,11 +16,11 @@ export default defineCommand({
       maxLength: WHY_MAX,
     },
   },
-  run(ctx) {
+  async run(ctx) {
     const text = ctx.options.text.trim();
     const why = text === '-' ? '' : text.replace(/\s+/g, ' ').slice(0, WHY_MAX);
-    updateSettings(
-      ctx.deps.db,
+    await changeSettings(
+      databaseOf(ctx.deps),
       ctx.guild.id,
       ctx.member.id,
       'core.why',

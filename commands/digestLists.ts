@@ -1,7 +1,7 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { digestSources } from '../src/features/digest/registry.js';
 import { currentTarget, digestLists } from '../src/features/digest/service.js';
-import { getSettings } from '../src/guildSettings.js';
+import { readSettings } from '../src/guildSettings.js';
 
 export default defineCommand({
   name: 'digest lists',
@@ -10,7 +10,7 @@ export default defineCommand({
   options: {},
   slow: true,
   async run(ctx) {
-    const target = currentTarget(getSettings(ctx.deps.db, ctx.guild.id), ctx.now);
+    const target = currentTarget(await readSettings(databaseOf(ctx.deps), ctx.guild.id), ctx.now);
     return reply.ephemeral(await digestLists(ctx.deps, ctx.guild.id, target, ctx.now, await digestSources()));
   },
 });

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { setSubscribed } from '../src/features/digest/pulseStore.js';
 
 export default defineCommand({
@@ -6,8 +6,8 @@ export default defineCommand({
   description: 'Stop your personal weekly digest DM',
   access: 'member',
   options: {},
-  run(ctx) {
-    const was = setSubscribed(ctx.deps.db, ctx.guild.id, ctx.member.id, false, ctx.now);
+  async run(ctx) {
+    const was = await setSubscribed(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, false, ctx.now);
     return reply.ephemeral(
       was
         ? 'Done: no more personal digests. /digest me on brings them back.'

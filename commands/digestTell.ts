@@ -1,7 +1,7 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { NOTE_MAX, recordNote } from '../src/features/digest/pulseStore.js';
 import { currentTarget } from '../src/features/digest/service.js';
-import { getSettings } from '../src/guildSettings.js';
+import { readSettings } from '../src/guildSettings.js';
 
 export default defineCommand({
   name: 'digest tell',
@@ -15,11 +15,11 @@ export default defineCommand({
       maxLength: NOTE_MAX,
     },
   },
-  run(ctx) {
+  async run(ctx) {
     const text = ctx.options.text.trim();
     if (!text) return reply.ephemeral('Nothing to send: the note was empty.');
-    const { period } = currentTarget(getSettings(ctx.deps.db, ctx.guild.id), ctx.now);
-    recordNote(ctx.deps.db, ctx.guild.id, period, ctx.member.id, text, ctx.now);
+    const { period } = currentTarget(await readSettings(databaseOf(ctx.deps), ctx.guild.id), ctx.now);
+    await recordNote(databaseOf(ctx.deps), ctx.guild.id, period, ctx.member.id, text, ctx.now);
     return reply.ephemeral(
       'Thank you. The moderators will read it in their next digest preview, without your name. Writing again this week replaces this note.',
     );

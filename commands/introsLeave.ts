@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { leave } from '../src/features/intros/service.js';
 
 export default defineCommand({
@@ -6,8 +6,8 @@ export default defineCommand({
   description: 'Leave intros: no more suggestions to or about you',
   access: 'member',
   options: {},
-  run(ctx) {
-    const left = leave(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
+  async run(ctx) {
+    const left = await leave(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now);
     return reply.ephemeral(
       left
         ? 'Done: you are out of intros. Nobody will be suggested to you, nor you to anyone. /intros join brings you back.'

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { status } from '../src/features/intros/service.js';
 
 const when = (at: number) => `<t:${Math.floor(at / 1000)}:F>`;
@@ -8,8 +8,8 @@ export default defineCommand({
   description: 'Are you in intros, and when is the next round?',
   access: 'member',
   options: {},
-  run(ctx) {
-    const s = status(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
+  async run(ctx) {
+    const s = await status(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now);
     const next = s.nextRoundAt === null ? 'No rounds are scheduled right now.' : `Next round: ${when(s.nextRoundAt)}.`;
     if (!s.in) return reply.ephemeral(`You are not in intros. ${next} /intros join to take part.`);
     const skipping = s.skipping ? ' You asked to sit out the next round.' : '';

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { renderJourney } from '../src/features/journey/compose.js';
 import { journeyView } from '../src/features/journey/service.js';
 
@@ -12,12 +12,12 @@ export default defineCommand({
   options: {
     member: { type: 'member', description: 'Moderators: see where a member is' },
   },
-  run(ctx) {
+  async run(ctx) {
     const target = ctx.options.member;
     const self = target === undefined || target === ctx.member.id;
     // Checked here, on the server: the option is visible to everyone in the client.
     if (!self && !ctx.member.moderator) return reply.ephemeral(NOT_YOUR_JOURNEY);
-    const view = journeyView(ctx.deps.db, ctx.guild.id, target ?? ctx.member.id, self, ctx.now);
+    const view = await journeyView(databaseOf(ctx.deps), ctx.guild.id, target ?? ctx.member.id, self, ctx.now);
     return reply.ephemeral(renderJourney(view));
   },
 });

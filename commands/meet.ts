@@ -1,4 +1,4 @@
-import { buttonId, defineCommand, reply } from '../src/commands.js';
+import { buttonId, databaseOf, defineCommand, reply } from '../src/commands.js';
 import { quiet } from '../src/features/intros/reasons.js';
 import { BUTTONS, suggestFor } from '../src/features/intros/service.js';
 
@@ -7,8 +7,8 @@ export default defineCommand({
   description: 'People you should meet, and why',
   access: 'member',
   options: {},
-  run(ctx) {
-    const picks = suggestFor(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, 3);
+  async run(ctx) {
+    const picks = await suggestFor(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now, 3);
     if (picks.length === 0) {
       return reply.ephemeral(
         'No one stands out yet. As you and others talk more (or fill in /profile set), suggestions will appear.',

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { setNudges } from '../src/features/questions/service.js';
 
 export default defineCommand({
@@ -6,8 +6,8 @@ export default defineCommand({
   description: 'Stop Convene asking you about unanswered questions (and newcomer nudges)',
   access: 'member',
   options: {},
-  run(ctx) {
-    const was = setNudges(ctx.deps.db, ctx.guild.id, ctx.member, true, ctx.now);
+  async run(ctx) {
+    const was = await setNudges(databaseOf(ctx.deps), ctx.guild.id, ctx.member, true, ctx.now);
     return reply.ephemeral(
       was
         ? 'Nudges were already off for you. /nudges on brings them back.'

@@ -1,9 +1,10 @@
-import { defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { databaseOf, defineCommand, reply, UserFacingError } from '../src/commands.js';
+import { transaction } from '../src/db/database.js';
 import { asGuildId, asMemberId } from '../src/events.js';
-import { setProfile } from '../src/features/intros/service.js';
-import { profileRow, setMemberTimezone } from '../src/features/intros/store.js';
+import { counterpartOf } from '../src/features/intros/pairs.js';
+import { declareProfile } from '../src/features/intros/service.js';
+import { readProfileRow, writeMemberTimezone } from '../src/features/intros/store.js';
 import { recordProfileSet } from '../src/features/journey/service.js';
-import { counterpart } from '../src/features/links/identity.js';
 import { isTimezone } from '../src/guildSettings.js';
 import { safeText } from '../src/text/fit.js';
 
@@ -20,7 +21,7 @@ export default defineCommand({
     timezone: { type: 'string', description: 'IANA timezone, e.g. Europe/Berlin', maxLength: 64 },
     about: { type: 'string', description: 'A sentence or two about you', maxLength: 300 },
   },
-  run(ctx) {
+  async run(ctx) {
     const { interests, timezone, about } = ctx.options;
     if (interests === undefined && timezone === undefined && about === undefined) {
       throw new UserFacingError('Give at least one of interests, timezone or about.');
@@ -30,7 +31,8 @@ export default defineCommand({
         `"${safeText(timezone, 64)}" is not a timezone I know: try one like Europe/Berlin or America/New_York.`,
       );
     }
-    const current = profileRow(ctx.deps.db, ctx.guild.id, ctx.member.id)?.declared;
+    const db = databaseOf(ctx.deps);
+    const current = (await readProfileRow(db, ctx.guild.id, ctx.member.id))?.declared;
     const list =
       interests === undefined
         ? [...(current?.interests ?? [])]
@@ -45,18 +47,18 @@ export default defineCommand({
       timezone: timezone === undefined ? (current?.timezone ?? null) : timezone.trim() || null,
     };
     // One profile per person: a linked member's other account gets the same.
-    const twin = counterpart(ctx.deps.db, ctx.guild.id, ctx.member.id);
+    const twin = await counterpartOf(db, ctx.guild.id, ctx.member.id);
     const accounts = [{ guildId: ctx.guild.id, memberId: ctx.member.id }, ...(twin ? [twin] : [])];
-    ctx.deps.db.transaction(() => {
+    await transaction(db, async (tx) => {
       for (const account of accounts) {
-        setProfile(ctx.deps.db, asGuildId(account.guildId), asMemberId(account.memberId), declared, ctx.now);
+        await declareProfile(tx, asGuildId(account.guildId), asMemberId(account.memberId), declared, ctx.now);
         // A declared timezone is the member's, not only intros': quiet hours for nudges read it too.
         if (timezone !== undefined)
-          setMemberTimezone(ctx.deps.db, account.guildId, account.memberId, timezone.trim() || null, ctx.now);
+          await writeMemberTimezone(tx, account.guildId, account.memberId, timezone.trim() || null, ctx.now);
       }
     });
     // Setting a profile counts as introducing yourself on the journey.
-    recordProfileSet(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, ctx.now);
+    await recordProfileSet(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now, ctx.now);
     ctx.deps.wakeOutbox();
     return reply.ephemeral('Saved. /profile show shows what intros knows about you.');
   },

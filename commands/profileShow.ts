@@ -1,7 +1,7 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { quiet } from '../src/features/intros/reasons.js';
 import { consentingMembers } from '../src/features/intros/service.js';
-import { memberNames, profileRow } from '../src/features/intros/store.js';
+import { memberNames, readProfileRow } from '../src/features/intros/store.js';
 import { safeText } from '../src/text/fit.js';
 
 export default defineCommand({
@@ -9,15 +9,16 @@ export default defineCommand({
   description: 'What intros knows about you (or about a member in intros)',
   access: 'member',
   options: { member: { type: 'member', description: 'Someone in intros (default: you)' } },
-  run(ctx) {
+  async run(ctx) {
     const target = ctx.options.member ?? ctx.member.id;
     const self = target === ctx.member.id;
     // Someone else's profile is shown only while they are in intros (they chose to be visible).
-    if (!self && !consentingMembers(ctx.deps.db, ctx.guild.id, [target]).has(target)) {
+    const db = databaseOf(ctx.deps);
+    if (!self && !(await consentingMembers(db, ctx.guild.id, [target])).has(target)) {
       return reply.ephemeral('That member is not in intros, so there is no profile to show.');
     }
-    const row = profileRow(ctx.deps.db, ctx.guild.id, target);
-    const name = self ? 'You' : quiet(memberNames(ctx.deps.db, ctx.guild.id, [target]).get(target) ?? 'They');
+    const row = await readProfileRow(db, ctx.guild.id, target);
+    const name = self ? 'You' : quiet((await memberNames(db, ctx.guild.id, [target])).get(target) ?? 'They');
     const lines: string[] = [];
     const d = row?.declared;
     lines.push(`**Interests:** ${d?.interests.length ? d.interests.map(quiet).join(', ') : '—'}`);

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { offerSolve, pickBody, solvedText } from '../src/features/questions/solve.js';
 
 export default defineCommand({
@@ -11,8 +11,15 @@ export default defineCommand({
       description: 'Whose reply solved it (leave empty to pick from the likeliest replies)',
     },
   },
-  run(ctx) {
-    const done = offerSolve(ctx.deps.db, ctx.guild.id, ctx.channelId, ctx.member, ctx.now, ctx.options.helper);
+  async run(ctx) {
+    const done = await offerSolve(
+      databaseOf(ctx.deps),
+      ctx.guild.id,
+      ctx.channelId,
+      ctx.member,
+      ctx.now,
+      ctx.options.helper,
+    );
     if (done.kind === 'pick') return reply.ephemeral(pickBody(done));
     ctx.deps.wakeOutbox();
     return reply.ephemeral(solvedText(done));

@@ -1,4 +1,4 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { knownForumUrls } from '../src/features/links/knownForums.js';
 import { unansweredAcross } from '../src/features/questions/service.js';
 import { link } from '../src/text/fit.js';
@@ -18,8 +18,8 @@ export default defineCommand({
   access: 'member',
   options: {},
   slow: true,
-  run(ctx) {
-    const list = unansweredAcross(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now, 5, {
+  async run(ctx) {
+    const list = await unansweredAcross(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now, 5, {
       forumUrls: knownForumUrls(ctx.deps),
     });
     if (list.length === 0) {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { type Db, migrateDb, openDb } from '../src/db/connection.js';
+import { sqliteDatabase } from '../src/db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent, type GuildId } from '../src/events.js';
 import { funnel, handleEvent, sweep } from '../src/features/journey/service.js';
-import { getJourney } from '../src/features/journey/store.js';
+import { getJourney, type JourneyRow } from '../src/features/journey/store.js';
 import { updateSettings } from '../src/guildSettings.js';
 import { createEventApplier } from '../src/ingest/store.js';
 import { type ArchivePost as Post, readJsonl, type ArchiveTopic as Topic } from './archive.js';
@@ -139,9 +140,16 @@ interface Replay {
   events: number;
 }
 
-function replay(posts: Post[], topics: Topic[], introCategories: Set<number>, likes: boolean, sweepMs: number): Replay {
+async function replay(
+  posts: Post[],
+  topics: Topic[],
+  introCategories: Set<number>,
+  likes: boolean,
+  sweepMs: number,
+): Promise<Replay> {
   const db = openDb(':memory:');
   migrateDb(db);
+  const database = sqliteDatabase(db);
   const guildId = asGuildId('forum');
   const events = toEvents(posts, topics, guildId, introCategories, likes);
   const apply = createEventApplier(db);
@@ -149,11 +157,11 @@ function replay(posts: Post[], topics: Topic[], introCategories: Set<number>, li
   let nextSweep = Number.POSITIVE_INFINITY;
   for (const event of events) {
     while (nextSweep <= event.at) {
-      sweep(db, guildId, nextSweep);
+      await sweep(database, guildId, nextSweep);
       nextSweep += sweepMs;
     }
     const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
-    if (fresh) handleEvent(db, event, event.at);
+    if (fresh) await handleEvent(database, event, event.at);
     if (event.kind === 'guild.upserted') {
       updateSettings(
         db,
@@ -166,13 +174,13 @@ function replay(posts: Post[], topics: Topic[], introCategories: Set<number>, li
       nextSweep = event.at + sweepMs;
     }
   }
-  sweep(db, guildId, nextSweep);
+  await sweep(database, guildId, nextSweep);
   const members = [...new Set(events.flatMap((e) => (e.kind === 'member.joined' ? [e.memberId as string] : [])))];
   return { db, guildId, members, seconds: (performance.now() - started) / 1000, events: events.length };
 }
 
-function printFunnel(title: string, r: Replay): void {
-  const rows = funnel(r.db, r.guildId, 0, Number.MAX_SAFE_INTEGER);
+async function printFunnel(title: string, r: Replay): Promise<void> {
+  const rows = await funnel(sqliteDatabase(r.db), r.guildId, 0, Number.MAX_SAFE_INTEGER);
   const arrived = rows[0]?.members ?? 0;
   console.log(`\n${title}  (${r.events} events replayed in ${r.seconds.toFixed(1)} s)`);
   console.log('| stage | members | % of arrived | median days to reach |');
@@ -217,9 +225,11 @@ function printMessages(r: Replay): void {
 }
 
 /** Lifetime totals, to see how thresholds other than the defaults would cut the funnel. */
-function printSensitivity(r: Replay): void {
+async function printSensitivity(r: Replay): Promise<void> {
+  const rows = new Map<string, JourneyRow | undefined>();
+  for (const m of r.members) rows.set(m, await getJourney(sqliteDatabase(r.db), r.guildId, m));
   const totals = (kind: 'solved' | 'welcomedNewcomer' | 'reply' | 'message') =>
-    r.members.map((m) => getJourney(r.db, r.guildId, m)?.counters[kind]?.n ?? 0);
+    r.members.map((m) => rows.get(m)?.counters[kind]?.n ?? 0);
   const atLeast = (values: number[], n: number) => values.filter((v) => v >= n).length;
   for (const kind of ['message', 'reply', 'solved', 'welcomedNewcomer'] as const) {
     const values = totals(kind);
@@ -229,19 +239,19 @@ function printSensitivity(r: Replay): void {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { data, introCategories, sweepMs } = args(process.argv.slice(2));
   const posts = readJsonl<Post>(join(data, 'posts.jsonl.gz'));
   const topics = readJsonl<Topic>(join(data, 'topics.jsonl.gz'));
   console.log(
     `${posts.length} posts, ${topics.length} topics; introductions = topics opened in categories ${[...introCategories].join(', ') || '(none)'}; sweep every ${sweepMs / HOUR} h of forum time`,
   );
-  const withLikes = replay(posts, topics, introCategories, true, sweepMs);
-  printFunnel('Funnel — solved/helpful = accepted answers + liked replies (as the asker’s 👍)', withLikes);
+  const withLikes = await replay(posts, topics, introCategories, true, sweepMs);
+  await printFunnel('Funnel — solved/helpful = accepted answers + liked replies (as the asker’s 👍)', withLikes);
   printMessages(withLikes);
-  printSensitivity(withLikes);
-  const acceptedOnly = replay(posts, topics, introCategories, false, sweepMs);
-  printFunnel('Funnel — solved/helpful = accepted answers only', acceptedOnly);
+  await printSensitivity(withLikes);
+  const acceptedOnly = await replay(posts, topics, introCategories, false, sweepMs);
+  await printFunnel('Funnel — solved/helpful = accepted answers only', acceptedOnly);
 }
 
-main();
+await main();

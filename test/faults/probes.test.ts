@@ -34,7 +34,7 @@ const kinds = (body: MessageBody) => leaks(body).map((l) => `${l.platform} ${l.k
 
 describe('member text in replies is shown as text', () => {
   it('GIVEN a member whose about and interests hold a markdown link and a right-to-left override THEN /profile show shows them as text', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     await w.run(profileSet, { about: EVIL, interests: `vulkan, ${EVIL}` }, { id: 'ada' });
     const mine = await w.run(profileShow, {}, { id: 'ada' });
     expect(mine.body.content).toContain('click');
@@ -42,8 +42,8 @@ describe('member text in replies is shown as text', () => {
   });
 
   it('GIVEN an open question whose title holds a markdown link and a right-to-left override THEN /unanswered links to the question, not to the link, and drops the override', async () => {
-    const w = makeCommunity();
-    w.post('qx', 'help', 'cy', `vulkan shader ${EVIL}`, T0 - 3 * HOUR);
+    const w = await makeCommunity();
+    await w.post('qx', 'help', 'cy', `vulkan shader ${EVIL}`, T0 - 3 * HOUR);
     const r = await w.run(unanswered, {}, { id: 'ada' });
     expect(r.body.content).toContain(`](https://discord.com/channels/${w.guildId}/qx)`);
     expect(kinds(r.body)).toEqual([]);
@@ -52,7 +52,7 @@ describe('member text in replies is shown as text', () => {
 
 describe('long input is not echoed back whole', () => {
   it('GIVEN /help command: with 6,000 characters THEN the reply fits one message and quotes only its start', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const typed = `@everyone ${'x'.repeat(5990)}`;
     const r = await w.run(help, { command: typed }, { id: 'ada' });
     expect(r.body.content.length).toBeLessThanOrEqual(LIMITS.content);

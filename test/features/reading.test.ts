@@ -6,7 +6,8 @@ import { and, eq, gte, isNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import meet from '../../commands/meet.js';
 import unanswered from '../../commands/unanswered.js';
-import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
+import { type CommandContext, type CommandDefinition, databaseOf, runCommand } from '../../src/commands.js';
+import { sqliteDatabase } from '../../src/db/database.js';
 import { channels, messages, outbox, questions } from '../../src/db/schema.js';
 import { asChannelId, asMemberId, asMessageId, type CommunityEvent } from '../../src/events.js';
 import { digestSources } from '../../src/features/digest/registry.js';
@@ -128,8 +129,8 @@ describe('the welcome DM on the demo replay', () => {
     ];
     await new Ingestor(r.deps, features).pushMany(events);
     // The newcomer joins at the replay's "now" (the ingestor hands the journey the wall clock).
-    handleEvent(
-      r.deps.db,
+    await handleEvent(
+      databaseOf(r.deps),
       {
         ...base,
         kind: 'member.joined',
@@ -170,8 +171,9 @@ describe('an intro round of three on the urho3d forum', () => {
   it('GIVEN groups of three introduced by DM THEN each member is told only what is true of them: the channels "you are both active in" are ones they posted in', async () => {
     const r = await replayUrho3d('2020-02-14', '2021-02-14');
     const { db } = r.deps;
-    for (const id of r.active.slice(0, 180)) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
-    refreshProfiles(db, r.guildId, r.now, true);
+    for (const id of r.active.slice(0, 180))
+      await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), r.now - HOUR);
+    await refreshProfiles(sqliteDatabase(db), r.guildId, r.now, true);
     // Groups of three: the demo community's settings for a round of trios.
     updateSettings(
       db,
@@ -181,7 +183,7 @@ describe('an intro round of three on the urho3d forum', () => {
       (st) => ({ ...st, intros: { ...st.intros, size: 3 } }),
       r.now,
     );
-    runRound(db, r.platform, r.guildId, 'trios', r.now);
+    await runRound(sqliteDatabase(db), r.platform, r.guildId, 'trios', r.now);
     const channelIds = new Map(
       db
         .select()
@@ -228,11 +230,12 @@ describe('/meet and intro rounds on the urho3d forum', () => {
   it("GIVEN a reason that starts with another member's name THEN the name is written as they write it (no capital added)", async () => {
     const r = await replayUrho3d('2020-02-14', '2021-02-14');
     const { db } = r.deps;
-    for (const id of r.active.slice(0, 180)) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
-    refreshProfiles(db, r.guildId, r.now, true);
+    for (const id of r.active.slice(0, 180))
+      await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), r.now - HOUR);
+    await refreshProfiles(sqliteDatabase(db), r.guildId, r.now, true);
     const texts: string[] = [];
     for (const id of r.active.slice(0, 40)) texts.push(await commandText(r, meet as CommandDefinition, id));
-    runRound(db, r.platform, r.guildId, 'names', r.now);
+    await runRound(sqliteDatabase(db), r.platform, r.guildId, 'names', r.now);
     for (const row of db.select().from(outbox).all())
       if (row.key.startsWith('intros:'))
         texts.push((row.action as { body?: { content?: string } }).body?.content ?? '');
@@ -287,8 +290,9 @@ describe('an intro round of three in the intros channel', () => {
   it('GIVEN a trio introduced in one thread THEN the reason names the two it is about, not "you both" to three people', async () => {
     const r = await replayUrho3d('2020-02-14', '2021-02-14');
     const { db } = r.deps;
-    for (const id of r.active.slice(0, 180)) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
-    refreshProfiles(db, r.guildId, r.now, true);
+    for (const id of r.active.slice(0, 180))
+      await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), r.now - HOUR);
+    await refreshProfiles(sqliteDatabase(db), r.guildId, r.now, true);
     updateSettings(
       db,
       r.guildId,
@@ -297,7 +301,7 @@ describe('an intro round of three in the intros channel', () => {
       (st) => ({ ...st, intros: { ...st.intros, size: 3, channelId: 'category-16' } }),
       r.now,
     );
-    runRound(db, r.platform, r.guildId, 'threads', r.now);
+    await runRound(sqliteDatabase(db), r.platform, r.guildId, 'threads', r.now);
     const posts = db
       .select()
       .from(outbox)
@@ -317,11 +321,12 @@ describe('/meet and intro rounds on the demo replay', () => {
   it('GIVEN a pair active in the same channel who talk with different circles THEN the reason does not also say they are "in different corners of the community"', async () => {
     const r = await replayDemo(NOW);
     const { db } = r.deps;
-    for (const id of r.active.slice(0, 40)) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
-    refreshProfiles(db, r.guildId, r.now, true);
+    for (const id of r.active.slice(0, 40))
+      await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), r.now - HOUR);
+    await refreshProfiles(sqliteDatabase(db), r.guildId, r.now, true);
     const texts: string[] = [];
     for (const id of r.active.slice(0, 40)) texts.push(await commandText(r, meet as CommandDefinition, id));
-    runRound(db, r.platform, r.guildId, 'corners', r.now);
+    await runRound(sqliteDatabase(db), r.platform, r.guildId, 'corners', r.now);
     for (const row of db.select().from(outbox).all())
       if (row.key.startsWith('intros:'))
         texts.push((row.action as { body?: { content?: string } }).body?.content ?? '');

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import meet from '../../commands/meet.js';
 import profileShow from '../../commands/profileShow.js';
 import unanswered from '../../commands/unanswered.js';
-import { type CommandContext, type CommandDefinition, runCommand } from '../../src/commands.js';
+import { type CommandContext, type CommandDefinition, databaseOf, runCommand } from '../../src/commands.js';
+import { sqliteDatabase } from '../../src/db/database.js';
 import { outbox, questions } from '../../src/db/schema.js';
 import { asMemberId } from '../../src/events.js';
 import { digestSources } from '../../src/features/digest/registry.js';
@@ -46,16 +47,16 @@ async function command(r: Replayed, def: CommandDefinition, memberId: string, op
 async function renderAll(r: Replayed, inIntros: number, askers: number): Promise<Rendered[]> {
   const { db } = r.deps;
   const members = r.active.slice(0, inIntros);
-  for (const id of members) joinIntros(db, r.guildId, asMemberId(id), r.now - HOUR);
-  refreshProfiles(db, r.guildId, r.now, true);
+  for (const id of members) await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), r.now - HOUR);
+  await refreshProfiles(sqliteDatabase(db), r.guildId, r.now, true);
   const out: Rendered[] = [];
   for (const id of members.slice(0, askers)) {
     out.push({ kind: '/meet', text: await command(r, meet as CommandDefinition, id) });
     out.push({ kind: '/profile show', text: await command(r, profileShow as CommandDefinition, id) });
     out.push({ kind: '/unanswered', text: await command(r, unanswered as CommandDefinition, id) });
   }
-  runRound(db, r.platform, r.guildId, 'wording', r.now);
-  scanAndNudge(db, r.guildId, r.now, { forumUrls: knownForumUrls(r.deps) });
+  await runRound(sqliteDatabase(db), r.platform, r.guildId, 'wording', r.now);
+  await scanAndNudge(databaseOf(r.deps), r.guildId, r.now, { forumUrls: knownForumUrls(r.deps) });
   for (const row of db.select({ key: outbox.key, action: outbox.action }).from(outbox).orderBy(asc(outbox.id)).all()) {
     const action = row.action as { body?: { content?: string } };
     if (!/^(intros|questions):/.test(row.key) || !action.body?.content) continue;
@@ -126,7 +127,7 @@ const MASKED = /\[((?:\\.|[^\]\\])*)\]\((\S+?)\)/g;
  * Every question listed or nudged is named by its title, with a link that opens it: /unanswered's
  * bullets, the digest's waiting list, nudges and escalations. `forumUrl`: where forum links must point.
  */
-function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?: string) {
+async function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?: string) {
   const problems: string[] = [];
   let named = 0;
   const checkLink = (kind: string, title: string, url: string) => {
@@ -152,7 +153,9 @@ function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?: strin
     }
   }
   // The digest's list, as the feature hands it over (the layout is the digest's), and as shown.
-  const waiting = waitingForDigest(r.deps.db, r.guildId, r.now, undefined, { forumUrls: knownForumUrls(r.deps) });
+  const waiting = await waitingForDigest(databaseOf(r.deps), r.guildId, r.now, undefined, {
+    forumUrls: knownForumUrls(r.deps),
+  });
   for (const q of waiting) checkLink('digest list', q.title, q.url);
   const digest = rendered.find((m) => m.kind === 'digest')?.text ?? '';
   if (waiting.length > 0 && !digest.includes(`](${waiting[0]!.url})`))
@@ -184,7 +187,7 @@ describe('what members read, from real replays', () => {
     expect(rendered.filter((m) => m.kind === '/meet').length).toBe(24);
     // Not vacuous: topics are named.
     expect(shown.size).toBeGreaterThan(3);
-    const titles = checkQuestionsNamed(r, rendered);
+    const titles = await checkQuestionsNamed(r, rendered);
     expect(titles.problems).toEqual([]);
     expect(titles.named).toBeGreaterThan(20);
     expect(titles.waiting).toBeGreaterThan(5);
@@ -200,7 +203,7 @@ describe('what members read, from real replays', () => {
     expect(shown.size).toBeGreaterThan(10);
     const meets = rendered.filter((m) => m.kind === '/meet');
     expect(meets.filter((m) => !/No one stands out/.test(m.text)).length).toBeGreaterThanOrEqual(9);
-    const titles = checkQuestionsNamed(r, rendered, URHO3D_URL);
+    const titles = await checkQuestionsNamed(r, rendered, URHO3D_URL);
     expect(titles.problems).toEqual([]);
     expect(titles.named).toBeGreaterThan(10);
     expect(checkReasons(rendered)).toEqual([]);
@@ -211,7 +214,7 @@ describe('what members read, from real replays', () => {
     r.deps.db.update(questions).set({ title: null }).run();
     // The newest 100, as this check was written: older rows of the replay show two defects left open
     // (reader's report: "kangaroo", a member's name; "unknwon", written "Unknwon").
-    const waiting = waitingForDigest(r.deps.db, r.guildId, r.now, 100);
+    const waiting = await waitingForDigest(databaseOf(r.deps), r.guildId, r.now, 100);
     if (process.env.CONVENE_PRINT) for (const q of waiting) console.log(`--- demo untitled row\n${q.title}`);
     expect(waiting.length).toBeGreaterThan(5);
     const problems: string[] = [];

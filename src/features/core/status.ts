@@ -1,7 +1,7 @@
 /** What /convene status shows: configuration, intents, database, outbox backlog, last job runs. */
 
 import { and, count, desc, eq } from 'drizzle-orm';
-import type { Deps } from '../../commands.js';
+import { type Deps, databaseOf } from '../../commands.js';
 import { databaseSize } from '../../db/connection.js';
 import { outbox } from '../../db/schema.js';
 import type { GuildId } from '../../events.js';
@@ -16,7 +16,7 @@ import { linkedAcross, pairOf } from '../links/identity.js';
 import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
 import { privacyPolicyLine } from './privacy.js';
 
-export function statusReport(deps: Deps, guildId: GuildId, now: number) {
+export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
   const { db } = deps;
   const backlog = (status: 'pending' | 'failed') =>
     db
@@ -45,10 +45,10 @@ export function statusReport(deps: Deps, guildId: GuildId, now: number) {
     databaseBytes: databaseSize(db),
     outbox: { pending: backlog('pending'), failed: backlog('failed'), recentFailures: failures },
     jobs: recentRuns(db, guildId, 8),
-    pulse: latestPulse({ db }, guildId),
+    pulse: await latestPulse(deps, guildId),
     community: communityLine(deps, guildId),
     forum: forumStatusLine(deps, guildId),
-    routing: routingStatus(db, guildId, now),
+    routing: await routingStatus(databaseOf(deps), guildId, now),
   };
 }
 
@@ -78,7 +78,7 @@ const ago = (ms: number) =>
       ? `${Math.round(ms / 60_000)} min`
       : `${(ms / 3_600_000).toFixed(1)} h`;
 
-export function renderStatus(report: ReturnType<typeof statusReport>, now: number): string {
+export function renderStatus(report: Awaited<ReturnType<typeof statusReport>>, now: number): string {
   const lines = [
     '**Convene status**',
     `Platforms: ${

@@ -1,6 +1,6 @@
 /** The pulse at the end of every digest: two answer buttons and a "Tell the moderators…" form. */
-import { buttonId, defineButton, reply } from '../../commands.js';
-import { getSettings } from '../../guildSettings.js';
+import { buttonId, databaseOf, defineButton, reply } from '../../commands.js';
+import { readSettings } from '../../guildSettings.js';
 import { dateInIsoWeek } from './calendar.js';
 import { LISTS_BUTTON, NOTE_BUTTON, PULSE_BUTTON } from './compose.js';
 import { NOTE_MAX, recordNote, recordPulse } from './pulseStore.js';
@@ -12,12 +12,12 @@ const validPeriod = (period: string) => dateInIsoWeek(period, 1) !== null;
 export const pulseButton = defineButton({
   id: PULSE_BUTTON,
   access: 'member',
-  run(ctx) {
+  async run(ctx) {
     const [period = '', answer] = ctx.arg.split(':');
     if (!validPeriod(period) || (answer !== 'yes' && answer !== 'no')) {
       return reply.ephemeral('This button is from an old version of the digest: nothing was recorded.');
     }
-    const outcome = recordPulse(ctx.deps.db, ctx.guild.id, period, ctx.member.id, answer, ctx.now);
+    const outcome = await recordPulse(databaseOf(ctx.deps), ctx.guild.id, period, ctx.member.id, answer, ctx.now);
     if (outcome === 'same') return reply.ephemeral('Already counted. Thank you!');
     const thanks =
       answer === 'yes'
@@ -31,14 +31,14 @@ export const pulseButton = defineButton({
 export const noteButton = defineButton({
   id: NOTE_BUTTON,
   access: 'member',
-  run(ctx) {
+  async run(ctx) {
     const period = validPeriod(ctx.arg)
       ? ctx.arg
-      : currentTarget(getSettings(ctx.deps.db, ctx.guild.id), ctx.now).period;
+      : currentTarget(await readSettings(databaseOf(ctx.deps), ctx.guild.id), ctx.now).period;
     const text = ctx.fields?.text?.trim();
     if (ctx.fields) {
       if (!text) return reply.ephemeral('Nothing to send: the note was empty.');
-      recordNote(ctx.deps.db, ctx.guild.id, period, ctx.member.id, text, ctx.now);
+      await recordNote(databaseOf(ctx.deps), ctx.guild.id, period, ctx.member.id, text, ctx.now);
       return reply.ephemeral(
         'Thank you. The moderators will read it in their next digest preview, without your name. Writing again replaces this note.',
       );
@@ -68,7 +68,7 @@ export const listsButton = defineButton({
   id: LISTS_BUTTON,
   access: 'member',
   async run(ctx) {
-    const settings = getSettings(ctx.deps.db, ctx.guild.id);
+    const settings = await readSettings(databaseOf(ctx.deps), ctx.guild.id);
     // "2026-12-03": the seven days before that day, as the digest showed them; "2026-W49": that week's schedule.
     const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ctx.arg);
     const valid = day && Number(day[2]) >= 1 && Number(day[2]) <= 12 && Number(day[3]) >= 1 && Number(day[3]) <= 31;

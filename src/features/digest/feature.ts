@@ -11,7 +11,6 @@ import digestLists from '../../../commands/digestLists.js';
 import digestMeOff from '../../../commands/digestMeOff.js';
 import digestMeOn from '../../../commands/digestMeOn.js';
 import digestTell from '../../../commands/digestTell.js';
-import { legacyDb } from '../../db/database.js';
 import { defineFeature } from '../feature.js';
 import { digestButtons } from './buttons.js';
 import { digestJobs } from './jobs.js';
@@ -35,9 +34,5 @@ export const digestFeature = defineFeature({
   ],
   buttons: digestButtons,
   jobs: digestJobs,
-  privacy: {
-    // Not ported yet: the synchronous store on the erasure's SQLite transaction.
-    export: async (db, guildId, memberId) => exportMemberDigest(legacyDb(db), guildId, memberId),
-    erase: async (tx, guildId, memberId) => eraseMemberDigest(legacyDb(tx), guildId, memberId),
-  },
+  privacy: { export: exportMemberDigest, erase: (tx, guildId, memberId) => eraseMemberDigest(tx, guildId, memberId) },
 });

@@ -5,9 +5,10 @@
  * digest says from these facts, and build.ts / post.ts write.
  */
 
-import type { Deps } from '../../commands.js';
+import { type Deps, databaseOf } from '../../commands.js';
+import { legacyDb } from '../../db/database.js';
 import type { GuildId, Platform } from '../../events.js';
-import { type GuildSettings, getSettings } from '../../guildSettings.js';
+import { type GuildSettings, readSettings } from '../../guildSettings.js';
 import { knownForumUrls } from '../links/knownForums.js';
 import { overlaySources, type SourceAnswers, type SourceWeekAnswers } from './assemble.js';
 import { type LocalDate, previousWindows, type Window, weekEndingAt } from './calendar.js';
@@ -120,8 +121,9 @@ async function sideWeek(
   sources: readonly NamedSource[],
   threads?: FirstResponse[],
 ): Promise<SideWeek> {
-  const rows = threads ?? firstResponses(deps.db, side.guildId, w.start, w.end, now, side.bots);
-  const stats = computeWeekStats(deps.db, side.guildId, w, now, side.bots, rows);
+  const db = databaseOf(deps);
+  const rows = threads ?? (await firstResponses(db, side.guildId, w.start, w.end, now, side.bots));
+  const stats = await computeWeekStats(db, side.guildId, w, now, side.bots, rows);
   const answers: SourceWeekAnswers[] = [];
   for (const named of sources) {
     const s = named.source;
@@ -144,16 +146,16 @@ export async function gatherDigest(
   sources: readonly NamedSource[],
   caps: { names: number; preview: boolean },
 ): Promise<DigestFacts> {
-  const { db } = deps;
-  const settings = getSettings(db, guildId);
+  const db = databaseOf(deps);
+  const settings = await readSettings(db, guildId);
   const tz = digestTimezone(settings);
-  const info = guildInfo(db, guildId);
+  const info = await guildInfo(db, guildId);
   if (!info) throw new Error(`unknown guild ${guildId}`);
   const window = weekEndingAt(target.endDate, tz);
   const windows = previousWindows(window, WEEKS, tz);
   // The digest's own guild, and its partner when the community spans Discord and the forum: every
   // number below is counted over these guilds, in the digest's own timezone, and no other.
-  const community = communityOf(db, guildId, info.platform);
+  const community = await communityOf(db, guildId, info.platform);
   const { sides } = community;
   const digestWindow = (w: Window, side: Side = sides[0]): DigestWindow => ({
     guildId: side.guildId,
@@ -163,14 +165,16 @@ export async function gatherDigest(
     timezone: tz,
     now,
   });
-  const threads = sides.map((side) => firstResponses(db, side.guildId, window.start, window.end, now, side.bots));
+  const threads: FirstResponse[][] = [];
+  for (const side of sides)
+    threads.push(await firstResponses(db, side.guildId, window.start, window.end, now, side.bots));
 
   const weeks: WeekStats[] = [];
   const toStore: WeekStats[] = [];
   let thisWeekParts: SideWeek[] = [];
   for (const w of windows) {
     const isCurrent = w.start === window.start;
-    const stored = isCurrent ? null : storedWeek(db, guildId, w);
+    const stored = isCurrent ? null : await storedWeek(db, guildId, w);
     // A week stored before the guild was paired (or while paired, once unpaired) counted other
     // guilds than the digest does now: it is counted again.
     if (stored && (stored.stats.pairedWith ?? null) === community.partnerId) {
@@ -186,7 +190,7 @@ export async function gatherDigest(
     const pair = pairSides(community);
     const stats =
       pair && community.partnerId !== null
-        ? combineWeeks(parts, linkedOnBoth(db, pair, w.start, w.end), community.partnerId)
+        ? combineWeeks(parts, await linkedOnBoth(db, pair, w.start, w.end), community.partnerId)
         : parts[0]!.stats;
     if (isCurrent) thisWeekParts = parts;
     weeks.push(stats);
@@ -217,16 +221,17 @@ export async function gatherDigest(
       answers,
       coreWaiting: answers.some((a) => a.waiting)
         ? null
-        : waitingThreads(db, side.guildId, now - WAITING_DAYS * 86_400_000, now, side.bots),
+        : await waitingThreads(db, side.guildId, now - WAITING_DAYS * 86_400_000, now, side.bots),
       threads: threads[i]!,
-      responderNames: memberNames(db, side.guildId, responders),
-      lively: liveliestThreads(db, side.guildId, window.start, window.end, THREADS_SHOWN, side.bots),
+      responderNames: await memberNames(db, side.guildId, responders),
+      lively: await liveliestThreads(db, side.guildId, window.start, window.end, THREADS_SHOWN, side.bots),
       // Enough rows that the names shown survive taking the linked people seen twice off.
-      newcomers: sides.length > 1 ? newMemberRows(db, side.guildId, window.start, window.end, 2 * caps.names) : null,
+      newcomers:
+        sides.length > 1 ? await newMemberRows(db, side.guildId, window.start, window.end, 2 * caps.names) : null,
     });
   }
 
-  const pulsePeriod = caps.preview ? latestPulsePeriod(db, guildId) : null;
+  const pulsePeriod = caps.preview ? await latestPulsePeriod(db, guildId) : null;
   return {
     settings,
     info,
@@ -239,10 +244,11 @@ export async function gatherDigest(
     toStore,
     thisWeekParts,
     // Linked people on the partner are named as they are known on the digest's own platform.
-    ownNames: memberNames(db, guildId, [...community.linked.values()]),
+    ownNames: await memberNames(db, guildId, [...community.linked.values()]),
     sides: sideFacts,
-    fresh: sides.length === 1 ? newMembers(db, guildId, window.start, window.end, caps.names) : null,
-    pulse: pulsePeriod ? pulseOf(db, guildId, pulsePeriod) : null,
-    forumUrls: knownForumUrls(deps),
+    fresh: sides.length === 1 ? await newMembers(db, guildId, window.start, window.end, caps.names) : null,
+    pulse: pulsePeriod ? await pulseOf(db, guildId, pulsePeriod) : null,
+    // Seam (links is not ported yet): the connected forums' addresses are read through the SQLite bridge.
+    forumUrls: knownForumUrls({ db: legacyDb(db), config: deps.config }),
   };
 }

@@ -4,10 +4,11 @@
  * week is written to the outbox in one transaction.
  */
 import type { MessageBody, OutboxItem } from '../../actions.js';
-import type { Deps } from '../../commands.js';
+import { type Deps, databaseOf } from '../../commands.js';
+import { legacyDb, transaction } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
-import { enqueue, hasKey } from '../../outbox/store.js';
+import { readSettings } from '../../guildSettings.js';
+import { enqueueOn, hasKey } from '../../outbox/store.js';
 import { type Window, weekEndingAt, windowLabel } from './calendar.js';
 import { composePersonal, personalHasContent } from './composePersonal.js';
 import { ask, type NamedSource } from './gather.js';
@@ -25,11 +26,11 @@ export async function sendPersonalDigests(
   now: number,
   sources: readonly NamedSource[],
 ): Promise<number> {
-  const { db } = deps;
-  const members = subscribers(db, guildId);
+  const db = databaseOf(deps);
+  const members = await subscribers(db, guildId);
   if (members.length === 0) return 0;
-  const settings = getSettings(db, guildId);
-  const info = guildInfo(db, guildId);
+  const settings = await readSettings(db, guildId);
+  const info = await guildInfo(db, guildId);
   if (!info) return 0;
   const tz = digestTimezone(settings);
   const window = weekEndingAt(target.endDate, tz);
@@ -44,11 +45,11 @@ export async function sendPersonalDigests(
   const items: OutboxItem[] = [];
   for (const memberId of members) {
     const key = personalKey(guildId, target.period, memberId);
-    if (hasKey(db, key)) continue;
+    if (hasKey(legacyDb(db), key)) continue;
     const body = await personalDigest(deps, guildId, memberId, dw, window, info.name, sources);
     if (body) items.push({ platform: info.platform, guildId, key, action: { type: 'dm.send', memberId, body } });
   }
-  const added = items.length ? db.transaction(() => enqueue(db, items, now)) : 0;
+  const added = items.length ? await transaction(db, async (tx) => await enqueueOn(tx, items, now)) : 0;
   if (added > 0) deps.wakeOutbox();
   return added;
 }
@@ -62,9 +63,10 @@ export async function personalDigest(
   guildName: string,
   sources: readonly NamedSource[],
 ): Promise<MessageBody | null> {
-  const me = memberInfo(deps.db, guildId, memberId);
+  const db = databaseOf(deps);
+  const me = await memberInfo(db, guildId, memberId);
   if (!me?.here || me.bot) return null;
-  const mine = memberWeek(deps.db, guildId, memberId, window.start, window.end);
+  const mine = await memberWeek(db, guildId, memberId, window.start, window.end);
   const questions: { title: string; url?: string }[] = [];
   const people: { name: string; why: string }[] = [];
   let journey: { stage: string; next?: string } | null = null;

@@ -4,10 +4,11 @@
  * counted in one transaction.
  */
 import type { Action, MessageBody, OutboxItem } from '../../actions.js';
-import { type Deps, UserFacingError } from '../../commands.js';
+import { type Deps, databaseOf, UserFacingError } from '../../commands.js';
+import { legacyDb, transaction } from '../../db/database.js';
 import type { ChannelId, GuildId } from '../../events.js';
-import { type GuildSettings, getSettings } from '../../guildSettings.js';
-import { enqueue, hasKey } from '../../outbox/store.js';
+import { type GuildSettings, readSettings } from '../../guildSettings.js';
+import { enqueueOn, hasKey } from '../../outbox/store.js';
 import { type BuiltDigest, buildDigest } from './build.js';
 import { composeLists } from './composeLists.js';
 import type { NamedSource } from './gather.js';
@@ -15,11 +16,16 @@ import { sendPersonalDigests } from './personal.js';
 import { currentTarget, type DigestTarget, digestKey, scheduledTarget } from './schedule.js';
 import { guildInfo, storeWeek } from './store.js';
 
-function writeDigest(deps: Deps, guildId: GuildId, built: BuiltDigest, items: OutboxItem[], now: number): number {
-  const { db } = deps;
-  const added = db.transaction(() => {
-    for (const w of built.toStore) storeWeek(db, guildId, w, now);
-    return enqueue(db, items, now);
+async function writeDigest(
+  deps: Deps,
+  guildId: GuildId,
+  built: BuiltDigest,
+  items: OutboxItem[],
+  now: number,
+): Promise<number> {
+  const added = await transaction(databaseOf(deps), async (tx) => {
+    for (const w of built.toStore) await storeWeek(tx, guildId, w, now);
+    return enqueueOn(tx, items, now);
   });
   if (added > 0) deps.wakeOutbox();
   return added;
@@ -45,18 +51,19 @@ export async function postScheduledDigest(
   now: number,
   sources: readonly NamedSource[],
 ): Promise<'posted' | 'already' | 'off'> {
-  const settings = getSettings(deps.db, guildId);
+  const db = databaseOf(deps);
+  const settings = await readSettings(db, guildId);
   if (!settings.digest.channelId) return 'off';
   const key = digestKey(guildId, period);
   const target = scheduledTarget(settings, period) ?? currentTarget(settings, now);
-  if (hasKey(deps.db, key)) {
+  if (hasKey(legacyDb(db), key)) {
     await sendPersonalDigests(deps, guildId, target, now, sources);
     return 'already';
   }
   const built = await buildDigest(deps, guildId, target, now, sources);
-  const info = guildInfo(deps.db, guildId)!;
+  const info = (await guildInfo(db, guildId))!;
   const action: Action = { type: 'message.send', channelId: channelOf(settings), body: built.body };
-  writeDigest(deps, guildId, built, [{ platform: info.platform, guildId, key, action }], now);
+  await writeDigest(deps, guildId, built, [{ platform: info.platform, guildId, key, action }], now);
   await sendPersonalDigests(deps, guildId, target, now, sources);
   return 'posted';
 }
@@ -71,15 +78,16 @@ export async function postDigestNow(
   now: number,
   sources: readonly NamedSource[],
 ): Promise<{ channelId: ChannelId; replacesScheduled: boolean }> {
-  const settings = getSettings(deps.db, guildId);
+  const db = databaseOf(deps);
+  const settings = await readSettings(db, guildId);
   const channelId = channelOf(settings);
   const target = currentTarget(settings, now);
   const weekKey = digestKey(guildId, target.period);
-  const replacesScheduled = !hasKey(deps.db, weekKey);
+  const replacesScheduled = !hasKey(legacyDb(db), weekKey);
   const key = replacesScheduled ? weekKey : `${weekKey}:now:${now}`;
   const built = await buildDigest(deps, guildId, target, now, sources);
-  const info = guildInfo(deps.db, guildId)!;
-  writeDigest(
+  const info = (await guildInfo(db, guildId))!;
+  await writeDigest(
     deps,
     guildId,
     built,
@@ -96,11 +104,12 @@ export async function previewDigest(
   now: number,
   sources: readonly NamedSource[],
 ): Promise<MessageBody> {
-  const settings = getSettings(deps.db, guildId);
+  const db = databaseOf(deps);
+  const settings = await readSettings(db, guildId);
   const built = await buildDigest(deps, guildId, currentTarget(settings, now), now, sources, { preview: true });
   // Weeks that have ended are kept, so the next preview or post reads them instead of recomputing.
-  deps.db.transaction(() => {
-    for (const w of built.toStore) storeWeek(deps.db, guildId, w, now);
+  await transaction(db, async (tx) => {
+    for (const w of built.toStore) await storeWeek(tx, guildId, w, now);
   });
   return built.body;
 }

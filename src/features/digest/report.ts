@@ -1,7 +1,7 @@
 /** What moderators read about the digest outside it: the pulse line in /convene status, /convene goals show. */
-import type { Deps } from '../../commands.js';
+import { type Deps, databaseOf } from '../../commands.js';
 import type { GuildId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { safeText } from '../../text/fit.js';
 import { goalLine } from './compose.js';
 import { GOAL_METRICS, METRICS } from './goals.js';
@@ -12,9 +12,10 @@ import { recentStoredWeeks } from './store.js';
 const WEEKS = 8;
 
 /** For /convene status: the pulse of the most recent digest that got answers, or null. */
-export function latestPulse(deps: Pick<Deps, 'db'>, guildId: GuildId): PulseSummary | null {
-  const period = latestPulsePeriod(deps.db, guildId);
-  return period ? pulseOf(deps.db, guildId, period) : null;
+export async function latestPulse(deps: Pick<Deps, 'db' | 'database'>, guildId: GuildId): Promise<PulseSummary | null> {
+  const db = databaseOf(deps);
+  const period = await latestPulsePeriod(db, guildId);
+  return period ? pulseOf(db, guildId, period) : null;
 }
 
 /** One line for /convene status: "Digest pulse (2026-W48): 12 helped, 3 not really, 2 notes (see /convene digest preview)". */
@@ -27,8 +28,13 @@ export function renderPulseLine(pulse: PulseSummary | null): string {
 }
 
 /** /convene goals show: each goal with its latest stored weeks (no recomputation), and the why. */
-export function goalsReport(deps: Pick<Deps, 'db'>, guildId: GuildId, _now: number): string {
-  const settings = getSettings(deps.db, guildId);
+export async function goalsReport(
+  deps: Pick<Deps, 'db' | 'database'>,
+  guildId: GuildId,
+  _now: number,
+): Promise<string> {
+  const db = databaseOf(deps);
+  const settings = await readSettings(db, guildId);
   const goals = settings.digest.goals;
   const why = settings.core.why ? `Why: *${safeText(settings.core.why, 500)}*\n\n` : '';
   if (goals.length === 0) {
@@ -37,7 +43,7 @@ export function goalsReport(deps: Pick<Deps, 'db'>, guildId: GuildId, _now: numb
     );
     return `${why}No goals yet. Set one with /convene goals set metric: target:\n${options}`;
   }
-  const weeks = recentStoredWeeks(deps.db, guildId, WEEKS).reverse();
+  const weeks = (await recentStoredWeeks(db, guildId, WEEKS)).reverse();
   const pad: null[] = Array.from({ length: WEEKS - weeks.length }, () => null);
   const lines = goals.map((g) =>
     goalLine({ metric: g.metric, target: g.target, values: [...pad, ...weeks.map((w) => w.goals[g.metric] ?? null)] }),

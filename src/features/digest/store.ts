@@ -1,6 +1,5 @@
 import { and, asc, count, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { digestWeeks, guilds, members } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId, Platform } from '../../events.js';
 import { DAY_MS, type Window } from './calendar.js';
 import type { GoalMetric } from './goals.js';
@@ -42,12 +41,13 @@ export interface WeekStats {
 
 export const n = (v: unknown): number => Number(v ?? 0);
 
-export function guildInfo(db: Db, guildId: GuildId): { name: string; platform: Platform } | null {
-  const row = db
+export async function guildInfo(db: Database, guildId: GuildId): Promise<{ name: string; platform: Platform } | null> {
+  const { guilds } = db.tables;
+  const [row] = await db
     .select({ name: guilds.name, platform: guilds.platform })
     .from(guilds)
     .where(eq(guilds.id, guildId))
-    .get();
+    .limit(1);
   return row ?? null;
 }
 
@@ -56,13 +56,13 @@ export function guildInfo(db: Db, guildId: GuildId): { name: string; platform: P
  * aggregates below then subtract what these few wrote, one index seek each, instead of checking
  * the author of every message.
  */
-export function botIds(db: Db, guildId: GuildId): string[] {
-  return db
+export async function botIds(db: Database, guildId: GuildId): Promise<string[]> {
+  const { members } = db.tables;
+  const rows = await db
     .select({ id: members.memberId })
     .from(members)
-    .where(and(eq(members.guildId, guildId), eq(members.bot, true)))
-    .all()
-    .map((r) => r.id);
+    .where(and(eq(members.guildId, guildId), eq(members.bot, true)));
+  return rows.map((r) => r.id);
 }
 
 /** `column NOT IN (bots)`, or nothing when the guild has no bots (an empty list is not portable SQL). */
@@ -74,21 +74,32 @@ export function notBot(column: ReturnType<typeof sql.raw>, bots: readonly string
   )})`;
 }
 
-export const countIn = (db: Db, query: ReturnType<typeof sql>): number => n(db.get<{ n: number }>(query)?.n);
+/** The `n` of a raw count query (count(*) is a string on PostgreSQL). */
+export const countIn = async (db: Database, query: ReturnType<typeof sql>): Promise<number> =>
+  n((await db.all<{ n: number | string }>(query))[0]?.n);
+
+/** The first row of a raw query. */
+const firstRow = async <T>(db: Database, query: ReturnType<typeof sql>): Promise<T | undefined> =>
+  (await db.all<T>(query))[0];
 
 /** Messages by members (not bots) per local day: one covering index range count per day. */
-export function dailyMessages(db: Db, guildId: GuildId, days: readonly number[], bots: readonly string[]): number[] {
+export async function dailyMessages(
+  db: Database,
+  guildId: GuildId,
+  days: readonly number[],
+  bots: readonly string[],
+): Promise<number[]> {
   const result: number[] = [];
   for (let i = 0; i + 1 < days.length; i++) {
     const from = days[i]!;
     const to = days[i + 1]!;
-    const all = countIn(
+    const all = await countIn(
       db,
       sql`SELECT count(*) AS n FROM messages WHERE guild_id = ${guildId} AND created_at >= ${from} AND created_at < ${to}`,
     );
     let byBots = 0;
     for (const bot of bots) {
-      byBots += countIn(
+      byBots += await countIn(
         db,
         sql`SELECT count(*) AS n FROM messages WHERE guild_id = ${guildId} AND author_id = ${bot} AND created_at >= ${from} AND created_at < ${to}`,
       );
@@ -103,14 +114,14 @@ export function dailyMessages(db: Db, guildId: GuildId, days: readonly number[],
  * key index with one (guild, author, time) index seek each, no table rows read; then the bots
  * that wrote are subtracted.
  */
-export function activeMemberCount(
-  db: Db,
+export async function activeMemberCount(
+  db: Database,
   guildId: GuildId,
   start: number,
   end: number,
   bots: readonly string[],
-): number {
-  const all = countIn(
+): Promise<number> {
+  const all = await countIn(
     db,
     sql`
     SELECT count(*) AS n FROM members m
@@ -120,7 +131,7 @@ export function activeMemberCount(
   );
   let activeBots = 0;
   for (const bot of bots) {
-    activeBots += countIn(
+    activeBots += await countIn(
       db,
       sql`SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE guild_id = ${guildId} AND author_id = ${bot} AND created_at >= ${start} AND created_at < ${end} LIMIT 1) b`,
     );
@@ -129,48 +140,50 @@ export function activeMemberCount(
 }
 
 /** Members who joined in [start, end) and are still here: the count and the first `limit` names. */
-export function newMembers(
-  db: Db,
+export async function newMembers(
+  db: Database,
   guildId: GuildId,
   start: number,
   end: number,
   limit: number,
-): { count: number; names: string[] } {
-  const total =
-    db
-      .select({ n: count() })
-      .from(members)
-      .where(joinedBetween(guildId, start, end))
-      .get()?.n ?? 0;
-  return { count: total, names: newMemberRows(db, guildId, start, end, limit).map((r) => r.name) };
+): Promise<{ count: number; names: string[] }> {
+  const { members } = db.tables;
+  const [row] = await db
+    .select({ n: count() })
+    .from(members)
+    .where(joinedBetween(db, guildId, start, end));
+  const rows = limit > 0 ? await newMemberRows(db, guildId, start, end, limit) : [];
+  return { count: row?.n ?? 0, names: rows.map((r) => r.name) };
 }
 
 /** Members (not bots) who joined in [start, end) and are still here. */
-const joinedBetween = (guildId: GuildId, start: number, end: number) =>
-  and(
+const joinedBetween = (db: Database, guildId: GuildId, start: number, end: number) => {
+  const { members } = db.tables;
+  return and(
     eq(members.guildId, guildId),
     gte(members.joinedAt, start),
     lt(members.joinedAt, end),
     eq(members.bot, false),
     sql`${members.leftAt} IS NULL`,
   );
+};
 
 /** Members who joined in [start, end) and are still here, with their ids: the first `limit`, by joining time. */
-export function newMemberRows(
-  db: Db,
+export async function newMemberRows(
+  db: Database,
   guildId: GuildId,
   start: number,
   end: number,
   limit: number,
-): { memberId: string; name: string; joinedAt: number }[] {
-  return db
+): Promise<{ memberId: string; name: string; joinedAt: number }[]> {
+  const { members } = db.tables;
+  const rows = await db
     .select({ memberId: members.memberId, name: members.displayName, joinedAt: members.joinedAt })
     .from(members)
-    .where(joinedBetween(guildId, start, end))
+    .where(joinedBetween(db, guildId, start, end))
     .orderBy(asc(members.joinedAt), asc(members.memberId))
-    .limit(limit)
-    .all()
-    .map((r) => ({ memberId: r.memberId, name: r.name, joinedAt: n(r.joinedAt) }));
+    .limit(limit);
+  return rows.map((r) => ({ memberId: r.memberId, name: r.name, joinedAt: n(r.joinedAt) }));
 }
 
 /** The two guilds of a paired community, each with its bots. */
@@ -185,14 +198,16 @@ export interface PairGuilds {
  * pair's confirmed links (the account_links primary key, "confirmed" = linked_at set, as in
  * src/features/links/identity.ts) with an index seek per link and platform.
  */
-export function linkedOnBoth(
-  db: Db,
+export async function linkedOnBoth(
+  db: Database,
   pair: PairGuilds,
   start: number,
   end: number,
-): { active: number; newMembers: number } {
+): Promise<{ active: number; newMembers: number }> {
   const { discord, forum } = pair;
-  const row = db.get<{ active: number; newMembers: number }>(sql`
+  const row = await firstRow<{ active: number; newMembers: number }>(
+    db,
+    sql`
     SELECT
       coalesce(sum(CASE WHEN EXISTS (
           SELECT 1 FROM messages x
@@ -209,42 +224,48 @@ export function linkedOnBoth(
           SELECT 1 FROM members b
           WHERE b.guild_id = l.other_guild_id AND b.member_id = l.other_member_id AND b.bot = FALSE AND b.left_at IS NULL
             AND b.joined_at >= ${start} AND b.joined_at < ${end})
-        THEN 1 ELSE 0 END), 0) AS newMembers
+        THEN 1 ELSE 0 END), 0) AS "newMembers"
     FROM account_links l
     WHERE l.guild_id = ${discord.guildId} AND l.other_guild_id = ${forum.guildId} AND l.linked_at IS NOT NULL
-      ${notBot(sql.raw('l.member_id'), discord.bots)}${notBot(sql.raw('l.other_member_id'), forum.bots)}`);
+      ${notBot(sql.raw('l.member_id'), discord.bots)}${notBot(sql.raw('l.other_member_id'), forum.bots)}`,
+  );
   return { active: n(row?.active), newMembers: n(row?.newMembers) };
 }
 
 /** Of the members (not bots) who joined in [joinedFrom, joinedTo), how many wrote in [start, end). */
-export function cohortActivity(
-  db: Db,
+export async function cohortActivity(
+  db: Database,
   guildId: GuildId,
   joinedFrom: number,
   joinedTo: number,
   start: number,
   end: number,
-): { cohort: number; active: number } {
-  const row = db.get<{ cohort: number; active: number }>(sql`
+): Promise<{ cohort: number; active: number }> {
+  const row = await firstRow<{ cohort: number; active: number }>(
+    db,
+    sql`
     SELECT count(*) AS cohort,
       coalesce(sum(CASE WHEN EXISTS (
         SELECT 1 FROM messages x
         WHERE x.guild_id = m.guild_id AND x.author_id = m.member_id AND x.created_at >= ${start} AND x.created_at < ${end}
       ) THEN 1 ELSE 0 END), 0) AS active
     FROM members m
-    WHERE m.guild_id = ${guildId} AND m.bot = FALSE AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
+    WHERE m.guild_id = ${guildId} AND m.bot = FALSE AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`,
+  );
   return { cohort: n(row?.cohort), active: n(row?.active) };
 }
 
 /** Of the members who joined in [joinedFrom, joinedTo), how many wrote within `withinMs` of joining. */
-export function activationCohort(
-  db: Db,
+export async function activationCohort(
+  db: Database,
   guildId: GuildId,
   joinedFrom: number,
   joinedTo: number,
   withinMs: number,
-): { cohort: number; active: number } {
-  const row = db.get<{ cohort: number; active: number }>(sql`
+): Promise<{ cohort: number; active: number }> {
+  const row = await firstRow<{ cohort: number; active: number }>(
+    db,
+    sql`
     SELECT count(*) AS cohort,
       coalesce(sum(CASE WHEN EXISTS (
         SELECT 1 FROM messages x
@@ -252,7 +273,8 @@ export function activationCohort(
           AND x.created_at >= m.joined_at AND x.created_at < m.joined_at + ${withinMs}
       ) THEN 1 ELSE 0 END), 0) AS active
     FROM members m
-    WHERE m.guild_id = ${guildId} AND m.bot = FALSE AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`);
+    WHERE m.guild_id = ${guildId} AND m.bot = FALSE AND m.joined_at >= ${joinedFrom} AND m.joined_at < ${joinedTo}`,
+  );
   return { cohort: n(row?.cohort), active: n(row?.active) };
 }
 
@@ -271,23 +293,24 @@ export interface FirstResponse {
  * thread's (guild, channel, time) index from its start, so it costs a few steps per thread.
  * Threads whose opener is unknown are left out: without an opener there is no "someone else".
  */
-export function firstResponses(
-  db: Db,
+export async function firstResponses(
+  db: Database,
   guildId: GuildId,
   start: number,
   end: number,
   now: number,
   bots: readonly string[],
-): FirstResponse[] {
-  const rows = db.all<{
+): Promise<FirstResponse[]> {
+  // Quoted aliases: PostgreSQL folds unquoted ones to lower case.
+  const rows = await db.all<{
     threadId: string;
     askedAt: number;
     firstAt: number | null;
     responderId: string | null;
-    responderModerator: number | null;
+    responderModerator: number | boolean | null;
   }>(sql`
-    SELECT t.channel_id AS threadId, t.created_at AS askedAt, f.created_at AS firstAt, f.author_id AS responderId,
-      r.moderator AS responderModerator
+    SELECT t.channel_id AS "threadId", t.created_at AS "askedAt", f.created_at AS "firstAt", f.author_id AS "responderId",
+      r.moderator AS "responderModerator"
     FROM channels t
     LEFT JOIN messages f ON f.guild_id = t.guild_id AND f.message_id = (
       SELECT x.message_id FROM messages x
@@ -340,25 +363,25 @@ export function coreGoalValues(w: Omit<WeekStats, 'goals'>): Partial<Record<Goal
  * The week's numbers from the core tables (messages, members, threads). `threads` may be passed
  * when the caller already has the week's first responses (it needs them for the helpers too).
  */
-export function computeWeekStats(
-  db: Db,
+export async function computeWeekStats(
+  db: Database,
   guildId: GuildId,
   w: Pick<Window, 'start' | 'end' | 'days'>,
   now: number,
   bots: readonly string[],
   threads?: readonly FirstResponse[],
-): WeekStats {
-  const daily = dailyMessages(db, guildId, w.days, bots);
-  const retention = cohortActivity(db, guildId, w.start - 28 * DAY_MS, w.start - 21 * DAY_MS, w.start, w.end);
-  const activation = activationCohort(db, guildId, w.end - 21 * DAY_MS, w.end - 14 * DAY_MS, 14 * DAY_MS);
+): Promise<WeekStats> {
+  const daily = await dailyMessages(db, guildId, w.days, bots);
+  const retention = await cohortActivity(db, guildId, w.start - 28 * DAY_MS, w.start - 21 * DAY_MS, w.start, w.end);
+  const activation = await activationCohort(db, guildId, w.end - 21 * DAY_MS, w.end - 14 * DAY_MS, 14 * DAY_MS);
   const stats = {
     start: w.start,
     end: w.end,
     messages: daily.reduce((a, b) => a + b, 0),
     dailyMessages: daily,
-    activeMembers: activeMemberCount(db, guildId, w.start, w.end, bots),
-    newMembers: newMembers(db, guildId, w.start, w.end, 0).count,
-    ...responseTimesOf(threads ?? firstResponses(db, guildId, w.start, w.end, now, bots)),
+    activeMembers: await activeMemberCount(db, guildId, w.start, w.end, bots),
+    newMembers: (await newMembers(db, guildId, w.start, w.end, 0)).count,
+    ...responseTimesOf(threads ?? (await firstResponses(db, guildId, w.start, w.end, now, bots))),
     retentionCohort: retention.cohort,
     retained: retention.active,
     activationCohort: activation.cohort,
@@ -368,43 +391,49 @@ export function computeWeekStats(
 }
 
 /** A stored week, when one was computed for exactly this window. */
-export function storedWeek(db: Db, guildId: GuildId, w: Window): { stats: WeekStats; computedAt: number } | null {
-  const row = db
+export async function storedWeek(
+  db: Database,
+  guildId: GuildId,
+  w: Window,
+): Promise<{ stats: WeekStats; computedAt: number } | null> {
+  const { digestWeeks } = db.tables;
+  const [row] = await db
     .select({ stats: digestWeeks.stats, computedAt: digestWeeks.computedAt })
     .from(digestWeeks)
     .where(and(eq(digestWeeks.guildId, guildId), eq(digestWeeks.startAt, w.start), eq(digestWeeks.endAt, w.end)))
-    .get();
+    .limit(1);
   return row ? { stats: row.stats as WeekStats, computedAt: row.computedAt } : null;
 }
 
 /** Stored weeks are kept this long: long enough for year-over-year, not forever. */
 const KEEP_WEEKS_MS = 60 * 7 * DAY_MS;
 
-export function storeWeek(db: Db, guildId: GuildId, stats: WeekStats, now: number): void {
-  db.delete(digestWeeks)
-    .where(and(eq(digestWeeks.guildId, guildId), lt(digestWeeks.startAt, now - KEEP_WEEKS_MS)))
-    .run();
-  db.insert(digestWeeks)
+export async function storeWeek(db: Database, guildId: GuildId, stats: WeekStats, now: number): Promise<void> {
+  const { digestWeeks } = db.tables;
+  await db
+    .delete(digestWeeks)
+    .where(and(eq(digestWeeks.guildId, guildId), lt(digestWeeks.startAt, now - KEEP_WEEKS_MS)));
+  await db
+    .insert(digestWeeks)
     .values({ guildId, startAt: stats.start, endAt: stats.end, computedAt: now, stats })
     .onConflictDoUpdate({
       target: [digestWeeks.guildId, digestWeeks.startAt, digestWeeks.endAt],
       set: { computedAt: now, stats },
-    })
-    .run();
+    });
 }
 
 /**
  * The latest `limit` stored weeks that do not overlap, newest first (previews on other days store
  * windows that overlap the scheduled ones; the newest wins).
  */
-export function recentStoredWeeks(db: Db, guildId: GuildId, limit: number): WeekStats[] {
-  const rows = db
+export async function recentStoredWeeks(db: Database, guildId: GuildId, limit: number): Promise<WeekStats[]> {
+  const { digestWeeks } = db.tables;
+  const rows = await db
     .select({ stats: digestWeeks.stats, startAt: digestWeeks.startAt, endAt: digestWeeks.endAt })
     .from(digestWeeks)
     .where(eq(digestWeeks.guildId, guildId))
     .orderBy(desc(digestWeeks.endAt), desc(digestWeeks.computedAt))
-    .limit(limit * 8)
-    .all();
+    .limit(limit * 8);
   const picked: WeekStats[] = [];
   let before = Number.POSITIVE_INFINITY;
   for (const r of rows) {

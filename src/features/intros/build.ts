@@ -3,17 +3,17 @@
  * needs at once: someone who has just joined, or who asks /meet before the first build, must not
  * wait a day to be found or to find anyone.
  */
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import { asGuildId, type GuildId, type MemberId } from '../../events.js';
-import { linkedAcross, partnerOf } from '../links/identity.js';
-import { buildProfiles, type Vocabulary, vocabularyOf } from './profile.js';
+import { linkedAcrossOf, pairedGuildOf } from './pairs.js';
+import { profileBuilder, type Vocabulary, vocabularyBuilder } from './profile.js';
 import {
   hasMessagesBeyond,
   lastBuild,
   markBuildStale,
   membership,
-  profileRow,
   profileSource,
+  readProfileRow,
   saveProfiles,
 } from './store.js';
 
@@ -31,12 +31,15 @@ export const PROFILE_MAX_AGE_MS = DAY_MS;
 export const ON_DEMAND_MESSAGES = 50_000;
 
 /** Rebuild every consenting member's profile and the term index (when stale, or `force`). */
-export function refreshProfiles(db: Db, guildId: GuildId, now: number, force = false): boolean {
-  const last = lastBuild(db, guildId);
+export async function refreshProfiles(db: Database, guildId: GuildId, now: number, force = false): Promise<boolean> {
+  const last = await lastBuild(db, guildId);
   if (!force && last && now - last.builtAt < PROFILE_MAX_AGE_MS) return false;
-  const source = profileSource(db, guildId, now - PROFILE_WINDOW_MS, now);
-  const { profiles, stats } = buildProfiles(source, now, sharedVocabulary(db, guildId, now));
-  saveProfiles(
+  const shared = await sharedVocabulary(db, guildId, now);
+  const { source, pages } = await profileSource(db, guildId, now - PROFILE_WINDOW_MS, now);
+  const builder = profileBuilder(source, now);
+  for await (const page of pages) for (const msg of page) builder.add(msg);
+  const { profiles, stats } = builder.finish(shared);
+  await saveProfiles(
     db,
     guildId,
     profiles,
@@ -50,12 +53,12 @@ export function refreshProfiles(db: Db, guildId: GuildId, now: number, force = f
  * Make sure a member in intros has a profile built since they joined: build the guild's profiles
  * now when it is small enough, else have the next scan do it. Returns whether it was built now.
  */
-export function ensureProfile(db: Db, guildId: GuildId, memberId: MemberId, now: number): boolean {
-  const joinedAt = membership(db, guildId, memberId)?.joinedAt;
-  const builtAt = profileRow(db, guildId, memberId)?.builtAt ?? null;
+export async function ensureProfile(db: Database, guildId: GuildId, memberId: MemberId, now: number): Promise<boolean> {
+  const joinedAt = (await membership(db, guildId, memberId))?.joinedAt;
+  const builtAt = (await readProfileRow(db, guildId, memberId))?.builtAt ?? null;
   if (joinedAt === undefined || (builtAt !== null && builtAt >= joinedAt)) return false;
-  if (hasMessagesBeyond(db, guildId, now - PROFILE_WINDOW_MS, ON_DEMAND_MESSAGES)) {
-    markBuildStale(db, guildId);
+  if (await hasMessagesBeyond(db, guildId, now - PROFILE_WINDOW_MS, ON_DEMAND_MESSAGES)) {
+    await markBuildStale(db, guildId);
     return false;
   }
   return refreshProfiles(db, guildId, now, true);
@@ -65,9 +68,12 @@ export function ensureProfile(db: Db, guildId: GuildId, memberId: MemberId, now:
  * In a paired community, the other platform's words (its linked accounts left out: their person is
  * counted here), so that two people who talk about the same thing on different platforms match.
  */
-function sharedVocabulary(db: Db, guildId: GuildId, now: number): Vocabulary | undefined {
-  const partner = partnerOf(db, guildId);
+async function sharedVocabulary(db: Database, guildId: GuildId, now: number): Promise<Vocabulary | undefined> {
+  const partner = await pairedGuildOf(db, guildId);
   if (partner === null) return undefined;
-  const linked = new Set(linkedAcross(db, partner).keys());
-  return vocabularyOf(profileSource(db, asGuildId(partner), now - PROFILE_WINDOW_MS, now), linked);
+  const linked = new Set((await linkedAcrossOf(db, partner, guildId)).keys());
+  const { source, pages } = await profileSource(db, asGuildId(partner), now - PROFILE_WINDOW_MS, now);
+  const builder = vocabularyBuilder(source, linked);
+  for await (const page of pages) for (const msg of page) builder.add(msg);
+  return builder.finish();
 }

@@ -3,22 +3,13 @@
  * and the profiles, term index and build row it writes; accepted answers for helpfulness.
  */
 import { and, asc, eq, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../../db/connection.js';
-import {
-  channels,
-  introsAccepted,
-  introsBuilds,
-  introsMembers,
-  introsProfiles,
-  introsTerms,
-  journeyMembers,
-  members,
-  messages,
-} from '../../db/schema.js';
+// The same function as sqlite-core's (drizzle's table-alias proxy), typed for db.tables.
+import { alias } from 'drizzle-orm/pg-core';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { formsOf, splitTerms } from '../../text/tokenize.js';
-import { consenting } from './consentStore.js';
+import { chunk } from './chunk.js';
+import { byCodePoint, consenting } from './consentStore.js';
 import {
   type DeclaredProfile,
   type Profile,
@@ -31,9 +22,16 @@ import {
 import { consentingProfiles, INDEXED_TERMS } from './profileStore.js';
 import { storeProfile } from './storedProfile.js';
 
+/** A build's source without its messages, and the messages in pages (see messagePages). */
+export interface StoredSource {
+  source: Omit<ProfileSource, 'messages'>;
+  pages: AsyncGenerator<ProfileMessage[]>;
+}
+
 /** Everything a profile build needs, read from the core tables (terms, never text). */
-export function profileSource(db: Db, guildId: GuildId, since: number, now: number): ProfileSource {
-  const pool = db
+export async function profileSource(db: Database, guildId: GuildId, since: number, now: number): Promise<StoredSource> {
+  const { introsMembers, members, journeyMembers, channels, introsAccepted } = db.tables;
+  const pool = await db
     .select({ id: introsMembers.memberId, joinedAt: members.joinedAt, stage: journeyMembers.stage })
     .from(introsMembers)
     .leftJoin(members, and(eq(members.guildId, introsMembers.guildId), eq(members.memberId, introsMembers.memberId)))
@@ -42,18 +40,18 @@ export function profileSource(db: Db, guildId: GuildId, since: number, now: numb
       journeyMembers,
       and(eq(journeyMembers.guildId, introsMembers.guildId), eq(journeyMembers.memberId, introsMembers.memberId)),
     )
-    .where(and(consenting(db, guildId), or(isNull(members.profilingOff), eq(members.profilingOff, false))))
-    .all();
+    .where(and(consenting(db, guildId), or(isNull(members.profilingOff), eq(members.profilingOff, false))));
+  // Members in one order on both engines (SQLite's key order), as the build's maps keep it.
+  pool.sort((x, y) => byCodePoint(x.id, y.id));
   const declared = new Map<string, DeclaredProfile>();
-  for (const row of consentingProfiles(db, guildId).values())
+  for (const row of (await consentingProfiles(db, guildId)).values())
     if (row.declared) declared.set(row.memberId, row.declared);
 
   const threads = new Map<string, ThreadInfo>();
-  const threadRows = db
+  const threadRows = await db
     .select({ id: channels.channelId, name: channels.name, tags: channels.tags, ownerId: channels.ownerId })
     .from(channels)
-    .where(and(eq(channels.guildId, guildId), eq(channels.kind, 'thread')))
-    .all();
+    .where(and(eq(channels.guildId, guildId), eq(channels.kind, 'thread')));
   const wanted = new Set(pool.map((m) => m.id));
   for (const t of threadRows) {
     threads.set(t.id, {
@@ -66,35 +64,37 @@ export function profileSource(db: Db, guildId: GuildId, since: number, now: numb
   }
 
   const accepted = new Set(
-    db
-      .select({ id: introsAccepted.messageId })
-      .from(introsAccepted)
-      .where(and(eq(introsAccepted.guildId, guildId), isNotNull(introsAccepted.messageId)))
-      .all()
-      .map((r) => r.id!),
+    (
+      await db
+        .select({ id: introsAccepted.messageId })
+        .from(introsAccepted)
+        .where(and(eq(introsAccepted.guildId, guildId), isNotNull(introsAccepted.messageId)))
+    ).map((r) => r.id!),
   );
 
   return {
-    members: pool.map((m) => ({
-      memberId: m.id,
-      declared: declared.get(m.id) ?? null,
-      stage: m.stage ?? null,
-      joinedAt: m.joinedAt ?? null,
-    })),
-    messages: readMessages(db, guildId, since, now, threads, accepted, wanted),
-    threads,
-    names: memberNameList(db, guildId),
+    source: {
+      members: pool.map((m) => ({
+        memberId: m.id,
+        declared: declared.get(m.id) ?? null,
+        stage: m.stage ?? null,
+        joinedAt: m.joinedAt ?? null,
+      })),
+      threads,
+      names: await memberNameList(db, guildId),
+    },
+    pages: messagePages(db, guildId, since, now, threads, accepted, wanted),
   };
 }
 
 /** Every username and display name of the guild's members (bots too: never a topic either). */
-function memberNameList(db: Db, guildId: GuildId): string[] {
+async function memberNameList(db: Database, guildId: GuildId): Promise<string[]> {
+  const { members } = db.tables;
   const out: string[] = [];
-  for (const r of db
+  for (const r of await db
     .select({ username: members.username, displayName: members.displayName })
     .from(members)
-    .where(eq(members.guildId, guildId))
-    .all()) {
+    .where(eq(members.guildId, guildId))) {
     out.push(r.username);
     if (r.displayName !== r.username) out.push(r.displayName);
   }
@@ -102,8 +102,8 @@ function memberNameList(db: Db, guildId: GuildId): string[] {
 }
 
 /** Messages in pages (keyset on time, id) so a large guild never sits in memory twice. */
-function* readMessages(
-  db: Db,
+async function* messagePages(
+  db: Database,
   guildId: GuildId,
   since: number,
   now: number,
@@ -111,13 +111,14 @@ function* readMessages(
   accepted: Set<string>,
   /** Members whose words may be shown (the forms of their messages are read). */
   wanted: ReadonlySet<string>,
-): Generator<ProfileMessage> {
+): AsyncGenerator<ProfileMessage[]> {
+  const { messages, members } = db.tables;
   const replied = alias(messages, 'replied');
   const PAGE = 20_000;
   let after = { at: since - 1, id: '' };
   const seenThread = new Set<string>();
   for (;;) {
-    const rows = db
+    const rows = await db
       .select({
         id: messages.messageId,
         channelId: messages.channelId,
@@ -141,16 +142,18 @@ function* readMessages(
           or(gt(messages.createdAt, after.at), and(eq(messages.createdAt, after.at), gt(messages.messageId, after.id))),
         ),
       )
+      // The keyset's comparison and this order use the same collation on each engine: no page
+      // skips or repeats a message.
       .orderBy(asc(messages.createdAt), asc(messages.messageId))
-      .limit(PAGE)
-      .all();
+      .limit(PAGE);
+    const page: ProfileMessage[] = [];
     for (const r of rows) {
       if (r.bot) continue;
       const thread = threads.get(r.channelId);
       const opensThread = thread !== undefined && !seenThread.has(r.channelId) && thread.openerId === r.authorId;
       if (thread) seenThread.add(r.channelId);
       const repliesTo = r.repliedAuthor ?? (thread && !opensThread ? thread.openerId : null);
-      yield {
+      page.push({
         authorId: r.authorId,
         channelId: r.parentChannelId,
         threadId: thread ? r.channelId : null,
@@ -162,8 +165,9 @@ function* readMessages(
         mentionIds: r.mentionIds.filter((m) => m !== r.authorId),
         opensThread,
         accepted: accepted.has(r.id),
-      };
+      });
     }
+    yield page;
     if (rows.length < PAGE) return;
     const last = rows[rows.length - 1]!;
     after = { at: last.createdAt, id: last.id };
@@ -171,94 +175,88 @@ function* readMessages(
 }
 
 /** Replace the derived profiles and the term index of a guild (one transaction). */
-export function saveProfiles(
-  db: Db,
+export async function saveProfiles(
+  db: Database,
   guildId: GuildId,
   profiles: ReadonlyMap<string, Profile>,
   facts: { degree: ReadonlyMap<string, number>; community: ReadonlyMap<string, number>; hubDegree: number },
   now: number,
-): void {
-  db.transaction((tx) => {
-    tx.delete(introsTerms).where(eq(introsTerms.guildId, guildId)).run();
-    const upsert = tx
-      .insert(introsProfiles)
-      .values({
-        guildId,
-        memberId: sql.placeholder('memberId'),
-        derived: sql.placeholder('derived'),
-        degree: sql.placeholder('degree'),
-        community: sql.placeholder('community'),
-        builtAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoUpdate({
-        target: [introsProfiles.guildId, introsProfiles.memberId],
-        set: {
-          derived: sql`excluded.derived`,
-          degree: sql`excluded.degree`,
-          community: sql`excluded.community`,
-          builtAt: now,
-        },
-      })
-      .prepare();
-    const term = tx
-      .insert(introsTerms)
-      .values({
-        guildId,
-        term: sql.placeholder('term'),
-        memberId: sql.placeholder('memberId'),
-        weight: sql.placeholder('weight'),
-      })
-      .prepare();
-    for (const p of profiles.values()) {
-      upsert.run({
-        memberId: p.memberId,
-        derived: storeProfile(p),
-        degree: facts.degree.get(p.memberId) ?? 0,
-        community: facts.community.get(p.memberId) ?? null,
-      });
-      const top = [...p.terms].sort((x, y) => y[1] - x[1]).slice(0, INDEXED_TERMS);
-      for (const [t, w] of top) term.run({ term: t, memberId: p.memberId, weight: w });
+): Promise<void> {
+  const profileRows = [...profiles.values()].map((p) => ({
+    guildId,
+    memberId: p.memberId,
+    derived: storeProfile(p) as unknown as Record<string, unknown>,
+    degree: facts.degree.get(p.memberId) ?? 0,
+    community: facts.community.get(p.memberId) ?? null,
+    builtAt: now,
+    updatedAt: now,
+  }));
+  const termRows = [...profiles.values()].flatMap((p) =>
+    [...p.terms]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, INDEXED_TERMS)
+      .map(([term, weight]) => ({ guildId, term, memberId: p.memberId, weight })),
+  );
+  await transaction(db, async (tx) => {
+    const { introsTerms, introsProfiles, introsBuilds } = tx.tables;
+    await tx.delete(introsTerms).where(eq(introsTerms.guildId, guildId));
+    // Many rows per statement (7 and 4 parameters a row: far under both engines' limits).
+    for (const part of chunk(profileRows, 1000)) {
+      await tx
+        .insert(introsProfiles)
+        .values(part)
+        .onConflictDoUpdate({
+          target: [introsProfiles.guildId, introsProfiles.memberId],
+          set: {
+            derived: sql`excluded.derived`,
+            degree: sql`excluded.degree`,
+            community: sql`excluded.community`,
+            builtAt: now,
+          },
+        });
     }
-    tx.insert(introsBuilds)
+    for (const part of chunk(termRows, 2000)) await tx.insert(introsTerms).values(part);
+    await tx
+      .insert(introsBuilds)
       .values({ guildId, builtAt: now, memberCount: profiles.size, hubDegree: facts.hubDegree })
       .onConflictDoUpdate({
         target: introsBuilds.guildId,
         set: { builtAt: now, memberCount: profiles.size, hubDegree: facts.hubDegree },
-      })
-      .run();
+      });
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Accepted answers (helpfulness)
 
-export function recordAccepted(
-  db: Db,
+export async function recordAccepted(
+  db: Database,
   guildId: GuildId,
   threadId: string,
   messageId: string | null,
   accepted: boolean,
   at: number,
-): void {
+): Promise<void> {
+  const { introsAccepted, messages } = db.tables;
   if (!accepted) {
-    db.delete(introsAccepted)
-      .where(and(eq(introsAccepted.guildId, guildId), eq(introsAccepted.threadId, threadId)))
-      .run();
+    await db
+      .delete(introsAccepted)
+      .where(and(eq(introsAccepted.guildId, guildId), eq(introsAccepted.threadId, threadId)));
     return;
   }
+  // One statement (the author looked up inside it): ingest runs this for every accepted answer.
   const author = messageId
-    ? (db
+    ? sql`(${db
         .select({ id: messages.authorId })
         .from(messages)
         .where(and(eq(messages.guildId, guildId), eq(messages.messageId, messageId)))
-        .get()?.id ?? null)
+        .limit(1)})`
     : null;
-  db.insert(introsAccepted)
+  await db
+    .insert(introsAccepted)
     .values({ guildId, threadId, messageId, authorId: author, at })
     .onConflictDoUpdate({
       target: [introsAccepted.guildId, introsAccepted.threadId],
-      set: { messageId, authorId: author, at },
-    })
-    .run();
+      set: { messageId, authorId: sql`excluded.author_id`, at },
+    });
 }

@@ -3,7 +3,7 @@
  * and the follow-up are pressed in DMs, where the platform has no guild to give. The pressing
  * member is checked against the intro every time.
  */
-import { defineButton, reply } from '../../commands.js';
+import { databaseOf, defineButton, reply } from '../../commands.js';
 import { asGuildId, asMemberId } from '../../events.js';
 import { quiet } from './reasons.js';
 import { acceptIntro, BUTTONS, declineIntro, giveFeedback, join, requestIntro } from './service.js';
@@ -18,8 +18,15 @@ const split2 = (arg: string) => {
 export const introduceButton = defineButton({
   id: BUTTONS.introduce,
   access: 'member',
-  run(ctx) {
-    const r = requestIntro(ctx.deps.db, ctx.platform, ctx.guild.id, ctx.member.id, asMemberId(ctx.arg), ctx.now);
+  async run(ctx) {
+    const r = await requestIntro(
+      databaseOf(ctx.deps),
+      ctx.platform,
+      ctx.guild.id,
+      ctx.member.id,
+      asMemberId(ctx.arg),
+      ctx.now,
+    );
     ctx.deps.wakeOutbox();
     // Someone on the other platform of a paired community is told about the asker directly.
     if (r.where !== undefined)
@@ -39,17 +46,11 @@ export const introduceButton = defineButton({
 export const acceptButton = defineButton({
   id: BUTTONS.accept,
   access: 'member',
-  run(ctx) {
+  async run(ctx) {
     const [guild, introId] = split2(ctx.arg);
     const guildId = asGuildId(guild || ctx.guild.id);
-    const outcome = acceptIntro(
-      ctx.deps.db,
-      platformOf(ctx.deps.db, guildId),
-      guildId,
-      introId!,
-      ctx.member.id,
-      ctx.now,
-    );
+    const db = databaseOf(ctx.deps);
+    const outcome = await acceptIntro(db, await platformOf(db, guildId), guildId, introId!, ctx.member.id, ctx.now);
     ctx.deps.wakeOutbox();
     const text = {
       made: 'Wonderful — I am introducing you now. Have a good conversation!',
@@ -64,10 +65,11 @@ export const acceptButton = defineButton({
 export const declineButton = defineButton({
   id: BUTTONS.decline,
   access: 'member',
-  run(ctx) {
+  async run(ctx) {
     const [guild, introId] = split2(ctx.arg);
     const guildId = asGuildId(guild || ctx.guild.id);
-    declineIntro(ctx.deps.db, platformOf(ctx.deps.db, guildId), guildId, introId!, ctx.member.id, ctx.now);
+    const db = databaseOf(ctx.deps);
+    await declineIntro(db, await platformOf(db, guildId), guildId, introId!, ctx.member.id, ctx.now);
     ctx.deps.wakeOutbox();
     return reply.update({ content: 'No problem. They will only hear "not this time", nothing more.' });
   },
@@ -78,13 +80,13 @@ const ANSWERS = { met: 'met', not_yet: 'not_yet', skip: 'skip' } as const;
 export const feedbackButton = defineButton({
   id: BUTTONS.feedback,
   access: 'member',
-  run(ctx) {
+  async run(ctx) {
     const [guild, rest = ''] = split2(ctx.arg);
     const cut = rest.lastIndexOf(':');
     const introId = rest.slice(0, cut);
     const answer = ANSWERS[rest.slice(cut + 1) as keyof typeof ANSWERS];
     if (!answer || !introId) return reply.ephemeral('This button is from an old message: nothing was recorded.');
-    giveFeedback(ctx.deps.db, asGuildId(guild || ctx.guild.id), introId, ctx.member.id, answer, ctx.now);
+    await giveFeedback(databaseOf(ctx.deps), asGuildId(guild || ctx.guild.id), introId, ctx.member.id, answer, ctx.now);
     const text = {
       met: 'Lovely — thank you! That helps the next intros fit better.',
       not_yet: 'Thanks for telling me. There is no rush.',
@@ -98,8 +100,8 @@ export const feedbackButton = defineButton({
 export const joinButton = defineButton({
   id: BUTTONS.join,
   access: 'member',
-  run(ctx) {
-    const outcome = join(ctx.deps.db, ctx.guild.id, ctx.member.id, ctx.now);
+  async run(ctx) {
+    const outcome = await join(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now);
     return reply.ephemeral(
       outcome === 'joined'
         ? 'You are in! You will be part of the next round. /profile set helps me find good matches; /intros leave takes you out any time.'

@@ -5,16 +5,17 @@
  *
  * Everything here reads in bulk (one query per guild and per 500 ids), never per member in a loop.
  */
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import { asGuildId, type GuildId, type Platform } from '../../events.js';
 import { isForumGuild } from '../../forumIds.js';
-import { getSettings } from '../../guildSettings.js';
-import { activeSides, linkedAcross, pairedGuild } from '../links/identity.js';
+import { readSettings } from '../../guildSettings.js';
 import { awayIdOf, awayKey, type Handle, linkedConsents, linkedSkips, rekeyProfile } from './across.js';
+import { activeSidesOf, linkedAcrossOf, pairedGuildOf } from './pairs.js';
 import type { Profile } from './profile.js';
 import {
   consentingIds,
   lastBuild,
+  type Membership,
   memberHandles,
   memberships,
   type ProfileRow,
@@ -34,17 +35,17 @@ export interface Community {
 }
 
 /** The community `guildId` belongs to, seen from it; null when it is not paired (intros as always). */
-export function communityOf(db: Db, guildId: GuildId): Community | null {
-  const away = pairedGuild(db, guildId);
+export async function communityOf(db: Database, guildId: GuildId): Promise<Community | null> {
+  const away = await pairedGuildOf(db, guildId);
   if (away === null) return null;
-  const homeToAway = linkedAcross(db, guildId);
+  const homeToAway = await linkedAcrossOf(db, guildId, away);
   const awayToHome = new Map<string, string>();
   for (const [h, a] of homeToAway) awayToHome.set(a, h);
   return {
     home: guildId,
-    homePlatform: platformOf(db, guildId),
+    homePlatform: await platformOf(db, guildId),
     away: asGuildId(away),
-    awayPlatform: platformOf(db, asGuildId(away)),
+    awayPlatform: await platformOf(db, asGuildId(away)),
     homeToAway,
     awayToHome,
   };
@@ -56,14 +57,14 @@ export function communityOf(db: Db, guildId: GuildId): Community | null {
  * own scheduled round is skipped. Only when the Discord guild has intros off and the forum has them
  * on does the forum run the community round.
  */
-export function roundGuildOf(db: Db, guildId: GuildId): GuildId {
-  const other = pairedGuild(db, guildId);
+export async function roundGuildOf(db: Database, guildId: GuildId): Promise<GuildId> {
+  const other = await pairedGuildOf(db, guildId);
   if (other === null) return guildId;
   const forumSide = isForumGuild(guildId);
   const discord = asGuildId(forumSide ? other : guildId);
   const forum = asGuildId(forumSide ? guildId : other);
-  const discordOn = getSettings(db, discord).intros.enabled;
-  const forumOn = getSettings(db, forum).intros.enabled;
+  const discordOn = (await readSettings(db, discord)).intros.enabled;
+  const forumOn = (await readSettings(db, forum)).intros.enabled;
   return !discordOn && forumOn ? forum : discord;
 }
 
@@ -84,14 +85,14 @@ export interface CommunityPool {
  * platform is "in" (and, for a round, neither side skips this one); their profile is the one of the
  * platform where they posted last (the other one when that side has none).
  */
-export function communityPool(
-  db: Db,
+export async function communityPool(
+  db: Database,
   c: Community,
   homeRows: ReadonlyMap<string, ProfileRow>,
   awayRows: ReadonlyMap<string, ProfileRow>,
   now: number,
   forRound: boolean,
-): CommunityPool {
+): Promise<CommunityPool> {
   const linkedHome = new Set<string>();
   for (const id of homeRows.keys()) if (c.homeToAway.has(id)) linkedHome.add(id);
   for (const id of awayRows.keys()) {
@@ -100,9 +101,9 @@ export function communityPool(
   }
   const linked = [...linkedHome];
   const linkedAway = linked.map((h) => c.homeToAway.get(h)!);
-  const mHome = linked.length > 0 ? memberships(db, c.home, linked) : new Map();
-  const mAway = linked.length > 0 ? memberships(db, c.away, linkedAway) : new Map();
-  const sides = activeSides(
+  const mHome = linked.length > 0 ? await memberships(db, c.home, linked) : new Map<string, Membership>();
+  const mAway = linked.length > 0 ? await memberships(db, c.away, linkedAway) : new Map<string, Membership>();
+  const sides = await activeSidesOf(
     db,
     c.home,
     c.away,
@@ -111,8 +112,8 @@ export function communityPool(
 
   // Degrees are compared with one hub threshold (the home build's): away degrees are scaled by the
   // ratio of the two thresholds, so a forum's hubs are hubs and nobody else is.
-  const hubHome = lastBuild(db, c.home)?.hubDegree;
-  const hubAway = lastBuild(db, c.away)?.hubDegree;
+  const hubHome = (await lastBuild(db, c.home))?.hubDegree;
+  const hubAway = (await lastBuild(db, c.away))?.hubDegree;
   const scale = hubHome && hubAway && Number.isFinite(hubHome) && Number.isFinite(hubAway) ? hubHome / hubAway : 1;
   const out: CommunityPool = { profiles: new Map(), facts: new Map(), contact: new Map() };
   const fromAway = (id: string) => keyOfAway(c, id);
@@ -174,7 +175,7 @@ export function accountOfKey(c: Community, key: string): { guildId: GuildId; mem
  * Which of `keys` are in intros now, across both platforms (a linked person: their latest decision
  * on either platform, and consenting by the store's rules on at least one).
  */
-export function communityConsent(db: Db, c: Community, keys: readonly string[]): Set<string> {
+export async function communityConsent(db: Database, c: Community, keys: readonly string[]): Promise<Set<string>> {
   const home: string[] = [];
   const away: string[] = [];
   const linked: string[] = [];
@@ -185,14 +186,14 @@ export function communityConsent(db: Db, c: Community, keys: readonly string[]):
     else home.push(key);
   }
   const out = new Set<string>();
-  for (const id of consentingIds(db, c.home, home)) out.add(id);
-  for (const id of consentingIds(db, c.away, away)) out.add(awayKey(c.away, id));
+  for (const id of await consentingIds(db, c.home, home)) out.add(id);
+  for (const id of await consentingIds(db, c.away, away)) out.add(awayKey(c.away, id));
   if (linked.length > 0) {
     const linkedAway = linked.map((h) => c.homeToAway.get(h)!);
-    const inHome = consentingIds(db, c.home, linked);
-    const inAway = consentingIds(db, c.away, linkedAway);
-    const mHome = memberships(db, c.home, linked);
-    const mAway = memberships(db, c.away, linkedAway);
+    const inHome = await consentingIds(db, c.home, linked);
+    const inAway = await consentingIds(db, c.away, linkedAway);
+    const mHome = await memberships(db, c.home, linked);
+    const mAway = await memberships(db, c.away, linkedAway);
     for (const h of linked) {
       const a = c.homeToAway.get(h)!;
       if ((inHome.has(h) || inAway.has(a)) && linkedConsents(mHome.get(h), mAway.get(a))) out.add(h);
@@ -202,11 +203,11 @@ export function communityConsent(db: Db, c: Community, keys: readonly string[]):
 }
 
 /** Names and handles of the located people (two bulk reads: one per guild). */
-export function handlesOf(
-  db: Db,
+export async function handlesOf(
+  db: Database,
   contact: ReadonlyMap<string, { guildId: GuildId; memberId: string; platform: Platform }>,
   keys: readonly string[],
-): Map<string, Handle> {
+): Promise<Map<string, Handle>> {
   const byGuild = new Map<string, string[]>();
   for (const key of keys) {
     const at = contact.get(key);
@@ -217,7 +218,7 @@ export function handlesOf(
   }
   const known = new Map<string, { displayName: string; username: string }>();
   for (const [guildId, ids] of byGuild)
-    for (const [id, h] of memberHandles(db, guildId, ids)) known.set(`${guildId}\u0000${id}`, h);
+    for (const [id, h] of await memberHandles(db, guildId, ids)) known.set(`${guildId}\u0000${id}`, h);
   const out = new Map<string, Handle>();
   for (const key of keys) {
     const at = contact.get(key);
@@ -234,9 +235,12 @@ export function handlesOf(
 }
 
 /** Hub threshold and size of the whole community (both builds). */
-export function communityBuild(db: Db, c: Community): { memberCount: number; hubDegree: number } | null {
-  const h = lastBuild(db, c.home);
-  const a = lastBuild(db, c.away);
+export async function communityBuild(
+  db: Database,
+  c: Community,
+): Promise<{ memberCount: number; hubDegree: number } | null> {
+  const h = await lastBuild(db, c.home);
+  const a = await lastBuild(db, c.away);
   if (!h && !a) return null;
   return {
     memberCount: (h?.memberCount ?? 0) + (a?.memberCount ?? 0),

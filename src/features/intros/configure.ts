@@ -1,8 +1,8 @@
 /** /convene intros set and off: the schedule in the guild's settings, and the "join intros" post. */
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
-import { getSettings, updateSettings } from '../../guildSettings.js';
-import { enqueue } from '../../outbox/store.js';
+import { changeSettings, readSettings } from '../../guildSettings.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { announceItem } from './messages.js';
 import type { IntrosSettings } from './settings.js';
 
@@ -16,32 +16,37 @@ export interface IntrosConfig {
 }
 
 /** /convene intros set: save the schedule and post the "join intros" invitation in the channel once. */
-export function configure(
-  db: Db,
+export async function configure(
+  db: Database,
   platform: Platform,
   guildId: GuildId,
   actorId: MemberId,
   config: IntrosConfig,
   now: number,
-) {
-  let saved!: IntrosSettings;
-  db.transaction((tx) => {
-    const t = tx as unknown as Db;
-    saved = updateSettings(
-      t,
+): Promise<IntrosSettings> {
+  return transaction(db, async (tx) => {
+    const saved = await changeSettings(
+      tx,
       guildId,
       actorId,
       'intros.set',
       (s) => ({ ...s, intros: { ...s.intros, ...config, enabled: true, since: now } }),
       now,
-    ).intros;
-    enqueue(t, [announceItem(platform, guildId, config.channelId)], now);
+    );
+    await enqueueOn(tx, [announceItem(platform, guildId, config.channelId)], now);
+    return saved.intros;
   });
-  return saved;
 }
 
-export function turnOff(db: Db, guildId: GuildId, actorId: MemberId, now: number): boolean {
-  const was = getSettings(db, guildId).intros.enabled;
-  updateSettings(db, guildId, actorId, 'intros.off', (s) => ({ ...s, intros: { ...s.intros, enabled: false } }), now);
+export async function turnOff(db: Database, guildId: GuildId, actorId: MemberId, now: number): Promise<boolean> {
+  const was = (await readSettings(db, guildId)).intros.enabled;
+  await changeSettings(
+    db,
+    guildId,
+    actorId,
+    'intros.off',
+    (s) => ({ ...s, intros: { ...s.intros, enabled: false } }),
+    now,
+  );
   return was;
 }

@@ -4,15 +4,15 @@
  * joins intros_members on "joined and not left" (consenting), and the pure scorer checks the same
  * set again (score.ts).
  */
-import { and, asc, eq, inArray, isNotNull, isNull, lte, notExists, or, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { introsMembers, members } from '../../db/schema.js';
+import { and, eq, inArray, isNotNull, isNull, lte, notExists, or, sql } from 'drizzle-orm';
+import type { Database } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { chunk } from './chunk.js';
 
 /** "Joined intros and not left them", and not gone from the server (nor a bot). */
-export const consenting = (db: Db, guildId: string) =>
-  and(
+export const consenting = (db: Database, guildId: string) => {
+  const { introsMembers, members } = db.tables;
+  return and(
     eq(introsMembers.guildId, guildId),
     isNull(introsMembers.leftAt),
     notExists(
@@ -28,33 +28,39 @@ export const consenting = (db: Db, guildId: string) =>
         ),
     ),
   );
+};
+
+/** Code point order (SQLite's BINARY collation): the same on both engines. */
+export const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export type JoinResult = 'joined' | 'already';
 
-export function joinIntros(db: Db, guildId: GuildId, memberId: MemberId, now: number): JoinResult {
-  const row = db
-    .select()
+export async function joinIntros(db: Database, guildId: GuildId, memberId: MemberId, now: number): Promise<JoinResult> {
+  const { introsMembers } = db.tables;
+  const [row] = await db
+    .select({ leftAt: introsMembers.leftAt })
     .from(introsMembers)
     .where(and(eq(introsMembers.guildId, guildId), eq(introsMembers.memberId, memberId)))
-    .get();
+    .limit(1);
   if (row && row.leftAt === null) return 'already';
-  db.insert(introsMembers)
+  await db
+    .insert(introsMembers)
     .values({ guildId, memberId, joinedAt: now, updatedAt: now })
     .onConflictDoUpdate({
       target: [introsMembers.guildId, introsMembers.memberId],
       set: { joinedAt: now, leftAt: null, skipUntil: null, updatedAt: now },
-    })
-    .run();
+    });
   return 'joined';
 }
 
-export function leaveIntros(db: Db, guildId: GuildId, memberId: MemberId, now: number): boolean {
-  const r = db
+export async function leaveIntros(db: Database, guildId: GuildId, memberId: MemberId, now: number): Promise<boolean> {
+  const { introsMembers } = db.tables;
+  const changed = await db
     .update(introsMembers)
     .set({ leftAt: now, updatedAt: now })
     .where(and(eq(introsMembers.guildId, guildId), eq(introsMembers.memberId, memberId), isNull(introsMembers.leftAt)))
-    .run();
-  return r.changes > 0;
+    .returning({ id: introsMembers.memberId });
+  return changed.length > 0;
 }
 
 export interface Membership {
@@ -63,54 +69,67 @@ export interface Membership {
   skipUntil: number | null;
 }
 
-export function membership(db: Db, guildId: GuildId, memberId: MemberId): Membership | null {
-  return (
-    db
-      .select({ joinedAt: introsMembers.joinedAt, leftAt: introsMembers.leftAt, skipUntil: introsMembers.skipUntil })
-      .from(introsMembers)
-      .where(and(eq(introsMembers.guildId, guildId), eq(introsMembers.memberId, memberId)))
-      .get() ?? null
-  );
+export async function membership(db: Database, guildId: GuildId, memberId: MemberId): Promise<Membership | null> {
+  const { introsMembers } = db.tables;
+  const [row] = await db
+    .select({ joinedAt: introsMembers.joinedAt, leftAt: introsMembers.leftAt, skipUntil: introsMembers.skipUntil })
+    .from(introsMembers)
+    .where(and(eq(introsMembers.guildId, guildId), eq(introsMembers.memberId, memberId)))
+    .limit(1);
+  return row ?? null;
 }
 
 /** Which of `ids` (all when omitted) consent to intros right now. */
-export function consentingIds(db: Db, guildId: GuildId, ids?: readonly string[]): Set<string> {
+export async function consentingIds(db: Database, guildId: GuildId, ids?: readonly string[]): Promise<Set<string>> {
+  const { introsMembers } = db.tables;
   const out = new Set<string>();
   const chunks = ids ? chunk(ids, 500) : [null];
   for (const part of chunks) {
-    const rows = db
+    const rows = await db
       .select({ id: introsMembers.memberId })
       .from(introsMembers)
-      .where(part ? and(consenting(db, guildId), inArray(introsMembers.memberId, part)) : consenting(db, guildId))
-      .all();
+      .where(part ? and(consenting(db, guildId), inArray(introsMembers.memberId, part)) : consenting(db, guildId));
     for (const r of rows) out.add(r.id);
   }
   return out;
 }
 
 /** The pool of a round: consenting and not skipping this one. */
-export function roundPool(db: Db, guildId: GuildId, now: number): string[] {
-  return db
+export async function roundPool(db: Database, guildId: GuildId, now: number): Promise<string[]> {
+  const { introsMembers } = db.tables;
+  const rows = await db
     .select({ id: introsMembers.memberId })
     .from(introsMembers)
-    .where(and(consenting(db, guildId), or(isNull(introsMembers.skipUntil), lte(introsMembers.skipUntil, now))))
-    .orderBy(asc(introsMembers.memberId))
-    .all()
-    .map((r) => r.id);
+    .where(and(consenting(db, guildId), or(isNull(introsMembers.skipUntil), lte(introsMembers.skipUntil, now))));
+  // Sorted here, not by ORDER BY: PostgreSQL orders text by the database's collation, SQLite by
+  // code point, and the round's pairing must not depend on the engine.
+  return rows.map((r) => r.id).sort(byCodePoint);
 }
 
-export function setSkipUntil(db: Db, guildId: GuildId, memberId: string, until: number, now: number): void {
-  db.update(introsMembers)
+export async function setSkipUntil(
+  db: Database,
+  guildId: GuildId,
+  memberId: string,
+  until: number,
+  now: number,
+): Promise<void> {
+  const { introsMembers } = db.tables;
+  await db
+    .update(introsMembers)
     .set({ skipUntil: until, updatedAt: now })
-    .where(and(eq(introsMembers.guildId, guildId), eq(introsMembers.memberId, memberId)))
-    .run();
+    .where(and(eq(introsMembers.guildId, guildId), eq(introsMembers.memberId, memberId)));
 }
 
 /** intros_members rows of `ids` (joined, left or not): a linked person's decisions on this platform. */
-export function memberships(db: Db, guildId: string, ids: readonly string[]): Map<string, Membership> {
+export async function memberships(
+  db: Database,
+  guildId: string,
+  ids: readonly string[],
+): Promise<Map<string, Membership>> {
+  const { introsMembers } = db.tables;
   const out = new Map<string, Membership>();
   for (const part of chunk(ids, 500)) {
-    const rows = db
+    const rows = await db
       .select({
         id: introsMembers.memberId,
         joinedAt: introsMembers.joinedAt,
@@ -118,8 +137,7 @@ export function memberships(db: Db, guildId: string, ids: readonly string[]): Ma
         skipUntil: introsMembers.skipUntil,
       })
       .from(introsMembers)
-      .where(and(eq(introsMembers.guildId, guildId), inArray(introsMembers.memberId, part)))
-      .all();
+      .where(and(eq(introsMembers.guildId, guildId), inArray(introsMembers.memberId, part)));
     for (const { id, ...m } of rows) out.set(id, m);
   }
   return out;

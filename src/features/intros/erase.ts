@@ -4,9 +4,8 @@
  * erasure cannot wait for it.
  */
 import { and, eq, inArray, or } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
 import { contains } from '../../db/contains.js';
-import { intros, introsProfiles, introsTerms } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import type { ErasedMember } from '../core/erasure.js';
 import type { Reason } from './score.js';
 import type { StoredProfile } from './storedProfile.js';
@@ -38,9 +37,15 @@ export function withoutMember(
   return same ? null : next;
 }
 
-export function scrubOthersProfiles(db: Db, guildId: string, memberId: string, who: ErasedMember | undefined): void {
+export async function scrubOthersProfiles(
+  db: Database,
+  guildId: string,
+  memberId: string,
+  who: ErasedMember | undefined,
+): Promise<void> {
+  const { introsProfiles, introsTerms } = db.tables;
   const nameTerms = who?.nameTerms ?? new Set<string>();
-  const rows = db
+  const rows = await db
     .select({ memberId: introsProfiles.memberId, derived: introsProfiles.derived })
     .from(introsProfiles)
     .where(
@@ -51,38 +56,37 @@ export function scrubOthersProfiles(db: Db, guildId: string, memberId: string, w
           ...[...nameTerms].map((t) => contains(introsProfiles.derived, JSON.stringify(t))),
         ),
       ),
-    )
-    .all();
+    );
   for (const row of rows) {
     if (!row.derived) continue;
     const next = withoutMember(row.derived as unknown as StoredProfile, memberId, nameTerms);
     if (!next) continue;
-    db.update(introsProfiles)
+    await db
+      .update(introsProfiles)
       .set({ derived: next as unknown as Record<string, unknown> })
-      .where(and(eq(introsProfiles.guildId, guildId), eq(introsProfiles.memberId, row.memberId)))
-      .run();
+      .where(and(eq(introsProfiles.guildId, guildId), eq(introsProfiles.memberId, row.memberId)));
   }
-  scrubOthersIntros(db, guildId, memberId);
+  await scrubOthersIntros(db, guildId, memberId);
   if (nameTerms.size > 0)
-    db.delete(introsTerms)
-      .where(and(eq(introsTerms.guildId, guildId), inArray(introsTerms.term, [...nameTerms])))
-      .run();
+    await db
+      .delete(introsTerms)
+      .where(and(eq(introsTerms.guildId, guildId), inArray(introsTerms.term, [...nameTerms])));
 }
 
 /** Other pairs' reasons that name the member among the people both talk with ("mutuals"). */
-function scrubOthersIntros(db: Db, guildId: string, memberId: string): void {
-  const rows = db
+async function scrubOthersIntros(db: Database, guildId: string, memberId: string): Promise<void> {
+  const { intros } = db.tables;
+  const rows = await db
     .select({ introId: intros.introId, reasons: intros.reasons })
     .from(intros)
-    .where(and(eq(intros.guildId, guildId), contains(intros.reasons, JSON.stringify(memberId))))
-    .all();
+    .where(and(eq(intros.guildId, guildId), contains(intros.reasons, JSON.stringify(memberId))));
   for (const row of rows) {
     const reasons = (row.reasons as Reason[]).map((r) =>
       r.kind === 'mutuals' && r.memberIds ? { ...r, memberIds: r.memberIds.filter((m) => m !== memberId) } : r,
     );
-    db.update(intros)
+    await db
+      .update(intros)
       .set({ reasons })
-      .where(and(eq(intros.guildId, guildId), eq(intros.introId, row.introId)))
-      .run();
+      .where(and(eq(intros.guildId, guildId), eq(intros.introId, row.introId)));
   }
 }

@@ -1,8 +1,8 @@
 /** "Did you meet?" a while after each intro, and the answers (feedback buttons). */
 import { UserFacingError } from '../../commands.js';
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
-import { enqueue } from '../../outbox/store.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { accountOfKey, type Community, communityOf } from './community.js';
 import { displayNames, inIntros } from './facts.js';
 import { followUpItems, type Recipient } from './messages.js';
@@ -38,23 +38,24 @@ export function planFollowUps(
   }));
 }
 
-export function sendFollowUps(db: Db, platform: Platform, guildId: GuildId, now: number): number {
-  const due = dueFollowUps(db, guildId, now);
+export async function sendFollowUps(db: Database, platform: Platform, guildId: GuildId, now: number): Promise<number> {
+  const due = await dueFollowUps(db, guildId, now);
   if (due.length === 0) return 0;
   const everyone = [...new Set(due.flatMap((d) => d.memberIds))];
-  const c = communityOf(db, guildId);
-  const consent = inIntros(db, guildId, c, everyone);
-  const names = displayNames(db, guildId, c, everyone);
+  const c = await communityOf(db, guildId);
+  const [consent, names] = await Promise.all([
+    inIntros(db, guildId, c, everyone),
+    displayNames(db, guildId, c, everyone),
+  ]);
   const plan = planFollowUps(platform, guildId, due, consent, names, c);
-  let enqueued = 0;
-  db.transaction((tx) => {
-    const t = tx as unknown as Db;
+  return transaction(db, async (tx) => {
+    let enqueued = 0;
     for (const { introId, items } of plan) {
-      enqueued += enqueue(t, items, now);
-      updateIntro(t, guildId, introId, { followedUpAt: now });
+      enqueued += await enqueueOn(tx, items, now);
+      await updateIntro(tx, guildId, introId, { followedUpAt: now });
     }
+    return enqueued;
   });
-  return enqueued;
 }
 
 /**
@@ -72,19 +73,19 @@ export function decideFeedback(
   return { skipUntil: answer === 'skip' ? skipUntilAfter(nextRound, now) : null };
 }
 
-export function giveFeedback(
-  db: Db,
+export async function giveFeedback(
+  db: Database,
   guildId: GuildId,
   introId: string,
   memberId: MemberId,
   answer: FeedbackAnswer,
   now: number,
-): void {
-  const intro = getIntro(db, guildId, introId);
-  const next = answer === 'skip' && intro?.memberIds.includes(memberId) ? nextRoundAt(db, guildId, now) : null;
+): Promise<void> {
+  const intro = await getIntro(db, guildId, introId);
+  const next = answer === 'skip' && intro?.memberIds.includes(memberId) ? await nextRoundAt(db, guildId, now) : null;
   const { skipUntil } = decideFeedback(intro, memberId, answer, next, now);
-  db.transaction((tx) => {
-    recordFeedback(tx as unknown as Db, guildId, introId, memberId, answer, now);
-    if (skipUntil !== null) setSkipUntil(tx as unknown as Db, guildId, memberId, skipUntil, now);
+  await transaction(db, async (tx) => {
+    await recordFeedback(tx, guildId, introId, memberId, answer, now);
+    if (skipUntil !== null) await setSkipUntil(tx, guildId, memberId, skipUntil, now);
   });
 }

@@ -1,8 +1,8 @@
 /** Intros, rounds and feedback: the rows, the no-repeat window, the history the scorer reads. */
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { intros, introsFeedback, introsRounds } from '../../db/schema.js';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, sql } from 'drizzle-orm';
+import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
+import { chunk } from './chunk.js';
 import type { IntroHistory, PairOutcome, Reason } from './score.js';
 import { pairKey } from './score.js';
 
@@ -26,72 +26,108 @@ export interface IntroRow {
   followedUpAt: number | null;
 }
 
-export function getIntro(db: Db, guildId: string, introId: string): IntroRow | null {
-  const r = db
+const asRow = (r: Omit<IntroRow, 'reasons'> & { reasons: unknown }) =>
+  ({ ...r, reasons: r.reasons as Reason[] }) as IntroRow;
+
+export async function getIntro(db: Database, guildId: string, introId: string): Promise<IntroRow | null> {
+  const { intros } = db.tables;
+  const [r] = await db
     .select()
     .from(intros)
     .where(and(eq(intros.guildId, guildId), eq(intros.introId, introId)))
-    .get();
-  return r ? ({ ...r, reasons: r.reasons as Reason[] } as IntroRow) : null;
+    .limit(1);
+  return r ? asRow(r) : null;
 }
 
-export function insertIntro(db: Db, row: IntroRow): void {
-  db.insert(intros).values(row).run();
+export async function insertIntro(db: Database, row: IntroRow): Promise<void> {
+  await insertIntros(db, [row]);
 }
 
-export function updateIntro(
-  db: Db,
+/** Several intros in one statement (a round's). */
+export async function insertIntros(db: Database, rows: readonly IntroRow[]): Promise<void> {
+  const { intros } = db.tables;
+  for (const part of chunk(rows, 200)) await db.insert(intros).values([...part]);
+}
+
+export async function updateIntro(
+  db: Database,
   guildId: string,
   introId: string,
   set: Partial<Pick<IntroRow, 'status' | 'threadKey' | 'decidedAt' | 'followUpAt' | 'followedUpAt'>>,
-): void {
-  db.update(intros)
+): Promise<void> {
+  const { intros } = db.tables;
+  await db
+    .update(intros)
     .set(set)
-    .where(and(eq(intros.guildId, guildId), eq(intros.introId, introId)))
-    .run();
+    .where(and(eq(intros.guildId, guildId), eq(intros.introId, introId)));
 }
 
-/** An open /meet request between the two (either direction), if any. */
-export function openRequest(db: Db, guildId: GuildId, a: string, b: string, since: number): IntroRow | null {
-  const rows = db
+/**
+ * An open /meet request between the two (either direction), if any; `status` 'made' finds a /meet
+ * intro made at once (someone on the other platform is told directly, no Accept to wait for).
+ */
+export async function openRequest(
+  db: Database,
+  guildId: GuildId,
+  a: string,
+  b: string,
+  since: number,
+  status: 'asked' | 'made' = 'asked',
+): Promise<IntroRow | null> {
+  const { intros } = db.tables;
+  const rows = await db
     .select()
     .from(intros)
     .where(
       and(
         eq(intros.guildId, guildId),
         eq(intros.kind, 'meet'),
-        eq(intros.status, 'asked'),
+        eq(intros.status, status),
         gte(intros.createdAt, since),
       ),
-    )
-    .all();
+    );
   const hit = rows.find((r) => r.memberIds.includes(a) && r.memberIds.includes(b));
-  return hit ? ({ ...hit, reasons: hit.reasons as Reason[] } as IntroRow) : null;
+  return hit ? asRow(hit) : null;
 }
 
-export function roundById(db: Db, guildId: GuildId, roundId: string) {
-  return (
-    db
-      .select()
-      .from(introsRounds)
-      .where(and(eq(introsRounds.guildId, guildId), eq(introsRounds.roundId, roundId)))
-      .get() ?? null
+/**
+ * Inside a transaction: hold the intros rows of `ids` until it ends, so that two requests between
+ * the same people (a double press, on one process or two) decide one after the other. SQLite's
+ * transactions hold the write lock from their start already.
+ */
+export async function lockMembers(tx: Database, guildId: string, ids: readonly string[]): Promise<void> {
+  if (tx.engine !== 'postgres') return;
+  const { introsMembers } = tx.tables;
+  // Always in the same order: two transactions locking the same pair never wait on each other.
+  const sorted = [...new Set(ids)].sort();
+  await tx.run(
+    sql`SELECT 1 FROM ${introsMembers} WHERE ${and(eq(introsMembers.guildId, guildId), inArray(introsMembers.memberId, sorted))} ORDER BY ${introsMembers.memberId} FOR UPDATE`,
   );
 }
 
-export function lastRoundSeq(db: Db, guildId: GuildId): number {
-  const r = db
+export async function roundById(db: Database, guildId: GuildId, roundId: string) {
+  const { introsRounds } = db.tables;
+  const [r] = await db
+    .select()
+    .from(introsRounds)
+    .where(and(eq(introsRounds.guildId, guildId), eq(introsRounds.roundId, roundId)))
+    .limit(1);
+  return r ?? null;
+}
+
+export async function lastRoundSeq(db: Database, guildId: GuildId): Promise<number> {
+  const { introsRounds } = db.tables;
+  const [r] = await db
     .select({ seq: introsRounds.seq })
     .from(introsRounds)
     .where(eq(introsRounds.guildId, guildId))
     .orderBy(desc(introsRounds.seq))
-    .limit(1)
-    .get();
+    .limit(1);
   return r?.seq ?? 0;
 }
 
-export function insertRound(
-  db: Db,
+export async function insertRound(
+  db: Database,
   row: {
     guildId: string;
     roundId: string;
@@ -101,27 +137,27 @@ export function insertRound(
     groups: number;
     totalScore: number;
   },
-): void {
-  db.insert(introsRounds).values(row).run();
+): Promise<void> {
+  await db.insert(db.tables.introsRounds).values(row);
 }
 
-export function roundIntros(db: Db, guildId: GuildId, roundId: string): IntroRow[] {
-  return db
+export async function roundIntros(db: Database, guildId: GuildId, roundId: string): Promise<IntroRow[]> {
+  const { intros } = db.tables;
+  const rows = await db
     .select()
     .from(intros)
     .where(and(eq(intros.guildId, guildId), eq(intros.roundId, roundId)))
-    .orderBy(asc(intros.groupIndex))
-    .all()
-    .map((r) => ({ ...r, reasons: r.reasons as Reason[] }) as IntroRow);
+    .orderBy(asc(intros.groupIndex));
+  return rows.map(asRow);
 }
 
 /** Pairs grouped together in rounds with seq > `afterSeq` (the no-repeat window). */
-export function recentRoundPairs(db: Db, guildId: GuildId, afterSeq: number): Set<string> {
-  const rows = db
+export async function recentRoundPairs(db: Database, guildId: GuildId, afterSeq: number): Promise<Set<string>> {
+  const { intros } = db.tables;
+  const rows = await db
     .select({ memberIds: intros.memberIds })
     .from(intros)
-    .where(and(eq(intros.guildId, guildId), eq(intros.kind, 'round'), gt(intros.roundSeq, afterSeq)))
-    .all();
+    .where(and(eq(intros.guildId, guildId), eq(intros.kind, 'round'), gt(intros.roundSeq, afterSeq)));
   const out = new Set<string>();
   for (const { memberIds } of rows)
     for (let i = 0; i < memberIds.length; i++)
@@ -133,8 +169,14 @@ export function recentRoundPairs(db: Db, guildId: GuildId, afterSeq: number): Se
  * What past intros say, for fatigue and feedback: intros of the last `windowDays` (or involving
  * `ids` when given), their outcomes and each member's follow-through.
  */
-export function introHistory(db: Db, guildId: GuildId, now: number, windowDays = 365): IntroHistory {
-  const rows = db
+export async function introHistory(
+  db: Database,
+  guildId: GuildId,
+  now: number,
+  windowDays = 365,
+): Promise<IntroHistory> {
+  const { intros, introsFeedback } = db.tables;
+  const rows = await db
     .select({
       introId: intros.introId,
       memberIds: intros.memberIds,
@@ -143,12 +185,12 @@ export function introHistory(db: Db, guildId: GuildId, now: number, windowDays =
     })
     .from(intros)
     .where(and(eq(intros.guildId, guildId), gte(intros.createdAt, now - windowDays * DAY_MS)))
-    .all();
-  const feedbackRows = db
+    // Oldest first (SQLite's index order): the latest intro of a pair decides its outcome below.
+    .orderBy(asc(intros.createdAt));
+  const feedbackRows = await db
     .select({ introId: introsFeedback.introId, memberId: introsFeedback.memberId, answer: introsFeedback.answer })
     .from(introsFeedback)
-    .where(eq(introsFeedback.guildId, guildId))
-    .all();
+    .where(eq(introsFeedback.guildId, guildId));
   const answers = new Map<string, string[]>();
   const feedback = new Map<string, { met: number; notYet: number }>();
   for (const f of feedbackRows) {
@@ -185,8 +227,9 @@ export function introHistory(db: Db, guildId: GuildId, now: number, windowDays =
   return { recentIntros, pairs, feedback };
 }
 
-export function dueFollowUps(db: Db, guildId: GuildId, now: number, limit = 200): IntroRow[] {
-  return db
+export async function dueFollowUps(db: Database, guildId: GuildId, now: number, limit = 200): Promise<IntroRow[]> {
+  const { intros } = db.tables;
+  const rows = await db
     .select()
     .from(intros)
     .where(
@@ -198,35 +241,44 @@ export function dueFollowUps(db: Db, guildId: GuildId, now: number, limit = 200)
         lte(intros.followUpAt, now),
       ),
     )
-    .orderBy(asc(intros.followUpAt))
-    .limit(limit)
-    .all()
-    .map((r) => ({ ...r, reasons: r.reasons as Reason[] }) as IntroRow);
+    // Ties (a round's intros) in the order they were made, on both engines: PostgreSQL has no rowid
+    // order to fall back on as SQLite does.
+    .orderBy(asc(intros.followUpAt), asc(intros.createdAt), asc(intros.groupIndex), asc(intros.introId))
+    .limit(limit);
+  return rows.map(asRow);
 }
 
 export type FeedbackAnswer = 'met' | 'not_yet' | 'skip';
 
-export function recordFeedback(
-  db: Db,
+export async function recordFeedback(
+  db: Database,
   guildId: GuildId,
   introId: string,
   memberId: string,
   answer: FeedbackAnswer,
   now: number,
-): void {
-  db.insert(introsFeedback)
+): Promise<void> {
+  const { introsFeedback } = db.tables;
+  await db
+    .insert(introsFeedback)
     .values({ guildId, introId, memberId, answer, at: now })
     .onConflictDoUpdate({
       target: [introsFeedback.guildId, introsFeedback.introId, introsFeedback.memberId],
       set: { answer, at: now },
-    })
-    .run();
+    });
 }
 
 /** Intros made and met in [start, end) for the digest (indexed by guild and time). */
-export function introCounts(db: Db, guildId: GuildId, start: number, end: number): { made: number; met: number } {
-  const made = db
-    .select({ n: sql<number>`count(*)` })
+export async function introCounts(
+  db: Database,
+  guildId: GuildId,
+  start: number,
+  end: number,
+): Promise<{ made: number; met: number }> {
+  const { intros, introsFeedback } = db.tables;
+  // count() is a string on PostgreSQL (bigint): Number() on both engines.
+  const [made] = await db
+    .select({ n: sql<number | string>`count(*)` })
     .from(intros)
     .where(
       and(
@@ -235,10 +287,9 @@ export function introCounts(db: Db, guildId: GuildId, start: number, end: number
         gte(intros.createdAt, start),
         lt(intros.createdAt, end),
       ),
-    )
-    .get()!.n;
-  const met = db
-    .select({ n: sql<number>`count(distinct ${introsFeedback.introId})` })
+    );
+  const [met] = await db
+    .select({ n: sql<number | string>`count(distinct ${introsFeedback.introId})` })
     .from(introsFeedback)
     .where(
       and(
@@ -247,7 +298,6 @@ export function introCounts(db: Db, guildId: GuildId, start: number, end: number
         gte(introsFeedback.at, start),
         lt(introsFeedback.at, end),
       ),
-    )
-    .get()!.n;
-  return { made, met };
+    );
+  return { made: Number(made!.n), met: Number(met!.n) };
 }

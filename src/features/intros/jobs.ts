@@ -1,5 +1,6 @@
 /** Intros on a schedule: the round (per guild, at its day and time), follow-ups and profile builds. */
-import { getSettings } from '../../guildSettings.js';
+import { databaseOf } from '../../commands.js';
+import { getSettings, readSettings } from '../../guildSettings.js';
 import type { JobDefinition } from '../../scheduler/job.js';
 import { roundGuildOf } from './community.js';
 import { isRoundWeek, periodOf, refreshProfiles, runRound, scheduleOf, sendFollowUps } from './service.js';
@@ -10,22 +11,24 @@ export const introsRoundJob: JobDefinition = {
   schedule: {
     kind: 'guild',
     // Off (null) until /convene intros set; /convene intros off turns it off again.
+    // Synchronous: the scheduler's scheduleFor is (its port is the scheduler's).
     scheduleFor: (deps, guildId) => scheduleOf(getSettings(deps.db, guildId)),
     // The local date of the round: the period in job_runs and in every outbox key of the round.
     periodOf: (dueAt, schedule) => periodOf(dueAt, schedule.timezone),
   },
-  run(deps, guildId, period, now) {
-    const settings = getSettings(deps.db, guildId).intros;
+  async run(deps, guildId, period, now) {
+    const db = databaseOf(deps);
+    const settings = (await readSettings(db, guildId)).intros;
     // Every 2 or 4 weeks: the cron fires weekly and the off weeks do nothing.
     if (!settings.enabled || !isRoundWeek(period, settings.every)) return;
     // One round per community: while a forum is paired with a Discord guild, the Discord guild's
     // round includes the forum's members and the forum's own scheduled round is skipped (it runs
     // only when the Discord guild has intros off). See community.ts roundGuildOf.
-    if (roundGuildOf(deps.db, guildId) !== guildId) {
+    if ((await roundGuildOf(db, guildId)) !== guildId) {
       deps.log.info({ guildId, period }, 'intros round skipped: paired, the community round includes this forum');
       return;
     }
-    const result = runRound(deps.db, platformOf(deps.db, guildId), guildId, period, now);
+    const result = await runRound(db, await platformOf(db, guildId), guildId, period, now);
     if (result.enqueued > 0) deps.wakeOutbox();
     deps.log.info({ guildId, ...result }, 'intros round');
   },
@@ -35,8 +38,9 @@ export const introsRoundJob: JobDefinition = {
 export const introsFollowUpJob: JobDefinition = {
   name: 'intros.followup',
   schedule: { kind: 'scan' },
-  run(deps, guildId, _period, now) {
-    const enqueued = sendFollowUps(deps.db, platformOf(deps.db, guildId), guildId, now);
+  async run(deps, guildId, _period, now) {
+    const db = databaseOf(deps);
+    const enqueued = await sendFollowUps(db, await platformOf(db, guildId), guildId, now);
     if (enqueued > 0) deps.wakeOutbox();
   },
 };
@@ -45,9 +49,10 @@ export const introsFollowUpJob: JobDefinition = {
 export const introsProfilesJob: JobDefinition = {
   name: 'intros.profiles',
   schedule: { kind: 'scan' },
-  run(deps, guildId, _period, now) {
-    if (consentingIds(deps.db, guildId).size === 0) return;
-    if (refreshProfiles(deps.db, guildId, now)) deps.log.debug({ guildId }, 'intros profiles rebuilt');
+  async run(deps, guildId, _period, now) {
+    const db = databaseOf(deps);
+    if ((await consentingIds(db, guildId)).size === 0) return;
+    if (await refreshProfiles(db, guildId, now)) deps.log.debug({ guildId }, 'intros profiles rebuilt');
   },
 };
 

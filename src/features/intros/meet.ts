@@ -5,7 +5,7 @@
  * the asker's first profile build, build.ts).
  */
 import { UserFacingError } from '../../commands.js';
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { awayIdOf } from './across.js';
 import { ensureProfile } from './build.js';
@@ -44,13 +44,19 @@ const notJoined = () => new UserFacingError('You have not joined intros yet — 
  * linked person is one candidate (never the asker's own other account), suggested with where
  * they are active.
  */
-export function suggestFor(db: Db, guildId: GuildId, memberId: MemberId, now: number, limit = 3): Suggestion[] {
-  const c = communityOf(db, guildId);
-  const facts = c ? acrossFacts(db, c, memberId, now) : guildFacts(db, guildId, memberId, now);
+export async function suggestFor(
+  db: Database,
+  guildId: GuildId,
+  memberId: MemberId,
+  now: number,
+  limit = 3,
+): Promise<Suggestion[]> {
+  const c = await communityOf(db, guildId);
+  const facts = c ? await acrossFacts(db, c, memberId, now) : await guildFacts(db, guildId, memberId, now);
   const top = bestPairs(memberId, facts.candidates, facts.ctx, limit);
-  const names = namesFor(db, guildId, top, c, now);
+  const names = await namesFor(db, guildId, top, c, now);
   if (!c || !facts.contact) return suggestionsOf(top, names, memberId);
-  const handles = handlesOf(
+  const handles = await handlesOf(
     db,
     facts.contact,
     top.map((s) => s.b),
@@ -58,44 +64,44 @@ export function suggestFor(db: Db, guildId: GuildId, memberId: MemberId, now: nu
   return suggestionsOf(top, names, memberId, handles, c.homePlatform);
 }
 
-function guildFacts(db: Db, guildId: GuildId, memberId: MemberId, now: number): MeetFacts {
-  if (!consentingIds(db, guildId, [memberId]).has(memberId)) throw notJoined();
-  ensureProfile(db, guildId, memberId, now);
-  const own = consentingProfiles(db, guildId, [memberId]).get(memberId)!;
+async function guildFacts(db: Database, guildId: GuildId, memberId: MemberId, now: number): Promise<MeetFacts> {
+  if (!(await consentingIds(db, guildId, [memberId])).has(memberId)) throw notJoined();
+  await ensureProfile(db, guildId, memberId, now);
+  const own = (await consentingProfiles(db, guildId, [memberId])).get(memberId)!;
   const asker = rowToProfile(own, now);
 
-  const votes = candidatesByTerms(db, guildId, queryTermsOf(asker), memberId, PER_TERM);
+  const votes = await candidatesByTerms(db, guildId, queryTermsOf(asker), memberId, PER_TERM);
   // Two hops: the people the asker's (consenting) partners talk with.
-  addTwoHopVotes(votes, consentingProfiles(db, guildId, twoHopIds(asker)).values(), memberId, asker);
-  const candidates = consentingProfiles(db, guildId, mostVoted(votes));
+  addTwoHopVotes(votes, (await consentingProfiles(db, guildId, twoHopIds(asker))).values(), memberId, asker);
+  const candidates = await consentingProfiles(db, guildId, mostVoted(votes));
 
   const profiles = new Map<string, Profile>([[memberId, asker]]);
   for (const row of candidates.values()) profiles.set(row.memberId, rowToProfile(row, now));
-  const ctx = scoreContext(db, guildId, profiles, new Set(profiles.keys()), now);
+  const ctx = await scoreContext(db, guildId, profiles, new Set(profiles.keys()), now);
   return { ctx, candidates: [...candidates.keys()], contact: null };
 }
 
-function acrossFacts(db: Db, c: Community, memberId: MemberId, now: number): MeetFacts {
-  const own = rowsOf(db, c, [memberId]);
-  const self = communityPool(db, c, own.home, own.away, now, false);
+async function acrossFacts(db: Database, c: Community, memberId: MemberId, now: number): Promise<MeetFacts> {
+  const own = await rowsOf(db, c, [memberId]);
+  const self = await communityPool(db, c, own.home, own.away, now, false);
   const asker = self.profiles.get(memberId);
   if (!asker) throw notJoined();
 
   const queryTerms = queryTermsOf(asker);
-  const votes = candidatesByTerms(db, c.home, queryTerms, memberId, PER_TERM);
+  const votes = await candidatesByTerms(db, c.home, queryTerms, memberId, PER_TERM);
   const ownAway = c.homeToAway.get(memberId) ?? '';
-  for (const [id, v] of candidatesByTerms(db, c.away, queryTerms, ownAway, PER_TERM)) {
+  for (const [id, v] of await candidatesByTerms(db, c.away, queryTerms, ownAway, PER_TERM)) {
     const key = keyOfAway(c, id);
     votes.set(key, (votes.get(key) ?? 0) + v);
   }
   // Two hops through the asker's partners on the home platform (neighbours are keys: home ids are plain).
   const hops = twoHopIds(asker, (z) => awayIdOf(c.away, z) === null);
-  addTwoHopVotes(votes, consentingProfiles(db, c.home, hops).values(), memberId, asker);
+  addTwoHopVotes(votes, (await consentingProfiles(db, c.home, hops)).values(), memberId, asker);
   votes.delete(memberId);
-  const rows = rowsOf(db, c, mostVoted(votes));
-  const pool = communityPool(db, c, rows.home, rows.away, now, false);
+  const rows = await rowsOf(db, c, mostVoted(votes));
+  const pool = await communityPool(db, c, rows.home, rows.away, now, false);
   pool.profiles.delete(memberId);
   const candidates = [...pool.profiles.keys()];
   pool.profiles.set(memberId, asker);
-  return { ctx: communityContext(db, c, pool, now), candidates, contact: pool.contact };
+  return { ctx: await communityContext(db, c, pool, now), candidates, contact: pool.contact };
 }

@@ -192,6 +192,16 @@ export function buildProfiles(
    */
   shared?: Vocabulary,
 ): { profiles: Map<string, Profile>; stats: CommunityStats } {
+  const builder = profileBuilder(source, now);
+  for (const msg of source.messages) builder.add(msg);
+  return builder.finish(shared);
+}
+
+/**
+ * buildProfiles in steps, for messages read in pages from the store: `add` each message (any
+ * order), then `finish` once.
+ */
+export function profileBuilder(source: Omit<ProfileSource, 'messages'>, now: number) {
   const wanted = new Set(source.members.map((m) => m.memberId));
   const acc = new Map<string, Acc>();
   const accOf = (id: string): Acc => {
@@ -231,14 +241,14 @@ export function buildProfiles(
 
   // What the whole community writes (every author, not only those profiled): which words are topics.
   const counter = new CommunityWordCounter();
-  for (const msg of source.messages) {
-    if (msg.createdAt >= now) continue;
+  const add = (msg: ProfileMessage): void => {
+    if (msg.createdAt >= now) return;
     const age = now - msg.createdAt;
     counter.add(msg.authorId, msg.threadId ?? `${msg.channelId}@${Math.floor(msg.createdAt / DAY_MS)}`, msg.terms);
     const tieWeight = 2 ** (-age / TIE_HALF_LIFE);
     if (msg.repliesToId) tie(msg.authorId, msg.repliesToId, tieWeight);
     for (const m of msg.mentionIds) tie(msg.authorId, m, tieWeight * 0.5);
-    if (!wanted.has(msg.authorId)) continue;
+    if (!wanted.has(msg.authorId)) return;
     const a = accOf(msg.authorId);
     a.count++;
     a.first = Math.min(a.first, msg.createdAt);
@@ -274,77 +284,80 @@ export function buildProfiles(
       a.helpfulness += 2 ** (-age / TIE_HALF_LIFE);
       if (recent) a.acceptedThisMonth++;
     }
-  }
+  };
 
-  // Rarity: in how many members' vocabularies a term appears.
-  const termFreq = new Map<string, number>();
-  for (const a of acc.values()) for (const t of a.tf.keys()) bump(termFreq, t);
-  const declaredById = new Map(source.members.map((m) => [m.memberId, m]));
-  for (const m of source.members) for (const t of interestTerms(m.declared?.interests ?? [])) bump(termFreq, t);
-  if (shared) for (const [t, n] of termFreq) termFreq.set(t, n + (shared.termFreq.get(t) ?? 0));
-  const memberCount = Math.max(1, source.members.length + (shared?.memberCount ?? 0));
-  const idf = (t: string) => Math.log((memberCount + 1) / ((termFreq.get(t) ?? 0) + 1)) + 0.1;
+  const finish = (shared?: Vocabulary): { profiles: Map<string, Profile>; stats: CommunityStats } => {
+    // Rarity: in how many members' vocabularies a term appears.
+    const termFreq = new Map<string, number>();
+    for (const a of acc.values()) for (const t of a.tf.keys()) bump(termFreq, t);
+    const declaredById = new Map(source.members.map((m) => [m.memberId, m]));
+    for (const m of source.members) for (const t of interestTerms(m.declared?.interests ?? [])) bump(termFreq, t);
+    if (shared) for (const [t, n] of termFreq) termFreq.set(t, n + (shared.termFreq.get(t) ?? 0));
+    const memberCount = Math.max(1, source.members.length + (shared?.memberCount ?? 0));
+    const idf = (t: string) => Math.log((memberCount + 1) / ((termFreq.get(t) ?? 0) + 1)) + 0.1;
 
-  const degree = new Map<string, number>();
-  for (const [id, nb] of graph) degree.set(id, nb.size);
-  const community = counter.finish(nameWords(source.names ?? []));
+    const degree = new Map<string, number>();
+    for (const [id, nb] of graph) degree.set(id, nb.size);
+    const community = counter.finish(nameWords(source.names ?? []));
 
-  const profiles = new Map<string, Profile>();
-  for (const id of wanted) {
-    const m = declaredById.get(id)!;
-    const a = acc.get(id);
-    const interest = interestTerms(m.declared?.interests ?? []);
-    // Keep what they talk about MOST (a term used by one other member at least), then weigh it by
-    // rarity. Keeping the rarest terms instead leaves only idiosyncrasies: on the urho3d archive that
-    // made topical similarity no better than chance at predicting who talks to whom.
-    const used = new Map<string, number>();
-    if (a) for (const [t, tf] of a.tf) if ((termFreq.get(t) ?? 0) >= 2) used.set(t, tf + idf(t) * 1e-6);
-    const top = new Map<string, number>();
-    for (const t of topEntries(used, PROFILE_LIMITS.terms - Math.min(interest.length, 16), (x) => x).keys()) {
-      top.set(t, Math.log1p(a!.tf.get(t)!) * idf(t));
+    const profiles = new Map<string, Profile>();
+    for (const id of wanted) {
+      const m = declaredById.get(id)!;
+      const a = acc.get(id);
+      const interest = interestTerms(m.declared?.interests ?? []);
+      // Keep what they talk about MOST (a term used by one other member at least), then weigh it by
+      // rarity. Keeping the rarest terms instead leaves only idiosyncrasies: on the urho3d archive that
+      // made topical similarity no better than chance at predicting who talks to whom.
+      const used = new Map<string, number>();
+      if (a) for (const [t, tf] of a.tf) if ((termFreq.get(t) ?? 0) >= 2) used.set(t, tf + idf(t) * 1e-6);
+      const top = new Map<string, number>();
+      for (const t of topEntries(used, PROFILE_LIMITS.terms - Math.min(interest.length, 16), (x) => x).keys()) {
+        top.set(t, Math.log1p(a!.tf.get(t)!) * idf(t));
+      }
+      // Declared interests always count, like a topic someone talks about often.
+      for (const t of interest.slice(0, 16)) top.set(t, (top.get(t) ?? 0) + 2 * idf(t));
+      let norm = 0;
+      for (const w of top.values()) norm += w * w;
+      norm = Math.sqrt(norm) || 1;
+      for (const [t, w] of top) top.set(t, w / norm);
+      const neighbours = topEntries(graph.get(id) ?? new Map<string, number>(), PROFILE_LIMITS.neighbours, (x) => x);
+      const channels = new Map<string, number>();
+      if (a) {
+        let total = 0;
+        for (const c of a.channels.values()) total += c;
+        for (const [c, n] of topEntries(a.channels, PROFILE_LIMITS.channels, (x) => x)) channels.set(c, n / total);
+      }
+      profiles.set(id, {
+        memberId: id,
+        declared: m.declared ?? null,
+        interestTerms: interest,
+        stage: m.stage ?? null,
+        joinedAt: m.joinedAt ?? null,
+        terms: top,
+        asked: a ? topEntries(a.asked, PROFILE_LIMITS.asked, (x) => x) : new Map(),
+        answered: a ? topEntries(a.answered, PROFILE_LIMITS.answered, answerWeight) : new Map(),
+        forms: new Map(),
+        channels,
+        neighbours,
+        neighbourDegree: new Map([...neighbours.keys()].map((z) => [z, degree.get(z) ?? 1])),
+        helpfulness: a?.helpfulness ?? 0,
+        acceptedThisMonth: a?.acceptedThisMonth ?? 0,
+        answersThisMonth: a?.answersThisMonth ?? 0,
+        messageCount: a?.count ?? 0,
+        firstSeenAt: a && a.count > 0 ? a.first : (m.joinedAt ?? now),
+        lastActiveAt: a?.last ?? 0,
+        activity: a?.activity ?? 0,
+        hours: a?.hours ?? new Array(24).fill(0),
+      });
     }
-    // Declared interests always count, like a topic someone talks about often.
-    for (const t of interest.slice(0, 16)) top.set(t, (top.get(t) ?? 0) + 2 * idf(t));
-    let norm = 0;
-    for (const w of top.values()) norm += w * w;
-    norm = Math.sqrt(norm) || 1;
-    for (const [t, w] of top) top.set(t, w / norm);
-    const neighbours = topEntries(graph.get(id) ?? new Map<string, number>(), PROFILE_LIMITS.neighbours, (x) => x);
-    const channels = new Map<string, number>();
-    if (a) {
-      let total = 0;
-      for (const c of a.channels.values()) total += c;
-      for (const [c, n] of topEntries(a.channels, PROFILE_LIMITS.channels, (x) => x)) channels.set(c, n / total);
+    for (const p of profiles.values()) {
+      p.forms = showableForms(p, acc.get(p.memberId)?.forms, community);
+      // What they declared is shown as they typed it.
+      for (const [t, f] of interestForms(p.declared?.interests ?? [])) if (!p.forms.has(t)) p.forms.set(t, f);
     }
-    profiles.set(id, {
-      memberId: id,
-      declared: m.declared ?? null,
-      interestTerms: interest,
-      stage: m.stage ?? null,
-      joinedAt: m.joinedAt ?? null,
-      terms: top,
-      asked: a ? topEntries(a.asked, PROFILE_LIMITS.asked, (x) => x) : new Map(),
-      answered: a ? topEntries(a.answered, PROFILE_LIMITS.answered, answerWeight) : new Map(),
-      forms: new Map(),
-      channels,
-      neighbours,
-      neighbourDegree: new Map([...neighbours.keys()].map((z) => [z, degree.get(z) ?? 1])),
-      helpfulness: a?.helpfulness ?? 0,
-      acceptedThisMonth: a?.acceptedThisMonth ?? 0,
-      answersThisMonth: a?.answersThisMonth ?? 0,
-      messageCount: a?.count ?? 0,
-      firstSeenAt: a && a.count > 0 ? a.first : (m.joinedAt ?? now),
-      lastActiveAt: a?.last ?? 0,
-      activity: a?.activity ?? 0,
-      hours: a?.hours ?? new Array(24).fill(0),
-    });
-  }
-  for (const p of profiles.values()) {
-    p.forms = showableForms(p, acc.get(p.memberId)?.forms, community);
-    // What they declared is shown as they typed it.
-    for (const [t, f] of interestForms(p.declared?.interests ?? [])) if (!p.forms.has(t)) p.forms.set(t, f);
-  }
-  return { profiles, stats: communityStats(profiles, degree, graph) };
+    return { profiles, stats: communityStats(profiles, degree, graph) };
+  };
+  return { add, finish };
 }
 
 function bumpForm(forms: Map<string, Map<string, number>>, term: string, form: string) {
@@ -401,22 +414,32 @@ export interface Vocabulary {
  * side, already counted on the other) are left out, so one person is never two users of a word.
  */
 export function vocabularyOf(source: ProfileSource, exclude: ReadonlySet<string> = new Set()): Vocabulary {
+  const builder = vocabularyBuilder(source, exclude);
+  for (const msg of source.messages) builder.add(msg);
+  return builder.finish();
+}
+
+/** vocabularyOf in steps, for messages read in pages: `add` each message, then `finish` once. */
+export function vocabularyBuilder(source: Omit<ProfileSource, 'messages'>, exclude: ReadonlySet<string> = new Set()) {
   const wanted = new Set(source.members.map((m) => m.memberId).filter((id) => !exclude.has(id)));
   const used = new Map<string, Set<string>>();
-  for (const msg of source.messages) {
-    if (!wanted.has(msg.authorId)) continue;
+  const add = (msg: ProfileMessage): void => {
+    if (!wanted.has(msg.authorId)) return;
     const terms = used.get(msg.authorId) ?? new Set<string>();
     used.set(msg.authorId, terms);
     for (const t of msg.terms) terms.add(t);
     if (msg.opensThread && msg.threadId)
       for (const t of source.threads.get(msg.threadId)?.titleTerms ?? []) terms.add(t);
-  }
-  const termFreq = new Map<string, number>();
-  for (const terms of used.values()) for (const t of terms) bump(termFreq, t);
-  for (const m of source.members) {
-    if (wanted.has(m.memberId)) for (const t of interestTerms(m.declared?.interests ?? [])) bump(termFreq, t);
-  }
-  return { memberCount: wanted.size, termFreq };
+  };
+  const finish = (): Vocabulary => {
+    const termFreq = new Map<string, number>();
+    for (const terms of used.values()) for (const t of terms) bump(termFreq, t);
+    for (const m of source.members) {
+      if (wanted.has(m.memberId)) for (const t of interestTerms(m.declared?.interests ?? [])) bump(termFreq, t);
+    }
+    return { memberCount: wanted.size, termFreq };
+  };
+  return { add, finish };
 }
 
 /** Terms of stored text (thread names are stored, message text is not): the same tokenizer. */

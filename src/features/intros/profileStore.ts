@@ -1,10 +1,9 @@
 /** Intros profiles: what members declared, the built profiles and graph facts, the /meet term index. */
-import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { introsBuilds, introsMembers, introsProfiles, introsTerms, members, messages } from '../../db/schema.js';
+import { and, eq, gte, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { chunk } from './chunk.js';
-import { consenting } from './consentStore.js';
+import { byCodePoint, consenting } from './consentStore.js';
 import type { DeclaredProfile, Profile } from './profile.js';
 import { loadProfile, type StoredProfile } from './storedProfile.js';
 
@@ -15,31 +14,40 @@ export const INDEXED_TERMS = 16;
  * A member's declared timezone (null: none declared). It is the member's, not only intros': quiet
  * hours for nudges read it, so /profile set writes it here too.
  */
-export function memberTimezone(db: Db, guildId: string, memberId: string): string | null {
-  return (
-    db
-      .select({ timezone: members.timezone })
-      .from(members)
-      .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-      .get()?.timezone ?? null
-  );
-}
-
-export function setMemberTimezone(db: Db, guildId: string, memberId: string, zone: string | null, now: number) {
-  db.update(members)
-    .set({ timezone: zone, updatedAt: now })
+export async function readMemberTimezone(db: Database, guildId: string, memberId: string): Promise<string | null> {
+  const { members } = db.tables;
+  const [row] = await db
+    .select({ timezone: members.timezone })
+    .from(members)
     .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-    .run();
+    .limit(1);
+  return row?.timezone ?? null;
 }
 
-export function setDeclared(
-  db: Db,
+export async function writeMemberTimezone(
+  db: Database,
+  guildId: string,
+  memberId: string,
+  zone: string | null,
+  now: number,
+): Promise<void> {
+  const { members } = db.tables;
+  await db
+    .update(members)
+    .set({ timezone: zone, updatedAt: now })
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)));
+}
+
+export async function setDeclared(
+  db: Database,
   guildId: GuildId,
   memberId: MemberId,
   declared: DeclaredProfile,
   now: number,
-): void {
-  db.insert(introsProfiles)
+): Promise<void> {
+  const { introsProfiles } = db.tables;
+  await db
+    .insert(introsProfiles)
     .values({
       guildId,
       memberId,
@@ -51,8 +59,7 @@ export function setDeclared(
     .onConflictDoUpdate({
       target: [introsProfiles.guildId, introsProfiles.memberId],
       set: { interests: [...declared.interests], about: declared.about, timezone: declared.timezone, updatedAt: now },
-    })
-    .run();
+    });
 }
 
 export interface ProfileRow {
@@ -64,7 +71,7 @@ export interface ProfileRow {
   builtAt: number | null;
 }
 
-const profileColumns = {
+const profileColumns = (introsProfiles: Database['tables']['introsProfiles']) => ({
   memberId: introsProfiles.memberId,
   interests: introsProfiles.interests,
   about: introsProfiles.about,
@@ -73,7 +80,7 @@ const profileColumns = {
   degree: introsProfiles.degree,
   community: introsProfiles.community,
   builtAt: introsProfiles.builtAt,
-};
+});
 
 type RawProfile = {
   memberId: string;
@@ -86,7 +93,7 @@ type RawProfile = {
   builtAt: number | null;
 };
 
-const toRow = (r: RawProfile): ProfileRow => ({
+export const toRow = (r: RawProfile): ProfileRow => ({
   memberId: r.memberId,
   declared:
     r.interests.length > 0 || r.about !== '' || r.timezone !== null
@@ -98,12 +105,13 @@ const toRow = (r: RawProfile): ProfileRow => ({
   builtAt: r.builtAt,
 });
 
-export function profileRow(db: Db, guildId: GuildId, memberId: string): ProfileRow | null {
-  const r = db
-    .select(profileColumns)
+export async function readProfileRow(db: Database, guildId: GuildId, memberId: string): Promise<ProfileRow | null> {
+  const { introsProfiles } = db.tables;
+  const [r] = await db
+    .select(profileColumns(introsProfiles))
     .from(introsProfiles)
     .where(and(eq(introsProfiles.guildId, guildId), eq(introsProfiles.memberId, memberId)))
-    .get();
+    .limit(1);
   return r ? toRow(r) : null;
 }
 
@@ -112,19 +120,26 @@ export function profileRow(db: Db, guildId: GuildId, memberId: string): ProfileR
  * (rowToProfile reads one at a given time). A consenting member without a profile row gets an
  * empty one (they joined, they can be matched).
  */
-export function consentingProfiles(db: Db, guildId: GuildId, ids?: readonly string[]): Map<string, ProfileRow> {
+export async function consentingProfiles(
+  db: Database,
+  guildId: GuildId,
+  ids?: readonly string[],
+): Promise<Map<string, ProfileRow>> {
+  const { introsMembers, introsProfiles } = db.tables;
   const out = new Map<string, ProfileRow>();
   const parts = ids ? chunk(ids, 500) : [null];
   for (const part of parts) {
-    const rows = db
-      .select({ ...profileColumns, memberId: introsMembers.memberId })
+    const rows = await db
+      .select({ ...profileColumns(introsProfiles), memberId: introsMembers.memberId })
       .from(introsMembers)
       .leftJoin(
         introsProfiles,
         and(eq(introsProfiles.guildId, introsMembers.guildId), eq(introsProfiles.memberId, introsMembers.memberId)),
       )
-      .where(part ? and(consenting(db, guildId), inArray(introsMembers.memberId, part)) : consenting(db, guildId))
-      .all();
+      .where(part ? and(consenting(db, guildId), inArray(introsMembers.memberId, part)) : consenting(db, guildId));
+    // In member order, as SQLite's key walk returns them: a round and a build see the profiles in
+    // the same order on both engines.
+    rows.sort((x, y) => byCodePoint(x.memberId, y.memberId));
     for (const r of rows) {
       out.set(
         r.memberId,
@@ -148,77 +163,89 @@ export const rowToProfile = (row: ProfileRow, now: number): Profile =>
   loadProfile(row.memberId, row.derived, row.declared, row.builtAt, now);
 
 /** Degree and partition of members (any, consenting or not: a neighbour's degree is a count). */
-export function graphFacts(
-  db: Db,
+export async function graphFacts(
+  db: Database,
   guildId: GuildId,
   ids: readonly string[],
-): Map<string, { degree: number; community: number | null }> {
+): Promise<Map<string, { degree: number; community: number | null }>> {
+  const { introsProfiles } = db.tables;
   const out = new Map<string, { degree: number; community: number | null }>();
   for (const part of chunk(ids, 500)) {
-    const rows = db
+    const rows = await db
       .select({ id: introsProfiles.memberId, degree: introsProfiles.degree, community: introsProfiles.community })
       .from(introsProfiles)
-      .where(and(eq(introsProfiles.guildId, guildId), inArray(introsProfiles.memberId, part)))
-      .all();
+      .where(and(eq(introsProfiles.guildId, guildId), inArray(introsProfiles.memberId, part)));
     for (const r of rows) out.set(r.id, { degree: r.degree, community: r.community });
   }
   return out;
 }
 
-export function lastBuild(
-  db: Db,
+export async function lastBuild(
+  db: Database,
   guildId: GuildId,
-): { builtAt: number; memberCount: number; hubDegree: number } | null {
-  return db.select().from(introsBuilds).where(eq(introsBuilds.guildId, guildId)).get() ?? null;
+): Promise<{ builtAt: number; memberCount: number; hubDegree: number } | null> {
+  const { introsBuilds } = db.tables;
+  const [row] = await db
+    .select({ builtAt: introsBuilds.builtAt, memberCount: introsBuilds.memberCount, hubDegree: introsBuilds.hubDegree })
+    .from(introsBuilds)
+    .where(eq(introsBuilds.guildId, guildId))
+    .limit(1);
+  return row ?? null;
 }
 
 /** The next daily scan rebuilds the guild's profiles (someone joined in a guild too big to build now). */
-export function markBuildStale(db: Db, guildId: GuildId): void {
-  db.update(introsBuilds).set({ builtAt: 0 }).where(eq(introsBuilds.guildId, guildId)).run();
+export async function markBuildStale(db: Database, guildId: GuildId): Promise<void> {
+  const { introsBuilds } = db.tables;
+  await db.update(introsBuilds).set({ builtAt: 0 }).where(eq(introsBuilds.guildId, guildId));
 }
 
 /** Whether the guild has more than `limit` messages since `since` (without counting them all). */
-export function hasMessagesBeyond(db: Db, guildId: GuildId, since: number, limit: number): boolean {
-  return (
-    db
-      .select({ one: sql`1` })
-      .from(messages)
-      .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, since)))
-      .limit(1)
-      .offset(limit)
-      .get() !== undefined
-  );
+export async function hasMessagesBeyond(
+  db: Database,
+  guildId: GuildId,
+  since: number,
+  limit: number,
+): Promise<boolean> {
+  const { messages } = db.tables;
+  const rows = await db
+    .select({ one: sql`1` })
+    .from(messages)
+    .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, since)))
+    .limit(1)
+    .offset(limit);
+  return rows.length > 0;
 }
 
 /**
  * Candidates for `/meet` from the term index: consenting members who share the asker's strongest
  * terms, each term contributing its strongest `perTerm` members. Returns member → summed weight.
+ * One statement for all terms (a UNION ALL of one ranked index walk per term): /meet is a hot path,
+ * and a round trip per term would cost more than the reads on PostgreSQL.
  */
-export function candidatesByTerms(
-  db: Db,
+export async function candidatesByTerms(
+  db: Database,
   guildId: GuildId,
   terms: readonly [string, number][],
   exclude: string,
   perTerm: number,
-): Map<string, number> {
+): Promise<Map<string, number>> {
   const votes = new Map<string, number>();
-  const stmt = db
-    .select({ id: introsTerms.memberId, weight: introsTerms.weight })
-    .from(introsTerms)
-    .innerJoin(
-      introsMembers,
-      and(eq(introsMembers.guildId, introsTerms.guildId), eq(introsMembers.memberId, introsTerms.memberId)),
-    )
-    .where(
-      and(eq(introsTerms.guildId, guildId), eq(introsTerms.term, sql.placeholder('term')), consenting(db, guildId)),
-    )
-    .orderBy(desc(introsTerms.weight))
-    .limit(perTerm)
-    .prepare();
-  for (const [term, w] of terms) {
-    for (const r of stmt.all({ term })) {
-      if (r.id !== exclude) votes.set(r.id, (votes.get(r.id) ?? 0) + w * r.weight);
-    }
+  if (terms.length === 0) return votes;
+  const { introsMembers, introsTerms } = db.tables;
+  const arms: SQL[] = terms.map(
+    ([term], i) =>
+      sql`SELECT * FROM (SELECT ${sql.raw(String(i))} AS arm, ${introsTerms.memberId} AS id, ${introsTerms.weight} AS weight FROM ${introsTerms} INNER JOIN ${introsMembers} ON ${and(eq(introsMembers.guildId, introsTerms.guildId), eq(introsMembers.memberId, introsTerms.memberId))} WHERE ${and(eq(introsTerms.guildId, guildId), eq(introsTerms.term, term), consenting(db, guildId))} ORDER BY ${introsTerms.weight} DESC LIMIT ${perTerm}) AS ${sql.identifier(`t${i}`)}`,
+  );
+  const rows = await db.all<{ arm: number | string; id: string; weight: number | string }>(
+    sql.join(arms, sql` UNION ALL `),
+  );
+  // Summed term by term, each term's members strongest first, as the per-term queries did (a stable
+  // sort: the engine need not return the arms in order).
+  rows.sort((x, y) => Number(x.arm) - Number(y.arm));
+  for (const r of rows) {
+    if (r.id === exclude) continue;
+    const w = terms[Number(r.arm)]![1];
+    votes.set(r.id, (votes.get(r.id) ?? 0) + w * Number(r.weight));
   }
   return votes;
 }

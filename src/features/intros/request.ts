@@ -4,10 +4,10 @@
  * then the pair's score and how both are reached, the decision (decideRequest), the names its
  * message needs, and the intro with its Actions in one transaction.
  */
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
-import { enqueue } from '../../outbox/store.js';
+import { readSettings } from '../../guildSettings.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { awayIdOf, nameFor } from './across.js';
 import { type Community, communityOf, communityPool, handlesOf } from './community.js';
 import { communityContext, displayNames, inIntros, namesFor, rowsOf, scoreContext } from './facts.js';
@@ -29,6 +29,7 @@ import {
   getIntro,
   insertIntro,
   introHistory,
+  lockMembers,
   openRequest,
   rowToProfile,
   updateIntro,
@@ -37,53 +38,58 @@ import {
 const DAY_MS = 86_400_000;
 
 /** What a refusal needs: consent, names, an open request, the pair's history. */
-function gateFacts(db: Db, guildId: GuildId, askerId: MemberId, otherId: MemberId, now: number) {
-  const c = communityOf(db, guildId);
+async function gateFacts(db: Database, guildId: GuildId, askerId: MemberId, otherId: MemberId, now: number) {
+  const c = await communityOf(db, guildId);
   const ids = [askerId, otherId];
-  return {
-    c,
-    names: displayNames(db, guildId, c, ids),
-    gate: {
-      consent: inIntros(db, guildId, c, ids),
-      open: openRequest(db, guildId, askerId, otherId, now - OPEN_REQUEST_MS),
-      history: introHistory(db, guildId, now),
-    } satisfies GateFacts,
-  };
+  const [names, consent, open, history] = await Promise.all([
+    displayNames(db, guildId, c, ids),
+    inIntros(db, guildId, c, ids),
+    openRequest(db, guildId, askerId, otherId, now - OPEN_REQUEST_MS),
+    introHistory(db, guildId, now),
+  ]);
+  return { c, names, gate: { consent, open, history } satisfies GateFacts };
 }
 
 /** The pair's score and, paired, how both are reached (for someone only on the other platform). */
-function pairFacts(db: Db, guildId: GuildId, c: Community | null, askerId: MemberId, otherId: MemberId, now: number) {
+async function pairFacts(
+  db: Database,
+  guildId: GuildId,
+  c: Community | null,
+  askerId: MemberId,
+  otherId: MemberId,
+  now: number,
+) {
   const ids = [askerId, otherId];
   if (c) {
-    const rows = rowsOf(db, c, ids);
-    const pool = communityPool(db, c, rows.home, rows.away, now, false);
+    const rows = await rowsOf(db, c, ids);
+    const pool = await communityPool(db, c, rows.home, rows.away, now, false);
     const otherAway = awayIdOf(c.away, otherId) !== null;
     return {
-      score: scorePair(askerId, otherId, communityContext(db, c, pool, now)),
+      score: scorePair(askerId, otherId, await communityContext(db, c, pool, now)),
       otherAway,
-      handles: otherAway ? handlesOf(db, pool.contact, ids) : null,
+      handles: otherAway ? await handlesOf(db, pool.contact, ids) : null,
     };
   }
-  const rows = consentingProfiles(db, guildId, ids);
+  const rows = await consentingProfiles(db, guildId, ids);
   const profiles = new Map([...rows.values()].map((r) => [r.memberId, rowToProfile(r, now)]));
-  const ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now);
+  const ctx = await scoreContext(db, guildId, profiles, new Set(rows.keys()), now);
   return { score: scorePair(askerId, otherId, ctx), otherAway: false, handles: null };
 }
 
 /** "Introduce us": ask `otherId` (DM with Accept / Decline). Returns the intro id. */
-export function requestIntro(
-  db: Db,
+export async function requestIntro(
+  db: Database,
   platform: Platform,
   guildId: GuildId,
   askerId: MemberId,
   otherId: MemberId,
   now: number,
-): { introId: string; otherName: string; already: boolean; where?: string } {
-  const { c, names, gate } = gateFacts(db, guildId, askerId, otherId, now);
+): Promise<{ introId: string; otherName: string; already: boolean; where?: string }> {
+  const { c, names, gate } = await gateFacts(db, guildId, askerId, otherId, now);
   const otherName = names.get(otherId) ?? 'them';
   const open = gateRequest(gate, askerId, otherId, now);
   if (open.kind === 'already') return { introId: open.introId, otherName, already: true };
-  const facts: RequestFacts = { ...gate, ...pairFacts(db, guildId, c, askerId, otherId, now) };
+  const facts: RequestFacts = { ...gate, ...(await pairFacts(db, guildId, c, askerId, otherId, now)) };
   const decision = decideRequest(facts, askerId, otherId, now);
   if (decision.kind === 'already') {
     const { introId, where } = decision;
@@ -91,62 +97,73 @@ export function requestIntro(
   }
 
   const { introId, score } = decision;
-  const why = explain(score, namesFor(db, guildId, [score], c, now), otherId);
+  const why = explain(score, await namesFor(db, guildId, [score], c, now), otherId);
   if (decision.kind === 'askAcross' && c) {
     // Recorded as a made /meet intro (follow-up included), under the asker's guild; the asker is
     // told how to reach them back (the reply and the button say where).
-    const settings = getSettings(db, c.home).intros;
+    const settings = (await readSettings(db, c.home)).intros;
     const key = `intros:${c.home}:ask:${introId}`;
     const item = askAcrossItem(key, decision.asker, decision.other, why);
-    db.transaction((tx) => {
-      insertIntro(tx as unknown as Db, {
+    const where = nameFor(decision.other, decision.asker, quiet).text;
+    const made = await transaction(db, async (tx) => {
+      // Facts read before the transaction may be stale: a second press made the intro meanwhile.
+      await lockMembers(tx, c.home, [askerId, otherId]);
+      const earlier = await openRequest(tx, c.home, askerId, otherId, now - OPEN_REQUEST_MS, 'made');
+      if (earlier) return earlier.introId;
+      await insertIntro(tx, {
         ...meetRow(c.home, introId, [askerId, otherId], score, now),
         status: 'made',
         threadKey: key,
         decidedAt: now,
         followUpAt: now + settings.followUpDays * DAY_MS,
       });
-      enqueue(tx as unknown as Db, [item], now);
+      await enqueueOn(tx, [item], now);
+      return introId;
     });
-    return { introId, otherName, already: false, where: nameFor(decision.other, decision.asker, quiet).text };
+    return { introId: made, otherName, already: made !== introId, where };
   }
   const item = askItem(platform, guildId, introId, otherId, names.get(askerId) ?? 'A member', why);
-  db.transaction((tx) => {
-    insertIntro(tx as unknown as Db, { ...meetRow(guildId, introId, [askerId, otherId], score, now), status: 'asked' });
-    enqueue(tx as unknown as Db, [item], now);
+  const asked = await transaction(db, async (tx) => {
+    // Facts read before the transaction may be stale: a second press asked meanwhile.
+    await lockMembers(tx, guildId, [askerId, otherId]);
+    const earlier = await openRequest(tx, guildId, askerId, otherId, now - OPEN_REQUEST_MS);
+    if (earlier) return earlier.introId;
+    await insertIntro(tx, { ...meetRow(guildId, introId, [askerId, otherId], score, now), status: 'asked' });
+    await enqueueOn(tx, [item], now);
+    return introId;
   });
-  return { introId, otherName, already: false };
+  return { introId: asked, otherName, already: asked !== introId };
 }
 
 /** The intro and who of its members is in intros (only an open /meet request needs the second). */
-function answerFacts(db: Db, guildId: GuildId, introId: string) {
-  const intro = getIntro(db, guildId, introId);
+async function answerFacts(db: Database, guildId: GuildId, introId: string) {
+  const intro = await getIntro(db, guildId, introId);
   const open = intro?.kind === 'meet' && intro.status === 'asked';
-  const c = open ? communityOf(db, guildId) : null;
-  const consent = open ? inIntros(db, guildId, c, intro.memberIds) : new Set<string>();
+  const c = open ? await communityOf(db, guildId) : null;
+  const consent = open ? await inIntros(db, guildId, c, intro.memberIds) : new Set<string>();
   return { intro, c, consent };
 }
 
 /** The other member accepted: open a private thread (or a DM to each), in one transaction. */
-export function acceptIntro(
-  db: Db,
+export async function acceptIntro(
+  db: Database,
   platform: Platform,
   guildId: GuildId,
   introId: string,
   memberId: MemberId,
   now: number,
-): 'made' | 'already' | 'declined' | 'gone' {
-  const { intro, c, consent } = answerFacts(db, guildId, introId);
+): Promise<'made' | 'already' | 'declined' | 'gone'> {
+  const { intro, c, consent } = await answerFacts(db, guildId, introId);
   const outcome = decideAccept(intro, memberId, consent);
   if (outcome === 'already' || outcome === 'declined') return outcome;
   if (outcome === 'gone') {
-    db.transaction((tx) => updateIntro(tx as unknown as Db, guildId, introId, { status: 'declined', decidedAt: now }));
+    await updateIntro(db, guildId, introId, { status: 'declined', decidedAt: now });
     return 'gone';
   }
   const [askerId, otherId] = intro!.memberIds as [string, string];
-  const settings = getSettings(db, guildId).intros;
+  const settings = (await readSettings(db, guildId)).intros;
   const { score, reasons } = intro!;
-  const names = namesFor(db, guildId, [{ a: askerId, b: otherId, score, reasons }], c, now);
+  const names = await namesFor(db, guildId, [{ a: askerId, b: otherId, score, reasons }], c, now);
   const key = `intros:${guildId}:meet:${introId}`;
   const items = introductionActions(
     platform,
@@ -159,35 +176,35 @@ export function acceptIntro(
     introId,
     'meet',
   );
-  db.transaction((tx) => {
-    updateIntro(tx as unknown as Db, guildId, introId, {
+  await transaction(db, async (tx) => {
+    await updateIntro(tx, guildId, introId, {
       status: 'made',
       decidedAt: now,
       threadKey: items[0]!.key,
       followUpAt: now + settings.followUpDays * DAY_MS,
     });
-    enqueue(tx as unknown as Db, items, now);
+    await enqueueOn(tx, items, now);
   });
   return 'made';
 }
 
 /** The other member declined: the asker hears "not this time" and nothing more. */
-export function declineIntro(
-  db: Db,
+export async function declineIntro(
+  db: Database,
   platform: Platform,
   guildId: GuildId,
   introId: string,
   memberId: MemberId,
   now: number,
-): 'declined' | 'already' {
-  const { intro, c, consent } = answerFacts(db, guildId, introId);
+): Promise<'declined' | 'already'> {
+  const { intro, c, consent } = await answerFacts(db, guildId, introId);
   const { outcome, tellAsker } = decideDecline(intro, memberId, consent);
   if (outcome === 'already') return 'already';
   const [askerId, otherId] = intro!.memberIds as [string, string];
-  const otherName = displayNames(db, guildId, c, [otherId]).get(otherId) ?? 'them';
-  db.transaction((tx) => {
-    updateIntro(tx as unknown as Db, guildId, introId, { status: 'declined', decidedAt: now });
-    if (tellAsker) enqueue(tx as unknown as Db, [declinedItem(platform, guildId, introId, askerId, otherName)], now);
+  const otherName = (await displayNames(db, guildId, c, [otherId])).get(otherId) ?? 'them';
+  await transaction(db, async (tx) => {
+    await updateIntro(tx, guildId, introId, { status: 'declined', decidedAt: now });
+    if (tellAsker) await enqueueOn(tx, [declinedItem(platform, guildId, introId, askerId, otherName)], now);
   });
   return 'declined';
 }

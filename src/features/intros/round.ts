@@ -4,10 +4,10 @@
  * handles of the people grouped, then the round, its intros and every thread's outbox row in one
  * transaction.
  */
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, Platform } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
-import { enqueue } from '../../outbox/store.js';
+import { readSettings } from '../../guildSettings.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { refreshProfiles } from './build.js';
 import {
   type Community,
@@ -24,7 +24,7 @@ import { consentingPool, type ScoreContext } from './score.js';
 import type { IntrosSettings } from './settings.js';
 import {
   consentingProfiles,
-  insertIntro,
+  insertIntros,
   insertRound,
   lastRoundSeq,
   platformOf,
@@ -62,21 +62,27 @@ interface RoundFacts {
  * it leaves everything (the retry finds the round and changes nothing; the outbox sends each
  * thread once, under its own key).
  */
-export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: string, now: number): RoundResult {
+export async function runRound(
+  db: Database,
+  platform: Platform,
+  guildId: GuildId,
+  roundId: string,
+  now: number,
+): Promise<RoundResult> {
   // A paired forum's round is the Discord guild's (one round for the community): run-now on the
   // forum runs that one. The scheduled job of the forum does not get here (jobs.ts skips it).
-  const roundGuild = roundGuildOf(db, guildId);
-  if (roundGuild !== guildId) return runRound(db, platformOf(db, roundGuild), roundGuild, roundId, now);
-  const done = roundById(db, guildId, roundId);
+  const roundGuild = await roundGuildOf(db, guildId);
+  if (roundGuild !== guildId) return runRound(db, await platformOf(db, roundGuild), roundGuild, roundId, now);
+  const done = await roundById(db, guildId, roundId);
   if (done) return { roundId, pool: done.pool, groups: done.groups, enqueued: 0, existing: true };
 
-  const f = roundFacts(db, guildId, now);
+  const f = await roundFacts(db, guildId, now);
   const pool = consentingPool(f.candidates, f.ctx);
   const { groups, scores } = planRound(pool, f.ctx, f.settings.size, forbiddenPairs(pool, f.ctx.history, f.recent));
 
-  const names = namesFor(db, guildId, [...scores.values()], f.c, now);
+  const names = await namesFor(db, guildId, [...scores.values()], f.c, now);
   const handles = f.community
-    ? handlesOf(
+    ? await handlesOf(
         db,
         f.community.contact,
         groups.flatMap((g) => g.members.map((i) => pool[i]!)),
@@ -85,42 +91,43 @@ export function runRound(db: Db, platform: Platform, guildId: GuildId, roundId: 
   const draft = { platform, guildId, roundId, seq: f.seq, pool, settings: f.settings, now };
   const { round, intros, items } = composeRound(draft, groups, scores, names, handles);
 
-  let enqueued = 0;
-  db.transaction((tx) => {
-    const t = tx as unknown as Db;
-    insertRound(t, round);
-    for (const row of intros) insertIntro(t, row);
-    enqueued = enqueue(t, items, now);
+  // A second process that ran the same round meanwhile made the insert of the round fail on its key
+  // (the transaction rolls back): the caller's retry finds the round and changes nothing.
+  const enqueued = await transaction(db, async (tx) => {
+    await insertRound(tx, round);
+    await insertIntros(tx, intros);
+    return enqueueOn(tx, items, now);
   });
   return { roundId, pool: pool.length, groups: groups.length, enqueued, existing: false };
 }
 
 /** Everything a round decides on; profiles are rebuilt first when stale (both platforms' when paired). */
-function roundFacts(db: Db, guildId: GuildId, now: number): RoundFacts {
-  const settings = getSettings(db, guildId).intros;
-  refreshProfiles(db, guildId, now);
-  const c = communityOf(db, guildId);
-  const seqFacts = () => {
-    const seq = lastRoundSeq(db, guildId) + 1;
-    return { seq, recent: recentRoundPairs(db, guildId, seq - 1 - settings.noRepeatRounds) };
+async function roundFacts(db: Database, guildId: GuildId, now: number): Promise<RoundFacts> {
+  const settings = (await readSettings(db, guildId)).intros;
+  await refreshProfiles(db, guildId, now);
+  const c = await communityOf(db, guildId);
+  const seqFacts = async () => {
+    const seq = (await lastRoundSeq(db, guildId)) + 1;
+    return { seq, recent: await recentRoundPairs(db, guildId, seq - 1 - settings.noRepeatRounds) };
   };
   if (c) {
     // Both platforms' pools: consenting, not skipping; each person once (community.ts).
-    refreshProfiles(db, c.away, now);
-    const inHome = new Set(roundPool(db, c.home, now));
-    const inAway = new Set(roundPool(db, c.away, now));
-    const homeRows = new Map([...consentingProfiles(db, c.home)].filter(([id]) => inHome.has(id)));
-    const awayRows = new Map([...consentingProfiles(db, c.away)].filter(([id]) => inAway.has(id)));
-    const community = communityPool(db, c, homeRows, awayRows, now, true);
-    const ctx = communityContext(db, c, community, now);
-    return { settings, c, community, candidates: [...community.profiles.keys()].sort(), ctx, ...seqFacts() };
+    await refreshProfiles(db, c.away, now);
+    const inHome = new Set(await roundPool(db, c.home, now));
+    const inAway = new Set(await roundPool(db, c.away, now));
+    const homeRows = new Map([...(await consentingProfiles(db, c.home))].filter(([id]) => inHome.has(id)));
+    const awayRows = new Map([...(await consentingProfiles(db, c.away))].filter(([id]) => inAway.has(id)));
+    const community = await communityPool(db, c, homeRows, awayRows, now, true);
+    const ctx = await communityContext(db, c, community, now);
+    const candidates = [...community.profiles.keys()].sort();
+    return { settings, c, community, candidates, ctx, ...(await seqFacts()) };
   }
-  const poolIds = roundPool(db, guildId, now);
+  const poolIds = await roundPool(db, guildId, now);
   const inPool = new Set(poolIds);
   // All consenting profiles in one query (a round reads most of them), then the pool only.
-  const rows = new Map([...consentingProfiles(db, guildId)].filter(([id]) => inPool.has(id)));
+  const rows = new Map([...(await consentingProfiles(db, guildId))].filter(([id]) => inPool.has(id)));
   const profiles = new Map<string, Profile>();
   for (const row of rows.values()) profiles.set(row.memberId, rowToProfile(row, now));
-  const ctx = scoreContext(db, guildId, profiles, new Set(rows.keys()), now, rows);
-  return { settings, c, community: null, candidates: poolIds, ctx, ...seqFacts() };
+  const ctx = await scoreContext(db, guildId, profiles, new Set(rows.keys()), now, rows);
+  return { settings, c, community: null, candidates: poolIds, ctx, ...(await seqFacts()) };
 }

@@ -4,9 +4,10 @@
  * the next round's time.
  */
 import { Cron } from 'croner';
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
-import { type GuildSettings, getSettings } from '../../guildSettings.js';
+import type { GuildSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import type { IntrosSettings } from './settings.js';
 
 const DAY_MS = 86_400_000;
@@ -56,8 +57,8 @@ export function nextRoundFrom(settings: GuildSettings, now: number): number | nu
   return null;
 }
 
-export function nextRoundAt(db: Db, guildId: GuildId, now: number): number | null {
-  return nextRoundFrom(getSettings(db, guildId), now);
+export async function nextRoundAt(db: Database, guildId: GuildId, now: number): Promise<number | null> {
+  return nextRoundFrom(await readSettings(db, guildId), now);
 }
 
 /** "Skip me next round": out of the next round only (an hour past it); the one after includes them again. */

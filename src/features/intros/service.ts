@@ -17,7 +17,7 @@
  * them, with members of the other platform as `<forum>/<id>` (across.ts); each person is written to
  * on the platform where they are active, under `<key>:<member key>`.
  */
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { ensureProfile } from './build.js';
 import { roundGuildOf } from './community.js';
@@ -31,6 +31,8 @@ export { giveFeedback, sendFollowUps } from './followUp.js';
 export { suggestFor } from './meet.js';
 export { BUTTONS } from './messages.js';
 export type { Suggestion } from './pick.js';
+// Synchronous, for links/service.ts until it is ported (see profileSync.ts).
+export { setProfile } from './profileSync.js';
 export { acceptIntro, declineIntro, requestIntro } from './request.js';
 export { type RoundResult, runRound } from './round.js';
 export { planRound } from './roundPlan.js';
@@ -38,13 +40,13 @@ export { isRoundWeek, nextRoundAt, periodOf, scheduleOf } from './schedule.js';
 export { consentingIds as consentingMembers };
 
 /** Join intros; their profile is built now (not at the next daily build), so /meet finds them at once. */
-export function join(db: Db, guildId: GuildId, memberId: MemberId, now: number) {
-  const outcome = joinIntros(db, guildId, memberId, now);
-  if (outcome === 'joined') ensureProfile(db, guildId, memberId, now);
+export async function join(db: Database, guildId: GuildId, memberId: MemberId, now: number) {
+  const outcome = await joinIntros(db, guildId, memberId, now);
+  if (outcome === 'joined') await ensureProfile(db, guildId, memberId, now);
   return outcome;
 }
 
-export function leave(db: Db, guildId: GuildId, memberId: MemberId, now: number) {
+export function leave(db: Database, guildId: GuildId, memberId: MemberId, now: number) {
   return leaveIntros(db, guildId, memberId, now);
 }
 
@@ -54,17 +56,24 @@ export interface IntrosStatus {
   nextRoundAt: number | null;
 }
 
-export function status(db: Db, guildId: GuildId, memberId: MemberId, now: number): IntrosStatus {
-  const m = membership(db, guildId, memberId);
-  const isIn = !!m && m.leftAt === null && consentingIds(db, guildId, [memberId]).has(memberId);
+export async function status(db: Database, guildId: GuildId, memberId: MemberId, now: number): Promise<IntrosStatus> {
+  const m = await membership(db, guildId, memberId);
+  const isIn = !!m && m.leftAt === null && (await consentingIds(db, guildId, [memberId])).has(memberId);
   return {
     in: isIn,
     skipping: isIn && m!.skipUntil !== null && m!.skipUntil > now,
     // A paired forum's members are in the Discord guild's round (roundGuildOf).
-    nextRoundAt: nextRoundAt(db, roundGuildOf(db, guildId), now),
+    nextRoundAt: await nextRoundAt(db, await roundGuildOf(db, guildId), now),
   };
 }
 
-export function setProfile(db: Db, guildId: GuildId, memberId: MemberId, declared: DeclaredProfile, now: number) {
-  setDeclared(db, guildId, memberId, declared, now);
+/** A member's declared profile (/profile set, or shared from a linked account). */
+export function declareProfile(
+  db: Database,
+  guildId: GuildId,
+  memberId: MemberId,
+  declared: DeclaredProfile,
+  now: number,
+): Promise<void> {
+  return setDeclared(db, guildId, memberId, declared, now);
 }

@@ -4,11 +4,11 @@
  */
 import type { MessageBody } from '../../actions.js';
 import { UserFacingError } from '../../commands.js';
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { asMemberId, asRoleId } from '../../events.js';
-import { getSettings, updateSettings } from '../../guildSettings.js';
-import { enqueue } from '../../outbox/store.js';
+import { changeSettings, readSettings } from '../../guildSettings.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
 import { loadContext } from './context.js';
 import { busiestChannels } from './facts.js';
@@ -23,22 +23,22 @@ import { welcomeBody } from './welcome.js';
  * Returns the stage and how many members were queued for the role.
  */
 export function setStageRole(
-  db: Db,
+  db: Database,
   guildId: GuildId,
   actorId: MemberId,
   stageId: string,
   roleId: string | null,
   now: number,
-): { stage: Stage; backfilled: number } {
-  return db.transaction(() => {
-    const current = getSettings(db, guildId);
+): Promise<{ stage: Stage; backfilled: number }> {
+  return transaction(db, async (tx) => {
+    const current = await readSettings(tx, guildId);
     const stage = current.journey.track.stages.find((s) => s.id === stageId);
     if (!stage) {
       const ids = current.journey.track.stages.map((s) => `\`${s.id}\``).join(', ');
       throw new UserFacingError(`There is no stage "${safeText(stageId, 32)}". The stages are ${ids}.`);
     }
-    const saved = updateSettings(
-      db,
+    const saved = await changeSettings(
+      tx,
       guildId,
       actorId,
       'journey.set-role',
@@ -56,9 +56,9 @@ export function setStageRole(
     );
     const updated = saved.journey.track.stages.find((s) => s.id === stageId)!;
     if (!roleId) return { stage: updated, backfilled: 0 };
-    const ctx = loadContext(db, guildId);
+    const ctx = await loadContext(tx, guildId);
     if (!ctx) return { stage: updated, backfilled: 0 };
-    const items = membersAtStage(db, guildId, stageId).map((memberId) =>
+    const items = (await membersAtStage(tx, guildId, stageId)).map((memberId) =>
       item(ctx, `journey:role:${guildId}:${memberId}:${stageId}:${roleId}:add`, {
         type: 'role.add',
         memberId: asMemberId(memberId),
@@ -66,13 +66,26 @@ export function setStageRole(
         reason: `Journey: ${updated.name} role`,
       }),
     );
-    enqueue(db, items, now);
+    await enqueueOn(tx, items, now);
     return { stage: updated, backfilled: items.length };
   });
 }
 
-export function setSilent(db: Db, guildId: GuildId, actorId: MemberId, silent: boolean, now: number): void {
-  updateSettings(db, guildId, actorId, 'journey.silent', (s) => ({ ...s, journey: { ...s.journey, silent } }), now);
+export async function setSilent(
+  db: Database,
+  guildId: GuildId,
+  actorId: MemberId,
+  silent: boolean,
+  now: number,
+): Promise<void> {
+  await changeSettings(
+    db,
+    guildId,
+    actorId,
+    'journey.silent',
+    (s) => ({ ...s, journey: { ...s.journey, silent } }),
+    now,
+  );
 }
 
 export interface WelcomeChange {
@@ -84,15 +97,15 @@ export interface WelcomeChange {
   text?: string;
 }
 
-export function setWelcome(
-  db: Db,
+export async function setWelcome(
+  db: Database,
   guildId: GuildId,
   actorId: MemberId,
   change: WelcomeChange,
   now: number,
-): JourneySettings['welcome'] {
+): Promise<JourneySettings['welcome']> {
   const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
-  const saved = updateSettings(
+  const saved = await changeSettings(
     db,
     guildId,
     actorId,
@@ -107,12 +120,21 @@ export function setWelcome(
  * The welcome a newcomer would get, sent to `memberId` by DM as a preview (not counted as their
  * welcome). Returns the body, to show it in the reply as well.
  */
-export function sendWelcomePreview(db: Db, guildId: GuildId, memberId: MemberId, now: number): MessageBody {
-  return db.transaction(() => {
-    const ctx = loadContext(db, guildId);
+export function sendWelcomePreview(
+  db: Database,
+  guildId: GuildId,
+  memberId: MemberId,
+  now: number,
+): Promise<MessageBody> {
+  return transaction(db, async (tx) => {
+    const ctx = await loadContext(tx, guildId);
     if (!ctx) throw new UserFacingError('This server is not set up yet — try again in a minute.');
-    const body = welcomeBody(ctx, memberId, busiestChannels(db, ctx, now));
-    enqueue(db, [item(ctx, `welcome-test:${guildId}:${memberId}:${now}`, { type: 'dm.send', memberId, body })], now);
+    const body = welcomeBody(ctx, memberId, await busiestChannels(tx, ctx, now));
+    await enqueueOn(
+      tx,
+      [item(ctx, `welcome-test:${guildId}:${memberId}:${now}`, { type: 'dm.send', memberId, body })],
+      now,
+    );
     return body;
   });
 }

@@ -2,7 +2,8 @@
  * A guild as the journey sees it: settings parsed once per change, the introductions and help
  * channels detected and cached briefly. Reads only; every journey operation starts here.
  */
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
+import { opsOf } from '../../db/handle.js';
 import type { GuildId } from '../../events.js';
 import { settingsSchema } from '../../guildSettings.js';
 import type { GuildContext } from './guild.js';
@@ -29,15 +30,20 @@ export interface CachedContext {
 }
 export type { GuildContext };
 
-const contexts = new WeakMap<Db, Map<string, CachedContext>>();
+/**
+ * Per database (its connection or pool: a transaction's handle shares the cache of the database it
+ * runs on). The settings are read on every use, so a change made by another process is seen.
+ */
+const contexts = new WeakMap<object, Map<string, CachedContext>>();
 
-export function cachedContext(db: Db, guildId: GuildId): CachedContext | null {
-  const guild = guildRow(db, guildId);
+export async function cachedContext(db: Database, guildId: GuildId): Promise<CachedContext | null> {
+  const guild = await guildRow(db, guildId);
   if (!guild) return null;
-  let perDb = contexts.get(db);
+  const root = opsOf(db).root;
+  let perDb = contexts.get(root);
   if (!perDb) {
     perDb = new Map();
-    contexts.set(db, perDb);
+    contexts.set(root, perDb);
   }
   let cached = perDb.get(guildId);
   if (!cached || cached.settingsText !== guild.settingsText || cached.name !== guild.name) {
@@ -63,20 +69,20 @@ export function cachedContext(db: Db, guildId: GuildId): CachedContext | null {
     const configured = cached.context.journey.introductionsChannelId;
     cached.context.places = {
       introductions: configured
-        ? (channelById(db, guildId, configured) ?? { channelId: configured, name: 'introductions' })
-        : (channelNamed(db, guildId, INTRO_NAMES) ?? null),
-      help: channelNamed(db, guildId, HELP_NAMES) ?? null,
+        ? ((await channelById(db, guildId, configured)) ?? { channelId: configured, name: 'introductions' })
+        : ((await channelNamed(db, guildId, INTRO_NAMES)) ?? null),
+      help: (await channelNamed(db, guildId, HELP_NAMES)) ?? null,
     };
     cached.placesUses = PLACES_USES;
   }
   return cached;
 }
 
-export const loadContext = (db: Db, guildId: GuildId): GuildContext | null =>
-  cachedContext(db, guildId)?.context ?? null;
+export const loadContext = async (db: Database, guildId: GuildId): Promise<GuildContext | null> =>
+  (await cachedContext(db, guildId))?.context ?? null;
 
 /** A channel appeared or changed: look the introductions and help channels up again on next use. */
-export function forgetPlaces(db: Db, guildId: GuildId): void {
-  const cached = contexts.get(db)?.get(guildId);
+export function forgetPlaces(db: Database, guildId: GuildId): void {
+  const cached = contexts.get(opsOf(db).root)?.get(guildId);
   if (cached) cached.placesUses = 0;
 }

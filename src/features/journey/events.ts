@@ -4,7 +4,8 @@
  * reads its facts, decides in the pure functions of decide.ts and progress.ts (no database), and writes the
  * decision and its Actions in one transaction.
  */
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
+import { opsOf } from '../../db/handle.js';
 import type {
   AnswerAccepted,
   CommunityEvent,
@@ -35,19 +36,19 @@ import { welcomeDue } from './welcome.js';
  * React to one freshly stored event (never call it for a duplicate: ingest's `fresh` is false).
  * `now` is the bot's clock; the event's own time decides milestones. Returns Actions enqueued.
  */
-export function handleEvent(db: Db, event: CommunityEvent, now: number): number {
+export async function handleEvent(db: Database, event: CommunityEvent, now: number): Promise<number> {
   switch (event.kind) {
     case 'member.joined':
-      return event.bot ? 0 : inTransaction(db, event.guildId, (ctx) => onJoined(db, ctx, event, now));
+      return event.bot ? 0 : inTransaction(db, event.guildId, (tx, ctx) => onJoined(tx, ctx, event, now));
     case 'message.created':
-      return event.authorIsBot ? 0 : inTransaction(db, event.guildId, (ctx) => onMessage(db, ctx, event, now));
+      return event.authorIsBot ? 0 : inTransaction(db, event.guildId, (tx, ctx) => onMessage(tx, ctx, event, now));
     case 'reaction.added':
       return isHelpfulReaction(event.emoji)
-        ? inTransaction(db, event.guildId, (ctx) => onReaction(db, ctx, event, now))
+        ? inTransaction(db, event.guildId, (tx, ctx) => onReaction(tx, ctx, event, now))
         : 0;
     case 'answer.accepted':
       return event.accepted && event.messageId
-        ? inTransaction(db, event.guildId, (ctx) => onAccepted(db, ctx, event, now))
+        ? inTransaction(db, event.guildId, (tx, ctx) => onAccepted(tx, ctx, event, now))
         : 0;
     case 'channel.upserted':
       forgetPlaces(db, event.guildId);
@@ -58,70 +59,79 @@ export function handleEvent(db: Db, event: CommunityEvent, now: number): number 
 }
 
 /** One operation in one transaction, on the guild's context (none: the guild is not set up, nothing to do). */
-function inTransaction(db: Db, guildId: GuildId, work: (ctx: GuildContext) => number): number {
-  return db.transaction(() => {
-    const ctx = loadContext(db, guildId);
-    return ctx ? work(ctx) : 0;
-  });
+function inTransaction(
+  db: Database,
+  guildId: GuildId,
+  work: (tx: Database, ctx: GuildContext) => Promise<number>,
+): Promise<number> {
+  const run = async (tx: Database) => {
+    const ctx = await loadContext(tx, guildId);
+    return ctx ? work(tx, ctx) : 0;
+  };
+  // Given a transaction already (ingest's batch gives each feature a savepoint of its own): run in it.
+  return opsOf(db).scope ? run(db) : transaction(db, run);
 }
 
-function onJoined(db: Db, ctx: GuildContext, event: MemberJoined, now: number): number {
-  const row = rowFor(db, ctx, event.memberId, event.at);
+async function onJoined(db: Database, ctx: GuildContext, event: MemberJoined, now: number): Promise<number> {
+  const row = await rowFor(db, ctx, event.memberId, event.at);
   const facts = {
     row,
-    progress: progressFacts(db, ctx, event.memberId),
-    topics: welcomeDue(ctx, row, event.at, now) ? busiestChannels(db, ctx, now) : [],
+    progress: await progressFacts(db, ctx, event.memberId),
+    topics: welcomeDue(ctx, row, event.at, now) ? await busiestChannels(db, ctx, now) : [],
   };
   const decision = decideJoin(ctx, facts, event.at, now);
   return writeJourney(db, ctx.guildId, decision, now);
 }
 
-function onMessage(db: Db, ctx: GuildContext, event: MessageCreated, now: number): number {
+async function onMessage(db: Database, ctx: GuildContext, event: MessageCreated, now: number): Promise<number> {
   const g = ctx.guildId;
-  const channel = channelInfo(db, g, event.channelId);
+  const channel = await channelInfo(db, g, event.channelId);
   const inThread = channel?.kind === 'thread';
-  const repliedAuthorId = event.replyToId ? (messageInfo(db, g, event.replyToId)?.authorId ?? null) : null;
+  const repliedAuthorId = event.replyToId ? ((await messageInfo(db, g, event.replyToId))?.authorId ?? null) : null;
   const threadOwnerId = inThread ? (channel.ownerId ?? null) : null;
   // The newcomers this message may be the first reply to: whoever it replies to, whoever opened its thread.
-  const firstPosts = new Map<string, NonNullable<ReturnType<typeof firstPostOf>>>();
+  const firstPosts = new Map<string, NonNullable<Awaited<ReturnType<typeof firstPostOf>>>>();
   for (const id of [repliedAuthorId, threadOwnerId]) {
     if (id === null || id === event.authorId || firstPosts.has(id)) continue;
-    const first = firstPostOf(db, g, id);
+    const first = await firstPostOf(db, g, id);
     if (first) firstPosts.set(id, first);
   }
   const facts = {
     channel: channel ?? null,
-    opensThread: inThread && !hasEarlierMessage(db, g, event.channelId, event.at),
+    opensThread: inThread && !(await hasEarlierMessage(db, g, event.channelId, event.at)),
     repliedAuthorId,
     firstPosts,
-    row: rowFor(db, ctx, event.authorId, event.at),
-    progress: progressFacts(db, ctx, event.authorId),
+    row: await rowFor(db, ctx, event.authorId, event.at),
+    progress: await progressFacts(db, ctx, event.authorId),
   };
   return writeJourney(db, g, decideMessage(ctx, facts, event, now), now);
 }
 
-function onReaction(db: Db, ctx: GuildContext, event: ReactionAdded, now: number): number {
-  const answer = messageInfo(db, ctx.guildId, event.messageId);
+async function onReaction(db: Database, ctx: GuildContext, event: ReactionAdded, now: number): Promise<number> {
+  const answer = await messageInfo(db, ctx.guildId, event.messageId);
   const credit = reactionCredit(event, {
     answer: answer ?? null,
-    thread: answer ? (channelInfo(db, ctx.guildId, answer.channelId) ?? null) : null,
-    question: answer?.replyToId ? (messageInfo(db, ctx.guildId, answer.replyToId) ?? null) : null,
+    thread: answer ? ((await channelInfo(db, ctx.guildId, answer.channelId)) ?? null) : null,
+    question: answer?.replyToId ? ((await messageInfo(db, ctx.guildId, answer.replyToId)) ?? null) : null,
   });
   return credit ? creditMember(db, ctx, credit, now) : 0;
 }
 
-function onAccepted(db: Db, ctx: GuildContext, event: AnswerAccepted, now: number): number {
-  const answer = messageInfo(db, ctx.guildId, event.messageId!);
-  const ownerId = channelInfo(db, ctx.guildId, event.threadId)?.ownerId ?? null;
+async function onAccepted(db: Database, ctx: GuildContext, event: AnswerAccepted, now: number): Promise<number> {
+  const answer = await messageInfo(db, ctx.guildId, event.messageId!);
+  const ownerId = (await channelInfo(db, ctx.guildId, event.threadId))?.ownerId ?? null;
   const credit = acceptedCredit(event, answer ?? null, ownerId);
   return credit ? creditMember(db, ctx, credit, now) : 0;
 }
 
 /** Count an answer as solved, once: an answer already credited reads nothing more about its author. */
-function creditMember(db: Db, ctx: GuildContext, credit: Credit, now: number): number {
-  const member = isCredited(db, ctx.guildId, credit.messageId)
+async function creditMember(db: Database, ctx: GuildContext, credit: Credit, now: number): Promise<number> {
+  const member = (await isCredited(db, ctx.guildId, credit.messageId))
     ? null
-    : { row: rowFor(db, ctx, credit.memberId, credit.at), progress: progressFacts(db, ctx, credit.memberId) };
+    : {
+        row: await rowFor(db, ctx, credit.memberId, credit.at),
+        progress: await progressFacts(db, ctx, credit.memberId),
+      };
   return writeJourney(db, ctx.guildId, decideCredit(ctx, credit, member, now), now);
 }
 
@@ -130,12 +140,12 @@ function creditMember(db: Db, ctx: GuildContext, credit: Credit, now: number): n
  * when the asker or a moderator picks it with /solved). Counted once per answer, like an accepted
  * answer; a self-answer does not count. Returns the Actions enqueued (a milestone reached).
  */
-export function recordAnswerPicked(
-  db: Db,
+export async function recordAnswerPicked(
+  db: Database,
   guildId: GuildId,
   pick: { messageId: string; memberId: MemberId; byMemberId: MemberId; askerId: MemberId; at: number },
   now: number,
-): number {
+): Promise<number> {
   if (pick.memberId === pick.askerId || pick.memberId === pick.byMemberId) return 0;
   const credit: Credit = {
     messageId: pick.messageId,
@@ -144,19 +154,25 @@ export function recordAnswerPicked(
     via: 'accepted',
     at: pick.at,
   };
-  return inTransaction(db, guildId, (ctx) => creditMember(db, ctx, credit, now));
+  return inTransaction(db, guildId, (tx, ctx) => creditMember(tx, ctx, credit, now));
 }
 
 /**
  * Another feature tells the journey that a member set up a profile (e.g. intros). Counted once.
  * Returns the Actions enqueued.
  */
-export function recordProfileSet(db: Db, guildId: GuildId, memberId: MemberId, at: number, now: number): number {
-  return inTransaction(db, guildId, (ctx) => {
-    const row = rowFor(db, ctx, memberId, at);
+export function recordProfileSet(
+  db: Database,
+  guildId: GuildId,
+  memberId: MemberId,
+  at: number,
+  now: number,
+): Promise<number> {
+  return inTransaction(db, guildId, async (tx, ctx) => {
+    const row = await rowFor(tx, ctx, memberId, at);
     // A profile counted already moves nothing: its member's facts are not needed.
-    const progress = (row.counters.profile?.n ?? 0) > 0 ? null : progressFacts(db, ctx, memberId);
-    return writeJourney(db, guildId, decideProfile(ctx, row, progress, at, now), now);
+    const progress = (row.counters.profile?.n ?? 0) > 0 ? null : await progressFacts(tx, ctx, memberId);
+    return writeJourney(tx, guildId, decideProfile(ctx, row, progress, at, now), now);
   });
 }
 
@@ -164,15 +180,15 @@ export function recordProfileSet(db: Db, guildId: GuildId, memberId: MemberId, a
  * Two accounts were just linked: each reaches what the person's merged facts earn on its own track,
  * quietly (roles and groups, no congratulations: nothing new happened to the person).
  */
-export function syncJourneys(db: Db, discord: Account, forum: Account, now: number): number {
-  return db.transaction(() => {
-    const side = (a: Account) => ({
+export function syncJourneys(db: Database, discord: Account, forum: Account, now: number): Promise<number> {
+  return transaction(db, async (tx) => {
+    const side = async (a: Account) => ({
       account: a,
-      ctx: loadContext(db, a.guildId as GuildId),
-      row: getJourney(db, a.guildId, a.memberId),
+      ctx: await loadContext(tx, a.guildId as GuildId),
+      row: await getJourney(tx, a.guildId, a.memberId),
     });
-    const decision = decideSync(side(discord), side(forum), now);
+    const decision = decideSync(await side(discord), await side(forum), now);
     // Each side's rows, milestones and Actions: the write needs a guild only for the marks, none here.
-    return writeJourney(db, discord.guildId as GuildId, decision, now);
+    return writeJourney(tx, discord.guildId as GuildId, decision, now);
   });
 }

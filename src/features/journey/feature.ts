@@ -7,7 +7,6 @@ import conveneJourneySilent from '../../../commands/conveneJourneySilent.js';
 import conveneWelcomeSet from '../../../commands/conveneWelcomeSet.js';
 import conveneWelcomeTest from '../../../commands/conveneWelcomeTest.js';
 import journey from '../../../commands/journey.js';
-import { legacyDb } from '../../db/database.js';
 import { defineFeature } from '../feature.js';
 import { journeyDigest } from './digest.js';
 import { isHelpfulReaction } from './evaluate.js';
@@ -29,17 +28,17 @@ export const journeyFeature = defineFeature({
   ],
   buttons: [],
   jobs: journeyJobs,
-  onEvent(deps, event, fresh) {
+  async onEventStored(deps, event, fresh, tx) {
     // A duplicate or a replay changed nothing in the store: the journey already acted on it once.
     if (!fresh) return;
-    // The adapter's clock: onEvent has no `now` of its own, and the event's time is the platform's.
-    if (handleEvent(deps.db, event, Date.now()) > 0) deps.wakeOutbox();
+    // The adapter's clock: onEventStored has no `now` of its own, and the event's time is the platform's.
+    if ((await handleEvent(tx, event, Date.now())) > 0) deps.wakeOutbox();
   },
   countsReaction: isHelpfulReaction,
   privacy: {
     // Not ported yet: the synchronous store on the erasure's SQLite transaction.
-    export: async (db, guildId, memberId) => exportJourney(legacyDb(db), guildId, memberId),
-    erase: async (tx, guildId, memberId) => eraseJourney(legacyDb(tx), guildId, memberId),
+    export: exportJourney,
+    erase: (tx, guildId, memberId) => eraseJourney(tx, guildId, memberId),
   },
   digest: journeyDigest,
 });

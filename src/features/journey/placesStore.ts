@@ -3,8 +3,7 @@
  * by name or id, the newest open question, the busiest thread. Reads only.
  */
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { channels, members, messages } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import type { ChannelRef } from './compose.js';
 
@@ -13,12 +12,13 @@ import type { ChannelRef } from './compose.js';
  * with that count. Bots' messages do not count: Convene's own intro rounds made its #intros channel
  * "where people talk" in the demo's welcome.
  */
-export function topicChannels(
-  db: Db,
+export async function topicChannels(
+  db: Database,
   guildId: GuildId,
   since: number,
   limit: number,
-): (ChannelRef & { messages: number })[] {
+): Promise<(ChannelRef & { messages: number })[]> {
+  const { channels, members, messages } = db.tables;
   const activity = db
     .select({ channelId: messages.parentChannelId, n: count().as('n') })
     .from(messages)
@@ -33,20 +33,26 @@ export function topicChannels(
     )
     .groupBy(messages.parentChannelId)
     .as('activity');
-  return db
+  const rows = await db
     .select({ channelId: channels.channelId, name: channels.name, messages: sql<number>`coalesce(${activity.n}, 0)` })
     .from(channels)
     .leftJoin(activity, eq(activity.channelId, channels.channelId))
     .where(and(eq(channels.guildId, guildId), inArray(channels.kind, ['text', 'forum'])))
     .orderBy(desc(sql`coalesce(${activity.n}, 0)`), asc(channels.name))
-    .limit(limit)
-    .all();
+    .limit(limit);
+  // count() in a raw expression is a string on PostgreSQL.
+  return rows.map((r) => ({ ...r, messages: Number(r.messages) }));
 }
 
 /** The first top-level channel whose name matches one of `patterns` (lower-case substrings). */
-export function channelNamed(db: Db, guildId: GuildId, patterns: string[]): ChannelRef | undefined {
+export async function channelNamed(
+  db: Database,
+  guildId: GuildId,
+  patterns: string[],
+): Promise<ChannelRef | undefined> {
   if (patterns.length === 0) return undefined;
-  return db
+  const { channels } = db.tables;
+  const [row] = await db
     .select({ channelId: channels.channelId, name: channels.name })
     .from(channels)
     .where(
@@ -57,19 +63,23 @@ export function channelNamed(db: Db, guildId: GuildId, patterns: string[]): Chan
       ),
     )
     .orderBy(asc(channels.name))
-    .limit(1)
-    .get();
+    .limit(1);
+  return row;
 }
 
-export const channelById = (db: Db, guildId: GuildId, channelId: string): ChannelRef | undefined =>
-  db
+export async function channelById(db: Database, guildId: GuildId, channelId: string): Promise<ChannelRef | undefined> {
+  const { channels } = db.tables;
+  const [row] = await db
     .select({ channelId: channels.channelId, name: channels.name })
     .from(channels)
     .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
-    .get();
+    .limit(1);
+  return row;
+}
 
 /** The newest thread opened since `since` in which nobody but its opener has written yet. */
-export function openQuestion(db: Db, guildId: GuildId, since: number): ChannelRef | undefined {
+export async function openQuestion(db: Database, guildId: GuildId, since: number): Promise<ChannelRef | undefined> {
+  const { channels, messages } = db.tables;
   const others = db
     .select({ one: sql`1` })
     .from(messages)
@@ -91,7 +101,7 @@ export function openQuestion(db: Db, guildId: GuildId, since: number): ChannelRe
         isNull(messages.deletedAt),
       ),
     );
-  return db
+  const [row] = await db
     .select({ channelId: channels.channelId, name: channels.name })
     .from(channels)
     .where(
@@ -106,17 +116,18 @@ export function openQuestion(db: Db, guildId: GuildId, since: number): ChannelRe
       ),
     )
     .orderBy(desc(channels.createdAt))
-    .limit(1)
-    .get();
+    .limit(1);
+  return row;
 }
 
 /** The thread with the most messages since `since`. */
-export function busiestThread(
-  db: Db,
+export async function busiestThread(
+  db: Database,
   guildId: GuildId,
   since: number,
-): (ChannelRef & { messages: number }) | undefined {
-  return db
+): Promise<(ChannelRef & { messages: number }) | undefined> {
+  const { channels, messages } = db.tables;
+  const [row] = await db
     .select({ channelId: channels.channelId, name: channels.name, messages: count() })
     .from(messages)
     .innerJoin(channels, and(eq(channels.guildId, messages.guildId), eq(channels.channelId, messages.channelId)))
@@ -131,6 +142,6 @@ export function busiestThread(
     )
     .groupBy(channels.channelId, channels.name)
     .orderBy(desc(count()), asc(channels.channelId))
-    .limit(1)
-    .get();
+    .limit(1);
+  return row;
 }

@@ -1,48 +1,51 @@
 /** What the journey keeps about a member, shown (export) and erased on request. */
 import { and, asc, eq, or } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { journeyMembers, journeyMilestones, journeySolved } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { deleteMemberRows } from '../eraseRows.js';
 import { getJourney } from './store.js';
 
-export function exportJourney(db: Db, guildId: GuildId, memberId: MemberId): Record<string, unknown> {
-  const row = getJourney(db, guildId, memberId);
-  const milestones = db
+export async function exportJourney(
+  db: Database,
+  guildId: GuildId,
+  memberId: MemberId,
+): Promise<Record<string, unknown>> {
+  const { journeyMilestones, journeySolved } = db.tables;
+  const row = await getJourney(db, guildId, memberId);
+  const milestones = await db
     .select({ stage: journeyMilestones.stage, reachedAt: journeyMilestones.reachedAt })
     .from(journeyMilestones)
     .where(and(eq(journeyMilestones.guildId, guildId), eq(journeyMilestones.memberId, memberId)))
-    .orderBy(asc(journeyMilestones.reachedAt))
-    .all();
-  const solved = db
+    .orderBy(asc(journeyMilestones.reachedAt));
+  const solved = await db
     .select({ messageId: journeySolved.messageId, via: journeySolved.via, at: journeySolved.at })
     .from(journeySolved)
-    .where(and(eq(journeySolved.guildId, guildId), eq(journeySolved.memberId, memberId)))
-    .all();
+    .where(and(eq(journeySolved.guildId, guildId), eq(journeySolved.memberId, memberId)));
   return { state: row ?? null, milestones, answersCreditedAsHelpful: solved };
 }
 
 const ERASED = '(erased)';
 
-export function eraseJourney(db: Db, guildId: GuildId, memberId: MemberId): void {
-  db.transaction((tx) => {
-    deleteMemberRows(tx as unknown as Db, guildId, memberId, [
-      [journeyMembers, journeyMembers.memberId],
-      [journeyMilestones, journeyMilestones.memberId],
-    ]);
-    tx.delete(journeySolved)
-      .where(
-        and(
-          eq(journeySolved.guildId, guildId),
-          or(eq(journeySolved.memberId, memberId), eq(journeySolved.byMemberId, memberId)),
-        ),
-      )
-      .run();
-    // Other members' first posts that this member answered first stay answered (or someone else
-    // would be credited as first later), but no longer say by whom.
-    tx.update(journeyMembers)
-      .set({ firstReplyBy: ERASED })
-      .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.firstReplyBy, memberId)))
-      .run();
-  });
+/** Erase what the journey keeps about a member; `tx` is the erasure's transaction. */
+export async function eraseJourney(tx: Database, guildId: GuildId, memberId: MemberId): Promise<void> {
+  const { journeyMembers, journeyMilestones, journeySolved } = tx.tables;
+  await tx
+    .delete(journeyMembers)
+    .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.memberId, memberId)));
+  await tx
+    .delete(journeyMilestones)
+    .where(and(eq(journeyMilestones.guildId, guildId), eq(journeyMilestones.memberId, memberId)));
+  await tx
+    .delete(journeySolved)
+    .where(
+      and(
+        eq(journeySolved.guildId, guildId),
+        or(eq(journeySolved.memberId, memberId), eq(journeySolved.byMemberId, memberId)),
+      ),
+    );
+  // Other members' first posts that this member answered first stay answered (or someone else
+  // would be credited as first later), but no longer say by whom.
+  await tx
+    .update(journeyMembers)
+    .set({ firstReplyBy: ERASED })
+    .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.firstReplyBy, memberId)));
 }

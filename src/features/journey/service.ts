@@ -10,6 +10,7 @@
  */
 export { sendWelcomePreview, setSilent, setStageRole, setWelcome, type WelcomeChange } from './admin.js';
 export { handleEvent, recordAnswerPicked, recordProfileSet, syncJourneys } from './events.js';
+export { syncJourneysSync } from './legacy.js';
 export { CONTACT_GAP_MS } from './progress.js';
 export { type SweepResult, sweep } from './sweep.js';
 export { type FunnelStage, funnel, journeyView, trackView } from './views.js';

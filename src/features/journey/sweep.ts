@@ -2,7 +2,7 @@
  * The periodic sweep: everything that happens because time passed. Four steps, each reading its
  * facts, planning in sweepPlan.ts (pure) and writing in one transaction.
  */
-import type { Db } from '../../db/connection.js';
+import { type Database, legacyDb, transaction } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { linkedAcross } from '../links/identity.js';
 import { cachedContext, type GuildContext } from './context.js';
@@ -42,22 +42,30 @@ export interface SweepResult {
  * criteria hold now (time-based criteria, a track a moderator changed), congratulations whose hour
  * is over, and the silent-newcomer nudge. `now` is the scheduler's clock.
  */
-export function sweep(db: Db, guildId: GuildId, now: number, options: { full?: boolean } = {}): SweepResult {
+export async function sweep(
+  db: Database,
+  guildId: GuildId,
+  now: number,
+  options: { full?: boolean } = {},
+): Promise<SweepResult> {
   const result: SweepResult = { welcomed: 0, evaluated: 0, advanced: 0, congratulated: 0, nudged: 0, enqueued: 0 };
-  const cached = cachedContext(db, guildId);
+  const cached = await cachedContext(db, guildId);
   if (!cached) return result;
   const ctx = cached.context;
 
-  result.enqueued += db.transaction(() => {
-    const joins = unwelcomedJoins(db, guildId, now - WELCOME_WINDOW_MS).map((join) => ({
-      joinedAt: join.joinedAt,
-      row: rowFor(db, ctx, join.memberId, join.joinedAt),
-      progress: progressFacts(db, ctx, join.memberId),
-    }));
+  result.enqueued += await transaction(db, async (tx) => {
+    const joins = [];
+    for (const join of await unwelcomedJoins(tx, guildId, now - WELCOME_WINDOW_MS)) {
+      joins.push({
+        joinedAt: join.joinedAt,
+        row: await rowFor(tx, ctx, join.memberId, join.joinedAt),
+        progress: await progressFacts(tx, ctx, join.memberId),
+      });
+    }
     const anyDue = joins.some((j) => welcomeDue(ctx, j.row, j.joinedAt, now));
-    const plan = planWelcomes(ctx, joins, anyDue ? busiestChannels(db, ctx, now) : [], now);
+    const plan = planWelcomes(ctx, joins, anyDue ? await busiestChannels(tx, ctx, now) : [], now);
     result.welcomed += plan.welcomed;
-    return writeJourney(db, guildId, plan.writes, now);
+    return writeJourney(tx, guildId, plan.writes, now);
   });
 
   // Events move members as they happen, so a full re-evaluation is only needed when time alone can
@@ -69,76 +77,80 @@ export function sweep(db: Db, guildId: GuildId, now: number, options: { full?: b
     cached.sweptTrack !== trackText ||
     ctx.track.stages.some((st) => st.criteria.some(isTimeBased));
   if (full) {
-    const counts = reevaluate(db, ctx, now);
+    const counts = await reevaluate(db, ctx, now);
     result.evaluated += counts.evaluated;
     result.advanced += counts.advanced;
     result.enqueued += counts.enqueued;
   }
   cached.sweptTrack = trackText;
 
-  result.enqueued += db.transaction(() => {
+  result.enqueued += await transaction(db, async (tx) => {
     const due: DueCongratulation[] = [];
-    for (const memberId of dueCongratulations(db, guildId, now)) {
-      const row = getJourney(db, guildId, memberId);
+    for (const memberId of await dueCongratulations(tx, guildId, now)) {
+      const row = await getJourney(tx, guildId, memberId);
       if (!row) continue;
-      const here = coreMember(db, guildId, memberId);
-      const facts = personFacts(row, linkedAccount(db, guildId, memberId, false));
+      const here = await coreMember(tx, guildId, memberId);
+      const facts = personFacts(row, await linkedAccount(tx, guildId, memberId, false));
       due.push({ row, here: here?.leftAt == null, facts });
     }
     const plan = planDueCongratulations(ctx, due, now);
     result.congratulated += plan.congratulated;
-    return writeJourney(db, guildId, plan.writes, now);
+    return writeJourney(tx, guildId, plan.writes, now);
   });
 
   const nudges = ctx.journey.nudges;
   if (nudges.enabled && !ctx.journey.silent) {
     const silentSince = now - nudges.afterDays * DAY;
-    result.enqueued += db.transaction(() => {
-      const newcomers = silentNewcomers(db, guildId, silentSince - NUDGE_WINDOW_MS, silentSince).map((memberId) => {
-        const row = rowFor(db, ctx, memberId, now);
-        return { row, progress: row.stage === '' ? progressFacts(db, ctx, memberId) : null };
-      });
-      const invitation = newcomers.length > 0 ? chooseInvitation(ctx, invitationFacts(db, ctx, now)) : null;
+    result.enqueued += await transaction(db, async (tx) => {
+      const newcomers = [];
+      for (const memberId of await silentNewcomers(tx, guildId, silentSince - NUDGE_WINDOW_MS, silentSince)) {
+        const row = await rowFor(tx, ctx, memberId, now);
+        newcomers.push({ row, progress: row.stage === '' ? await progressFacts(tx, ctx, memberId) : null });
+      }
+      const invitation = newcomers.length > 0 ? chooseInvitation(ctx, await invitationFacts(tx, ctx, now)) : null;
       const plan = planNudges(ctx, newcomers, invitation, now);
       result.nudged += plan.nudged;
-      return writeJourney(db, guildId, plan.writes, now);
+      return writeJourney(tx, guildId, plan.writes, now);
     });
   }
   return result;
 }
 
 /** Every member not at the last stage, a page at a time: who moves now, and moving them. */
-function reevaluate(db: Db, ctx: GuildContext, now: number) {
+async function reevaluate(db: Database, ctx: GuildContext, now: number) {
   const counts = { evaluated: 0, advanced: 0, enqueued: 0 };
   const guildId = ctx.guildId;
   const lastStage = ctx.track.stages.at(-1)!.id;
-  const linked = linkedAcross(db, guildId);
+  // Seam (links is not ported yet): the guild's linked members are read through the SQLite bridge.
+  const linked = linkedAcross(legacyDb(db), guildId);
   let after = '';
   for (;;) {
-    const page = journeysPage(db, guildId, lastStage, after, SWEEP_PAGE);
+    const page = await journeysPage(db, guildId, lastStage, after, SWEEP_PAGE);
     if (page.length === 0) break;
     after = page.at(-1)!.memberId;
     counts.evaluated += page.length;
-    const moved = page.filter((r) => {
-      const other = linked.has(r.memberId) ? linkedAccount(db, guildId, r.memberId, false) : null;
-      return movesNow(ctx, personFacts(r, other), r.stage, now);
-    });
+    const moved: typeof page = [];
+    for (const r of page) {
+      const other = linked.has(r.memberId) ? await linkedAccount(db, guildId, r.memberId, false) : null;
+      if (movesNow(ctx, personFacts(r, other), r.stage, now)) moved.push(r);
+    }
     if (moved.length === 0) continue;
-    counts.enqueued += db.transaction(() => {
-      const movers = moved.flatMap((m) => {
-        const row = getJourney(db, guildId, m.memberId);
-        return row ? [{ row, progress: progressFacts(db, ctx, m.memberId) }] : [];
-      });
+    counts.enqueued += await transaction(db, async (tx) => {
+      const movers = [];
+      for (const m of moved) {
+        const row = await getJourney(tx, guildId, m.memberId);
+        if (row) movers.push({ row, progress: await progressFacts(tx, ctx, m.memberId) });
+      }
       counts.advanced += movers.length;
-      return writeJourney(db, guildId, planAdvances(ctx, movers, now), now);
+      return writeJourney(tx, guildId, planAdvances(ctx, movers, now), now);
     });
   }
   return counts;
 }
 
 /** The facts an invitation is chosen from (read once per sweep, only when someone may be nudged). */
-const invitationFacts = (db: Db, ctx: GuildContext, now: number) => ({
-  openQuestion: openQuestion(db, ctx.guildId, now - 14 * DAY),
-  busiestThread: busiestThread(db, ctx.guildId, now - 7 * DAY),
-  topicChannel: topicChannels(db, ctx.guildId, now - TOPIC_WINDOW_MS, 1)[0],
+const invitationFacts = async (db: Database, ctx: GuildContext, now: number) => ({
+  openQuestion: await openQuestion(db, ctx.guildId, now - 14 * DAY),
+  busiestThread: await busiestThread(db, ctx.guildId, now - 7 * DAY),
+  topicChannel: (await topicChannels(db, ctx.guildId, now - TOPIC_WINDOW_MS, 1))[0],
 });

@@ -1,7 +1,6 @@
 /** The periodic sweep's and the views' queries over all of a guild's journeys. Reads only. */
 import { and, asc, count, eq, gt, gte, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { journeyMembers, journeyMilestones, members } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import type { Counters } from './evaluate.js';
 
@@ -13,14 +12,15 @@ export interface SweepRow {
 }
 
 /** Members not at the last stage, `limit` at a time in member id order after `afterMemberId`. */
-export function journeysPage(
-  db: Db,
+export async function journeysPage(
+  db: Database,
   guildId: GuildId,
   lastStageId: string,
   afterMemberId: string,
   limit: number,
-): SweepRow[] {
-  return db
+): Promise<SweepRow[]> {
+  const { journeyMembers } = db.tables;
+  return (await db
     .select({
       memberId: journeyMembers.memberId,
       stage: journeyMembers.stage,
@@ -36,13 +36,17 @@ export function journeysPage(
       ),
     )
     .orderBy(asc(journeyMembers.memberId))
-    .limit(limit)
-    .all() as SweepRow[];
+    .limit(limit)) as SweepRow[];
 }
 
 /** Members who joined since `since`, are still here, are not bots and were never welcomed. */
-export function unwelcomedJoins(db: Db, guildId: GuildId, since: number): { memberId: string; joinedAt: number }[] {
-  return db
+export async function unwelcomedJoins(
+  db: Database,
+  guildId: GuildId,
+  since: number,
+): Promise<{ memberId: string; joinedAt: number }[]> {
+  const { journeyMembers, members } = db.tables;
+  const rows = await db
     .select({ memberId: members.memberId, joinedAt: sql<number>`${members.joinedAt}` })
     .from(members)
     .leftJoin(
@@ -57,13 +61,14 @@ export function unwelcomedJoins(db: Db, guildId: GuildId, since: number): { memb
         eq(members.bot, false),
         isNull(journeyMembers.welcomedAt),
       ),
-    )
-    .all();
+    );
+  return rows.map((r) => ({ memberId: r.memberId, joinedAt: Number(r.joinedAt) }));
 }
 
 /** Congratulations whose hour has passed. */
-export function dueCongratulations(db: Db, guildId: GuildId, now: number): string[] {
-  return db
+export async function dueCongratulations(db: Database, guildId: GuildId, now: number): Promise<string[]> {
+  const { journeyMembers } = db.tables;
+  const rows = await db
     .select({ memberId: journeyMembers.memberId })
     .from(journeyMembers)
     .where(
@@ -72,17 +77,22 @@ export function dueCongratulations(db: Db, guildId: GuildId, now: number): strin
         isNotNull(journeyMembers.pendingDueAt),
         lte(journeyMembers.pendingDueAt, now),
       ),
-    )
-    .all()
-    .map((r) => r.memberId);
+    );
+  return rows.map((r) => r.memberId);
 }
 
 /**
  * Members who joined in [joinedFrom, joinedTo], are still here, are not bots, have not turned nudges
  * off, have written nothing, and were not nudged at their current stage.
  */
-export function silentNewcomers(db: Db, guildId: GuildId, joinedFrom: number, joinedTo: number): string[] {
-  return db
+export async function silentNewcomers(
+  db: Database,
+  guildId: GuildId,
+  joinedFrom: number,
+  joinedTo: number,
+): Promise<string[]> {
+  const { journeyMembers, members } = db.tables;
+  const rows = await db
     .select({ memberId: members.memberId })
     .from(members)
     .leftJoin(
@@ -105,36 +115,37 @@ export function silentNewcomers(db: Db, guildId: GuildId, joinedFrom: number, jo
           ),
         ),
       ),
-    )
-    .all()
-    .map((r) => r.memberId);
+    );
+  return rows.map((r) => r.memberId);
 }
 
-export const membersAtStage = (db: Db, guildId: GuildId, stage: string): string[] =>
-  db
+export async function membersAtStage(db: Database, guildId: GuildId, stage: string): Promise<string[]> {
+  const { journeyMembers } = db.tables;
+  const rows = await db
     .select({ memberId: journeyMembers.memberId })
     .from(journeyMembers)
-    .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.stage, stage)))
-    .all()
-    .map((r) => r.memberId);
+    .where(and(eq(journeyMembers.guildId, guildId), eq(journeyMembers.stage, stage)));
+  return rows.map((r) => r.memberId);
+}
 
-export function stageCounts(db: Db, guildId: GuildId): Map<string, number> {
-  const rows = db
+export async function stageCounts(db: Database, guildId: GuildId): Promise<Map<string, number>> {
+  const { journeyMembers } = db.tables;
+  const rows = await db
     .select({ stage: journeyMembers.stage, n: count() })
     .from(journeyMembers)
     .where(eq(journeyMembers.guildId, guildId))
-    .groupBy(journeyMembers.stage)
-    .all();
+    .groupBy(journeyMembers.stage);
   return new Map(rows.map((r) => [r.stage, r.n]));
 }
 
 /** Milestones reached in [from, to), with the member's first join (for time-to-reach). */
-export function milestonesBetween(
-  db: Db,
+export async function milestonesBetween(
+  db: Database,
   guildId: GuildId,
   from: number,
   to: number,
-): { stage: string; reachedAt: number; joinedAt: number | null }[] {
+): Promise<{ stage: string; reachedAt: number; joinedAt: number | null }[]> {
+  const { journeyMembers, journeyMilestones } = db.tables;
   return db
     .select({
       stage: journeyMilestones.stage,
@@ -155,6 +166,5 @@ export function milestonesBetween(
         gte(journeyMilestones.reachedAt, from),
         lt(journeyMilestones.reachedAt, to),
       ),
-    )
-    .all();
+    );
 }

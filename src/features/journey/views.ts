@@ -2,9 +2,9 @@
  * What the journey shows: where a member stands (/journey), the track (/convene journey show), and
  * the funnel (how many reached each stage, how fast). Reads only.
  */
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import type { JourneyView, TrackView } from './compose.js';
 import { loadContext } from './context.js';
 import { progressOf } from './evaluate.js';
@@ -24,11 +24,11 @@ export interface FunnelStage {
 }
 
 /** Per stage of the guild's track: how many members reached it in [from, to), and the median time to it. */
-export function funnel(db: Db, guildId: GuildId, from: number, to: number): FunnelStage[] {
-  const track = getSettings(db, guildId).journey.track;
+export async function funnel(db: Database, guildId: GuildId, from: number, to: number): Promise<FunnelStage[]> {
+  const track = (await readSettings(db, guildId)).journey.track;
   const byStage = new Map<string, number[]>();
   const counts = new Map<string, number>();
-  for (const m of milestonesBetween(db, guildId, from, to)) {
+  for (const m of await milestonesBetween(db, guildId, from, to)) {
     counts.set(m.stage, (counts.get(m.stage) ?? 0) + 1);
     if (m.joinedAt === null) continue;
     const list = byStage.get(m.stage) ?? [];
@@ -51,13 +51,19 @@ function median(values: number[]): number | null {
 }
 
 /** Where a member stands, for /journey (read-only). `self`: the member asked about themselves. */
-export function journeyView(db: Db, guildId: GuildId, memberId: MemberId, self: boolean, now: number): JourneyView {
-  const aboutName = self ? null : (coreMember(db, guildId, memberId)?.displayName ?? 'This member');
-  const ctx = loadContext(db, guildId);
-  const track = ctx?.track ?? getSettings(db, guildId).journey.track;
-  const row = getJourney(db, guildId, memberId);
+export async function journeyView(
+  db: Database,
+  guildId: GuildId,
+  memberId: MemberId,
+  self: boolean,
+  now: number,
+): Promise<JourneyView> {
+  const aboutName = self ? null : ((await coreMember(db, guildId, memberId))?.displayName ?? 'This member');
+  const ctx = await loadContext(db, guildId);
+  const track = ctx?.track ?? (await readSettings(db, guildId)).journey.track;
+  const row = await getJourney(db, guildId, memberId);
   const facts = row
-    ? personFacts(row, linkedAccount(db, row.guildId, row.memberId, false))
+    ? personFacts(row, await linkedAccount(db, row.guildId, row.memberId, false))
     : { joinedAt: null, counters: {} };
   const index = Math.max(0, stageIndex(track, row?.stage || null));
   const next = track.stages[index + 1] ?? null;
@@ -73,15 +79,15 @@ export function journeyView(db: Db, guildId: GuildId, memberId: MemberId, self: 
   };
 }
 
-export function trackView(db: Db, guildId: GuildId): TrackView {
-  const ctx = loadContext(db, guildId);
-  const journey = ctx?.journey ?? getSettings(db, guildId).journey;
+export async function trackView(db: Database, guildId: GuildId): Promise<TrackView> {
+  const ctx = await loadContext(db, guildId);
+  const journey = ctx?.journey ?? (await readSettings(db, guildId)).journey;
   return {
     track: journey.track,
     silent: journey.silent,
     congratulateVia: journey.congratulate.via,
     congratulateChannelId: journey.congratulate.channelId,
-    counts: stageCounts(db, guildId),
+    counts: await stageCounts(db, guildId),
     places: ctx?.places ?? { introductions: null },
   };
 }

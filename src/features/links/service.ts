@@ -14,7 +14,7 @@ import { safeText } from '../../text/fit.js';
 import type { DeclaredProfile } from '../intros/profile.js';
 import { setProfile } from '../intros/service.js';
 import { memberTimezone, profileRow, setMemberTimezone } from '../intros/store.js';
-import { syncJourneys } from '../journey/service.js';
+import { syncJourneysSync } from '../journey/service.js';
 import { forgetExpertise, mergeExpertise } from '../questions/service.js';
 import { CODE_TTL_MS, codeMatches, hashCode, newCode } from './code.js';
 import { forumOfGuild } from './forumStore.js';
@@ -252,7 +252,7 @@ export function audit(
  * profile (a declared profile or timezone on one side fills the other when it has none).
  */
 function onLinked(db: Deps['db'], discord: Account, forum: Account, now: number): void {
-  syncJourneys(db, discord, forum, now);
+  syncJourneysSync(db, discord, forum, now);
   mergeExpertise(db, discord, forum, now);
   shareProfile(db, discord, forum, now);
 }

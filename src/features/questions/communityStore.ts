@@ -2,11 +2,9 @@
  * The few facts about channels, messages and members the questions feature needs, and each member's
  * own nudge settings.
  */
-import { and, asc, eq, inArray, isNull, like, or } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { channels, guilds, members } from '../../db/schema.js';
+import { and, asc, eq, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
-import { stmts, type Tx } from './store.js';
 
 export interface ChannelFacts {
   channelId: string;
@@ -18,51 +16,123 @@ export interface ChannelFacts {
   createdAt: number;
 }
 
-export function channelFacts(db: Db, guildId: string, channelId: string): ChannelFacts | undefined {
-  return stmts(db).channel.get({ guildId, channelId });
+export async function channelFacts(
+  db: Database,
+  guildId: string,
+  channelId: string,
+): Promise<ChannelFacts | undefined> {
+  const { channels } = db.tables;
+  const [row] = await db
+    .select({
+      channelId: channels.channelId,
+      name: channels.name,
+      kind: channels.kind,
+      parentId: channels.parentId,
+      ownerId: channels.ownerId,
+      tags: channels.tags,
+      createdAt: channels.createdAt,
+    })
+    .from(channels)
+    .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
+    .limit(1);
+  return row;
+}
+
+/** Facts of several channels, by id (absent: Convene knows nothing about it). One read per 500. */
+export async function channelsFacts(
+  db: Database,
+  guildId: string,
+  ids: readonly string[],
+): Promise<Map<string, ChannelFacts>> {
+  const { channels } = db.tables;
+  const out = new Map<string, ChannelFacts>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    for (const r of await db
+      .select({
+        channelId: channels.channelId,
+        name: channels.name,
+        kind: channels.kind,
+        parentId: channels.parentId,
+        ownerId: channels.ownerId,
+        tags: channels.tags,
+        createdAt: channels.createdAt,
+      })
+      .from(channels)
+      .where(and(eq(channels.guildId, guildId), inArray(channels.channelId, chunk))))
+      out.set(r.channelId, r);
+  }
+  return out;
 }
 
 /** Names of channels (threads: their title) by id, for lists and links. */
-export function channelNames(db: Tx, guildId: string, ids: readonly string[]): Map<string, string> {
+export async function channelNames(
+  db: Database,
+  guildId: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const { channels } = db.tables;
   const out = new Map<string, string>();
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    for (const r of db
+    for (const r of await db
       .select({ id: channels.channelId, name: channels.name })
       .from(channels)
-      .where(and(eq(channels.guildId, guildId), inArray(channels.channelId, chunk)))
-      .all())
+      .where(and(eq(channels.guildId, guildId), inArray(channels.channelId, chunk))))
       out.set(r.id, r.name);
   }
   return out;
 }
 
 /** Channels by name or id (for "/convene questions set channels:#help, #support"). */
-export function textAndForumChannels(db: Tx, guildId: string): { channelId: string; name: string; kind: string }[] {
+export async function textAndForumChannels(
+  db: Database,
+  guildId: string,
+): Promise<{ channelId: string; name: string; kind: string }[]> {
+  const { channels } = db.tables;
   return db
     .select({ channelId: channels.channelId, name: channels.name, kind: channels.kind })
     .from(channels)
-    .where(and(eq(channels.guildId, guildId), inArray(channels.kind, ['text', 'forum', 'announcement'])))
-    .all();
+    .where(and(eq(channels.guildId, guildId), inArray(channels.kind, ['text', 'forum', 'announcement'])));
 }
 
 /** Whether the thread holds a message other than `messageId` posted before `at` (so `messageId` does not open it). */
-export function threadHasEarlierMessage(
-  db: Db,
+export async function threadHasEarlierMessage(
+  db: Database,
   guildId: string,
   threadId: string,
   messageId: string,
   at: number,
-): boolean {
-  return stmts(db).earlierInThread.get({ guildId, threadId, messageId, at }) !== undefined;
+): Promise<boolean> {
+  const { messages } = db.tables;
+  const rows = await db
+    .select({ one: sql<number>`1` })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.guildId, guildId),
+        eq(messages.channelId, threadId),
+        ne(messages.messageId, messageId),
+        lte(messages.createdAt, at),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
 }
 
-export function messageFacts(
-  db: Db,
+export async function messageFacts(
+  db: Database,
   guildId: string,
   messageId: string,
-): { channelId: string; authorId: string; replyToId: string | null } | undefined {
-  return stmts(db).message.get({ guildId, messageId });
+): Promise<{ channelId: string; authorId: string; replyToId: string | null } | undefined> {
+  const { messages } = db.tables;
+  const [row] = await db
+    .select({ channelId: messages.channelId, authorId: messages.authorId, replyToId: messages.replyToId })
+    .from(messages)
+    .where(and(eq(messages.guildId, guildId), eq(messages.messageId, messageId)))
+    .limit(1);
+  return row;
 }
 
 export interface MemberFacts {
@@ -76,12 +146,17 @@ export interface MemberFacts {
   timezone: string | null;
 }
 
-export function memberFacts(db: Tx, guildId: string, ids: readonly string[]): Map<string, MemberFacts> {
+export async function memberFacts(
+  db: Database,
+  guildId: string,
+  ids: readonly string[],
+): Promise<Map<string, MemberFacts>> {
+  const { members } = db.tables;
   const out = new Map<string, MemberFacts>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
-    for (const r of db
+    for (const r of await db
       .select({
         memberId: members.memberId,
         nudgesOff: members.nudgesOff,
@@ -92,8 +167,7 @@ export function memberFacts(db: Tx, guildId: string, ids: readonly string[]): Ma
         timezone: members.timezone,
       })
       .from(members)
-      .where(and(eq(members.guildId, guildId), inArray(members.memberId, chunk)))
-      .all()) {
+      .where(and(eq(members.guildId, guildId), inArray(members.memberId, chunk)))) {
       out.set(r.memberId, {
         memberId: r.memberId,
         nudgesOff: r.nudgesOff,
@@ -112,10 +186,16 @@ export function memberFacts(db: Tx, guildId: string, ids: readonly string[]): Ma
  * Moderators still in the guild, not bots (the escalation's audience when no helpers role is set):
  * members with Manage Server, and members holding one of the guild's moderator roles.
  */
-export function moderatorIds(db: Tx, guildId: string, limit: number, roleIds: readonly string[] = []): string[] {
-  // Roles are a JSON array of ids: a quoted id is one whole element.
-  const byRole = roleIds.map((id) => like(members.roles, `%${JSON.stringify(id)}%`));
-  return db
+export async function moderatorIds(
+  db: Database,
+  guildId: string,
+  limit: number,
+  roleIds: readonly string[] = [],
+): Promise<string[]> {
+  const { members } = db.tables;
+  // Roles are a JSON array of ids: a quoted id is one whole element (jsonb on PostgreSQL: read as its text).
+  const byRole = roleIds.map((id) => sql`CAST(${members.roles} AS TEXT) LIKE ${`%${JSON.stringify(id)}%`}`);
+  const rows = await db
     .select({ memberId: members.memberId })
     .from(members)
     .where(
@@ -127,28 +207,29 @@ export function moderatorIds(db: Tx, guildId: string, limit: number, roleIds: re
       ),
     )
     .orderBy(asc(members.memberId))
-    .limit(limit)
-    .all()
-    .map((r) => r.memberId);
+    .limit(limit);
+  return rows.map((r) => r.memberId);
 }
 
 /** Turn a member's nudges off or on (shared with the journey's newcomer nudge); returns the previous value. */
 export function setNudgesOff(
-  db: Db,
+  db: Database,
   guildId: GuildId,
   member: { id: MemberId; displayName: string },
   off: boolean,
   now: number,
-): boolean {
-  return db.transaction((tx) => {
-    const before = tx
+): Promise<boolean> {
+  return transaction(db, async (tx) => {
+    const { members } = tx.tables;
+    const [before] = await tx
       .select({ off: members.nudgesOff })
       .from(members)
       .where(and(eq(members.guildId, guildId), eq(members.memberId, member.id)))
-      .get();
+      .limit(1);
     if (!before) {
       // Someone we have not seen post or join yet: remember the choice all the same.
-      tx.insert(members)
+      await tx
+        .insert(members)
         .values({
           guildId,
           memberId: member.id,
@@ -157,31 +238,39 @@ export function setNudgesOff(
           nudgesOff: off,
           updatedAt: now,
         })
-        .onConflictDoNothing()
-        .run();
+        .onConflictDoNothing();
       return false;
     }
-    tx.update(members)
+    await tx
+      .update(members)
       .set({ nudgesOff: off, updatedAt: now })
-      .where(and(eq(members.guildId, guildId), eq(members.memberId, member.id)))
-      .run();
+      .where(and(eq(members.guildId, guildId), eq(members.memberId, member.id)));
     return before.off;
   });
 }
 
-/** The guild's settings document as stored (JSON text), to tell whether a parsed copy is still current. */
-export function settingsText(db: Db, guildId: string): string | undefined {
-  return stmts(db).settingsText.get({ guildId })?.text;
+/** The guild's settings document as stored (as text), to tell whether a parsed copy is still current. */
+export async function settingsText(db: Database, guildId: string): Promise<string | undefined> {
+  const { guilds } = db.tables;
+  const [row] = await db
+    .select({ text: sql<string>`CAST(${guilds.settings} AS TEXT)` })
+    .from(guilds)
+    .where(eq(guilds.id, guildId))
+    .limit(1);
+  return row?.text;
 }
 
 /** The guild's name as the platform last told it ('' when unknown). */
-export function guildNameOf(db: Tx, guildId: string): string {
-  return db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId)).get()?.name ?? '';
+export async function guildNameOf(db: Database, guildId: string): Promise<string> {
+  const { guilds } = db.tables;
+  const [row] = await db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId)).limit(1);
+  return row?.name ?? '';
 }
 
-export function guildPlatform(db: Tx, guildId: string): Platform {
-  return (db.select({ platform: guilds.platform }).from(guilds).where(eq(guilds.id, guildId)).get()?.platform ??
-    'discord') as Platform;
+export async function guildPlatform(db: Database, guildId: string): Promise<Platform> {
+  const { guilds } = db.tables;
+  const [row] = await db.select({ platform: guilds.platform }).from(guilds).where(eq(guilds.id, guildId)).limit(1);
+  return (row?.platform ?? 'discord') as Platform;
 }
 
 export interface Answered {
@@ -189,22 +278,53 @@ export interface Answered {
   lastAt: number | null;
 }
 
-const answered = (row: { n: number; last: number | null } | undefined): Answered => ({
-  count: Number(row?.n ?? 0),
-  lastAt: row?.last ?? null,
-});
+/**
+ * The questions a member answered among those `which` selects (by topic, by channel): how many, and
+ * when they last answered one.
+ */
+async function answeredWhere(
+  db: Database,
+  guildId: string,
+  memberId: string,
+  which: (q: Database['tables']['questions']) => ReturnType<typeof eq>,
+): Promise<Answered> {
+  const { questions, questionResponses } = db.tables;
+  const [row] = await db
+    .select({
+      n: sql<number>`count(*)`.mapWith(Number),
+      last: sql<number | null>`max(${questionResponses.firstAt})`.mapWith(Number),
+    })
+    .from(questionResponses)
+    .innerJoin(
+      questions,
+      and(eq(questions.guildId, questionResponses.guildId), eq(questions.questionId, questionResponses.questionId)),
+    )
+    .where(and(eq(questionResponses.guildId, guildId), eq(questionResponses.memberId, memberId), which(questions)));
+  return { count: Number(row?.n ?? 0), lastAt: row?.last ?? null };
+}
 
 /** How many questions about `term` (a stem) the member answered, and when they last did ("you answered 3 questions about X"). */
-export function answeredAbout(db: Db, guildId: string, memberId: string, term: string): Answered {
-  return answered(stmts(db).answeredAbout.get({ guildId, memberId, pattern: `% ${term} %` }));
+export function answeredAbout(db: Database, guildId: string, memberId: string, term: string): Promise<Answered> {
+  return answeredWhere(db, guildId, memberId, (q) => sql`(' ' || ${q.terms} || ' ') LIKE ${`% ${term} %`}`);
 }
 
 /** How many questions in a channel (a forum, a help channel) the member answered, and when the last one was. */
-export function answeredIn(db: Db, guildId: string, memberId: string, parentChannelId: string): Answered {
-  return answered(stmts(db).answeredIn.get({ guildId, memberId, parentChannelId }));
+export function answeredIn(
+  db: Database,
+  guildId: string,
+  memberId: string,
+  parentChannelId: string,
+): Promise<Answered> {
+  return answeredWhere(db, guildId, memberId, (q) => eq(q.parentChannelId, parentChannelId));
 }
 
 /** Whether the member erased their data (nothing new is derived about them). */
-export function isProfilingOff(db: Db, guildId: string, memberId: string): boolean {
-  return stmts(db).member.get({ guildId, memberId })?.profilingOff ?? false;
+export async function isProfilingOff(db: Database, guildId: string, memberId: string): Promise<boolean> {
+  const { members } = db.tables;
+  const [row] = await db
+    .select({ profilingOff: members.profilingOff })
+    .from(members)
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
+    .limit(1);
+  return row?.profilingOff ?? false;
 }

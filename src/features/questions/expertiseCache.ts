@@ -1,47 +1,105 @@
 /**
  * The expertise index cache: a per-process cache of the tables (rebuilt on first use and every
  * REBUILD_MS, updated by events in between), so a second process or a restart loses nothing. An
- * erasure or a changed pair or link in any process drops the guild's index (db/cacheGenerations.ts).
+ * erasure or a changed pair or link in any process drops the guild's index (db/cacheGenerations.ts):
+ * on SQLite through the connection's watch (db/cacheWatch.ts), on PostgreSQL by the guild's two
+ * generations, read before an entry is trusted and kept with it.
  */
-import { checkCaches, onCacheChange } from '../../db/cacheGenerations.js';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { CacheScope } from '../../db/cacheGenerations.js';
+import { type CacheWatcher, watchCaches } from '../../db/cacheWatch.js';
 import type { Db } from '../../db/connection.js';
-import { type Account, counterpart, linkedAcross, pairedGuild } from '../links/identity.js';
+import { type Database, sqliteDatabase } from '../../db/database.js';
+import { opsOf } from '../../db/handle.js';
+import type { Account } from '../links/identity.js';
 import type { ExpertiseIndex } from './expertise.js';
-import { loadExpertise, replayInto } from './expertiseStore.js';
+import { loadExpertise } from './expertiseStore.js';
+import { counterpartOf, linkedAcrossOf, pairedGuildOf } from './unported.js';
 
 const HOUR_MS = 3_600_000;
 
 /** A process that did not see every event (a second shard, a long run) re-reads the tables this often. */
 const REBUILD_MS = 6 * HOUR_MS;
 
-const caches = new WeakMap<Db, Map<string, { index: ExpertiseIndex; builtAt: number }>>();
+/** What drops a guild's index. */
+const SCOPES: CacheScope[] = ['erased', 'pairs'];
 
-function cacheOf(db: Db): Map<string, { index: ExpertiseIndex; builtAt: number }> {
-  let c = caches.get(db);
+interface Entry {
+  index: ExpertiseIndex;
+  builtAt: number;
+  /** PostgreSQL: the guild's generations when the entry was made ('' on SQLite: its watch drops entries). */
+  generations: string;
+}
+
+interface Cache {
+  entries: Map<string, Entry>;
+  /** SQLite: the connection's watch, made at the first use. */
+  watcher: Promise<CacheWatcher> | null;
+}
+
+/** One cache per connection (SQLite) or pool (PostgreSQL): a transaction's handle shares its database's. */
+const caches = new WeakMap<object, Cache>();
+
+function cacheFor(db: Db | Database): Cache {
+  const database = 'tables' in db ? db : sqliteDatabase(db);
+  const root = opsOf(database).root;
+  let c = caches.get(root);
   if (!c) {
-    const made = new Map<string, { index: ExpertiseIndex; builtAt: number }>();
-    // An erasure or a changed pair/link, committed by any process (db/cacheGenerations.ts): rebuilt on next use.
-    onCacheChange(db, 'erased', (guildId) => made.delete(guildId));
-    onCacheChange(db, 'pairs', (guildId) => made.delete(guildId));
-    caches.set(db, made);
-    c = made;
+    const entries = new Map<string, Entry>();
+    c = {
+      entries,
+      watcher:
+        database.engine === 'sqlite'
+          ? watchCaches(database).then((w) => {
+              // An erasure or a changed pair/link, committed by any process: rebuilt on next use.
+              for (const scope of SCOPES) w.on(scope, (guildId) => entries.delete(guildId));
+              return w;
+            })
+          : null,
+    };
+    caches.set(root, c);
   }
-  checkCaches(db);
   return c;
 }
 
+/** The guild's cache generations on PostgreSQL, as one comparable string. */
+async function generationsOf(db: Database, guildId: string): Promise<string> {
+  if (db.engine === 'sqlite') return '';
+  const { cacheGenerations } = db.tables;
+  const rows = await db
+    .select({ scope: cacheGenerations.scope, generation: cacheGenerations.generation })
+    .from(cacheGenerations)
+    .where(and(eq(cacheGenerations.guildId, guildId), inArray(cacheGenerations.scope, SCOPES)));
+  return rows
+    .map((r) => `${r.scope}:${r.generation}`)
+    .sort()
+    .join(',');
+}
+
+/** The guild's entry if it still holds: nothing was erased or (un)linked since it was made. */
+async function entryOf(db: Database, guildId: string): Promise<{ entry?: Entry; generations: string }> {
+  const c = cacheFor(db);
+  if (c.watcher) await (await c.watcher).check();
+  const generations = await generationsOf(db, guildId);
+  const entry = c.entries.get(guildId);
+  if (entry && entry.generations !== generations) {
+    c.entries.delete(guildId);
+    return { generations };
+  }
+  return { entry, generations };
+}
+
 /** The guild's expertise index, rebuilt from the tables when missing or older than REBUILD_MS. */
-export function expertiseOf(db: Db, guildId: string, now: number): ExpertiseIndex {
-  const cache = cacheOf(db);
-  const hit = cache.get(guildId);
+export async function expertiseOf(db: Database, guildId: string, now: number): Promise<ExpertiseIndex> {
+  const { entry: hit, generations } = await entryOf(db, guildId);
   if (hit && now - hit.builtAt < REBUILD_MS && now >= hit.builtAt) return hit.index;
-  const other = pairedGuild(db, guildId);
-  const index = loadExpertise(
+  const other = await pairedGuildOf(db, guildId);
+  const index = await loadExpertise(
     db,
     guildId,
-    other === null ? undefined : { guildId: other, ids: linkedAcross(db, other) },
+    other === null ? undefined : { guildId: other, ids: await linkedAcrossOf(db, other) },
   );
-  cache.set(guildId, { index, builtAt: now });
+  cacheFor(db).entries.set(guildId, { index, builtAt: now, generations });
   return index;
 }
 
@@ -49,48 +107,48 @@ export function expertiseOf(db: Db, guildId: string, now: number): ExpertiseInde
  * The cached index of the other platform, and this member's id there, when the member is linked
  * (their posts and answers here also count there: one person, one expertise record).
  */
-export function twinOf(
-  db: Db,
+export async function twinOf(
+  db: Database,
   guildId: string,
   memberId: string,
-): { index: ExpertiseIndex; id: string; guildId: string } | null {
-  const other = counterpart(db, guildId, memberId);
+): Promise<{ index: ExpertiseIndex; id: string; guildId: string } | null> {
+  const other = await counterpartOf(db, guildId, memberId);
   if (!other) return null;
-  const index = cachedIndex(db, other.guildId);
+  const index = await cachedIndex(db, other.guildId);
   return index ? { index, id: other.memberId, guildId: other.guildId } : null;
 }
 
 /** How an asker here is known in the other platform's index (see expertiseStore.ts replayInto). */
-export function askerThere(db: Db, guildId: string, askerId: string): string {
-  return counterpart(db, guildId, askerId)?.memberId ?? `${guildId}/${askerId}`;
+export async function askerThere(db: Database, guildId: string, askerId: string): Promise<string> {
+  return (await counterpartOf(db, guildId, askerId))?.memberId ?? `${guildId}/${askerId}`;
 }
 
 /**
- * Two accounts were just linked: add each account's history to the other platform's cached index
- * (an index not built yet includes it when it is built).
+ * Two accounts were just linked: each platform's cached index is rebuilt from the tables at its next
+ * use, with the account's history from the other platform (the link's 'pairs' generation drops them
+ * in every other process). Takes either handle: the links feature calls it inside its transaction.
  */
-export function mergeExpertise(db: Db, discord: Account, forum: Account, _now: number): void {
-  for (const [into, from] of [
-    [discord, forum],
-    [forum, discord],
-  ] as const) {
-    const index = cachedIndex(db, into.guildId);
-    if (index) replayInto(index, db, from.guildId, new Map([[from.memberId, into.memberId]]));
-  }
+export function mergeExpertise(db: Db | Database, discord: Account, forum: Account, _now: number): void {
+  const { entries } = cacheFor(db);
+  entries.delete(discord.guildId);
+  entries.delete(forum.guildId);
 }
 
 /**
  * Install an index built elsewhere (a rebuild done off the hot path, a benchmark) as the guild's
  * cache, as of `now`. It must reflect the tables: events after `now` keep it current.
  */
-export function useExpertise(db: Db, guildId: string, index: ExpertiseIndex, now: number): void {
-  cacheOf(db).set(guildId, { index, builtAt: now });
+export async function useExpertise(db: Database, guildId: string, index: ExpertiseIndex, now: number): Promise<void> {
+  const { generations } = await entryOf(db, guildId);
+  cacheFor(db).entries.set(guildId, { index, builtAt: now, generations });
 }
 
-/** Drop the cached index (after an erase): the next use rebuilds it from the tables. */
-export function forgetExpertise(db: Db, guildId: string): void {
-  cacheOf(db).delete(guildId);
+/** Drop the cached index (after an erase): the next use rebuilds it from the tables. Takes either handle. */
+export function forgetExpertise(db: Db | Database, guildId: string): void {
+  cacheFor(db).entries.delete(guildId);
 }
 
 /** The index only if it is built: events update it, and a missing one is built from the tables later. */
-export const cachedIndex = (db: Db, guildId: string) => cacheOf(db).get(guildId)?.index;
+export async function cachedIndex(db: Database, guildId: string): Promise<ExpertiseIndex | undefined> {
+  return (await entryOf(db, guildId)).entry?.index;
+}

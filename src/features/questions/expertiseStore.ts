@@ -1,7 +1,6 @@
 /** Rebuilding the expertise index from the database (it is only a cache of these tables). */
 import { and, asc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { members, messages, questionResponses, questions } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import { splitTerms } from '../../text/tokenize.js';
 import { ExpertiseIndex } from './expertise.js';
 import type { QuestionRow } from './store.js';
@@ -24,14 +23,14 @@ const PAGE_ROWS = 20_000;
  * The guild's expertise index, built from the tables. `merge`: the other platform of a paired
  * community, whose linked members' history is added under their id here (one person, one record).
  */
-export function loadExpertise(
-  db: Db,
+export async function loadExpertise(
+  db: Database,
   guildId: string,
   merge?: { guildId: string; ids: ReadonlyMap<string, string> },
-): ExpertiseIndex {
+): Promise<ExpertiseIndex> {
   const index = new ExpertiseIndex();
-  replayInto(index, db, guildId, null);
-  if (merge && merge.ids.size > 0) replayInto(index, db, merge.guildId, merge.ids);
+  await replayInto(index, db, guildId, null);
+  if (merge && merge.ids.size > 0) await replayInto(index, db, merge.guildId, merge.ids);
   return index;
 }
 
@@ -42,27 +41,28 @@ const MAX_SQL_AUTHORS = 500;
  * Replay one guild's history into `index`. With `ids` (their id in that guild → their id in the
  * index), only those members' posts, answers and solutions are added, under the mapped ids.
  */
-export function replayInto(
+export async function replayInto(
   index: ExpertiseIndex,
-  db: Db,
+  db: Database,
   guildId: string,
   ids: ReadonlyMap<string, string> | null,
-): void {
+): Promise<void> {
+  const { members, messages, questionResponses, questions } = db.tables;
   const as = (id: string): string | undefined => (ids === null ? id : ids.get(id));
   // An asker who is not linked is still a distinct person (the "answered this asker" feature).
   const askerAs = (id: string): string => as(id) ?? `${guildId}/${id}`;
   const authorFilter =
     ids !== null && ids.size <= MAX_SQL_AUTHORS ? inArray(messages.authorId, [...ids.keys()]) : undefined;
   const bots = new Set(
-    db
-      .select({ id: members.memberId })
-      .from(members)
-      .where(and(eq(members.guildId, guildId), eq(members.bot, true)))
-      .all()
-      .map((r) => r.id),
+    (
+      await db
+        .select({ id: members.memberId })
+        .from(members)
+        .where(and(eq(members.guildId, guildId), eq(members.bot, true)))
+    ).map((r) => r.id),
   );
   const qs = new Map<string, { askerId: string; askedAt: number; terms: string[]; parent: string; row: QuestionRow }>();
-  for (const row of db.select().from(questions).where(eq(questions.guildId, guildId)).all()) {
+  for (const row of (await db.select().from(questions).where(eq(questions.guildId, guildId))) as QuestionRow[]) {
     qs.set(row.questionId, {
       askerId: row.askerId,
       askedAt: row.askedAt,
@@ -72,16 +72,18 @@ export function replayInto(
     });
   }
 
-  const span = db
-    .select({ lo: sql<number | null>`min(${messages.createdAt})`, hi: sql<number | null>`max(${messages.createdAt})` })
+  const [span] = await db
+    .select({
+      lo: sql<number | null>`min(${messages.createdAt})`.mapWith(Number),
+      hi: sql<number | null>`max(${messages.createdAt})`.mapWith(Number),
+    })
     .from(messages)
-    .where(eq(messages.guildId, guildId))
-    .get();
+    .where(eq(messages.guildId, guildId));
   if (span?.lo !== null && span?.lo !== undefined && span.hi !== null) {
     let from = span.lo;
     let width = PAGE_MS_START;
     while (from <= span.hi) {
-      const rows = db
+      const rows = await db
         .select({
           authorId: messages.authorId,
           createdAt: messages.createdAt,
@@ -100,8 +102,7 @@ export function replayInto(
             authorFilter,
           ),
         )
-        .orderBy(asc(messages.createdAt))
-        .all();
+        .orderBy(asc(messages.createdAt));
       for (const m of rows) {
         const author = as(m.authorId);
         if (author === undefined || bots.has(m.authorId)) continue;
@@ -116,12 +117,11 @@ export function replayInto(
     }
   }
 
-  const responses = db
+  const responses = await db
     .select()
     .from(questionResponses)
     .where(eq(questionResponses.guildId, guildId))
-    .orderBy(asc(questionResponses.firstAt))
-    .all();
+    .orderBy(asc(questionResponses.firstAt));
   for (const r of responses) {
     const q = qs.get(r.questionId);
     const member = as(r.memberId);

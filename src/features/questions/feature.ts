@@ -4,7 +4,7 @@ import nudgesOff from '../../../commands/nudgesOff.js';
 import nudgesOn from '../../../commands/nudgesOn.js';
 import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
-import { legacyDb } from '../../db/database.js';
+import { databaseOf } from '../../commands.js';
 import { defineFeature } from '../feature.js';
 import { knownForumUrls } from '../links/knownForums.js';
 import { questionButtons } from './buttons.js';
@@ -18,28 +18,27 @@ export const questionsFeature = defineFeature({
   commands: [unanswered, solved, nudgesOn, nudgesOff, conveneQuestionsSet],
   buttons: questionButtons,
   jobs: questionJobs,
-  onEvent(deps, event, fresh) {
+  async onEventStored(_deps, event, fresh, tx) {
     // A duplicate or replay changed nothing in the store: the feature already counted it once.
     if (!fresh) return;
-    handleEvent(deps.db, event);
+    await handleEvent(tx, event);
   },
   countsReaction: isSolvedMark,
   privacy: {
-    // Not ported yet: the synchronous store on the erasure's SQLite transaction.
-    export: async (db, guildId, memberId) => exportQuestions(legacyDb(db), guildId, memberId),
+    export: exportQuestions,
     // The guild's expertise index in every process is dropped by the erasure's 'erased' cache
     // generation (expertiseCache.ts): `tx` here is the erasure's transaction, not the cache's key.
-    erase: async (tx, guildId, memberId) => eraseQuestions(legacyDb(tx), guildId, memberId),
+    erase: eraseQuestions,
   },
   digest: {
     waitingQuestions: (deps, w) =>
-      waitingForDigest(deps.db, w.guildId, w.now, undefined, { forumUrls: knownForumUrls(deps) }),
-    responseTimes: (deps, w) => responseTimes(deps.db, w.guildId, w.start, w.end, w.now),
-    topHelpers: (deps, w) => solvedHelpers(deps.db, w.guildId, w.start, w.end),
-    personal(deps, w, memberId) {
-      const list = unansweredAcross(deps.db, w.guildId, memberId, w.now, 3, { forumUrls: knownForumUrls(deps) }).filter(
-        (q) => q.why && q.url,
-      );
+      waitingForDigest(databaseOf(deps), w.guildId, w.now, undefined, { forumUrls: knownForumUrls(deps) }),
+    responseTimes: (deps, w) => responseTimes(databaseOf(deps), w.guildId, w.start, w.end, w.now),
+    topHelpers: (deps, w) => solvedHelpers(databaseOf(deps), w.guildId, w.start, w.end),
+    async personal(deps, w, memberId) {
+      const list = (
+        await unansweredAcross(databaseOf(deps), w.guildId, memberId, w.now, 3, { forumUrls: knownForumUrls(deps) })
+      ).filter((q) => q.why && q.url);
       if (list.length === 0) return null;
       return {
         questionsYouCouldAnswer: list.map((q) => ({

@@ -7,8 +7,8 @@
  * messages and every few questions, so a refit on the event loop gives way often.
  */
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { members, messages, questionNudges, questionResponses, questions, routerModels } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
+import type { questions } from '../../db/schema.js';
 import { splitTerms } from '../../text/tokenize.js';
 import { ExpertiseIndex } from './expertise.js';
 import { solvedCredit } from './expertiseStore.js';
@@ -20,34 +20,40 @@ const PAGE_MS = 7 * 24 * 3_600_000;
 /** Questions featurized between two yields. */
 const QUESTIONS_PER_STEP = 20;
 
-export function* trainingHistory(db: Db, guildId: string, before: number): Generator<void, TrainingQuestion[]> {
+type QuestionRow = typeof questions.$inferSelect;
+
+export async function* trainingHistory(
+  db: Database,
+  guildId: string,
+  before: number,
+): AsyncGenerator<void, TrainingQuestion[]> {
+  const { members, messages, questionNudges, questionResponses, questions } = db.tables;
   const bots = new Set(
-    db
-      .select({ id: members.memberId })
-      .from(members)
-      .where(and(eq(members.guildId, guildId), eq(members.bot, true)))
-      .all()
-      .map((r) => r.id),
+    (
+      await db
+        .select({ id: members.memberId })
+        .from(members)
+        .where(and(eq(members.guildId, guildId), eq(members.bot, true)))
+    ).map((r) => r.id),
   );
-  const qs = db
+  const qs = (await db
     .select()
     .from(questions)
     .where(and(eq(questions.guildId, guildId), lt(questions.askedAt, before)))
-    .orderBy(asc(questions.askedAt))
-    .all();
+    .orderBy(asc(questions.askedAt))) as QuestionRow[];
   yield;
   const byId = new Map(qs.map((q) => [q.questionId, { row: q, terms: splitTerms(q.terms) }]));
-  const responses = db
-    .select()
-    .from(questionResponses)
-    .where(and(eq(questionResponses.guildId, guildId), lt(questionResponses.firstAt, before)))
-    .orderBy(asc(questionResponses.firstAt))
-    .all()
-    .filter((r) => byId.has(r.questionId) && !bots.has(r.memberId));
+  const responses = (
+    await db
+      .select()
+      .from(questionResponses)
+      .where(and(eq(questionResponses.guildId, guildId), lt(questionResponses.firstAt, before)))
+      .orderBy(asc(questionResponses.firstAt))
+  ).filter((r) => byId.has(r.questionId) && !bots.has(r.memberId));
   yield;
   // Feedback: peers nudged about a question who had not answered 24 h later (as known at `before`).
   const ignored = new Map<string, string[]>();
-  for (const n of db
+  for (const n of await db
     .select()
     .from(questionNudges)
     .where(
@@ -56,8 +62,7 @@ export function* trainingHistory(db: Db, guildId: string, before: number): Gener
         eq(questionNudges.stage, 'peer'),
         lt(questionNudges.at, before - NUDGE_ANSWER_WINDOW_MS),
       ),
-    )
-    .all()) {
+    )) {
     if (n.answeredAt !== null && n.answeredAt < before) continue;
     const list = ignored.get(n.questionId) ?? [];
     list.push(n.targetId);
@@ -116,17 +121,18 @@ export function* trainingHistory(db: Db, guildId: string, before: number): Gener
   for (let from = Number.NEGATIVE_INFINITY; from < before; ) {
     const first =
       from === Number.NEGATIVE_INFINITY
-        ? db
-            .select({ at: messages.createdAt })
-            .from(messages)
-            .where(eq(messages.guildId, guildId))
-            .orderBy(asc(messages.createdAt))
-            .limit(1)
-            .get()?.at
+        ? (
+            await db
+              .select({ at: messages.createdAt })
+              .from(messages)
+              .where(eq(messages.guildId, guildId))
+              .orderBy(asc(messages.createdAt))
+              .limit(1)
+          )[0]?.at
         : from;
     if (first === undefined) break;
     const to = Math.min(before, first + PAGE_MS);
-    const page = db
+    const page = await db
       .select({
         authorId: messages.authorId,
         createdAt: messages.createdAt,
@@ -137,8 +143,7 @@ export function* trainingHistory(db: Db, guildId: string, before: number): Gener
       })
       .from(messages)
       .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, first), lt(messages.createdAt, to)))
-      .orderBy(asc(messages.createdAt))
-      .all();
+      .orderBy(asc(messages.createdAt));
     for (const m of page) {
       yield* advance(m.createdAt - 1);
       if (m.deletedAt !== null || bots.has(m.authorId)) continue;
@@ -155,7 +160,7 @@ export function* trainingHistory(db: Db, guildId: string, before: number): Gener
 
 function sampleOf(
   index: ExpertiseIndex,
-  q: typeof questions.$inferSelect,
+  q: QuestionRow,
   terms: readonly string[],
   before: number,
   ignoredIds: readonly string[],
@@ -185,8 +190,9 @@ export interface StoredModel {
   fittedAt: number;
 }
 
-export function readModel(db: Db, guildId: string): StoredModel | null {
-  const row = db.select().from(routerModels).where(eq(routerModels.guildId, guildId)).get();
+export async function readModel(db: Database, guildId: string): Promise<StoredModel | null> {
+  const { routerModels } = db.tables;
+  const [row] = await db.select().from(routerModels).where(eq(routerModels.guildId, guildId)).limit(1);
   if (!row) return null;
   return {
     // Stored weights over the shipped ones: a feature added since the fit keeps its shipped weight.
@@ -198,7 +204,14 @@ export function readModel(db: Db, guildId: string): StoredModel | null {
   };
 }
 
-export function writeModel(db: Db, guildId: string, fit: FittedRouter, historyUntil: number, now: number): void {
+export async function writeModel(
+  db: Database,
+  guildId: string,
+  fit: FittedRouter,
+  historyUntil: number,
+  now: number,
+): Promise<void> {
+  const { routerModels } = db.tables;
   const fitted = fit.weights === DEFAULT_WEIGHTS ? null : { ...fit.weights };
   const values = {
     guildId,
@@ -209,5 +222,5 @@ export function writeModel(db: Db, guildId: string, fit: FittedRouter, historyUn
     historyUntil,
     fittedAt: now,
   };
-  db.insert(routerModels).values(values).onConflictDoUpdate({ target: routerModels.guildId, set: values }).run();
+  await db.insert(routerModels).values(values).onConflictDoUpdate({ target: routerModels.guildId, set: values });
 }

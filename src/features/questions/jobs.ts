@@ -1,4 +1,5 @@
 /** The questions feature's scheduled work: one nudge scan per guild every scan interval. */
+import { databaseOf } from '../../commands.js';
 import type { JobDefinition } from '../../scheduler/job.js';
 import { knownForumUrls } from '../links/knownForums.js';
 import { readModel } from './fitStore.js';
@@ -8,8 +9,8 @@ import { scanAndNudge } from './service.js';
 export const questionsScanJob: JobDefinition = {
   name: 'questions.scan',
   schedule: { kind: 'scan' },
-  run(deps, guildId, _period, now) {
-    const result = scanAndNudge(deps.db, guildId, now, { forumUrls: knownForumUrls(deps) });
+  async run(deps, guildId, _period, now) {
+    const result = await scanAndNudge(databaseOf(deps), guildId, now, { forumUrls: knownForumUrls(deps) });
     if (result.nudged + result.escalated > 0) {
       deps.wakeOutbox();
       deps.log.info({ guildId, ...result }, 'questions scan');
@@ -22,8 +23,9 @@ export const questionsRefitJob: JobDefinition = {
   name: 'questions.refit',
   schedule: { kind: 'scan' },
   async run(deps, guildId, _period, now) {
-    if (!refitDue(readModel(deps.db, guildId), now, deps.status.lastBackfill?.at)) return;
-    const fit = await refitRouter(deps.db, guildId, now);
+    const db = databaseOf(deps);
+    if (!refitDue(await readModel(db, guildId), now, deps.status.lastBackfill?.at)) return;
+    const fit = await refitRouter(db, guildId, now);
     deps.log.info(
       { guildId, learner: fit.learner, questions: fit.questions, validation: fit.validation },
       'router refit',

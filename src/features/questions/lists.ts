@@ -2,8 +2,8 @@
  * Open questions for a member (/unanswered, the personal digest) and the questions figures of the
  * digest (waiting questions, response times, the week's metrics).
  */
-import type { Db } from '../../db/connection.js';
-import { counterpart, platformWords } from '../links/identity.js';
+import type { Database } from '../../db/database.js';
+import { platformWords } from '../links/identity.js';
 import { guildPlatform, memberFacts } from './communityStore.js';
 import { expertiseOf } from './expertiseCache.js';
 import type { LinkBase } from './links.js';
@@ -18,6 +18,7 @@ import { type Reason, scoreMember } from './route.js';
 import { parentChannels, urlOf, watchedRows } from './scanFacts.js';
 import { routeOf } from './scanPlan.js';
 import { waitingQuestions } from './store.js';
+import { counterpartOf } from './unported.js';
 import { peerWhy, questionForms } from './why.js';
 
 const DAY_MS = 24 * 3_600_000;
@@ -36,19 +37,19 @@ export interface HelpWanted {
  * sees the other platform's open questions they suit (marked with where they are), alternating
  * with this platform's, best of each first.
  */
-export function unansweredAcross(
-  db: Db,
+export async function unansweredAcross(
+  db: Database,
   guildId: string,
   memberId: string,
   now: number,
   limit = 5,
   links: LinkBase = {},
-): (HelpWanted & { elsewhere?: string })[] {
-  const here = unansweredFor(db, guildId, memberId, now, limit, links);
-  const twin = counterpart(db, guildId, memberId);
+): Promise<(HelpWanted & { elsewhere?: string })[]> {
+  const here = await unansweredFor(db, guildId, memberId, now, limit, links);
+  const twin = await counterpartOf(db, guildId, memberId);
   if (!twin) return here;
-  const where = `on ${platformWords(guildPlatform(db, twin.guildId))}`;
-  const there = unansweredFor(db, twin.guildId, twin.memberId, now, limit, links).map((q) => ({
+  const where = `on ${platformWords(await guildPlatform(db, twin.guildId))}`;
+  const there = (await unansweredFor(db, twin.guildId, twin.memberId, now, limit, links)).map((q) => ({
     ...q,
     elsewhere: where,
   }));
@@ -69,27 +70,27 @@ const WAITING_SCAN = 300;
  * Open questions this member is most likely able to answer, best first, by the router's own
  * features for this member (expertise in the question's terms, the asker, the channel).
  */
-export function unansweredFor(
-  db: Db,
+export async function unansweredFor(
+  db: Database,
   guildId: string,
   memberId: string,
   now: number,
   limit = 5,
   links: LinkBase = {},
-): HelpWanted[] {
-  const waiting = waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, WAITING_SCAN).filter(
+): Promise<HelpWanted[]> {
+  const waiting = (await waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, WAITING_SCAN)).filter(
     (r) => r.askerId !== memberId,
   );
-  const rows = watchedRows(waiting, parentChannels(db, guildId, waiting), questionSettings(db, guildId));
+  const rows = watchedRows(waiting, await parentChannels(db, guildId, waiting), await questionSettings(db, guildId));
   if (rows.length === 0) return [];
-  const index = expertiseOf(db, guildId, now);
-  const weights = routerWeightsOf(db, guildId);
+  const index = await expertiseOf(db, guildId, now);
+  const weights = await routerWeightsOf(db, guildId);
   const scored = rows.map((row) => ({ row, ranked: scoreMember(index, routeOf(row), memberId, { now, weights }) }));
   scored.sort((a, b) => (b.ranked?.score ?? 0) - (a.ranked?.score ?? 0) || a.row.askedAt - b.row.askedAt);
   // An asker who posted the same question again is listed once (the longest waiting): the demo's
   // lists showed "My harddrive and wireless lights are blinking…" twice in five lines.
   const candidates = scored.slice(0, limit * 3);
-  const titles = questionNames(
+  const titles = await questionNames(
     db,
     guildId,
     candidates.map((t) => t.row),
@@ -104,43 +105,58 @@ export function unansweredFor(
       return true;
     })
     .slice(0, limit);
-  const platform = guildPlatform(db, guildId);
-  return top.map(({ row, ranked }) => {
+  const platform = await guildPlatform(db, guildId);
+  const out: HelpWanted[] = [];
+  for (const { row, ranked } of top) {
     const reasons = ranked?.reasons ?? [];
     // Why this question suits them: what they know, whom they helped, where they answer.
     const suits = reasons.filter((r) => r.kind === 'expertise' || r.kind === 'asker' || r.kind === 'channel');
-    return {
+    const why = await peerWhy(db, row, memberId, suits, await questionForms(db, row), now);
+    out.push({
       questionId: row.questionId,
       title: titles.get(row.questionId)!,
       url: urlOf(platform, row, links),
       askedAt: row.askedAt,
-      why: whyLine(suits, peerWhy(db, row, memberId, suits, questionForms(db, row), now), now),
+      why: whyLine(suits, why, now),
       reasons,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 /** The questions metrics of [from, to) (a guild's week), as of `now`. */
-export function weeklyMetrics(db: Db, guildId: string, from: number, to: number, now: number): QuestionMetrics {
-  return questionMetrics(questionsAskedBetween(db, guildId, from, to), nudgesBetween(db, guildId, from, to), now);
+export async function weeklyMetrics(
+  db: Database,
+  guildId: string,
+  from: number,
+  to: number,
+  now: number,
+): Promise<QuestionMetrics> {
+  return questionMetrics(
+    await questionsAskedBetween(db, guildId, from, to),
+    await nudgesBetween(db, guildId, from, to),
+    now,
+  );
 }
 
 /** Open questions for the digest's "waiting for help" list, oldest first. */
-export function waitingForDigest(
-  db: Db,
+export async function waitingForDigest(
+  db: Database,
   guildId: string,
   now: number,
   // All of them by default: the digest counts every waiting question and lists the oldest (a cap on
   // the newest here made it say "100 questions" of 290 and show ones waiting 3 days, not 8).
   limit?: number,
   links: LinkBase = {},
-): { title: string; url: string; askedAt: number; threadId: string }[] {
-  const waiting = waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, limit);
-  const rows = watchedRows(waiting, parentChannels(db, guildId, waiting), questionSettings(db, guildId)).sort(
-    (a, b) => a.askedAt - b.askedAt,
-  );
-  const platform = guildPlatform(db, guildId);
-  const titles = questionNames(db, guildId, rows, now);
+): Promise<{ title: string; url: string; askedAt: number; threadId: string }[]> {
+  const waiting = await waitingQuestions(db, guildId, now - WAITING_WINDOW_MS, limit);
+  const rows = watchedRows(
+    waiting,
+    await parentChannels(db, guildId, waiting),
+    await questionSettings(db, guildId),
+  ).sort((a, b) => a.askedAt - b.askedAt);
+  const platform = await guildPlatform(db, guildId);
+  const titles = await questionNames(db, guildId, rows, now);
   return rows.flatMap((r) => {
     const url = urlOf(platform, r, links);
     return url
@@ -151,10 +167,10 @@ export function waitingForDigest(
 }
 
 /** First-response figures of the questions asked in [from, to), for the digest. */
-export function responseTimes(db: Db, guildId: string, from: number, to: number, now: number) {
-  const rows = questionsAskedBetween(db, guildId, from, to);
+export async function responseTimes(db: Database, guildId: string, from: number, to: number, now: number) {
+  const rows = await questionsAskedBetween(db, guildId, from, to);
   const metrics = questionMetrics(rows, [], now);
-  const responders = memberFacts(
+  const responders = await memberFacts(
     db,
     guildId,
     rows.flatMap((r) => (r.firstResponderId ? [r.firstResponderId] : [])),

@@ -1,14 +1,17 @@
 /** The questions figures of a period: the questions asked and who solved them. */
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
-import { questions } from '../../db/schema.js';
-import type { QuestionRow, Tx } from './store.js';
+import { and, eq, gte, isNotNull, lt, sql } from 'drizzle-orm';
+import type { Database } from '../../db/database.js';
+import type { QuestionRow } from './store.js';
 
 export function questionsAskedBetween(
-  db: Tx,
+  db: Database,
   guildId: string,
   from: number,
   to: number,
-): Pick<QuestionRow, 'questionId' | 'askedAt' | 'firstResponseAt' | 'firstResponderId' | 'solvedAt' | 'channelId'>[] {
+): Promise<
+  Pick<QuestionRow, 'questionId' | 'askedAt' | 'firstResponseAt' | 'firstResponderId' | 'solvedAt' | 'channelId'>[]
+> {
+  const { questions } = db.tables;
   return db
     .select({
       questionId: questions.questionId,
@@ -19,26 +22,25 @@ export function questionsAskedBetween(
       channelId: questions.channelId,
     })
     .from(questions)
-    .where(and(eq(questions.guildId, guildId), gte(questions.askedAt, from), lt(questions.askedAt, to)))
-    .all();
+    .where(and(eq(questions.guildId, guildId), gte(questions.askedAt, from), lt(questions.askedAt, to)));
 }
 
 /** Solved questions in [from, to) by accepted answerer (the digest's top helpers). */
-export function solvedBy(db: Tx, guildId: string, from: number, to: number): Map<string, number> {
+export async function solvedBy(db: Database, guildId: string, from: number, to: number): Promise<Map<string, number>> {
+  const { questions } = db.tables;
   const out = new Map<string, number>();
-  for (const r of db
-    .select({ answerer: questions.acceptedAnswererId, n: sql<number>`count(*)` })
+  for (const r of await db
+    .select({ answerer: questions.acceptedAnswererId, n: sql<number>`count(*)`.mapWith(Number) })
     .from(questions)
     .where(
       and(
         eq(questions.guildId, guildId),
         gte(questions.solvedAt, from),
         lt(questions.solvedAt, to),
-        sql`${questions.acceptedAnswererId} IS NOT NULL`,
+        isNotNull(questions.acceptedAnswererId),
       ),
     )
-    .groupBy(questions.acceptedAnswererId)
-    .all())
+    .groupBy(questions.acceptedAnswererId))
     if (r.answerer) out.set(r.answerer, Number(r.n));
   return out;
 }

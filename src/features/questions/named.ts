@@ -8,14 +8,13 @@
  * Never "A question in #help": a list of those helps nobody pick one.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { members, messages } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import { andList } from '../../text/list.js';
-import { isTopicWord } from '../../text/topicWords.js';
-import { communityWords } from '../core/vocabulary.js';
+import { type CommunityWords, isTopicWord } from '../../text/topicWords.js';
 import { channelNames } from './communityStore.js';
 import type { QuestionRow } from './store.js';
 import { cutTitle, questionTitle } from './title.js';
+import { communityWordsOf } from './unported.js';
 import { questionForms } from './why.js';
 
 /** "27 Feb": the day is enough beside "waiting 3 days" (UTC: a title is the same for every reader). */
@@ -24,8 +23,14 @@ const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', t
 const WORDS_SHOWN = 3;
 
 /** Titles of `rows` (one guild's), by question id. */
-export function questionNames(db: Db, guildId: string, rows: readonly QuestionRow[], now: number): Map<string, string> {
-  const names = channelNames(db, guildId, [...new Set(rows.flatMap((r) => [r.channelId, r.parentChannelId]))]);
+export async function questionNames(
+  db: Database,
+  guildId: string,
+  rows: readonly QuestionRow[],
+  now: number,
+): Promise<Map<string, string>> {
+  const { members, messages } = db.tables;
+  const names = await channelNames(db, guildId, [...new Set(rows.flatMap((r) => [r.channelId, r.parentChannelId]))]);
   const out = new Map<string, string>();
   const untitled: QuestionRow[] = [];
   for (const r of rows) {
@@ -38,22 +43,24 @@ export function questionNames(db: Db, guildId: string, rows: readonly QuestionRo
 
   const ids = untitled.map((r) => r.questionId);
   const texts = new Map(
-    db
-      .select({ id: messages.messageId, content: messages.content })
-      .from(messages)
-      .where(and(eq(messages.guildId, guildId), inArray(messages.messageId, ids)))
-      .all()
-      .map((m) => [m.id, m.content] as const),
+    (
+      await db
+        .select({ id: messages.messageId, content: messages.content })
+        .from(messages)
+        .where(and(eq(messages.guildId, guildId), inArray(messages.messageId, ids)))
+    ).map((m) => [m.id, m.content] as const),
   );
   const askers = new Map(
-    db
-      .select({ id: members.memberId, name: members.displayName })
-      .from(members)
-      .where(and(eq(members.guildId, guildId), inArray(members.memberId, [...new Set(untitled.map((r) => r.askerId))])))
-      .all()
-      .map((m) => [m.id, m.name] as const),
+    (
+      await db
+        .select({ id: members.memberId, name: members.displayName })
+        .from(members)
+        .where(
+          and(eq(members.guildId, guildId), inArray(members.memberId, [...new Set(untitled.map((r) => r.askerId))])),
+        )
+    ).map((m) => [m.id, m.name] as const),
   );
-  let community: ReturnType<typeof communityWords> | null = null;
+  let community: CommunityWords | null = null;
   for (const r of untitled) {
     const text = texts.get(r.questionId);
     const fromText = text ? questionTitle(text) : null;
@@ -61,9 +68,9 @@ export function questionNames(db: Db, guildId: string, rows: readonly QuestionRo
       out.set(r.questionId, fromText);
       continue;
     }
-    community ??= communityWords(db, guildId, now);
+    community ??= await communityWordsOf(db, guildId, now);
     const words: string[] = [];
-    for (const [stem, form] of questionForms(db, r)) {
+    for (const [stem, form] of await questionForms(db, r)) {
       if (words.length === WORDS_SHOWN) break;
       if (isTopicWord(stem, form, community)) words.push(form);
     }

@@ -3,18 +3,22 @@
  * what came of them (the router's refit, the week's figures).
  */
 import { and, eq, gte, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
-import { questionNudges, questions } from '../../db/schema.js';
-import { NUDGE_ANSWER_WINDOW_MS, type Tx } from './store.js';
+import type { Database } from '../../db/database.js';
+import { NUDGE_ANSWER_WINDOW_MS } from './store.js';
 
 /**
  * Peer nudges sent in [from, to) whose 24 h have passed by `now` or that were answered, and how many
  * of them the nudged member answered within 24 h.
  */
-export function nudgeOutcomes(db: Tx, guildId: string, from: number, to: number, now: number) {
-  const row = db
+export async function nudgeOutcomes(db: Database, guildId: string, from: number, to: number, now: number) {
+  const { questionNudges } = db.tables;
+  const [row] = await db
     .select({
-      settled: sql<number>`count(*)`,
-      answered: sql<number>`coalesce(sum(case when ${questionNudges.answeredAt} is not null then 1 else 0 end), 0)`,
+      settled: sql<number>`count(*)`.mapWith(Number),
+      answered:
+        sql<number>`coalesce(sum(case when ${questionNudges.answeredAt} is not null then 1 else 0 end), 0)`.mapWith(
+          Number,
+        ),
     })
     .from(questionNudges)
     .where(
@@ -26,13 +30,17 @@ export function nudgeOutcomes(db: Tx, guildId: string, from: number, to: number,
         lt(questionNudges.at, to),
         or(isNotNull(questionNudges.answeredAt), lte(questionNudges.at, now - NUDGE_ANSWER_WINDOW_MS)),
       ),
-    )
-    .get();
+    );
   return { settled: row?.settled ?? 0, answered: row?.answered ?? 0 };
 }
 
 /** Peer nudges sent since `since` (member targets): for the daily cap and the load share. */
-export function peerNudgesSince(db: Tx, guildId: string, since: number): { targetId: string; at: number }[] {
+export function peerNudgesSince(
+  db: Database,
+  guildId: string,
+  since: number,
+): Promise<{ targetId: string; at: number }[]> {
+  const { questionNudges } = db.tables;
   return db
     .select({ targetId: questionNudges.targetId, at: questionNudges.at })
     .from(questionNudges)
@@ -43,23 +51,25 @@ export function peerNudgesSince(db: Tx, guildId: string, since: number): { targe
         eq(questionNudges.stage, 'peer'),
         eq(questionNudges.targetKind, 'member'),
       ),
-    )
-    .all();
+    );
 }
 
 /** Peer nudges sent in [from, to) with what happened to their question afterwards. */
 export function nudgesBetween(
-  db: Tx,
+  db: Database,
   guildId: string,
   from: number,
   to: number,
-): {
-  questionId: string;
-  targetId: string;
-  at: number;
-  firstResponseAt: number | null;
-  firstResponderId: string | null;
-}[] {
+): Promise<
+  {
+    questionId: string;
+    targetId: string;
+    at: number;
+    firstResponseAt: number | null;
+    firstResponderId: string | null;
+  }[]
+> {
+  const { questionNudges, questions } = db.tables;
   return db
     .select({
       questionId: questionNudges.questionId,
@@ -80,16 +90,20 @@ export function nudgesBetween(
         gte(questionNudges.at, from),
         lt(questionNudges.at, to),
       ),
-    )
-    .all();
+    );
 }
 
 /** How many questions got a nudge of `stage` since `since` (a question counts once, whoever was asked). */
-export function questionsNudgedSince(db: Tx, guildId: string, stage: 'peer' | 'escalation', since: number): number {
-  const row = db
-    .select({ n: sql<number>`count(DISTINCT ${questionNudges.questionId})` })
+export async function questionsNudgedSince(
+  db: Database,
+  guildId: string,
+  stage: 'peer' | 'escalation',
+  since: number,
+): Promise<number> {
+  const { questionNudges } = db.tables;
+  const [row] = await db
+    .select({ n: sql<number>`count(DISTINCT ${questionNudges.questionId})`.mapWith(Number) })
     .from(questionNudges)
-    .where(and(eq(questionNudges.guildId, guildId), eq(questionNudges.stage, stage), gte(questionNudges.at, since)))
-    .get();
+    .where(and(eq(questionNudges.guildId, guildId), eq(questionNudges.stage, stage), gte(questionNudges.at, since)));
   return row?.n ?? 0;
 }

@@ -3,7 +3,8 @@
  * reply by someone else) and solved (the asker's ✅, a "solved" tag, an accepted answer), keep the
  * expertise index current.
  */
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
+import { opsOf } from '../../db/handle.js';
 import type {
   AnswerAccepted,
   CommunityEvent,
@@ -13,7 +14,7 @@ import type {
   ReactionRemoved,
   ThreadUpserted,
 } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { termsOf } from '../../text/tokenize.js';
 import { channelFacts, isProfilingOff, messageFacts, settingsText, threadHasEarlierMessage } from './communityStore.js';
 import { isQuestion, isWatched, questionTerms, type WatchRules } from './detect.js';
@@ -35,19 +36,23 @@ import { questionTitle } from './title.js';
 
 export const rulesOf = (s: QuestionsSettings): WatchRules => ({ auto: s.auto, channels: s.channels });
 
-/** Parsed questions settings per guild, reused while the stored document is unchanged (the per-message path). */
-const settingsCache = new WeakMap<Db, Map<string, { text: string; settings: QuestionsSettings }>>();
+/**
+ * Parsed questions settings per guild, reused while the stored document is unchanged (the per-message
+ * path); one cache per connection (SQLite) or pool (PostgreSQL), shared by its transactions.
+ */
+const settingsCache = new WeakMap<object, Map<string, { text: string; settings: QuestionsSettings }>>();
 
-export function questionSettings(db: Db, guildId: string): QuestionsSettings {
-  const text = settingsText(db, guildId) ?? '';
-  let byGuild = settingsCache.get(db);
+export async function questionSettings(db: Database, guildId: string): Promise<QuestionsSettings> {
+  const text = (await settingsText(db, guildId)) ?? '';
+  const root = opsOf(db).root;
+  let byGuild = settingsCache.get(root);
   if (!byGuild) {
     byGuild = new Map();
-    settingsCache.set(db, byGuild);
+    settingsCache.set(root, byGuild);
   }
   const hit = byGuild.get(guildId);
   if (hit && hit.text === text) return hit.settings;
-  const settings = getSettings(db, guildId as GuildId).questions;
+  const settings = (await readSettings(db, guildId as GuildId)).questions;
   byGuild.set(guildId, { text, settings });
   return settings;
 }
@@ -58,60 +63,58 @@ export const isSolvedMark = (emoji: string) => CHECK.has(emoji);
 const SOLVED_TAG = /solved/i;
 
 /** React to one stored event. Call only for fresh events (a replay must not count twice). */
-export function handleEvent(db: Db, event: CommunityEvent): void {
+export async function handleEvent(db: Database, event: CommunityEvent): Promise<void> {
   switch (event.kind) {
     case 'message.created':
-      onMessage(db, event);
-      return;
+      return onMessage(db, event);
     case 'thread.upserted':
-      onThread(db, event);
-      return;
+      return onThread(db, event);
     case 'reaction.added':
     case 'reaction.removed':
-      onReaction(db, event);
-      return;
+      return onReaction(db, event);
     case 'answer.accepted':
-      onAccepted(db, event);
-      return;
+      return onAccepted(db, event);
     case 'member.left':
-      cachedIndex(db, event.guildId)?.setGone(event.memberId, true);
+      (await cachedIndex(db, event.guildId))?.setGone(event.memberId, true);
       return;
     case 'member.joined':
-      cachedIndex(db, event.guildId)?.setGone(event.memberId, false);
+      (await cachedIndex(db, event.guildId))?.setGone(event.memberId, false);
       return;
     default:
       return;
   }
 }
 
-function onMessage(db: Db, event: MessageCreated): void {
+async function onMessage(db: Database, event: MessageCreated): Promise<void> {
   // The bot's own nudges (and other bots) are neither questions nor answers.
   if (event.authorIsBot) return;
   const g = event.guildId;
-  const channel = channelFacts(db, g, event.channelId);
+  const channel = await channelFacts(db, g, event.channelId);
   const inThread = channel?.kind === 'thread';
   const topId = inThread && channel?.parentId ? channel.parentId : event.channelId;
-  const index = cachedIndex(db, g);
+  const index = await cachedIndex(db, g);
   index?.noteActivity(event.authorId, event.at);
-  const twin = twinOf(db, g, event.authorId);
+  const twin = await twinOf(db, g, event.authorId);
   twin?.index.noteActivity(twin.id, event.at);
-  const quiet = isProfilingOff(db, g, event.authorId);
+  const quiet = await isProfilingOff(db, g, event.authorId);
   // Tokenized only when the message turns out to matter (a question or an answer).
   const termsNow = () => (quiet ? [] : termsOf(event.content).split(' ').filter(Boolean));
 
-  db.transaction(() => {
+  await transaction(db, async (tx) => {
     const q =
-      getQuestion(db, g, event.channelId) ?? (event.replyToId ? getQuestion(db, g, event.replyToId) : undefined);
+      (await getQuestion(tx, g, event.channelId)) ??
+      (event.replyToId ? await getQuestion(tx, g, event.replyToId) : undefined);
     if (q) {
       if (event.authorId === q.askerId) {
         // The opening post of a thread known so far by its title only.
         if (
           !q.hasBody &&
-          (event.messageId === q.questionId || !threadHasEarlierMessage(db, g, q.channelId, event.messageId, event.at))
+          (event.messageId === q.questionId ||
+            !(await threadHasEarlierMessage(tx, g, q.channelId, event.messageId, event.at)))
         ) {
           const title = channel?.name ?? '';
-          setQuestionBody(
-            db,
+          await setQuestionBody(
+            tx,
             g,
             q.questionId,
             questionTerms(quiet ? '' : title, termsNow()),
@@ -121,16 +124,16 @@ function onMessage(db: Db, event: MessageCreated): void {
         }
         return;
       }
-      onResponse(db, q, event, termsNow(), quiet, index);
+      await onResponse(tx, q, event, termsNow(), quiet, index);
       return;
     }
-    const settings = questionSettings(db, g);
+    const settings = await questionSettings(tx, g);
     if (!settings.enabled) return;
-    const parent = inThread && channel?.parentId ? channelFacts(db, g, channel.parentId) : undefined;
+    const parent = inThread && channel?.parentId ? await channelFacts(tx, g, channel.parentId) : undefined;
     const opensThread =
       inThread &&
       ((event.messageId as string) === event.channelId ||
-        !threadHasEarlierMessage(db, g, event.channelId, event.messageId, event.at));
+        !(await threadHasEarlierMessage(tx, g, event.channelId, event.messageId, event.at)));
     const asks = isQuestion(
       {
         content: event.content,
@@ -142,8 +145,8 @@ function onMessage(db: Db, event: MessageCreated): void {
     );
     if (!asks) return;
     const title = inThread && !quiet ? (channel?.name ?? '') : '';
-    insertQuestion(
-      db,
+    await insertQuestion(
+      tx,
       {
         guildId: g,
         questionId: inThread ? event.channelId : event.messageId,
@@ -162,16 +165,16 @@ function onMessage(db: Db, event: MessageCreated): void {
   });
 }
 
-function onResponse(
-  db: Db,
+async function onResponse(
+  db: Database,
   q: QuestionRow,
   event: MessageCreated,
   terms: readonly string[],
   quiet: boolean,
   index: ExpertiseIndex | undefined,
-): void {
+): Promise<void> {
   // A member who erased their data still answers the question, but nothing is kept about them.
-  const r = recordResponse(
+  const r = await recordResponse(
     db,
     {
       guildId: q.guildId,
@@ -184,10 +187,10 @@ function onResponse(
     quiet,
   );
   if (quiet) return;
-  const twin = twinOf(db, q.guildId, event.authorId);
+  const twin = await twinOf(db, q.guildId, event.authorId);
   const targets: [ExpertiseIndex, string, string][] = [];
   if (index) targets.push([index, event.authorId, q.askerId]);
-  if (twin) targets.push([twin.index, twin.id, askerThere(db, q.guildId, q.askerId)]);
+  if (twin) targets.push([twin.index, twin.id, await askerThere(db, q.guildId, q.askerId)]);
   for (const [into, memberId, askerId] of targets) {
     if (r.added) {
       into.noteResponse({
@@ -204,21 +207,21 @@ function onResponse(
   }
 }
 
-function onThread(db: Db, event: ThreadUpserted): void {
+async function onThread(db: Database, event: ThreadUpserted): Promise<void> {
   const g = event.guildId;
   const solvedTag = event.tags.some((t) => SOLVED_TAG.test(t));
-  db.transaction(() => {
-    let q = getQuestion(db, g, event.threadId);
+  await transaction(db, async (tx) => {
+    let q = await getQuestion(tx, g, event.threadId);
     if (!q) {
-      const settings = questionSettings(db, g);
+      const settings = await questionSettings(tx, g);
       if (!settings.enabled || !event.ownerId) return;
-      const parent = channelFacts(db, g, event.parentId);
+      const parent = await channelFacts(tx, g, event.parentId);
       // Threads under text channels become questions by their opening post (it has to ask).
       if (parent?.kind !== 'forum') return;
       if (!isWatched({ id: parent.channelId, name: parent.name, kind: parent.kind }, rulesOf(settings))) return;
-      const quiet = isProfilingOff(db, g, event.ownerId);
-      insertQuestion(
-        db,
+      const quiet = await isProfilingOff(tx, g, event.ownerId);
+      await insertQuestion(
+        tx,
         {
           guildId: g,
           questionId: event.threadId,
@@ -233,31 +236,31 @@ function onThread(db: Db, event: ThreadUpserted): void {
         },
         event.at,
       );
-      q = getQuestion(db, g, event.threadId);
+      q = await getQuestion(tx, g, event.threadId);
       if (!q) return;
     }
-    if (solvedTag && q.solvedAt === null) solve(db, q, 'tag', null, null, event.at);
-    else if (!solvedTag && q.solvedVia === 'tag') markUnsolved(db, g, q.questionId, 'tag', event.at);
+    if (solvedTag && q.solvedAt === null) await solve(tx, q, 'tag', null, null, event.at);
+    else if (!solvedTag && q.solvedVia === 'tag') await markUnsolved(tx, g, q.questionId, 'tag', event.at);
   });
 }
 
-function onReaction(db: Db, event: ReactionAdded | ReactionRemoved): void {
+async function onReaction(db: Database, event: ReactionAdded | ReactionRemoved): Promise<void> {
   if (!CHECK.has(event.emoji)) return;
   const g = event.guildId;
-  db.transaction(() => {
-    const m = messageFacts(db, g, event.messageId);
+  await transaction(db, async (tx) => {
+    const m = await messageFacts(tx, g, event.messageId);
     const q =
-      getQuestion(db, g, event.channelId) ??
-      getQuestion(db, g, event.messageId) ??
-      (m?.replyToId ? getQuestion(db, g, m.replyToId) : undefined);
+      (await getQuestion(tx, g, event.channelId)) ??
+      (await getQuestion(tx, g, event.messageId)) ??
+      (m?.replyToId ? await getQuestion(tx, g, m.replyToId) : undefined);
     if (!q || event.memberId !== q.askerId) return;
     if (event.kind === 'reaction.removed') {
-      markUnsolved(db, g, q.questionId, 'reaction', event.at);
+      await markUnsolved(tx, g, q.questionId, 'reaction', event.at);
       return;
     }
     const answerer = m && m.authorId !== q.askerId ? m.authorId : null;
-    solve(
-      db,
+    await solve(
+      tx,
       q,
       'reaction',
       event.memberId,
@@ -267,19 +270,19 @@ function onReaction(db: Db, event: ReactionAdded | ReactionRemoved): void {
   });
 }
 
-function onAccepted(db: Db, event: AnswerAccepted): void {
+async function onAccepted(db: Database, event: AnswerAccepted): Promise<void> {
   const g = event.guildId;
-  db.transaction(() => {
-    const q = getQuestion(db, g, event.threadId);
+  await transaction(db, async (tx) => {
+    const q = await getQuestion(tx, g, event.threadId);
     if (!q) return;
     if (!event.accepted) {
-      markUnsolved(db, g, q.questionId, 'accepted', event.at);
+      await markUnsolved(tx, g, q.questionId, 'accepted', event.at);
       return;
     }
-    const m = event.messageId ? messageFacts(db, g, event.messageId) : undefined;
+    const m = event.messageId ? await messageFacts(tx, g, event.messageId) : undefined;
     const answerer = m && m.authorId !== q.askerId ? m.authorId : null;
-    solve(
-      db,
+    await solve(
+      tx,
       q,
       'accepted',
       event.byMemberId,
@@ -289,15 +292,15 @@ function onAccepted(db: Db, event: AnswerAccepted): void {
   });
 }
 
-export function solve(
-  db: Db,
+export async function solve(
+  db: Database,
   q: QuestionRow,
   via: SolvedVia,
   byId: string | null,
   accepted: { messageId: string; memberId: string } | null,
   at: number,
-): boolean {
-  const done = markSolved(db, q.guildId, q.questionId, {
+): Promise<boolean> {
+  const done = await markSolved(db, q.guildId, q.questionId, {
     at,
     via,
     byId,
@@ -312,8 +315,8 @@ export function solve(
   });
   if (credit && credit !== q.askerId) {
     const terms = q.terms ? q.terms.split(' ') : [];
-    cachedIndex(db, q.guildId)?.noteSolved(credit, terms, q.askedAt);
-    const twin = twinOf(db, q.guildId, credit);
+    (await cachedIndex(db, q.guildId))?.noteSolved(credit, terms, q.askedAt);
+    const twin = await twinOf(db, q.guildId, credit);
     twin?.index.noteSolved(twin.id, terms, q.askedAt);
   }
   return true;

@@ -3,7 +3,7 @@
  * the last fit did not see. The replay and the fit give way to the event loop between small steps, so
  * a refit never holds it for long; the model is written once at the end.
  */
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import { plural } from '../../text/plural.js';
 import { FALLBACK, type FittedRouter, fitRouterAsync, MIN_HISTORY } from './fit.js';
 import { readModel, type StoredModel, trainingHistory, writeModel } from './fitStore.js';
@@ -23,21 +23,21 @@ export function refitDue(model: Pick<StoredModel, 'fittedAt'> | null, now: numbe
 const giveWay = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Fit on everything before `now` and store the model (the shipped defaults below the history threshold). */
-export async function refitRouter(db: Db, guildId: string, now: number): Promise<FittedRouter> {
+export async function refitRouter(db: Database, guildId: string, now: number): Promise<FittedRouter> {
   const steps = trainingHistory(db, guildId, now);
-  let step = steps.next();
+  let step = await steps.next();
   while (!step.done) {
     await giveWay();
-    step = steps.next();
+    step = await steps.next();
   }
   const fit = await fitRouterAsync(step.value);
-  writeModel(db, guildId, fit, now, now);
+  await writeModel(db, guildId, fit, now, now);
   return fit;
 }
 
 /** The weights the router uses for this guild: its fitted model, else the shipped defaults. */
-export function routerWeightsOf(db: Db, guildId: string): RouterWeights {
-  return readModel(db, guildId)?.weights ?? DEFAULT_WEIGHTS;
+export async function routerWeightsOf(db: Database, guildId: string): Promise<RouterWeights> {
+  return (await readModel(db, guildId))?.weights ?? DEFAULT_WEIGHTS;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -46,15 +46,15 @@ const DAY_MS = 24 * 3_600_000;
  * The moderator's view of routing: how the router is set, and what happened after nudges in the
  * last 30 days (nudges whose 24 h are not over yet are left out).
  */
-export function routingStatus(db: Db, guildId: string, now: number) {
-  const model = readModel(db, guildId);
+export async function routingStatus(db: Database, guildId: string, now: number) {
+  const model = await readModel(db, guildId);
   return {
     model: model && { fitted: model.learner !== FALLBACK, questions: model.questions, fittedAt: model.fittedAt },
-    nudges: nudgeOutcomes(db, guildId, now - 30 * DAY_MS, now, now),
+    nudges: await nudgeOutcomes(db, guildId, now - 30 * DAY_MS, now, now),
   };
 }
 
-export function renderRoutingStatus(s: ReturnType<typeof routingStatus>): string[] {
+export function renderRoutingStatus(s: Awaited<ReturnType<typeof routingStatus>>): string[] {
   const lines: string[] = [];
   const answered = (n: number) => plural(n, 'answered question');
   if (s.model?.fitted) lines.push(`Routing: fitted to this community (${answered(s.model.questions)})`);

@@ -2,13 +2,14 @@
  * The scan's reads (store, links and the expertise cache), one per kind of fact, gathered before
  * the decision that needs them: which questions are open, who could be asked, what the messages say.
  */
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
-import { type GuildSettings, getSettings } from '../../guildSettings.js';
-import { activeSides, counterpart, linkedAcross, pairedGuild, platformWords } from '../links/identity.js';
+import { type GuildSettings, readSettings } from '../../guildSettings.js';
+import { platformWords } from '../links/identity.js';
 import {
   type ChannelFacts,
   channelFacts,
+  channelsFacts,
   guildNameOf,
   guildPlatform,
   memberFacts,
@@ -26,6 +27,7 @@ import { routerWeightsOf } from './refit.js';
 import type { DueQuestion, Elsewhere, PeerFactsRead, Where, WordFacts } from './scanPlan.js';
 import type { QuestionsSettings } from './settings.js';
 import { openQuestions, type QuestionRow } from './store.js';
+import { activeSidesOf, counterpartOf, linkedAcrossOf, pairedGuildOf } from './unported.js';
 import { peerWhy, questionForms } from './why.js';
 
 const HOUR_MS = 3_600_000;
@@ -43,17 +45,15 @@ export const timingOf = (s: QuestionsSettings): Timing => ({
   escalateMs: s.escalateMinutes * 60_000,
 });
 
-/** The parent channels of `rows`, each read once (absent: Convene knows nothing about it). */
-export function parentChannels(
-  db: Db,
+/** The parent channels of `rows`, read together (absent: Convene knows nothing about it). */
+export async function parentChannels(
+  db: Database,
   guildId: string,
   rows: readonly { parentChannelId: string }[],
-): Map<string, ChannelFacts | undefined> {
-  const out = new Map<string, ChannelFacts | undefined>();
-  for (const r of rows) {
-    if (!out.has(r.parentChannelId)) out.set(r.parentChannelId, channelFacts(db, guildId, r.parentChannelId));
-  }
-  return out;
+): Promise<Map<string, ChannelFacts | undefined>> {
+  const ids = [...new Set(rows.map((r) => r.parentChannelId))];
+  const known = await channelsFacts(db, guildId, ids);
+  return new Map(ids.map((id) => [id, known.get(id)]));
 }
 
 /**
@@ -74,24 +74,46 @@ export function watchedRows<R extends { parentChannelId: string }>(
 }
 
 /** The open questions of the scan: the guild's settings, the open rows and their channels. */
-export function readOpenQuestions(
-  db: Db,
+export async function readOpenQuestions(
+  db: Database,
   guildId: string,
   now: number,
-): { settings: GuildSettings; rows: QuestionRow[]; channels: Map<string, ChannelFacts | undefined> } {
-  const settings = getSettings(db, guildId as GuildId);
+): Promise<{ settings: GuildSettings; rows: QuestionRow[]; channels: Map<string, ChannelFacts | undefined> }> {
+  const settings = await readSettings(db, guildId as GuildId);
   const s = settings.questions;
   if (!s.enabled) return { settings, rows: [], channels: new Map() };
-  const rows = openQuestions(db, guildId, now - STALE_MS, now - timingOf(s).afterMs);
-  return { settings, rows, channels: parentChannels(db, guildId, rows) };
+  const rows = await openQuestions(db, guildId, now - STALE_MS, now - timingOf(s).afterMs);
+  return { settings, rows, channels: await parentChannels(db, guildId, rows) };
 }
 
 /** Where a question's nudge goes: its thread, or a reply to the question message. */
-export function whereToPost(db: Db, q: QuestionRow): Where {
+export async function whereToPost(db: Database, q: QuestionRow): Promise<Where> {
   if (q.channelId === q.questionId) return { channelId: q.channelId, replyTo: null };
   // A thread opened on the question message (Discord gives it the message's id) is where people talk.
-  if (channelFacts(db, q.guildId, q.questionId)) return { channelId: q.questionId, replyTo: null };
+  if (await channelFacts(db, q.guildId, q.questionId)) return { channelId: q.questionId, replyTo: null };
   return { channelId: q.channelId, replyTo: q.questionId };
+}
+
+/** Where each of one guild's questions' nudge goes (whereToPost), read together: by question id. */
+export async function wheresToPost(
+  db: Database,
+  guildId: string,
+  rows: readonly QuestionRow[],
+): Promise<Map<string, Where>> {
+  const onMessages = rows.filter((q) => q.channelId !== q.questionId);
+  const threads = await channelsFacts(
+    db,
+    guildId,
+    onMessages.map((q) => q.questionId),
+  );
+  return new Map(
+    rows.map((q): [string, Where] => [
+      q.questionId,
+      q.channelId === q.questionId || threads.has(q.questionId)
+        ? { channelId: q.questionId, replyTo: null }
+        : { channelId: q.channelId, replyTo: q.questionId },
+    ]),
+  );
 }
 
 /**
@@ -99,28 +121,30 @@ export function whereToPost(db: Db, q: QuestionRow): Where {
  * recently active members with their facts and their linked accounts' (only when a peer nudge is
  * due), the moderators and what the server may still send.
  */
-export function readPeerFacts(
-  db: Db,
+export async function readPeerFacts(
+  db: Database,
   guildId: string,
   settings: GuildSettings,
   peerDue: boolean,
   now: number,
-): PeerFactsRead {
+): Promise<PeerFactsRead> {
   const s = settings.questions;
-  const index = expertiseOf(db, guildId, now);
+  const index = await expertiseOf(db, guildId, now);
   const pool: string[] = [];
   if (peerDue) for (const slot of index.recentSlots(NUDGE_POOL)) pool.push(index.idOf(slot));
   return {
     index,
-    recentNudges: peerNudgesSince(db, guildId, now - LOAD_WINDOW_MS),
+    recentNudges: await peerNudgesSince(db, guildId, now - LOAD_WINDOW_MS),
     pool,
-    members: peerDue ? memberFacts(db, guildId, pool) : new Map(),
-    twins: peerDue ? twinFacts(db, guildId, pool, now) : new Map(),
-    weights: peerDue ? routerWeightsOf(db, guildId) : undefined,
-    moderators: s.helpersRoleId ? [] : moderatorIds(db, guildId, ESCALATION_MODERATORS, settings.core.moderatorRoleIds),
+    members: peerDue ? await memberFacts(db, guildId, pool) : new Map(),
+    twins: peerDue ? await twinFacts(db, guildId, pool, now) : new Map(),
+    weights: peerDue ? await routerWeightsOf(db, guildId) : undefined,
+    moderators: s.helpersRoleId
+      ? []
+      : await moderatorIds(db, guildId, ESCALATION_MODERATORS, settings.core.moderatorRoleIds),
     budget: {
-      peersLeft: s.maxNudgesPerHour - questionsNudgedSince(db, guildId, 'peer', now - HOUR_MS),
-      escalationsLeft: s.maxEscalationsPerDay - questionsNudgedSince(db, guildId, 'escalation', now - DAY_MS),
+      peersLeft: s.maxNudgesPerHour - (await questionsNudgedSince(db, guildId, 'peer', now - HOUR_MS)),
+      escalationsLeft: s.maxEscalationsPerDay - (await questionsNudgedSince(db, guildId, 'escalation', now - DAY_MS)),
     },
   };
 }
@@ -129,24 +153,24 @@ export function readPeerFacts(
  * For the linked members among `ids`: what their account on the other platform says about being
  * asked (nudges off, a declared timezone, asks there today). Two bulk reads, whatever the count.
  */
-function twinFacts(
-  db: Db,
+async function twinFacts(
+  db: Database,
   guildId: string,
   ids: readonly string[],
   now: number,
-): Map<string, { nudgesOff: boolean; timezone: string | null; today: number }> {
+): Promise<Map<string, { nudgesOff: boolean; timezone: string | null; today: number }>> {
   const out = new Map<string, { nudgesOff: boolean; timezone: string | null; today: number }>();
-  const other = pairedGuild(db, guildId);
+  const other = await pairedGuildOf(db, guildId);
   if (other === null) return out;
-  const linked = linkedAcross(db, guildId);
+  const linked = await linkedAcrossOf(db, guildId);
   const theirIds = new Map<string, string>();
   for (const id of ids) {
     const there = linked.get(id);
     if (there !== undefined) theirIds.set(id, there);
   }
   if (theirIds.size === 0) return out;
-  const theirs = memberFacts(db, other, [...theirIds.values()]);
-  const { today } = nudgeLoad(peerNudgesSince(db, other, now - LOAD_WINDOW_MS), now);
+  const theirs = await memberFacts(db, other, [...theirIds.values()]);
+  const { today } = nudgeLoad(await peerNudgesSince(db, other, now - LOAD_WINDOW_MS), now);
   for (const [id, there] of theirIds) {
     const t = theirs.get(there);
     out.set(id, { nudgesOff: t?.nudgesOff ?? false, timezone: t?.timezone ?? null, today: today.get(there) ?? 0 });
@@ -165,18 +189,18 @@ export function urlOf(platform: 'discord' | 'discourse', q: QuestionRow, links: 
  * which peers are linked and posted last on the other platform (while still a member there): they
  * are asked there, by private message, not mentioned here.
  */
-export function readWordFacts(
-  db: Db,
+export async function readWordFacts(
+  db: Database,
   guildId: string,
   decisions: readonly NudgeDecision[],
   due: readonly DueQuestion[],
   links: LinkBase,
   now: number,
-): WordFacts {
+): Promise<WordFacts> {
   const rowOf = new Map(due.map((d) => [d.row.questionId, d.row]));
   const rows = decisions.map((d) => rowOf.get(d.questionId)!);
-  const platform = guildPlatform(db, guildId);
-  const titles = questionNames(db, guildId, rows, now);
+  const platform = await guildPlatform(db, guildId);
+  const titles = await questionNames(db, guildId, rows, now);
   const named = new Map(
     rows.map((row) => [row.questionId, { title: titles.get(row.questionId)!, url: urlOf(platform, row, links) }]),
   );
@@ -185,17 +209,17 @@ export function readWordFacts(
   for (const d of decisions) {
     if (d.stage !== 'peer') continue;
     const row = rowOf.get(d.questionId)!;
-    const forms = questionForms(db, row);
-    why.set(
-      d.questionId,
-      new Map(d.peers.map((p) => [p.memberId, peerWhy(db, row, p.memberId, p.reasons, forms, now)])),
-    );
-    const linked = d.peers.flatMap((p) => {
-      const other = counterpart(db, guildId, p.memberId);
-      return other ? [{ id: p.memberId, other }] : [];
-    });
+    const forms = await questionForms(db, row);
+    const peerWhys = new Map<string, PeerWhy>();
+    for (const p of d.peers) peerWhys.set(p.memberId, await peerWhy(db, row, p.memberId, p.reasons, forms, now));
+    why.set(d.questionId, peerWhys);
+    const linked: { id: string; other: NonNullable<Awaited<ReturnType<typeof counterpartOf>>> }[] = [];
+    for (const p of d.peers) {
+      const other = await counterpartOf(db, guildId, p.memberId);
+      if (other) linked.push({ id: p.memberId, other });
+    }
     if (linked.length === 0) continue;
-    const sides = activeSides(
+    const sides = await activeSidesOf(
       db,
       guildId,
       linked[0]!.other.guildId,
@@ -203,8 +227,15 @@ export function readWordFacts(
     );
     for (const l of linked) {
       if (sides.get(l.id) !== 'there') continue;
-      away.set(l.id, { ...l.other, platform: guildPlatform(db, l.other.guildId) });
+      away.set(l.id, { ...l.other, platform: await guildPlatform(db, l.other.guildId) });
     }
   }
-  return { platform, platformName: platformWords(platform), guildName: guildNameOf(db, guildId), named, why, away };
+  return {
+    platform,
+    platformName: platformWords(platform),
+    guildName: await guildNameOf(db, guildId),
+    named,
+    why,
+    away,
+  };
 }

@@ -7,10 +7,10 @@
  *   scanPlan.ts, one write per chunk);
  * - lists.ts: /unanswered and the digest's lists and figures; solve.ts: /solved.
  */
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { counterpart } from '../links/identity.js';
 import { setNudgesOff } from './communityStore.js';
+import { counterpartOf } from './unported.js';
 
 export { expertiseOf, forgetExpertise, mergeExpertise, useExpertise } from './expertiseCache.js';
 export {
@@ -30,18 +30,18 @@ export { whereToPost } from './scanFacts.js';
  * Returns whether nudges were off here before.
  */
 export function setNudges(
-  db: Db,
+  db: Database,
   guildId: GuildId,
   member: { id: MemberId; displayName: string },
   off: boolean,
   now: number,
-): boolean {
-  return db.transaction(() => {
-    const was = setNudgesOff(db, guildId, member, off, now);
-    const twin = counterpart(db, guildId, member.id);
+): Promise<boolean> {
+  return transaction(db, async (tx) => {
+    const was = await setNudgesOff(tx, guildId, member, off, now);
+    const twin = await counterpartOf(tx, guildId, member.id);
     if (twin) {
-      setNudgesOff(
-        db,
+      await setNudgesOff(
+        tx,
         twin.guildId as GuildId,
         { id: twin.memberId as MemberId, displayName: member.displayName },
         off,

@@ -6,17 +6,17 @@
  */
 import type { Button, MessageBody, OutboxItem } from '../../actions.js';
 import { UserFacingError } from '../../commands.js';
-import type { Db } from '../../db/connection.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { ChannelId, GuildId, MemberId } from '../../events.js';
-import { enqueue } from '../../outbox/store.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
-import { recordAnswerPicked } from '../journey/service.js';
 import { channelNames, guildPlatform } from './communityStore.js';
 import { questionLink } from './links.js';
 import { type Candidate, rankCandidates } from './pick.js';
 import { solve, whereToPost } from './service.js';
 import { conversationOf } from './solveStore.js';
 import { getQuestion, type QuestionRow } from './store.js';
+import { answerPicked } from './unported.js';
 
 export const SOLVED_BUTTON = 'solved-by';
 /** The button arg of "nobody in particular". */
@@ -39,9 +39,14 @@ export type SolveReply =
     }
   | { kind: 'solved'; helper: string | null };
 
-function questionHere(db: Db, guildId: string, channelId: string | null, member: Member): QuestionRow {
+async function questionHere(
+  db: Database,
+  guildId: string,
+  channelId: string | null,
+  member: Member,
+): Promise<QuestionRow> {
   if (!channelId) throw new UserFacingError("Run /solved inside the question's thread.");
-  const q = getQuestion(db, guildId, channelId);
+  const q = await getQuestion(db, guildId, channelId);
   if (!q) {
     throw new UserFacingError(
       "This isn't a question thread I'm following. Run /solved inside the thread of the question.",
@@ -61,17 +66,17 @@ function assertMayMark(q: QuestionRow, member: Member): void {
  * /solved [helper]: with a helper named, their latest reply is the answer; without, the replies
  * most likely to have solved it are offered to pick from (none: solved with nobody credited).
  */
-export function offerSolve(
-  db: Db,
+export async function offerSolve(
+  db: Database,
   guildId: GuildId,
   channelId: ChannelId | null,
   member: Member,
   now: number,
   helperId?: MemberId,
-): SolveReply {
-  const q = questionHere(db, guildId, channelId, member);
+): Promise<SolveReply> {
+  const q = await questionHere(db, guildId, channelId, member);
   if (q.solvedAt !== null) return { kind: 'already' };
-  const conversation = conversationOf(db, guildId, q);
+  const conversation = await conversationOf(db, guildId, q);
   if (helperId) {
     const theirs = conversation.filter((m) => m.authorId === helperId && !m.bot).at(-1);
     if (!theirs || helperId === q.askerId) {
@@ -83,8 +88,9 @@ export function offerSolve(
   }
   const candidates = rankCandidates({ askerId: q.askerId, askedAt: q.askedAt, messages: conversation });
   if (candidates.length === 0) return solveWith(db, guildId, q.questionId, null, member, now);
-  const platform = guildPlatform(db, guildId);
-  const title = q.channelId === q.questionId ? channelNames(db, guildId, [q.channelId]).get(q.channelId) : undefined;
+  const platform = await guildPlatform(db, guildId);
+  const title =
+    q.channelId === q.questionId ? (await channelNames(db, guildId, [q.channelId])).get(q.channelId) : undefined;
   return {
     kind: 'pick',
     buttons: platform === 'discord',
@@ -107,30 +113,32 @@ export function offerSolve(
  * done; 'already' when it was solved meanwhile (a second click, another moderator).
  */
 export function solveWith(
-  db: Db,
+  db: Database,
   guildId: GuildId,
   questionId: string,
   messageId: string | null,
   member: Member,
   now: number,
-): SolveReply {
-  return db.transaction(() => {
-    const q = getQuestion(db, guildId, questionId);
+): Promise<SolveReply> {
+  return transaction(db, async (tx): Promise<SolveReply> => {
+    const q = await getQuestion(tx, guildId, questionId);
     if (!q) throw new UserFacingError('This question is no longer followed: nothing was marked.');
     assertMayMark(q, member);
     if (q.solvedAt !== null) return { kind: 'already' } as const;
-    const answer = messageId ? conversationOf(db, guildId, q).find((m) => m.messageId === messageId) : undefined;
+    const answer = messageId
+      ? (await conversationOf(tx, guildId, q)).find((m) => m.messageId === messageId)
+      : undefined;
     if (messageId && (!answer || answer.authorId === q.askerId)) {
       throw new UserFacingError('That reply is gone or is not an answer to this question: run /solved again.');
     }
     const helper = answer ? { messageId: answer.messageId, memberId: answer.authorId } : null;
-    if (!solve(db, q, 'command', member.id, helper, now)) return { kind: 'already' } as const;
-    const platform = guildPlatform(db, guildId);
+    if (!(await solve(tx, q, 'command', member.id, helper, now))) return { kind: 'already' } as const;
+    const platform = await guildPlatform(tx, guildId);
     const items: OutboxItem[] = [];
-    const where = whereToPost(db, q);
+    const where = await whereToPost(tx, q);
     if (answer) {
-      recordAnswerPicked(
-        db,
+      await answerPicked(
+        tx,
         guildId,
         {
           messageId: answer.messageId,
@@ -165,7 +173,7 @@ export function solveWith(
         action: { type: 'thread.tag', threadId: q.channelId as ChannelId, tag: 'solved' },
       });
     }
-    enqueue(db, items, now);
+    await enqueueOn(tx, items, now);
     return { kind: 'solved', helper: answer?.authorName ?? null } as const;
   });
 }

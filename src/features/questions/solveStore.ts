@@ -1,7 +1,6 @@
 /** The reads /solved needs: the conversation of one question (store). */
 import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { members, messages } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import type { MemberId } from '../../events.js';
 import { solvedBy } from './metricsStore.js';
 import type { ReplyFact } from './pick.js';
@@ -13,14 +12,19 @@ const CONVERSATION_MAX = 500;
  * Every live message of the question's conversation, oldest first: its thread (a forum post, a
  * thread opened on the question) and replies to the question message in its channel.
  */
-export function conversationOf(db: Db, guildId: string, q: { questionId: string; channelId: string }): ReplyFact[] {
+export async function conversationOf(
+  db: Database,
+  guildId: string,
+  q: { questionId: string; channelId: string },
+): Promise<ReplyFact[]> {
+  const { members, messages } = db.tables;
   const inThread = q.channelId === q.questionId ? eq(messages.channelId, q.channelId) : undefined;
   const where = or(
     ...(inThread ? [inThread] : []),
     eq(messages.channelId, q.questionId),
     eq(messages.replyToId, q.questionId),
   );
-  return db
+  const rows = await db
     .select({
       messageId: messages.messageId,
       channelId: messages.channelId,
@@ -37,41 +41,41 @@ export function conversationOf(db: Db, guildId: string, q: { questionId: string;
     .leftJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
     .where(and(eq(messages.guildId, guildId), isNull(messages.deletedAt), where))
     .orderBy(desc(messages.createdAt), desc(messages.messageId))
-    .limit(CONVERSATION_MAX)
-    .all()
-    .reverse()
-    .map((r) => ({
-      messageId: r.messageId,
-      channelId: r.channelId,
-      authorId: r.authorId,
-      authorName: r.authorName ?? r.authorId,
-      username: r.username ?? r.authorId,
-      bot: r.bot ?? false,
-      left: r.leftAt !== null && r.leftAt !== undefined,
-      createdAt: r.createdAt,
-      replyToId: r.replyToId,
-      content: r.content,
-    }));
+    .limit(CONVERSATION_MAX);
+  return rows.reverse().map((r) => ({
+    messageId: r.messageId,
+    channelId: r.channelId,
+    authorId: r.authorId,
+    authorName: r.authorName ?? r.authorId,
+    username: r.username ?? r.authorId,
+    bot: r.bot ?? false,
+    left: r.leftAt !== null && r.leftAt !== undefined,
+    createdAt: r.createdAt,
+    replyToId: r.replyToId,
+    content: r.content,
+  }));
 }
 
 /**
  * The members whose answers solved questions in [from, to) (picked with /solved or accepted), most
  * first, named: the digest thanks them before those who were merely first to reply.
  */
-export function solvedHelpers(
-  db: Db,
+export async function solvedHelpers(
+  db: Database,
   guildId: string,
   from: number,
   to: number,
-): { memberId: MemberId; name: string; solved: number; thanked: number }[] {
-  const counts = solvedBy(db, guildId, from, to);
+): Promise<{ memberId: MemberId; name: string; solved: number; thanked: number }[]> {
+  const { members } = db.tables;
+  const counts = await solvedBy(db, guildId, from, to);
   if (counts.size === 0) return [];
   const names = new Map(
-    db
-      .select({ id: members.memberId, name: members.displayName, bot: members.bot })
-      .from(members)
-      .where(and(eq(members.guildId, guildId), inArray(members.memberId, [...counts.keys()])))
-      .all()
+    (
+      await db
+        .select({ id: members.memberId, name: members.displayName, bot: members.bot })
+        .from(members)
+        .where(and(eq(members.guildId, guildId), inArray(members.memberId, [...counts.keys()])))
+    )
       .filter((r) => !r.bot)
       .map((r) => [r.id, r.name]),
   );

@@ -2,154 +2,23 @@
  * Questions reads and writes: the questions, their responses, stages and nudges. The facts about
  * channels, messages and members are in communityStore.ts, the nudges read back in nudgeStore.ts,
  * figures in metricsStore.ts, the expertise rebuild in expertiseStore.ts, privacy in privacyStore.ts.
+ * Engine-neutral (src/db/database.ts): every function takes a Database (or a transaction's handle).
  */
-import { and, asc, eq, gt, gte, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { channels, guilds, members, messages, questionNudges, questionResponses, questions } from '../../db/schema.js';
+import { and, asc, eq, gt, gte, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import type { Database } from '../../db/database.js';
+import type { questions } from '../../db/schema.js';
+
 export type QuestionRow = typeof questions.$inferSelect;
 export type SolvedVia = 'reaction' | 'command' | 'tag' | 'accepted';
 
-/** Any drizzle handle: the database or a transaction. */
-export type Tx = Pick<Db, 'select' | 'insert' | 'update' | 'delete'>;
-
-export const p = sql.placeholder;
-
-/** The statements of the hot paths (every message; every decision of a scan), prepared once per database. */
-/** "Has anyone but the asker (and not a bot) posted where `target` is the question?" — in its thread, or as a reply. */
-function replyByOther(db: Db, target: typeof messages.channelId | typeof messages.replyToId) {
-  return db
-    .select({ one: sql<number>`1` })
-    .from(messages)
-    .leftJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
-    .where(
-      and(
-        eq(messages.guildId, p('guildId')),
-        eq(target, p('questionId')),
-        ne(messages.authorId, p('askerId')),
-        isNull(messages.deletedAt),
-        sql`NOT coalesce(${members.bot}, FALSE)`,
-      ),
-    )
-    .limit(1)
-    .prepare();
-}
-
-/**
- * The questions a member answered among those `which` selects (by topic, by channel): how many, and
- * when they last answered one. One join for answeredAbout and answeredIn (communityStore.ts).
- */
-function answeredWhere(db: Db, which: SQL) {
-  return db
-    .select({ n: sql<number>`count(*)`, last: sql<number | null>`max(${questionResponses.firstAt})` })
-    .from(questionResponses)
-    .innerJoin(
-      questions,
-      and(eq(questions.guildId, questionResponses.guildId), eq(questions.questionId, questionResponses.questionId)),
-    )
-    .where(and(eq(questionResponses.guildId, p('guildId')), eq(questionResponses.memberId, p('memberId')), which))
-    .prepare();
-}
-
-/** Move an open, unanswered question to `stage` (1 nudged, 2 escalated) once, stamping `at` on `stamp`. */
-function advanceTo(db: Db, stage: 1 | 2, stamp: 'nudgedAt' | 'escalatedAt') {
-  return db
-    .update(questions)
-    .set({ nudgeStage: stage, [stamp]: sql`${p('at')}`, updatedAt: sql`${p('at')}` })
-    .where(
-      and(
-        eq(questions.guildId, p('guildId')),
-        eq(questions.questionId, p('questionId')),
-        lt(questions.nudgeStage, stage),
-        eq(questions.answered, false),
-        isNull(questions.solvedAt),
-      ),
-    )
-    .prepare();
-}
-
-function prepare(db: Db) {
-  return {
-    question: db
-      .select()
-      .from(questions)
-      .where(and(eq(questions.guildId, p('guildId')), eq(questions.questionId, p('questionId'))))
-      .prepare(),
-    channel: db
-      .select({
-        channelId: channels.channelId,
-        name: channels.name,
-        kind: channels.kind,
-        parentId: channels.parentId,
-        ownerId: channels.ownerId,
-        tags: channels.tags,
-        createdAt: channels.createdAt,
-      })
-      .from(channels)
-      .where(and(eq(channels.guildId, p('guildId')), eq(channels.channelId, p('channelId'))))
-      .prepare(),
-    hasReplyInThread: replyByOther(db, messages.channelId),
-    hasReplyTo: replyByOther(db, messages.replyToId),
-    nudged: advanceTo(db, 1, 'nudgedAt'),
-    escalated: advanceTo(db, 2, 'escalatedAt'),
-    insertNudge: db
-      .insert(questionNudges)
-      .values({
-        guildId: p('guildId'),
-        questionId: p('questionId'),
-        stage: p('stage'),
-        targetId: p('targetId'),
-        targetKind: p('targetKind'),
-        at: p('at'),
-        reasons: p('reasons'),
-      })
-      .onConflictDoNothing()
-      .prepare(),
-    answeredAbout: answeredWhere(db, sql`(' ' || ${questions.terms} || ' ') LIKE ${p('pattern')}`),
-    answeredIn: answeredWhere(db, eq(questions.parentChannelId, p('parentChannelId'))),
-    member: db
-      .select({ profilingOff: members.profilingOff })
-      .from(members)
-      .where(and(eq(members.guildId, p('guildId')), eq(members.memberId, p('memberId'))))
-      .prepare(),
-    message: db
-      .select({ channelId: messages.channelId, authorId: messages.authorId, replyToId: messages.replyToId })
-      .from(messages)
-      .where(and(eq(messages.guildId, p('guildId')), eq(messages.messageId, p('messageId'))))
-      .prepare(),
-    settingsText: db
-      .select({ text: sql<string>`${guilds.settings}` })
-      .from(guilds)
-      .where(eq(guilds.id, p('guildId')))
-      .prepare(),
-    earlierInThread: db
-      .select({ one: sql<number>`1` })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.guildId, p('guildId')),
-          eq(messages.channelId, p('threadId')),
-          ne(messages.messageId, p('messageId')),
-          lte(messages.createdAt, p('at')),
-        ),
-      )
-      .limit(1)
-      .prepare(),
-  };
-}
-
-type Statements = ReturnType<typeof prepare>;
-const prepared = new WeakMap<Db, Statements>();
-export function stmts(db: Db): Statements {
-  let s = prepared.get(db);
-  if (!s) {
-    s = prepare(db);
-    prepared.set(db, s);
-  }
-  return s;
-}
-
-export function getQuestion(db: Db, guildId: string, questionId: string): QuestionRow | undefined {
-  return stmts(db).question.get({ guildId, questionId });
+export async function getQuestion(db: Database, guildId: string, questionId: string): Promise<QuestionRow | undefined> {
+  const { questions } = db.tables;
+  const [row] = await db
+    .select()
+    .from(questions)
+    .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId)))
+    .limit(1);
+  return row as QuestionRow | undefined;
 }
 
 export interface NewQuestion {
@@ -167,8 +36,9 @@ export interface NewQuestion {
 }
 
 /** Insert a question; false when it exists already (a replay). */
-export function insertQuestion(db: Tx, q: NewQuestion, now: number): boolean {
-  const result = db
+export async function insertQuestion(db: Database, q: NewQuestion, now: number): Promise<boolean> {
+  const { questions } = db.tables;
+  const inserted = await db
     .insert(questions)
     .values({
       guildId: q.guildId,
@@ -184,23 +54,24 @@ export function insertQuestion(db: Tx, q: NewQuestion, now: number): boolean {
       updatedAt: now,
     })
     .onConflictDoNothing()
-    .run();
-  return result.changes > 0;
+    .returning({ id: questions.questionId });
+  return inserted.length > 0;
 }
 
 /** The opening post arrived after the thread: its terms and mentions join the title's. */
-export function setQuestionBody(
-  db: Tx,
+export async function setQuestionBody(
+  db: Database,
   guildId: string,
   questionId: string,
   terms: readonly string[],
   mentionIds: readonly string[],
   now: number,
-): void {
-  db.update(questions)
+): Promise<void> {
+  const { questions } = db.tables;
+  await db
+    .update(questions)
     .set({ terms: terms.join(' '), mentionIds: [...mentionIds], hasBody: true, updatedAt: now })
-    .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId)))
-    .run();
+    .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId)));
 }
 
 /**
@@ -208,39 +79,44 @@ export function setQuestionBody(
  * and whether theirs is now the first response (an earlier reply delivered late takes the place).
  * `anonymous` (a member who erased their data): the question is answered, but not by anyone named.
  */
-export function recordResponse(
-  db: Tx,
+export async function recordResponse(
+  db: Database,
   r: { guildId: string; questionId: string; memberId: string; messageId: string; at: number },
   now: number,
   anonymous = false,
-): { added: boolean; first: boolean } {
+): Promise<{ added: boolean; first: boolean }> {
+  const { questions, questionResponses } = db.tables;
   const added =
     anonymous ||
-    db
-      .insert(questionResponses)
-      .values({
-        guildId: r.guildId,
-        questionId: r.questionId,
-        memberId: r.memberId,
-        messageId: r.messageId,
-        firstAt: r.at,
-      })
-      .onConflictDoNothing()
-      .run().changes > 0;
+    (
+      await db
+        .insert(questionResponses)
+        .values({
+          guildId: r.guildId,
+          questionId: r.questionId,
+          memberId: r.memberId,
+          messageId: r.messageId,
+          firstAt: r.at,
+        })
+        .onConflictDoNothing()
+        .returning({ id: questionResponses.questionId })
+    ).length > 0;
   if (!added) return { added, first: false };
-  if (!anonymous) noteNudgeAnswered(db, r);
+  if (!anonymous) await noteNudgeAnswered(db, r);
   const first =
-    db
-      .update(questions)
-      .set({ firstResponseAt: r.at, firstResponderId: anonymous ? null : r.memberId, answered: true, updatedAt: now })
-      .where(
-        and(
-          eq(questions.guildId, r.guildId),
-          eq(questions.questionId, r.questionId),
-          or(isNull(questions.firstResponseAt), lt(sql`${r.at}`, questions.firstResponseAt)),
-        ),
-      )
-      .run().changes > 0;
+    (
+      await db
+        .update(questions)
+        .set({ firstResponseAt: r.at, firstResponderId: anonymous ? null : r.memberId, answered: true, updatedAt: now })
+        .where(
+          and(
+            eq(questions.guildId, r.guildId),
+            eq(questions.questionId, r.questionId),
+            or(isNull(questions.firstResponseAt), lt(sql`${r.at}`, questions.firstResponseAt)),
+          ),
+        )
+        .returning({ id: questions.questionId })
+    ).length > 0;
   return { added, first };
 }
 
@@ -248,8 +124,13 @@ export function recordResponse(
 export const NUDGE_ANSWER_WINDOW_MS = 24 * 3_600_000;
 
 /** Feedback: the member was nudged about this question and has now replied, within 24 h of the nudge. */
-function noteNudgeAnswered(db: Tx, r: { guildId: string; questionId: string; memberId: string; at: number }): void {
-  db.update(questionNudges)
+async function noteNudgeAnswered(
+  db: Database,
+  r: { guildId: string; questionId: string; memberId: string; at: number },
+): Promise<void> {
+  const { questionNudges } = db.tables;
+  await db
+    .update(questionNudges)
     .set({ answeredAt: r.at })
     .where(
       and(
@@ -261,12 +142,11 @@ function noteNudgeAnswered(db: Tx, r: { guildId: string; questionId: string; mem
         lte(questionNudges.at, r.at),
         gt(questionNudges.at, r.at - NUDGE_ANSWER_WINDOW_MS),
       ),
-    )
-    .run();
+    );
 }
 
-export function markSolved(
-  db: Tx,
+export async function markSolved(
+  db: Database,
   guildId: string,
   questionId: string,
   s: {
@@ -276,44 +156,51 @@ export function markSolved(
     acceptedMessageId: string | null;
     acceptedAnswererId: string | null;
   },
-): boolean {
-  return (
-    db
-      .update(questions)
-      .set({
-        solvedAt: s.at,
-        solvedVia: s.via,
-        solvedById: s.byId,
-        acceptedMessageId: s.acceptedMessageId,
-        acceptedAnswererId: s.acceptedAnswererId,
-        updatedAt: s.at,
-      })
-      .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId), isNull(questions.solvedAt)))
-      .run().changes > 0
-  );
+): Promise<boolean> {
+  const { questions } = db.tables;
+  const changed = await db
+    .update(questions)
+    .set({
+      solvedAt: s.at,
+      solvedVia: s.via,
+      solvedById: s.byId,
+      acceptedMessageId: s.acceptedMessageId,
+      acceptedAnswererId: s.acceptedAnswererId,
+      updatedAt: s.at,
+    })
+    .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId), isNull(questions.solvedAt)))
+    .returning({ id: questions.questionId });
+  return changed.length > 0;
 }
 
 /** Undo a solve made the same way (the ✅ removed, the tag taken off, the answer unaccepted). */
-export function markUnsolved(db: Tx, guildId: string, questionId: string, via: SolvedVia, now: number): boolean {
-  return (
-    db
-      .update(questions)
-      .set({
-        solvedAt: null,
-        solvedVia: null,
-        solvedById: null,
-        acceptedMessageId: null,
-        acceptedAnswererId: null,
-        updatedAt: now,
-      })
-      .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId), eq(questions.solvedVia, via)))
-      .run().changes > 0
-  );
+export async function markUnsolved(
+  db: Database,
+  guildId: string,
+  questionId: string,
+  via: SolvedVia,
+  now: number,
+): Promise<boolean> {
+  const { questions } = db.tables;
+  const changed = await db
+    .update(questions)
+    .set({
+      solvedAt: null,
+      solvedVia: null,
+      solvedById: null,
+      acceptedMessageId: null,
+      acceptedAnswererId: null,
+      updatedAt: now,
+    })
+    .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId), eq(questions.solvedVia, via)))
+    .returning({ id: questions.questionId });
+  return changed.length > 0;
 }
 
 /** Open questions asked in [from, to]: unanswered, unsolved, not yet escalated. */
-export function openQuestions(db: Tx, guildId: string, from: number, to: number): QuestionRow[] {
-  return db
+export async function openQuestions(db: Database, guildId: string, from: number, to: number): Promise<QuestionRow[]> {
+  const { questions } = db.tables;
+  return (await db
     .select()
     .from(questions)
     .where(
@@ -326,12 +213,17 @@ export function openQuestions(db: Tx, guildId: string, from: number, to: number)
         lt(questions.nudgeStage, 2),
       ),
     )
-    .orderBy(asc(questions.askedAt))
-    .all();
+    .orderBy(asc(questions.askedAt))) as QuestionRow[];
 }
 
 /** Open questions (unanswered, unsolved) asked since `from`, newest first: the help-wanted list (all of them without `limit`). */
-export function waitingQuestions(db: Tx, guildId: string, from: number, limit?: number): QuestionRow[] {
+export async function waitingQuestions(
+  db: Database,
+  guildId: string,
+  from: number,
+  limit?: number,
+): Promise<QuestionRow[]> {
+  const { questions } = db.tables;
   const query = db
     .select()
     .from(questions)
@@ -345,23 +237,70 @@ export function waitingQuestions(db: Tx, guildId: string, from: number, limit?: 
     )
     .orderBy(sql`${questions.askedAt} DESC`)
     .$dynamic();
-  return (limit === undefined ? query : query.limit(limit)).all();
+  return (await (limit === undefined ? query : query.limit(limit))) as QuestionRow[];
+}
+
+/** "Has anyone but the asker (and not a bot) posted where `target` is the question?" — in its thread, or as a reply. */
+async function replyByOther(
+  db: Database,
+  target: 'channelId' | 'replyToId',
+  guildId: string,
+  questionId: string,
+  askerId: string,
+): Promise<boolean> {
+  const { messages, members } = db.tables;
+  const rows = await db
+    .select({ one: sql<number>`1` })
+    .from(messages)
+    .leftJoin(members, and(eq(members.guildId, messages.guildId), eq(members.memberId, messages.authorId)))
+    .where(
+      and(
+        eq(messages.guildId, guildId),
+        eq(messages[target], questionId),
+        ne(messages.authorId, askerId),
+        isNull(messages.deletedAt),
+        sql`NOT coalesce(${members.bot}, FALSE)`,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
 }
 
 /**
  * Whether anyone but the asker (and not a bot) has replied, straight from the messages: the truth
  * even when the questions row has not caught up yet (a backfill still being applied).
  */
-export function hasReply(db: Db, guildId: string, questionId: string, askerId: string): boolean {
-  const st = stmts(db);
-  const args = { guildId, questionId, askerId };
-  return st.hasReplyInThread.get(args) !== undefined || st.hasReplyTo.get(args) !== undefined;
+export async function hasReply(db: Database, guildId: string, questionId: string, askerId: string): Promise<boolean> {
+  return (
+    (await replyByOther(db, 'channelId', guildId, questionId, askerId)) ||
+    (await replyByOther(db, 'replyToId', guildId, questionId, askerId))
+  );
 }
 
 /** Move a question to `stage` (1 nudged, 2 escalated) only if it is still open and below it. */
-export function advanceStage(db: Db, guildId: string, questionId: string, stage: 1 | 2, at: number): boolean {
-  const st = stmts(db);
-  return (stage === 1 ? st.nudged : st.escalated).run({ guildId, questionId, at }).changes > 0;
+export async function advanceStage(
+  db: Database,
+  guildId: string,
+  questionId: string,
+  stage: 1 | 2,
+  at: number,
+): Promise<boolean> {
+  const { questions } = db.tables;
+  const stamp = stage === 1 ? { nudgedAt: at } : { escalatedAt: at };
+  const changed = await db
+    .update(questions)
+    .set({ nudgeStage: stage, ...stamp, updatedAt: at })
+    .where(
+      and(
+        eq(questions.guildId, guildId),
+        eq(questions.questionId, questionId),
+        lt(questions.nudgeStage, stage),
+        eq(questions.answered, false),
+        isNull(questions.solvedAt),
+      ),
+    )
+    .returning({ id: questions.questionId });
+  return changed.length > 0;
 }
 
 export interface NudgeRow {
@@ -374,7 +313,11 @@ export interface NudgeRow {
   reasons?: unknown;
 }
 
-export function recordNudges(db: Db, rows: readonly NudgeRow[]): void {
-  const st = stmts(db);
-  for (const r of rows) st.insertNudge.run({ ...r, reasons: JSON.stringify(r.reasons ?? null) });
+export async function recordNudges(db: Database, rows: readonly NudgeRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const { questionNudges } = db.tables;
+  await db
+    .insert(questionNudges)
+    .values(rows.map((r) => ({ ...r, reasons: r.reasons ?? null })))
+    .onConflictDoNothing();
 }

@@ -8,29 +8,30 @@
  * name or a word everyone here uses.
  */
 import { and, asc, eq } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
-import { channels, members, messages } from '../../db/schema.js';
+import type { Database } from '../../db/database.js';
 import { formsOf, words } from '../../text/tokenize.js';
 import { isTopicWord } from '../../text/topicWords.js';
-import { communityWords } from '../core/vocabulary.js';
 import { answeredAbout, answeredIn } from './communityStore.js';
 import type { PeerWhy } from './nudgePolicy.js';
 import type { Reason } from './route.js';
 import type { QuestionRow } from './store.js';
+import { communityWordsOf } from './unported.js';
 
 /** The question's words as written: its title's (a thread's name), then its opening post's. */
-export function questionForms(db: Db, row: QuestionRow): Map<string, string> {
+export async function questionForms(db: Database, row: QuestionRow): Promise<Map<string, string>> {
+  const { channels, messages } = db.tables;
   const out = new Map<string, string>();
   const inThread = row.channelId === row.questionId;
   if (inThread) {
-    const name = db
+    const [channel] = await db
       .select({ name: channels.name })
       .from(channels)
       .where(and(eq(channels.guildId, row.guildId), eq(channels.channelId, row.channelId)))
-      .get()?.name;
+      .limit(1);
+    const name = channel?.name;
     for (const w of words(name ?? '')) if (!out.has(w.stem)) out.set(w.stem, w.form);
   }
-  const opening = db
+  const [opening] = await db
     .select({ terms: messages.terms })
     .from(messages)
     .where(
@@ -43,40 +44,40 @@ export function questionForms(db: Db, row: QuestionRow): Map<string, string> {
         : and(eq(messages.guildId, row.guildId), eq(messages.messageId, row.questionId)),
     )
     .orderBy(asc(messages.createdAt))
-    .limit(1)
-    .get();
+    .limit(1);
   for (const [stem, form] of formsOf(opening?.terms ?? '')) if (!out.has(stem)) out.set(stem, form);
   return out;
 }
 
 /** Display names of members (for "you helped Ana before"). */
-function displayName(db: Db, guildId: string, memberId: string): string | undefined {
-  return (
-    db
-      .select({ name: members.displayName })
-      .from(members)
-      .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-      .get()?.name ?? undefined
-  );
+async function displayName(db: Database, guildId: string, memberId: string): Promise<string | undefined> {
+  const { members } = db.tables;
+  const [row] = await db
+    .select({ name: members.displayName })
+    .from(members)
+    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
+    .limit(1);
+  return row?.name ?? undefined;
 }
 
 /** The facts for one peer's why. `forms`: the question's words (questionForms), read once per question. */
-export function peerWhy(
-  db: Db,
+export async function peerWhy(
+  db: Database,
   row: QuestionRow,
   memberId: string,
   reasons: readonly Reason[],
   forms: ReadonlyMap<string, string>,
   now: number,
-): PeerWhy {
+): Promise<PeerWhy> {
+  const { channels } = db.tables;
   const why: PeerWhy = {};
   const expertise = reasons.find((r) => r.kind === 'expertise');
   if (expertise?.terms?.length) {
-    const community = communityWords(db, row.guildId, now);
+    const community = await communityWordsOf(db, row.guildId, now);
     for (const stem of expertise.terms) {
       const form = forms.get(stem);
       if (!form || !isTopicWord(stem, form, community)) continue;
-      const about = answeredAbout(db, row.guildId, memberId, stem);
+      const about = await answeredAbout(db, row.guildId, memberId, stem);
       why.word = form;
       why.answered = about.count;
       why.lastAt = about.lastAt;
@@ -84,18 +85,19 @@ export function peerWhy(
     }
   }
   if (reasons.some((r) => r.kind === 'asker')) {
-    const name = displayName(db, row.guildId, row.askerId);
+    const name = await displayName(db, row.guildId, row.askerId);
     if (name) why.asker = name;
   }
   if (reasons.some((r) => r.kind === 'channel')) {
-    const name = db
+    const [channel] = await db
       .select({ name: channels.name })
       .from(channels)
       .where(and(eq(channels.guildId, row.guildId), eq(channels.channelId, row.parentChannelId)))
-      .get()?.name;
+      .limit(1);
+    const name = channel?.name;
     if (name) {
       why.channel = name;
-      const answered = answeredIn(db, row.guildId, memberId, row.parentChannelId);
+      const answered = await answeredIn(db, row.guildId, memberId, row.parentChannelId);
       why.channelAnswered = answered.count;
       why.channelLastAt = answered.lastAt;
     }

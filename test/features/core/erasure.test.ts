@@ -43,7 +43,7 @@ describe('erasing a member of a replayed community', () => {
       const db = r.deps.db as typeof r.deps.db & { path: string };
       const now = r.now;
       const pool = r.active.slice(0, 40);
-      for (const id of pool) joinIntros(db, r.guildId, asMemberId(id), now - HOUR);
+      for (const id of pool) await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), now - HOUR);
       const owners = new Set(
         db
           .select({ ownerId: channels.ownerId })
@@ -62,9 +62,9 @@ describe('erasing a member of a replayed community', () => {
       expect(chosen).toBeDefined();
       const memberId = asMemberId(chosen.memberId);
       setProfile(db, r.guildId, memberId, { interests: ['grub'], about: ABOUT, timezone: null }, now);
-      refreshProfiles(db, r.guildId, now, true);
-      runRound(db, r.platform, r.guildId, 'erasure', now);
-      scanAndNudge(db, r.guildId, now);
+      await refreshProfiles(sqliteDatabase(db), r.guildId, now, true);
+      await runRound(sqliteDatabase(db), r.platform, r.guildId, 'erasure', now);
+      await scanAndNudge(sqliteDatabase(db), r.guildId, now);
       const titles = db
         .select({ name: channels.name })
         .from(channels)

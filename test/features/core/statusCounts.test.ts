@@ -13,16 +13,16 @@ const lineOf = (status: string, start: string) => status.split('\n').find((l) =>
 describe('/convene status counts', () => {
   it('GIVEN one answered question, one day of retention and a backfill of one message from one member THEN every count is singular', async () => {
     const w = makeWorld();
-    w.guild();
-    w.channel('help', 'help', 'forum');
-    for (const m of ['ada', 'dee']) w.join(m);
-    w.post('q1', 'help', 'dee', 'shader compile error on vulkan', T0 - 3 * DAY, { body: 'any idea?' });
-    w.message('ada', 'q1', T0 - 3 * DAY + HOUR, { content: 'try the validation layers' });
+    await w.guild();
+    await w.channel('help', 'help', 'forum');
+    for (const m of ['ada', 'dee']) await w.join(m);
+    await w.post('q1', 'help', 'dee', 'shader compile error on vulkan', T0 - 3 * DAY, { body: 'any idea?' });
+    await w.message('ada', 'q1', T0 - 3 * DAY + HOUR, { content: 'try the validation layers' });
     w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 1 } }));
-    await refitRouter(w.db, w.guildId, T0);
+    await refitRouter(w.store, w.guildId, T0);
     const deps = w.deps();
     deps.status.lastBackfill = { at: T0 - HOUR, messages: 1, members: 1 };
-    const status = renderStatus(statusReport(deps, w.guildId, T0), T0);
+    const status = renderStatus(await statusReport(deps, w.guildId, T0), T0);
     const lines = ['Database:', 'Last backfill:', 'Routing:'].map((start) => lineOf(status, start));
     for (const line of lines) console.log(`[moderator reads, one] ${line}`);
     expect(lines[0]).toMatch(/ · retention 1 day$/);
@@ -31,12 +31,12 @@ describe('/convene status counts', () => {
   });
 
   it('GIVEN five answered questions, retention off and a backfill of many THEN every count is plural, and no retention reads "forever"', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 0 } }));
-    await refitRouter(w.db, w.guildId, T0);
+    await refitRouter(w.store, w.guildId, T0);
     const deps = w.deps();
     deps.status.lastBackfill = { at: T0 - 2 * HOUR, messages: 1_250, members: 5 };
-    const status = renderStatus(statusReport(deps, w.guildId, T0), T0);
+    const status = renderStatus(await statusReport(deps, w.guildId, T0), T0);
     const lines = ['Database:', 'Last backfill:', 'Routing:'].map((start) => lineOf(status, start));
     for (const line of lines) console.log(`[moderator reads, several] ${line}`);
     expect(lines[0]).toMatch(/ · retention forever$/);

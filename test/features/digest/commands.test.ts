@@ -18,6 +18,7 @@ import {
   runButton,
   runCommand,
 } from '../../../src/commands.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { asChannelId, asMemberId } from '../../../src/events.js';
 import { noteButton, pulseButton } from '../../../src/features/digest/buttons.js';
 import { digestFeature } from '../../../src/features/digest/feature.js';
@@ -169,9 +170,9 @@ describe('members: /digest me, the pulse and notes', () => {
   it('GIVEN /digest me on then off THEN the member is subscribed, then not', async () => {
     const { run, g } = setup();
     expect(textOf(await run(digestMeOn, {}, 'bob', false))).toMatch(/off in this server right now/);
-    expect(subscribers(g.db, g.guildId)).toEqual(['bob']);
+    expect(await subscribers(sqliteDatabase(g.db), g.guildId)).toEqual(['bob']);
     expect(textOf(await run(digestMeOff, {}, 'bob', false))).toMatch(/no more personal digests/);
-    expect(subscribers(g.db, g.guildId)).toEqual([]);
+    expect(await subscribers(sqliteDatabase(g.db), g.guildId)).toEqual([]);
   });
 
   it('GIVEN pulse clicks THEN each member counts once per digest', async () => {
@@ -180,7 +181,7 @@ describe('members: /digest me, the pulse and notes', () => {
     expect(textOf(await click(pulseButton, '2026-W11:yes', 'bob'))).toMatch(/Already counted/);
     await click(pulseButton, '2026-W11:no', 'alice');
     expect(textOf(await click(pulseButton, 'nonsense', 'alice'))).toMatch(/nothing was recorded/);
-    expect(pulseOf(g.db, g.guildId, '2026-W11')).toMatchObject({ helped: 1, notReally: 1 });
+    expect(await pulseOf(sqliteDatabase(g.db), g.guildId, '2026-W11')).toMatchObject({ helped: 1, notReally: 1 });
   });
 
   it('GIVEN "Tell the moderators…" THEN a form opens, and what is submitted reaches the next preview', async () => {
@@ -192,13 +193,17 @@ describe('members: /digest me, the pulse and notes', () => {
     });
     expect(opened.body.content).toMatch(/\/digest tell/);
     await click(noteButton, '2026-W11', 'bob', { text: 'More beginner threads please' });
-    expect(pulseOf(g.db, g.guildId, '2026-W11').notes.map((n) => n.text)).toEqual(['More beginner threads please']);
+    expect((await pulseOf(sqliteDatabase(g.db), g.guildId, '2026-W11')).notes.map((n) => n.text)).toEqual([
+      'More beginner threads please',
+    ]);
   });
 
   it('GIVEN /digest tell THEN the note is kept for this week, anonymously', async () => {
     const { run, g } = setup();
     await run(digestTell, { text: 'Thanks for the game jam!' }, 'alice', false);
-    expect(pulseOf(g.db, g.guildId, '2026-W11').notes.map((n) => n.text)).toEqual(['Thanks for the game jam!']);
+    expect((await pulseOf(sqliteDatabase(g.db), g.guildId, '2026-W11')).notes.map((n) => n.text)).toEqual([
+      'Thanks for the game jam!',
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../../src/actions.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { asMemberId } from '../../../src/events.js';
 import { digestWeeklyJob } from '../../../src/features/digest/jobs.js';
 import { recordNote, recordPulse, setSubscribed } from '../../../src/features/digest/pulseStore.js';
@@ -75,7 +76,11 @@ describe('the scheduled digest', () => {
   it('GIVEN a posted digest THEN its week is stored, and the next digest reads last week instead of recomputing it', async () => {
     const { g, deps } = community();
     await postScheduledDigest(deps, g.guildId, PERIOD, NOW, []);
-    expect(recentStoredWeeks(g.db, g.guildId, 8)[0]).toMatchObject({ start: END - 7 * DAY, end: END, messages: 14 });
+    expect((await recentStoredWeeks(sqliteDatabase(g.db), g.guildId, 8))[0]).toMatchObject({
+      start: END - 7 * DAY,
+      end: END,
+      messages: 14,
+    });
     // A message back-dated into last week after it was stored: last week's stored numbers stand.
     g.say('bob', 'general', at(3, 12));
     const next = await buildDigest(
@@ -148,8 +153,8 @@ describe('tenant isolation', () => {
       core: { ...s.core, why: 'ALPHA purpose' },
       digest: { ...s.digest, channelId: 'general' },
     }));
-    recordPulse(db, a.guildId, PERIOD, asMemberId('alice'), 'no', NOW);
-    recordNote(db, a.guildId, PERIOD, asMemberId('alice'), 'ALPHA secret note', NOW);
+    await recordPulse(sqliteDatabase(db), a.guildId, PERIOD, asMemberId('alice'), 'no', NOW);
+    await recordNote(sqliteDatabase(db), a.guildId, PERIOD, asMemberId('alice'), 'ALPHA secret note', NOW);
     await postScheduledDigest(makeDeps(db), a.guildId, PERIOD, NOW, []);
 
     const b = makeGuild('gB', 'Beta Guild', { db });
@@ -232,9 +237,9 @@ describe('digest sources from other features', () => {
 describe('preview and post-now', () => {
   it('GIVEN pulse answers and a note THEN the preview shows them to the moderator, and nothing is posted', async () => {
     const { g, deps } = community();
-    recordPulse(g.db, g.guildId, PERIOD, asMemberId('alice'), 'yes', NOW);
-    recordPulse(g.db, g.guildId, PERIOD, asMemberId('bob'), 'no', NOW);
-    recordNote(g.db, g.guildId, PERIOD, asMemberId('bob'), 'Too many bots in #general', NOW);
+    await recordPulse(sqliteDatabase(g.db), g.guildId, PERIOD, asMemberId('alice'), 'yes', NOW);
+    await recordPulse(sqliteDatabase(g.db), g.guildId, PERIOD, asMemberId('bob'), 'no', NOW);
+    await recordNote(sqliteDatabase(g.db), g.guildId, PERIOD, asMemberId('bob'), 'Too many bots in #general', NOW);
     const body = await previewDigest(deps, g.guildId, NOW + HOUR, []);
     expect(body.embeds?.[1]?.description).toBe(
       'Digest 2026-W11: 👍 1 helped · 👎 1 not really\n\n> Too many bots in \\#general'.replace('\\#', '#'),
@@ -260,8 +265,8 @@ describe('preview and post-now', () => {
 describe('the personal weekly DM', () => {
   it('GIVEN members who asked for it THEN each active one gets a DM once, and others get none', async () => {
     const { g, deps } = community();
-    setSubscribed(g.db, g.guildId, asMemberId('bob'), true, NOW - DAY);
-    setSubscribed(g.db, g.guildId, asMemberId('kim'), true, NOW - DAY); // nothing to say to kim this week
+    await setSubscribed(sqliteDatabase(g.db), g.guildId, asMemberId('bob'), true, NOW - DAY);
+    await setSubscribed(sqliteDatabase(g.db), g.guildId, asMemberId('kim'), true, NOW - DAY); // nothing to say to kim this week
     const helpful: DigestSource = {
       personal: (_deps, _w, memberId) =>
         memberId === 'bob'

@@ -41,7 +41,7 @@ const m = asMemberId;
  * platform; Ann and Cyd declared Vulkan as an interest. `paired` pairs the two (as /convene forum
  * connect does).
  */
-function community(paired = true) {
+async function community(paired = true) {
   const d = makeWorld('g1').setup();
   const f = makeWorld(FORUM, { db: d.db, platform: 'discourse' }).setup();
   for (const id of ['ann', 'bob', 'cat']) d.member(id);
@@ -55,8 +55,8 @@ function community(paired = true) {
     f.say('7', 'c-graphics', 'vulkan compute shader pipeline barrier', T0 - (2 + i) * DAY + 120_000);
     f.say('8', 'c-audio', 'audio mixing reverb compressor', T0 - (2 + i) * DAY + 180_000);
   }
-  join(d, ['ann', 'bob', 'cat']);
-  join(f, ['7', '8']);
+  await join(d, ['ann', 'bob', 'cat']);
+  await join(f, ['7', '8']);
   setProfile(d.db, d.guildId, m('ann'), { interests: ['Vulkan compute'], about: '', timezone: null }, T0 - 20 * DAY);
   setProfile(
     f.db,
@@ -69,11 +69,11 @@ function community(paired = true) {
   return { d, f };
 }
 
-function join(w: World, ids: string[], at = T0 - 20 * DAY) {
-  for (const id of ids) joinIntros(w.db, w.guildId, m(id), at);
+async function join(w: World, ids: string[], at = T0 - 20 * DAY) {
+  for (const id of ids) await joinIntros(w.database, w.guildId, m(id), at);
 }
 
-const leave = (w: World, id: string, at = T0 - DAY) => leaveIntros(w.db, w.guildId, m(id), at);
+const leave = (w: World, id: string, at = T0 - DAY) => leaveIntros(w.database, w.guildId, m(id), at);
 
 /** A confirmed account link (what /link confirm leaves behind). */
 function link(w: World, discordId: string, forumId: string, at = T0 - 20 * DAY) {
@@ -85,8 +85,8 @@ function link(w: World, discordId: string, forumId: string, at = T0 - 20 * DAY) 
 }
 
 /** Profiles as the daily job leaves them (a round builds them itself). */
-function built(...worlds: World[]) {
-  for (const w of worlds) refreshProfiles(w.db, w.guildId, T0, true);
+async function built(...worlds: World[]) {
+  for (const w of worlds) await refreshProfiles(w.database, w.guildId, T0, true);
 }
 
 const groupsOf = (w: World, guildId: string, roundId: string) =>
@@ -103,22 +103,22 @@ const dm = (a: Action) => {
 };
 
 /** The community plus Lee: "lee" on Discord, linked to @lee_f (user 9) on the forum, where Lee posted last. */
-function withLee() {
-  const { d, f } = community();
+async function withLee() {
+  const { d, f } = await community();
   d.member('lee');
   f.member('9', 'Lee F', T0 - 300 * DAY, 'lee_f');
   d.say('lee', 'c-general', 'vulkan compute shader', T0 - 10 * DAY);
   for (let i = 0; i < 3; i++) f.say('9', 'c-general', 'vulkan compute shader pipeline', T0 - (1 + i) * DAY);
-  join(d, ['lee']);
-  join(f, ['9']);
+  await join(d, ['lee']);
+  await join(f, ['9']);
   link(d, 'lee', '9');
   return { d, f };
 }
 
 describe('a round in a paired community', () => {
-  it('GIVEN a Discord member and a forum member who talk about the same thing THEN they are grouped and each gets a private message on their own platform, naming the other with how to reach them', () => {
-    const { d } = community();
-    const r = runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
+  it('GIVEN a Discord member and a forum member who talk about the same thing THEN they are grouped and each gets a private message on their own platform, naming the other with how to reach them', async () => {
+    const { d } = await community();
+    const r = await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
     expect(r).toMatchObject({ pool: 5, existing: false });
     const groups = groupsOf(d, 'g1', '2026-03-02');
     const vulkan = groups.findIndex((g) => g.includes('ann'));
@@ -147,23 +147,23 @@ describe('a round in a paired community', () => {
     expect(annDm.body.content).not.toContain('#graphics');
   });
 
-  it('GIVEN the round runs again (a retry) THEN nothing is grouped or sent twice', () => {
-    const { d } = community();
-    runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
+  it('GIVEN the round runs again (a retry) THEN nothing is grouped or sent twice', async () => {
+    const { d } = await community();
+    await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
     const before = d.outbox().length;
-    const again = runRound(d.db, 'discord', d.guildId, '2026-03-02', T0 + 60_000);
+    const again = await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0 + 60_000);
     expect(again).toMatchObject({ existing: true, enqueued: 0 });
     expect(d.outbox()).toHaveLength(before);
     expect(new Set(d.outbox().map((o) => o.key)).size).toBe(before);
   });
 
-  it('GIVEN a group of three with two Discord members and a forum member THEN each Discord DM mentions only the other Discord member', () => {
-    const { d, f } = community();
+  it('GIVEN a group of three with two Discord members and a forum member THEN each Discord DM mentions only the other Discord member', async () => {
+    const { d, f } = await community();
     d.settings((s) => ({ ...s, intros: { ...s.intros, size: 3 } }));
     // Only three people in the pool: one group of three, mixing platforms.
-    leave(d, 'bob');
-    leave(f, '8');
-    runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
+    await leave(d, 'bob');
+    await leave(f, '8');
+    await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
     const [group] = groupsOf(d, 'g1', '2026-03-02');
     expect([...group!].sort()).toEqual(['ann', 'cat', key('7')].sort());
     const annDm = dm(d.reaching('ann')[0]!.action);
@@ -176,9 +176,9 @@ describe('a round in a paired community', () => {
     expect(cydDm.body.mentions).toEqual({ members: [] });
   });
 
-  it('GIVEN a linked person (Lee on Discord, @lee_f on the forum), active on the forum last THEN they are one person in the pool, never matched with themselves, and written to on the forum', () => {
-    const { d } = withLee();
-    const r = runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
+  it('GIVEN a linked person (Lee on Discord, @lee_f on the forum), active on the forum last THEN they are one person in the pool, never matched with themselves, and written to on the forum', async () => {
+    const { d } = await withLee();
+    const r = await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
     // ann, bob, cat, 7, 8 and Lee once.
     expect(r.pool).toBe(6);
     const everyone = groupsOf(d, 'g1', '2026-03-02').flat();
@@ -192,10 +192,10 @@ describe('a round in a paired community', () => {
     expect(d.outbox().some((o) => o.action.type === 'dm.send' && o.action.memberId === 'lee')).toBe(false);
   });
 
-  it('GIVEN the same linked person left the forum afterwards THEN they are written to on Discord, where they still are', () => {
-    const { d, f } = withLee();
+  it('GIVEN the same linked person left the forum afterwards THEN they are written to on Discord, where they still are', async () => {
+    const { d, f } = await withLee();
     f.leaveServer('9', T0 - HOUR);
-    runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
+    await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
     const toLee = d.outbox().filter((o) => o.key.startsWith('intros:g1:2026-03-02:') && o.key.includes('lee'));
     expect(toLee.length).toBeGreaterThan(0);
     expect(toLee.every((o) => o.platform === 'discord' && o.guildId === 'g1')).toBe(true);
@@ -204,37 +204,37 @@ describe('a round in a paired community', () => {
     ).toBe(false);
   });
 
-  it('GIVEN a linked person who left intros on Discord after joining on the forum THEN they are out of the round', () => {
-    const { d, f } = community();
+  it('GIVEN a linked person who left intros on Discord after joining on the forum THEN they are out of the round', async () => {
+    const { d, f } = await community();
     d.member('lee');
     f.member('9', 'Lee F', T0 - 300 * DAY, 'lee_f');
     f.say('9', 'c-general', 'vulkan compute shader pipeline', T0 - DAY);
-    join(f, ['9'], T0 - 20 * DAY);
-    join(d, ['lee'], T0 - 20 * DAY);
-    leave(d, 'lee', T0 - 5 * DAY);
+    await join(f, ['9'], T0 - 20 * DAY);
+    await join(d, ['lee'], T0 - 20 * DAY);
+    await leave(d, 'lee', T0 - 5 * DAY);
     link(d, 'lee', '9');
-    const r = runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
+    const r = await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
     expect(r.pool).toBe(5);
     expect(groupsOf(d, 'g1', '2026-03-02').flat()).not.toContain('lee');
     expect(d.reaching('9')).toEqual([]);
   });
 
-  it('GIVEN a paired forum THEN its own scheduled round is skipped, and the Discord round includes its members', () => {
-    const { d, f } = community();
+  it('GIVEN a paired forum THEN its own scheduled round is skipped, and the Discord round includes its members', async () => {
+    const { d, f } = await community();
     for (const w of [d, f]) w.settings((s) => ({ ...s, intros: { ...s.intros, enabled: true, since: T0 - 30 * DAY } }));
-    introsRoundJob.run(f.deps, f.guildId, '2026-03-02', T0);
+    await introsRoundJob.run(f.deps, f.guildId, '2026-03-02', T0);
     expect(f.db.select().from(introsRounds).where(eq(introsRounds.guildId, FORUM)).all()).toEqual([]);
     expect(d.outbox()).toEqual([]);
-    introsRoundJob.run(d.deps, d.guildId, '2026-03-02', T0);
+    await introsRoundJob.run(d.deps, d.guildId, '2026-03-02', T0);
     const rounds = d.db.select().from(introsRounds).all();
     expect(rounds.map((r) => [r.guildId, r.pool])).toEqual([['g1', 5]]);
     expect(d.reaching('7').length).toBe(1);
   });
 
-  it('GIVEN the same two guilds unpaired THEN each round stays in its own guild', () => {
-    const { d, f } = community(false);
-    runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
-    runRound(f.db, 'discourse', f.guildId, '2026-03-02', T0);
+  it('GIVEN the same two guilds unpaired THEN each round stays in its own guild', async () => {
+    const { d, f } = await community(false);
+    await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
+    await runRound(f.database, 'discourse', f.guildId, '2026-03-02', T0);
     const ofDiscord = groupsOf(d, 'g1', '2026-03-02').flat();
     expect([...ofDiscord].sort()).toEqual(['ann', 'bob', 'cat']);
     expect(groupsOf(f, FORUM, '2026-03-02').flat().sort()).toEqual(['7', '8']);
@@ -242,10 +242,10 @@ describe('a round in a paired community', () => {
     expect(d.outbox().some((o) => o.key.includes('/'))).toBe(false);
   });
 
-  it('GIVEN a cross-platform intro a week ago THEN the forum member is asked "Did you meet?" on the forum', () => {
-    const { d } = community();
-    runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
-    sendFollowUps(d.db, 'discord', d.guildId, T0 + 8 * DAY);
+  it('GIVEN a cross-platform intro a week ago THEN the forum member is asked "Did you meet?" on the forum', async () => {
+    const { d } = await community();
+    await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
+    await sendFollowUps(d.database, 'discord', d.guildId, T0 + 8 * DAY);
     const followUps = d.outbox().filter((o) => o.key.includes(':followup:'));
     const toCyd = followUps.filter((o) => o.key.endsWith(`:${key('7')}`));
     expect(toCyd).toHaveLength(1);
@@ -257,9 +257,9 @@ describe('a round in a paired community', () => {
 
 describe('/meet in a paired community', () => {
   it('GIVEN a forum member who shares interests THEN /meet on Discord suggests them and says where they are', async () => {
-    const { d, f } = community();
-    built(d, f);
-    const picks = suggestFor(d.db, d.guildId, m('ann'), T0, 5);
+    const { d, f } = await community();
+    await built(d, f);
+    const picks = await suggestFor(d.database, d.guildId, m('ann'), T0, 5);
     const cyd = picks.find((p) => p.memberId === key('7'));
     expect(cyd).toMatchObject({ name: 'Cyd' });
     expect(shown(cyd!.where ?? '')).toBe('on the forum (@cyd_forum)');
@@ -267,50 +267,50 @@ describe('/meet in a paired community', () => {
     expect(shown(text(await d.run(meet, 'ann')))).toContain('**1. Cyd** (on the forum (@cyd_forum))');
   });
 
-  it('GIVEN one person on each platform who talk about the same rare thing, declared nowhere THEN /meet finds them (the words are shared across the pair)', () => {
-    const run = (paired: boolean) => {
-      const { d, f } = community(paired);
+  it('GIVEN one person on each platform who talk about the same rare thing, declared nowhere THEN /meet finds them (the words are shared across the pair)', async () => {
+    const run = async (paired: boolean) => {
+      const { d, f } = await community(paired);
       d.member('eli');
       f.member('9', 'Ira', T0 - 300 * DAY, 'ira_f');
       for (let i = 0; i < 5; i++) {
         d.say('eli', 'c-general', 'rust borrow checker lifetimes again', T0 - (2 + i) * DAY);
         f.say('9', 'c-general', 'borrow checker lifetimes question', T0 - (2 + i) * DAY + 60_000);
       }
-      join(d, ['eli']);
-      join(f, ['9']);
-      built(d, f);
-      const profile = consentingProfiles(d.db, d.guildId, ['eli']).get('eli');
+      await join(d, ['eli']);
+      await join(f, ['9']);
+      await built(d, f);
+      const profile = (await consentingProfiles(d.database, d.guildId, ['eli'])).get('eli');
       return { terms: [...(profile ? rowToProfile(profile, T0).terms.keys() : [])], d };
     };
     // Alone, a word only eli uses on Discord is an idiosyncrasy and is dropped from the profile.
-    const alone = run(false).terms;
+    const alone = (await run(false)).terms;
     expect(alone).not.toContain('borrow');
     expect(alone).not.toContain('checker');
-    const { terms, d } = run(true);
+    const { terms, d } = await run(true);
     expect(terms).toEqual(expect.arrayContaining(['borrow', 'checker']));
-    expect(suggestFor(d.db, d.guildId, m('eli'), T0, 3)[0]?.memberId).toBe(key('9'));
+    expect((await suggestFor(d.database, d.guildId, m('eli'), T0, 3))[0]?.memberId).toBe(key('9'));
   });
 
-  it('GIVEN a linked person THEN /meet never suggests their own other account, and suggests them once to others', () => {
-    const { d, f } = community();
+  it('GIVEN a linked person THEN /meet never suggests their own other account, and suggests them once to others', async () => {
+    const { d, f } = await community();
     d.member('lee');
     f.member('9', 'Lee F', T0 - 300 * DAY, 'lee_f');
     f.say('9', 'c-general', 'vulkan compute shader pipeline', T0 - DAY);
-    join(d, ['lee']);
-    join(f, ['9']);
+    await join(d, ['lee']);
+    await join(f, ['9']);
     link(d, 'lee', '9');
-    built(d, f);
-    const forLee = suggestFor(d.db, d.guildId, m('lee'), T0, 10).map((p) => p.memberId);
+    await built(d, f);
+    const forLee = (await suggestFor(d.database, d.guildId, m('lee'), T0, 10)).map((p) => p.memberId);
     expect(forLee).not.toContain('lee');
     expect(forLee).not.toContain(key('9'));
     expect(forLee).toContain(key('7'));
-    const forAnn = suggestFor(d.db, d.guildId, m('ann'), T0, 10).map((p) => p.memberId);
+    const forAnn = (await suggestFor(d.database, d.guildId, m('ann'), T0, 10)).map((p) => p.memberId);
     expect(forAnn.filter((id) => id === 'lee')).toHaveLength(1);
     expect(forAnn).not.toContain(key('9'));
   });
 
   it("GIVEN Introduce us on a forum member THEN they get a private message on the forum with the asker's handle, once", async () => {
-    const { d } = community();
+    const { d } = await community();
     await d.run(profileSet, 'ann', { interests: 'Vulkan' }, T0 - DAY);
     const r = await d.press(introduceButton, 'ann', key('7'));
     expect(shown(text(r))).toContain('They are @cyd_forum on the forum');
@@ -328,8 +328,8 @@ describe('/meet in a paired community', () => {
   });
 
   it('GIVEN a forum member who left intros THEN Introduce us contacts nobody', async () => {
-    const { d, f } = community();
-    leave(f, '7');
+    const { d, f } = await community();
+    await leave(f, '7');
     expect(text(await d.press(introduceButton, 'ann', key('7')))).toContain('not possible right now');
     expect(d.reaching('7')).toEqual([]);
   });
@@ -337,8 +337,8 @@ describe('/meet in a paired community', () => {
 
 describe('privacy across platforms', () => {
   it('GIVEN a forum member erases their data THEN the intros the Discord guild ran with them go too', async () => {
-    const { d, f } = community();
-    runRound(d.db, 'discord', d.guildId, '2026-03-02', T0);
+    const { d, f } = await community();
+    await runRound(d.database, 'discord', d.guildId, '2026-03-02', T0);
     expect(groupsOf(d, 'g1', '2026-03-02').flat()).toContain(key('7'));
     const exported = await introsFeature.privacy!.export(sqliteDatabase(f.db), f.guildId, m('7'));
     expect((exported.acrossPlatforms as unknown[]).length).toBe(1);

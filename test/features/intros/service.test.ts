@@ -40,7 +40,7 @@ const m = asMemberId;
  * Shader Club: Ann is new and asks about vulkan compute; Eve answers vulkan questions; Bob and
  * Cat talk audio; Dan and Fay talk about modelling. Everyone but Zoe has joined intros.
  */
-function shaderClub(): World {
+async function shaderClub(): Promise<World> {
   const w = makeWorld().setup();
   for (const id of ['ann', 'eve', 'bob', 'cat', 'dan', 'fay', 'zoe']) w.member(id);
   for (let i = 0; i < 4; i++) {
@@ -58,7 +58,7 @@ function shaderClub(): World {
     w.say('fay', 'c-general', 'blender modelling sculpting', T0 - (3 + i) * DAY + 60_000);
     w.say('zoe', 'c-graphics', 'vulkan compute shader pipeline', T0 - (2 + i) * DAY, { replyTo: b });
   }
-  for (const id of ['ann', 'eve', 'bob', 'cat', 'dan', 'fay']) introsJoin.run({ ...ctxFor(w, id) } as never);
+  for (const id of ['ann', 'eve', 'bob', 'cat', 'dan', 'fay']) await introsJoin.run({ ...ctxFor(w, id) } as never);
   return w;
 }
 
@@ -82,14 +82,14 @@ const roundRows = (w: World, roundId: string) =>
     .all();
 
 describe('consent', () => {
-  it('GIVEN a member who never joined or who left THEN the store queries leave them out', () => {
-    const w = shaderClub();
-    refreshProfiles(w.db, w.guildId, T0, true);
-    expect(consentingIds(w.db, w.guildId).has('zoe')).toBe(false);
-    leaveVia(w, 'eve');
-    expect(consentingIds(w.db, w.guildId).has('eve')).toBe(false);
-    const votes = candidatesByTerms(
-      w.db,
+  it('GIVEN a member who never joined or who left THEN the store queries leave them out', async () => {
+    const w = await shaderClub();
+    await refreshProfiles(w.database, w.guildId, T0, true);
+    expect((await consentingIds(w.database, w.guildId)).has('zoe')).toBe(false);
+    await leaveVia(w, 'eve');
+    expect((await consentingIds(w.database, w.guildId)).has('eve')).toBe(false);
+    const votes = await candidatesByTerms(
+      w.database,
       w.guildId,
       [
         ['vulkan', 1],
@@ -103,34 +103,34 @@ describe('consent', () => {
     expect([...votes.keys()]).not.toContain('zoe');
   });
 
-  it('GIVEN a member who left the server THEN they are out of intros too', () => {
-    const w = shaderClub();
+  it('GIVEN a member who left the server THEN they are out of intros too', async () => {
+    const w = await shaderClub();
     w.leaveServer('eve', T0 - DAY);
-    expect(consentingIds(w.db, w.guildId).has('eve')).toBe(false);
+    expect((await consentingIds(w.database, w.guildId)).has('eve')).toBe(false);
   });
 
   it('GIVEN members left THEN /meet, a round and follow-ups never suggest or contact them', async () => {
-    const w = shaderClub();
-    leaveVia(w, 'eve');
-    refreshProfiles(w.db, w.guildId, T0, true);
-    const picks = suggestFor(w.db, w.guildId, m('ann'), T0, 10);
+    const w = await shaderClub();
+    await leaveVia(w, 'eve');
+    await refreshProfiles(w.database, w.guildId, T0, true);
+    const picks = await suggestFor(w.database, w.guildId, m('ann'), T0, 10);
     expect(picks.map((p) => p.memberId)).not.toContain('eve');
     expect(picks.map((p) => p.memberId)).not.toContain('zoe');
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
-    sendFollowUps(w.db, 'discord', w.guildId, T0 + 8 * DAY);
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
+    await sendFollowUps(w.database, 'discord', w.guildId, T0 + 8 * DAY);
     expect(w.reaching('eve')).toEqual([]);
     expect(w.reaching('zoe')).toEqual([]);
   });
 
   it('GIVEN someone who has not joined THEN /meet tells them how to join', async () => {
-    const w = shaderClub();
+    const w = await shaderClub();
     expect(text(await w.run(meet, 'zoe'))).toContain('/intros join');
   });
 
   it('GIVEN a member leaves between being suggested and the ask THEN Introduce us contacts nobody', async () => {
-    const w = shaderClub();
-    refreshProfiles(w.db, w.guildId, T0, true);
-    leaveVia(w, 'eve');
+    const w = await shaderClub();
+    await refreshProfiles(w.database, w.guildId, T0, true);
+    await leaveVia(w, 'eve');
     const r = await w.press(introduceButton, 'ann', 'eve');
     expect(text(r)).toContain('not possible right now');
     expect(w.reaching('eve')).toEqual([]);
@@ -143,8 +143,8 @@ function leaveVia(w: World, id: string) {
 
 describe('/meet', () => {
   it('GIVEN a newcomer asking about vulkan THEN /meet names the member who answers vulkan questions, with the reason, and never the asker', async () => {
-    const w = shaderClub();
-    refreshProfiles(w.db, w.guildId, T0, true);
+    const w = await shaderClub();
+    await refreshProfiles(w.database, w.guildId, T0, true);
     const r = await w.run(meet, 'ann');
     expect(r).toMatchObject({ kind: 'message', ephemeral: true });
     expect(text(r)).toMatch(/1\. Eve\*\* — .*(vulkan|compute|shader)/);
@@ -164,8 +164,8 @@ describe('/meet', () => {
     await w.run(profileSet, 'ann', { interests: 'Rust, Vulkan shaders' });
     await w.run(profileSet, 'bob', { interests: 'vulkan shaders, audio' });
     await w.run(profileSet, 'cat', { interests: 'knitting' });
-    refreshProfiles(w.db, w.guildId, T0, true);
-    const picks = suggestFor(w.db, w.guildId, m('ann'), T0);
+    await refreshProfiles(w.database, w.guildId, T0, true);
+    const picks = await suggestFor(w.database, w.guildId, m('ann'), T0);
     expect(picks[0]?.memberId).toBe('bob');
     expect(picks[0]?.why).toContain('Vulkan shaders');
   });
@@ -184,12 +184,12 @@ describe('words worth saying', () => {
       w.say('ann', 'c-graphics', 'help with vulkan descriptor sets', T0 - (2 + i) * DAY + 60_000);
       w.say('bob', 'c-graphics', 'vulkan descriptor sets help', T0 - (2 + i) * DAY + 120_000);
     }
-    refreshProfiles(w.db, w.guildId, T0, true);
-    const [first] = suggestFor(w.db, w.guildId, m('ann'), T0);
+    await refreshProfiles(w.database, w.guildId, T0, true);
+    const [first] = await suggestFor(w.database, w.guildId, m('ann'), T0);
     expect(first?.memberId).toBe('bob');
     expect(first?.why).toMatch(/vulkan|descriptor/);
     expect(first?.why).not.toMatch(/help/);
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
     const texts = w
       .outbox()
       .map((o) => (o.action.type === 'thread.create' || o.action.type === 'dm.send' ? o.action.body.content : ''))
@@ -201,8 +201,8 @@ describe('words worth saying', () => {
 
 describe('Introduce us → Accept / Decline', () => {
   it('GIVEN Ann asks to meet Eve THEN Eve gets a DM with Accept and Decline, and nothing connects them yet', async () => {
-    const w = shaderClub();
-    refreshProfiles(w.db, w.guildId, T0, true);
+    const w = await shaderClub();
+    await refreshProfiles(w.database, w.guildId, T0, true);
     const r = await w.press(introduceButton, 'ann', 'eve');
     expect(text(r)).toContain('I have asked Eve');
     const toEve = w.reaching('eve');
@@ -219,9 +219,9 @@ describe('Introduce us → Accept / Decline', () => {
   });
 
   it('GIVEN Eve accepts THEN one private thread in the intros channel opens with exactly both, the reason and a starter', async () => {
-    const w = shaderClub();
+    const w = await shaderClub();
     w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
-    refreshProfiles(w.db, w.guildId, T0, true);
+    await refreshProfiles(w.database, w.guildId, T0, true);
     await w.press(introduceButton, 'ann', 'eve');
     const accept = buttonOf(w, 'eve', 'Accept');
     expect(text(await w.press(acceptButton, 'ann', accept.arg))).toContain('for someone else');
@@ -240,8 +240,8 @@ describe('Introduce us → Accept / Decline', () => {
   });
 
   it('GIVEN no intros channel THEN accepting sends a DM to each instead of a thread', async () => {
-    const w = shaderClub();
-    refreshProfiles(w.db, w.guildId, T0, true);
+    const w = await shaderClub();
+    await refreshProfiles(w.database, w.guildId, T0, true);
     await w.press(introduceButton, 'ann', 'eve');
     await w.press(acceptButton, 'eve', buttonOf(w, 'eve', 'Accept').arg);
     const intro = w.outbox().filter((o) => o.key.includes(':meet:'));
@@ -252,8 +252,8 @@ describe('Introduce us → Accept / Decline', () => {
   });
 
   it('GIVEN Eve declines THEN Ann hears only "not this time" and no thread opens', async () => {
-    const w = shaderClub();
-    refreshProfiles(w.db, w.guildId, T0, true);
+    const w = await shaderClub();
+    await refreshProfiles(w.database, w.guildId, T0, true);
     await w.press(introduceButton, 'ann', 'eve');
     await w.press(declineButton, 'eve', buttonOf(w, 'eve', 'Decline').arg);
     const toAnn = w.reaching('ann');
@@ -279,10 +279,10 @@ function buttonOf(w: World, member: string, label: string) {
 }
 
 describe('rounds', () => {
-  it('GIVEN a pool of six THEN everyone is in exactly one group and each group gets one private thread', () => {
-    const w = shaderClub();
+  it('GIVEN a pool of six THEN everyone is in exactly one group and each group gets one private thread', async () => {
+    const w = await shaderClub();
     w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
-    const r = runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
+    const r = await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
     expect(r).toMatchObject({ pool: 6, groups: 3, existing: false });
     const threads = w.outbox().filter((o) => o.action.type === 'thread.create');
     expect(threads.map((t) => t.key)).toEqual([0, 1, 2].map((i) => `intros:${w.guildId}:2026-03-02:${i}`));
@@ -294,20 +294,20 @@ describe('rounds', () => {
   });
 
   it('GIVEN an odd pool THEN the odd member is placed in a group of three', async () => {
-    const w = shaderClub();
+    const w = await shaderClub();
     await w.run(introsJoin, 'zoe');
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
     const sizes = roundRows(w, '2026-03-02')
       .map((r) => r.memberIds.length)
       .sort();
     expect(sizes).toEqual([2, 2, 3]);
   });
 
-  it('GIVEN six rounds in a row THEN no pair is repeated within six rounds', () => {
-    const w = shaderClub();
+  it('GIVEN six rounds in a row THEN no pair is repeated within six rounds', async () => {
+    const w = await shaderClub();
     const seen = new Map<string, number>();
     for (let round = 0; round < 5; round++) {
-      runRound(w.db, 'discord', w.guildId, `r${round}`, T0 + round * 7 * DAY);
+      await runRound(w.database, 'discord', w.guildId, `r${round}`, T0 + round * 7 * DAY);
       for (const row of roundRows(w, `r${round}`)) {
         for (let i = 0; i < row.memberIds.length; i++) {
           for (let j = i + 1; j < row.memberIds.length; j++) {
@@ -320,18 +320,18 @@ describe('rounds', () => {
     }
   });
 
-  it('GIVEN the same round runs again (a retry after a crash) THEN nothing is paired or posted twice', () => {
-    const w = shaderClub();
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
+  it('GIVEN the same round runs again (a retry after a crash) THEN nothing is paired or posted twice', async () => {
+    const w = await shaderClub();
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
     const before = w.outbox().length;
-    const again = runRound(w.db, 'discord', w.guildId, '2026-03-02', T0 + 60_000);
+    const again = await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0 + 60_000);
     expect(again).toMatchObject({ existing: true, enqueued: 0 });
     expect(w.outbox()).toHaveLength(before);
     expect(roundRows(w, '2026-03-02')).toHaveLength(3);
   });
 
-  it('GIVEN a crash in the middle of writing a round THEN nothing of it is kept and the retry makes every thread exactly once', () => {
-    const w = shaderClub();
+  it('GIVEN a crash in the middle of writing a round THEN nothing of it is kept and the retry makes every thread exactly once', async () => {
+    const w = await shaderClub();
     w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
     // A stray row with the id of the round's second group makes the round's transaction fail half way.
     const stray = {
@@ -351,14 +351,14 @@ describe('rounds', () => {
       followUpAt: null,
       followedUpAt: null,
     };
-    insertIntro(w.db, stray);
-    expect(() => runRound(w.db, 'discord', w.guildId, '2026-03-02', T0)).toThrow();
+    await insertIntro(w.database, stray);
+    await expect(runRound(w.database, 'discord', w.guildId, '2026-03-02', T0)).rejects.toThrow();
     expect(w.db.select().from(introsRounds).all()).toEqual([]);
     expect(roundRows(w, '2026-03-02')).toEqual([]);
     expect(w.outbox().filter((o) => o.key.includes('2026-03-02'))).toEqual([]);
     w.db.delete(intros).where(eq(intros.introId, '2026-03-02:1')).run();
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0 + 60_000);
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0 + 120_000);
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0 + 60_000);
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0 + 120_000);
     const keys = w
       .outbox()
       .filter((o) => o.action.type === 'thread.create')
@@ -366,21 +366,21 @@ describe('rounds', () => {
     expect(keys).toEqual([0, 1, 2].map((i) => `intros:${w.guildId}:2026-03-02:${i}`));
   });
 
-  it('GIVEN size 3 THEN six members make two groups of three', () => {
-    const w = shaderClub();
+  it('GIVEN size 3 THEN six members make two groups of three', async () => {
+    const w = await shaderClub();
     w.settings((s) => ({ ...s, intros: { ...s.intros, size: 3 } }));
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
     expect(roundRows(w, '2026-03-02').map((r) => r.memberIds.length)).toEqual([3, 3]);
   });
 });
 
 describe('"Did you meet?" and feedback', () => {
   it('GIVEN a round a week ago THEN each member gets the three buttons once; answers are recorded and fed back', async () => {
-    const w = shaderClub();
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
-    expect(sendFollowUps(w.db, 'discord', w.guildId, T0 + 6 * DAY)).toBe(0);
-    expect(sendFollowUps(w.db, 'discord', w.guildId, T0 + 7 * DAY)).toBe(6);
-    expect(sendFollowUps(w.db, 'discord', w.guildId, T0 + 8 * DAY)).toBe(0);
+    const w = await shaderClub();
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
+    expect(await sendFollowUps(w.database, 'discord', w.guildId, T0 + 6 * DAY)).toBe(0);
+    expect(await sendFollowUps(w.database, 'discord', w.guildId, T0 + 7 * DAY)).toBe(6);
+    expect(await sendFollowUps(w.database, 'discord', w.guildId, T0 + 8 * DAY)).toBe(0);
     const met = buttonOf(w, 'ann', 'We met');
     expect(met.id).toMatch(new RegExp(`^${BUTTONS.feedback}:`));
     expect(buttonOf(w, 'ann', 'Not yet')).toBeTruthy();
@@ -390,21 +390,21 @@ describe('"Did you meet?" and feedback', () => {
     expect(rows).toMatchObject([{ memberId: 'ann', answer: 'met' }]);
     // They met: the next round does not pair them again, even after the no-repeat window.
     w.settings((s) => ({ ...s, intros: { ...s.intros, noRepeatRounds: 0 } }));
-    runRound(w.db, 'discord', w.guildId, 'next', T0 + 9 * DAY);
+    await runRound(w.database, 'discord', w.guildId, 'next', T0 + 9 * DAY);
     const pairs = roundRows(w, 'next').map((r) => [...r.memberIds].sort().join('+'));
     expect(pairs).not.toContain('ann+eve');
   });
 
   it('GIVEN "Skip me next round" THEN the member sits out the next round and is back for the one after', async () => {
-    const w = shaderClub();
+    const w = await shaderClub();
     await w.run(conveneIntrosSet, 'mod', { channel: 'c-intros', day: 'monday', time: '10:00' }, T0 - DAY, true);
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
-    sendFollowUps(w.db, 'discord', w.guildId, T0 + 7 * DAY);
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
+    await sendFollowUps(w.database, 'discord', w.guildId, T0 + 7 * DAY);
     await w.press(feedbackButton, 'bob', buttonOf(w, 'bob', 'Skip me next round').arg, T0 + 7 * DAY);
     expect(text(await w.run(introsStatus, 'bob', {}, T0 + 7 * DAY))).toContain('sit out the next round');
-    runRound(w.db, 'discord', w.guildId, '2026-03-09', Date.UTC(2026, 2, 9, 10));
+    await runRound(w.database, 'discord', w.guildId, '2026-03-09', Date.UTC(2026, 2, 9, 10));
     expect(roundRows(w, '2026-03-09').flatMap((r) => r.memberIds)).not.toContain('bob');
-    runRound(w.db, 'discord', w.guildId, '2026-03-16', Date.UTC(2026, 2, 16, 10));
+    await runRound(w.database, 'discord', w.guildId, '2026-03-16', Date.UTC(2026, 2, 16, 10));
     expect(roundRows(w, '2026-03-16').flatMap((r) => r.memberIds)).toContain('bob');
   });
 });
@@ -467,7 +467,7 @@ describe('commands and schedule', () => {
     ).toBeNull();
   });
 
-  it('GIVEN every 2 weeks THEN only every other weekly occurrence is a round week', () => {
+  it('GIVEN every 2 weeks THEN only every other weekly occurrence is a round week', async () => {
     const weeks = ['2026-03-02', '2026-03-09', '2026-03-16', '2026-03-23'].map((d) => isRoundWeek(d, '2w'));
     expect(weeks.filter(Boolean)).toHaveLength(2);
     expect(weeks[0]).not.toBe(weeks[1]);
@@ -475,7 +475,7 @@ describe('commands and schedule', () => {
   });
 
   it('GIVEN /convene intros run-now twice within a minute THEN one round is made', async () => {
-    const w = shaderClub();
+    const w = await shaderClub();
     expect(text(await w.run(conveneIntrosRunNow, 'mod', {}, T0, true))).toBe(
       'Round done: 3 groups from the 6 members in the pool. Their threads are on the way.',
     );
@@ -483,19 +483,19 @@ describe('commands and schedule', () => {
     expect(w.db.select().from(introsRounds).all()).toHaveLength(1);
   });
 
-  it('GIVEN the scheduled job for its period THEN it runs the round under that period', () => {
-    const w = shaderClub();
+  it('GIVEN the scheduled job for its period THEN it runs the round under that period', async () => {
+    const w = await shaderClub();
     w.settings((s) => ({ ...s, intros: { ...s.intros, enabled: true } }));
-    introsRoundJob.run(w.deps, w.guildId, '2026-03-02', T0);
+    await introsRoundJob.run(w.deps, w.guildId, '2026-03-02', T0);
     expect(roundRows(w, '2026-03-02')).toHaveLength(3);
   });
 });
 
 describe('privacy, helpfulness and the digest', () => {
   it('GIVEN a member asks for their data THEN export shows it; erase removes it and their intros', async () => {
-    const w = shaderClub();
+    const w = await shaderClub();
     await w.run(profileSet, 'ann', { interests: 'Vulkan' });
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
     const data = await introsFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, m('ann'));
     expect(data).toMatchObject({ membership: { leftAt: null }, profile: { declared: { interests: ['Vulkan'] } } });
     expect((data.intros as unknown[]).length).toBe(1);
@@ -503,20 +503,20 @@ describe('privacy, helpfulness and the digest', () => {
     const after = await introsFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, m('ann'));
     expect(after).toMatchObject({ membership: null, profile: null, intros: [], feedback: [], indexedTerms: [] });
     expect(w.db.select().from(introsProfiles).where(eq(introsProfiles.memberId, 'ann')).all()).toEqual([]);
-    expect(consentingIds(w.db, w.guildId).has('ann')).toBe(false);
+    expect((await consentingIds(w.database, w.guildId)).has('ann')).toBe(false);
   });
 
-  it('GIVEN an accepted answer event THEN its author counts as helpful in the profile', () => {
-    const w = shaderClub();
-    refreshProfiles(w.db, w.guildId, T0, true);
+  it('GIVEN an accepted answer event THEN its author counts as helpful in the profile', async () => {
+    const w = await shaderClub();
+    await refreshProfiles(w.database, w.guildId, T0, true);
     const eve = w.db.select().from(introsProfiles).where(eq(introsProfiles.memberId, 'eve')).get();
     expect((eve?.derived as { helpfulness: number } | undefined)?.helpfulness).toBeGreaterThan(0);
   });
 
   it('GIVEN intros made and met in a week THEN the digest hook counts them for that guild only', async () => {
-    const w = shaderClub();
-    runRound(w.db, 'discord', w.guildId, '2026-03-02', T0);
-    sendFollowUps(w.db, 'discord', w.guildId, T0 + 7 * DAY);
+    const w = await shaderClub();
+    await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
+    await sendFollowUps(w.database, 'discord', w.guildId, T0 + 7 * DAY);
     await w.press(feedbackButton, 'ann', buttonOf(w, 'ann', 'We met').arg, T0 + 7 * DAY);
     const window = {
       guildId: w.guildId,
@@ -535,8 +535,8 @@ describe('privacy, helpfulness and the digest', () => {
 });
 
 describe('requestIntro', () => {
-  it('GIVEN asking to meet yourself THEN it is refused', () => {
-    const w = shaderClub();
-    expect(() => requestIntro(w.db, 'discord', w.guildId, m('ann'), m('ann'), T0)).toThrow(/That is you/);
+  it('GIVEN asking to meet yourself THEN it is refused', async () => {
+    const w = await shaderClub();
+    await expect(requestIntro(w.database, 'discord', w.guildId, m('ann'), m('ann'), T0)).rejects.toThrow(/That is you/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A small community on a real SQLite database for intros: events go through the real ingest
- * applier (and the intros feature's onEvent), commands and buttons through runCommand/runButton.
+ * applier (and the intros feature's onEventStored), commands and buttons through runCommand/runButton.
  */
 import { asc } from 'drizzle-orm';
 import type { Action } from '../../../src/actions.js';
@@ -14,6 +14,7 @@ import {
   runCommand,
 } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import { sqliteDatabase, transaction } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -41,21 +42,34 @@ export const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
  */
 export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestDb>; platform?: Platform } = {}) {
   const db = opts.db ?? makeTestDb();
+  /** The same SQLite file through the async store (what the ported intros functions take). */
+  const database = sqliteDatabase(db);
   const apply = createEventApplier(db);
   const guildId: GuildId = asGuildId(guild);
   const platform: Platform = opts.platform ?? 'discord';
   const base = { platform, guildId };
   let seq = 0;
   const status: RuntimeStatus = { startedAt: T0, platforms: {}, intents: { messageContent: true, guildMembers: true } };
-  const deps: Deps = { db, config: loadConfig({}), log: createLogger('silent'), status, wakeOutbox: () => {} };
+  const deps: Deps = {
+    db,
+    database,
+    config: loadConfig({}),
+    log: createLogger('silent'),
+    status,
+    wakeOutbox: () => {},
+  };
 
   const push = (event: CommunityEvent) => {
     const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
-    introsFeature.onEvent?.(deps, event, fresh);
+    // The feature's store work for the event (ingest runs it inside the batch's transaction). Not
+    // awaited, so that events are pushed as plain calls: the transaction queues on the connection's
+    // lock now, so every store call the test makes after this push runs after it.
+    void transaction(database, (tx) => introsFeature.onEventStored?.(deps, event, fresh, tx) ?? Promise.resolve());
   };
 
   const w = {
     db,
+    database,
     deps,
     guildId,
     push,

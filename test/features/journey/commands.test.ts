@@ -20,7 +20,7 @@ import { asMemberId } from '../../../src/events.js';
 import { getSettings } from '../../../src/guildSettings.js';
 import { DAY, HOUR, makeCommunity, T0 } from './world.js';
 
-type World = ReturnType<typeof makeCommunity>;
+type World = Awaited<ReturnType<typeof makeCommunity>>;
 
 function run(
   w: World,
@@ -60,17 +60,17 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 const audits = (w: World) => w.db.select().from(auditLog).where(eq(auditLog.guildId, w.guildId)).all();
 
 describe('/journey', () => {
-  function withHelper() {
-    const w = makeCommunity();
-    w.join('bob', T0 - 10 * DAY);
-    const hi = w.message('bob', 'c-general', T0 - 9 * DAY);
-    w.join('ann', T0, { displayName: 'Ann' });
-    w.message('ann', 'c-general', T0 + HOUR, { replyTo: hi });
+  async function withHelper() {
+    const w = await makeCommunity();
+    await w.join('bob', T0 - 10 * DAY);
+    const hi = await w.message('bob', 'c-general', T0 - 9 * DAY);
+    await w.join('ann', T0, { displayName: 'Ann' });
+    await w.message('ann', 'c-general', T0 + HOUR, { replyTo: hi });
     return w;
   }
 
   it('GIVEN a helper asks THEN the ephemeral reply shows the stage and the checklist toward Regular', async () => {
-    const w = withHelper();
+    const w = await withHelper();
     const r = await run(w, journey, {}, { id: 'ann', moderator: false });
     expect(r).toMatchObject({ kind: 'message', ephemeral: true });
     expect(text(r)).toContain('Stage 4 of 7: **Helping**');
@@ -78,7 +78,7 @@ describe('/journey', () => {
   });
 
   it("GIVEN a member asks about someone else THEN they are refused; a moderator sees that member's journey", async () => {
-    const w = withHelper();
+    const w = await withHelper();
     const refused = await run(w, journey, { member: 'ann' }, { id: 'bob', moderator: false });
     expect(text(refused)).toBe(NOT_YOUR_JOURNEY);
     const seen = await run(w, journey, { member: 'ann' }, { id: 'mod', moderator: true });
@@ -87,7 +87,7 @@ describe('/journey', () => {
   });
 
   it('GIVEN a member the journey has never seen THEN they are at the first stage with the next steps', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const r = await run(w, journey, {}, { id: 'zed', moderator: false });
     expect(text(r)).toContain('Stage 1 of 7: **Arrived**');
     expect(text(r)).toContain('Introduce yourself in <#c-intro>');
@@ -104,7 +104,7 @@ describe('moderator commands', () => {
     conveneConfigExport,
     conveneConfigImport,
   ])('GIVEN a member who is not a moderator runs /$name THEN it is refused and nothing changes', async (def) => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const before = getSettings(w.db, w.guildId);
     const r = await run(
       w,
@@ -118,7 +118,7 @@ describe('moderator commands', () => {
   });
 
   it('GIVEN /convene welcome set with a channel, DM off and text THEN the welcome follows it', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const r = await run(w, conveneWelcomeSet, {
       channel: 'c-welcome',
       dm: false,
@@ -130,7 +130,7 @@ describe('moderator commands', () => {
       dm: false,
       text: 'Hi {member}, this is {server}.',
     });
-    w.join('ann', T0 + 10 * DAY);
+    await w.join('ann', T0 + 10 * DAY);
     expect(w.outbox().map((r) => r.action)).toContainEqual({
       type: 'message.send',
       channelId: 'c-welcome',
@@ -142,7 +142,7 @@ describe('moderator commands', () => {
   });
 
   it('GIVEN /convene welcome test THEN the moderator gets the welcome by DM as a preview, not as their own welcome', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const r = await run(w, conveneWelcomeTest, {}, { id: 'mod' });
     expect(text(r)).toContain('Welcome to **Rust Gamedev**');
     const [row] = w.outbox();
@@ -151,9 +151,9 @@ describe('moderator commands', () => {
   });
 
   it('GIVEN /convene journey set-role THEN the stage gives the role, members already there get it, and it is audited', async () => {
-    const w = makeCommunity();
-    w.join('ann', T0);
-    w.message('ann', 'c-general', T0 + HOUR);
+    const w = await makeCommunity();
+    await w.join('ann', T0);
+    await w.message('ann', 'c-general', T0 + HOUR);
     const r = await run(w, conveneJourneySetRole, { stage: 'participating', role: 'r-part' });
     expect(text(r)).toContain('<@&r-part>');
     expect(text(r)).toContain('The 1 member already there');
@@ -172,15 +172,15 @@ describe('moderator commands', () => {
   });
 
   it('GIVEN /convene journey show THEN it lists the stages with their counts', async () => {
-    const w = makeCommunity();
-    w.join('ann', T0);
+    const w = await makeCommunity();
+    await w.join('ann', T0);
     const r = await run(w, conveneJourneyShow);
     expect(text(r)).toContain('1. **Arrived** `arrived`');
     expect(text(r)).toContain('1 member here');
   });
 
   it('GIVEN /convene journey silent on THEN the journey turns silent', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     await run(w, conveneJourneySilent, { mode: 'on' });
     expect(getSettings(w.db, w.guildId).journey.silent).toBe(true);
     await run(w, conveneJourneySilent, { mode: 'off' });
@@ -190,7 +190,7 @@ describe('moderator commands', () => {
 
 describe('config export and import', () => {
   it('GIVEN an export THEN it is the whole configuration as a JSON attachment that imports back unchanged', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     w.settings((s) => ({ ...s, journey: { ...s.journey, silent: true } }));
     const r = await run(w, conveneConfigExport);
     const [file] = r.body.attachments ?? [];
@@ -202,7 +202,7 @@ describe('config export and import', () => {
   });
 
   it('GIVEN a valid edited file THEN it is applied and the audit log has before and after', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const next = getSettings(w.db, w.guildId);
     next.journey.nudges.afterDays = 5;
     next.core.timezone = 'Europe/Berlin';
@@ -224,7 +224,7 @@ describe('config export and import', () => {
     ['a bad timezone', 'core.timezone', 'Mars/Olympus', 'core.timezone'],
     ['an unknown section', 'karma', {}, '(root)'],
   ])('GIVEN a file with %s THEN nothing changes and the reply names the field', async (_, where, value, path) => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const before = getSettings(w.db, w.guildId);
     const file = structuredClone(before) as unknown as Record<string, unknown>;
     (file.journey as { silent: boolean }).silent = true; // a valid change that must not be applied either
@@ -237,14 +237,14 @@ describe('config export and import', () => {
   });
 
   it('GIVEN a file that is not JSON THEN nothing changes and the reply says so', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const r = await run(w, conveneConfigImport, { file: attachment('{ "journey": ') });
     expect(text(r)).toContain('not valid JSON');
     expect(audits(w)).toHaveLength(0);
   });
 
   it('GIVEN a file too large THEN it is refused before downloading', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const r = await run(w, conveneConfigImport, { file: { ...attachment({}), size: 10_000_000 } });
     expect(text(r)).toContain('at most 256 KB');
   });

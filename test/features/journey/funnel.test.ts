@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sqliteDatabase } from '../../../src/db/database.js';
+import { sqliteDatabase, transaction } from '../../../src/db/database.js';
 import { asMemberId } from '../../../src/events.js';
 import { features } from '../../../src/features/index.js';
 import { journeyFeature } from '../../../src/features/journey/feature.js';
@@ -8,18 +8,18 @@ import { getJourney } from '../../../src/features/journey/store.js';
 import { DAY, HOUR, makeCommunity, T0 } from './world.js';
 
 describe('funnel', () => {
-  it('GIVEN members at different stages THEN each stage reports who reached it in the range and the median days to it', () => {
-    const w = makeCommunity();
-    w.join('bob', T0 - 40 * DAY);
-    const hello = w.message('bob', 'c-general', T0 - 39 * DAY);
+  it('GIVEN members at different stages THEN each stage reports who reached it in the range and the median days to it', async () => {
+    const w = await makeCommunity();
+    await w.join('bob', T0 - 40 * DAY);
+    const hello = await w.message('bob', 'c-general', T0 - 39 * DAY);
     // ann: participating after 1 day, helping after 3; cat: participating after 3 days; dan: silent.
-    w.join('ann', T0);
-    w.join('cat', T0);
-    w.join('dan', T0);
-    w.message('ann', 'c-general', T0 + 1 * DAY);
-    w.message('cat', 'c-general', T0 + 3 * DAY);
-    w.message('ann', 'c-general', T0 + 3 * DAY, { replyTo: hello });
-    const rows = funnel(w.db, w.guildId, T0, T0 + 30 * DAY);
+    await w.join('ann', T0);
+    await w.join('cat', T0);
+    await w.join('dan', T0);
+    await w.message('ann', 'c-general', T0 + 1 * DAY);
+    await w.message('cat', 'c-general', T0 + 3 * DAY);
+    await w.message('ann', 'c-general', T0 + 3 * DAY, { replyTo: hello });
+    const rows = await funnel(w.database, w.guildId, T0, T0 + 30 * DAY);
     expect(rows.map((r) => [r.stage, r.members, r.medianMs])).toEqual([
       ['arrived', 3, 0],
       ['introduced', 0, null],
@@ -30,9 +30,11 @@ describe('funnel', () => {
       ['convener', 0, null],
     ]);
     // A range that ends before the messages only sees the arrivals.
-    expect(funnel(w.db, w.guildId, T0, T0 + HOUR).map((r) => r.members)).toEqual([3, 0, 0, 0, 0, 0, 0]);
+    expect((await funnel(w.database, w.guildId, T0, T0 + HOUR)).map((r) => r.members)).toEqual([3, 0, 0, 0, 0, 0, 0]);
     // bob reached his stages before the range.
-    expect(funnel(w.db, w.guildId, T0 - 50 * DAY, T0).find((r) => r.stage === 'participating')!.members).toBe(1);
+    expect(
+      (await funnel(w.database, w.guildId, T0 - 50 * DAY, T0)).find((r) => r.stage === 'participating')!.members,
+    ).toBe(1);
   });
 });
 
@@ -52,8 +54,8 @@ describe('journey feature', () => {
     ]);
   });
 
-  it('GIVEN an event that was not fresh THEN onEvent does nothing; a fresh one acts', async () => {
-    const w = makeCommunity();
+  it('GIVEN an event that was not fresh THEN onEventStored does nothing; a fresh one acts', async () => {
+    const w = await makeCommunity();
     const now = Date.now();
     const join = {
       platform: 'discord' as const,
@@ -68,22 +70,22 @@ describe('journey feature', () => {
     };
     let woken = 0;
     const deps = { ...w.deps(), wakeOutbox: () => void woken++ };
-    await journeyFeature.onEvent!(deps, join, false);
+    await transaction(w.database, (tx) => journeyFeature.onEventStored!(deps, join, false, tx));
     expect(w.outbox()).toHaveLength(0);
-    await journeyFeature.onEvent!(deps, join, true);
+    await transaction(w.database, (tx) => journeyFeature.onEventStored!(deps, join, true, tx));
     expect(w.outbox().map((r) => r.key)).toEqual(['welcome:g1:ann']);
     expect(woken).toBe(1);
   });
 
   it('GIVEN a member asks for their data THEN the journey exports it, and erasing removes it', async () => {
-    const w = makeCommunity();
-    w.join('bob', T0 - 10 * DAY);
-    w.thread('q1', 'c-help', 'bob', 'Q', T0);
-    w.message('bob', 'q1', T0);
-    w.join('ann', T0);
-    const answer = w.message('ann', 'q1', T0 + HOUR);
-    w.react('bob', answer, 'q1', '✅', T0 + 2 * HOUR);
-    const exported = await journeyFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, asMemberId('ann'));
+    const w = await makeCommunity();
+    await w.join('bob', T0 - 10 * DAY);
+    await w.thread('q1', 'c-help', 'bob', 'Q', T0);
+    await w.message('bob', 'q1', T0);
+    await w.join('ann', T0);
+    const answer = await w.message('ann', 'q1', T0 + HOUR);
+    await w.react('bob', answer, 'q1', '✅', T0 + 2 * HOUR);
+    const exported = await journeyFeature.privacy!.export(w.database, w.guildId, asMemberId('ann'));
     expect(exported).toMatchObject({
       state: { stage: 'helping' },
       answersCreditedAsHelpful: [{ messageId: answer, via: 'reaction' }],
@@ -96,10 +98,10 @@ describe('journey feature', () => {
       answersCreditedAsHelpful: [],
     });
     // bob's first post stays answered (nobody else can be credited for it), but not by ann's id.
-    expect(getJourney(w.db, w.guildId, 'bob')!.firstReplyBy).toBe('(erased)');
+    expect((await getJourney(w.database, w.guildId, 'bob'))!.firstReplyBy).toBe('(erased)');
     // Erased data never means a second welcome.
-    w.leave('ann', T0 + DAY);
-    w.join('ann', T0 + 2 * DAY);
+    await w.leave('ann', T0 + DAY);
+    await w.join('ann', T0 + 2 * DAY);
     expect(w.outbox().filter((r) => r.key.startsWith('welcome:g1:ann'))).toHaveLength(1);
   });
 });

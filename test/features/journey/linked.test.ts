@@ -12,14 +12,14 @@ import { DAY, HOUR, makeCommunity, T0 } from './world.js';
 
 const FORUM = asGuildId('discourse:forum.example');
 
-function linkedWorld(opts: { link?: boolean } = {}) {
-  const w = makeCommunity();
+async function linkedWorld(opts: { link?: boolean } = {}) {
+  const w = await makeCommunity();
   const base = { platform: 'discourse' as const, guildId: FORUM };
   let seq = 0;
   const forum = {
     push: (event: CommunityEvent) => w.push(event),
     join(member: string, at: number) {
-      w.push({
+      return w.push({
         ...base,
         kind: 'member.joined',
         at,
@@ -30,8 +30,8 @@ function linkedWorld(opts: { link?: boolean } = {}) {
         roles: [],
       });
     },
-    topic(id: string, owner: string, at: number) {
-      w.push({
+    async topic(id: string, owner: string, at: number) {
+      await w.push({
         ...base,
         kind: 'thread.upserted',
         at,
@@ -43,10 +43,10 @@ function linkedWorld(opts: { link?: boolean } = {}) {
         archived: false,
         createdAt: at,
       });
-      forum.post(owner, id, at);
+      await forum.post(owner, id, at);
     },
     post(author: string, topic: string, at: number) {
-      w.push({
+      return w.push({
         ...base,
         kind: 'message.created',
         at,
@@ -61,8 +61,8 @@ function linkedWorld(opts: { link?: boolean } = {}) {
       });
     },
   };
-  w.push({ ...base, kind: 'guild.upserted', at: T0 - 30 * DAY, name: 'Forum' });
-  w.push({
+  await w.push({ ...base, kind: 'guild.upserted', at: T0 - 30 * DAY, name: 'Forum' });
+  await w.push({
     ...base,
     kind: 'channel.upserted',
     at: T0 - 30 * DAY,
@@ -80,59 +80,64 @@ function linkedWorld(opts: { link?: boolean } = {}) {
       )
       .run(w.guildId, discordId, FORUM, forumId, at, at);
   // ann is "7" on the forum; bob asks there as "9".
-  w.join('ann', T0);
-  forum.join('7', T0 - 10 * DAY);
-  forum.join('9', T0 - 10 * DAY);
+  await w.join('ann', T0);
+  await forum.join('7', T0 - 10 * DAY);
+  await forum.join('9', T0 - 10 * DAY);
   if (opts.link !== false) link('ann', '7', T0);
   return { w, forum, link };
 }
 
-const stage = (w: ReturnType<typeof makeCommunity>, guildId: string, member: string) =>
-  getJourney(w.db, guildId, member)?.stage;
-const milestones = (w: ReturnType<typeof makeCommunity>) =>
+const stage = async (w: Awaited<ReturnType<typeof makeCommunity>>, guildId: string, member: string) =>
+  (await getJourney(w.database, guildId, member))?.stage;
+const milestones = (w: Awaited<ReturnType<typeof makeCommunity>>) =>
   w
     .outbox()
     .map((r) => r.key)
     .filter((k) => k.startsWith('journey:milestone:'));
 
 describe('one journey for linked accounts', () => {
-  it('GIVEN ann answers a question on the forum THEN her Discord journey reaches helping too, congratulated once, on the forum', () => {
-    const { w, forum } = linkedWorld();
-    w.message('ann', 'c-general', T0 + HOUR);
-    expect(stage(w, w.guildId, 'ann')).toBe('participating');
-    forum.topic('41', '9', T0 + 2 * HOUR);
-    forum.post('7', '41', T0 + 3 * HOUR);
+  it('GIVEN ann answers a question on the forum THEN her Discord journey reaches helping too, congratulated once, on the forum', async () => {
+    const { w, forum } = await linkedWorld();
+    await w.message('ann', 'c-general', T0 + HOUR);
+    expect(await stage(w, w.guildId, 'ann')).toBe('participating');
+    await forum.topic('41', '9', T0 + 2 * HOUR);
+    await forum.post('7', '41', T0 + 3 * HOUR);
 
-    expect(stage(w, FORUM, '7')).toBe('helping');
-    expect(stage(w, w.guildId, 'ann')).toBe('helping');
+    expect(await stage(w, FORUM, '7')).toBe('helping');
+    expect(await stage(w, w.guildId, 'ann')).toBe('helping');
     const helping = milestones(w).filter((k) => k.endsWith(':helping'));
     expect(helping).toEqual([`journey:milestone:${FORUM}:7:helping`]);
     // Her Discord view shows the stage she reached on the forum.
-    const view = journeyView(w.db, w.guildId, asMemberId('ann'), true, T0 + 4 * HOUR);
+    const view = await journeyView(w.database, w.guildId, asMemberId('ann'), true, T0 + 4 * HOUR);
     expect(view.track.stages[view.index]?.id).toBe('helping');
   });
 
-  it('GIVEN the same activity without a link THEN the Discord journey does not move', () => {
-    const { w, forum } = linkedWorld({ link: false });
-    w.message('ann', 'c-general', T0 + HOUR);
-    forum.topic('41', '9', T0 + 2 * HOUR);
-    forum.post('7', '41', T0 + 3 * HOUR);
-    expect(stage(w, FORUM, '7')).toBe('helping');
-    expect(stage(w, w.guildId, 'ann')).toBe('participating');
+  it('GIVEN the same activity without a link THEN the Discord journey does not move', async () => {
+    const { w, forum } = await linkedWorld({ link: false });
+    await w.message('ann', 'c-general', T0 + HOUR);
+    await forum.topic('41', '9', T0 + 2 * HOUR);
+    await forum.post('7', '41', T0 + 3 * HOUR);
+    expect(await stage(w, FORUM, '7')).toBe('helping');
+    expect(await stage(w, w.guildId, 'ann')).toBe('participating');
   });
 
-  it('GIVEN a forum veteran links a new Discord account THEN syncJourneys lifts the Discord account quietly', () => {
-    const { w, forum, link } = linkedWorld({ link: false });
-    forum.topic('41', '9', T0 + 2 * HOUR);
-    forum.post('7', '41', T0 + 3 * HOUR);
-    expect(stage(w, w.guildId, 'ann')).toBe('arrived');
+  it('GIVEN a forum veteran links a new Discord account THEN syncJourneys lifts the Discord account quietly', async () => {
+    const { w, forum, link } = await linkedWorld({ link: false });
+    await forum.topic('41', '9', T0 + 2 * HOUR);
+    await forum.post('7', '41', T0 + 3 * HOUR);
+    expect(await stage(w, w.guildId, 'ann')).toBe('arrived');
     const before = milestones(w);
 
     link('ann', '7', T0 + 4 * HOUR);
-    syncJourneys(w.db, { guildId: w.guildId, memberId: 'ann' }, { guildId: FORUM, memberId: '7' }, T0 + 4 * HOUR);
-    expect(stage(w, w.guildId, 'ann')).toBe('helping');
+    await syncJourneys(
+      w.database,
+      { guildId: w.guildId, memberId: 'ann' },
+      { guildId: FORUM, memberId: '7' },
+      T0 + 4 * HOUR,
+    );
+    expect(await stage(w, w.guildId, 'ann')).toBe('helping');
     // Nothing new happened to the person: no congratulation on either platform.
     expect(milestones(w)).toEqual(before);
-    expect(stage(w, FORUM, '7')).toBe('helping');
+    expect(await stage(w, FORUM, '7')).toBe('helping');
   });
 });

@@ -4,14 +4,14 @@ import { sweep } from '../../../src/features/journey/service.js';
 import { createEventApplier } from '../../../src/ingest/store.js';
 import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
 
-const welcomes = (w: ReturnType<typeof makeCommunity>, member: string) =>
+const welcomes = (w: Awaited<ReturnType<typeof makeCommunity>>, member: string) =>
   w.outbox().filter((r) => r.key.startsWith(`welcome:g1:${member}`));
 
 describe('welcome', () => {
-  it('GIVEN a member joins THEN exactly one DM welcome written for this community is queued at once', () => {
-    const w = makeCommunity();
-    w.message('old', 'c-general', T0 - DAY);
-    w.join('ann', T0);
+  it('GIVEN a member joins THEN exactly one DM welcome written for this community is queued at once', async () => {
+    const w = await makeCommunity();
+    await w.message('old', 'c-general', T0 - DAY);
+    await w.join('ann', T0);
     const rows = welcomes(w, 'ann');
     expect(rows).toHaveLength(1);
     const { action, notBefore } = rows[0]!;
@@ -27,28 +27,28 @@ describe('welcome', () => {
     expect(action.body.mentions).toEqual({ members: ['ann'] });
   });
 
-  it('GIVEN the same join delivered twice, a rejoin within 30 days and one after 40 days THEN still one welcome', () => {
-    const w = makeCommunity();
-    w.join('ann', T0);
-    w.join('ann', T0); // duplicate delivery: ingest says not fresh
-    w.leave('ann', T0 + DAY);
-    w.join('ann', T0 + 2 * DAY);
-    w.leave('ann', T0 + 3 * DAY);
-    w.join('ann', T0 + 43 * DAY);
+  it('GIVEN the same join delivered twice, a rejoin within 30 days and one after 40 days THEN still one welcome', async () => {
+    const w = await makeCommunity();
+    await w.join('ann', T0);
+    await w.join('ann', T0); // duplicate delivery: ingest says not fresh
+    await w.leave('ann', T0 + DAY);
+    await w.join('ann', T0 + 2 * DAY);
+    await w.leave('ann', T0 + 3 * DAY);
+    await w.join('ann', T0 + 43 * DAY);
     expect(welcomes(w, 'ann')).toHaveLength(1);
   });
 
-  it('GIVEN the journey decided a welcome and the process restarted THEN replaying the join and sweeping send nothing new', () => {
-    const w = makeCommunity();
-    w.join('ann', T0);
+  it('GIVEN the journey decided a welcome and the process restarted THEN replaying the join and sweeping send nothing new', async () => {
+    const w = await makeCommunity();
+    await w.join('ann', T0);
     // After a restart the adapter replays the join: the store says not fresh, and the sweep finds her welcomed.
-    w.join('ann', T0, { now: T0 + MINUTE });
-    sweep(w.db, w.guildId, T0 + 5 * MINUTE);
+    await w.join('ann', T0, { now: T0 + MINUTE });
+    await sweep(w.database, w.guildId, T0 + 5 * MINUTE);
     expect(welcomes(w, 'ann')).toHaveLength(1);
   });
 
-  it('GIVEN the join was stored but the process died before the journey saw it THEN the next sweep welcomes once', () => {
-    const w = makeCommunity();
+  it('GIVEN the join was stored but the process died before the journey saw it THEN the next sweep welcomes once', async () => {
+    const w = await makeCommunity();
     // Store only (what a crash between ingest and onEvent leaves behind).
     createEventApplier(w.db)(
       {
@@ -65,33 +65,33 @@ describe('welcome', () => {
       { storeMessageText: false },
     );
     expect(welcomes(w, 'ann')).toHaveLength(0);
-    expect(sweep(w.db, w.guildId, T0 + 5 * MINUTE).welcomed).toBe(1);
-    expect(sweep(w.db, w.guildId, T0 + 10 * MINUTE).welcomed).toBe(0);
+    expect((await sweep(w.database, w.guildId, T0 + 5 * MINUTE)).welcomed).toBe(1);
+    expect((await sweep(w.database, w.guildId, T0 + 10 * MINUTE)).welcomed).toBe(0);
     expect(welcomes(w, 'ann')).toHaveLength(1);
   });
 
   it.each([
     ['23 hours', 23 * HOUR, 1],
     ['25 hours', 25 * HOUR, 0],
-  ])('GIVEN the bot catches up on a join from %s ago THEN welcomes are %i', (_, late, expected) => {
-    const w = makeCommunity();
-    w.join('ann', T0, { now: T0 + late });
+  ])('GIVEN the bot catches up on a join from %s ago THEN welcomes are %i', async (_, late, expected) => {
+    const w = await makeCommunity();
+    await w.join('ann', T0, { now: T0 + late });
     expect(welcomes(w, 'ann')).toHaveLength(expected);
   });
 
-  it('GIVEN a bot account joins THEN it is not welcomed', () => {
-    const w = makeCommunity();
-    w.join('helperbot', T0, { bot: true });
+  it('GIVEN a bot account joins THEN it is not welcomed', async () => {
+    const w = await makeCommunity();
+    await w.join('helperbot', T0, { bot: true });
     expect(w.outbox()).toHaveLength(0);
   });
 
-  it('GIVEN a member whose display name is "@everyone" THEN the welcome pings only them', () => {
-    const w = makeCommunity();
+  it('GIVEN a member whose display name is "@everyone" THEN the welcome pings only them', async () => {
+    const w = await makeCommunity();
     w.settings((s) => ({
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, channelId: 'c-welcome', alsoInChannel: true } },
     }));
-    w.join('eve', T0, { displayName: '@everyone' });
+    await w.join('eve', T0, { displayName: '@everyone' });
     const rows = welcomes(w, 'eve');
     expect(rows).toHaveLength(2);
     for (const { action } of rows) {
@@ -112,13 +112,13 @@ describe('welcome', () => {
         ['message.send', undefined],
       ],
     ],
-  ])('GIVEN a welcome channel configured for %s THEN the welcome goes there', (_, change, expected) => {
-    const w = makeCommunity();
+  ])('GIVEN a welcome channel configured for %s THEN the welcome goes there', async (_, change, expected) => {
+    const w = await makeCommunity();
     w.settings((s) => ({
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, channelId: 'c-welcome', ...change } },
     }));
-    w.join('ann', T0);
+    await w.join('ann', T0);
     const got = welcomes(w, 'ann').map(({ action }) => [
       action.type,
       action.type === 'dm.send' ? action.fallbackChannelId : undefined,
@@ -129,20 +129,20 @@ describe('welcome', () => {
     }
   });
 
-  it('GIVEN welcomes turned off THEN a join is not welcomed, and turning them on later does not welcome old joins', () => {
-    const w = makeCommunity();
+  it('GIVEN welcomes turned off THEN a join is not welcomed, and turning them on later does not welcome old joins', async () => {
+    const w = await makeCommunity();
     w.settings((s) => ({ ...s, journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: false } } }));
-    w.join('ann', T0);
+    await w.join('ann', T0);
     w.settings(
       (s) => ({ ...s, journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: true } } }),
       T0 + DAY,
     );
-    sweep(w.db, w.guildId, T0 + 2 * DAY);
+    await sweep(w.database, w.guildId, T0 + 2 * DAY);
     expect(welcomes(w, 'ann')).toHaveLength(0);
   });
 
-  it('GIVEN a custom welcome text THEN the placeholders are filled', () => {
-    const w = makeCommunity('@here Club');
+  it('GIVEN a custom welcome text THEN the placeholders are filled', async () => {
+    const w = await makeCommunity('@here Club');
     w.settings((s) => ({
       ...s,
       journey: {
@@ -150,7 +150,7 @@ describe('welcome', () => {
         welcome: { ...s.journey.welcome, text: 'Welcome {member} to {server}! @everyone wave.' },
       },
     }));
-    w.join('ann', T0);
+    await w.join('ann', T0);
     const action = welcomes(w, 'ann')[0]!.action;
     if (action.type !== 'dm.send') throw new Error(action.type);
     expect(action.body.content).toBe('Welcome <@ann> to @\u200bhere Club! @\u200beveryone wave.');

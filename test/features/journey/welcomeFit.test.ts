@@ -15,7 +15,7 @@ import { messageJson } from '../../../src/platforms/discord/render.js';
 import { LIMITS, limitViolation } from '../../../src/text/fit.js';
 import { DAY, makeCommunity, T0 } from './world.js';
 
-type World = ReturnType<typeof makeCommunity>;
+type World = Awaited<ReturnType<typeof makeCommunity>>;
 
 /** 1,500 characters, as the option allows, with a placeholder in every line (the issue's probe). */
 const LONG_TEMPLATE = (() => {
@@ -38,7 +38,7 @@ function run(w: World, def: CommandDefinition<never>, options: Record<string, un
 
 describe('a custom welcome is checked against its longest expansion', () => {
   it('GIVEN a 1,500-character text whose placeholders expand far past 2,000 THEN /convene welcome set refuses, says by how much, and changes nothing', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const expanded = renderWelcome({
       memberId: '123456789012345678',
       serverName: 'Rust Gamedev',
@@ -58,7 +58,7 @@ describe('a custom welcome is checked against its longest expansion', () => {
   });
 
   it('GIVEN a text one character too long at worst THEN the refusal says "about 1 character", in the singular', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const head =
       'Welcome {member}! Tell us what you are building in {server}, and see {channels} for where to start. {first_step} ' +
       'Glad you found {server}, {member}: {channels} are the busiest rooms. ';
@@ -81,7 +81,7 @@ describe('a custom welcome is checked against its longest expansion', () => {
   });
 
   it('GIVEN a text that fits even with the longest names THEN it is saved', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const text = `Hi {member}, welcome to {server}. ${'Read the pinned posts first. '.repeat(40)}`;
     expect(welcomeWorstCase(text).length).toBeLessThanOrEqual(LIMITS.content);
     const r = await run(w, conveneWelcomeSet as never, { dm: true, text });
@@ -92,7 +92,7 @@ describe('a custom welcome is checked against its longest expansion', () => {
 
 describe('a welcome that is too long (set before the check) is cut, and the preview says so', () => {
   it('GIVEN a stored text that expands past 2,000 THEN the preview warns what newcomers do not get and every message fits', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     w.settings((s) => ({
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: true, dm: true, text: LONG_TEMPLATE } },

@@ -6,6 +6,7 @@ import { asc } from 'drizzle-orm';
 import type { Action } from '../../../src/actions.js';
 import type { Deps, RuntimeStatus } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -37,20 +38,23 @@ export function makeWorld(guildName = 'Rust Gamedev') {
   let seq = 0;
 
   /** Store the event; when it changed something, let the journey react with the clock at `now`. */
-  const push = (event: CommunityEvent, now = event.at): number => {
+  const database = sqliteDatabase(db);
+  const push = async (event: CommunityEvent, now = event.at): Promise<number> => {
     const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
-    return fresh ? handleEvent(db, event, now) : 0;
+    return fresh ? handleEvent(database, event, now) : 0;
   };
 
   const world = {
     db,
+    /** The same database through the engine-neutral API (what the ported journey takes). */
+    database,
     guildId,
     push,
     guild(at = T0 - 30 * DAY) {
-      push({ ...base, kind: 'guild.upserted', at, name: guildName });
+      return push({ ...base, kind: 'guild.upserted', at, name: guildName });
     },
     channel(id: string, name: string, at = T0 - 30 * DAY, channelKind: ChannelKind = 'text') {
-      push({
+      return push({
         ...base,
         kind: 'channel.upserted',
         at,
@@ -62,7 +66,7 @@ export function makeWorld(guildName = 'Rust Gamedev') {
       });
     },
     thread(id: string, parent: string, owner: string, name: string, at: number) {
-      push({
+      return push({
         ...base,
         kind: 'thread.upserted',
         at,
@@ -93,14 +97,14 @@ export function makeWorld(guildName = 'Rust Gamedev') {
     leave(member: string, at: number) {
       return push({ ...base, kind: 'member.left', at, memberId: asMemberId(member) });
     },
-    message(
+    async message(
       author: string,
       channel: string,
       at: number,
       opts: { id?: string; replyTo?: string; now?: number } = {},
-    ): string {
+    ): Promise<string> {
       const id = opts.id ?? `m${++seq}`;
-      push(
+      await push(
         {
           ...base,
           kind: 'message.created',
@@ -175,12 +179,12 @@ export function makeWorld(guildName = 'Rust Gamedev') {
 }
 
 /** A community with a few channels, ready for members. */
-export function makeCommunity(guildName?: string) {
+export async function makeCommunity(guildName?: string) {
   const world = makeWorld(guildName);
-  world.guild();
-  world.channel('c-general', 'general');
-  world.channel('c-intro', 'introductions');
-  world.channel('c-help', 'help', T0 - 30 * DAY, 'forum');
-  world.channel('c-showcase', 'showcase');
+  await world.guild();
+  await world.channel('c-general', 'general');
+  await world.channel('c-intro', 'introductions');
+  await world.channel('c-help', 'help', T0 - 30 * DAY, 'forum');
+  await world.channel('c-showcase', 'showcase');
   return world;
 }

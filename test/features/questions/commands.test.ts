@@ -19,35 +19,39 @@ const text = (r: { kind: string; body?: { content: string } }) => (r.kind === 'm
 
 describe('/solved', () => {
   it('GIVEN the asker runs it in the question thread THEN the question is solved', async () => {
-    const w = makeCommunity();
-    w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
+    const w = await makeCommunity();
+    await w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
     const r = await w.run(solved, {}, { id: 'cy', channelId: 'q1' });
     expect(r).toMatchObject({ kind: 'message', ephemeral: true });
-    expect(getQuestion(w.db, w.guildId, 'q1')).toMatchObject({ solvedVia: 'command', solvedById: 'cy', solvedAt: T0 });
+    expect(await getQuestion(w.store, w.guildId, 'q1')).toMatchObject({
+      solvedVia: 'command',
+      solvedById: 'cy',
+      solvedAt: T0,
+    });
     expect(text(await w.run(solved, {}, { id: 'cy', channelId: 'q1' }))).toContain('already');
   });
 
   it('GIVEN a moderator runs it THEN the question is solved', async () => {
-    const w = makeCommunity();
-    w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
+    const w = await makeCommunity();
+    await w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
     await w.run(solved, {}, { id: 'mod', moderator: true, channelId: 'q1' });
-    expect(getQuestion(w.db, w.guildId, 'q1')!.solvedById).toBe('mod');
+    expect((await getQuestion(w.store, w.guildId, 'q1'))!.solvedById).toBe('mod');
   });
 
   it.each([
     ['someone else in the thread', { id: 'bo', channelId: 'q1' }, 'Only the person who asked'],
     ['anyone outside a question thread', { id: 'cy', channelId: 'general' }, "isn't a question thread"],
   ])('GIVEN %s THEN it says why not and solves nothing', async (_case, as, expected) => {
-    const w = makeCommunity();
-    w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
+    const w = await makeCommunity();
+    await w.post('q1', 'help', 'cy', 'shader crash', T0 - HOUR);
     expect(text(await w.run(solved, {}, as))).toContain(expected);
-    expect(getQuestion(w.db, w.guildId, 'q1')!.solvedAt).toBeNull();
+    expect((await getQuestion(w.store, w.guildId, 'q1'))!.solvedAt).toBeNull();
   });
 });
 
 describe('/nudges off|on', () => {
   it('GIVEN /nudges off then on THEN members.nudgesOff follows (also for a member never seen)', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const off = () =>
       w.db.select({ off: members.nudgesOff }).from(members).where(eq(members.memberId, 'ada')).get()?.off;
     await w.run(nudgesOff, {}, { id: 'ada' });
@@ -62,8 +66,8 @@ describe('/nudges off|on', () => {
 
 describe('/unanswered', () => {
   it('GIVEN open questions THEN the member gets a private list with links and why', async () => {
-    const w = makeCommunity();
-    w.post('qb', 'help', 'cy', 'vulkan shader stutter', T0 - 3 * HOUR);
+    const w = await makeCommunity();
+    await w.post('qb', 'help', 'cy', 'vulkan shader stutter', T0 - 3 * HOUR);
     const r = await w.run(unanswered, {}, { id: 'ada' });
     expect(r).toMatchObject({ kind: 'message', ephemeral: true });
     expect(text(r)).toContain(`[vulkan shader stutter](https://discord.com/channels/${w.guildId}/qb)`);
@@ -72,19 +76,19 @@ describe('/unanswered', () => {
   });
 
   it('GIVEN nothing open THEN it says so', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     expect(text(await w.run(unanswered, {}, { id: 'ada' }))).toContain('Nothing is waiting');
   });
 });
 
 describe('/convene questions set', () => {
   it('GIVEN a member (not a moderator) THEN it refuses', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     expect(text(await w.run(conveneQuestionsSet, { after: '2h' }, { id: 'cy' }))).toBe(MODERATOR_ONLY);
   });
 
   it('GIVEN a channel list, durations and a helpers role THEN the settings follow and the reply sums them up', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const r = await w.run(
       conveneQuestionsSet,
       { channels: '#general, <#help>', after: '2h', escalate: '2d', helpers: 'r1' },
@@ -102,7 +106,7 @@ describe('/convene questions set', () => {
   });
 
   it('GIVEN moderators:true THEN the reply says the moderators get one summary per scan', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     const r = await w.run(conveneQuestionsSet, { moderators: true }, { id: 'mod', moderator: true });
     expect(getSettings(w.db, w.guildId).questions.helpersRoleId).toBeNull();
     expect(text(r)).toContain(
@@ -111,11 +115,11 @@ describe('/convene questions set', () => {
   });
 
   it('GIVEN watch:off for a channel THEN that channel is never watched, and the rest stays automatic', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     await w.run(conveneQuestionsSet, { channel: 'help', watch: 'off' }, { id: 'mod', moderator: true });
     expect(getSettings(w.db, w.guildId).questions).toMatchObject({ auto: true, channels: { help: false } });
-    w.post('q1', 'help', 'cy', 'shader crash', T0);
-    expect(getQuestion(w.db, w.guildId, 'q1')).toBeUndefined();
+    await w.post('q1', 'help', 'cy', 'shader crash', T0);
+    expect(await getQuestion(w.store, w.guildId, 'q1')).toBeUndefined();
   });
 
   it.each([
@@ -124,12 +128,12 @@ describe('/convene questions set', () => {
     [{ channels: '#nowhere' }, 'nowhere'],
     [{ channel: 'help' }, 'together'],
   ])('GIVEN %j THEN it explains the mistake and changes nothing', async (options, expected) => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     expect(text(await w.run(conveneQuestionsSet, options, { id: 'mod', moderator: true }))).toContain(expected);
     expect(getSettings(w.db, w.guildId).questions.afterMinutes).toBe(240);
   });
 
-  it('GIVEN names, ids and mentions THEN parseChannelList returns the channel ids once each', () => {
+  it('GIVEN names, ids and mentions THEN parseChannelList returns the channel ids once each', async () => {
     const known = [
       { channelId: 'h1', name: 'Help' },
       { channelId: '123', name: 'x' },
@@ -138,7 +142,7 @@ describe('/convene questions set', () => {
   });
 
   it('GIVEN "auto" THEN detection goes back to the defaults', async () => {
-    const w = makeCommunity();
+    const w = await makeCommunity();
     await w.run(conveneQuestionsSet, { channels: '#general' }, { id: 'mod', moderator: true });
     await w.run(conveneQuestionsSet, { channels: 'auto' }, { id: 'mod', moderator: true });
     expect(getSettings(w.db, w.guildId).questions).toMatchObject({ auto: true, channels: {} });
@@ -147,10 +151,10 @@ describe('/convene questions set', () => {
 
 describe('a linked member is one person', () => {
   const FORUM = 'discourse:forum.example';
-  function linked() {
-    const w = makeCommunity();
-    w.push({ platform: 'discourse', guildId: asGuildId(FORUM), kind: 'guild.upserted', at: T0 - DAY, name: 'F' });
-    w.push({
+  async function linked() {
+    const w = await makeCommunity();
+    await w.push({ platform: 'discourse', guildId: asGuildId(FORUM), kind: 'guild.upserted', at: T0 - DAY, name: 'F' });
+    await w.push({
       platform: 'discourse',
       guildId: asGuildId(FORUM),
       kind: 'member.joined',
@@ -177,9 +181,9 @@ describe('a linked member is one person', () => {
   }
 
   it('GIVEN an open vulkan topic on the forum THEN /unanswered on Discord offers it to ada, who answers vulkan here, marked "on the forum"', async () => {
-    const { w } = linked();
+    const { w } = await linked();
     const forum = { platform: 'discourse' as const, guildId: asGuildId(FORUM) };
-    w.push({
+    await w.push({
       ...forum,
       kind: 'channel.upserted',
       at: T0 - DAY,
@@ -189,7 +193,7 @@ describe('a linked member is one person', () => {
       parentId: null,
       topic: null,
     });
-    w.push({
+    await w.push({
       ...forum,
       kind: 'member.joined',
       at: T0 - DAY,
@@ -199,7 +203,7 @@ describe('a linked member is one person', () => {
       bot: false,
       roles: [],
     });
-    w.push({
+    await w.push({
       ...forum,
       kind: 'thread.upserted',
       at: T0 - 3 * HOUR,
@@ -211,7 +215,7 @@ describe('a linked member is one person', () => {
       archived: false,
       createdAt: T0 - 3 * HOUR,
     });
-    w.push({
+    await w.push({
       ...forum,
       kind: 'message.created',
       at: T0 - 3 * HOUR,
@@ -231,7 +235,7 @@ describe('a linked member is one person', () => {
   });
 
   it('GIVEN /nudges off and on on Discord THEN the forum account follows', async () => {
-    const { w, forumRow } = linked();
+    const { w, forumRow } = await linked();
     await w.run(nudgesOff, {}, { id: 'ada' });
     expect(forumRow()?.off).toBe(true);
     await w.run(nudgesOn, {}, { id: 'ada' });
@@ -239,7 +243,7 @@ describe('a linked member is one person', () => {
   });
 
   it('GIVEN /profile set timezone on Discord THEN the forum account has the same timezone and interests', async () => {
-    const { w, forumRow } = linked();
+    const { w, forumRow } = await linked();
     await w.run(profileSet, { timezone: 'Europe/Lisbon', interests: 'vulkan, rust' }, { id: 'ada' });
     expect(forumRow()?.timezone).toBe('Europe/Lisbon');
     expect(profileRow(w.db, asGuildId(FORUM), asMemberId('7'))?.declared).toMatchObject({

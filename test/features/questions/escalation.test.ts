@@ -9,26 +9,26 @@ import { asMemberId, asRoleId } from '../../../src/events.js';
 import { scanAndNudge } from '../../../src/features/questions/service.js';
 import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
 
-type World = ReturnType<typeof makeCommunity>;
+type World = Awaited<ReturnType<typeof makeCommunity>>;
 
 const escalations = (w: World) => w.outbox().filter((r) => r.key.startsWith('questions:escalate'));
 const contentOf = (a: Action) => ('body' in a && a.body && 'content' in a.body ? String(a.body.content) : '');
 
 const TITLES = ['vulkan shader crash on startup', 'replication lag over the network', 'lightmap baking never ends'];
 
-function threeOldQuestions(w: World) {
+async function threeOldQuestions(w: World) {
   for (const [i, title] of TITLES.entries()) {
-    w.post(`q${i + 1}`, 'help', 'cy', title, T0 - 25 * HOUR - i * 10 * MINUTE, { body: `${title}, why?` });
+    await w.post(`q${i + 1}`, 'help', 'cy', title, T0 - 25 * HOUR - i * 10 * MINUTE, { body: `${title}, why?` });
   }
 }
 
 describe('escalation', () => {
-  it('GIVEN no helpers role, 3 questions past 24 h and 2 moderators THEN one summary to each moderator per scan, listing all 3, and nothing on the next scan', () => {
-    const w = makeCommunity();
-    w.join('mo', { moderator: true });
-    w.join('max', { moderator: true });
-    threeOldQuestions(w);
-    const result = scanAndNudge(w.db, w.guildId, T0);
+  it('GIVEN no helpers role, 3 questions past 24 h and 2 moderators THEN one summary to each moderator per scan, listing all 3, and nothing on the next scan', async () => {
+    const w = await makeCommunity();
+    await w.join('mo', { moderator: true });
+    await w.join('max', { moderator: true });
+    await threeOldQuestions(w);
+    const result = await scanAndNudge(w.store, w.guildId, T0);
     expect(result.escalated).toBe(3);
     const sent = escalations(w);
     // One message per moderator, whatever the number of questions.
@@ -47,17 +47,17 @@ describe('escalation', () => {
       w.outbox().filter((r) => r.action.type === 'message.send' && r.key.startsWith('questions:escalate')),
     ).toEqual([]);
 
-    scanAndNudge(w.db, w.guildId, T0 + HOUR);
-    scanAndNudge(w.db, w.guildId, T0 + 2 * HOUR);
+    await scanAndNudge(w.store, w.guildId, T0 + HOUR);
+    await scanAndNudge(w.store, w.guildId, T0 + 2 * HOUR);
     expect(escalations(w)).toHaveLength(2);
   });
 
-  it('GIVEN a helpers role THEN each question gets one escalation in its thread, naming it with its age and link', () => {
-    const w = makeCommunity();
+  it('GIVEN a helpers role THEN each question gets one escalation in its thread, naming it with its age and link', async () => {
+    const w = await makeCommunity();
     w.settings((s) => ({ ...s, questions: { ...s.questions, helpersRoleId: 'r-helpers' } }));
-    threeOldQuestions(w);
-    scanAndNudge(w.db, w.guildId, T0);
-    scanAndNudge(w.db, w.guildId, T0 + HOUR);
+    await threeOldQuestions(w);
+    await scanAndNudge(w.store, w.guildId, T0);
+    await scanAndNudge(w.store, w.guildId, T0 + HOUR);
     const sent = escalations(w);
     expect(sent).toHaveLength(3);
     for (const r of sent) {
@@ -71,10 +71,10 @@ describe('escalation', () => {
     }
   });
 
-  it('GIVEN moderator roles and no helpers role THEN the members holding them get the summary, not a role ping per question', () => {
-    const w = makeCommunity();
+  it('GIVEN moderator roles and no helpers role THEN the members holding them get the summary, not a role ping per question', async () => {
+    const w = await makeCommunity();
     w.settings((s) => ({ ...s, core: { ...s.core, moderatorRoleIds: ['r-mods'] } }));
-    w.push({
+    await w.push({
       platform: 'discord',
       guildId: w.guildId,
       kind: 'member.joined',
@@ -86,8 +86,8 @@ describe('escalation', () => {
       roles: [asRoleId('r-mods')],
       moderator: false,
     });
-    threeOldQuestions(w);
-    scanAndNudge(w.db, w.guildId, T0);
+    await threeOldQuestions(w);
+    await scanAndNudge(w.store, w.guildId, T0);
     const sent = escalations(w);
     expect(sent.map((r) => [r.action.type, (r.action as { memberId?: string }).memberId])).toEqual([
       ['dm.send', 'rita'],

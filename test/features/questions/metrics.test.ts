@@ -11,13 +11,13 @@ describe('quantile', () => {
     [[5], 0.9, 5],
     [[1, 2, 3, 4], 0.5, 2],
     [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9, 9],
-  ])('GIVEN %j THEN q%s is %s', (values, q, expected) => {
+  ])('GIVEN %j THEN q%s is %s', async (values, q, expected) => {
     expect(quantile(values, q)).toBe(expected);
   });
 });
 
 describe('questionMetrics', () => {
-  it('GIVEN answered, late, unanswered and recent questions THEN the shares count only what is decided', () => {
+  it('GIVEN answered, late, unanswered and recent questions THEN the shares count only what is decided', async () => {
     const m = questionMetrics(
       [
         { askedAt: T, firstResponseAt: T + HOUR, solvedAt: T + 2 * HOUR },
@@ -41,7 +41,7 @@ describe('questionMetrics', () => {
     });
   });
 
-  it('GIVEN nudges THEN conversion counts answers within 24 h of the nudge, and whether a nudged member gave it', () => {
+  it('GIVEN nudges THEN conversion counts answers within 24 h of the nudge, and whether a nudged member gave it', async () => {
     const m = questionMetrics(
       [],
       [

@@ -11,6 +11,7 @@ import {
   type CommandContext,
   type CommandDefinition,
   type Deps,
+  databaseOf,
   type Reply,
   runButton,
   runCommand,
@@ -242,14 +243,14 @@ describe('/solved credits the helper', () => {
     const c = await answeredQuestion();
     // A second, open question with no reply: the lists are not empty for another reason.
     await c.post('t2', 'fay', 'Vulkan validation layers missing on macOS', T0 - 5 * HOUR);
-    const before = waitingForDigest(c.deps.db, c.guildId, T0).map((q) => q.threadId);
+    const before = (await waitingForDigest(databaseOf(c.deps), c.guildId, T0)).map((q) => q.threadId);
     expect(before).toContain('t2');
     await c.command(solved as CommandDefinition, 'eve', 't1', T0, { helper: asMemberId('cyd') });
     expect(c.question('t1').accepted_answerer_id).toBe('cyd');
-    expect(waitingForDigest(c.deps.db, c.guildId, T0 + HOUR).map((q) => q.threadId)).toEqual(['t2']);
+    expect((await waitingForDigest(databaseOf(c.deps), c.guildId, T0 + HOUR)).map((q) => q.threadId)).toEqual(['t2']);
     const list = text(await c.command(unanswered as CommandDefinition, 'bob', null, T0 + HOUR));
     expect(list).not.toContain('swapchain');
-    scanAndNudge(c.deps.db, c.guildId, T0 + 2 * DAY);
+    await scanAndNudge(databaseOf(c.deps), c.guildId, T0 + 2 * DAY);
     const nudged = c.outbox().filter((r) => r.key.startsWith('questions:') && r.key.includes(':t1'));
     expect(nudged.map((r) => r.key).filter((k) => !k.startsWith('questions:solved'))).toEqual([]);
   });
@@ -307,7 +308,7 @@ describe('/solved credits the helper', () => {
 });
 
 describe('what the asker reads on the forum (no buttons there)', () => {
-  it('GIVEN the forum THEN the pick names the command with the likeliest helper, and carries no buttons', () => {
+  it('GIVEN the forum THEN the pick names the command with the likeliest helper, and carries no buttons', async () => {
     const body = pickBody({
       kind: 'pick',
       buttons: false,
@@ -364,7 +365,7 @@ describe('ranking the replies (pure)', () => {
       ['b1', 'b2', 'c', 'd', 'e', 'f'].map((id, i) => m(id, id.slice(0, 1), i + 1)),
       ['f', 'e', 'd', 'c'],
     ],
-  ])('GIVEN %s', (_name, messages, expected) => {
+  ])('GIVEN %s', async (_name, messages, expected) => {
     expect(rankCandidates({ askerId: 'asker', askedAt: 0, messages }).map((c) => c.memberId)).toEqual(expected);
   });
 });

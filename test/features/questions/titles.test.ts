@@ -20,12 +20,12 @@ import { getQuestion } from '../../../src/features/questions/store.js';
 import { questionTitle } from '../../../src/features/questions/title.js';
 import { DAY, HOUR, makeCommunity, makeWorld, T0 } from './world.js';
 
-type World = ReturnType<typeof makeCommunity>;
+type World = Awaited<ReturnType<typeof makeCommunity>>;
 
 /** A help text channel where cy asks in a message (no thread). */
-function askInHelpChannel(w: World, content: string, at = T0 - 5 * HOUR): string {
-  w.channel('support', 'support', 'text');
-  return w.message('cy', 'support', at, { content });
+async function askInHelpChannel(w: World, content: string, at = T0 - 5 * HOUR): Promise<string> {
+  await w.channel('support', 'support', 'text');
+  return await w.message('cy', 'support', at, { content });
 }
 
 const textOf = (reply: Awaited<ReturnType<World['run']>>) => (reply.kind === 'message' ? reply.body.content : '');
@@ -49,11 +49,11 @@ describe('questionTitle (pure)', () => {
     ],
     ['a link kept as its text', 'see [the wiki](https://wiki.example/x) — still stuck?', 'see the wiki — still stuck?'],
     ['only a mention', '<@123>', null],
-  ])('GIVEN %s THEN the title is as written', (_case, content, expected) => {
+  ])('GIVEN %s THEN the title is as written', async (_case, content, expected) => {
     expect(questionTitle(content)).toBe(expected);
   });
 
-  it('GIVEN a long first line THEN the title is cut at a word, under 100 characters, with an ellipsis', () => {
+  it('GIVEN a long first line THEN the title is cut at a word, under 100 characters, with an ellipsis', async () => {
     const long = `how do I ${'configure the network bridge '.repeat(10)}?`;
     const t = questionTitle(long)!;
     expect(t.length).toBeLessThanOrEqual(100);
@@ -64,10 +64,10 @@ describe('questionTitle (pure)', () => {
 
 describe('every question named', () => {
   it('GIVEN a question asked in a help channel THEN the digest and /unanswered show its first line, escaped, with a link to the message', async () => {
-    const w = makeCommunity();
-    const id = askInHelpChannel(w, 'How do I set **sshd_config** to allow @everyone?\nthe rest of my message');
-    expect(getQuestion(w.db, w.guildId, id)?.title).toBe('How do I set sshd_config to allow @everyone?');
-    const waiting = waitingForDigest(w.db, w.guildId, T0);
+    const w = await makeCommunity();
+    const id = await askInHelpChannel(w, 'How do I set **sshd_config** to allow @everyone?\nthe rest of my message');
+    expect((await getQuestion(w.store, w.guildId, id))?.title).toBe('How do I set sshd_config to allow @everyone?');
+    const waiting = await waitingForDigest(w.store, w.guildId, T0);
     expect(waiting.map((q) => q.title)).toEqual(['How do I set sshd_config to allow @everyone?']);
     expect(waiting[0]!.url).toBe(`https://discord.com/channels/${w.guildId}/support/${id}`);
     const text = textOf(await w.run(unanswered, {}, { id: 'ada' }));
@@ -78,12 +78,12 @@ describe('every question named', () => {
     );
   });
 
-  it('GIVEN a question stored before titles were kept THEN it is named from what is stored, never "A question in #"', () => {
-    const w = makeCommunity();
-    const id = askInHelpChannel(w, 'Why does the shader compiler crash on vulkan?');
-    w.post('q2', 'help', 'eve', 'replication lag over the network', T0 - 6 * HOUR, { body: 'why so slow?' });
+  it('GIVEN a question stored before titles were kept THEN it is named from what is stored, never "A question in #"', async () => {
+    const w = await makeCommunity();
+    const id = await askInHelpChannel(w, 'Why does the shader compiler crash on vulkan?');
+    await w.post('q2', 'help', 'eve', 'replication lag over the network', T0 - 6 * HOUR, { body: 'why so slow?' });
     w.db.update(questions).set({ title: null }).where(eq(questions.guildId, w.guildId)).run();
-    const titles = new Map(waitingForDigest(w.db, w.guildId, T0).map((q) => [q.threadId, q.title]));
+    const titles = new Map((await waitingForDigest(w.store, w.guildId, T0)).map((q) => [q.threadId, q.title]));
     expect(titles.get('q2')).toBe('replication lag over the network');
     // No text is kept (storeMessageText off): the asker and the question's own words as they wrote them.
     expect(titles.get(id)).toMatch(/^cy asked about .*(shader|compiler|vulkan)/);
@@ -91,8 +91,8 @@ describe('every question named', () => {
   });
 
   it("GIVEN a help-channel question THEN its kept title is in the asker's export, and gone after the retention period", async () => {
-    const w = makeCommunity();
-    const id = askInHelpChannel(w, 'How do I bake lightmaps in the editor?', T0 - 3 * DAY);
+    const w = await makeCommunity();
+    const id = await askInHelpChannel(w, 'How do I bake lightmaps in the editor?', T0 - 3 * DAY);
     const exported = (await questionsFeature.privacy!.export(sqliteDatabase(w.db), w.guildId, asMemberId('cy'))) as {
       questionsAsked: { questionId: string; title: string | null }[];
     };
@@ -101,14 +101,14 @@ describe('every question named', () => {
     );
     w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 2 } }));
     applyRetention(w.db, w.guildId, T0);
-    expect(getQuestion(w.db, w.guildId, id)?.title).toBeNull();
+    expect((await getQuestion(w.store, w.guildId, id))?.title).toBeNull();
     // A thread's name is the channel's: kept.
-    expect(getQuestion(w.db, w.guildId, 'old5')?.title).toBe('network lag and replication jitter');
+    expect((await getQuestion(w.store, w.guildId, 'old5'))?.title).toBe('network lag and replication jitter');
   });
 
   it('GIVEN the asker erases their data THEN the title kept for their question is gone', async () => {
-    const w = makeCommunity();
-    askInHelpChannel(w, 'How do I bake lightmaps in the editor?');
+    const w = await makeCommunity();
+    await askInHelpChannel(w, 'How do I bake lightmaps in the editor?');
     await questionsFeature.privacy!.erase(sqliteDatabase(w.db), w.guildId, asMemberId('cy'));
     const left = w.db
       .select({ title: questions.title })
@@ -119,12 +119,12 @@ describe('every question named', () => {
     expect(left).toEqual([]);
   });
 
-  it('GIVEN a question waiting for its peer nudge THEN the nudge names it and links to it', () => {
-    const w = makeCommunity();
-    w.post('q1', 'help', 'cy', 'vulkan shader crash on startup', T0 - 5 * HOUR, {
+  it('GIVEN a question waiting for its peer nudge THEN the nudge names it and links to it', async () => {
+    const w = await makeCommunity();
+    await w.post('q1', 'help', 'cy', 'vulkan shader crash on startup', T0 - 5 * HOUR, {
       body: 'my vulkan shader crashes, why?',
     });
-    scanAndNudge(w.db, w.guildId, T0);
+    await scanAndNudge(w.store, w.guildId, T0);
     const nudge = w.outbox().find((r) => r.key.startsWith('questions:nudge:'));
     expect(nudge).toBeDefined();
     const body = (nudge!.action as { body: { content: string } }).body.content;
@@ -142,17 +142,17 @@ describe('forum links', () => {
       'https://example.org/community/t/16',
     ],
     ['a forum served over http', 'http://forum.example:8080/', 'http://forum.example:8080/t/16'],
-  ])('GIVEN %s THEN the topic link keeps its scheme and path', (_case, forumUrl, expected) => {
+  ])('GIVEN %s THEN the topic link keeps its scheme and path', async (_case, forumUrl, expected) => {
     const host = new URL(forumUrl).host;
     expect(questionLink('discourse', `discourse:${host}`, '16', null, [forumUrl])).toBe(expected);
   });
 
   it('GIVEN a forum connected by command under a sub-path, over http THEN the digest lists its waiting topics with links to its address', async () => {
     const w = makeWorld('discourse:example.org:8080', 'discourse');
-    w.guild();
-    w.channel('category:4', 'Support', 'forum');
-    w.join('7');
-    w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 5 * HOUR, { body: 'any idea why?' });
+    await w.guild();
+    await w.channel('category:4', 'Support', 'forum');
+    await w.join('7');
+    await w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 5 * HOUR, { body: 'any idea why?' });
     insertForum(w.db, {
       id: 'f1',
       guildId: 'discord-guild',
@@ -172,13 +172,13 @@ describe('forum links', () => {
     ]);
   });
 
-  it('GIVEN a forum under a sub-path THEN the digest links its waiting topics there', () => {
+  it('GIVEN a forum under a sub-path THEN the digest links its waiting topics there', async () => {
     const w = makeWorld('discourse:example.org', 'discourse');
-    w.guild();
-    w.channel('category:4', 'Support', 'forum');
-    w.join('7');
-    w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 2 * DAY, { body: 'any idea why?' });
-    const [q] = waitingForDigest(w.db, w.guildId, T0, 100, { forumUrls: ['https://example.org/community'] });
+    await w.guild();
+    await w.channel('category:4', 'Support', 'forum');
+    await w.join('7');
+    await w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 2 * DAY, { body: 'any idea why?' });
+    const [q] = await waitingForDigest(w.store, w.guildId, T0, 100, { forumUrls: ['https://example.org/community'] });
     expect(q).toMatchObject({ title: 'Physics jitter after upgrade', url: 'https://example.org/community/t/16' });
   });
 });

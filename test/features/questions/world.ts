@@ -1,12 +1,15 @@
 /**
  * A small community on a real SQLite database: events go through the real ingest applier, then to
  * the questions service exactly as the ingestor would call it (only when the event was fresh).
+ * `db` is the synchronous handle (the applier, settings: not ported yet), `store` the same
+ * connection as a Database for the questions feature's async store.
  */
 import { asc } from 'drizzle-orm';
 import type { Action } from '../../../src/actions.js';
 import type { CommandContext, CommandDefinition, Deps, Reply, RuntimeStatus } from '../../../src/commands.js';
 import { runCommand } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import { sqliteDatabase, transaction } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -32,27 +35,31 @@ export const T0 = Date.UTC(2026, 2, 3, 10, 0, 0);
 
 export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
   const db = makeTestDb();
+  const store = sqliteDatabase(db);
   const apply = createEventApplier(db);
   const guildId: GuildId = asGuildId(guild);
   const base = { platform, guildId };
   let seq = 0;
 
   /** Store the event; when it changed something, let the feature react (as the ingestor does). */
-  const push = (event: CommunityEvent, opts: { silent?: boolean } = {}): boolean => {
-    const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
-    if (fresh && !opts.silent) handleEvent(db, event);
-    return fresh;
-  };
+  const push = (event: CommunityEvent, opts: { silent?: boolean } = {}): Promise<boolean> =>
+    // As the ingestor does: the event and the feature's work in one transaction (the feature in a savepoint).
+    transaction(store, async (tx) => {
+      const fresh = apply(event, { storeMessageText: false });
+      if (fresh && !opts.silent) await transaction(tx, (savepoint) => handleEvent(savepoint, event));
+      return fresh;
+    });
 
   const world = {
     db,
+    store,
     guildId,
     push,
     guild(at = T0 - 60 * DAY) {
-      push({ ...base, kind: 'guild.upserted', at, name: 'Test Guild' });
+      return push({ ...base, kind: 'guild.upserted', at, name: 'Test Guild' });
     },
     channel(id: string, name: string, channelKind: ChannelKind = 'text', at = T0 - 60 * DAY) {
-      push({
+      return push({
         ...base,
         kind: 'channel.upserted',
         at,
@@ -64,7 +71,7 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
       });
     },
     join(member: string, opts: { at?: number; bot?: boolean; moderator?: boolean } = {}) {
-      push({
+      return push({
         ...base,
         kind: 'member.joined',
         at: opts.at ?? T0 - 59 * DAY,
@@ -77,7 +84,7 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
       });
     },
     /** A forum post: the thread, then its opening message (Discord: same id as the thread). */
-    post(
+    async post(
       id: string,
       forum: string,
       asker: string,
@@ -85,7 +92,7 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
       at: number,
       opts: { body?: string; tags?: string[]; silent?: boolean; mentions?: string[] } = {},
     ) {
-      push(
+      await push(
         {
           ...base,
           kind: 'thread.upserted',
@@ -100,10 +107,15 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
         },
         opts,
       );
-      world.message(asker, id, at, { id, content: opts.body ?? title, silent: opts.silent, mentions: opts.mentions });
+      await world.message(asker, id, at, {
+        id,
+        content: opts.body ?? title,
+        silent: opts.silent,
+        mentions: opts.mentions,
+      });
     },
     tag(id: string, forum: string, asker: string, title: string, createdAt: number, tags: string[], at: number) {
-      push({
+      return push({
         ...base,
         kind: 'thread.upserted',
         at,
@@ -116,7 +128,7 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
         createdAt,
       });
     },
-    message(
+    async message(
       author: string,
       channel: string,
       at: number,
@@ -128,9 +140,9 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
         silent?: boolean;
         mentions?: string[];
       } = {},
-    ): string {
+    ): Promise<string> {
       const id = opts.id ?? `m${++seq}`;
-      push(
+      await push(
         {
           ...base,
           kind: 'message.created',
@@ -149,7 +161,7 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
       return id;
     },
     react(member: string, messageId: string, channel: string, emoji: string, at: number, added = true) {
-      push({
+      return push({
         ...base,
         kind: added ? 'reaction.added' : 'reaction.removed',
         at,
@@ -160,7 +172,7 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
       });
     },
     accept(thread: string, messageId: string, by: string, at: number, accepted = true) {
-      push({
+      return push({
         ...base,
         kind: 'answer.accepted',
         at,
@@ -214,12 +226,12 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
  * A forum community: #help (forum), #general (text); "ada" answered rendering questions, "bo"
  * answered networking ones, "cy" asks; everyone posts in UTC daytime so they read as UTC.
  */
-export function makeCommunity() {
+export async function makeCommunity() {
   const w = makeWorld();
-  w.guild();
-  w.channel('help', 'help', 'forum');
-  w.channel('general', 'general', 'text');
-  for (const m of ['ada', 'bo', 'cy', 'dee', 'eve']) w.join(m);
+  await w.guild();
+  await w.channel('help', 'help', 'forum');
+  await w.channel('general', 'general', 'text');
+  for (const m of ['ada', 'bo', 'cy', 'dee', 'eve']) await w.join(m);
   const history: [string, string, string, string][] = [
     ['old1', 'dee', 'shader compile error on vulkan', 'ada'],
     ['old2', 'eve', 'shader uniforms not updating', 'ada'],
@@ -227,14 +239,14 @@ export function makeCommunity() {
     ['old4', 'eve', 'replication of physics state over network', 'bo'],
     ['old5', 'dee', 'network lag and replication jitter', 'bo'],
   ];
-  history.forEach(([id, asker, title, answerer], i) => {
+  for (const [i, [id, asker, title, answerer]] of history.entries()) {
     const at = T0 - (20 - i) * DAY;
-    w.post(id, 'help', asker, title, at, { body: `${title}. any idea?` });
-    w.message(answerer, id, at + HOUR, { content: `about ${title}: try this` });
-  });
+    await w.post(id, 'help', asker, title, at, { body: `${title}. any idea?` });
+    await w.message(answerer, id, at + HOUR, { content: `about ${title}: try this` });
+  }
   // Daytime chatter so that everyone's hours say UTC.
   for (const m of ['ada', 'bo', 'cy', 'dee', 'eve']) {
-    for (let d = 1; d <= 10; d++) w.message(m, 'general', T0 - d * DAY - 2 * HOUR, { content: 'morning all' });
+    for (let d = 1; d <= 10; d++) await w.message(m, 'general', T0 - d * DAY - 2 * HOUR, { content: 'morning all' });
   }
   return w;
 }
