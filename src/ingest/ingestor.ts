@@ -15,9 +15,9 @@ import { type Database, transaction } from '../db/database.js';
 import { isStorageFailure, storageFailureReason } from '../db/errors.js';
 import type { CommunityEvent, GuildId } from '../events.js';
 import type { Feature } from '../features/feature.js';
-import { getSettings } from '../guildSettings.js';
+import { readSettings } from '../guildSettings.js';
 import { HeldEvents, type IngestGap } from './held.js';
-import { createEventApplier, type EventApplier, type IngestPolicy } from './store.js';
+import { type EventApplier, eventApplier, type IngestPolicy } from './store.js';
 
 export type { IngestGap };
 
@@ -69,7 +69,7 @@ export class Ingestor {
   ) {
     // A guild's policy is kept until its settings change (in any process: see db/cacheGenerations.ts).
     this.unwatch = onCacheChange(deps.db, 'settings', (guildId) => this.policies.delete(guildId as GuildId));
-    this.apply = createEventApplier(deps.db);
+    this.apply = eventApplier();
     this.options = { ...DEFAULTS, ...options };
     this.held = new HeldEvents(Math.max(1, this.options.retryLimit));
   }
@@ -211,7 +211,8 @@ export class Ingestor {
       results = await transaction(databaseOf(this.deps), async (tx) => {
         const fresh: boolean[] = [];
         for (const event of events) {
-          const isFresh = this.apply(event, this.policyOf(event.guildId));
+          const policy = this.policies.get(event.guildId) ?? (await this.policyOf(tx, event.guildId));
+          const isFresh = await this.apply(tx, event, policy);
           fresh.push(isFresh);
           for (const feature of this.features) {
             if (feature.onEvent) this.runOnEvent(feature, event, isFresh, later);
@@ -222,7 +223,7 @@ export class Ingestor {
       });
     } catch (error) {
       // The applier caches facts it wrote ("this guild exists"); the rollback undid them.
-      this.apply = createEventApplier(this.deps.db);
+      this.apply = eventApplier();
       throw error;
     }
     for (const [i, event] of events.entries()) {
@@ -363,10 +364,10 @@ export class Ingestor {
 
   // ---------------------------------------------------------------------------------- policies
 
-  private policyOf(guildId: GuildId): IngestPolicy {
+  private async policyOf(tx: Database, guildId: GuildId): Promise<IngestPolicy> {
     const cached = this.policies.get(guildId);
     if (cached) return cached;
-    const policy = { storeMessageText: getSettings(this.deps.db, guildId).core.storeMessageText };
+    const policy = { storeMessageText: (await readSettings(tx, guildId)).core.storeMessageText };
     if (this.policies.size > 10_000) this.policies.clear();
     this.policies.set(guildId, policy);
     return policy;

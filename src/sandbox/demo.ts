@@ -4,10 +4,13 @@
  * assets/demo/ubuntu-irc/ATTRIBUTION.md), printing in the terminal what the bot does.
  * `--once` replays, lets the bot act, prints a summary and exits 0 (the tests use it).
  */
+
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
 import { type App, startApp } from '../app.js';
+import { databaseOf } from '../commands.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { beginDemoForum, startDemoForum } from './demo/discourse.js';
@@ -218,10 +221,11 @@ async function main() {
   narrate.section('\n— Replaying the community (two real #ubuntu samples, shifted into the last week)');
   const counts = replay(demo, now);
   say(`  ${counts.messages} messages, ${counts.forumPosts} of them forum questions, by ${counts.members} members`);
-  const stored = () => (app.deps.db.$client.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+  const db = databaseOf(app.deps);
+  const stored = () => db.$count(db.tables.messages);
   const deadline = Date.now() + 60_000;
-  while (stored() < counts.messages && Date.now() < deadline) await settle(app, narrate, 200);
-  say(`  Convene stored ${stored()} messages (ids, times, reply links and keywords; no message text).`);
+  while ((await stored()) < counts.messages && Date.now() < deadline) await settle(app, narrate, 200);
+  say(`  Convene stored ${await stored()} messages (ids, times, reply links and keywords; no message text).`);
   await settle(app, narrate, 1_000);
 
   narrate.section('\n— Some members join introductions');
@@ -261,10 +265,9 @@ async function main() {
   await command(demo, mod, 'convene intros run-now');
   const digest = await command(demo, mod, 'convene digest post-now');
   // Let the outbox send everything decided so far, at Discord's pace.
-  const pending = () =>
-    (app.deps.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
+  const pending = () => db.$count(db.tables.outbox, eq(db.tables.outbox.status, 'pending'));
   const until = Date.now() + 120_000;
-  while (pending() > 0 && Date.now() < until) await settle(app, narrate, 500);
+  while ((await pending()) > 0 && Date.now() < until) await settle(app, narrate, 500);
   const posted = demo.sandbox.messagesIn(ch.general!).filter((m) => m.authorId === demo.sandbox.botUserId);
   if (posted.length) {
     narrate.section('\n— The digest as members see it in #general:');
@@ -298,7 +301,7 @@ async function main() {
   say(`Forum: ${forumCounts.botPosts} posts by Convene on Discourse, from ${forumCounts.webhooks} signed webhooks.`);
 
   if (once) {
-    const ok = stored() > 0;
+    const ok = (await stored()) > 0;
     await app.stop();
     await demo.sandbox.close();
     await forum.sandbox.close();

@@ -22,8 +22,7 @@ import {
   PermissionFlagsBits,
   type TextBasedChannel,
 } from 'discord.js';
-import type { Deps } from '../../commands.js';
-import { sqliteDatabase } from '../../db/database.js';
+import { type Deps, databaseOf } from '../../commands.js';
 import { asGuildId, asMemberId, type CommunityEvent, snowflakeAt, snowflakeTime } from '../../events.js';
 import { advanceCursors, readCursors } from '../../ingest/cursors.js';
 import { type IngestGap, type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
@@ -162,7 +161,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
         return { messages: 0, members };
       }
     }
-    const cursors = await readCursors(sqliteDatabase(deps.db), guildId);
+    const cursors = await readCursors(databaseOf(deps), guildId);
     const done: string[] = [];
     let messageCount = 0;
     let finished = true;
@@ -197,7 +196,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
     let members = 0;
     if (deps.status.intents.guildMembers) {
       // Read who we think is here BEFORE the list: someone who joins while it downloads is not "gone".
-      const present = presentMembers(deps.db, guildId);
+      const present = await presentMembers(databaseOf(deps), guildId);
       try {
         const fetched = await guild.members.fetch();
         for (const member of fetched.values()) events.push(memberJoinedEvent(member as GuildMember));
@@ -251,7 +250,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
     const guildId = asGuildId(guild.id);
     const start = now();
     // A channel synced before cursors existed: from its newest message. Never read: the whole horizon.
-    const base = syncedAt ?? newestMessageAt(deps.db, guildId, channel.id);
+    const base = syncedAt ?? (await newestMessageAt(databaseOf(deps), guildId, channel.id));
     const from = Math.max(start - options.horizonMs, base === undefined ? 0 : base - RECHECK_MS);
     let after = snowflakeAt(from);
     let count = 0;
@@ -259,7 +258,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       if (stopping) return { messages: count, done: false };
       const fetchedAt = now();
       // The newest message stored before this read: everything up to it existed when Discord answered.
-      const heldBefore = newestMessageAt(deps.db, guildId, channel.id) ?? 0;
+      const heldBefore = (await newestMessageAt(databaseOf(deps), guildId, channel.id)) ?? 0;
       let page: Message[];
       try {
         const fetched = await channel.messages.fetch({ after, limit: PAGE, cache: false });
@@ -273,7 +272,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       // The stretch this page covers: after `after`, up to its last message — or, on the last page, up
       // to the newest message stored before the read (one stored since may have been posted since).
       const upTo = full ? last!.createdTimestamp : heldBefore;
-      const held = heldMessages(deps.db, guildId, channel.id, snowflakeTime(after), upTo).filter(
+      const held = (await heldMessages(databaseOf(deps), guildId, channel.id, snowflakeTime(after), upTo)).filter(
         (m) => compareIds(m.id, after) > 0 && (!full || compareIds(m.id, last!.id) <= 0),
       );
       const seen = page.filter((m) => !m.system);
@@ -290,7 +289,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       count += plan.create.length;
       const reached = full ? last!.createdTimestamp : Math.max(last?.createdTimestamp ?? 0, fetchedAt - CLOCK_SKEW_MS);
       try {
-        await advanceCursors(sqliteDatabase(deps.db), guildId, [[channel.id, reached]], now());
+        await advanceCursors(databaseOf(deps), guildId, [[channel.id, reached]], now());
       } catch (error) {
         log.warn({ err: error, channelId: channel.id }, 'backfill: could not save the cursor');
         return { messages: count, done: false, storageFailed: true };
@@ -309,7 +308,7 @@ export function createDiscordBackfill(client: Client, options: DiscordBackfillOp
       for (const [guildId, channels] of synced) {
         if (channels.size > 0)
           await advanceCursors(
-            sqliteDatabase(deps.db),
+            databaseOf(deps),
             asGuildId(guildId),
             [...channels].map((c) => [c, at]),
             now(),

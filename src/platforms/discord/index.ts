@@ -5,8 +5,7 @@
  */
 import type { Client, Guild, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import { REST } from 'discord.js';
-import { type ButtonDefinition, type CommandDefinition, type Deps, raiseProblem } from '../../commands.js';
-import { sqliteDatabase } from '../../db/database.js';
+import { type ButtonDefinition, type CommandDefinition, type Deps, databaseOf, raiseProblem } from '../../commands.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../events.js';
 import { type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
 import { PROCESS_OWNER } from '../../lease.js';
@@ -56,7 +55,7 @@ export interface DiscordAdapter {
 
 export async function startDiscord(deps: Deps, ingestor: Ingestor, options: DiscordOptions): Promise<DiscordAdapter> {
   // The sent notes are written by the outbox's sender: on the outbox's engine-neutral handle.
-  const database = sqliteDatabase(deps.db);
+  const database = databaseOf(deps);
   const router = createRouter(options.commands, options.buttons);
   // The client must exist before handlers are attached; login() makes it and waits for READY, so
   // events that arrive between READY and the handlers below are covered by the backfill.
@@ -161,11 +160,12 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
   on('messageReactionAdd', (reaction, user) => reactionEvent('reaction.added', reaction, user));
   on('messageReactionRemove', (reaction, user) => reactionEvent('reaction.removed', reaction, user));
   on('interactionCreate', (interaction) => {
-    // Suggestions while typing change nothing: any process may answer them.
-    if (!interaction.isAutocomplete() && !tookInteraction(deps, interaction.id)) return;
-    handleInteraction(interaction, router, deps).catch((error) =>
-      deps.log.error({ err: error, interaction: interaction.id }, 'interaction failed'),
-    );
+    const run = async () => {
+      // Suggestions while typing change nothing: any process may answer them.
+      if (!interaction.isAutocomplete() && !(await tookInteraction(deps, interaction.id))) return;
+      await handleInteraction(interaction, router, deps);
+    };
+    run().catch((error) => deps.log.error({ err: error, interaction: interaction.id }, 'interaction failed'));
   });
   // Handlers are attached after login's READY, so every shardReady seen here is a new gateway session
   // (after INVALID_SESSION or a failed resume): it is connected, and what it missed is backfilled.
@@ -246,10 +246,10 @@ export async function startDiscord(deps: Deps, ingestor: Ingestor, options: Disc
  * running the same shard both receive it, and a command run twice makes its changes twice (two new
  * webhook secrets, the one shown not the one kept). The other one says so in its log and /healthz.
  */
-function tookInteraction(deps: Deps, interactionId: string): boolean {
+async function tookInteraction(deps: Deps, interactionId: string): Promise<boolean> {
   let holder: string | null;
   try {
-    holder = claimInteraction(deps.db, interactionId, PROCESS_OWNER, Date.now());
+    holder = await claimInteraction(databaseOf(deps), interactionId, PROCESS_OWNER, Date.now());
   } catch (error) {
     // The database refused the note (full disk…): answering once is still likelier than not at all.
     deps.log.error({ err: error, interaction: interactionId }, 'interaction: could not record it; answering anyway');

@@ -24,6 +24,7 @@ import {
   type CommandContext,
   type CommandDefinition,
   type Deps,
+  databaseOf,
   type ModalSpec,
   type OptionSpec,
   type Reply,
@@ -31,9 +32,8 @@ import {
   runButton,
   runCommand,
 } from '../../commands.js';
-import { guilds, members } from '../../db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asRoleId } from '../../events.js';
-import { getSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import { fitDiscordBody, fitPlain, LIMITS } from '../../text/fit.js';
 import { components, embeds, files } from './render.js';
 
@@ -108,15 +108,18 @@ export function readOptions(def: CommandDefinition, interaction: ChatInputComman
   return values;
 }
 
-function guildName(deps: Deps, guildId: string): string {
-  return deps.db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId)).get()?.name ?? '';
+async function guildName(deps: Deps, guildId: string): Promise<string> {
+  const db = databaseOf(deps);
+  const { guilds } = db.tables;
+  const [guild] = await db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, guildId));
+  return guild?.name ?? '';
 }
 
-function isModerator(interaction: Interaction, deps: Deps): boolean {
+async function isModerator(interaction: Interaction, deps: Deps): Promise<boolean> {
   const perms = interaction.memberPermissions;
   if (perms?.has(PermissionFlagsBits.ManageGuild, true)) return true;
   if (!interaction.guildId) return false;
-  const extra = getSettings(deps.db, asGuildId(interaction.guildId)).core.moderatorRoleIds;
+  const extra = (await readSettings(databaseOf(deps), asGuildId(interaction.guildId))).core.moderatorRoleIds;
   if (extra.length === 0) return false;
   const member = interaction.member;
   const roles =
@@ -128,17 +131,17 @@ function isModerator(interaction: Interaction, deps: Deps): boolean {
   return roles.some((r) => extra.includes(r));
 }
 
-function baseContext(interaction: Interaction, deps: Deps, dmGuild: string | null = null) {
+async function baseContext(interaction: Interaction, deps: Deps, dmGuild: string | null = null) {
   const member = interaction.member as GuildMember | null;
   const guildId = interaction.guildId ?? dmGuild!;
   return {
     platform: 'discord' as const,
-    guild: { id: asGuildId(guildId), name: interaction.guild?.name ?? guildName(deps, guildId) },
+    guild: { id: asGuildId(guildId), name: interaction.guild?.name ?? (await guildName(deps, guildId)) },
     member: {
       id: asMemberId(interaction.user.id),
       displayName: member?.displayName ?? interaction.user.globalName ?? interaction.user.username,
       // A press in a DM is never a moderator's: moderator buttons live in the server.
-      moderator: interaction.inGuild() ? isModerator(interaction, deps) : false,
+      moderator: interaction.inGuild() ? await isModerator(interaction, deps) : false,
     },
     channelId: interaction.channelId ? asChannelId(interaction.channelId) : null,
     deps,
@@ -238,16 +241,18 @@ async function answer(
  * Buttons on DMs (intro requests, feedback) carry their guild as the first part of their argument
  * ("<guild>:<rest>"). Such a press counts only when that guild is ours and the presser is its member.
  */
-function dmGuildOf(interaction: Interaction, deps: Deps): string | null {
+async function dmGuildOf(interaction: Interaction, deps: Deps): Promise<string | null> {
   if (!interaction.isButton() && !interaction.isModalSubmit()) return null;
   const arg = interaction.customId.split(':').slice(1);
   const guildId = arg[0];
   if (!guildId) return null;
-  const member = deps.db
+  const db = databaseOf(deps);
+  const { members } = db.tables;
+  const [member] = await db
     .select({ id: members.memberId })
     .from(members)
     .where(and(eq(members.guildId, guildId), eq(members.memberId, interaction.user.id), isNull(members.leftAt)))
-    .get();
+    .limit(1);
   return member ? guildId : null;
 }
 
@@ -256,7 +261,7 @@ export async function handleInteraction(
   router: InteractionRouter,
   deps: Deps,
 ): Promise<void> {
-  const dmGuild = interaction.inGuild() ? null : dmGuildOf(interaction, deps);
+  const dmGuild = interaction.inGuild() ? null : await dmGuildOf(interaction, deps);
   if (!interaction.inGuild() && !dmGuild) {
     if (interaction.isRepliable()) {
       await interaction.reply({
@@ -283,7 +288,7 @@ export async function handleInteraction(
       } catch (error) {
         return reply.ephemeral(`That did not work: ${(error as Error).message}. Try /help ${path.split(' ')[0]}.`);
       }
-      const ctx = { ...baseContext(interaction, deps), options } as CommandContext;
+      const ctx = { ...(await baseContext(interaction, deps)), options } as CommandContext;
       return runCommand(def, ctx);
     })();
     await answer(interaction, work, def.slow ?? false);
@@ -299,11 +304,12 @@ export async function handleInteraction(
     const fields = interaction.isModalSubmit()
       ? Object.fromEntries(interaction.fields.fields.map((f) => [f.customId, 'value' in f ? String(f.value) : '']))
       : undefined;
-    const work = runButton(def, {
-      ...baseContext(interaction, deps, dmGuild),
-      arg: rest.join(':'),
-      ...(fields ? { fields } : {}),
-    });
+    const work = (async () =>
+      runButton(def, {
+        ...(await baseContext(interaction, deps, dmGuild)),
+        arg: rest.join(':'),
+        ...(fields ? { fields } : {}),
+      }))();
     await answer(interaction, work, false);
   }
 }

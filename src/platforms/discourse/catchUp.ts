@@ -10,8 +10,7 @@
  * cursor advances after each topic (a crash resumes there) and, while webhooks arrive and the
  * database keeps up, every minute. A forum never imported is left to `npm run backfill:discourse`.
  */
-import type { Deps } from '../../commands.js';
-import { sqliteDatabase } from '../../db/database.js';
+import { type Deps, databaseOf } from '../../commands.js';
 import type { CommunityEvent, GuildId } from '../../events.js';
 import { advanceCursors, readCursor } from '../../ingest/cursors.js';
 import { type IngestGap, type Ingestor, StorageUnavailableError } from '../../ingest/ingestor.js';
@@ -19,7 +18,7 @@ import { defaultSleep, topicEvents, withRetries } from './backfill.js';
 import { type DiscourseClient, DiscourseRequestError, type Post } from './client.js';
 import { isoToMs, platform, postMessageId, topicChannelId } from './ids.js';
 import { postFacts } from './mapping.js';
-import { createMappingContext, heldPosts, newestPostAt, topicsWithPostsSince, writeIndex } from './store.js';
+import { createMappingContext, heldPosts, newestPostAt, topicsWithPostsSince, writeIndexOn } from './store.js';
 
 const SCOPE = 'topics';
 /** Edits and deletions are re-checked for this long before where the receiver stopped. */
@@ -134,11 +133,12 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
   async function catchUp(): Promise<CatchUpResult | null> {
     const startedAt = now();
     unfinished = false;
-    const held = (await readCursor(sqliteDatabase(deps.db), guildId, SCOPE)) ?? newestPostAt(deps.db, guildId);
+    const held =
+      (await readCursor(databaseOf(deps), guildId, SCOPE)) ?? (await newestPostAt(databaseOf(deps), guildId));
     const synced = held ?? options.connectedAt;
     if (synced === undefined) {
       // Nothing held: history is imported on purpose (npm run backfill:discourse), not at every start.
-      await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, startedAt]], now());
+      await advanceCursors(databaseOf(deps), guildId, [[SCOPE, startedAt]], now());
       whole = true;
       return null;
     }
@@ -160,9 +160,9 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
       result.created += counts.created;
       result.edited += counts.edited;
       result.deleted += counts.deleted;
-      await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, Math.min(bumpedAt, startedAt)]], now());
+      await advanceCursors(databaseOf(deps), guildId, [[SCOPE, Math.min(bumpedAt, startedAt)]], now());
     }
-    await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, startedAt]], now());
+    await advanceCursors(databaseOf(deps), guildId, [[SCOPE, startedAt]], now());
     whole = true;
     log.info({ ...result, since: new Date(since).toISOString() }, 'discourse: caught up');
     return result;
@@ -171,7 +171,7 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
   /** Topics bumped since `since`, and topics we hold recent posts of, oldest activity first. */
   async function topicsToRead(since: number): Promise<{ id: number; bumpedAt: number }[]> {
     const found = new Map<number, number>();
-    for (const topicId of topicsWithPostsSince(deps.db, guildId, since)) {
+    for (const topicId of await topicsWithPostsSince(databaseOf(deps), guildId, since)) {
       if (/^\d+$/.test(topicId)) found.set(Number(topicId), since);
     }
     for (let page = 0; ; page++) {
@@ -192,14 +192,14 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
   /** One topic read again and reconciled; null when it could not be stored (retried later). */
   async function readTopic(id: number): Promise<{ created: number; edited: number; deleted: number } | null> {
     const topicId = String(id);
-    const held = heldPosts(deps.db, guildId, topicId);
+    const held = await heldPosts(databaseOf(deps), guildId, topicId);
     let posts: Post[] = [];
     const events: CommunityEvent[] = [];
     try {
       const read = await retrying(() => client.topicWithAllPosts(id));
       posts = read.posts.filter((p) => !p.deleted_at);
       const { events: topicEvts, index } = topicEvents(read.topic, posts, context);
-      writeIndex(deps.db, guildId, index, now());
+      await writeIndexOn(databaseOf(deps), guildId, index, now());
       events.push(...topicEvts);
     } catch (error) {
       // 404: the topic was deleted (or hidden) while we were away; its posts go as deleted ones.
@@ -247,7 +247,7 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
   async function checkpoint(): Promise<void> {
     if (!whole || stopping || running || !ingestor.settled) return;
     try {
-      await advanceCursors(sqliteDatabase(deps.db), guildId, [[SCOPE, now() - CHECKPOINT_LAG_MS]], now());
+      await advanceCursors(databaseOf(deps), guildId, [[SCOPE, now() - CHECKPOINT_LAG_MS]], now());
     } catch (error) {
       // A failing database is the ingestor's to report; the cursor simply stays where it was.
       log.debug({ err: error }, 'discourse: checkpoint failed');

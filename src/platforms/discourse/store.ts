@@ -4,45 +4,39 @@
  */
 import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
-import {
-  channels,
-  discourseBackfill,
-  discoursePosts,
-  discourseUsers,
-  discourseWebhookKeys,
-  members,
-  messages,
-} from '../../db/schema.js';
+import { type Database, transaction } from '../../db/database.js';
+import { channels, discourseBackfill, discoursePosts, discourseUsers, members } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { postMessageId, userMemberId } from './ids.js';
 import type { IndexFacts, MappingContext } from './mapping.js';
 
-export function isKeySeen(db: Db, guildId: GuildId, key: string): boolean {
-  return (
-    db
-      .select({ key: discourseWebhookKeys.key })
-      .from(discourseWebhookKeys)
-      .where(and(eq(discourseWebhookKeys.guildId, guildId), eq(discourseWebhookKeys.key, key)))
-      .get() !== undefined
-  );
+export async function isKeySeen(db: Database, guildId: GuildId, key: string): Promise<boolean> {
+  const { discourseWebhookKeys } = db.tables;
+  const seen = await db
+    .select({ key: discourseWebhookKeys.key })
+    .from(discourseWebhookKeys)
+    .where(and(eq(discourseWebhookKeys.guildId, guildId), eq(discourseWebhookKeys.key, key)))
+    .limit(1);
+  return seen.length > 0;
 }
 
 /** Remember a delivery as applied (and forget the keys it supersedes), in one transaction. */
 export function recordKey(
-  db: Db,
+  db: Database,
   guildId: GuildId,
   key: string,
   event: string,
   supersedes: readonly string[],
   now: number,
-): void {
-  db.transaction((tx) => {
+): Promise<void> {
+  return transaction(db, async (tx) => {
+    const { discourseWebhookKeys } = tx.tables;
     if (supersedes.length > 0) {
-      tx.delete(discourseWebhookKeys)
-        .where(and(eq(discourseWebhookKeys.guildId, guildId), inArray(discourseWebhookKeys.key, [...supersedes])))
-        .run();
+      await tx
+        .delete(discourseWebhookKeys)
+        .where(and(eq(discourseWebhookKeys.guildId, guildId), inArray(discourseWebhookKeys.key, [...supersedes])));
     }
-    tx.insert(discourseWebhookKeys).values({ guildId, key, event, seenAt: now }).onConflictDoNothing().run();
+    await tx.insert(discourseWebhookKeys).values({ guildId, key, event, seenAt: now }).onConflictDoNothing();
   });
 }
 
@@ -83,6 +77,50 @@ export function writeIndex(db: Db, guildId: GuildId, index: IndexFacts, now: num
           set: { username: user.username, userId: user.userId, updatedAt: now },
         })
         .run();
+    }
+  });
+}
+
+/** writeIndex on the async store (both engines), in one transaction. */
+export async function writeIndexOn(db: Database, guildId: GuildId, index: IndexFacts, now: number): Promise<void> {
+  if (index.posts.length === 0 && index.users.length === 0) return;
+  await transaction(db, async (tx) => {
+    const { members, discoursePosts, discourseUsers } = tx.tables;
+    // Members who erased their data: their usernames are not indexed again.
+    const ids = [...new Set(index.users.map((u) => String(u.userId)))];
+    const erased = new Set(
+      ids.length === 0
+        ? []
+        : (
+            await tx
+              .select({ id: members.memberId })
+              .from(members)
+              .where(and(eq(members.guildId, guildId), eq(members.profilingOff, true), inArray(members.memberId, ids)))
+          ).map((r) => r.id),
+    );
+    // Chunks far below either engine's bound on parameters.
+    for (let i = 0; i < index.posts.length; i += 500) {
+      await tx
+        .insert(discoursePosts)
+        .values(index.posts.slice(i, i + 500).map((post) => ({ guildId, ...post })))
+        .onConflictDoNothing();
+    }
+    // One statement per user: a batch naming one username twice (a rename) keeps the last, as before.
+    for (const user of index.users) {
+      if (erased.has(String(user.userId))) continue;
+      await tx
+        .insert(discourseUsers)
+        .values({
+          guildId,
+          usernameLower: user.username.toLowerCase(),
+          username: user.username,
+          userId: user.userId,
+          updatedAt: now,
+        })
+        .onConflictDoUpdate({
+          target: [discourseUsers.guildId, discourseUsers.usernameLower],
+          set: { username: user.username, userId: user.userId, updatedAt: now },
+        });
     }
   });
 }
@@ -228,12 +266,13 @@ export function clearCursor(db: Db, guildId: GuildId): void {
 // Catch-up: what we hold, to compare with what the forum says now
 
 /** The posts of a topic we hold (deleted ones too), with when they were written and last edited. */
-export function heldPosts(
-  db: Db,
+export async function heldPosts(
+  db: Database,
   guildId: GuildId,
   topicId: string,
-): { postId: string; createdAt: number; editedAt: number | null; deleted: boolean }[] {
-  return db
+): Promise<{ postId: string; createdAt: number; editedAt: number | null; deleted: boolean }[]> {
+  const { messages } = db.tables;
+  const rows = await db
     .select({
       postId: messages.messageId,
       createdAt: messages.createdAt,
@@ -241,28 +280,28 @@ export function heldPosts(
       deletedAt: messages.deletedAt,
     })
     .from(messages)
-    .where(and(eq(messages.guildId, guildId), eq(messages.channelId, topicId)))
-    .all()
-    .map(({ deletedAt, ...post }) => ({ ...post, deleted: deletedAt !== null }));
+    .where(and(eq(messages.guildId, guildId), eq(messages.channelId, topicId)));
+  return rows.map(({ deletedAt, ...post }) => ({ ...post, deleted: deletedAt !== null }));
 }
 
 /** Topics we hold a post of written at or after `since`. */
-export function topicsWithPostsSince(db: Db, guildId: GuildId, since: number): string[] {
-  return db
+export async function topicsWithPostsSince(db: Database, guildId: GuildId, since: number): Promise<string[]> {
+  const { messages } = db.tables;
+  const rows = await db
     .selectDistinct({ topicId: messages.channelId })
     .from(messages)
-    .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, since)))
-    .all()
-    .map((r) => r.topicId);
+    .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, since)));
+  return rows.map((r) => r.topicId);
 }
 
 /** When the newest post we hold was written (a forum synced before catch-up cursors existed). */
-export function newestPostAt(db: Db, guildId: GuildId): number | undefined {
-  return db
+export async function newestPostAt(db: Database, guildId: GuildId): Promise<number | undefined> {
+  const { messages } = db.tables;
+  const [newest] = await db
     .select({ at: messages.createdAt })
     .from(messages)
     .where(eq(messages.guildId, guildId))
     .orderBy(desc(messages.createdAt))
-    .limit(1)
-    .get()?.at;
+    .limit(1);
+  return newest?.at;
 }

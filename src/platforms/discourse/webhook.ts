@@ -12,11 +12,11 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../commands.js';
+import { type Deps, databaseOf } from '../../commands.js';
 import type { GuildId } from '../../events.js';
 import type { Ingestor } from '../../ingest/ingestor.js';
 import { MalformedPayloadError, mapWebhook, type PostFacts, type WebhookOutcome } from './mapping.js';
-import { createMappingContext, isKeySeen, recordKey, writeIndex } from './store.js';
+import { createMappingContext, isKeySeen, recordKey, writeIndexOn } from './store.js';
 
 export const WEBHOOK_PATH = '/webhooks/discourse';
 
@@ -185,7 +185,7 @@ export function createWebhookHandler(options: WebhookOptions) {
       await running.catch(() => undefined);
       return { status: 200, body: { ok: true, duplicate: true } };
     }
-    if (isKeySeen(deps.db, guildId, key)) return { status: 200, body: { ok: true, duplicate: true } };
+    if (await isKeySeen(databaseOf(deps), guildId, key)) return { status: 200, body: { ok: true, duplicate: true } };
 
     const work = apply(outcome, headers.event);
     inFlight.set(key, work);
@@ -200,12 +200,12 @@ export function createWebhookHandler(options: WebhookOptions) {
   };
 
   async function apply(outcome: Extract<WebhookOutcome, { kind: 'apply' }>, event: string): Promise<WebhookResult> {
-    writeIndex(deps.db, guildId, outcome.index, now());
+    await writeIndexOn(databaseOf(deps), guildId, outcome.index, now());
     const fresh = await Promise.all(outcome.events.map((e) => ingestor.push(e)));
     if (outcome.createdPost && options.onPostCreated) await options.onPostCreated(outcome.createdPost);
     // Only now, after the commit: a crash before this line means Discourse's retry applies it again
     // (ingest is idempotent), never that an event is marked seen but lost.
-    recordKey(deps.db, guildId, outcome.key, event, outcome.supersedes, now());
+    await recordKey(databaseOf(deps), guildId, outcome.key, event, outcome.supersedes, now());
     return { status: 200, body: { ok: true, stored: fresh.filter(Boolean).length } };
   }
 }
