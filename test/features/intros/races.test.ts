@@ -3,16 +3,47 @@
  * commit between an operation's reads and its write. The interleaving is forced step by step (the
  * operation's reads, the erasure, the operation's write), not left to timing.
  */
-import { and, eq } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { and, asc, eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Action } from '../../../src/actions.js';
 import { type Database, transaction } from '../../../src/db/database.js';
 import { asMemberId } from '../../../src/events.js';
 import { erasedMember } from '../../../src/features/core/erasure.js';
 import { introsFeature } from '../../../src/features/intros/feature.js';
 import { profileBuilder } from '../../../src/features/intros/profile.js';
+import { runRound, sendFollowUps } from '../../../src/features/intros/service.js';
 import { profileSource, readProfileRow, saveProfiles } from '../../../src/features/intros/store.js';
 import { ENGINES, testDatabase } from '../../helpers/engines.js';
 import { DAY, G, shaderClub, T0 } from './seed.js';
+
+/**
+ * A step to run once, right after the named read of intros' facts (the last read of a round, of a
+ * follow-up run, before their write transaction): the deterministic place for an interleaving.
+ */
+const hook = vi.hoisted(() => ({ after: new Map<string, () => Promise<void>>() }));
+vi.mock('../../../src/features/intros/facts.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../src/features/intros/facts.js')>();
+  const hooked =
+    <A extends unknown[], R>(name: string, f: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await f(...args);
+      const step = hook.after.get(name);
+      hook.after.delete(name);
+      if (step) await step();
+      return result;
+    };
+  return {
+    ...real,
+    namesFor: hooked('namesFor', real.namesFor),
+    displayNames: hooked('displayNames', real.displayNames),
+  };
+});
+
+async function outboxRows(db: Database) {
+  const { outbox } = db.tables;
+  const rows = await db.select({ key: outbox.key, action: outbox.action }).from(outbox).orderBy(asc(outbox.id));
+  return rows.map((r) => ({ key: r.key, text: JSON.stringify(r.action as Action) }));
+}
 
 /** The intros part of /privacy delete, in its own transaction (as eraseMember runs it). */
 async function eraseFromIntros(db: Database, memberId: string) {
@@ -27,6 +58,7 @@ describe.each(ENGINES)('intros against a concurrent erasure on %s', (engine) => 
     db = await testDatabase(engine);
     await shaderClub(db);
   });
+  afterEach(() => hook.after.clear());
 
   it('GIVEN a profile build that read its source before an erasure committed THEN its write brings back neither the profile nor the index terms of the erased member', async () => {
     const { source, pages } = await profileSource(db, G, T0 - 365 * DAY, T0);
@@ -49,5 +81,30 @@ describe.each(ENGINES)('intros against a concurrent erasure on %s', (engine) => 
     });
     // The others' profiles are saved as built.
     expect((await readProfileRow(db, G, 'ann'))?.builtAt).toBe(T0);
+  });
+
+  it('GIVEN a round that read its pool before an erasure committed THEN no intro and no message of the round names the erased member', async () => {
+    hook.after.set('namesFor', () => eraseFromIntros(db, 'eve'));
+    const result = await runRound(db, 'discord', G, '2026-03-02', T0);
+    expect(hook.after.size).toBe(0);
+    const { intros } = db.tables;
+    const rows = await db.select({ memberIds: intros.memberIds }).from(intros).where(eq(intros.guildId, G));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.memberIds.includes('eve'))).toEqual([]);
+    const sent = await outboxRows(db);
+    expect(sent.length).toBe(result.enqueued);
+    expect(sent.filter((r) => r.key.endsWith(':eve') || r.text.includes('Eve'))).toEqual([]);
+  });
+
+  it('GIVEN follow-ups that read who is due before an erasure committed THEN nobody is asked "Did you meet" the erased member', async () => {
+    await runRound(db, 'discord', G, '2026-03-02', T0);
+    const before = (await outboxRows(db)).length;
+    hook.after.set('displayNames', () => eraseFromIntros(db, 'eve'));
+    const enqueued = await sendFollowUps(db, 'discord', G, T0 + 7 * DAY);
+    expect(hook.after.size).toBe(0);
+    const followUps = (await outboxRows(db)).slice(before);
+    expect(followUps.length).toBe(enqueued);
+    expect(followUps.length).toBeGreaterThan(0);
+    expect(followUps.filter((r) => r.key.endsWith(':eve') || r.text.includes('Eve'))).toEqual([]);
   });
 });
