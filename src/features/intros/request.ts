@@ -176,7 +176,14 @@ export async function acceptIntro(
     introId,
     'meet',
   );
-  await transaction(db, async (tx) => {
+  return transaction(db, async (tx) => {
+    // Decided on reads made before this transaction: a Decline, an erasure or a leave that
+    // committed meanwhile is seen here (the pair's intros rows locked on PostgreSQL), and wins.
+    await lockMembers(tx, guildId, intro!.memberIds);
+    const fresh = await answerFacts(tx, guildId, introId);
+    const again = decideAccept(fresh.intro, memberId, fresh.consent);
+    if (again === 'gone') await updateIntro(tx, guildId, introId, { status: 'declined', decidedAt: now });
+    if (again !== 'made') return again;
     await updateIntro(tx, guildId, introId, {
       status: 'made',
       decidedAt: now,
@@ -184,8 +191,8 @@ export async function acceptIntro(
       followUpAt: now + settings.followUpDays * DAY_MS,
     });
     await enqueueOn(tx, items, now);
+    return 'made' as const;
   });
-  return 'made';
 }
 
 /** The other member declined: the asker hears "not this time" and nothing more. */
@@ -198,13 +205,18 @@ export async function declineIntro(
   now: number,
 ): Promise<'declined' | 'already'> {
   const { intro, c, consent } = await answerFacts(db, guildId, introId);
-  const { outcome, tellAsker } = decideDecline(intro, memberId, consent);
+  const { outcome } = decideDecline(intro, memberId, consent);
   if (outcome === 'already') return 'already';
   const [askerId, otherId] = intro!.memberIds as [string, string];
   const otherName = (await displayNames(db, guildId, c, [otherId])).get(otherId) ?? 'them';
-  await transaction(db, async (tx) => {
+  return transaction(db, async (tx) => {
+    // As in Accept: an answer that committed meanwhile wins (the pair's rows locked on PostgreSQL).
+    await lockMembers(tx, guildId, intro!.memberIds);
+    const fresh = await answerFacts(tx, guildId, introId);
+    const again = decideDecline(fresh.intro, memberId, fresh.consent);
+    if (again.outcome === 'already') return 'already';
     await updateIntro(tx, guildId, introId, { status: 'declined', decidedAt: now });
-    if (tellAsker) await enqueueOn(tx, [declinedItem(platform, guildId, introId, askerId, otherName)], now);
+    if (again.tellAsker) await enqueueOn(tx, [declinedItem(platform, guildId, introId, askerId, otherName)], now);
+    return 'declined' as const;
   });
-  return 'declined';
 }

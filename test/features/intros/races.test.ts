@@ -11,7 +11,13 @@ import { asMemberId } from '../../../src/events.js';
 import { erasedMember } from '../../../src/features/core/erasure.js';
 import { introsFeature } from '../../../src/features/intros/feature.js';
 import { profileBuilder } from '../../../src/features/intros/profile.js';
-import { runRound, sendFollowUps } from '../../../src/features/intros/service.js';
+import {
+  acceptIntro,
+  declineIntro,
+  requestIntro,
+  runRound,
+  sendFollowUps,
+} from '../../../src/features/intros/service.js';
 import { profileSource, readProfileRow, saveProfiles } from '../../../src/features/intros/store.js';
 import { ENGINES, testDatabase } from '../../helpers/engines.js';
 import { DAY, G, shaderClub, T0 } from './seed.js';
@@ -106,5 +112,33 @@ describe.each(ENGINES)('intros against a concurrent erasure on %s', (engine) => 
     expect(followUps.length).toBe(enqueued);
     expect(followUps.length).toBeGreaterThan(0);
     expect(followUps.filter((r) => r.key.endsWith(':eve') || r.text.includes('Eve'))).toEqual([]);
+  });
+
+  it('GIVEN Accept pressed while Decline of the same invitation commits THEN the asker gets either the introduction or "not this time", not both', async () => {
+    const ask = await requestIntro(db, 'discord', G, asMemberId('ann'), asMemberId('eve'), T0);
+    const before = (await outboxRows(db)).length;
+    let declined: string | undefined;
+    hook.after.set('namesFor', async () => {
+      declined = await declineIntro(db, 'discord', G, ask.introId, asMemberId('eve'), T0 + 1000);
+    });
+    const accepted = await acceptIntro(db, 'discord', G, ask.introId, asMemberId('eve'), T0 + 1000);
+    expect(hook.after.size).toBe(0);
+    const after = (await outboxRows(db)).slice(before).map((r) => r.key);
+    expect({ declined, accepted, after }).toEqual({
+      declined: 'declined',
+      accepted: 'declined',
+      after: [`intros:g1:declined:${ask.introId}`],
+    });
+  });
+
+  it("GIVEN Accept pressed while the asker's erasure commits THEN no introduction naming the erased asker is sent", async () => {
+    const ask = await requestIntro(db, 'discord', G, asMemberId('ann'), asMemberId('eve'), T0);
+    const before = (await outboxRows(db)).length;
+    hook.after.set('namesFor', () => eraseFromIntros(db, 'ann'));
+    await expect(acceptIntro(db, 'discord', G, ask.introId, asMemberId('eve'), T0 + 1000)).rejects.toThrow(
+      'This invitation is no longer open.',
+    );
+    expect(hook.after.size).toBe(0);
+    expect((await outboxRows(db)).slice(before)).toEqual([]);
   });
 });
