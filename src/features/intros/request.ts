@@ -25,6 +25,7 @@ import {
 } from './requestPolicy.js';
 import { scorePair } from './score.js';
 import {
+  consentingIds,
   consentingProfiles,
   getIntro,
   insertIntro,
@@ -124,8 +125,10 @@ export async function requestIntro(
   }
   const item = askItem(platform, guildId, introId, otherId, names.get(askerId) ?? 'A member', why);
   const asked = await transaction(db, async (tx) => {
-    // Facts read before the transaction may be stale: a second press asked meanwhile.
+    // Facts read before the transaction may be stale: a second press asked meanwhile, or one of the
+    // two was erased or left intros meanwhile (the gate's answer then, as if pressed now).
     await lockMembers(tx, guildId, [askerId, otherId]);
+    gateRequest({ ...gate, consent: await consentingIds(tx, guildId, [askerId, otherId]) }, askerId, otherId, now);
     const earlier = await openRequest(tx, guildId, askerId, otherId, now - OPEN_REQUEST_MS);
     if (earlier) return earlier.introId;
     await insertIntro(tx, { ...meetRow(guildId, introId, [askerId, otherId], score, now), status: 'asked' });

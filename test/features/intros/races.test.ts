@@ -141,4 +141,18 @@ describe.each(ENGINES)('intros against a concurrent erasure on %s', (engine) => 
     expect(hook.after.size).toBe(0);
     expect((await outboxRows(db)).slice(before)).toEqual([]);
   });
+
+  it("GIVEN Introduce us pressed while the other member's erasure commits THEN they are not asked and the asker hears it is not possible", async () => {
+    const before = (await outboxRows(db)).length;
+    hook.after.set('namesFor', () => eraseFromIntros(db, 'eve'));
+    await expect(requestIntro(db, 'discord', G, asMemberId('ann'), asMemberId('eve'), T0)).rejects.toThrow(
+      'That introduction is not possible right now. /meet has others.',
+    );
+    expect(hook.after.size).toBe(0);
+    const { intros } = db.tables;
+    expect({ intros: (await db.select().from(intros)).length, sent: (await outboxRows(db)).slice(before) }).toEqual({
+      intros: 0,
+      sent: [],
+    });
+  });
 });
