@@ -2,7 +2,7 @@
  * The profile build's reads and writes: the messages, threads and names a build reads (the source)
  * and the profiles, term index and build row it writes; accepted answers for helpfulness.
  */
-import { and, asc, eq, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 // The same function as sqlite-core's (drizzle's table-alias proxy), typed for db.tables.
 import { alias } from 'drizzle-orm/pg-core';
 import { type Database, transaction } from '../../db/database.js';
@@ -10,6 +10,7 @@ import type { GuildId } from '../../events.js';
 import { formsOf, splitTerms } from '../../text/tokenize.js';
 import { chunk } from './chunk.js';
 import { byCodePoint, consenting } from './consentStore.js';
+import { lockMembers } from './introStore.js';
 import {
   type DeclaredProfile,
   type Profile,
@@ -182,23 +183,34 @@ export async function saveProfiles(
   facts: { degree: ReadonlyMap<string, number>; community: ReadonlyMap<string, number>; hubDegree: number },
   now: number,
 ): Promise<void> {
-  const profileRows = [...profiles.values()].map((p) => ({
-    guildId,
-    memberId: p.memberId,
-    derived: storeProfile(p) as unknown as Record<string, unknown>,
-    degree: facts.degree.get(p.memberId) ?? 0,
-    community: facts.community.get(p.memberId) ?? null,
-    builtAt: now,
-    updatedAt: now,
-  }));
-  const termRows = [...profiles.values()].flatMap((p) =>
-    [...p.terms]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, INDEXED_TERMS)
-      .map(([term, weight]) => ({ guildId, term, memberId: p.memberId, weight })),
-  );
+  // Only the members still in intros when the write runs (see below).
+  const rowsOf = (kept: ReadonlySet<string>) => {
+    const saved = [...profiles.values()].filter((p) => kept.has(p.memberId));
+    const profileRows = saved.map((p) => ({
+      guildId,
+      memberId: p.memberId,
+      derived: storeProfile(p) as unknown as Record<string, unknown>,
+      degree: facts.degree.get(p.memberId) ?? 0,
+      community: facts.community.get(p.memberId) ?? null,
+      builtAt: now,
+      updatedAt: now,
+    }));
+    const termRows = saved.flatMap((p) =>
+      [...p.terms]
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, INDEXED_TERMS)
+        .map(([term, weight]) => ({ guildId, term, memberId: p.memberId, weight })),
+    );
+    return { profileRows, termRows };
+  };
   await transaction(db, async (tx) => {
     const { introsTerms, introsProfiles, introsBuilds } = tx.tables;
+    // The build read its members before this transaction: one erased (or opted out of profiling)
+    // meanwhile gets no profile back. On PostgreSQL their intros rows stay locked until this commits:
+    // an erasure that comes later waits, then deletes what was written; one that came first is seen.
+    const built = [...profiles.keys()];
+    await lockMembers(tx, guildId, built);
+    const { profileRows, termRows } = rowsOf(await stillProfiled(tx, guildId, built));
     await tx.delete(introsTerms).where(eq(introsTerms.guildId, guildId));
     // Many rows per statement (7 and 4 parameters a row: far under both engines' limits).
     for (const part of chunk(profileRows, 1000)) {
@@ -218,12 +230,33 @@ export async function saveProfiles(
     for (const part of chunk(termRows, 2000)) await tx.insert(introsTerms).values(part);
     await tx
       .insert(introsBuilds)
-      .values({ guildId, builtAt: now, memberCount: profiles.size, hubDegree: facts.hubDegree })
+      .values({ guildId, builtAt: now, memberCount: profileRows.length, hubDegree: facts.hubDegree })
       .onConflictDoUpdate({
         target: introsBuilds.guildId,
-        set: { builtAt: now, memberCount: profiles.size, hubDegree: facts.hubDegree },
+        set: { builtAt: now, memberCount: profileRows.length, hubDegree: facts.hubDegree },
       });
   });
+}
+
+/** Which of `ids` may have a profile right now: consenting, not opted out of profiling. */
+async function stillProfiled(db: Database, guildId: GuildId, ids: readonly string[]): Promise<Set<string>> {
+  const { introsMembers, members } = db.tables;
+  const out = new Set<string>();
+  for (const part of chunk(ids, 500)) {
+    const rows = await db
+      .select({ id: introsMembers.memberId })
+      .from(introsMembers)
+      .leftJoin(members, and(eq(members.guildId, introsMembers.guildId), eq(members.memberId, introsMembers.memberId)))
+      .where(
+        and(
+          consenting(db, guildId),
+          inArray(introsMembers.memberId, part),
+          or(isNull(members.profilingOff), eq(members.profilingOff, false)),
+        ),
+      );
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   type FeedbackAnswer,
   getIntro,
   type IntroRow,
+  lockMembers,
   recordFeedback,
   setSkipUntil,
   updateIntro,
@@ -38,7 +39,13 @@ export function planFollowUps(
   }));
 }
 
-export async function sendFollowUps(db: Database, platform: Platform, guildId: GuildId, now: number): Promise<number> {
+export async function sendFollowUps(
+  db: Database,
+  platform: Platform,
+  guildId: GuildId,
+  now: number,
+  attempt = 1,
+): Promise<number> {
   const due = await dueFollowUps(db, guildId, now);
   if (due.length === 0) return 0;
   const everyone = [...new Set(due.flatMap((d) => d.memberIds))];
@@ -48,7 +55,15 @@ export async function sendFollowUps(db: Database, platform: Platform, guildId: G
     displayNames(db, guildId, c, everyone),
   ]);
   const plan = planFollowUps(platform, guildId, due, consent, names, c);
-  return transaction(db, async (tx) => {
+  const enqueued = await transaction(db, async (tx) => {
+    // Read before this transaction: an intro erased with one of its members, or a member gone from
+    // intros, meanwhile must not be asked about. Checked again here (the members' intros rows locked
+    // on PostgreSQL); when anything changed, the follow-ups are planned again.
+    await lockMembers(tx, guildId, everyone);
+    const stillDue = new Set((await dueFollowUps(tx, guildId, now)).map((d) => d.introId));
+    const stillIn = await inIntros(tx, guildId, c, everyone);
+    if (due.some((d) => !stillDue.has(d.introId)) || everyone.some((id) => consent.has(id) !== stillIn.has(id)))
+      return null;
     let enqueued = 0;
     for (const { introId, items } of plan) {
       enqueued += await enqueueOn(tx, items, now);
@@ -56,6 +71,9 @@ export async function sendFollowUps(db: Database, platform: Platform, guildId: G
     }
     return enqueued;
   });
+  if (enqueued !== null) return enqueued;
+  if (attempt >= 3) throw new Error('intros follow-ups: who is due kept changing while they were planned');
+  return sendFollowUps(db, platform, guildId, now, attempt + 1);
 }
 
 /**

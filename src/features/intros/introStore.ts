@@ -100,9 +100,11 @@ export async function lockMembers(tx: Database, guildId: string, ids: readonly s
   const { introsMembers } = tx.tables;
   // Always in the same order: two transactions locking the same pair never wait on each other.
   const sorted = [...new Set(ids)].sort();
-  await tx.run(
-    sql`SELECT 1 FROM ${introsMembers} WHERE ${and(eq(introsMembers.guildId, guildId), inArray(introsMembers.memberId, sorted))} ORDER BY ${introsMembers.memberId} FOR UPDATE`,
-  );
+  // In parts (a profile build locks a whole guild), each part after the one before: still one order.
+  for (const part of chunk(sorted, 500))
+    await tx.run(
+      sql`SELECT 1 FROM ${introsMembers} WHERE ${and(eq(introsMembers.guildId, guildId), inArray(introsMembers.memberId, part))} ORDER BY ${introsMembers.memberId} FOR UPDATE`,
+    );
 }
 
 export async function roundById(db: Database, guildId: GuildId, roundId: string) {

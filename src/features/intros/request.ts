@@ -25,6 +25,7 @@ import {
 } from './requestPolicy.js';
 import { scorePair } from './score.js';
 import {
+  consentingIds,
   consentingProfiles,
   getIntro,
   insertIntro,
@@ -124,8 +125,10 @@ export async function requestIntro(
   }
   const item = askItem(platform, guildId, introId, otherId, names.get(askerId) ?? 'A member', why);
   const asked = await transaction(db, async (tx) => {
-    // Facts read before the transaction may be stale: a second press asked meanwhile.
+    // Facts read before the transaction may be stale: a second press asked meanwhile, or one of the
+    // two was erased or left intros meanwhile (the gate's answer then, as if pressed now).
     await lockMembers(tx, guildId, [askerId, otherId]);
+    gateRequest({ ...gate, consent: await consentingIds(tx, guildId, [askerId, otherId]) }, askerId, otherId, now);
     const earlier = await openRequest(tx, guildId, askerId, otherId, now - OPEN_REQUEST_MS);
     if (earlier) return earlier.introId;
     await insertIntro(tx, { ...meetRow(guildId, introId, [askerId, otherId], score, now), status: 'asked' });
@@ -176,7 +179,14 @@ export async function acceptIntro(
     introId,
     'meet',
   );
-  await transaction(db, async (tx) => {
+  return transaction(db, async (tx) => {
+    // Decided on reads made before this transaction: a Decline, an erasure or a leave that
+    // committed meanwhile is seen here (the pair's intros rows locked on PostgreSQL), and wins.
+    await lockMembers(tx, guildId, intro!.memberIds);
+    const fresh = await answerFacts(tx, guildId, introId);
+    const again = decideAccept(fresh.intro, memberId, fresh.consent);
+    if (again === 'gone') await updateIntro(tx, guildId, introId, { status: 'declined', decidedAt: now });
+    if (again !== 'made') return again;
     await updateIntro(tx, guildId, introId, {
       status: 'made',
       decidedAt: now,
@@ -184,8 +194,8 @@ export async function acceptIntro(
       followUpAt: now + settings.followUpDays * DAY_MS,
     });
     await enqueueOn(tx, items, now);
+    return 'made' as const;
   });
-  return 'made';
 }
 
 /** The other member declined: the asker hears "not this time" and nothing more. */
@@ -198,13 +208,18 @@ export async function declineIntro(
   now: number,
 ): Promise<'declined' | 'already'> {
   const { intro, c, consent } = await answerFacts(db, guildId, introId);
-  const { outcome, tellAsker } = decideDecline(intro, memberId, consent);
+  const { outcome } = decideDecline(intro, memberId, consent);
   if (outcome === 'already') return 'already';
   const [askerId, otherId] = intro!.memberIds as [string, string];
   const otherName = (await displayNames(db, guildId, c, [otherId])).get(otherId) ?? 'them';
-  await transaction(db, async (tx) => {
+  return transaction(db, async (tx) => {
+    // As in Accept: an answer that committed meanwhile wins (the pair's rows locked on PostgreSQL).
+    await lockMembers(tx, guildId, intro!.memberIds);
+    const fresh = await answerFacts(tx, guildId, introId);
+    const again = decideDecline(fresh.intro, memberId, fresh.consent);
+    if (again.outcome === 'already') return 'already';
     await updateIntro(tx, guildId, introId, { status: 'declined', decidedAt: now });
-    if (tellAsker) await enqueueOn(tx, [declinedItem(platform, guildId, introId, askerId, otherName)], now);
+    if (again.tellAsker) await enqueueOn(tx, [declinedItem(platform, guildId, introId, askerId, otherName)], now);
+    return 'declined' as const;
   });
-  return 'declined';
 }

@@ -23,10 +23,12 @@ import { composeRound, forbiddenPairs, planRound } from './roundPlan.js';
 import { consentingPool, type ScoreContext } from './score.js';
 import type { IntrosSettings } from './settings.js';
 import {
+  consentingIds,
   consentingProfiles,
   insertIntros,
   insertRound,
   lastRoundSeq,
+  lockMembers,
   platformOf,
   recentRoundPairs,
   roundById,
@@ -68,6 +70,7 @@ export async function runRound(
   guildId: GuildId,
   roundId: string,
   now: number,
+  attempt = 1,
 ): Promise<RoundResult> {
   // A paired forum's round is the Discord guild's (one round for the community): run-now on the
   // forum runs that one. The scheduled job of the forum does not get here (jobs.ts skips it).
@@ -93,11 +96,25 @@ export async function runRound(
 
   // A second process that ran the same round meanwhile made the insert of the round fail on its key
   // (the transaction rolls back): the caller's retry finds the round and changes nothing.
+  const grouped = groups.flatMap((g) => g.members.map((i) => pool[i]!));
   const enqueued = await transaction(db, async (tx) => {
+    // The pool was read before this transaction: a member erased (or gone from intros) meanwhile
+    // must not be introduced. Checked again here, their intros rows locked on PostgreSQL; the round
+    // is then planned again without them. (A paired round's people are keys of both platforms: see
+    // the report of issue 15; not checked here.)
+    if (!f.community) {
+      await lockMembers(tx, guildId, grouped);
+      const still = await consentingIds(tx, guildId, grouped);
+      if (grouped.some((id) => !still.has(id))) return null;
+    }
     await insertRound(tx, round);
     await insertIntros(tx, intros);
     return enqueueOn(tx, items, now);
   });
+  if (enqueued === null) {
+    if (attempt >= 3) throw new Error(`intros round ${roundId}: its pool kept changing while it was planned`);
+    return runRound(db, platform, guildId, roundId, now, attempt + 1);
+  }
   return { roundId, pool: pool.length, groups: groups.length, enqueued, existing: false };
 }
 
