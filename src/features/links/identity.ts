@@ -157,10 +157,17 @@ export async function readCounterparts(
   return out;
 }
 
-/** Every linked person of the pair `guildId` belongs to: their id here → their id on the other platform. */
-export async function readLinkedAcross(db: Database, guildId: string): Promise<Map<string, string>> {
+/**
+ * Every linked person of the pair `guildId` belongs to: their id here → their id on the other
+ * platform. `paired`: the other guild of the pair when the caller read it already (null: none).
+ */
+export async function readLinkedAcross(
+  db: Database,
+  guildId: string,
+  paired?: string | null,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const other = await readPairedGuild(db, guildId);
+  const other = paired === undefined ? await readPairedGuild(db, guildId) : paired;
   if (other === null) return out;
   const forumSide = isForumGuild(guildId);
   const { accountLinks } = db.tables;

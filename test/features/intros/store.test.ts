@@ -37,6 +37,7 @@ import {
   setSkipUntil,
   updateIntro,
 } from '../../../src/features/intros/store.js';
+import { pairCommunity } from '../../../src/features/links/identity.js';
 import { ENGINES, testDatabase } from '../../helpers/engines.js';
 import { DAY, FORUM, G, guild, member, say, shaderClub, T0 } from './seed.js';
 
@@ -237,9 +238,8 @@ describe.each(ENGINES)('intros store on %s', (engine) => {
     for (const id of ['7', '9']) await member(db, FORUM, id);
     expect(await pairedGuildOf(db, G)).toBeNull();
     expect(await linkedAcrossOf(db, G)).toEqual(new Map());
-    await db
-      .insert(db.tables.communityPairs)
-      .values({ guildId: G, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 });
+    // The way links pairs a community (its readers' caches hear of it).
+    await pairCommunity(db, { guildId: G, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 });
     const { accountLinks } = db.tables;
     await db.insert(accountLinks).values([
       { guildId: G, memberId: 'lee', otherGuildId: FORUM, otherMemberId: '9', createdAt: T0, linkedAt: T0 },
