@@ -6,11 +6,10 @@
  * Each function has its form on the engine-neutral `Database` (the `…On` twin, both engines) and its
  * form on the synchronous SQLite API, kept for the callers not ported yet (digest, erasure, retention).
  */
-import { and, eq, inArray, lt, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { eq, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { OutboxItem } from '../actions.js';
 import type { Db } from '../db/connection.js';
-import { contains } from '../db/contains.js';
-import { type Database, transaction } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { outbox } from '../db/schema.js';
 
 /** Insert actions; an item whose key exists already is ignored. Returns how many were new. */
@@ -63,16 +62,6 @@ export async function enqueueOn(db: Database, items: readonly OutboxItem[], now:
   return added;
 }
 
-/** Whether an action with this key was ever enqueued (any status). */
-export function hasKey(db: Db, key: string): boolean {
-  return db.select({ id: outbox.id }).from(outbox).where(eq(outbox.key, key)).get() !== undefined;
-}
-
-/** The result the platform returned for a done action (e.g. the created thread's id). */
-export function resultOf(db: Db, key: string): unknown {
-  return db.select({ result: outbox.result }).from(outbox).where(eq(outbox.key, key)).get()?.result;
-}
-
 /**
  * What stays of an action once its text must go (sent long enough ago, or naming an erased member):
  * its kind. The key (idempotency) and the result (thread and message ids) stay on the row.
@@ -82,68 +71,12 @@ export const redacted = (action: unknown) => ({
   redacted: true,
 });
 
-/** A guild's rows whose action text contains one of `needles` (case-insensitive), to look at closer. */
-export function rowsContaining(
-  db: Db,
-  guildId: string,
-  needles: readonly string[],
-): { id: number; status: string; action: unknown }[] {
-  if (needles.length === 0) return [];
-  return db
-    .select({ id: outbox.id, status: outbox.status, action: outbox.action })
-    .from(outbox)
-    .where(and(eq(outbox.guildId, guildId), or(...needles.map((n) => contains(outbox.action, n)))))
-    .all();
-}
-
-/** Never send these pending rows (they named a member who erased their data); their text goes. */
-export function dropUnsent(
-  db: Db,
-  rows: readonly { id: number; action: unknown }[],
-  reason: string,
-  now: number,
-): void {
-  for (const row of rows) {
-    db.update(outbox)
-      .set({ status: 'failed', action: redacted(row.action), finishedAt: now, leaseUntil: null, lastError: reason })
-      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending')))
-      .run();
-  }
-}
-
-/** Keep these rows (key, result) without their rendered text. */
-export function redactRows(db: Db, rows: readonly { id: number; action: unknown }[]): void {
-  for (const row of rows)
-    db.update(outbox)
-      .set({ action: redacted(row.action) })
-      .where(eq(outbox.id, row.id))
-      .run();
-}
-
 /**
  * The row's action still has its text (it is not `redacted(…)`). The JSON is read as text, which each
  * engine prints its own way: `"redacted":true` on SQLite, `"redacted": true` on PostgreSQL's jsonb.
  */
 export function stillHasText(action: SQLWrapper): SQL {
   return sql`(CAST(${action} AS TEXT) NOT LIKE '%"redacted":true%' AND CAST(${action} AS TEXT) NOT LIKE '%"redacted": true%')`;
-}
-
-/** Sent or failed rows finished before `cutoff` keep no rendered text; returns how many were redacted. */
-export function redactFinishedBefore(db: Db, guildId: string, cutoff: number): number {
-  const rows = db
-    .select({ id: outbox.id, action: outbox.action })
-    .from(outbox)
-    .where(
-      and(
-        eq(outbox.guildId, guildId),
-        inArray(outbox.status, ['done', 'failed']),
-        lt(outbox.finishedAt, cutoff),
-        stillHasText(outbox.action),
-      ),
-    )
-    .all();
-  db.transaction((tx) => redactRows(tx as unknown as Db, rows));
-  return rows.length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,65 +92,4 @@ export async function hasKeyOn(db: Database, key: string): Promise<boolean> {
 export async function resultOfOn(db: Database, key: string): Promise<unknown> {
   const { outbox } = db.tables;
   return (await db.select({ result: outbox.result }).from(outbox).where(eq(outbox.key, key)).limit(1))[0]?.result;
-}
-
-/** A guild's rows whose action text contains one of `needles` (case-insensitive), to look at closer. */
-export async function rowsContainingOn(
-  db: Database,
-  guildId: string,
-  needles: readonly string[],
-): Promise<{ id: number; status: string; action: unknown }[]> {
-  if (needles.length === 0) return [];
-  const { outbox } = db.tables;
-  return db
-    .select({ id: outbox.id, status: outbox.status, action: outbox.action })
-    .from(outbox)
-    .where(and(eq(outbox.guildId, guildId), or(...needles.map((n) => contains(outbox.action, n)))));
-}
-
-/** Never send these pending rows (they named a member who erased their data); their text goes. */
-export async function dropUnsentOn(
-  tx: Database,
-  rows: readonly { id: number; action: unknown }[],
-  reason: string,
-  now: number,
-): Promise<void> {
-  const { outbox } = tx.tables;
-  for (const row of rows) {
-    await tx
-      .update(outbox)
-      .set({ status: 'failed', action: redacted(row.action), finishedAt: now, leaseUntil: null, lastError: reason })
-      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending')));
-  }
-}
-
-/** Keep these rows (key, result) without their rendered text. */
-export async function redactRowsOn(tx: Database, rows: readonly { id: number; action: unknown }[]): Promise<void> {
-  const { outbox } = tx.tables;
-  for (const row of rows) {
-    await tx
-      .update(outbox)
-      .set({ action: redacted(row.action) })
-      .where(eq(outbox.id, row.id));
-  }
-}
-
-/** Sent or failed rows finished before `cutoff` keep no rendered text; returns how many were redacted. */
-export async function redactFinishedBeforeOn(db: Database, guildId: string, cutoff: number): Promise<number> {
-  return transaction(db, async (tx) => {
-    const { outbox } = tx.tables;
-    const rows = await tx
-      .select({ id: outbox.id, action: outbox.action })
-      .from(outbox)
-      .where(
-        and(
-          eq(outbox.guildId, guildId),
-          inArray(outbox.status, ['done', 'failed']),
-          lt(outbox.finishedAt, cutoff),
-          stillHasText(outbox.action),
-        ),
-      );
-    await redactRowsOn(tx, rows);
-    return rows.length;
-  });
 }

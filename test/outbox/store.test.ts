@@ -6,13 +6,8 @@ import { asc, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { asChannelId, asGuildId } from '../../src/events.js';
-import {
-  dropUnsentOn,
-  hasKeyOn,
-  redactFinishedBeforeOn,
-  resultOfOn,
-  rowsContainingOn,
-} from '../../src/outbox/store.js';
+import { dropUnsentOn, redactFinishedBeforeOn, rowsContainingOn } from '../../src/outbox/redaction.js';
+import { hasKeyOn, resultOfOn } from '../../src/outbox/store.js';
 import { ENGINES, testDatabase } from '../helpers/engines.js';
 
 const guildId = asGuildId('g1');
