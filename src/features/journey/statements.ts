@@ -191,3 +191,52 @@ export const coreMember = hotGet((q, p) => {
     .from(members)
     .where(and(eq(members.guildId, p('guildId')), eq(members.memberId, p('memberId'))));
 });
+
+/**
+ * A member as the core tables and the journey know them, in one read (a message's author, a joining
+ * member, a credited one): the member's presence, with their journey row when they have one.
+ */
+export const memberWithRow = hotGet((q, p) => {
+  const { members, journeyMembers: j } = q.tables;
+  return q
+    .select({
+      leftAt: members.leftAt,
+      bot: members.bot,
+      rowMemberId: j.memberId,
+      stage: j.stage,
+      stageAt: j.stageAt,
+      joinedAt: j.joinedAt,
+      messageCount: j.messageCount,
+      counters: j.counters,
+      firstMessageId: j.firstMessageId,
+      firstMessageChannelId: j.firstMessageChannelId,
+      firstMessageOpensThread: j.firstMessageOpensThread,
+      firstReplyBy: j.firstReplyBy,
+      welcomedAt: j.welcomedAt,
+      lastContactAt: j.lastContactAt,
+      pendingStage: j.pendingStage,
+      pendingDueAt: j.pendingDueAt,
+      nudgedStage: j.nudgedStage,
+      nudgedAt: j.nudgedAt,
+    })
+    .from(members)
+    .leftJoin(j, and(eq(j.guildId, members.guildId), eq(j.memberId, members.memberId)))
+    .where(and(eq(members.guildId, p('guildId')), eq(members.memberId, p('memberId'))));
+});
+
+/** A replied-to message's author, with that author's first post when they have a journey row. */
+export const repliedTo = hotGet((q, p) => {
+  const { messages, journeyMembers: j } = q.tables;
+  return q
+    .select({
+      authorId: messages.authorId,
+      rowMemberId: j.memberId,
+      firstMessageId: j.firstMessageId,
+      firstMessageChannelId: j.firstMessageChannelId,
+      firstMessageOpensThread: j.firstMessageOpensThread,
+      firstReplyBy: j.firstReplyBy,
+    })
+    .from(messages)
+    .leftJoin(j, and(eq(j.guildId, messages.guildId), eq(j.memberId, messages.authorId)))
+    .where(and(eq(messages.guildId, p('guildId')), eq(messages.messageId, p('messageId'))));
+});

@@ -9,6 +9,7 @@ import type { Database } from '../../db/database.js';
 import { hotQuery } from '../../db/hotPath.js';
 import type { Platform } from '../../events.js';
 import type { ChannelRef } from './compose.js';
+import type { FirstPost } from './decide.js';
 import type { Counters } from './evaluate.js';
 import type { JourneyRow } from './row.js';
 import * as s from './statements.js';
@@ -33,15 +34,64 @@ export async function saveJourney(db: Database, row: JourneyRow, now: number): P
 
 /** A member's first post and who replied to it first (for the convener credit). */
 export const firstPostOf = (db: Database, guildId: string, memberId: string) =>
-  hotQuery<
+  hotQuery<FirstPost | undefined>(db, s.firstPost, { guildId, memberId });
+
+/**
+ * A replied-to message's author and their first post (undefined: no journey row), in one read;
+ * undefined when the message is not stored.
+ */
+export async function repliedTo(
+  db: Database,
+  guildId: string,
+  messageId: string,
+): Promise<{ authorId: string; firstPost: FirstPost | undefined } | undefined> {
+  const row = await hotQuery<
     | {
+        authorId: string;
+        rowMemberId: string | null;
         firstMessageId: string | null;
         firstMessageChannelId: string | null;
-        firstMessageOpensThread: boolean;
+        firstMessageOpensThread: boolean | null;
         firstReplyBy: string | null;
       }
     | undefined
-  >(db, s.firstPost, { guildId, memberId });
+  >(db, s.repliedTo, { guildId, messageId });
+  if (!row) return undefined;
+  const firstPost =
+    row.rowMemberId === null
+      ? undefined
+      : {
+          firstMessageId: row.firstMessageId,
+          firstMessageChannelId: row.firstMessageChannelId,
+          firstMessageOpensThread: row.firstMessageOpensThread ?? false,
+          firstReplyBy: row.firstReplyBy,
+        };
+  return { authorId: row.authorId, firstPost };
+}
+
+/**
+ * The member's presence (undefined: no member row) and journey row (undefined: none) in one read
+ * when the member is stored (the common case), two otherwise.
+ */
+export async function memberAndJourney(
+  db: Database,
+  guildId: string,
+  memberId: string,
+): Promise<{ here: { leftAt: number | null; bot: boolean } | undefined; row: JourneyRow | undefined }> {
+  const found = await hotQuery<
+    | ({ leftAt: number | null; bot: boolean; rowMemberId: string | null } & Omit<
+        JourneyRow,
+        'guildId' | 'memberId' | 'counters'
+      > & { counters: unknown })
+    | undefined
+  >(db, s.memberWithRow, { guildId, memberId });
+  if (!found) return { here: undefined, row: await getJourney(db, guildId, memberId) };
+  const { leftAt, bot, rowMemberId, counters, ...rest } = found;
+  return {
+    here: { leftAt, bot },
+    row: rowMemberId === null ? undefined : { guildId, memberId, ...rest, counters: counters as Counters },
+  };
+}
 
 /** Credit `by` as the first to reply to the member's first post; false when someone already was. */
 export async function markFirstReply(db: Database, guildId: string, memberId: string, by: string): Promise<boolean> {
