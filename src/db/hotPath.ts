@@ -19,13 +19,14 @@ import * as schema from './schema.js';
 export type Param = (name: string) => any;
 
 export interface HotStatement {
-  /** 'run': the number of rows changed; 'get': the first row or undefined. */
-  readonly kind: 'run' | 'get';
+  /** 'run': the number of rows changed; 'get': the first row or undefined; 'all': every row. */
+  readonly kind: 'run' | 'get' | 'all';
   build(q: Database, v: Param): unknown;
 }
 
 export const hotRun = (build: HotStatement['build']): HotStatement => ({ kind: 'run', build });
 export const hotGet = (build: HotStatement['build']): HotStatement => ({ kind: 'get', build });
+export const hotAll = (build: HotStatement['build']): HotStatement => ({ kind: 'all', build });
 
 /** One statement to run with its values; what the driver answers is what the step's kind returns. */
 export interface HotStep {
@@ -41,6 +42,11 @@ export function* runStep(statement: HotStatement, params: Record<string, unknown
   return (yield { statement, params }) as number;
 }
 
+/** Yield one step and answer all its rows (use with `yield*`). */
+export function* allStep<R>(statement: HotStatement, params: Record<string, unknown>): HotSteps<R[]> {
+  return (yield { statement, params }) as R[];
+}
+
 /** Yield one step and answer its first row (use with `yield*`). */
 export function* getStep<R>(statement: HotStatement, params: Record<string, unknown>): HotSteps<R | undefined> {
   return (yield { statement, params }) as R | undefined;
@@ -49,6 +55,7 @@ export function* getStep<R>(statement: HotStatement, params: Record<string, unkn
 interface Prepared {
   run(params: Record<string, unknown>): number;
   get(params: Record<string, unknown>): unknown;
+  all(params: Record<string, unknown>): unknown[];
 }
 
 /** drizzle's prepared statement on better-sqlite3: the statement and its parameters, in order. */
@@ -56,6 +63,7 @@ interface DrizzlePrepared {
   stmt: { run(...args: unknown[]): { changes: number } };
   query: { params: unknown[] };
   get(params: Record<string, unknown>): unknown;
+  all(params: Record<string, unknown>): unknown[];
 }
 
 /**
@@ -100,6 +108,7 @@ function preparedOn(db: Db, statement: HotStatement): Prepared {
     prepared = {
       run: (values) => drizzle.stmt.run(...args(values)).changes,
       get: (values) => drizzle.get(values),
+      all: (values) => drizzle.all(values),
     };
     cache.set(statement, prepared);
   }
@@ -112,7 +121,13 @@ export function driveSync<T>(db: Db, steps: HotSteps<T>): T {
   while (!next.done) {
     const { statement, params } = next.value;
     const prepared = preparedOn(db, statement);
-    next = steps.next(statement.kind === 'run' ? prepared.run(params) : prepared.get(params));
+    next = steps.next(
+      statement.kind === 'run'
+        ? prepared.run(params)
+        : statement.kind === 'get'
+          ? prepared.get(params)
+          : prepared.all(params),
+    );
   }
   return next.value;
 }
@@ -156,8 +171,20 @@ async function driveAsync<T>(tx: Database, steps: HotSteps<T>): Promise<T> {
     const answer =
       statement.kind === 'run'
         ? await tx.run((query as { getSQL(): SQL }).getSQL())
-        : ((await (query as { limit(n: number): Promise<unknown[]> }).limit(1))[0] as unknown);
+        : statement.kind === 'get'
+          ? ((await (query as { limit(n: number): Promise<unknown[]> }).limit(1))[0] as unknown)
+          : await (query as Promise<unknown[]>);
     next = steps.next(answer);
   }
   return next.value;
+}
+
+/** Run one statement on `tx` (either engine, see driveOn) and answer what its kind returns. */
+export function hotQuery<R>(tx: Database, statement: HotStatement, params: Record<string, unknown>): Promise<R> {
+  return driveOn(
+    tx,
+    (function* () {
+      return (yield { statement, params }) as R;
+    })(),
+  );
 }

@@ -25,11 +25,20 @@ import {
   decideMessage,
   decideProfile,
   decideSync,
+  type FirstPost,
   reactionCredit,
 } from './decide.js';
 import { isHelpfulReaction } from './evaluate.js';
-import { busiestChannels, progressFacts, rowFor, writeJourney } from './facts.js';
-import { channelInfo, firstPostOf, getJourney, hasEarlierMessage, isCredited, messageInfo } from './store.js';
+import { busiestChannels, memberFacts, progressFacts, rowFor, writeJourney } from './facts.js';
+import {
+  channelInfo,
+  firstPostOf,
+  getJourney,
+  hasEarlierMessage,
+  isCredited,
+  messageInfo,
+  repliedTo,
+} from './store.js';
 import { welcomeDue } from './welcome.js';
 
 /**
@@ -73,10 +82,10 @@ function inTransaction(
 }
 
 async function onJoined(db: Database, ctx: GuildContext, event: MemberJoined, now: number): Promise<number> {
-  const row = await rowFor(db, ctx, event.memberId, event.at);
+  const { row, progress } = await memberFacts(db, ctx, event.memberId, event.at);
   const facts = {
     row,
-    progress: await progressFacts(db, ctx, event.memberId),
+    progress,
     topics: welcomeDue(ctx, row, event.at, now) ? await busiestChannels(db, ctx, now) : [],
   };
   const decision = decideJoin(ctx, facts, event.at, now);
@@ -87,22 +96,25 @@ async function onMessage(db: Database, ctx: GuildContext, event: MessageCreated,
   const g = ctx.guildId;
   const channel = await channelInfo(db, g, event.channelId);
   const inThread = channel?.kind === 'thread';
-  const repliedAuthorId = event.replyToId ? ((await messageInfo(db, g, event.replyToId))?.authorId ?? null) : null;
+  // The replied message's author and their first post, read at once.
+  const replied = event.replyToId ? await repliedTo(db, g, event.replyToId) : undefined;
+  const repliedAuthorId = replied?.authorId ?? null;
   const threadOwnerId = inThread ? (channel.ownerId ?? null) : null;
   // The newcomers this message may be the first reply to: whoever it replies to, whoever opened its thread.
-  const firstPosts = new Map<string, NonNullable<Awaited<ReturnType<typeof firstPostOf>>>>();
-  for (const id of [repliedAuthorId, threadOwnerId]) {
-    if (id === null || id === event.authorId || firstPosts.has(id)) continue;
-    const first = await firstPostOf(db, g, id);
-    if (first) firstPosts.set(id, first);
+  const firstPosts = new Map<string, FirstPost>();
+  if (replied?.firstPost && replied.authorId !== event.authorId) firstPosts.set(replied.authorId, replied.firstPost);
+  if (threadOwnerId !== null && threadOwnerId !== event.authorId && !firstPosts.has(threadOwnerId)) {
+    const first = await firstPostOf(db, g, threadOwnerId);
+    if (first) firstPosts.set(threadOwnerId, first);
   }
+  const { row, progress } = await memberFacts(db, ctx, event.authorId, event.at);
   const facts = {
     channel: channel ?? null,
     opensThread: inThread && !(await hasEarlierMessage(db, g, event.channelId, event.at)),
     repliedAuthorId,
     firstPosts,
-    row: await rowFor(db, ctx, event.authorId, event.at),
-    progress: await progressFacts(db, ctx, event.authorId),
+    row,
+    progress,
   };
   return writeJourney(db, g, decideMessage(ctx, facts, event, now), now);
 }
@@ -128,10 +140,7 @@ async function onAccepted(db: Database, ctx: GuildContext, event: AnswerAccepted
 async function creditMember(db: Database, ctx: GuildContext, credit: Credit, now: number): Promise<number> {
   const member = (await isCredited(db, ctx.guildId, credit.messageId))
     ? null
-    : {
-        row: await rowFor(db, ctx, credit.memberId, credit.at),
-        progress: await progressFacts(db, ctx, credit.memberId),
-      };
+    : await memberFacts(db, ctx, credit.memberId, credit.at);
   return writeJourney(db, ctx.guildId, decideCredit(ctx, credit, member, now), now);
 }
 

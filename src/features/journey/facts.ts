@@ -18,6 +18,7 @@ import {
   getJourney,
   insertMilestones,
   markFirstReply,
+  memberAndJourney,
   milestoneStages,
   saveJourney,
 } from './store.js';
@@ -54,13 +55,38 @@ export async function linkedAccount(
 /** Everything decideProgress needs about a member besides their own row. */
 export async function progressFacts(db: Database, ctx: GuildContext, memberId: string): Promise<ProgressFacts> {
   const here = await coreMember(db, ctx.guildId, memberId);
+  return otherFacts(db, ctx, memberId, here ? { leftAt: here.leftAt, bot: here.bot } : undefined);
+}
+
+/** The rest of a member's progress facts, given their presence here. */
+const otherFacts = async (
+  db: Database,
+  ctx: GuildContext,
+  memberId: string,
+  here: ProgressFacts['here'],
+): Promise<ProgressFacts> => ({
+  other: await linkedAccount(db, ctx.guildId, memberId, true),
+  here,
+  // Only optional stages are ever recorded apart from the stage reached: without one, no read.
+  milestones: ctx.track.stages.some((s) => s.optional)
+    ? await milestoneStages(db, ctx.guildId, memberId)
+    : new Set<string>(),
+});
+
+/**
+ * rowFor and progressFacts together, reading the member and their row at once (every event
+ * that moves a member needs both).
+ */
+export async function memberFacts(
+  db: Database,
+  ctx: GuildContext,
+  memberId: string,
+  at: number,
+): Promise<{ row: JourneyRow; progress: ProgressFacts }> {
+  const { here, row } = await memberAndJourney(db, ctx.guildId, memberId);
   return {
-    other: await linkedAccount(db, ctx.guildId, memberId, true),
-    here: here ? { leftAt: here.leftAt, bot: here.bot } : undefined,
-    // Only optional stages are ever recorded apart from the stage reached: without one, no read.
-    milestones: ctx.track.stages.some((s) => s.optional)
-      ? await milestoneStages(db, ctx.guildId, memberId)
-      : new Set<string>(),
+    row: row ?? newJourneyRow(ctx.guildId, memberId, '', at, null),
+    progress: await otherFacts(db, ctx, memberId, here),
   };
 }
 

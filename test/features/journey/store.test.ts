@@ -12,14 +12,17 @@ import {
   channelInfo,
   coreMember,
   creditSolved,
+  firstPostOf,
   getJourney,
   guildRow,
   hasEarlierMessage,
   insertMilestones,
   isCredited,
   markFirstReply,
+  memberAndJourney,
   messageInfo,
   milestoneStages,
+  repliedTo,
   saveJourney,
 } from '../../../src/features/journey/store.js';
 import {
@@ -120,6 +123,38 @@ describe.each(ENGINES)('journey store on %s', (engine) => {
       introductions: { channelId: 'c-intro', name: 'introductions' },
       help: { channelId: 'c-help', name: 'help' },
     });
+  });
+
+  it('GIVEN members with and without a journey row THEN a member and their row, and a replied message and its author, are each read at once', async () => {
+    const { db } = await community(engine);
+    const { members, messages } = db.tables;
+    await db
+      .insert(members)
+      .values({ guildId: g, memberId: 'rowless', username: 'r', displayName: 'R', leftAt: T0, updatedAt: T0 });
+    await db.insert(messages).values({
+      guildId: g,
+      messageId: 'old',
+      channelId: 'c-general',
+      parentChannelId: 'c-general',
+      authorId: 'rowless',
+      createdAt: T0 - DAY,
+    });
+    expect(await memberAndJourney(db, g, 'ann')).toEqual({
+      here: { leftAt: null, bot: false },
+      row: await getJourney(db, g, 'ann'),
+    });
+    expect(await memberAndJourney(db, g, 'rowless')).toEqual({ here: { leftAt: T0, bot: false }, row: undefined });
+    expect(await memberAndJourney(db, g, 'nobody')).toEqual({ here: undefined, row: undefined });
+    const bobFirst = (await firstPostOf(db, g, 'bob'))!;
+    expect(bobFirst).toEqual({
+      firstMessageId: 'hi',
+      firstMessageChannelId: 'c-general',
+      firstMessageOpensThread: false,
+      firstReplyBy: 'ann',
+    });
+    expect(await repliedTo(db, g, 'hi')).toEqual({ authorId: 'bob', firstPost: bobFirst });
+    expect(await repliedTo(db, g, 'old')).toEqual({ authorId: 'rowless', firstPost: undefined });
+    expect(await repliedTo(db, g, 'missing')).toBeUndefined();
   });
 
   it("GIVEN the guild's journeys THEN the sweep's queries find who is due what", async () => {
