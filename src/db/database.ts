@@ -87,7 +87,7 @@ interface ForeignWatch {
 
 function watchForeignStatements(client: BetterSqlite3.Database): ForeignWatch {
   const watch: ForeignWatch = { open: false, writes: [] };
-  const prepare = client.prepare.bind(client);
+  const prepare = cachedPrepare(client);
   client.prepare = ((source: string) => {
     const statement = prepare(source);
     if (watch.open && scopes.getStore()?.root !== client && !isPlainRead(source)) {
@@ -96,6 +96,33 @@ function watchForeignStatements(client: BetterSqlite3.Database): ForeignWatch {
     return statement;
   }) as typeof client.prepare;
   return watch;
+}
+
+/**
+ * Statements by their SQL text, made once per connection: drizzle prepares every query it runs on
+ * better-sqlite3, and preparing costs more than running a small query. A statement is reused only
+ * after the last use finished (better-sqlite3 runs one to completion; nothing here iterates), and it
+ * is handed back in its default mode (drizzle switches readers to raw mode for mapped selects).
+ */
+const STATEMENT_CACHE = 1_000;
+
+function cachedPrepare(client: BetterSqlite3.Database): (source: string) => BetterSqlite3.Statement {
+  const prepare = client.prepare.bind(client);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return (source) => {
+    const known = cache.get(source);
+    if (known) {
+      // Most recently used last: the oldest is the first one dropped.
+      cache.delete(source);
+      cache.set(source, known);
+      if (known.reader) known.raw(false);
+      return known;
+    }
+    const statement = prepare(source);
+    cache.set(source, statement);
+    if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+    return statement;
+  };
 }
 
 const isPlainRead = (source: string) => /^\s*select\b/i.test(source);

@@ -4,7 +4,7 @@
  * synchronous statement of another flow during an open async transaction is caught.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { legacyDb, NotPortedError, TransactionMisuseError, transaction } from '../../src/db/database.js';
 import { syncCursors } from '../../src/db/schema.js';
@@ -58,5 +58,17 @@ describe('legacyDb: the synchronous SQLite API while the port goes on', () => {
     sync.insert(syncCursors).values(row('foreign')).run();
     await expect(body).rejects.toThrow(TransactionMisuseError);
     await expect(body).rejects.toThrow(/took back 1 write\(s\) of another flow.*sync_cursors/);
+  });
+
+  it('GIVEN one SQL text run by a mapped select and then as raw SQL THEN the reused statement answers rows as objects', async () => {
+    const db = await testDatabase('sqlite');
+    const sync = legacyDb(db);
+    sync.insert(syncCursors).values(row('a')).run();
+    const mapped = sync.select({ scope: syncCursors.scope }).from(syncCursors);
+    // drizzle runs a mapped select in raw mode (arrays) and maps the columns itself.
+    expect(mapped.all()).toEqual([{ scope: 'a' }]);
+    // The same text, prepared again: the cached statement must not still be in raw mode.
+    expect(sync.all(sql.raw(mapped.toSQL().sql))).toEqual([{ scope: 'a' }]);
+    expect(await db.all(sql.raw(mapped.toSQL().sql))).toEqual([{ scope: 'a' }]);
   });
 });

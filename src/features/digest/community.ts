@@ -6,9 +6,9 @@
  * Only the pair's two guilds are ever read: the partner comes from `pairedGuild`, never from a
  * search, so a third guild in the same database cannot leak into the digest.
  */
-import { type Database, legacyDb } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId, Platform } from '../../events.js';
-import { linkedAcross, pairedGuild } from '../links/identity.js';
+import { readLinkedAcross, readPairedGuild } from '../links/identity.js';
 import { METRICS } from './goals.js';
 import type { DigestResponseTimes } from './sources.js';
 import {
@@ -39,15 +39,14 @@ export interface Community {
 
 export async function communityOf(db: Database, guildId: GuildId, platform: Platform): Promise<Community> {
   const own: Side = { guildId, platform, bots: await botIds(db, guildId) };
-  // Seam (links is not ported yet): the pairing and the links are read through the SQLite bridge.
-  const partnerId = pairedGuild(legacyDb(db), guildId) as GuildId | null;
+  const partnerId = (await readPairedGuild(db, guildId)) as GuildId | null;
   const partner = partnerId ? await guildInfo(db, partnerId) : null;
   // A pair with a guild the bot has not seen yet (no row) counts as no pair: there is nothing to add.
   if (!partnerId || !partner) return { sides: [own], partnerId: null, linked: new Map() };
   return {
     sides: [own, { guildId: partnerId, platform: partner.platform, bots: await botIds(db, partnerId) }],
     partnerId,
-    linked: linkedAcross(legacyDb(db), partnerId),
+    linked: await readLinkedAcross(db, partnerId),
   };
 }
 

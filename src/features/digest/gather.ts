@@ -6,10 +6,9 @@
  */
 
 import { type Deps, databaseOf } from '../../commands.js';
-import { legacyDb } from '../../db/database.js';
 import type { GuildId, Platform } from '../../events.js';
 import { type GuildSettings, readSettings } from '../../guildSettings.js';
-import { knownForumUrls } from '../links/knownForums.js';
+import { readForumUrls } from '../links/knownForums.js';
 import { overlaySources, type SourceAnswers, type SourceWeekAnswers } from './assemble.js';
 import { type LocalDate, previousWindows, type Window, weekEndingAt } from './calendar.js';
 import {
@@ -248,7 +247,6 @@ export async function gatherDigest(
     sides: sideFacts,
     fresh: sides.length === 1 ? await newMembers(db, guildId, window.start, window.end, caps.names) : null,
     pulse: pulsePeriod ? await pulseOf(db, guildId, pulsePeriod) : null,
-    // Seam (links is not ported yet): the connected forums' addresses are read through the SQLite bridge.
-    forumUrls: knownForumUrls({ db: legacyDb(db), config: deps.config }),
+    forumUrls: await readForumUrls(db, deps.config),
   };
 }

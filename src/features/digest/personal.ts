@@ -5,10 +5,10 @@
  */
 import type { MessageBody, OutboxItem } from '../../actions.js';
 import { type Deps, databaseOf } from '../../commands.js';
-import { legacyDb, transaction } from '../../db/database.js';
+import { transaction } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { readSettings } from '../../guildSettings.js';
-import { enqueueOn, hasKey } from '../../outbox/store.js';
+import { enqueueOn, hasKeyOn } from '../../outbox/store.js';
 import { type Window, weekEndingAt, windowLabel } from './calendar.js';
 import { composePersonal, personalHasContent } from './composePersonal.js';
 import { ask, type NamedSource } from './gather.js';
@@ -45,7 +45,7 @@ export async function sendPersonalDigests(
   const items: OutboxItem[] = [];
   for (const memberId of members) {
     const key = personalKey(guildId, target.period, memberId);
-    if (hasKey(legacyDb(db), key)) continue;
+    if (await hasKeyOn(db, key)) continue;
     const body = await personalDigest(deps, guildId, memberId, dw, window, info.name, sources);
     if (body) items.push({ platform: info.platform, guildId, key, action: { type: 'dm.send', memberId, body } });
   }

@@ -5,10 +5,10 @@
  */
 import type { Action, MessageBody, OutboxItem } from '../../actions.js';
 import { type Deps, databaseOf, UserFacingError } from '../../commands.js';
-import { legacyDb, transaction } from '../../db/database.js';
+import { transaction } from '../../db/database.js';
 import type { ChannelId, GuildId } from '../../events.js';
 import { type GuildSettings, readSettings } from '../../guildSettings.js';
-import { enqueueOn, hasKey } from '../../outbox/store.js';
+import { enqueueOn, hasKeyOn } from '../../outbox/store.js';
 import { type BuiltDigest, buildDigest } from './build.js';
 import { composeLists } from './composeLists.js';
 import type { NamedSource } from './gather.js';
@@ -56,7 +56,7 @@ export async function postScheduledDigest(
   if (!settings.digest.channelId) return 'off';
   const key = digestKey(guildId, period);
   const target = scheduledTarget(settings, period) ?? currentTarget(settings, now);
-  if (hasKey(legacyDb(db), key)) {
+  if (await hasKeyOn(db, key)) {
     await sendPersonalDigests(deps, guildId, target, now, sources);
     return 'already';
   }
@@ -83,7 +83,7 @@ export async function postDigestNow(
   const channelId = channelOf(settings);
   const target = currentTarget(settings, now);
   const weekKey = digestKey(guildId, target.period);
-  const replacesScheduled = !hasKey(legacyDb(db), weekKey);
+  const replacesScheduled = !(await hasKeyOn(db, weekKey));
   const key = replacesScheduled ? weekKey : `${weekKey}:now:${now}`;
   const built = await buildDigest(deps, guildId, target, now, sources);
   const info = (await guildInfo(db, guildId))!;

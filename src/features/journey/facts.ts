@@ -4,10 +4,10 @@
  * is pure (decide.ts, progress.ts, welcome.ts, sweepPlan.ts).
  */
 
-import { type Database, legacyDb } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { enqueueOn } from '../../outbox/store.js';
-import { counterpart } from '../links/identity.js';
+import { readCounterpart } from '../links/identity.js';
 import { type GuildContext, loadContext } from './context.js';
 import { topicChannels } from './placesStore.js';
 import type { JourneyWrites, LinkedAccount, MarkWrites, ProgressFacts } from './progress.js';
@@ -41,8 +41,7 @@ export async function linkedAccount(
   memberId: string,
   withContext: boolean,
 ): Promise<LinkedAccount | null> {
-  // Seam (links is not ported yet): the account link is read through the SQLite bridge.
-  const other = counterpart(legacyDb(db), guildId, memberId);
+  const other = await readCounterpart(db, guildId, memberId);
   if (!other) return null;
   return {
     guildId: other.guildId,

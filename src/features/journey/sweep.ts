@@ -2,9 +2,9 @@
  * The periodic sweep: everything that happens because time passed. Four steps, each reading its
  * facts, planning in sweepPlan.ts (pure) and writing in one transaction.
  */
-import { type Database, legacyDb, transaction } from '../../db/database.js';
+import { type Database, transaction } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
-import { linkedAcross } from '../links/identity.js';
+import { readLinkedAcross } from '../links/identity.js';
 import { cachedContext, type GuildContext } from './context.js';
 import { busiestChannels, linkedAccount, progressFacts, rowFor, writeJourney } from './facts.js';
 import { busiestThread, openQuestion, topicChannels } from './placesStore.js';
@@ -121,8 +121,7 @@ async function reevaluate(db: Database, ctx: GuildContext, now: number) {
   const counts = { evaluated: 0, advanced: 0, enqueued: 0 };
   const guildId = ctx.guildId;
   const lastStage = ctx.track.stages.at(-1)!.id;
-  // Seam (links is not ported yet): the guild's linked members are read through the SQLite bridge.
-  const linked = linkedAcross(legacyDb(db), guildId);
+  const linked = await readLinkedAcross(db, guildId);
   let after = '';
   for (;;) {
     const page = await journeysPage(db, guildId, lastStage, after, SWEEP_PAGE);

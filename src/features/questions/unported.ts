@@ -1,39 +1,43 @@
 /**
- * The questions feature's calls into code of other areas that is not on the async store yet (issue 15
- * item 1): each goes through `legacyDb` (the same SQLite connection, so inside a transaction it runs
- * in it; on PostgreSQL it throws NotPortedError naming what is missing). When those areas land on
- * the async API, each body here becomes a plain call and this file goes.
+ * The questions feature's reads of other areas' stores (links' pairing and accounts, core's community
+ * words), under the names the questions code uses. All on the async store, on both engines.
  */
-import { type Database, legacyDb } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import type { CommunityWords } from '../../text/topicWords.js';
-import { communityWords } from '../core/vocabulary.js';
+import { readCommunityWords } from '../core/vocabulary.js';
 import { recordAnswerPicked } from '../journey/service.js';
-import { type Account, activeSides, counterpart, linkedAcross, pairedGuild } from '../links/identity.js';
+import {
+  type Account,
+  readActiveSides,
+  readCounterpart,
+  readLinkedAcross,
+  readPairedGuild,
+} from '../links/identity.js';
 
-export async function pairedGuildOf(db: Database, guildId: string): Promise<string | null> {
-  return pairedGuild(legacyDb(db), guildId);
+export function pairedGuildOf(db: Database, guildId: string): Promise<string | null> {
+  return readPairedGuild(db, guildId);
 }
 
-export async function counterpartOf(db: Database, guildId: string, memberId: string): Promise<Account | null> {
-  return counterpart(legacyDb(db), guildId, memberId);
+export function counterpartOf(db: Database, guildId: string, memberId: string): Promise<Account | null> {
+  return readCounterpart(db, guildId, memberId);
 }
 
-export async function linkedAcrossOf(db: Database, guildId: string): Promise<Map<string, string>> {
-  return linkedAcross(legacyDb(db), guildId);
+export function linkedAcrossOf(db: Database, guildId: string): Promise<Map<string, string>> {
+  return readLinkedAcross(db, guildId);
 }
 
-export async function activeSidesOf(
+export function activeSidesOf(
   db: Database,
   here: string,
   there: string,
   pairs: readonly (readonly [string, string])[],
 ): Promise<Map<string, 'here' | 'there'>> {
-  return activeSides(legacyDb(db), here, there, pairs);
+  return readActiveSides(db, here, there, pairs);
 }
 
-export async function communityWordsOf(db: Database, guildId: string, now: number): Promise<CommunityWords> {
-  return communityWords(legacyDb(db), guildId, now);
+export function communityWordsOf(db: Database, guildId: string, now: number): Promise<CommunityWords> {
+  return readCommunityWords(db, guildId, now);
 }
 
 export async function answerPicked(
