@@ -4,6 +4,7 @@
  */
 import { and, asc, eq, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { type Database, transaction } from '../../db/database.js';
+import { driveOn, getStep, hotGet } from '../../db/hotPath.js';
 import type { GuildId, MemberId, Platform } from '../../events.js';
 
 export interface ChannelFacts {
@@ -16,13 +17,11 @@ export interface ChannelFacts {
   createdAt: number;
 }
 
-export async function channelFacts(
-  db: Database,
-  guildId: string,
-  channelId: string,
-): Promise<ChannelFacts | undefined> {
-  const { channels } = db.tables;
-  const [row] = await db
+// The reads every message, reaction and thread event runs (ingest's hot path): prepared once per
+// SQLite connection, built per call on PostgreSQL (db/hotPath.ts).
+const channelById = hotGet((q, v) => {
+  const { channels } = q.tables;
+  return q
     .select({
       channelId: channels.channelId,
       name: channels.name,
@@ -33,9 +32,15 @@ export async function channelFacts(
       createdAt: channels.createdAt,
     })
     .from(channels)
-    .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
-    .limit(1);
-  return row;
+    .where(and(eq(channels.guildId, v('guildId')), eq(channels.channelId, v('channelId'))));
+});
+
+export async function channelFacts(
+  db: Database,
+  guildId: string,
+  channelId: string,
+): Promise<ChannelFacts | undefined> {
+  return driveOn(db, getStep<ChannelFacts>(channelById, { guildId, channelId }));
 }
 
 /** Facts of several channels, by id (absent: Convene knows nothing about it). One read per 500. */
@@ -97,6 +102,21 @@ export async function textAndForumChannels(
     .where(and(eq(channels.guildId, guildId), inArray(channels.kind, ['text', 'forum', 'announcement'])));
 }
 
+const earlierInThread = hotGet((q, v) => {
+  const { messages } = q.tables;
+  return q
+    .select({ one: sql<number>`1` })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.guildId, v('guildId')),
+        eq(messages.channelId, v('threadId')),
+        ne(messages.messageId, v('messageId')),
+        lte(messages.createdAt, v('at')),
+      ),
+    );
+});
+
 /** Whether the thread holds a message other than `messageId` posted before `at` (so `messageId` does not open it). */
 export async function threadHasEarlierMessage(
   db: Database,
@@ -105,34 +125,26 @@ export async function threadHasEarlierMessage(
   messageId: string,
   at: number,
 ): Promise<boolean> {
-  const { messages } = db.tables;
-  const rows = await db
-    .select({ one: sql<number>`1` })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.guildId, guildId),
-        eq(messages.channelId, threadId),
-        ne(messages.messageId, messageId),
-        lte(messages.createdAt, at),
-      ),
-    )
-    .limit(1);
-  return rows.length > 0;
+  return (await driveOn(db, getStep(earlierInThread, { guildId, threadId, messageId, at }))) !== undefined;
 }
+
+const messageById = hotGet((q, v) => {
+  const { messages } = q.tables;
+  return q
+    .select({ channelId: messages.channelId, authorId: messages.authorId, replyToId: messages.replyToId })
+    .from(messages)
+    .where(and(eq(messages.guildId, v('guildId')), eq(messages.messageId, v('messageId'))));
+});
 
 export async function messageFacts(
   db: Database,
   guildId: string,
   messageId: string,
 ): Promise<{ channelId: string; authorId: string; replyToId: string | null } | undefined> {
-  const { messages } = db.tables;
-  const [row] = await db
-    .select({ channelId: messages.channelId, authorId: messages.authorId, replyToId: messages.replyToId })
-    .from(messages)
-    .where(and(eq(messages.guildId, guildId), eq(messages.messageId, messageId)))
-    .limit(1);
-  return row;
+  return driveOn(
+    db,
+    getStep<{ channelId: string; authorId: string; replyToId: string | null }>(messageById, { guildId, messageId }),
+  );
 }
 
 export interface MemberFacts {
@@ -249,15 +261,17 @@ export function setNudgesOff(
   });
 }
 
-/** The guild's settings document as stored (as text), to tell whether a parsed copy is still current. */
-export async function settingsText(db: Database, guildId: string): Promise<string | undefined> {
-  const { guilds } = db.tables;
-  const [row] = await db
+const settingsTextOf = hotGet((q, v) => {
+  const { guilds } = q.tables;
+  return q
     .select({ text: sql<string>`CAST(${guilds.settings} AS TEXT)` })
     .from(guilds)
-    .where(eq(guilds.id, guildId))
-    .limit(1);
-  return row?.text;
+    .where(eq(guilds.id, v('guildId')));
+});
+
+/** The guild's settings document as stored (as text), to tell whether a parsed copy is still current. */
+export async function settingsText(db: Database, guildId: string): Promise<string | undefined> {
+  return (await driveOn(db, getStep<{ text: string }>(settingsTextOf, { guildId })))?.text;
 }
 
 /** The guild's name as the platform last told it ('' when unknown). */
@@ -318,13 +332,18 @@ export function answeredIn(
   return answeredWhere(db, guildId, memberId, (q) => eq(q.parentChannelId, parentChannelId));
 }
 
-/** Whether the member erased their data (nothing new is derived about them). */
-export async function isProfilingOff(db: Database, guildId: string, memberId: string): Promise<boolean> {
-  const { members } = db.tables;
-  const [row] = await db
+const profilingOffOf = hotGet((q, v) => {
+  const { members } = q.tables;
+  return q
     .select({ profilingOff: members.profilingOff })
     .from(members)
-    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-    .limit(1);
-  return row?.profilingOff ?? false;
+    .where(and(eq(members.guildId, v('guildId')), eq(members.memberId, v('memberId'))));
+});
+
+/** Whether the member erased their data (nothing new is derived about them). */
+export async function isProfilingOff(db: Database, guildId: string, memberId: string): Promise<boolean> {
+  return (
+    (await driveOn(db, getStep<{ profilingOff: boolean }>(profilingOffOf, { guildId, memberId })))?.profilingOff ??
+    false
+  );
 }

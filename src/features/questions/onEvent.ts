@@ -96,11 +96,13 @@ async function onMessage(db: Database, event: MessageCreated): Promise<void> {
   index?.noteActivity(event.authorId, event.at);
   const twin = await twinOf(db, g, event.authorId);
   twin?.index.noteActivity(twin.id, event.at);
-  const quiet = await isProfilingOff(db, g, event.authorId);
+  // Whether the author erased their data: read only when the message matters (a question or an answer).
+  let quiet: boolean | undefined;
+  const isQuiet = async (tx: Database) => (quiet ??= await isProfilingOff(tx, g, event.authorId));
   // Tokenized only when the message turns out to matter (a question or an answer).
   const termsNow = () => (quiet ? [] : termsOf(event.content).split(' ').filter(Boolean));
 
-  await transaction(db, async (tx) => {
+  await within(db, async (tx) => {
     const q =
       (await getQuestion(tx, g, event.channelId)) ??
       (event.replyToId ? await getQuestion(tx, g, event.replyToId) : undefined);
@@ -113,18 +115,20 @@ async function onMessage(db: Database, event: MessageCreated): Promise<void> {
             !(await threadHasEarlierMessage(tx, g, q.channelId, event.messageId, event.at)))
         ) {
           const title = channel?.name ?? '';
+          const off = await isQuiet(tx);
           await setQuestionBody(
             tx,
             g,
             q.questionId,
-            questionTerms(quiet ? '' : title, termsNow()),
+            questionTerms(off ? '' : title, termsNow()),
             event.mentionIds,
             event.at,
           );
         }
         return;
       }
-      await onResponse(tx, q, event, termsNow(), quiet, index);
+      const off = await isQuiet(tx);
+      await onResponse(tx, q, event, termsNow(), off, index, twin);
       return;
     }
     const settings = await questionSettings(tx, g);
@@ -144,6 +148,7 @@ async function onMessage(db: Database, event: MessageCreated): Promise<void> {
       rulesOf(settings),
     );
     if (!asks) return;
+    await isQuiet(tx);
     const title = inThread && !quiet ? (channel?.name ?? '') : '';
     await insertQuestion(
       tx,
@@ -165,6 +170,15 @@ async function onMessage(db: Database, event: MessageCreated): Promise<void> {
   });
 }
 
+/**
+ * Run `body` in a transaction of its own, or in the one `db` already is: ingest runs each feature in a
+ * savepoint of its batch, and a failure there rolls the feature's work back all the same, so a savepoint
+ * of our own would only cost two statements per event.
+ */
+function within<T>(db: Database, body: (tx: Database) => Promise<T>): Promise<T> {
+  return opsOf(db).scope ? body(db) : transaction(db, body);
+}
+
 async function onResponse(
   db: Database,
   q: QuestionRow,
@@ -172,6 +186,7 @@ async function onResponse(
   terms: readonly string[],
   quiet: boolean,
   index: ExpertiseIndex | undefined,
+  twin: Awaited<ReturnType<typeof twinOf>>,
 ): Promise<void> {
   // A member who erased their data still answers the question, but nothing is kept about them.
   const r = await recordResponse(
@@ -187,7 +202,6 @@ async function onResponse(
     quiet,
   );
   if (quiet) return;
-  const twin = await twinOf(db, q.guildId, event.authorId);
   const targets: [ExpertiseIndex, string, string][] = [];
   if (index) targets.push([index, event.authorId, q.askerId]);
   if (twin) targets.push([twin.index, twin.id, await askerThere(db, q.guildId, q.askerId)]);
@@ -210,7 +224,7 @@ async function onResponse(
 async function onThread(db: Database, event: ThreadUpserted): Promise<void> {
   const g = event.guildId;
   const solvedTag = event.tags.some((t) => SOLVED_TAG.test(t));
-  await transaction(db, async (tx) => {
+  await within(db, async (tx) => {
     let q = await getQuestion(tx, g, event.threadId);
     if (!q) {
       const settings = await questionSettings(tx, g);
@@ -247,7 +261,7 @@ async function onThread(db: Database, event: ThreadUpserted): Promise<void> {
 async function onReaction(db: Database, event: ReactionAdded | ReactionRemoved): Promise<void> {
   if (!CHECK.has(event.emoji)) return;
   const g = event.guildId;
-  await transaction(db, async (tx) => {
+  await within(db, async (tx) => {
     const m = await messageFacts(tx, g, event.messageId);
     const q =
       (await getQuestion(tx, g, event.channelId)) ??
@@ -272,7 +286,7 @@ async function onReaction(db: Database, event: ReactionAdded | ReactionRemoved):
 
 async function onAccepted(db: Database, event: AnswerAccepted): Promise<void> {
   const g = event.guildId;
-  await transaction(db, async (tx) => {
+  await within(db, async (tx) => {
     const q = await getQuestion(tx, g, event.threadId);
     if (!q) return;
     if (!event.accepted) {

@@ -6,19 +6,24 @@
  */
 import { and, asc, eq, gt, gte, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.js';
+import { driveOn, getStep, type HotSteps, hotGet, hotRun, runStep } from '../../db/hotPath.js';
 import type { questions } from '../../db/schema.js';
 
 export type QuestionRow = typeof questions.$inferSelect;
 export type SolvedVia = 'reaction' | 'command' | 'tag' | 'accepted';
 
-export async function getQuestion(db: Database, guildId: string, questionId: string): Promise<QuestionRow | undefined> {
-  const { questions } = db.tables;
-  const [row] = await db
+// The statements every message, reaction and thread event runs (ingest's hot path): prepared once per
+// SQLite connection, built per call on PostgreSQL (db/hotPath.ts).
+const questionById = hotGet((q, v) => {
+  const { questions } = q.tables;
+  return q
     .select()
     .from(questions)
-    .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId)))
-    .limit(1);
-  return row as QuestionRow | undefined;
+    .where(and(eq(questions.guildId, v('guildId')), eq(questions.questionId, v('questionId'))));
+});
+
+export async function getQuestion(db: Database, guildId: string, questionId: string): Promise<QuestionRow | undefined> {
+  return driveOn(db, getStep<QuestionRow>(questionById, { guildId, questionId }));
 }
 
 export interface NewQuestion {
@@ -35,12 +40,31 @@ export interface NewQuestion {
   mentionIds: readonly string[];
 }
 
-/** Insert a question; false when it exists already (a replay). */
-export async function insertQuestion(db: Database, q: NewQuestion, now: number): Promise<boolean> {
-  const { questions } = db.tables;
-  const inserted = await db
+const insertQuestionStatement = hotRun((q, v) => {
+  const { questions } = q.tables;
+  return q
     .insert(questions)
     .values({
+      guildId: v('guildId'),
+      questionId: v('questionId'),
+      channelId: v('channelId'),
+      parentChannelId: v('parentChannelId'),
+      askerId: v('askerId'),
+      askedAt: v('askedAt'),
+      title: v('title'),
+      terms: v('terms'),
+      hasBody: v('hasBody'),
+      mentionIds: v('mentionIds'),
+      updatedAt: v('now'),
+    })
+    .onConflictDoNothing();
+});
+
+/** Insert a question; false when it exists already (a replay). */
+export async function insertQuestion(db: Database, q: NewQuestion, now: number): Promise<boolean> {
+  const inserted = await driveOn(
+    db,
+    runStep(insertQuestionStatement, {
       guildId: q.guildId,
       questionId: q.questionId,
       channelId: q.channelId,
@@ -51,12 +75,19 @@ export async function insertQuestion(db: Database, q: NewQuestion, now: number):
       terms: q.terms.join(' '),
       hasBody: q.hasBody,
       mentionIds: [...q.mentionIds],
-      updatedAt: now,
-    })
-    .onConflictDoNothing()
-    .returning({ id: questions.questionId });
-  return inserted.length > 0;
+      now,
+    }),
+  );
+  return inserted > 0;
 }
+
+const setQuestionBodyStatement = hotRun((q, v) => {
+  const { questions } = q.tables;
+  return q
+    .update(questions)
+    .set({ terms: v('terms'), mentionIds: v('mentionIds'), hasBody: true, updatedAt: v('now') })
+    .where(and(eq(questions.guildId, v('guildId')), eq(questions.questionId, v('questionId'))));
+});
 
 /** The opening post arrived after the thread: its terms and mentions join the title's. */
 export async function setQuestionBody(
@@ -67,11 +98,16 @@ export async function setQuestionBody(
   mentionIds: readonly string[],
   now: number,
 ): Promise<void> {
-  const { questions } = db.tables;
-  await db
-    .update(questions)
-    .set({ terms: terms.join(' '), mentionIds: [...mentionIds], hasBody: true, updatedAt: now })
-    .where(and(eq(questions.guildId, guildId), eq(questions.questionId, questionId)));
+  await driveOn(
+    db,
+    runStep(setQuestionBodyStatement, {
+      guildId,
+      questionId,
+      terms: terms.join(' '),
+      mentionIds: [...mentionIds],
+      now,
+    }),
+  );
 }
 
 /**
@@ -85,64 +121,76 @@ export async function recordResponse(
   now: number,
   anonymous = false,
 ): Promise<{ added: boolean; first: boolean }> {
-  const { questions, questionResponses } = db.tables;
-  const added =
-    anonymous ||
-    (
-      await db
-        .insert(questionResponses)
-        .values({
-          guildId: r.guildId,
-          questionId: r.questionId,
-          memberId: r.memberId,
-          messageId: r.messageId,
-          firstAt: r.at,
-        })
-        .onConflictDoNothing()
-        .returning({ id: questionResponses.questionId })
-    ).length > 0;
-  if (!added) return { added, first: false };
-  if (!anonymous) await noteNudgeAnswered(db, r);
-  const first =
-    (
-      await db
-        .update(questions)
-        .set({ firstResponseAt: r.at, firstResponderId: anonymous ? null : r.memberId, answered: true, updatedAt: now })
-        .where(
-          and(
-            eq(questions.guildId, r.guildId),
-            eq(questions.questionId, r.questionId),
-            or(isNull(questions.firstResponseAt), lt(sql`${r.at}`, questions.firstResponseAt)),
-          ),
-        )
-        .returning({ id: questions.questionId })
-    ).length > 0;
-  return { added, first };
+  return driveOn(db, responseSteps(r, now, anonymous));
 }
+
+const insertResponse = hotRun((q, v) => {
+  const { questionResponses } = q.tables;
+  return q
+    .insert(questionResponses)
+    .values({
+      guildId: v('guildId'),
+      questionId: v('questionId'),
+      memberId: v('memberId'),
+      messageId: v('messageId'),
+      firstAt: v('at'),
+    })
+    .onConflictDoNothing();
+});
+
+const firstResponse = hotRun((q, v) => {
+  const { questions } = q.tables;
+  return q
+    .update(questions)
+    .set({ firstResponseAt: v('at'), firstResponderId: v('memberId'), answered: true, updatedAt: v('now') })
+    .where(
+      and(
+        eq(questions.guildId, v('guildId')),
+        eq(questions.questionId, v('questionId')),
+        or(isNull(questions.firstResponseAt), lt(sql`${v('at')}`, questions.firstResponseAt)),
+      ),
+    );
+});
 
 /** A nudged peer answers within this long after the nudge, or the nudge went unanswered. */
 export const NUDGE_ANSWER_WINDOW_MS = 24 * 3_600_000;
 
 /** Feedback: the member was nudged about this question and has now replied, within 24 h of the nudge. */
-async function noteNudgeAnswered(
-  db: Database,
-  r: { guildId: string; questionId: string; memberId: string; at: number },
-): Promise<void> {
-  const { questionNudges } = db.tables;
-  await db
+const nudgeAnswered = hotRun((q, v) => {
+  const { questionNudges } = q.tables;
+  return q
     .update(questionNudges)
-    .set({ answeredAt: r.at })
+    .set({ answeredAt: v('at') })
     .where(
       and(
-        eq(questionNudges.guildId, r.guildId),
-        eq(questionNudges.questionId, r.questionId),
+        eq(questionNudges.guildId, v('guildId')),
+        eq(questionNudges.questionId, v('questionId')),
         eq(questionNudges.stage, 'peer'),
-        eq(questionNudges.targetId, r.memberId),
+        eq(questionNudges.targetId, v('memberId')),
         isNull(questionNudges.answeredAt),
-        lte(questionNudges.at, r.at),
-        gt(questionNudges.at, r.at - NUDGE_ANSWER_WINDOW_MS),
+        lte(questionNudges.at, v('at')),
+        gt(questionNudges.at, v('windowStart')),
       ),
     );
+});
+
+function* responseSteps(
+  r: { guildId: string; questionId: string; memberId: string; messageId: string; at: number },
+  now: number,
+  anonymous: boolean,
+): HotSteps<{ added: boolean; first: boolean }> {
+  const added = anonymous || (yield* runStep(insertResponse, r)) > 0;
+  if (!added) return { added, first: false };
+  if (!anonymous) yield* runStep(nudgeAnswered, { ...r, windowStart: r.at - NUDGE_ANSWER_WINDOW_MS });
+  const first =
+    (yield* runStep(firstResponse, {
+      guildId: r.guildId,
+      questionId: r.questionId,
+      at: r.at,
+      memberId: anonymous ? null : r.memberId,
+      now,
+    })) > 0;
+  return { added, first };
 }
 
 export async function markSolved(
