@@ -20,7 +20,7 @@ export type JobSchedule =
   /** On a schedule each guild sets (digest, intro rounds); null = off for that guild. */
   | {
       kind: 'guild';
-      scheduleFor(deps: Deps, guildId: GuildId): GuildSchedule | null;
+      scheduleFor(deps: Deps, guildId: GuildId): Promise<GuildSchedule | null>;
       periodOf(dueAt: number, schedule: GuildSchedule): string;
     };
 

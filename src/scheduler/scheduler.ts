@@ -8,11 +8,9 @@
  * inside one while it awaits.
  */
 import { Cron } from 'croner';
-import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lte, or } from 'drizzle-orm';
 import type { Deps } from '../commands.js';
-import type { Db } from '../db/connection.js';
 import { type Database, sqliteDatabase } from '../db/database.js';
-import { jobRuns } from '../db/schema.js';
 import type { GuildId, Platform } from '../events.js';
 import { PROCESS_OWNER } from '../lease.js';
 import type { GuildSchedule, JobDefinition } from './job.js';
@@ -169,7 +167,7 @@ export class Scheduler {
       .filter((id) => !waits(id));
     for (const guildId of guildIds) {
       for (const job of this.jobs) {
-        const period = this.periodFor(job, guildId, now);
+        const period = await this.periodFor(job, guildId, now);
         if (period === null) continue;
         await this.runOnce(job, guildId, period, now);
       }
@@ -177,9 +175,9 @@ export class Scheduler {
   }
 
   /** The period due now for this job and guild, or null when nothing is due. */
-  private periodFor(job: JobDefinition, guildId: GuildId, now: number): string | null {
+  private async periodFor(job: JobDefinition, guildId: GuildId, now: number): Promise<string | null> {
     if (job.schedule.kind === 'scan') return `scan-${Math.floor(now / this.options.scanIntervalMs)}`;
-    const schedule = job.schedule.scheduleFor(this.deps, guildId);
+    const schedule = await job.schedule.scheduleFor(this.deps, guildId);
     if (!schedule) return null;
     const due = lastDue(schedule, now);
     return due === null ? null : job.schedule.periodOf(due, schedule);
@@ -223,12 +221,7 @@ export class Scheduler {
 }
 
 /** Recent runs of a guild's jobs, newest first (for /convene status). */
-export function recentRuns(db: Db, guildId: GuildId, limit = 10) {
-  return db
-    .select()
-    .from(jobRuns)
-    .where(eq(jobRuns.guildId, guildId))
-    .orderBy(sql`${jobRuns.startedAt} DESC`)
-    .limit(limit)
-    .all();
+export async function recentRuns(db: Database, guildId: GuildId, limit = 10) {
+  const { jobRuns } = db.tables;
+  return db.select().from(jobRuns).where(eq(jobRuns.guildId, guildId)).orderBy(desc(jobRuns.startedAt)).limit(limit);
 }

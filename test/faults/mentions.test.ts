@@ -296,7 +296,7 @@ async function fuzzRun(seed: number) {
         const s = job.schedule;
         if (s.kind === 'scan') await job.run(deps, guildId, 'scan', at);
         else {
-          const schedule = s.scheduleFor(deps, guildId);
+          const schedule = await s.scheduleFor(deps, guildId);
           if (schedule) await job.run(deps, guildId, s.periodOf(at, schedule), at);
         }
       }

@@ -23,7 +23,7 @@ function setup(schedule: GuildSchedule | null, fail = false) {
     name: 'test.weekly',
     schedule: {
       kind: 'guild',
-      scheduleFor: () => schedule,
+      scheduleFor: async () => schedule,
       periodOf: (dueAt) => new Date(dueAt).toISOString().slice(0, 10),
     },
     run(_deps, guildId, period, now) {

@@ -50,7 +50,7 @@ export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
     lastBackfill: deps.status.lastBackfill ?? null,
     databaseBytes: databaseSize(deps.db),
     outbox: { pending: await backlog('pending'), failed: await backlog('failed'), recentFailures: failures },
-    jobs: recentRuns(deps.db, guildId, 8),
+    jobs: await recentRuns(db, guildId, 8),
     pulse: await latestPulse(deps, guildId),
     community: await communityLine(db, deps, guildId),
     forum: await forumStatusLine(db, deps, guildId),

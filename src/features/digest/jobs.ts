@@ -1,5 +1,6 @@
 /** The weekly digest as a scheduled job: one run per guild and ISO week, at the guild's day and time. */
-import { getSettings } from '../../guildSettings.js';
+import { databaseOf } from '../../commands.js';
+import { readSettings } from '../../guildSettings.js';
 import type { JobDefinition } from '../../scheduler/job.js';
 import { isoWeek } from './calendar.js';
 import { digestSources } from './registry.js';
@@ -10,7 +11,7 @@ export const digestWeeklyJob: JobDefinition = {
   schedule: {
     kind: 'guild',
     // Off (null) until a channel is set; Monday 09:00 in the guild's timezone unless changed.
-    scheduleFor: (deps, guildId) => scheduleOf(getSettings(deps.db, guildId)),
+    scheduleFor: async (deps, guildId) => scheduleOf(await readSettings(databaseOf(deps), guildId)),
     // The ISO week of the due time as the guild sees it: the period of the outbox key digest:<guild>:<week>.
     periodOf: (dueAt, schedule) => isoWeek(dueAt, schedule.timezone),
   },

@@ -1,6 +1,6 @@
 /** Intros on a schedule: the round (per guild, at its day and time), follow-ups and profile builds. */
 import { databaseOf } from '../../commands.js';
-import { getSettings, readSettings } from '../../guildSettings.js';
+import { readSettings } from '../../guildSettings.js';
 import type { JobDefinition } from '../../scheduler/job.js';
 import { roundGuildOf } from './community.js';
 import { isRoundWeek, periodOf, refreshProfiles, runRound, scheduleOf, sendFollowUps } from './service.js';
@@ -11,8 +11,7 @@ export const introsRoundJob: JobDefinition = {
   schedule: {
     kind: 'guild',
     // Off (null) until /convene intros set; /convene intros off turns it off again.
-    // Synchronous: the scheduler's scheduleFor is (its port is the scheduler's).
-    scheduleFor: (deps, guildId) => scheduleOf(getSettings(deps.db, guildId)),
+    scheduleFor: async (deps, guildId) => scheduleOf(await readSettings(databaseOf(deps), guildId)),
     // The local date of the round: the period in job_runs and in every outbox key of the round.
     periodOf: (dueAt, schedule) => periodOf(dueAt, schedule.timezone),
   },

@@ -106,7 +106,7 @@ describe('/convene digest set, off', () => {
     await run(conveneDigestSet, { channel: 'general' });
     expect(textOf(await run(conveneDigestOff))).toMatch(/off/);
     const schedule = digestFeature.jobs[0]!.schedule;
-    expect(schedule.kind === 'guild' && schedule.scheduleFor(deps, g.guildId)).toBeNull();
+    expect(schedule.kind === 'guild' && (await schedule.scheduleFor(deps, g.guildId))).toBeNull();
   });
 });
 

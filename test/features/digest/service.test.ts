@@ -94,23 +94,23 @@ describe('the scheduled digest', () => {
     expect(next.data.health.previous?.messages).toBe(14);
   });
 
-  it('GIVEN the weekly job THEN it is Monday 09:00 in the guild timezone, and off until a channel is set', () => {
+  it('GIVEN the weekly job THEN it is Monday 09:00 in the guild timezone, and off until a channel is set', async () => {
     const g = makeGuild('g1', 'Rust Gamedev');
     const deps = makeDeps(g.db);
     const schedule = digestWeeklyJob.schedule;
     if (schedule.kind !== 'guild') throw new Error('digest.weekly is a guild job');
-    expect(schedule.scheduleFor(deps, g.guildId)).toBeNull();
+    expect(await schedule.scheduleFor(deps, g.guildId)).toBeNull();
     g.settings((s) => ({
       ...s,
       core: { ...s.core, timezone: 'Europe/Berlin' },
       digest: { ...s.digest, channelId: 'general' },
     }));
-    expect(schedule.scheduleFor(deps, g.guildId)).toEqual({ cron: '0 9 * * 1', timezone: 'Europe/Berlin' });
+    expect(await schedule.scheduleFor(deps, g.guildId)).toEqual({ cron: '0 9 * * 1', timezone: 'Europe/Berlin' });
     g.settings((s) => ({
       ...s,
       digest: { ...s.digest, day: 'friday', time: '17:30', timezone: 'America/New_York', scheduledSince: 5 },
     }));
-    expect(schedule.scheduleFor(deps, g.guildId)).toEqual({
+    expect(await schedule.scheduleFor(deps, g.guildId)).toEqual({
       cron: '30 17 * * 5',
       timezone: 'America/New_York',
       since: 5,

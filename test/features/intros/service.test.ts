@@ -459,11 +459,11 @@ describe('commands and schedule', () => {
     expect(join?.id).toBe(`${BUTTONS.join}:${w.guildId}`);
     expect(text(await w.press(joinButton, 'ann', w.guildId))).toContain('You are in');
     const schedule =
-      introsRoundJob.schedule.kind === 'guild' ? introsRoundJob.schedule.scheduleFor(w.deps, w.guildId) : null;
+      introsRoundJob.schedule.kind === 'guild' ? await introsRoundJob.schedule.scheduleFor(w.deps, w.guildId) : null;
     expect(schedule).toMatchObject({ cron: '0 10 * * 1', timezone: 'UTC' });
     expect(text(await w.run(conveneIntrosOff, 'mod', {}, T0, true))).toContain('off');
     expect(
-      introsRoundJob.schedule.kind === 'guild' && introsRoundJob.schedule.scheduleFor(w.deps, w.guildId),
+      introsRoundJob.schedule.kind === 'guild' && (await introsRoundJob.schedule.scheduleFor(w.deps, w.guildId)),
     ).toBeNull();
   });
 
