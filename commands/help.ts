@@ -1,6 +1,6 @@
-import { defineCommand, reply } from '../src/commands.js';
+import { databaseOf, defineCommand, reply } from '../src/commands.js';
 import { features } from '../src/features/index.js';
-import { getSettings } from '../src/guildSettings.js';
+import { readSettings } from '../src/guildSettings.js';
 import { fitText, LIMITS, safeText } from '../src/text/fit.js';
 
 export default defineCommand({
@@ -10,8 +10,8 @@ export default defineCommand({
   options: {
     command: { type: 'string', description: 'Show only commands starting with this word, e.g. intros' },
   },
-  run(ctx) {
-    const why = getSettings(ctx.deps.db, ctx.guild.id).core.why;
+  async run(ctx) {
+    const why = (await readSettings(databaseOf(ctx.deps), ctx.guild.id)).core.why;
     const all = features.flatMap((f) => f.commands);
     const visible = all
       .filter((c) => c.access === 'member' || ctx.member.moderator)

@@ -1,5 +1,5 @@
 import { databaseOf, defineCommand, reply } from '../src/commands.js';
-import { knownForumUrls } from '../src/features/links/knownForums.js';
+import { readForumUrls } from '../src/features/links/knownForums.js';
 import { unansweredAcross } from '../src/features/questions/service.js';
 import { link } from '../src/text/fit.js';
 
@@ -20,7 +20,7 @@ export default defineCommand({
   slow: true,
   async run(ctx) {
     const list = await unansweredAcross(databaseOf(ctx.deps), ctx.guild.id, ctx.member.id, ctx.now, 5, {
-      forumUrls: knownForumUrls(ctx.deps),
+      forumUrls: await readForumUrls(databaseOf(ctx.deps), ctx.deps.config),
     });
     if (list.length === 0) {
       return reply.ephemeral(

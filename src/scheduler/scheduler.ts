@@ -9,8 +9,8 @@
  */
 import { Cron } from 'croner';
 import { and, desc, eq, isNull, lte, or } from 'drizzle-orm';
-import type { Deps } from '../commands.js';
-import { type Database, sqliteDatabase } from '../db/database.js';
+import { type Deps, databaseOf } from '../commands.js';
+import type { Database } from '../db/database.js';
 import type { GuildId, Platform } from '../events.js';
 import { PROCESS_OWNER } from '../lease.js';
 import type { GuildSchedule, JobDefinition } from './job.js';
@@ -45,7 +45,7 @@ export interface SchedulerOptions {
   runLeaseMs?: number;
   /** Whether this process does the guild's work (its Discord shard is here); every guild by default. */
   owns?: (guild: { id: GuildId; platform: Platform }) => boolean;
-  /** Where the guilds are read and the runs claimed (default: deps.db through sqliteDatabase). */
+  /** Where the guilds are read and the runs claimed (default: the deps' store). */
   database?: Database;
   /**
    * Whether the guild's work waits for now: its history is still being read after a restart or a
@@ -131,7 +131,7 @@ export class Scheduler {
     private readonly jobs: readonly JobDefinition[],
     readonly options: SchedulerOptions,
   ) {
-    this.database = options.database ?? sqliteDatabase(deps.db);
+    this.database = options.database ?? databaseOf(deps);
   }
 
   start(): void {

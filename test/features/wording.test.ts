@@ -18,7 +18,7 @@ import { digestSources } from '../../src/features/digest/registry.js';
 import { previewDigest } from '../../src/features/digest/service.js';
 import { refreshProfiles, runRound } from '../../src/features/intros/service.js';
 import { joinIntros } from '../../src/features/intros/store.js';
-import { knownForumUrls } from '../../src/features/links/knownForums.js';
+import { readForumUrls } from '../../src/features/links/knownForums.js';
 import { scanAndNudge, waitingForDigest } from '../../src/features/questions/service.js';
 import { type Replayed, replayDemo, replayUrho3d, URHO3D_URL } from '../helpers/replays.js';
 
@@ -56,7 +56,9 @@ async function renderAll(r: Replayed, inIntros: number, askers: number): Promise
     out.push({ kind: '/unanswered', text: await command(r, unanswered as CommandDefinition, id) });
   }
   await runRound(sqliteDatabase(db), r.platform, r.guildId, 'wording', r.now);
-  await scanAndNudge(databaseOf(r.deps), r.guildId, r.now, { forumUrls: knownForumUrls(r.deps) });
+  await scanAndNudge(databaseOf(r.deps), r.guildId, r.now, {
+    forumUrls: await readForumUrls(databaseOf(r.deps), r.deps.config),
+  });
   for (const row of db.select({ key: outbox.key, action: outbox.action }).from(outbox).orderBy(asc(outbox.id)).all()) {
     const action = row.action as { body?: { content?: string } };
     if (!/^(intros|questions):/.test(row.key) || !action.body?.content) continue;
@@ -154,7 +156,7 @@ async function checkQuestionsNamed(r: Replayed, rendered: Rendered[], forumUrl?:
   }
   // The digest's list, as the feature hands it over (the layout is the digest's), and as shown.
   const waiting = await waitingForDigest(databaseOf(r.deps), r.guildId, r.now, undefined, {
-    forumUrls: knownForumUrls(r.deps),
+    forumUrls: await readForumUrls(databaseOf(r.deps), r.deps.config),
   });
   for (const q of waiting) checkLink('digest list', q.title, q.url);
   const digest = rendered.find((m) => m.kind === 'digest')?.text ?? '';

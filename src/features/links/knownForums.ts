@@ -1,7 +1,5 @@
 /** The web addresses of every forum Convene knows, for links to their topics (forumBase). */
-import type { Db } from '../../db/connection.js';
 import type { Database } from '../../db/database.js';
-import { forums } from '../../db/schema.js';
 
 type ForumConfig = { discourse?: { url: string } | undefined };
 
@@ -9,11 +7,6 @@ type ForumConfig = { discourse?: { url: string } | undefined };
 export async function readForumUrls(db: Database, config: ForumConfig): Promise<string[]> {
   const { forums } = db.tables;
   return withConfigured(config, await db.select({ url: forums.url }).from(forums));
-}
-
-/** readForumUrls, synchronous (SQLite only): for the callers not ported to the async store yet. */
-export function knownForumUrls(deps: { db: Db; config: ForumConfig }): string[] {
-  return withConfigured(deps.config, deps.db.select({ url: forums.url }).from(forums).all());
 }
 
 const withConfigured = (config: ForumConfig, stored: readonly { url: string }[]) => [

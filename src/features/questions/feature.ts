@@ -6,7 +6,7 @@ import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { databaseOf } from '../../commands.js';
 import { defineFeature } from '../feature.js';
-import { knownForumUrls } from '../links/knownForums.js';
+import { readForumUrls } from '../links/knownForums.js';
 import { questionButtons } from './buttons.js';
 import { questionJobs } from './jobs.js';
 import { eraseQuestions, exportQuestions } from './privacyStore.js';
@@ -31,13 +31,17 @@ export const questionsFeature = defineFeature({
     erase: eraseQuestions,
   },
   digest: {
-    waitingQuestions: (deps, w) =>
-      waitingForDigest(databaseOf(deps), w.guildId, w.now, undefined, { forumUrls: knownForumUrls(deps) }),
+    waitingQuestions: async (deps, w) =>
+      waitingForDigest(databaseOf(deps), w.guildId, w.now, undefined, {
+        forumUrls: await readForumUrls(databaseOf(deps), deps.config),
+      }),
     responseTimes: (deps, w) => responseTimes(databaseOf(deps), w.guildId, w.start, w.end, w.now),
     topHelpers: (deps, w) => solvedHelpers(databaseOf(deps), w.guildId, w.start, w.end),
     async personal(deps, w, memberId) {
       const list = (
-        await unansweredAcross(databaseOf(deps), w.guildId, memberId, w.now, 3, { forumUrls: knownForumUrls(deps) })
+        await unansweredAcross(databaseOf(deps), w.guildId, memberId, w.now, 3, {
+          forumUrls: await readForumUrls(databaseOf(deps), deps.config),
+        })
       ).filter((q) => q.why && q.url);
       if (list.length === 0) return null;
       return {

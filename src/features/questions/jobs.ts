@@ -1,7 +1,7 @@
 /** The questions feature's scheduled work: one nudge scan per guild every scan interval. */
 import { databaseOf } from '../../commands.js';
 import type { JobDefinition } from '../../scheduler/job.js';
-import { knownForumUrls } from '../links/knownForums.js';
+import { readForumUrls } from '../links/knownForums.js';
 import { readModel } from './fitStore.js';
 import { refitDue, refitRouter } from './refit.js';
 import { scanAndNudge } from './service.js';
@@ -10,7 +10,8 @@ export const questionsScanJob: JobDefinition = {
   name: 'questions.scan',
   schedule: { kind: 'scan' },
   async run(deps, guildId, _period, now) {
-    const result = await scanAndNudge(databaseOf(deps), guildId, now, { forumUrls: knownForumUrls(deps) });
+    const db = databaseOf(deps);
+    const result = await scanAndNudge(db, guildId, now, { forumUrls: await readForumUrls(db, deps.config) });
     if (result.nudged + result.escalated > 0) {
       deps.wakeOutbox();
       deps.log.info({ guildId, ...result }, 'questions scan');

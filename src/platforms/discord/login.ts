@@ -17,9 +17,9 @@ import {
   WebSocketShardEvents,
 } from '@discordjs/ws';
 import { Client, GatewayCloseCodes, GatewayIntentBits, Partials, Routes } from 'discord.js';
-import { clearProblem, type Deps, raiseProblem } from '../../commands.js';
+import { clearProblem, type Deps, databaseOf, raiseProblem } from '../../commands.js';
 import { ConfigError } from '../../config.js';
-import { type Database, sqliteDatabase } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import { PROCESS_OWNER } from '../../lease.js';
 import type { ShardSet } from '../../shards.js';
 import { plural } from '../../text/plural.js';
@@ -366,7 +366,7 @@ export async function login(
   let lastError: unknown;
   for (const privileged of attempts) {
     const watch = new GatewayWatch(deps, policy);
-    const client = makeClient(options.apiUrl, privileged, watch, deps.config.discordShards, sqliteDatabase(deps.db));
+    const client = makeClient(options.apiUrl, privileged, watch, deps.config.discordShards, databaseOf(deps));
     const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
     const deadline = setTimeout(() => watch.giveUp(`within ${seconds(policy.loginTimeoutMs)}`), policy.loginTimeoutMs);
     try {
