@@ -11,7 +11,7 @@
 
 import type { Action } from '../../actions.js';
 import type { Deps } from '../../commands.js';
-import { raiseProblem } from '../../commands.js';
+import { databaseOf, raiseProblem } from '../../commands.js';
 import { asGuildId, type GuildId } from '../../events.js';
 import type { Feature } from '../../features/feature.js';
 import { forumWebhookPath } from '../../features/links/forumRules.js';
@@ -61,13 +61,13 @@ export class ForumRuntimes {
 
   /** The runtime of a forum by its webhook id; null when no forum has that id (any more). */
   async byId(forumId: string): Promise<ForumRuntime | null> {
-    const row = await forumById(this.options.deps.db, forumId);
+    const row = await forumById(databaseOf(this.options.deps), forumId);
     return row ? this.runtimeOf(row) : this.forget(forumId);
   }
 
   /** The runtime of a forum by its guild id ("discourse:<host>"), for the outbox. */
   async byGuild(guildId: string): Promise<ForumRuntime | null> {
-    const row = await forumByForumGuild(this.options.deps.db, guildId);
+    const row = await forumByForumGuild(databaseOf(this.options.deps), guildId);
     return row ? this.runtimeOf(row) : null;
   }
 
@@ -105,7 +105,7 @@ export class ForumRuntimes {
   }
 
   private async warmAll(): Promise<number> {
-    const rows = await allForums(this.options.deps.db);
+    const rows = await allForums(databaseOf(this.options.deps));
     const stored = new Set(rows.map((row) => row.id));
     for (const id of this.cache.keys()) if (!stored.has(id)) this.forget(id);
     let ready = 0;
