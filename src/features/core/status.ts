@@ -17,8 +17,8 @@ import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
 import { privacyPolicyLine } from './privacy.js';
 
 /**
- * Seams of the port (SQLite's synchronous handle, `deps.db`): the file's size, the scheduler's runs,
- * the digest's pulse and the questions' routing are read by code not ported yet.
+ * What /convene status shows, read on the async store; the database's size is SQLite's (its pages),
+ * the one figure still read through the synchronous handle.
  */
 export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
   const db = databaseOf(deps);
