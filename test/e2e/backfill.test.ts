@@ -17,8 +17,8 @@ afterEach(async () => {
   community = undefined;
 });
 
-const stored = (bot: App, messageId: string) =>
-  rows(bot, 'SELECT message_id FROM messages WHERE message_id = ?', messageId).length > 0;
+const stored = async (bot: App, messageId: string) =>
+  (await rows(bot, 'SELECT message_id FROM messages WHERE message_id = ?', messageId)).length > 0;
 
 async function health(bot: App): Promise<{ code: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${bot.httpPort}/healthz`);
@@ -55,7 +55,7 @@ describe('messages missed while down', () => {
     await backfilled(app, restartedAt);
 
     const have = new Set(
-      rows(app, 'SELECT message_id FROM messages WHERE channel_id = ?', guild.channels.general).map((r) =>
+      (await rows(app, 'SELECT message_id FROM messages WHERE channel_id = ?', guild.channels.general)).map((r) =>
         String(r.message_id),
       ),
     );
@@ -81,8 +81,8 @@ describe('messages missed while down', () => {
     const startedAt = Date.now();
     app = await startBot(community, { CONVENE_BACKFILL_HORIZON: '2h' });
     await backfilled(app, startedAt);
-    expect(stored(app, recent.id)).toBe(true);
-    expect(stored(app, old.id)).toBe(false);
+    expect(await stored(app, recent.id)).toBe(true);
+    expect(await stored(app, old.id)).toBe(false);
   });
 
   it('GIVEN a long backfill THEN a live message is stored before the backfill finishes', async () => {
@@ -109,8 +109,8 @@ describe('messages missed while down', () => {
     app = await starting;
     let liveStoredFirst: boolean | undefined;
     await waitFor(
-      () => {
-        if (stored(app!, live.id)) liveStoredFirst ??= (app!.deps.status.lastBackfill?.at ?? 0) < startedAt;
+      async () => {
+        if (await stored(app!, live.id)) liveStoredFirst ??= (app!.deps.status.lastBackfill?.at ?? 0) < startedAt;
         return liveStoredFirst !== undefined;
       },
       20_000,
@@ -118,9 +118,9 @@ describe('messages missed while down', () => {
     );
     expect(liveStoredFirst).toBe(true);
     await backfilled(app, startedAt);
-    expect(rows(app, 'SELECT count(*) AS n FROM messages WHERE channel_id = ?', guild.channels.general)[0]!.n).toBe(
-      600,
-    );
+    expect(
+      (await rows(app, 'SELECT count(*) AS n FROM messages WHERE channel_id = ?', guild.channels.general))[0]!.n,
+    ).toBe(600);
   }, 60_000);
 });
 
@@ -132,7 +132,11 @@ describe('edits, deletes and reactions made while down', () => {
     const kept = sandbox.say(guild.id, guild.channels.general!, members.bob!, 'vulkan pipelines are tricky');
     const edited = sandbox.say(guild.id, guild.channels.general!, members.cyd!, 'opengl buffers keep leaking');
     const deleted = sandbox.say(guild.id, guild.channels.general!, members.dee!, 'raytracing secrets revealed');
-    await waitFor(() => [kept, edited, deleted].every((m) => stored(app!, m.id)), 10_000, 'three messages');
+    await waitFor(
+      async () => (await Promise.all([kept, edited, deleted].map((m) => stored(app!, m.id)))).every(Boolean),
+      10_000,
+      'three messages',
+    );
     await app.stop();
     app = undefined;
 
@@ -142,14 +146,14 @@ describe('edits, deletes and reactions made while down', () => {
     app = await startBot(community);
     await backfilled(app, restartedAt);
 
-    const row = (id: string) =>
-      rows(app!, 'SELECT terms, edited_at, deleted_at FROM messages WHERE message_id = ?', id)[0]!;
-    expect(row(deleted.id)).toMatchObject({ terms: '', deleted_at: expect.any(Number) });
-    expect(String(row(edited.id).terms)).toMatch(/metal/);
-    expect(String(row(edited.id).terms)).not.toMatch(/opengl/);
-    expect(row(edited.id).edited_at).toEqual(expect.any(Number));
-    expect(row(kept.id)).toMatchObject({ deleted_at: null, edited_at: null });
-    expect(String(row(kept.id).terms)).toMatch(/vulkan/);
+    const row = async (id: string) =>
+      (await rows(app!, 'SELECT terms, edited_at, deleted_at FROM messages WHERE message_id = ?', id))[0]!;
+    expect(await row(deleted.id)).toMatchObject({ terms: '', deleted_at: expect.any(Number) });
+    expect(String((await row(edited.id)).terms)).toMatch(/metal/);
+    expect(String((await row(edited.id)).terms)).not.toMatch(/opengl/);
+    expect((await row(edited.id)).edited_at).toEqual(expect.any(Number));
+    expect(await row(kept.id)).toMatchObject({ deleted_at: null, edited_at: null });
+    expect(String((await row(kept.id)).terms)).toMatch(/vulkan/);
   });
 
   it('GIVEN reactions added and removed while down THEN they are reconciled and the asker’s ✅ marks the question solved', async () => {
@@ -166,7 +170,9 @@ describe('edits, deletes and reactions made while down', () => {
     });
     sandbox.react(post.thread.id, answer.id, members.dee!, '👍');
     await waitFor(
-      () => rows(app!, 'SELECT 1 FROM reactions WHERE message_id = ? AND member_id = ?', answer.id, members.dee).length,
+      async () =>
+        (await rows(app!, 'SELECT 1 FROM reactions WHERE message_id = ? AND member_id = ?', answer.id, members.dee))
+          .length,
       10_000,
       'the reaction before the outage',
     );
@@ -181,14 +187,18 @@ describe('edits, deletes and reactions made while down', () => {
     await backfilled(app, restartedAt);
 
     expect(
-      rows(app, 'SELECT member_id, emoji FROM reactions WHERE message_id = ? ORDER BY member_id, emoji', answer.id),
+      await rows(
+        app,
+        'SELECT member_id, emoji FROM reactions WHERE message_id = ? ORDER BY member_id, emoji',
+        answer.id,
+      ),
     ).toEqual(
       [
         { member_id: members.cyd, emoji: '👍' },
         { member_id: members.eve, emoji: '✅' },
       ].sort((a, b) => a.member_id!.localeCompare(b.member_id!)),
     );
-    expect(rows(app, 'SELECT solved_via FROM questions WHERE question_id = ?', post.thread.id)).toEqual([
+    expect(await rows(app, 'SELECT solved_via FROM questions WHERE question_id = ?', post.thread.id)).toEqual([
       { solved_via: expect.stringMatching(/reaction/) },
     ]);
   });
@@ -205,10 +215,11 @@ describe('members who came and went while down', () => {
     const fay = sandbox.addUser({ username: 'fay' });
     sandbox.addMember(guild.id, fay.id, { at: Date.now() - 60_000 });
     app = await startBot(community);
-    const member = (id: string) => rows(app!, 'SELECT joined_at, left_at FROM members WHERE member_id = ?', id)[0];
-    expect(member(members.dee!)).toMatchObject({ left_at: expect.any(Number) });
-    expect(member(fay.id)).toMatchObject({ joined_at: expect.any(Number), left_at: null });
-    expect(member(members.eve!)).toMatchObject({ left_at: null });
+    const member = async (id: string) =>
+      (await rows(app!, 'SELECT joined_at, left_at FROM members WHERE member_id = ?', id))[0];
+    expect(await member(members.dee!)).toMatchObject({ left_at: expect.any(Number) });
+    expect(await member(fay.id)).toMatchObject({ joined_at: expect.any(Number), left_at: null });
+    expect(await member(members.eve!)).toMatchObject({ left_at: null });
   });
 });
 

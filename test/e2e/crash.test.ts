@@ -5,10 +5,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { openDb } from '../../src/db/connection.js';
+import { closeDatabase, transaction } from '../../src/db/database.js';
 import { asChannelId, asGuildId } from '../../src/events.js';
-import { enqueue } from '../../src/outbox/store.js';
-import { type Community, makeCommunity, spawnBot, startBot, waitFor } from './harness.js';
+import { enqueueOn } from '../../src/outbox/store.js';
+import { type Community, makeCommunity, openStore, queryRows, spawnBot, startBot, waitFor } from './harness.js';
 
 let community: Community | undefined;
 let app: App | undefined;
@@ -38,14 +38,13 @@ describe('npm start against a Discord-compatible server', () => {
     expect(status.ackMs).toBeLessThan(3000);
     expect(status.content).toMatch(/Platforms: discord connected/);
     const said = sandbox.say(guild.id, guild.channels.general!, members.cyd!, 'hello from the e2e test');
-    // A second process reads the bot's database while it runs (WAL): the message arrives there.
-    const db = openDb(community.dbPath);
+    // A second connection reads the bot's database while it runs (SQLite's WAL): the message arrives there.
+    const db = await openStore(community);
     const stored = await waitFor(
-      () => db.$client.prepare('SELECT message_id FROM messages WHERE message_id = ?').get(said.id),
+      async () => (await queryRows(db, 'SELECT message_id FROM messages WHERE message_id = ?', said.id))[0],
       10_000,
       'the message to be stored',
-    );
-    db.$client.close();
+    ).finally(() => closeDatabase(db));
     expect(stored).toEqual({ message_id: said.id });
     bot.kill('SIGTERM');
     expect(await new Promise((resolve) => bot.once('exit', resolve))).toBe(0);
@@ -61,19 +60,21 @@ describe('outbox across a crash', () => {
     app = await startBot(community);
     await app.stop();
     app = undefined;
-    const db = openDb(community.dbPath);
+    const db = await openStore(community);
     const channelId = asChannelId(community.guild.channels.general!);
-    enqueue(
-      db,
-      Array.from({ length: ACTIONS }, (_, i) => ({
-        platform: 'discord' as const,
-        guildId: asGuildId(community!.guild.id),
-        key: `crash:${i}`,
-        action: { type: 'message.send' as const, channelId, body: { content: `crash test ${i}` } },
-      })),
-      Date.now(),
+    await transaction(db, (tx) =>
+      enqueueOn(
+        tx,
+        Array.from({ length: ACTIONS }, (_, i) => ({
+          platform: 'discord' as const,
+          guildId: asGuildId(community!.guild.id),
+          key: `crash:${i}`,
+          action: { type: 'message.send' as const, channelId, body: { content: `crash test ${i}` } },
+        })),
+        Date.now(),
+      ),
     );
-    db.$client.close();
+    await closeDatabase(db);
 
     const sent = () => community!.sandbox.messagesIn(channelId).filter((m) => m.content.startsWith('crash test'));
     const first = await spawnBot(community, { CONVENE_OUTBOX_LEASE: '1s' });
@@ -95,11 +96,11 @@ describe('outbox across a crash', () => {
     const contents = sent().map((m) => m.content);
     expect(contents).toHaveLength(ACTIONS);
     expect(new Set(contents).size).toBe(ACTIONS);
-    const check = openDb(community.dbPath);
-    const statuses = check.$client
-      .prepare("SELECT status, count(*) AS n FROM outbox WHERE key LIKE 'crash:%' GROUP BY status")
-      .all();
-    check.$client.close();
+    const check = await openStore(community);
+    const statuses = await queryRows(
+      check,
+      "SELECT status, count(*) AS n FROM outbox WHERE key LIKE 'crash:%' GROUP BY status",
+    ).finally(() => closeDatabase(check));
     expect(statuses).toEqual([{ status: 'done', n: ACTIONS }]);
   }, 90_000);
 });

@@ -86,7 +86,7 @@ describe('weekly digest', () => {
     expect(digest.content.length).toBeLessThanOrEqual(2000);
     const png = digest.attachments.find((a) => a.filename.endsWith('.png'))!;
     expect(png).toBeDefined();
-    expect(rows(app!, "SELECT key FROM outbox WHERE key LIKE 'digest:%'")).toEqual([
+    expect(await rows(app!, "SELECT key FROM outbox WHERE key LIKE 'digest:%'")).toEqual([
       { key: `digest:${community!.guild.id}:${MONDAY.week}` },
     ]);
   });

@@ -9,8 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { databaseOf } from '../../src/commands.js';
 import { DiscourseSandbox } from '../../src/sandbox/discourse/server.js';
-import { findId, findTraces } from '../helpers/traces.js';
+import { findIdIn, findTracesIn } from '../helpers/traces.js';
 import { type Community, join, makeCommunity, outboxSettled, rows, startBot, waitFor } from './harness.js';
 
 let community: Community | undefined;
@@ -47,14 +48,22 @@ async function fill(c: Community, a: App): Promise<string> {
     'thanks quillmarsh for the telescope tip',
   );
   await sandbox.runCommand(guild.id, guild.channels.general!, wen, 'profile set', { about: ABOUT });
-  await waitFor(() => rows(a, 'SELECT 1 FROM messages WHERE message_id = ?', thanks.id).length, 10_000, 'messages');
+  await waitFor(
+    async () => (await rows(a, 'SELECT 1 FROM messages WHERE message_id = ?', thanks.id)).length,
+    10_000,
+    'messages',
+  );
   await outboxSettled(a);
   return wen;
 }
 
-function traces(a: App, c: Community) {
-  return findTraces(a.deps.db, c.dbPath, [...NAMES, ABOUT, TITLE]);
+/** On SQLite also the raw bytes of the file and its WAL (PostgreSQL keeps no file of the database's own). */
+function traces(a: App, c: Community, needles: readonly string[] = [...NAMES, ABOUT, TITLE]) {
+  return findTracesIn(databaseOf(a.deps), c.engine === 'sqlite' ? c.dbPath : undefined, needles);
 }
+
+/** No byte left in the SQLite file or its WAL; nothing to read on PostgreSQL. */
+const noBytes = (c: Community) => (c.engine === 'sqlite' ? { db: 0, wal: 0 } : null);
 
 describe('erasure end to end', () => {
   it('GIVEN a member named by others, with a question and an about text WHEN they run /privacy delete and confirm THEN no table and no byte of the .db or -wal holds their name, about or title, and a later rename stores none', async () => {
@@ -62,7 +71,7 @@ describe('erasure end to end', () => {
     app = await startBot(community);
     const { sandbox, guild } = community;
     const wen = await fill(community, app);
-    const before = traces(app, community);
+    const before = await traces(app, community);
     expect(before.total.cells).toBeGreaterThan(0);
 
     const asked = await sandbox.runCommand(guild.id, guild.channels.general!, wen, 'privacy delete');
@@ -71,26 +80,31 @@ describe('erasure end to end', () => {
     const done = await sandbox.clickButton(guild.id, guild.channels.general!, asked.message!.id, wen, button);
     print('confirmed', done.content);
 
-    const after = traces(app, community);
+    const after = await traces(app, community);
     console.log(
       `e2e /privacy delete: before ${before.total.cells} cells; after ${after.total.cells} cells, ${after.total.bytes} bytes`,
     );
     expect(after.cells).toEqual({});
-    expect(after.bytes).toEqual({ db: 0, wal: 0 });
+    expect(after.bytes).toEqual(noBytes(community));
     expect(done.content).toMatch(/^Done: your profile, names/);
 
     // Discord still knows them: a member update and a message carry their username; neither stores it again.
     sandbox.updateMember(guild.id, wen, { nick: 'Wendeline Quillmarsh' });
     const later = sandbox.say(guild.id, guild.channels.general!, wen, 'Quillmarsh here again');
-    await waitFor(() => rows(app!, 'SELECT 1 FROM messages WHERE message_id = ?', later.id).length, 10_000, 'message');
-    expect(rows(app, 'SELECT username, display_name FROM members WHERE member_id = ?', wen)).toEqual([
+    await waitFor(
+      async () => (await rows(app!, 'SELECT 1 FROM messages WHERE message_id = ?', later.id)).length,
+      10_000,
+      'message',
+    );
+    expect(await rows(app, 'SELECT username, display_name FROM members WHERE member_id = ?', wen)).toEqual([
       { username: '', display_name: '' },
     ]);
     // A question they open after erasing has its title: helpers must be able to read what is asked.
     const asking = 'How do I collimate a reflector after transport?';
     const next = sandbox.openForumPost(guild.id, guild.channels.questions!, wen, { title: asking, content: asking });
     await waitFor(
-      () => rows(app!, 'SELECT name FROM channels WHERE channel_id = ?', next.thread.id)[0]?.name === asking,
+      async () =>
+        (await rows(app!, 'SELECT name FROM channels WHERE channel_id = ?', next.thread.id))[0]?.name === asking,
       10_000,
       'the new question',
     );
@@ -117,22 +131,23 @@ describe('erasure end to end', () => {
     const status = await sandbox.runCommand(guild.id, guild.channels.general!, mod, 'convene status');
     print('/convene status', status.content);
     expect(status.content).toContain('Privacy: Members who leave are forgotten');
-    const before = traces(app, community);
+    const before = await traces(app, community);
     expect(before.total.cells).toBeGreaterThan(0);
 
     sandbox.removeMember(guild.id, wen);
     await waitFor(
-      () =>
-        rows(app!, "SELECT 1 FROM members WHERE member_id = ? AND left_at IS NOT NULL AND username = ''", wen).length,
+      async () =>
+        (await rows(app!, "SELECT 1 FROM members WHERE member_id = ? AND left_at IS NOT NULL AND username = ''", wen))
+          .length,
       10_000,
       'the member to leave and be erased',
     );
-    const after = traces(app, community);
+    const after = await traces(app, community);
     console.log(
       `e2e forget on leave: before ${before.total.cells} cells; after ${after.total.cells} cells, ${after.total.bytes} bytes`,
     );
     expect(after.cells).toEqual({});
-    expect(after.bytes).toEqual({ db: 0, wal: 0 });
+    expect(after.bytes).toEqual(noBytes(community));
   }, 60_000);
 
   it('GIVEN a moderator who connected the forum by command and rotated its secret WHEN they run /privacy delete THEN no table holds their id or name, and the forum keeps delivering to the community and answering the other moderators', async () => {
@@ -161,7 +176,7 @@ describe('erasure end to end', () => {
     const secret = /`([0-9a-f]{64})`/.exec(rotated.content)![1]!;
     forum.setWebhook({ url, secret });
     await sandbox.runCommand(guild.id, general, wren, 'convene privacy set', { forget_on_leave: false });
-    const idBefore = findId(app.deps.db, wren);
+    const idBefore = await findIdIn(databaseOf(app.deps), wren);
     expect(idBefore['forums.connected_by']).toBe(1);
     expect(idBefore['community_pairs.paired_by']).toBe(1);
     expect(idBefore['audit_log.actor_id']).toBe(3);
@@ -171,16 +186,16 @@ describe('erasure end to end', () => {
     const done = await sandbox.clickButton(guild.id, general, asked.message!.id, wren, button);
     expect(done.content).toMatch(/^Done: your profile, names/);
 
-    const idAfter = findId(app.deps.db, wren);
-    const names = findTraces(app.deps.db, community.dbPath, ['wrenfield', 'Wrenfield Ashcombe']);
+    const idAfter = await findIdIn(databaseOf(app.deps), wren);
+    const names = await traces(app, community, ['wrenfield', 'Wrenfield Ashcombe']);
     console.log(
       `e2e erasure of the moderator who connected the forum: id before in ${JSON.stringify(idBefore)}; after in ${JSON.stringify(idAfter)}; names after ${names.total.cells} cells, ${names.total.bytes} bytes`,
     );
     // The members row stays as the note "do not profile again", without names.
     expect(Object.keys(idAfter)).toEqual(['members.member_id']);
     expect(names.cells).toEqual({});
-    expect(names.bytes).toEqual({ db: 0, wal: 0 });
-    expect(rows(app, 'SELECT connected_by FROM forums')).toEqual([{ connected_by: '' }]);
+    expect(names.bytes).toEqual(noBytes(community));
+    expect(await rows(app, 'SELECT connected_by FROM forums')).toEqual([{ connected_by: '' }]);
 
     // The forum is still the community's: its topics arrive, the other moderators still run it.
     forum.createUser({ username: 'noor' });
@@ -194,12 +209,14 @@ describe('erasure end to end', () => {
     expect(forum.deliveries.slice(from).map((d) => d.status)).toEqual(forum.deliveries.slice(from).map(() => 200));
     const host = new URL(forum.url).host;
     await waitFor(
-      () =>
-        rows(
-          app!,
-          'SELECT 1 FROM channels WHERE guild_id = ? AND name = ?',
-          `discourse:${host}`,
-          'Shadow acne on sloped terrain',
+      async () =>
+        (
+          await rows(
+            app!,
+            'SELECT 1 FROM channels WHERE guild_id = ? AND name = ?',
+            `discourse:${host}`,
+            'Shadow acne on sloped terrain',
+          )
         ).length,
       10_000,
       'the topic from the forum',

@@ -82,7 +82,7 @@ describe('a full disk', () => {
     for (const id of newcomers) await waitFor(() => sandbox.dmsTo(id).length > 0, 15_000, `a welcome for ${id}`);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(newcomers.map((id) => sandbox.dmsTo(id).length)).toEqual([1, 1, 1]);
-    const stored = new Set(rows(bot, 'SELECT message_id FROM messages').map((r) => String(r.message_id)));
+    const stored = new Set((await rows(bot, 'SELECT message_id FROM messages')).map((r) => String(r.message_id)));
     expect(said.filter((id) => !stored.has(id))).toEqual([]);
     expect(bot.deps.status.problems?.database).toBeUndefined();
   }, 90_000);
@@ -103,7 +103,7 @@ describe('a full disk', () => {
     const recoveredAt = Date.now();
     freeDisk();
     await backfilled(bot, recoveredAt);
-    const stored = new Set(rows(bot, 'SELECT message_id FROM messages').map((r) => String(r.message_id)));
+    const stored = new Set((await rows(bot, 'SELECT message_id FROM messages')).map((r) => String(r.message_id)));
     expect(said.filter((id) => !stored.has(id))).toEqual([]);
     for (const id of newcomers) await waitFor(() => sandbox.dmsTo(id).length > 0, 15_000, `a welcome for ${id}`);
     await new Promise((r) => setTimeout(r, 1_000));

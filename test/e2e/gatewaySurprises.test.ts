@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { features } from '../../src/features/index.js';
 import { createLogger } from '../../src/log.js';
 import { commandsJson } from '../../src/platforms/discord/commandData.js';
-import { botEnv, type Community, makeCommunity, waitFor } from './harness.js';
+import { botEnv, type Community, makeCommunity, rows, waitFor } from './harness.js';
 
 let community: Community | undefined;
 let app: App | undefined;
@@ -50,8 +50,8 @@ async function start(options: Parameters<typeof startApp>[2] = {}): Promise<App>
   return startApp(config, log, { runScheduler: false, drain: { idleMs: 50, leaseMs: 2_000 }, ...options });
 }
 
-const stored = (app: App, messageId: string) =>
-  app.deps.db.$client.prepare('SELECT message_id FROM messages WHERE message_id = ?').get(messageId);
+const stored = async (app: App, messageId: string) =>
+  (await rows(app, 'SELECT message_id FROM messages WHERE message_id = ?', messageId))[0];
 
 async function healthz(app: App): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${app.httpPort}/healthz`);

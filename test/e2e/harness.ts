@@ -1,12 +1,17 @@
 /**
  * End-to-end harness: the Discord emulator plus the real bot (src/app.ts, the real discord.js
- * client) over loopback, on a real SQLite file. `startBot` runs it in this process (tests drive the
- * scheduler clock); `spawnBot` runs `src/main.ts` as a child process (crash and restart tests).
+ * client) over loopback, on a real database of the run's engine (CONVENE_TEST_ENGINE: a SQLite file
+ * by default, or a PostgreSQL database of its own on the run's server). `startBot` runs it in this
+ * process (tests drive the scheduler clock); `spawnBot` runs `src/main.ts` as a child process (crash
+ * and restart tests). `rows`/`queryRows` read the bot's rows through the engine-neutral store.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join as joinPath } from 'node:path';
+import { type SQL, sql } from 'drizzle-orm';
 import { type App, type AppOptions, startApp } from '../../src/app.js';
+import { databaseOf } from '../../src/commands.js';
 import { loadConfig } from '../../src/config.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
 import { addDays, isoWeekOfDate, localTime, zonedTime } from '../../src/features/digest/calendar.js';
 import { createLogger } from '../../src/log.js';
 import {
@@ -16,6 +21,7 @@ import {
 } from '../../src/sandbox/discord/index.js';
 import type { GuildHandle } from '../../src/sandbox/discord/world.js';
 import { tempDir } from '../helpers/db.js';
+import { type Engine, newPostgresDatabase, testEngine } from '../helpers/engines.js';
 
 export interface Community {
   sandbox: DiscordSandbox;
@@ -23,7 +29,17 @@ export interface Community {
   /** username → user id */
   members: Record<string, string>;
   moderator: string;
+  /** The run's engine (CONVENE_TEST_ENGINE). */
+  engine: Engine;
+  /** The bot's DATABASE_URL: `file:<dbPath>` on SQLite, a fresh database of its own on PostgreSQL. */
+  databaseUrl: string;
+  /** Where the SQLite file is (on SQLite; tests about the file itself run on SQLite only). */
   dbPath: string;
+}
+
+/** The DATABASE_URL of a new, empty database of the run's engine (SQLite: the file at `dbPath`). */
+export async function newDatabaseUrl(dbPath: string, engine: Engine = testEngine()): Promise<string> {
+  return engine === 'postgres' ? newPostgresDatabase() : `file:${dbPath}`;
 }
 
 /** A guild with the channels the features expect and a few members; `ada` is a moderator. */
@@ -54,14 +70,17 @@ export async function makeCommunity(
     });
     members[name] = user.id;
   }
-  return { sandbox, guild, members, moderator: members.ada!, dbPath: joinPath(tempDir(), 'convene.db') };
+  const dbPath = joinPath(tempDir(), 'convene.db');
+  const engine = testEngine();
+  const databaseUrl = await newDatabaseUrl(dbPath, engine);
+  return { sandbox, guild, members, moderator: members.ada!, engine, databaseUrl, dbPath };
 }
 
 export function botEnv(community: Community, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DISCORD_TOKEN: community.sandbox.botToken,
     DISCORD_API_URL: community.sandbox.apiUrl,
-    DATABASE_URL: `file:${community.dbPath}`,
+    DATABASE_URL: community.databaseUrl,
     LOG_LEVEL: process.env.CONVENE_TEST_LOG ?? 'silent',
     CONVENE_SCAN_INTERVAL: '1h',
     HTTP_PORT: '0',
@@ -81,20 +100,80 @@ export function join(community: Community, username: string, at = Date.now(), gl
 export async function outboxSettled(app: App, timeoutMs = 10_000): Promise<void> {
   for (const d of app.drains) d.wake();
   await waitFor(
-    () =>
-      (
-        app.deps.db.$client
-          .prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending' AND not_before <= ?")
-          .get(app.scheduler.options.now()) as { n: number }
-      ).n === 0,
+    async () =>
+      Number(
+        (
+          await rows(
+            app,
+            "SELECT count(*) AS n FROM outbox WHERE status = 'pending' AND not_before <= ?",
+            app.scheduler.options.now(),
+          )
+        )[0]!.n,
+      ) === 0,
     timeoutMs,
     'the outbox to drain',
   );
 }
 
-/** Rows of a query on the bot's database. */
-export function rows(app: App, sql: string, ...params: unknown[]): Record<string, unknown>[] {
-  return app.deps.db.$client.prepare(sql).all(...params) as Record<string, unknown>[];
+/**
+ * A query written with `?` placeholders, as drizzle SQL: each `?` becomes a bound parameter in the
+ * engine's own form (`?` on SQLite, `$n` on PostgreSQL). The text must hold no literal `?`.
+ */
+export function withParams(text: string, params: unknown[]): SQL {
+  const parts = text.split('?');
+  if (parts.length - 1 !== params.length) {
+    throw new Error(`${parts.length - 1} placeholders but ${params.length} parameters in: ${text}`);
+  }
+  const chunks: SQL[] = [sql.raw(parts[0]!)];
+  for (const [i, param] of params.entries()) chunks.push(sql`${param}`, sql.raw(parts[i + 1]!));
+  return sql.join(chunks);
+}
+
+/** Rows of a query (`?` placeholders) on a database of either engine, as its driver returns them. */
+export function queryRows(db: Database, text: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
+  return db.all<Record<string, unknown>>(withParams(text, params));
+}
+
+/**
+ * Rows of a query on the bot's database, through its engine-neutral store. Values that differ by
+ * driver: JSON columns (text on SQLite, objects on PostgreSQL), booleans (0/1 vs false/true).
+ */
+export function rows(app: App, text: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
+  return queryRows(databaseOf(app.deps), text, ...params);
+}
+
+/** A JSON column's value as data: text on SQLite, already parsed (jsonb) on PostgreSQL. */
+export function asJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+/** A boolean column's value: 0/1 on SQLite, false/true on PostgreSQL; anything else is an error. */
+export function asBool(value: unknown): boolean {
+  if (value === 0 || value === 1 || typeof value === 'boolean') return Boolean(value);
+  throw new Error(`not a boolean column value: ${JSON.stringify(value)}`);
+}
+
+/** The migrations' bookkeeping table: in the `drizzle` schema on PostgreSQL. */
+export function migrationsTable(engine: Engine): string {
+  return engine === 'postgres' ? 'drizzle.__drizzle_migrations' : '__drizzle_migrations';
+}
+
+/** Run a statement (`?` placeholders) on the bot's database through its store; returns the rows it changed. */
+export function execute(app: App, text: string, ...params: unknown[]): Promise<number> {
+  return databaseOf(app.deps).run(withParams(text, params));
+}
+
+/**
+ * Rows of a query on the bot's SQLite connection, synchronously: for the Discourse e2e tests, which
+ * run on SQLite in both passes until the Discourse adapter is ported (vitest.postgres.config.ts).
+ */
+export function sqliteRows(app: App, text: string, ...params: unknown[]): Record<string, unknown>[] {
+  return app.deps.db.$client.prepare(text).all(...params) as Record<string, unknown>[];
+}
+
+/** A connection of its own to the community's database (a bot in another process writes it); close it after. */
+export async function openStore(community: Pick<Community, 'databaseUrl'>): Promise<Database> {
+  return openDatabase(community.databaseUrl);
 }
 
 /** The real bot in this process. The scheduler does not run by itself: call app.scheduler.tick(now). */
@@ -147,14 +226,15 @@ export async function backfilled(app: App, since: number, timeoutMs = 30_000): P
   await waitFor(() => (app.deps.status.lastBackfill?.at ?? 0) >= since, timeoutMs, 'the backfill to finish');
 }
 
+/** Poll `check` (it may be async, e.g. read rows) until it gives a truthy value. */
 export async function waitFor<T>(
-  check: () => T | undefined | null | false,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   timeoutMs = 10_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));

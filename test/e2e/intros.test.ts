@@ -169,7 +169,7 @@ describe('rounds', () => {
     expect(ask).toBeDefined();
     const met = buttonsOf(ask).find((b) => /we met/i.test(b.label))!;
     await sandbox.clickButton(null, ask.channelId, ask.id, members.bob!, met.custom_id);
-    expect(rows(app!, 'SELECT member_id, answer FROM intros_feedback')).toEqual([
+    expect(await rows(app!, 'SELECT member_id, answer FROM intros_feedback')).toEqual([
       { member_id: members.bob, answer: expect.stringMatching(/met/) },
     ]);
   });

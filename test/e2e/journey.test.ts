@@ -118,7 +118,8 @@ describe('milestones and nudges', () => {
     await waitFor(() => sandbox.memberRoles(guild.id, hal).includes(participant), 10_000, 'role');
     sandbox.say(guild.id, guild.channels.help!, hal, 'Try RenderDoc, it shows every pass', { replyTo: question.id });
     await waitFor(
-      () => rows(app!, "SELECT 1 FROM journey_milestones WHERE member_id = ? AND stage = 'helping'", hal).length,
+      async () =>
+        (await rows(app!, "SELECT 1 FROM journey_milestones WHERE member_id = ? AND stage = 'helping'", hal)).length,
       10_000,
       'helping milestone',
     );
@@ -134,7 +135,11 @@ describe('milestones and nudges', () => {
     // Scheduled work waits until the start-up backfill has read the history.
     await backfilled(app, startedAt);
     const quiet = join(community, 'quiet', Date.now() - 4 * DAY);
-    await waitFor(() => rows(app!, 'SELECT 1 FROM members WHERE member_id = ?', quiet).length, 10_000, 'member stored');
+    await waitFor(
+      async () => (await rows(app!, 'SELECT 1 FROM members WHERE member_id = ?', quiet)).length,
+      10_000,
+      'member stored',
+    );
     await app.scheduler.tick(Date.now());
     await drain(app);
     const nudges = () => community!.sandbox.dmsTo(quiet);
@@ -151,7 +156,7 @@ describe('moderator commands', () => {
   it('GIVEN a member who bypasses the client-side permission THEN /convene welcome set is refused and nothing changes', async () => {
     community = await makeCommunity();
     app = await startBot(community);
-    const before = rows(app, 'SELECT settings FROM guilds');
+    const before = await rows(app, 'SELECT settings FROM guilds');
     const result = await community.sandbox.runCommand(
       community.guild.id,
       community.guild.channels.general!,
@@ -161,7 +166,7 @@ describe('moderator commands', () => {
       { bypassDefaultPermissions: true },
     );
     expect(result.content).toMatch(/for moderators/);
-    expect(rows(app, 'SELECT settings FROM guilds')).toEqual(before);
+    expect(await rows(app, 'SELECT settings FROM guilds')).toEqual(before);
   });
 
   it('GIVEN a config import with one bad field THEN nothing is applied and the reply names the field', async () => {
@@ -172,23 +177,25 @@ describe('moderator commands', () => {
     const config = JSON.parse(Buffer.from(exported.attachments[0]!.data).toString());
     config.core.retentionDays = -5;
     config.journey.welcome.text = 'changed';
-    const before = rows(app, 'SELECT settings FROM guilds');
-    const audit = rows(app, 'SELECT count(*) AS n FROM audit_log')[0]!.n;
+    const before = await rows(app, 'SELECT settings FROM guilds');
+    const audit = (await rows(app, 'SELECT count(*) AS n FROM audit_log'))[0]!.n;
     const result = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene config import', {
       file: { filename: 'convene.json', contentType: 'application/json', data: JSON.stringify(config) },
     });
     expect(result.content).toContain('core.retentionDays');
-    expect(rows(app, 'SELECT settings FROM guilds')).toEqual(before);
-    expect(rows(app, 'SELECT count(*) AS n FROM audit_log')[0]!.n).toBe(audit);
+    expect(await rows(app, 'SELECT settings FROM guilds')).toEqual(before);
+    expect((await rows(app, 'SELECT count(*) AS n FROM audit_log'))[0]!.n).toBe(audit);
 
     config.core.retentionDays = 90;
     const ok = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene config import', {
       file: { filename: 'convene.json', contentType: 'application/json', data: JSON.stringify(config) },
     });
     expect(ok.content).not.toContain('core.retentionDays');
-    expect(JSON.parse(String(rows(app, 'SELECT settings FROM guilds')[0]!.settings)).journey.welcome.text).toBe(
+    expect(JSON.parse(String((await rows(app, 'SELECT settings FROM guilds'))[0]!.settings)).journey.welcome.text).toBe(
       'changed',
     );
-    expect(rows(app, "SELECT actor_id FROM audit_log WHERE action LIKE '%import%'")).toEqual([{ actor_id: moderator }]);
+    expect(await rows(app, "SELECT actor_id FROM audit_log WHERE action LIKE '%import%'")).toEqual([
+      { actor_id: moderator },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import type { App } from '../../src/app.js';
 import {
   backfilled,
   type Community,
+  execute,
   makeCommunity,
   outboxSettled,
   rows,
@@ -71,7 +72,7 @@ async function withHistory(options: { startBot?: boolean } = {}) {
   });
   const awake = zoneWhereItIs(13, Date.now());
   for (const id of Object.values(members)) {
-    app.deps.db.$client.prepare('UPDATE members SET timezone = ? WHERE member_id = ?').run(awake, id);
+    await execute(app, 'UPDATE members SET timezone = ? WHERE member_id = ?', awake, id);
   }
   await new Promise((r) => setTimeout(r, 300));
   if (options.startBot === false) {
@@ -133,8 +134,13 @@ describe('nudges', () => {
       content: 'Why does my vulkan descriptor pool grow every frame?',
       at: Date.now() - 5 * HOUR,
     });
-    const stored = (id: string) => rows(app!, 'SELECT 1 FROM questions WHERE question_id = ?', id).length > 0;
-    await waitFor(() => stored(answered.thread.id) && stored(unanswered.thread.id), 10_000, 'both questions');
+    const stored = async (id: string) =>
+      (await rows(app!, 'SELECT 1 FROM questions WHERE question_id = ?', id)).length > 0;
+    await waitFor(
+      async () => (await stored(answered.thread.id)) && (await stored(unanswered.thread.id)),
+      10_000,
+      'both questions',
+    );
     await app!.stop();
     app = undefined;
     // While the bot is down, cyd answers the first one.
@@ -188,7 +194,7 @@ describe('nudges', () => {
     await scan();
     expect(botReplies(answered.thread.id)).toHaveLength(0);
     expect(botReplies(viaCommand.thread.id)).toHaveLength(0);
-    const marks = rows(
+    const marks = await rows(
       app!,
       'SELECT question_id, solved_via FROM questions WHERE solved_at IS NOT NULL ORDER BY question_id',
     );
@@ -226,9 +232,12 @@ describe('nudges', () => {
 
     // Asleep: back on, but it is 3 am where she lives.
     await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'nudges on');
-    app!.deps.db.$client
-      .prepare('UPDATE members SET timezone = ? WHERE member_id = ?')
-      .run(zoneWhereItIs(3, Date.now()), members.cyd);
+    await execute(
+      app!,
+      'UPDATE members SET timezone = ? WHERE member_id = ?',
+      zoneWhereItIs(3, Date.now()),
+      members.cyd,
+    );
     const night = sandbox.openForumPost(guild.id, forum, members.eve!, {
       title: 'Vulkan descriptor updates at night',
       content: 'Updating vulkan descriptor sets after binding?',
@@ -238,7 +247,7 @@ describe('nudges', () => {
     await scan(2 * HOUR);
     expect(botReplies(night.thread.id).flatMap((m) => m.pinged.users)).not.toContain(members.cyd);
     // Each was looked at and passed its nudge stage: the exclusions were decisions, not silence.
-    const stages = rows(
+    const stages = await rows(
       app!,
       'SELECT question_id, nudge_stage FROM questions WHERE question_id IN (?, ?, ?)',
       own.thread.id,
@@ -247,9 +256,12 @@ describe('nudges', () => {
     );
     expect(stages.map((r) => r.nudge_stage)).toEqual([1, 1, 1]);
     // With cyd awake and nudges on, the same kind of question does reach her: the test can fail.
-    app!.deps.db.$client
-      .prepare('UPDATE members SET timezone = ? WHERE member_id = ?')
-      .run(zoneWhereItIs(13, Date.now()), members.cyd);
+    await execute(
+      app!,
+      'UPDATE members SET timezone = ? WHERE member_id = ?',
+      zoneWhereItIs(13, Date.now()),
+      members.cyd,
+    );
     const control = sandbox.openForumPost(guild.id, forum, members.eve!, {
       title: 'Vulkan descriptor set copies',
       content: 'Copying vulkan descriptor sets between pools?',
@@ -323,7 +335,9 @@ describe('escalation without a helpers role', () => {
     await scan(2 * HOUR);
     const moderators = [
       ...new Set(
-        rows(app!, 'SELECT member_id FROM members WHERE moderator = 1 AND bot = 0').map((r) => String(r.member_id)),
+        (await rows(app!, 'SELECT member_id FROM members WHERE moderator = 1 AND bot = 0')).map((r) =>
+          String(r.member_id),
+        ),
       ),
     ];
     expect(moderators.length).toBeGreaterThan(0);

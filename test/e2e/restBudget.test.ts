@@ -9,9 +9,10 @@ import { createServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { databaseOf } from '../../src/commands.js';
 import { asChannelId, asGuildId } from '../../src/events.js';
 import { createLogger } from '../../src/log.js';
-import { enqueue } from '../../src/outbox/store.js';
+import { enqueueOn } from '../../src/outbox/store.js';
 import { type RestProxy, startRestProxy } from '../../src/platforms/discord/restProxy.js';
 import { type Cluster, drainFigures, fillOutboxes, startCluster } from '../helpers/proxyCluster.js';
 import { type Community, makeCommunity, rows, startBot, waitFor } from './harness.js';
@@ -122,8 +123,8 @@ describe('one REST budget for many processes', () => {
 
     await proxy.close();
     const channelId = community.guild.channels.general!;
-    enqueue(
-      bot.deps.db,
+    await enqueueOn(
+      databaseOf(bot.deps),
       [
         {
           platform: 'discord',
@@ -152,7 +153,7 @@ describe('one REST budget for many processes', () => {
     expect(problem).toContain(`cannot reach its Discord REST proxy at ${proxy.url} (ECONNREFUSED)`);
     // Tried twice while the proxy is down (5 s apart) and kept: the tries are not counted as attempts.
     await waitFor(() => bot.drains[0]!.stats.retried >= 2, 20_000, 'a second try');
-    const [row] = rows(bot, "SELECT status, attempts, last_error FROM outbox WHERE key = 'proxy-down:1'");
+    const [row] = await rows(bot, "SELECT status, attempts, last_error FROM outbox WHERE key = 'proxy-down:1'");
     expect(row).toMatchObject({ status: 'pending' });
     expect(row!.attempts).toBeLessThanOrEqual(1);
     expect(row!.last_error).toMatch(/REST proxy .* is unreachable \(ECONNREFUSED\)/);
@@ -173,6 +174,6 @@ describe('one REST budget for many processes', () => {
     expect(community.sandbox.messagesIn(channelId).filter((m) => m.content === 'Sent after the outage')).toHaveLength(
       1,
     );
-    expect(rows(bot, "SELECT status FROM outbox WHERE key = 'proxy-down:1'")[0]).toEqual({ status: 'done' });
+    expect((await rows(bot, "SELECT status FROM outbox WHERE key = 'proxy-down:1'"))[0]).toEqual({ status: 'done' });
   }, 60_000);
 });

@@ -8,15 +8,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Deps } from '../../src/commands.js';
+import { makeDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDb } from '../../src/db/connection.js';
+import { closeDatabase } from '../../src/db/database.js';
 import { forumOfGuild } from '../../src/features/links/forumStore.js';
 import { connectOwnForum, openForumSecrets } from '../../src/features/links/forums.js';
 import { createLogger } from '../../src/log.js';
 import { startShardProcesses } from '../helpers/shardCluster.js';
 import type { Community } from './harness.js';
-import { botOutput, join, makeCommunity, waitFor } from './harness.js';
+import { botOutput, join, makeCommunity, openStore, queryRows, waitFor } from './harness.js';
 
 let community: Community | undefined;
 const children: ChildProcess[] = [];
@@ -51,21 +51,22 @@ describe('two processes given the same shard', () => {
     const status = await sandbox.runCommand(guild.id, guild.channels.general!, members.ada!, 'convene status');
     expect(status.content).toContain('Convene status');
     const said = sandbox.say(guild.id, guild.channels.general!, members.bob!, 'How do I bake light probes?');
-    const db = openDb(community.dbPath);
+    const db = await openStore(community);
     try {
       await waitFor(
-        () => db.$client.prepare('SELECT 1 FROM messages WHERE message_id = ?').get(said.id),
+        async () => (await queryRows(db, 'SELECT 1 FROM messages WHERE message_id = ?', said.id))[0],
         10_000,
         'the message stored',
       );
       // A forum connected by command (its probe is ours: the forum is never called), then a new secret.
-      const deps: Deps = {
-        db,
-        config: loadConfig({ CONVENE_SECRET_KEY: secretKey.toString('base64') }),
-        log: createLogger('silent'),
-        status: { startedAt: Date.now(), platforms: {}, intents: { messageContent: true, guildMembers: true } },
-        wakeOutbox: () => {},
-        probeForum: async () => ({ ok: true, title: 'Forum Example' }),
+      const deps = {
+        ...makeDeps(
+          loadConfig({ CONVENE_SECRET_KEY: secretKey.toString('base64') }),
+          db,
+          createLogger('silent'),
+          () => {},
+        ),
+        probeForum: async () => ({ ok: true as const, title: 'Forum Example' }),
       };
       await connectOwnForum(
         deps,
@@ -83,7 +84,7 @@ describe('two processes given the same shard', () => {
       const shown = /`([0-9a-f]{64})`/.exec(rotated.content)?.[1];
       // Time for a second welcome or a second answer to arrive, were there one.
       await new Promise((r) => setTimeout(r, 3_000));
-      const stored = db.$client.prepare('SELECT count(*) AS n FROM messages WHERE message_id = ?').get(said.id);
+      const [stored] = await queryRows(db, 'SELECT count(*) AS n FROM messages WHERE message_id = ?', said.id);
       const answers = sandbox.interactions.filter((i) => i.name === '/convene status');
       console.log(
         `two sessions on shard 0: welcomes ${sandbox.dmsTo(fay).length}, answers ${answers.length} (acknowledged ${answers.filter((a) => a.acknowledgedAt).length}), failed interactions ${sandbox.failedInteractions.length}, stored ${JSON.stringify(stored)}`,
@@ -105,20 +106,21 @@ describe('two processes given the same shard', () => {
       expect(sentences.length).toBeGreaterThan(0);
       for (const sentence of sentences)
         expect(sentence).toMatch(/two processes run the same shards\. Give each process its own DISCORD_SHARDS/);
-      const rotations = db.$client
-        .prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'forum.rotate-secret'")
-        .get() as { n: number };
+      const [rotations] = (await queryRows(
+        db,
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'forum.rotate-secret'",
+      )) as { n: number }[];
       const storedSecret = openForumSecrets(secretKey, (await forumOfGuild(db, guild.id))!).webhookSecret;
       console.log(
-        `rotate-secret ran ${rotations.n} time(s); the secret shown is the one stored: ${shown === storedSecret}`,
+        `rotate-secret ran ${rotations?.n} time(s); the secret shown is the one stored: ${shown === storedSecret}`,
       );
       // The moderator pastes the secret shown: it must be the one Convene checks deliveries with.
-      expect(rotations.n).toBe(1);
+      expect(rotations?.n).toBe(1);
       expect(shown).toBe(storedSecret);
       expect(sandbox.dmsTo(fay)).toHaveLength(1);
       expect(stored).toEqual({ n: 1 });
     } finally {
-      db.$client.close();
+      await closeDatabase(db);
       for (const p of processes) await p.stop();
     }
   }, 90_000);

@@ -4,12 +4,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/db/connection.js';
+import { closeDatabase, openDatabase } from '../../src/db/database.js';
 import { startDiscordSandbox } from '../../src/sandbox/discord/index.js';
 import { shardOfGuild } from '../../src/shards.js';
 import { runUntilExit, type ShardProcess, shardedCommunity, startShardProcesses } from '../helpers/shardCluster.js';
 import type { Community } from './harness.js';
-import { botOutput, waitFor } from './harness.js';
+import { botOutput, queryRows, waitFor } from './harness.js';
 
 let community: Community | undefined;
 const children: ChildProcess[] = [];
@@ -70,13 +70,12 @@ describe('three processes, three shards', () => {
     );
     const clusterStart = Date.now();
     // Each process starts from a database that knows all three guilds (see startShardProcesses).
-    const dbs = processes.map((p) => openDb(p.dbPath));
+    const dbs = await Promise.all(processes.map((p) => openDatabase(p.databaseUrl)));
     closers.push(async () => {
-      for (const db of dbs) db.$client.close();
+      for (const db of dbs) await closeDatabase(db);
     });
-    const all = (i: number, sql: string, ...params: unknown[]) =>
-      dbs[i]!.$client.prepare(sql).all(...params) as Record<string, unknown>[];
-    expect(all(1, 'SELECT id FROM guilds ORDER BY id')).toHaveLength(SHARDS);
+    const all = (i: number, sql: string, ...params: unknown[]) => queryRows(dbs[i]!, sql, ...params);
+    expect(await all(1, 'SELECT id FROM guilds ORDER BY id')).toHaveLength(SHARDS);
     // The seeding process identified each of the three shards, then each process its one.
     expect(sandbox.gatewayStats.identifies).toBe(2 * SHARDS);
 
@@ -100,33 +99,40 @@ describe('three processes, three shards', () => {
     }
 
     // Events: a message in each guild is stored by its process; commands: the answer comes from its shard.
-    const storedBy = (id: string) =>
-      dbs.flatMap((_, i) => (all(i, 'SELECT 1 FROM messages WHERE message_id = ?', id).length ? [i] : []));
+    const storedBy = async (id: string) => {
+      const found = await Promise.all(dbs.map((_, i) => all(i, 'SELECT 1 FROM messages WHERE message_id = ?', id)));
+      return found.flatMap((r, i) => (r.length ? [i] : []));
+    };
     const said: string[] = [];
     for (const g of guilds) {
       const message = sandbox.say(g.guild.id, g.guild.channels.general!, g.member, `hello from shard ${g.shard}`);
       said.push(message.id);
-      await waitFor(() => storedBy(message.id).length > 0, 10_000, `the message on shard ${g.shard} to be stored`);
+      await waitFor(
+        async () => (await storedBy(message.id)).length > 0,
+        10_000,
+        `the message on shard ${g.shard} to be stored`,
+      );
       const status = await sandbox.runCommand(g.guild.id, g.guild.channels.general!, g.moderator, 'convene status');
       expect(status.content).toContain(
         `Discord shards in this process: ${g.shard} of 3 (all connected) · this server is on shard ${g.shard}`,
       );
       if (g.shard === 1) process.stdout.write(`--- /convene status on shard 1:\n${status.content}\n---\n`);
     }
-    expect(said.map(storedBy)).toEqual([[0], [1], [2]]);
+    expect(await Promise.all(said.map(storedBy))).toEqual([[0], [1], [2]]);
 
     // Scheduled jobs: every process knows every guild, and runs the jobs of its own only.
-    const runsSinceStart = (i: number) =>
-      all(i, 'SELECT guild_id, period FROM job_runs WHERE started_at >= ?', clusterStart) as {
+    const runsSinceStart = async (i: number) =>
+      (await all(i, 'SELECT guild_id, period FROM job_runs WHERE started_at >= ?', clusterStart)) as {
         guild_id: string;
         period: string;
       }[];
+    const runsOfAll = () => Promise.all(processes.map((_, i) => runsSinceStart(i)));
     await waitFor(
-      () => processes.every((_, i) => new Set(runsSinceStart(i).map((r) => r.period)).size >= 3),
+      async () => (await runsOfAll()).every((runs) => new Set(runs.map((r) => r.period)).size >= 3),
       30_000,
       'three scan periods in every process',
     );
-    const ranFor = processes.map((_, i) => [...new Set(runsSinceStart(i).map((r) => r.guild_id))]);
+    const ranFor = (await runsOfAll()).map((runs) => [...new Set(runs.map((r) => r.guild_id))]);
     expect(ranFor).toEqual(guilds.map((g) => [g.guild.id]));
 
     // The process of shard 1 stops: nobody else hears its guild or answers there, the others go on.
@@ -137,9 +143,9 @@ describe('three processes, three shards', () => {
       sandbox.runCommand(lonely!.guild.id, lonely!.guild.channels.general!, lonely!.member, 'help'),
     ).rejects.toThrow();
     const heard = sandbox.say(other!.guild.id, other!.guild.channels.general!, other!.member, 'still here');
-    await waitFor(() => storedBy(heard.id).length > 0, 10_000, 'the message on shard 2 to be stored');
-    expect(storedBy(heard.id)).toEqual([2]);
-    expect(storedBy(unheard.id)).toEqual([]);
+    await waitFor(async () => (await storedBy(heard.id)).length > 0, 10_000, 'the message on shard 2 to be stored');
+    expect(await storedBy(heard.id)).toEqual([2]);
+    expect(await storedBy(unheard.id)).toEqual([]);
     for (const p of [processes[0]!, processes[2]!]) expect(await p.stop(), errorsOf(p)).toBe(0);
   }, 90_000);
 });

@@ -88,9 +88,9 @@ describe('/solved credits the helper', () => {
     expect(sandbox.channel(post.thread.id)!.thread!.appliedTags).toEqual([solvedTag.id]);
 
     expect(
-      rows(app, 'SELECT solved_via, accepted_answerer_id FROM questions WHERE question_id = ?', post.thread.id),
+      await rows(app, 'SELECT solved_via, accepted_answerer_id FROM questions WHERE question_id = ?', post.thread.id),
     ).toEqual([{ solved_via: 'command', accepted_answerer_id: members.cyd }]);
-    expect(rows(app, 'SELECT member_id FROM journey_solved')).toEqual([{ member_id: members.cyd }]);
+    expect(await rows(app, 'SELECT member_id FROM journey_solved')).toEqual([{ member_id: members.cyd }]);
     const list = await sandbox.runCommand(guild.id, guild.channels.general!, members.dee!, 'unanswered');
     expect(list.content).not.toContain('swapchain');
 
@@ -124,7 +124,7 @@ describe('/solved credits the helper', () => {
     const questionTag = help.availableTags.find((t) => t.name === 'question')!;
     expect(sandbox.channel(post.thread.id)!.thread!.appliedTags).toEqual([questionTag.id]);
     // The tag action found nothing to do: done, not failed.
-    expect(rows(app, "SELECT status FROM outbox WHERE key LIKE 'questions:solved-tag:%'")).toEqual([
+    expect(await rows(app, "SELECT status FROM outbox WHERE key LIKE 'questions:solved-tag:%'")).toEqual([
       { status: 'done' },
     ]);
   }, 60_000);

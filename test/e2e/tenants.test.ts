@@ -14,8 +14,9 @@ import type { OptionInput } from '../../src/sandbox/discord/commandInvocation.js
 import { startDiscordSandbox } from '../../src/sandbox/discord/index.js';
 import { DiscourseSandbox } from '../../src/sandbox/discourse/server.js';
 import { tempDir } from '../helpers/db.js';
+import { testEngine } from '../helpers/engines.js';
 import { API_KEY, BOT, SECRET } from './discourse/harness.js';
-import { type Community, outboxSettled, startBot, waitFor } from './harness.js';
+import { type Community, newDatabaseUrl, outboxSettled, rows, startBot, waitFor } from './harness.js';
 
 let community: Community | undefined;
 let forum: DiscourseSandbox | undefined;
@@ -68,12 +69,15 @@ describe('tenants', () => {
     const bMod = person('ada', b, true);
     const bMember = person('bob', b);
     const bThird = person('cyd', b);
+    const dbPath = `${tempDir()}/convene.db`;
     community = {
       sandbox,
       guild: a,
       members: { xanthippe: aMod, quillon: aMember },
       moderator: aMod,
-      dbPath: `${tempDir()}/convene.db`,
+      engine: testEngine(),
+      databaseUrl: await newDatabaseUrl(dbPath),
+      dbPath,
     };
 
     forum = await DiscourseSandbox.start({ apiKey: API_KEY, botUsername: BOT });
@@ -207,9 +211,7 @@ describe('tenants', () => {
     const forumLeaks = forumSent.flatMap((r) => leaks(JSON.stringify(r.body)));
     const connect = replies.find((r) => r.command === 'convene forum connect')!;
     // A's forum topic was stored for A (else its absence in B would prove nothing).
-    expect(
-      app.deps.db.$client.prepare("SELECT count(*) AS n FROM messages WHERE guild_id LIKE 'discourse:%'").get(),
-    ).toEqual({ n: 1 });
+    expect(await rows(app, "SELECT count(*) AS n FROM messages WHERE guild_id LIKE 'discourse:%'")).toEqual([{ n: 1 }]);
     console.log(
       `tenants: ${replies.length} commands in B, ${sent.length} Discord writes, ${forumSent.length} forum writes; leaks ${JSON.stringify({ replyLeaks, sentLeaks, forumLeaks })}\n${connect.text}`,
     );

@@ -16,18 +16,52 @@ export type Engine = (typeof ENGINES)[number];
 
 /** This file's PostgreSQL database, made at the first call. */
 let fileDatabase: string | undefined;
+/** Databases of their own (newPostgresDatabase), dropped after the file's tests. */
+const ownDatabases: string[] = [];
 /** PostgreSQL handles of the current test (closed at the next call: tests of a file run one at a time). */
 const pgOpen: Database[] = [];
 const sqliteOpen: Database[] = [];
 
 afterAll(async () => {
   for (const db of [...sqliteOpen.splice(0), ...pgOpen.splice(0)]) await closeDatabase(db);
-  if (!fileDatabase) return;
-  const admin = await openPgPool(inject('postgresUrl'), { max: 1 });
-  await admin.query(`DROP DATABASE IF EXISTS ${fileDatabase} WITH (FORCE)`);
-  await admin.end();
+  const drop = [...ownDatabases.splice(0), ...(fileDatabase ? [fileDatabase] : [])];
   fileDatabase = undefined;
+  if (drop.length === 0) return;
+  const admin = await openPgPool(inject('postgresUrl'), { max: 1 });
+  try {
+    for (const name of drop) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 });
+
+/** The test engine of a run: CONVENE_TEST_ENGINE (`sqlite`, the default, or `postgres`). */
+export function testEngine(): Engine {
+  const engine = process.env.CONVENE_TEST_ENGINE || 'sqlite';
+  if (!(ENGINES as readonly string[]).includes(engine)) {
+    throw new Error(`CONVENE_TEST_ENGINE must be one of ${ENGINES.join(', ')}, not ${engine}`);
+  }
+  return engine as Engine;
+}
+
+/**
+ * The URL of a new, migrated PostgreSQL database of its own (copied from the run's template), for a
+ * bot or processes to open (or a copy of `from`, a database of this run); dropped after the file's tests. Unlike testDatabase, every call gives
+ * another database, so two communities of one test never share one.
+ */
+export async function newPostgresDatabase(from?: string): Promise<string> {
+  const name = `convene_${randomBytes(6).toString('hex')}`;
+  // A copy of another database of the run (nobody may be connected to it), or of the migrated template.
+  const template = from ? new URL(from).pathname.slice(1) : inject('postgresTemplate');
+  const admin = await openPgPool(inject('postgresUrl'), { max: 1 });
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  } finally {
+    await admin.end();
+  }
+  ownDatabases.push(name);
+  return postgresUrlOf(name);
+}
 
 /** An empty database with the real migrations. */
 export async function testDatabase(engine: Engine): Promise<Database> {

@@ -7,6 +7,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import type { GuildHandle } from '../../src/sandbox/discord/world.js';
 import { shardOfGuild } from '../../src/shards.js';
 import { botOutput, type Community, makeCommunity, spawnBot } from '../e2e/harness.js';
+import { newPostgresDatabase } from './engines.js';
 
 /** A guild of the sharded community, with the shard Discord puts it on. */
 export interface ShardedGuild {
@@ -66,8 +67,10 @@ export interface LogLine {
 export interface ShardProcess {
   shards: readonly number[];
   child: ChildProcess;
-  /** Its SQLite file. */
+  /** Its SQLite file (on SQLite). */
   dbPath: string;
+  /** The process's DATABASE_URL (its own copy, or the community's database when shared). */
+  databaseUrl: string;
   /** The port of its HTTP server (/healthz). */
   port: number;
   /** Its JSON log lines so far. */
@@ -124,7 +127,10 @@ export async function startShardProcesses(
   for (const shards of layout) {
     const dbPath =
       database === 'shared' ? community.dbPath : community.dbPath.replace(/\.db$/, `-shards-${shards.join('-')}.db`);
-    if (database === 'copies') {
+    let databaseUrl = database === 'shared' ? community.databaseUrl : `file:${dbPath}`;
+    if (database === 'copies' && community.engine === 'postgres') {
+      databaseUrl = await newPostgresDatabase(community.databaseUrl);
+    } else if (database === 'copies') {
       copyFileSync(community.dbPath, dbPath);
       // A clean stop folds the write-ahead log into the file; copy it too should one be left.
       if (existsSync(`${community.dbPath}-wal`)) copyFileSync(`${community.dbPath}-wal`, `${dbPath}-wal`);
@@ -132,7 +138,7 @@ export async function startShardProcesses(
     const child = await spawnBot(community, {
       DISCORD_SHARD_COUNT: String(count),
       DISCORD_SHARDS: shards.join(','),
-      DATABASE_URL: `file:${dbPath}`,
+      DATABASE_URL: databaseUrl,
       ...env,
     });
     started.push(child);
@@ -142,6 +148,7 @@ export async function startShardProcesses(
       shards,
       child,
       dbPath,
+      databaseUrl,
       port: listening.port,
       log: () => logLines(child),
       stop: () => stopChild(child),

@@ -7,7 +7,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { type Community, makeCommunity, outboxSettled, rows, startBot, waitFor, zoneWhereItIs } from '../harness.js';
+import {
+  type Community,
+  makeCommunity,
+  outboxSettled,
+  sqliteRows as rows,
+  startBot,
+  waitFor,
+  zoneWhereItIs,
+} from '../harness.js';
 import { API_KEY, BOT, SECRET } from './harness.js';
 
 const HOUR = 3_600_000;

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
 import { tempDir } from '../../helpers/db.js';
-import { comingMonday, outboxSettled, rows, zoneWhereItIs } from '../harness.js';
+import { comingMonday, outboxSettled, sqliteRows as rows, zoneWhereItIs } from '../harness.js';
 import { API_KEY, BOT, SECRET } from './harness.js';
 
 const HOUR = 3_600_000;

@@ -14,7 +14,7 @@ import type { App } from '../../../src/app.js';
 import { signatureOf } from '../../../src/platforms/discourse/webhook.js';
 import type { GuildHandle } from '../../../src/sandbox/discord/world.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { type Community, makeCommunity, outboxSettled, rows, startBot, waitFor } from '../harness.js';
+import { type Community, makeCommunity, outboxSettled, sqliteRows as rows, startBot, waitFor } from '../harness.js';
 
 const SECRET_KEY = randomBytes(32).toString('base64');
 let community: Community | undefined;

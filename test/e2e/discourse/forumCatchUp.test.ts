@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { type Community, makeCommunity, rows, startBot, waitFor } from '../harness.js';
+import { type Community, makeCommunity, sqliteRows as rows, startBot, waitFor } from '../harness.js';
 
 const SECRET_KEY = randomBytes(32).toString('base64');
 /** Where nothing listens: deliveries made while Convene is down fail, as they would for real. */
