@@ -4,7 +4,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { backfilled, type Community, comingMonday, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+import {
+  backfilled,
+  type Community,
+  comingMonday,
+  makeCommunity,
+  outboxSettled,
+  rows,
+  startBot,
+  waitFor,
+} from './harness.js';
 
 let community: Community | undefined;
 let app: App | undefined;
@@ -199,7 +208,14 @@ describe('questions still waiting', () => {
     const second = sandbox.say(guild.id, guild.channels.help!, members.dee!, 'Why does my shader compile twice?', {
       at: Date.now() - 3 * 3_600_000,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Both questions stored before the preview (ingest takes longer on PostgreSQL than a fixed pause).
+    await waitFor(
+      async () =>
+        (await rows(app!, 'SELECT question_id FROM questions WHERE question_id IN (?, ?)', first.id, second.id))
+          .length === 2,
+      10_000,
+      'both questions to be stored',
+    );
     const preview = await sandbox.runCommand(guild.id, guild.channels.general!, moderator, 'convene digest preview');
     const text = JSON.stringify(preview.embeds);
     const a = text.indexOf(first.id);

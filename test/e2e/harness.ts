@@ -171,6 +171,17 @@ export function sqliteRows(app: App, text: string, ...params: unknown[]): Record
   return app.deps.db.$client.prepare(text).all(...params) as Record<string, unknown>[];
 }
 
+/** Wait until the bot stored these messages (ingest takes longer on PostgreSQL than a fixed pause). */
+export async function messagesStored(app: App, ...ids: string[]): Promise<void> {
+  const marks = ids.map(() => '?').join(', ');
+  await waitFor(
+    async () =>
+      (await rows(app, `SELECT message_id FROM messages WHERE message_id IN (${marks})`, ...ids)).length === ids.length,
+    10_000,
+    `${ids.length} messages to be stored`,
+  );
+}
+
 /** A connection of its own to the community's database (a bot in another process writes it); close it after. */
 export async function openStore(community: Pick<Community, 'databaseUrl'>): Promise<Database> {
   return openDatabase(community.databaseUrl);

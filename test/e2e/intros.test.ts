@@ -4,7 +4,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { backfilled, type Community, join, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+import {
+  backfilled,
+  type Community,
+  join,
+  makeCommunity,
+  messagesStored,
+  outboxSettled,
+  rows,
+  startBot,
+} from './harness.js';
 
 let community: Community | undefined;
 let app: App | undefined;
@@ -41,9 +50,10 @@ async function setUp(now?: () => number) {
     eve: ['vulkan shader hot reload', 'vulkan render graph shader'],
   };
   let i = 0;
+  const said: string[] = [];
   for (const [name, lines] of Object.entries(topics)) {
     for (const line of lines)
-      sandbox.say(guild.id, guild.channels.general!, members[name]!, line, { at: t + i++ * 60_000 });
+      said.push(sandbox.say(guild.id, guild.channels.general!, members[name]!, line, { at: t + i++ * 60_000 }).id);
   }
   await sandbox.runCommand(guild.id, guild.channels.general!, community.moderator, 'convene intros set', {
     channel: guild.channels.intros!,
@@ -53,7 +63,7 @@ async function setUp(now?: () => number) {
     timezone: 'UTC',
     size: 2,
   });
-  await new Promise((r) => setTimeout(r, 300));
+  await messagesStored(app, ...said);
 }
 
 async function joinIntros(...names: string[]) {

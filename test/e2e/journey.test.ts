@@ -4,7 +4,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { backfilled, type Community, join, makeCommunity, rows, spawnBot, startBot, waitFor } from './harness.js';
+import {
+  asJson,
+  backfilled,
+  type Community,
+  join,
+  makeCommunity,
+  rows,
+  spawnBot,
+  startBot,
+  waitFor,
+} from './harness.js';
 
 const DAY = 86_400_000;
 let community: Community | undefined;
@@ -191,9 +201,13 @@ describe('moderator commands', () => {
       file: { filename: 'convene.json', contentType: 'application/json', data: JSON.stringify(config) },
     });
     expect(ok.content).not.toContain('core.retentionDays');
-    expect(JSON.parse(String((await rows(app, 'SELECT settings FROM guilds'))[0]!.settings)).journey.welcome.text).toBe(
-      'changed',
-    );
+    expect(
+      (
+        asJson((await rows(app, 'SELECT settings FROM guilds'))[0]!.settings) as {
+          journey: { welcome: { text: string } };
+        }
+      ).journey.welcome.text,
+    ).toBe('changed');
     expect(await rows(app, "SELECT actor_id FROM audit_log WHERE action LIKE '%import%'")).toEqual([
       { actor_id: moderator },
     ]);

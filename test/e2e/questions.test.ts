@@ -81,6 +81,18 @@ async function withHistory(options: { startBot?: boolean } = {}) {
   }
 }
 
+/** Wait until the bot stored these questions (ingest takes longer on PostgreSQL than a fixed pause). */
+async function questionsStored(...ids: string[]) {
+  const marks = ids.map(() => '?').join(', ');
+  await waitFor(
+    async () =>
+      (await rows(app!, `SELECT question_id FROM questions WHERE question_id IN (${marks})`, ...ids)).length ===
+      ids.length,
+    10_000,
+    `questions ${ids.join(', ')} to be stored`,
+  );
+}
+
 const botReplies = (threadId: string) =>
   community!.sandbox.messagesIn(threadId).filter((m) => m.authorId === community!.sandbox.botUserId);
 
@@ -186,11 +198,16 @@ describe('nudges', () => {
       content: 'How do I recreate a vulkan swapchain?',
       at: Date.now() - 5 * HOUR,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await questionsStored(answered.thread.id, viaCommand.thread.id);
     sandbox.react(answered.thread.id, reply.id, members.eve!, '✅');
     const solved = await sandbox.runCommand(guild.id, viaCommand.thread.id, members.eve!, 'solved');
     expect(solved.ephemeral).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
+    // The scan must see the reply and the ✅ stored (ingest takes longer on PostgreSQL than a fixed pause).
+    await waitFor(
+      async () => (await rows(app!, "SELECT 1 FROM reactions WHERE message_id = ? AND emoji = '✅'", reply.id)).length,
+      10_000,
+      'the ✅ to be stored',
+    );
     await scan();
     expect(botReplies(answered.thread.id)).toHaveLength(0);
     expect(botReplies(viaCommand.thread.id)).toHaveLength(0);
@@ -216,6 +233,7 @@ describe('nudges', () => {
       content: 'Vulkan descriptor set layout compatibility?',
       at: Date.now() - 5 * HOUR,
     });
+    await questionsStored(own.thread.id);
     await scan();
     expect(botReplies(own.thread.id).flatMap((m) => m.pinged.users)).not.toContain(members.cyd);
 
@@ -226,7 +244,7 @@ describe('nudges', () => {
       content: 'Vulkan descriptor indexing for bindless?',
       at: Date.now() - 5 * HOUR,
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await questionsStored(optedOut.thread.id);
     await scan(HOUR);
     expect(botReplies(optedOut.thread.id).flatMap((m) => m.pinged.users)).not.toContain(members.cyd);
 
@@ -243,7 +261,7 @@ describe('nudges', () => {
       content: 'Updating vulkan descriptor sets after binding?',
       at: Date.now() - 5 * HOUR,
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await questionsStored(night.thread.id);
     await scan(2 * HOUR);
     expect(botReplies(night.thread.id).flatMap((m) => m.pinged.users)).not.toContain(members.cyd);
     // Each was looked at and passed its nudge stage: the exclusions were decisions, not silence.
@@ -267,7 +285,7 @@ describe('nudges', () => {
       content: 'Copying vulkan descriptor sets between pools?',
       at: Date.now() - 5 * HOUR,
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await questionsStored(control.thread.id);
     await scan(3 * HOUR);
     expect(botReplies(control.thread.id).flatMap((m) => m.pinged.users)).toContain(members.cyd);
   });
@@ -282,7 +300,7 @@ describe('nudges', () => {
         at: Date.now() - 5 * HOUR + i * 60_000,
       }),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await questionsStored(...posts.map((p) => p.thread.id));
     await scan();
     const pingsOfCyd = posts
       .flatMap((p) => botReplies(p.thread.id))
@@ -306,7 +324,7 @@ describe('escalation', () => {
       content: 'Why does my compositor flicker on wayland?',
       at: Date.now() - 25 * HOUR,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await questionsStored(post.thread.id);
     await scan();
     await scan(HOUR);
     await scan(30 * HOUR);
@@ -329,15 +347,13 @@ describe('escalation without a helpers role', () => {
       content: 'Why does my compositor flicker after resume?',
       at: Date.now() - 25 * HOUR - 10 * 60_000,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await questionsStored(asked.id, post.thread.id);
     await scan();
     await scan(HOUR);
     await scan(2 * HOUR);
     const moderators = [
       ...new Set(
-        (await rows(app!, 'SELECT member_id FROM members WHERE moderator = 1 AND bot = 0')).map((r) =>
-          String(r.member_id),
-        ),
+        (await rows(app!, 'SELECT member_id FROM members WHERE moderator AND NOT bot')).map((r) => String(r.member_id)),
       ),
     ];
     expect(moderators.length).toBeGreaterThan(0);
@@ -369,7 +385,7 @@ describe('/unanswered', () => {
       content: 'Can two vulkan descriptor sets alias?',
       at: Date.now() - HOUR,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await questionsStored(post.thread.id);
     const list = await sandbox.runCommand(guild.id, guild.channels.general!, members.cyd!, 'unanswered');
     expect(list.ephemeral).toBe(true);
     expect(list.content + JSON.stringify(list.embeds)).toContain(

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { type Community, makeCommunity, outboxSettled, rows, startBot } from './harness.js';
+import { type Community, makeCommunity, messagesStored, outboxSettled, rows, startBot } from './harness.js';
 
 const HOUR = 3_600_000;
 let community: Community | undefined;
@@ -38,7 +38,9 @@ describe('/solved credits the helper', () => {
       content: 'My vulkan swapchain crashes when the window is resized. What am I doing wrong?',
       at: Date.now() - 5 * HOUR,
     });
-    sandbox.say(guild.id, post.thread.id, members.bob!, 'Did you update the drivers?', { at: Date.now() - 4 * HOUR });
+    const bobs = sandbox.say(guild.id, post.thread.id, members.bob!, 'Did you update the drivers?', {
+      at: Date.now() - 4 * HOUR,
+    });
     const cyds = sandbox.say(
       guild.id,
       post.thread.id,
@@ -46,11 +48,11 @@ describe('/solved credits the helper', () => {
       'Wait for the device to be idle before you recreate the swapchain',
       { at: Date.now() - 3 * HOUR },
     );
-    sandbox.say(guild.id, post.thread.id, members.eve!, 'That was it, thank you!', {
+    const thanks = sandbox.say(guild.id, post.thread.id, members.eve!, 'That was it, thank you!', {
       at: Date.now() - 2 * HOUR,
       replyTo: cyds.id,
     });
-    await settle();
+    await messagesStored(app, post.message.id, bobs.id, cyds.id, thanks.id);
 
     // Someone else cannot mark it.
     const intruder = await sandbox.runCommand(guild.id, post.thread.id, members.bob!, 'solved');
@@ -113,8 +115,10 @@ describe('/solved credits the helper', () => {
       at: Date.now() - 3 * HOUR,
     });
     sandbox.applyTag(post.thread.id, 'question');
-    sandbox.say(guild.id, post.thread.id, members.dee!, 'Add a small depth bias', { at: Date.now() - 2 * HOUR });
-    await settle();
+    const bias = sandbox.say(guild.id, post.thread.id, members.dee!, 'Add a small depth bias', {
+      at: Date.now() - 2 * HOUR,
+    });
+    await messagesStored(app, post.message.id, bias.id);
     const done = await sandbox.runCommand(guild.id, post.thread.id, members.eve!, 'solved', { helper: members.dee! });
     expect(done.content).toBe('Marked solved. **Dee** is thanked in the thread and counted as its helper.');
     await outboxSettled(app);
