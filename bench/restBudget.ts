@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 async function drain(processes: number, viaProxy: boolean, perProcess: number) {
   const cluster = await startCluster({ processes, viaProxy, root });
   try {
-    const backlog = fillOutboxes(cluster, perProcess, `bench-${processes}-${viaProxy ? 'proxy' : 'alone'}`);
+    const backlog = await fillOutboxes(cluster, perProcess, `bench-${processes}-${viaProxy ? 'proxy' : 'alone'}`);
     return await drainFigures(cluster, backlog, 600_000);
   } finally {
     await cluster.stop();

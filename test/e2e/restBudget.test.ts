@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -14,8 +15,9 @@ import { asChannelId, asGuildId } from '../../src/events.js';
 import { createLogger } from '../../src/log.js';
 import { enqueueOn } from '../../src/outbox/store.js';
 import { type RestProxy, startRestProxy } from '../../src/platforms/discord/restProxy.js';
+import { tempDir } from '../helpers/db.js';
 import { type Cluster, drainFigures, fillOutboxes, startCluster } from '../helpers/proxyCluster.js';
-import { type Community, makeCommunity, rows, startBot, waitFor } from './harness.js';
+import { type Community, makeCommunity, newDatabaseUrl, rows, startBot, waitFor } from './harness.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -81,13 +83,15 @@ describe('one REST budget for many processes', () => {
   }, 60_000);
 
   it('GIVEN 4 Convene processes draining 1,000 messages together through the REST proxy THEN the emulator answers no 429 and every message arrives exactly once', async () => {
-    const cluster: Cluster = await startCluster({ processes: 4, viaProxy: true });
+    // Each process has a database of its own (of the run's engine), so each drains its own backlog.
+    const databaseUrls = await Promise.all([0, 1, 2, 3].map(() => newDatabaseUrl(join(tempDir(), 'convene.db'))));
+    const cluster: Cluster = await startCluster({ processes: 4, viaProxy: true, databaseUrls });
     cleanups.push(() => cluster.stop());
     // The emulator counts a second by when it handles requests: if this process stalls (a loaded
     // machine), requests pile up and are counted together. Printed so a failure can be read.
     const stalls = monitorEventLoopDelay({ resolution: 10 });
     stalls.enable();
-    const backlog = fillOutboxes(cluster, 250);
+    const backlog = await fillOutboxes(cluster, 250);
     const figures = await drainFigures(cluster, backlog, 90_000);
     stalls.disable();
     console.info(

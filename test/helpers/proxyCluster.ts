@@ -2,16 +2,17 @@
  * Several real Convene processes (src/main.ts through tsx, the real discord.js client) against one
  * Discord emulator, either each straight to the emulator or all through the REST proxy
  * (src/proxy.ts, the `npm run proxy` entry), as a bot run at scale would be. Each process has its
- * own SQLite file and its own backlog, so what is measured is the one rate limit budget, not how
+ * own database (a SQLite file by default, or the URLs given) and its own backlog, so what is measured is the one rate limit budget, not how
  * processes share outbox rows. Used by test/e2e/restBudget.test.ts and bench/restBudget.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDb } from '../../src/db/connection.js';
+import { eq } from 'drizzle-orm';
+import { closeDatabase, openDatabase, transaction } from '../../src/db/database.js';
 import { asChannelId, asGuildId } from '../../src/events.js';
-import { enqueue } from '../../src/outbox/store.js';
+import { enqueueOn } from '../../src/outbox/store.js';
 import { type DiscordSandbox, startDiscordSandbox } from '../../src/sandbox/discord/index.js';
 import type { GuildHandle } from '../../src/sandbox/discord/world.js';
 
@@ -23,13 +24,16 @@ export interface ClusterOptions {
   channels?: number;
   /** Where the repository is (the children run its src/main.ts and src/proxy.ts). */
   root?: string;
+  /** Each process's own DATABASE_URL (default: a SQLite file each, in the cluster's folder). */
+  databaseUrls?: readonly string[];
 }
 
 export interface Cluster {
   sandbox: DiscordSandbox;
   guild: GuildHandle;
   channelIds: string[];
-  dbPaths: string[];
+  /** Each process's DATABASE_URL: its own database, so each drains its own backlog. */
+  databaseUrls: string[];
   bots: ChildProcess[];
   proxy: { child: ChildProcess; url: string } | null;
   /** What each child wrote so far (JSON log lines), by name ("proxy", "bot-0"…). */
@@ -131,9 +135,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       );
       proxy = { child: started.child, url: started.match[1]! };
     }
-    const dbPaths = Array.from({ length: options.processes }, (_, i) => join(dir, `convene-${i}.db`));
+    const databaseUrls = Array.from(
+      { length: options.processes },
+      (_, i) => options.databaseUrls?.[i] ?? `file:${join(dir, `convene-${i}.db`)}`,
+    );
     const children = await Promise.all(
-      dbPaths.map((path, i) =>
+      databaseUrls.map((url, i) =>
         spawnChild(
           `bot-${i}`,
           'src/main.ts',
@@ -141,7 +148,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             DISCORD_TOKEN: sandbox.botToken,
             DISCORD_API_URL: sandbox.apiUrl,
             ...(proxy ? { DISCORD_REST_PROXY: proxy.url } : {}),
-            DATABASE_URL: `file:${path}`,
+            DATABASE_URL: url,
             LOG_LEVEL: 'info',
             CONVENE_SCAN_INTERVAL: '1h',
             HTTP_PORT: '0',
@@ -157,7 +164,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       sandbox,
       guild,
       channelIds: Object.values(guild.channels),
-      dbPaths,
+      databaseUrls,
       bots,
       proxy,
       output,
@@ -173,11 +180,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
  * Write `perProcess` message actions into every process's outbox at once (the running drains pick
  * them up within their idle poll), spread over all channels.
  */
-export function fillOutboxes(cluster: Cluster, perProcess: number, tag = 'budget'): Backlog {
+export async function fillOutboxes(cluster: Cluster, perProcess: number, tag = 'budget'): Promise<Backlog> {
   const at = Date.now();
   const contents: string[] = [];
-  cluster.dbPaths.forEach((path, p) => {
-    const db = openDb(path);
+  for (const [p, url] of cluster.databaseUrls.entries()) {
+    const db = await openDatabase(url);
     try {
       const items = Array.from({ length: perProcess }, (_, n) => {
         const content = `${tag} message ${n + 1} from process ${p + 1}`;
@@ -188,30 +195,31 @@ export function fillOutboxes(cluster: Cluster, perProcess: number, tag = 'budget
           key: `${tag}:${p}:${n}`,
           action: {
             type: 'message.send' as const,
-            channelId: asChannelId(cluster.channelIds[(n * cluster.dbPaths.length + p) % cluster.channelIds.length]!),
+            channelId: asChannelId(
+              cluster.channelIds[(n * cluster.databaseUrls.length + p) % cluster.channelIds.length]!,
+            ),
             body: { content },
           },
         };
       });
-      enqueue(db, items, at);
+      await transaction(db, (tx) => enqueueOn(tx, items, at));
     } finally {
-      db.$client.close();
+      await closeDatabase(db);
     }
-  });
+  }
   return { contents, at };
 }
 
 /** Rows not yet done or failed, over every process's outbox. */
-export function pendingRows(cluster: Cluster): number {
+export async function pendingRows(cluster: Cluster): Promise<number> {
   let pending = 0;
-  for (const path of cluster.dbPaths) {
-    const db = openDb(path);
+  for (const url of cluster.databaseUrls) {
+    const db = await openDatabase(url);
     try {
-      pending += (
-        db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }
-      ).n;
+      const { outbox } = db.tables;
+      pending += await db.$count(outbox, eq(outbox.status, 'pending'));
     } finally {
-      db.$client.close();
+      await closeDatabase(db);
     }
   }
   return pending;
@@ -220,7 +228,7 @@ export function pendingRows(cluster: Cluster): number {
 /** Wait until every outbox is empty, then count what the emulator received and refused since `backlog.at`. */
 export async function drainFigures(cluster: Cluster, backlog: Backlog, timeoutMs: number): Promise<DrainFigures> {
   const deadline = Date.now() + timeoutMs;
-  while (pendingRows(cluster) > 0) {
+  while ((await pendingRows(cluster)) > 0) {
     if (Date.now() > deadline) throw new Error(`the outboxes did not drain within ${timeoutMs} ms`);
     // A child that ended (crashed, or was killed from outside) would leave its rows pending for ever.
     const children = [
