@@ -43,7 +43,7 @@ import { waitFor, zoneWhereItIs } from './harness.js';
 
 const SHARDS = 3;
 /** The engines the app runs on with several processes (PostgreSQL joins when the app opens postgres:// URLs). */
-const DAY_ENGINES: readonly Engine[] = ['sqlite'];
+const DAY_ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 
 let sandbox: DiscordSandbox | undefined;
 let dir: string | undefined;
