@@ -48,7 +48,11 @@ const DAY_ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 let sandbox: DiscordSandbox | undefined;
 let dir: string | undefined;
 let database: DayDatabase | undefined;
+/** Requests the emulator holds (a failed test must not leave them waiting). */
+let heldRequests: { release(): void } | undefined;
 afterEach(async () => {
+  heldRequests?.release();
+  heldRequests = undefined;
   await killProcesses();
   await database?.close();
   await sandbox?.close();
@@ -134,12 +138,17 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
       }),
     );
 
+    // Discord is slow to open DM channels for a moment (each welcome opens one first): the drains
+    // hold their claimed welcomes meanwhile, so the kill below lands mid-drain on a loaded machine too
+    // (without it, a welcome was claimed and done between two polls, and the morning had no more).
+    const slowDms = sb.holdRequests('POST /users/@me/channels');
+    heldRequests = slowDms;
     wave(sb, clubs, users.ada!, 0);
     wave(sb, clubs, users.ada!, 1);
     const victim = bots[1]!;
     const lonely = clubs[1]!;
     const heldBy = (pid: number) => `%:${pid}:%`;
-    // Halfway: shard 1 is killed -9 the moment it holds outbox rows it claimed and has not finished
+    // Halfway: shard 1 is killed -9 while it holds outbox rows it claimed and has not finished
     // (its drain claims a batch, sends it, and marks each row done).
     await until(
       async () =>
@@ -151,6 +160,8 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     );
     const killed = await killHard(victim);
     const killedAt = Date.now();
+    const dmsWaiting = slowDms.arrived();
+    slowDms.release();
     // What it held when it died (nothing writes for it any more): its claims, to be taken over.
     const held = await data.rows<{ id: number; key: string; guild_id: string }>(
       sql`SELECT id, key, guild_id FROM outbox WHERE lease_owner LIKE ${heldBy(victim.pid)} AND status = 'pending' ORDER BY id`,
@@ -265,7 +276,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
           digests: figures.reduce((a, f) => a + f.digests, 0),
           status429,
         },
-        killedHeld: { outboxRows: held.map((h) => h.key), sentBeforeDone, jobRuns: heldRuns },
+        killedHeld: { outboxRows: held.map((h) => h.key), sentBeforeDone, jobRuns: heldRuns, dmsWaiting },
         takenOver,
         doneAtKill,
         unheardWelcomesBeforeRestart: unheardWelcomes,
