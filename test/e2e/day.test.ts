@@ -194,6 +194,9 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     bots[1] = restarted;
     await restarted.ready;
     await waitFor(() => caughtUp(restarted, lonely.guild.id, killedAt), 90_000, 'the restarted backfill');
+    // Its shard is back: the restarted process reports shard 1 of 3 connected.
+    const port = restarted.logs().find((l) => l.msg === 'http: listening')?.port;
+    const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
     wave(sb, clubs, users.ada!, 3);
 
     // Evening: an intro round and the digest in every club.
@@ -301,6 +304,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     );
 
     expect(killed.signal).toBe('SIGKILL');
+    expect(health).toMatchObject({ ok: true, shards: { count: SHARDS, running: [{ id: 1, up: true }] } });
     // Killed mid-work: it held claimed rows, and each was finished by the next holder, once.
     expect(held.length).toBeGreaterThan(0);
     for (const row of takenOver) {
