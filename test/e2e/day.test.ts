@@ -76,6 +76,11 @@ async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: 
 describe.each(DAY_ENGINES)('a day of three communities on three processes on %s', (engine) => {
   it('GIVEN 3 shards on 3 processes over one database and one REST proxy, one killed -9 while it holds claims and restarted THEN every welcome, nudge, intro thread and digest happens exactly once, with no 429', async () => {
     const startedAt = Date.now();
+    /** Seconds from the start to each step, printed with the figures (where a slow run spent its time). */
+    const marks: Record<string, number> = {};
+    const mark = (step: string) => {
+      marks[step] = Math.round((Date.now() - startedAt) / 100) / 10;
+    };
     const sb = await startDiscordSandbox({
       heartbeatIntervalMs: 1_000,
       nonceWindowMs: 0,
@@ -112,6 +117,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     bots.push(startProcess(1, options), startProcess(2, options));
     await Promise.all(bots.map((b) => b.ready));
     await waitFor(() => clubs.every((c) => caughtUp(bots[c.shard]!, c.guild.id)), 90_000, 'every backfill');
+    mark('started');
 
     // Morning: the moderator sets the day up; the regulars opt in to intros and say where they live.
     const awake = zoneWhereItIs(13, Date.now());
@@ -137,6 +143,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
         return replies;
       }),
     );
+    mark('morning');
 
     // Discord is slow to open DM channels for a moment (each welcome opens one first): the drains
     // hold their claimed welcomes meanwhile, so the kill below lands mid-drain on a loaded machine too
@@ -162,12 +169,13 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     const killedAt = Date.now();
     const dmsWaiting = slowDms.arrived();
     slowDms.release();
+    mark('killed');
     // What it held when it died (nothing writes for it any more): its claims, to be taken over.
     const held = await data.rows<{ id: number; key: string; guild_id: string }>(
       sql`SELECT id, key, guild_id FROM outbox WHERE lease_owner LIKE ${heldBy(victim.pid)} AND status = 'pending' ORDER BY id`,
     );
-    const heldRuns = await data.rows<{ job: string; guild_id: string }>(
-      sql`SELECT job, guild_id FROM job_runs WHERE lease_owner LIKE ${heldBy(victim.pid)} AND outcome = 'running'`,
+    const heldRuns = await data.rows<{ id: number; job: string; guild_id: string; period: string }>(
+      sql`SELECT id, job, guild_id, period FROM job_runs WHERE lease_owner LIKE ${heldBy(victim.pid)} AND outcome = 'running'`,
     );
     const doneAtKill = { welcomes: seen(sb, lonely).welcomes, nudges: seen(sb, lonely).nudges };
     // Held welcomes whose DM had already reached the emulator: sent, killed before it was marked done.
@@ -197,6 +205,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     // Its shard is back: the restarted process reports shard 1 of 3 connected.
     const port = restarted.logs().find((l) => l.msg === 'http: listening')?.port;
     const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
+    mark('restarted');
     wave(sb, clubs, users.ada!, 3);
 
     // Evening: an intro round and the digest in every club.
@@ -222,6 +231,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
       () => true,
       () => false,
     );
+    mark('settled');
     // Anything that would be sent twice has the time to show: two more nudge scans of every server
     // after the day was done, and nothing left to send.
     const settledAt = Date.now();
@@ -241,6 +251,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
       () => true,
       () => false,
     );
+    mark('quiet');
     const exits = await stopProcesses(bots, 60_000);
     await stopProcesses([proxy]);
 
@@ -260,6 +271,21 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
           sql`SELECT status, lease_owner, attempts FROM outbox WHERE id IN (${sql.join(heldIds, sql`, `)})`,
         )
       : [];
+    const holderName = (owner: string) =>
+      (
+        [
+          [restarted.pid, 'shard 1 (restarted)'],
+          [bots[0]!.pid, 'shard 0'],
+          [bots[2]!.pid, 'shard 2'],
+        ] as const
+      ).find(([pid]) => owner.includes(`:${pid}:`))?.[1] ?? owner;
+    // The scheduled runs it held, as they ended (a scan's period passes; the next period's scan covers it).
+    const runIds = heldRuns.map((r) => Number(r.id));
+    const runsAfter = runIds.length
+      ? await data.rows<{ job: string; outcome: string; lease_owner: string }>(
+          sql`SELECT job, outcome, lease_owner FROM job_runs WHERE id IN (${sql.join(runIds, sql`, `)})`,
+        )
+      : [];
     const unfinished = await data.count(sql`SELECT count(*) AS n FROM outbox WHERE status != 'done'`);
     const rateLimited = sb.rateLimitHits.hits.filter((h) => !h.forced).length;
     const status429 = sb.requests.filter((r) => r.status === 429).length;
@@ -269,6 +295,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
       JSON.stringify({
         engine,
         seconds,
+        marks,
         settled,
         quiet,
         figures,
@@ -280,7 +307,8 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
           status429,
         },
         killedHeld: { outboxRows: held.map((h) => h.key), sentBeforeDone, jobRuns: heldRuns, dmsWaiting },
-        takenOver,
+        heldRunsAfter: runsAfter.map((r) => ({ ...r, lease_owner: holderName(r.lease_owner) })),
+        takenOver: takenOver.map((r) => ({ ...r, lease_owner: holderName(r.lease_owner) })),
         doneAtKill,
         unheardWelcomesBeforeRestart: unheardWelcomes,
         unfinished,
