@@ -274,6 +274,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     const holderName = (owner: string) =>
       (
         [
+          [victim.pid, 'shard 1 (killed)'],
           [restarted.pid, 'shard 1 (restarted)'],
           [bots[0]!.pid, 'shard 0'],
           [bots[2]!.pid, 'shard 2'],
