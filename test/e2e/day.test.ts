@@ -292,6 +292,10 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     const status429 = sb.requests.filter((r) => r.status === 429).length;
     const seconds = Math.round((Date.now() - startedAt) / 1000);
     const nameOf = Object.fromEntries(Object.entries(users).map(([k, v]) => [v, k]));
+    /** Who each question's nudge asked, by name, per server (the daily cap is two asks per member). */
+    const pinged = views.map((v) =>
+      v.nudgeMessages.map((ms) => ms.flatMap((m) => m.pinged.users.map((u) => nameOf[u]))),
+    );
     console.log(
       JSON.stringify({
         engine,
@@ -324,7 +328,7 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
           'shard 2': complaints(bots[2]!),
         },
         // What members of shard 1's server read (printed to be looked at).
-        pinged: views.map((v) => v.nudgeMessages.map((ms) => ms.flatMap((m) => m.pinged.users.map((u) => nameOf[u])))),
+        pinged,
         welcome: sb.dmsTo(lonely.joiners.at(-1)!)[0]?.content,
         nudge: views[1]!.nudgeMessages[0]![0]?.content,
         digest: views[1]!.digests[0]?.content,
@@ -370,6 +374,13 @@ describe.each(DAY_ENGINES)('a day of three communities on three processes on %s'
     }
     // Shard 1 was really down: its afternoon joiners were not welcomed until the restart.
     expect(unheardWelcomes).toEqual([0, 0]);
+    // The morning's questions reach the member who answered that topic before (vulkan: cyd, bread: dee),
+    // and the nudge tells the wait as it was (15 minutes).
+    for (const asked of pinged) {
+      expect(asked[0]).toContain('cyd');
+      expect(asked[1]).toContain('dee');
+    }
+    expect(views[1]!.nudgeMessages[0]![0]!.content).toMatch(/waiting 1\d minutes without a reply/);
     expect(unfinished).toBe(0);
     expect(rateLimited).toBe(0);
     expect(status429).toBe(0);
