@@ -10,7 +10,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import { config as loadDotenv } from 'dotenv';
-import type { Deps } from '../src/commands.js';
+import { type Deps, databaseOf } from '../src/commands.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { migrateDb, openDb } from '../src/db/connection.js';
 import { features } from '../src/features/index.js';
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   let started = false;
   try {
     const cursor = await backfillDiscourse({
-      db,
+      db: databaseOf(deps),
       client,
       ingestor,
       guildId,
