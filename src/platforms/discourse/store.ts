@@ -1,6 +1,7 @@
 /**
  * The Discourse adapter's own rows: webhook keys already applied, the post-number index, usernames,
- * and the backfill cursor. Also the read-only lookups the mapping needs (MappingContext).
+ * and the backfill cursor, on both engines. Also the read-only lookups the mapping needs (MappingContext),
+ * answered in one batch per delivery or topic (mapWithStore), and what the sender reads.
  */
 import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import { type Database, transaction } from '../../db/database.js';
