@@ -16,7 +16,8 @@ import { RetryableSendError } from '../../outbox/platformSender.js';
 import type { DiscourseClient, Post, TopicListItem, TopicView } from './client.js';
 import { categoryChannelId, isoToMs, platform, postMessageId, topicChannelId, userMemberId } from './ids.js';
 import { type IndexFacts, type MappingContext, type PostPayload, postEvents } from './mapping.js';
-import { type BackfillCursor, initialCursor, mapWithStore, readCursor, saveCursor, writeIndex } from './store.js';
+import { mapWithStore } from './mappingStore.js';
+import { type BackfillCursor, initialCursor, readCursor, saveCursor, writeIndex } from './store.js';
 
 export interface BackfillProgress {
   phase: 'categories' | 'users' | 'topics' | 'done';

@@ -18,7 +18,8 @@ import { defaultSleep, topicEvents, withRetries } from './backfill.js';
 import { type DiscourseClient, DiscourseRequestError, type Post } from './client.js';
 import { isoToMs, platform, postMessageId, topicChannelId } from './ids.js';
 import { postFacts } from './mapping.js';
-import { heldPosts, mapWithStore, newestPostAt, topicsWithPostsSince, writeIndex } from './store.js';
+import { mapWithStore } from './mappingStore.js';
+import { heldPosts, newestPostAt, topicsWithPostsSince, writeIndex } from './store.js';
 
 const SCOPE = 'topics';
 /** Edits and deletions are re-checked for this long before where the receiver stopped. */

@@ -16,7 +16,8 @@ import { type Deps, databaseOf } from '../../commands.js';
 import type { GuildId } from '../../events.js';
 import type { Ingestor } from '../../ingest/ingestor.js';
 import { MalformedPayloadError, mapWebhook, type PostFacts, type WebhookOutcome } from './mapping.js';
-import { isKeySeen, mapWithStore, recordKey, writeIndex } from './store.js';
+import { mapWithStore } from './mappingStore.js';
+import { isKeySeen, recordKey, writeIndex } from './store.js';
 
 export const WEBHOOK_PATH = '/webhooks/discourse';
 

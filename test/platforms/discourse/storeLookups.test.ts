@@ -22,10 +22,10 @@ import {
   mapWebhook,
   type WebhookOutcome,
 } from '../../../src/platforms/discourse/mapping.js';
+import { mapWithStore } from '../../../src/platforms/discourse/mappingStore.js';
 import {
   channelNames,
   initialCursor,
-  mapWithStore,
   memberIdByUsername,
   postNumberOf,
   readCursor,
