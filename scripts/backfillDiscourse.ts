@@ -12,7 +12,7 @@ import { SingleBar } from 'cli-progress';
 import { config as loadDotenv } from 'dotenv';
 import { type Deps, databaseOf } from '../src/commands.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { migrateDb, openDb } from '../src/db/connection.js';
+import { legacyDb, migrateDatabase, openDatabase } from '../src/db/database.js';
 import { features } from '../src/features/index.js';
 import { Ingestor } from '../src/ingest/ingestor.js';
 import { createLogger } from '../src/log.js';
@@ -38,10 +38,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const db = openDb(config.databasePath);
-  migrateDb(db);
+  const database = await openDatabase(config.databaseUrl);
+  await migrateDatabase(database);
+  // The backfill still writes its cursor through the synchronous SQLite handle.
+  const db = legacyDb(database);
   const deps: Deps = {
     db,
+    database,
     config,
     log,
     status: { startedAt: Date.now(), platforms: {}, intents: { messageContent: true, guildMembers: true } },

@@ -4,9 +4,18 @@
  * they exercise is the bot itself.
  */
 import type { ButtonDefinition, CommandDefinition, Deps, RuntimeStatus } from './commands.js';
-import { type Config, ConfigError } from './config.js';
-import { DatabaseFileError, type Db, migrateDb, openDb } from './db/connection.js';
-import { sqliteDatabase } from './db/database.js';
+import { type Config, ConfigError, postgresTarget, withoutPassword } from './config.js';
+import { DatabaseFileError, type Db } from './db/connection.js';
+import {
+  closeDatabase,
+  type Database,
+  isPostgresUrl,
+  legacyDb,
+  migrateDatabase,
+  notPortedDb,
+  openDatabase,
+  sqliteDatabase,
+} from './db/database.js';
 import type { Feature } from './features/feature.js';
 import { features as allFeatures } from './features/index.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
@@ -58,14 +67,18 @@ export function allButtons(features: readonly Feature[]): ButtonDefinition[] {
   return features.flatMap((f) => f.buttons);
 }
 
-export function makeDeps(config: Config, db: Db, log: Logger, wake: () => void): Deps {
+/** The app's dependencies on a database of either engine (a SQLite `Db` is taken as its Database). */
+export function makeDeps(config: Config, store: Database | Db, log: Logger, wake: () => void): Deps {
+  const database = 'tables' in store ? store : sqliteDatabase(store);
   const status: RuntimeStatus = {
     startedAt: Date.now(),
     platforms: {},
     intents: { messageContent: false, guildMembers: false },
   };
   return {
-    db,
+    // The synchronous handle of code not yet on the async store: SQLite's connection; none on PostgreSQL.
+    db: database.engine === 'sqlite' ? legacyDb(database) : notPortedDb(),
+    database,
     config,
     log,
     status,
@@ -96,16 +109,17 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
 async function assemble(config: Config, log: Logger, options: AppOptions, undo: (() => unknown)[]): Promise<App> {
   const features = options.features ?? allFeatures;
   const now = options.now ?? Date.now;
-  const db = openDatabase(config.databasePath);
-  undo.push(() => db.$client.close());
-  const applied = migrateDb(db);
-  log.info({ applied, database: config.databasePath }, applied ? 'database migrated' : 'database up to date');
+  const database = await open(config.databaseUrl);
+  undo.push(() => closeDatabase(database));
+  const applied = await migrateDatabase(database);
+  log.info(
+    { applied, database: withoutPassword(config.databaseUrl) },
+    applied ? 'database migrated' : 'database up to date',
+  );
 
-  // The drains and the scheduler claim work on the engine-neutral handle (the claims that must hold
-  // across processes); the features still write through `db`, on the same connection.
-  const claims = sqliteDatabase(db);
+  const claims = database;
   const drains: OutboxDrain[] = [];
-  const deps = makeDeps(config, db, log, () => {
+  const deps = makeDeps(config, database, log, () => {
     for (const d of drains) d.wake();
   });
   const ingestor = new Ingestor(deps, features, options.ingest);
@@ -194,18 +208,27 @@ async function assemble(config: Config, log: Logger, options: AppOptions, undo: 
       await discourse?.stop();
       await discord?.stop();
       ingestor.close();
-      db.$client.close();
+      await closeDatabase(database);
       log.info('Convene stopped');
     },
   };
 }
 
-/** The database file, or one line naming DATABASE_URL and what is wrong with it. */
-function openDatabase(path: string): Db {
+/** The database DATABASE_URL names, or one line naming DATABASE_URL and what is wrong with it. */
+async function open(url: string): Promise<Database> {
   try {
-    return openDb(path);
+    return await openDatabase(url);
   } catch (error) {
     if (error instanceof DatabaseFileError) throw new ConfigError('DATABASE_URL', error.message, { cause: error });
+    if (isPostgresUrl(url)) {
+      const target = postgresTarget(url);
+      const where = target ? `${target.database} on ${target.host}` : 'the server';
+      throw new ConfigError(
+        'DATABASE_URL',
+        `could not connect to PostgreSQL (${where}): ${(error as Error).message || (error as { code?: string }).code || String(error)}`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

@@ -68,16 +68,18 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .default('file:./data/convene.db')
-    // The store is being ported to PostgreSQL (src/db/database.ts); until every feature runs there, say so.
     .refine(
-      (v) => !/^postgres(ql)?:\/\//i.test(v),
-      'PostgreSQL is not supported by this version yet: use file:<path> (SQLite), such as file:./data/convene.db',
+      (v) => v.startsWith('file:') || v === ':memory:' || isPostgresUrl(v),
+      'expected file:<path> (SQLite), postgres://user:password@host:5432/database (PostgreSQL) or :memory:',
     )
-    .refine((v) => v.startsWith('file:') || v === ':memory:', 'expected file:<path> (SQLite) or :memory:')
     // SQLite opens an empty path as a temporary database, deleted at exit: everything would be lost.
     .refine(
       (v) => v.trim() !== 'file:',
       'expected a path after file: (such as file:./data/convene.db); an empty one would be a temporary database, lost at exit',
+    )
+    .refine(
+      (v) => !isPostgresUrl(v) || postgresTarget(v) !== null,
+      'expected postgres://user:password@host:5432/database, with a host and a database name',
     ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONVENE_SCAN_INTERVAL: duration('30s or 5m').prefault('5m'),
@@ -120,8 +122,8 @@ export interface Config {
   discordShards: ShardSet;
   /** Every REST request goes through this proxy (npm run proxy), which keeps the one rate limit budget of the bot token. */
   discordRestProxy?: string | undefined;
-  /** Path of the SQLite file, or ':memory:'. */
-  databasePath: string;
+  /** `file:<path>` or `:memory:` (SQLite), or `postgres://…` (PostgreSQL). */
+  databaseUrl: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   scanIntervalMs: number;
   /** How long a sender holds an outbox row; after a crash the row is resent when it expires. */
@@ -158,8 +160,23 @@ export class ConfigError extends Error {
   }
 }
 
+function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value);
+}
+
+/** Host and database of a PostgreSQL URL, or null when one of them is missing or it does not parse. */
+export function postgresTarget(url: string): { host: string; database: string } | null {
+  try {
+    const parsed = new URL(url);
+    const database = decodeURIComponent(parsed.pathname.slice(1));
+    return parsed.hostname && database && !database.includes('/') ? { host: parsed.host, database } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A URL's password is not for the log: postgres://convene:<redacted>@db/convene. */
-function withoutPassword(value: string): string {
+export function withoutPassword(value: string): string {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1<redacted>@');
 }
 
@@ -192,7 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     discordApiUrl: e.DISCORD_API_URL,
     discordShards: shardSet(e.DISCORD_SHARDS, e.DISCORD_SHARD_COUNT),
     discordRestProxy: e.DISCORD_REST_PROXY,
-    databasePath: e.DATABASE_URL === ':memory:' ? ':memory:' : e.DATABASE_URL.slice('file:'.length),
+    databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     scanIntervalMs: e.CONVENE_SCAN_INTERVAL,
     outboxLeaseMs: e.CONVENE_OUTBOX_LEASE,

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       discordToken: undefined,
       discordApiUrl: 'https://discord.com/api',
-      databasePath: './data/convene.db',
+      databaseUrl: 'file:./data/convene.db',
       logLevel: 'info',
       scanIntervalMs: 300_000,
       outboxLeaseMs: 30_000,
@@ -80,25 +80,39 @@ describe('loadConfig', () => {
     }
   });
 
-  it('GIVEN a PostgreSQL DATABASE_URL THEN start-up stops with one line saying it is not supported yet, without the password', () => {
-    let error: unknown;
-    try {
-      loadConfig({ DATABASE_URL: 'postgres://convene:s3cret@db.internal:5432/convene' });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    const message = (error as ConfigError).message;
-    expect(message).toBe(
-      'DATABASE_URL: PostgreSQL is not supported by this version yet: use file:<path> (SQLite), such as file:./data/convene.db (got "postgres://convene:<redacted>@db.internal:5432/convene")',
+  it('GIVEN a PostgreSQL DATABASE_URL THEN it is taken as it is', () => {
+    const url = 'postgres://convene:s3cret@db.internal:5432/convene';
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db.internal/convene' }).databaseUrl).toBe(
+      'postgresql://db.internal/convene',
     );
-    expect(message).not.toContain('\n');
   });
 
-  it('GIVEN durations and a file URL THEN they are parsed into milliseconds and a path', () => {
+  it.each([
+    ['postgres://convene:s3cret@db.internal:5432/', 'no database name'],
+    ['postgres://convene:s3cret@/convene', 'no host'],
+  ])(
+    'GIVEN the PostgreSQL URL %s (%s) THEN start-up stops with one line naming DATABASE_URL, without the password',
+    (url) => {
+      let error: unknown;
+      try {
+        loadConfig({ DATABASE_URL: url });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as ConfigError).message;
+      expect(message).toBe(
+        `DATABASE_URL: expected postgres://user:password@host:5432/database, with a host and a database name (got "${url.replace('s3cret', '<redacted>')}")`,
+      );
+      expect(message).not.toContain('\n');
+    },
+  );
+
+  it('GIVEN durations and a file URL THEN the durations are parsed into milliseconds and the URL kept', () => {
     const config = loadConfig({ CONVENE_SCAN_INTERVAL: '30s', DATABASE_URL: 'file:/tmp/x/c.db', DISCORD_TOKEN: ' t ' });
     expect(config.scanIntervalMs).toBe(30_000);
-    expect(config.databasePath).toBe('/tmp/x/c.db');
+    expect(config.databaseUrl).toBe('file:/tmp/x/c.db');
     expect(config.discordToken).toBe('t');
   });
 

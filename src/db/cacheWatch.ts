@@ -50,6 +50,33 @@ export async function bumpCacheIn(tx: Database, scope: CacheScope, guildId: stri
   );
 }
 
+const shared = new WeakMap<object, Promise<CacheWatcher>>();
+
+/**
+ * The process's one watcher of a database (one LISTEN connection per pool, not one per cache),
+ * made at the first call; `closeDatabase` closes it before the pool ends.
+ */
+export function sharedWatcher(db: Database): Promise<CacheWatcher> {
+  const root = opsOf(db).root;
+  let watcher = shared.get(root);
+  if (!watcher) {
+    watcher = watchCaches(db);
+    shared.set(root, watcher);
+    // A failed LISTEN is not kept: the next call tries again.
+    watcher.catch(() => shared.delete(root));
+  }
+  return watcher;
+}
+
+/** Close the shared watcher of a database, if one was made (its LISTEN client goes back to the pool). */
+export async function closeSharedWatcher(db: Database): Promise<void> {
+  const root = opsOf(db).root;
+  const watcher = shared.get(root);
+  if (!watcher) return;
+  shared.delete(root);
+  await (await watcher.catch(() => null))?.close();
+}
+
 export async function watchCaches(db: Database): Promise<CacheWatcher> {
   const ops = opsOf(db);
   if (ops.engine === 'sqlite') {

@@ -159,10 +159,3 @@ export function checkpointTruncate(db: Db): boolean {
   const [row] = db.$client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
   return (row?.busy ?? 0) === 0;
 }
-
-/** Size of the database in bytes (page_count × page_size), for /convene status. */
-export function databaseSize(db: Db): number {
-  const pages = db.$client.pragma('page_count', { simple: true }) as number;
-  const size = db.$client.pragma('page_size', { simple: true }) as number;
-  return pages * size;
-}

@@ -12,8 +12,9 @@
  */
 import { Mutex } from 'async-mutex';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { closeSharedWatcher } from './cacheWatch.js';
 import { type Db, migrateDb, openDb } from './connection.js';
 import {
   type Database,
@@ -44,6 +45,18 @@ export async function openDatabase(url: string): Promise<Database> {
   return sqliteDatabase(openDb(path));
 }
 
+/** How much space the database takes: SQLite's file (pages × page size), PostgreSQL's database. */
+export async function databaseBytes(db: Database): Promise<number> {
+  if (db.engine === 'sqlite') {
+    const [row] = await db.all<{ bytes: number }>(
+      sql`SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()`,
+    );
+    return Number(row?.bytes ?? 0);
+  }
+  const [row] = await db.all<{ bytes: string }>(sql`SELECT pg_database_size(current_database()) AS bytes`);
+  return Number(row?.bytes ?? 0);
+}
+
 /** Apply pending migrations of the handle's engine; returns how many were applied. */
 export function migrateDatabase(db: Database): Promise<number> {
   return opsOf(db).migrate();
@@ -59,6 +72,18 @@ export function legacyDb(db: Database): Db {
   const legacy = legacyOf.get(opsOf(db).root);
   if (!legacy) throw new NotPortedError('this code still uses the synchronous SQLite API');
   return legacy;
+}
+
+/**
+ * The `Deps.db` of a process on PostgreSQL: there is no synchronous connection, and code that still
+ * reaches for one names itself instead of failing with a TypeError somewhere inside it.
+ */
+export function notPortedDb(): Db {
+  return new Proxy({} as Db, {
+    get(_target, property) {
+      throw new NotPortedError(`the synchronous SQLite handle (deps.db.${String(property)})`);
+    },
+  });
 }
 
 /** Reached code that runs on SQLite only, until the port of the stores is done. */
@@ -136,7 +161,9 @@ function reportLostWrites(watch: ForeignWatch): void {
   process.emitWarning(message, 'ConveneTransactionWarning');
 }
 
-export function closeDatabase(db: Database): Promise<void> {
+export async function closeDatabase(db: Database): Promise<void> {
+  // The LISTEN client first: a pool does not end while a client is checked out.
+  await closeSharedWatcher(db);
   return opsOf(db).close();
 }
 
@@ -249,7 +276,10 @@ export function postgresDatabase(pool: import('pg').Pool): Database {
           .then(() => result);
       },
       migrate: () => migratePg(pool),
-      close: () => pool.end(),
+      // Closing twice (a test's cleanup after the app's stop) is not an error.
+      close: async () => {
+        if (!pool.ended) await pool.end();
+      },
     };
     return makeHandle(queries, ops);
   };

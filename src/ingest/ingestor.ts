@@ -10,7 +10,7 @@
  * platform adapters so their backfill reads it again.
  */
 import { clearProblem, type Deps, databaseOf, raiseProblem } from '../commands.js';
-import { checkCaches, onCacheChange } from '../db/cacheGenerations.js';
+import { type CacheWatcher, sharedWatcher } from '../db/cacheWatch.js';
 import { type Database, transaction } from '../db/database.js';
 import { isStorageFailure, storageFailureReason } from '../db/errors.js';
 import type { CommunityEvent, GuildId } from '../events.js';
@@ -60,7 +60,8 @@ export class Ingestor {
   private retryTimer: NodeJS.Timeout | null = null;
   private retrying = false;
   private readonly listeners = new Set<(gaps: IngestGap[]) => void>();
-  private readonly unwatch: () => void;
+  /** The process's watch of cache changes (a guild's settings, in any process), with what to undo at close. */
+  private readonly watching: Promise<{ watcher: CacheWatcher; unwatch: () => void }>;
 
   constructor(
     private readonly deps: Deps,
@@ -68,7 +69,12 @@ export class Ingestor {
     options: Partial<IngestorOptions> = {},
   ) {
     // A guild's policy is kept until its settings change (in any process: see db/cacheGenerations.ts).
-    this.unwatch = onCacheChange(deps.db, 'settings', (guildId) => this.policies.delete(guildId as GuildId));
+    this.watching = sharedWatcher(databaseOf(deps)).then((watcher) => ({
+      watcher,
+      unwatch: watcher.on('settings', (guildId) => this.policies.delete(guildId as GuildId)),
+    }));
+    // A failed LISTEN shows at the first batch, which awaits it; until then it is not unhandled.
+    this.watching.catch(() => {});
     this.apply = eventApplier();
     this.options = { ...DEFAULTS, ...options };
     this.held = new HeldEvents(Math.max(1, this.options.retryLimit));
@@ -126,7 +132,10 @@ export class Ingestor {
 
   /** Stop retrying (shutdown). Events still held are lost with the process; backfill reads them again. */
   close(): void {
-    this.unwatch();
+    void this.watching.then(
+      (w) => w.unwatch(),
+      () => {},
+    );
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (this.held.size > 0) {
@@ -205,7 +214,7 @@ export class Ingestor {
   private async process(events: readonly CommunityEvent[]): Promise<boolean[]> {
     const later: Promise<unknown>[] = [];
     // Changes committed before these events arrived (a setting, an erasure) apply to them.
-    checkCaches(this.deps.db);
+    await (await this.watching).watcher.check();
     let results: boolean[];
     try {
       results = await transaction(databaseOf(this.deps), async (tx) => {

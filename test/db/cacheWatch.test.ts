@@ -4,8 +4,8 @@
  */
 import type { Pool } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bumpCacheIn, type CacheWatcher, watchCaches } from '../../src/db/cacheWatch.js';
-import { transaction } from '../../src/db/database.js';
+import { bumpCacheIn, type CacheWatcher, sharedWatcher, watchCaches } from '../../src/db/cacheWatch.js';
+import { closeDatabase, transaction } from '../../src/db/database.js';
 import { opsOf } from '../../src/db/handle.js';
 import { ENGINES, type Engine, testConnections } from '../helpers/engines.js';
 
@@ -80,5 +80,19 @@ describe('cache generations on postgres, a lost LISTEN connection', () => {
     await transaction(a, (tx) => bumpCacheIn(tx, 'pairs', 'g4'));
     await hear('pairs:g4');
     expect(heard).toEqual(['settings:g3', 'pairs:g4']);
+  });
+});
+
+describe('the shared watcher on postgres', () => {
+  it('GIVEN two calls THEN one LISTEN client serves both, and closing the database releases it so the pool ends', async () => {
+    const [db] = await testConnections('postgres', 1);
+    const pool = opsOf(db!).root as Pool;
+    const [first, second] = await Promise.all([sharedWatcher(db!), sharedWatcher(db!)]);
+    expect(second).toBe(first);
+    expect(pool.totalCount - pool.idleCount).toBe(1);
+    // Without the release, pool.end() waits for the LISTEN client forever and this times out.
+    await closeDatabase(db!);
+    expect(pool.ended).toBe(true);
+    expect(pool.totalCount).toBe(0);
   });
 });

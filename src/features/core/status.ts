@@ -2,8 +2,7 @@
 
 import { and, count, desc, eq } from 'drizzle-orm';
 import { type Deps, databaseOf } from '../../commands.js';
-import { databaseSize } from '../../db/connection.js';
-import type { Database } from '../../db/database.js';
+import { type Database, databaseBytes } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { forumHost, isForumGuild } from '../../forumIds.js';
 import { readSettings } from '../../guildSettings.js';
@@ -16,10 +15,7 @@ import { pairOf, readLinkedAcross } from '../links/identity.js';
 import { renderRoutingStatus, routingStatus } from '../questions/refit.js';
 import { privacyPolicyLine } from './privacy.js';
 
-/**
- * What /convene status shows, read on the async store; the database's size is SQLite's (its pages),
- * the one figure still read through the synchronous handle.
- */
+/** What /convene status shows, read on the async store of either engine. */
 export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
   const db = databaseOf(deps);
   const { outbox } = db.tables;
@@ -48,7 +44,7 @@ export async function statusReport(deps: Deps, guildId: GuildId, now: number) {
     intents: deps.status.intents,
     uptimeMs: now - deps.status.startedAt,
     lastBackfill: deps.status.lastBackfill ?? null,
-    databaseBytes: databaseSize(deps.db),
+    databaseBytes: await databaseBytes(db),
     outbox: { pending: await backlog('pending'), failed: await backlog('failed'), recentFailures: failures },
     jobs: await recentRuns(db, guildId, 8),
     pulse: await latestPulse(deps, guildId),
