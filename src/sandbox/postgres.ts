@@ -28,7 +28,11 @@ export interface PostgresServer {
 }
 
 /** A real PostgreSQL server on a free loopback port, its files in a temporary directory removed at stop. */
-export async function startPostgres(): Promise<PostgresServer> {
+/**
+ * `durable`: fsync on, as a production server runs (benchmarks); by default off, since test data is
+ * thrown away.
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'convene-pg-'));
   // The server runs as `postgres` when we are root: it must reach its data directory inside this one.
   chmodSync(dir, 0o755);
@@ -43,8 +47,14 @@ export async function startPostgres(): Promise<PostgresServer> {
     persistent: false,
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--no-sync'],
-    // Loopback only, no socket file in /tmp (another run may be going), and no fsync: test data is thrown away.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
+    // Loopback only, and no socket file in /tmp (another run may be going).
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...(options.durable ? [] : ['-c', 'fsync=off']),
+    ],
     onLog: (line) => logs.push(String(line)),
   });
   try {

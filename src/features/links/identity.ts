@@ -14,7 +14,7 @@
 import type { Statement } from 'better-sqlite3';
 import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { bumpCache, checkClient, onChangeOf } from '../../db/cacheGenerations.js';
-import { bumpCacheIn } from '../../db/cacheWatch.js';
+import { bumpCacheIn, type CacheWatcher, changedInTransaction, sharedWatcher } from '../../db/cacheWatch.js';
 import type { Db } from '../../db/connection.js';
 import { type Database, transaction } from '../../db/database.js';
 import { opsOf, scopes, TransactionMisuseError } from '../../db/handle.js';
@@ -71,9 +71,38 @@ const partnerMapOf = (rows: readonly { guildId: string; forumGuildId: string }[]
   return partner;
 };
 
+/** PostgreSQL: the pool's map, dropped by the process's LISTEN watcher when a pair changes anywhere. */
+interface PgPartners {
+  map: Map<string, string> | null;
+  drops: number;
+  watcher: Promise<CacheWatcher>;
+}
+const pgPartners = new WeakMap<object, PgPartners>();
+
+function pgPartnersOf(db: Database): PgPartners {
+  const root = opsOf(db).root;
+  let state = pgPartners.get(root);
+  if (!state) {
+    const made: PgPartners = {
+      map: null,
+      drops: 0,
+      watcher: sharedWatcher(db).then((w) => {
+        w.on('pairs', () => {
+          made.map = null;
+          made.drops++;
+        });
+        return w;
+      }),
+    };
+    state = made;
+    pgPartners.set(root, state);
+  }
+  return state;
+}
+
 /**
- * Either side → the other side. SQLite: the connection's cached map. PostgreSQL: read each time
- * (one small table) until the process-wide LISTEN watcher gives stores a place to register.
+ * Either side → the other side, cached per SQLite connection or PostgreSQL pool. A transaction that
+ * changed a pair reads the table itself (what it sees is not yet everyone's).
  */
 async function partners(db: Database): Promise<Map<string, string>> {
   const ops = opsOf(db);
@@ -102,11 +131,21 @@ async function partners(db: Database): Promise<Map<string, string>> {
     return made;
   }
   const { communityPairs } = db.tables;
-  return partnerMapOf(
-    await db
-      .select({ guildId: communityPairs.guildId, forumGuildId: communityPairs.forumGuildId })
-      .from(communityPairs),
-  );
+  const read = async () =>
+    partnerMapOf(
+      await db
+        .select({ guildId: communityPairs.guildId, forumGuildId: communityPairs.forumGuildId })
+        .from(communityPairs),
+    );
+  if (changedInTransaction(db, 'pairs')) return read();
+  const state = pgPartnersOf(db);
+  await (await state.watcher).check();
+  if (state.map) return state.map;
+  const dropsBefore = state.drops;
+  const made = await read();
+  // Kept only if no change was heard while the rows were read.
+  if (state.drops === dropsBefore) state.map = made;
+  return made;
 }
 
 // ---------------------------------------------------------------------------------------------

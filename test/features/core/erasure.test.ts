@@ -127,13 +127,13 @@ describe("a forum's username index", () => {
       .values({ guildId: forum, memberId: '77', username: 'Quillmarsh', displayName: 'Quillmarsh', updatedAt: 0 })
       .run();
     const users = { posts: [], users: [{ userId: '77', username: 'Quillmarsh' }] };
-    writeIndex(db, forum, users, 1);
-    expect(memberIdByUsername(db, forum, 'quillmarsh')).toBe('77');
+    await writeIndex(sqliteDatabase(db), forum, users, 1);
+    expect(await memberIdByUsername(sqliteDatabase(db), forum, 'quillmarsh')).toBe('77');
 
     await eraseMember(sqliteDatabase(db), features, forum, asMemberId('77'), 2);
-    writeIndex(db, forum, users, 3);
+    await writeIndex(sqliteDatabase(db), forum, users, 3);
 
-    expect(memberIdByUsername(db, forum, 'quillmarsh')).toBeUndefined();
+    expect(await memberIdByUsername(sqliteDatabase(db), forum, 'quillmarsh')).toBeUndefined();
     expect(findTraces(db, db.path, ['Quillmarsh']).total).toEqual({ cells: 0, bytes: 0 });
   });
 });
