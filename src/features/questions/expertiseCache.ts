@@ -12,9 +12,9 @@ import type { Db } from '../../db/connection.js';
 import { type Database, sqliteDatabase } from '../../db/database.js';
 import { opsOf } from '../../db/handle.js';
 import type { Account } from '../links/identity.js';
+import { readCounterpart, readLinkedAcross, readPairedGuild } from '../links/identity.js';
 import type { ExpertiseIndex } from './expertise.js';
 import { loadExpertise } from './expertiseStore.js';
-import { counterpartOf, linkedAcrossOf, pairedGuildOf } from './unported.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -93,11 +93,11 @@ async function entryOf(db: Database, guildId: string): Promise<{ entry?: Entry; 
 export async function expertiseOf(db: Database, guildId: string, now: number): Promise<ExpertiseIndex> {
   const { entry: hit, generations } = await entryOf(db, guildId);
   if (hit && now - hit.builtAt < REBUILD_MS && now >= hit.builtAt) return hit.index;
-  const other = await pairedGuildOf(db, guildId);
+  const other = await readPairedGuild(db, guildId);
   const index = await loadExpertise(
     db,
     guildId,
-    other === null ? undefined : { guildId: other, ids: await linkedAcrossOf(db, other) },
+    other === null ? undefined : { guildId: other, ids: await readLinkedAcross(db, other) },
   );
   cacheFor(db).entries.set(guildId, { index, builtAt: now, generations });
   return index;
@@ -112,7 +112,7 @@ export async function twinOf(
   guildId: string,
   memberId: string,
 ): Promise<{ index: ExpertiseIndex; id: string; guildId: string } | null> {
-  const other = await counterpartOf(db, guildId, memberId);
+  const other = await readCounterpart(db, guildId, memberId);
   if (!other) return null;
   const index = await cachedIndex(db, other.guildId);
   return index ? { index, id: other.memberId, guildId: other.guildId } : null;
@@ -120,7 +120,7 @@ export async function twinOf(
 
 /** How an asker here is known in the other platform's index (see expertiseStore.ts replayInto). */
 export async function askerThere(db: Database, guildId: string, askerId: string): Promise<string> {
-  return (await counterpartOf(db, guildId, askerId))?.memberId ?? `${guildId}/${askerId}`;
+  return (await readCounterpart(db, guildId, askerId))?.memberId ?? `${guildId}/${askerId}`;
 }
 
 /**
