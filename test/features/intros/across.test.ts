@@ -21,10 +21,9 @@ import {
   refreshProfiles,
   runRound,
   sendFollowUps,
-  setProfile,
   suggestFor,
 } from '../../../src/features/intros/service.js';
-import { consentingProfiles, rowToProfile } from '../../../src/features/intros/store.js';
+import { consentingProfiles, rowToProfile, setDeclared } from '../../../src/features/intros/store.js';
 import { pairGuilds } from '../../../src/features/links/identity.js';
 import { DAY, HOUR, makeWorld, T0, text, type World } from './world.js';
 
@@ -57,9 +56,15 @@ async function community(paired = true) {
   }
   await join(d, ['ann', 'bob', 'cat']);
   await join(f, ['7', '8']);
-  setProfile(d.db, d.guildId, m('ann'), { interests: ['Vulkan compute'], about: '', timezone: null }, T0 - 20 * DAY);
-  setProfile(
-    f.db,
+  await setDeclared(
+    d.database,
+    d.guildId,
+    m('ann'),
+    { interests: ['Vulkan compute'], about: '', timezone: null },
+    T0 - 20 * DAY,
+  );
+  await setDeclared(
+    f.database,
     f.guildId,
     m('7'),
     { interests: ['vulkan', 'compute shaders'], about: '', timezone: null },

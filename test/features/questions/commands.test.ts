@@ -9,7 +9,7 @@ import unanswered from '../../../commands/unanswered.js';
 import { MODERATOR_ONLY } from '../../../src/commands.js';
 import { members } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
-import { profileRow } from '../../../src/features/intros/store.js';
+import { readProfileRow } from '../../../src/features/intros/store.js';
 import { pairGuilds } from '../../../src/features/links/identity.js';
 import { getQuestion } from '../../../src/features/questions/store.js';
 import { getSettings } from '../../../src/guildSettings.js';
@@ -246,7 +246,7 @@ describe('a linked member is one person', () => {
     const { w, forumRow } = await linked();
     await w.run(profileSet, { timezone: 'Europe/Lisbon', interests: 'vulkan, rust' }, { id: 'ada' });
     expect(forumRow()?.timezone).toBe('Europe/Lisbon');
-    expect(profileRow(w.db, asGuildId(FORUM), asMemberId('7'))?.declared).toMatchObject({
+    expect((await readProfileRow(w.store, asGuildId(FORUM), asMemberId('7')))?.declared).toMatchObject({
       interests: ['vulkan', 'rust'],
     });
   });
