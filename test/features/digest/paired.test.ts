@@ -2,14 +2,16 @@
  * One community across Discord and the forum: the digest of a paired guild counts both platforms,
  * a linked person once, on either side; a third, unpaired guild in the same database never leaks in.
  */
+
 import { describe, expect, it } from 'vitest';
 import type { Action, MessageBody } from '../../../src/actions.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Db } from '../../../src/db/connection.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { asMemberId, type GuildId } from '../../../src/events.js';
 import { buildDigest, type NamedSource, postScheduledDigest } from '../../../src/features/digest/service.js';
 import type { DigestSource } from '../../../src/features/digest/sources.js';
-import { pairGuilds, unpairGuild } from '../../../src/features/links/identity.js';
+import { pairCommunity, unpairCommunity } from '../../../src/features/links/identity.js';
 import { confirmLink, requestLink } from '../../../src/features/links/service.js';
 import { makeTestDb } from '../../helpers/db.js';
 import { allText, at, buildWeek, DAY, END, HOUR, makeDeps, makeGuild, type TestGuild } from './world.js';
@@ -84,7 +86,7 @@ async function world(options: { pair?: boolean; linked?: boolean } = {}) {
   third.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
 
   if (options.pair ?? true) {
-    pairGuilds(db, { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: at(0) });
+    await pairCommunity(sqliteDatabase(db), { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: at(0) });
     if (options.linked ?? true) {
       await link(db, 'alice', '7', at(0, 1));
       await link(db, 'erin', '10', at(3, 1));
@@ -160,7 +162,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
   it('GIVEN the pair THEN the chart and the weeks count both platforms day by day', async () => {
     const { g, f, deps, db } = await world();
     const paired = await buildDigest(deps, g.guildId, TARGET, NOW, []);
-    unpairGuild(db, 'g1');
+    await unpairCommunity(sqliteDatabase(db), 'g1');
     const discord = await buildDigest(deps, g.guildId, TARGET, NOW, []);
     const forum = await buildDigest(deps, f.guildId, TARGET, NOW, []);
     const daily = (b: typeof paired) => b.weeks.at(-1)!.dailyMessages;
@@ -184,7 +186,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
   it('GIVEN a week stored before the pair THEN the next digest counts that week again with both platforms', async () => {
     const { g, db, deps } = await world({ pair: false });
     await postScheduledDigest(deps, g.guildId, PERIOD, NOW, []);
-    pairGuilds(db, { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: NOW });
+    await pairCommunity(sqliteDatabase(db), { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: NOW });
     const next = await buildDigest(
       deps,
       g.guildId,
@@ -305,7 +307,7 @@ describe('tenant isolation with a pair in the database', () => {
 
   it('GIVEN the pair unpaired again THEN the Discord digest is the one of the guild alone', async () => {
     const { g, db, deps } = await world();
-    unpairGuild(db, 'g1');
+    await unpairCommunity(sqliteDatabase(db), 'g1');
     const { body } = await buildDigest(deps, g.guildId, TARGET, NOW, []);
     const alone = makeGuild('g1', 'Rust Gamedev');
     buildWeek(alone);

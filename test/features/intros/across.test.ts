@@ -1,6 +1,6 @@
 /**
  * Intros in a paired community: a Discord guild and its forum on one real SQLite database, paired
- * with pairGuilds and linked with confirmed account_links rows, events through the real ingest.
+ * with pairCommunity and linked with confirmed account_links rows, events through the real ingest.
  */
 
 import { and, eq } from 'drizzle-orm';
@@ -24,7 +24,7 @@ import {
   suggestFor,
 } from '../../../src/features/intros/service.js';
 import { consentingProfiles, rowToProfile, setDeclared } from '../../../src/features/intros/store.js';
-import { pairGuilds } from '../../../src/features/links/identity.js';
+import { pairCommunity } from '../../../src/features/links/identity.js';
 import { DAY, HOUR, makeWorld, T0, text, type World } from './world.js';
 
 /** What Discord shows of markdown-escaped text: a forum handle "cyd_forum" is written "cyd\\_forum". */
@@ -70,7 +70,13 @@ async function community(paired = true) {
     { interests: ['vulkan', 'compute shaders'], about: '', timezone: null },
     T0 - 20 * DAY,
   );
-  if (paired) pairGuilds(d.db, { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - 30 * DAY });
+  if (paired)
+    await pairCommunity(sqliteDatabase(d.db), {
+      guildId: 'g1',
+      forumGuildId: FORUM,
+      pairedBy: 'mod',
+      pairedAt: T0 - 30 * DAY,
+    });
   return { d, f };
 }
 

@@ -7,10 +7,11 @@ import profileSet from '../../../commands/profileSet.js';
 import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { MODERATOR_ONLY } from '../../../src/commands.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { members } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
 import { readProfileRow } from '../../../src/features/intros/store.js';
-import { pairGuilds } from '../../../src/features/links/identity.js';
+import { pairCommunity } from '../../../src/features/links/identity.js';
 import { getQuestion } from '../../../src/features/questions/store.js';
 import { getSettings } from '../../../src/guildSettings.js';
 import { DAY, HOUR, makeCommunity, T0 } from './world.js';
@@ -165,7 +166,12 @@ describe('a linked member is one person', () => {
       bot: false,
       roles: [],
     });
-    pairGuilds(w.db, { guildId: w.guildId, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - DAY });
+    await pairCommunity(sqliteDatabase(w.db), {
+      guildId: w.guildId,
+      forumGuildId: FORUM,
+      pairedBy: 'mod',
+      pairedAt: T0 - DAY,
+    });
     w.db.$client
       .prepare(
         'INSERT INTO account_links (guild_id, member_id, other_guild_id, other_member_id, created_at, linked_at) VALUES (?, ?, ?, ?, ?, ?)',

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sqliteDatabase } from '../../../src/db/database.js';
 import { members, questionNudges, questions } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
-import { pairGuilds } from '../../../src/features/links/identity.js';
+import { pairCommunity } from '../../../src/features/links/identity.js';
 import { loadExpertise } from '../../../src/features/questions/expertiseStore.js';
 import { rankAnswerers } from '../../../src/features/questions/route.js';
 import {
@@ -516,7 +516,12 @@ describe('a linked peer is one person', () => {
         memberId: asMemberId('7'),
       });
     }
-    pairGuilds(w.db, { guildId: w.guildId, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - DAY });
+    await pairCommunity(sqliteDatabase(w.db), {
+      guildId: w.guildId,
+      forumGuildId: FORUM,
+      pairedBy: 'mod',
+      pairedAt: T0 - DAY,
+    });
     w.db.$client
       .prepare(
         'INSERT INTO account_links (guild_id, member_id, other_guild_id, other_member_id, created_at, linked_at) VALUES (?, ?, ?, ?, ?, ?)',
