@@ -4,7 +4,7 @@ import { sqliteDatabase } from '../src/db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent, type GuildId } from '../src/events.js';
 import { funnel, handleEvent, sweep } from '../src/features/journey/service.js';
 import { getJourney, type JourneyRow } from '../src/features/journey/store.js';
-import { updateSettings } from '../src/guildSettings.js';
+import { changeSettings } from '../src/guildSettings.js';
 import { createEventApplier } from '../src/ingest/store.js';
 import { type ArchivePost as Post, readJsonl, type ArchiveTopic as Topic } from './archive.js';
 
@@ -163,8 +163,8 @@ async function replay(
     const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
     if (fresh) await handleEvent(database, event, event.at);
     if (event.kind === 'guild.upserted') {
-      updateSettings(
-        db,
+      await changeSettings(
+        database,
         guildId,
         'system',
         'eval.setup',

@@ -4,7 +4,7 @@ import { sqliteDatabase } from '../../../src/db/database.js';
 import { guilds, outbox } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId } from '../../../src/events.js';
 import { applyRetention } from '../../../src/features/core/retention.js';
-import { updateSettings } from '../../../src/guildSettings.js';
+import { changeSettings } from '../../../src/guildSettings.js';
 import { claimDue, markDone } from '../../../src/outbox/claims.js';
 import { enqueue } from '../../../src/outbox/store.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -81,8 +81,8 @@ describe('sent-text retention', () => {
 
   it('GIVEN sentRetentionDays 0 THEN every sent message loses its text, and waiting ones still keep theirs', async () => {
     const { db, row } = await world();
-    updateSettings(
-      db,
+    await changeSettings(
+      sqliteDatabase(db),
       guildId,
       'system',
       'core.privacy',

@@ -61,7 +61,7 @@ async function world(options: { pair?: boolean; linked?: boolean } = {}) {
   g.thread('t4', 'help', 'ivy', 'Lighting bug', at(5, 10));
   g.say('ivy', 't4', at(5, 10));
   g.say('alice', 't4', at(5, 11));
-  g.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+  await g.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
 
   const f = makeGuild(FORUM, 'Rust Gamedev Forum', { db, platform: 'discourse' });
   f.channel('5', 'Support', 'forum');
@@ -77,13 +77,13 @@ async function world(options: { pair?: boolean; linked?: boolean } = {}) {
   f.thread('102', '5', '9', 'Forum: build fails on Windows', at(3, 8));
   f.say('9', '102', at(3, 8));
   f.say('-1', '102', at(3, 8, 1), { bot: true });
-  f.settings((s) => ({ ...s, digest: { ...s.digest, channelId: '5' } }));
+  await f.settings((s) => ({ ...s, digest: { ...s.digest, channelId: '5' } }));
 
   const third = makeGuild('g3', 'ALPHA Club', { db });
   buildWeek(third, alphaName);
   third.thread('a9', 'help', 'alice', 'ALPHA secret topic', at(4, 2));
   for (let i = 0; i < 6; i++) third.say(i % 2 ? 'bob' : 'alice', 'a9', at(4, 3 + i));
-  third.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+  await third.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
 
   if (options.pair ?? true) {
     await pairCommunity(sqliteDatabase(db), { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: at(0) });
@@ -256,7 +256,7 @@ describe('digest sources in a paired community', () => {
         )(w.guildId),
       goalMetrics: (_d, w) => byGuild({ connections: 3 }, { connections: 2 })(w.guildId),
     };
-    g.settings((s) => ({ ...s, digest: { ...s.digest, goals: [{ metric: 'connections', target: 10 }] } }));
+    await g.settings((s) => ({ ...s, digest: { ...s.digest, goals: [{ metric: 'connections', target: 10 }] } }));
     const named: NamedSource[] = [{ feature: 'questions', source }];
     const { body } = await buildDigest(deps, g.guildId, TARGET, NOW, named);
     const text = allText(body);
@@ -300,7 +300,7 @@ describe('tenant isolation with a pair in the database', () => {
     buildWeek(alone, alphaName);
     alone.thread('a9', 'help', 'alice', 'ALPHA secret topic', at(4, 2));
     for (let i = 0; i < 6; i++) alone.say(i % 2 ? 'bob' : 'alice', 'a9', at(4, 3 + i));
-    alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+    await alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
     await postScheduledDigest(makeDeps(alone.db), alone.guildId, PERIOD, NOW, []);
     expect(digestOf(alone).body).toEqual(shared);
   });
@@ -314,7 +314,7 @@ describe('tenant isolation with a pair in the database', () => {
     alone.thread('t4', 'help', 'ivy', 'Lighting bug', at(5, 10));
     alone.say('ivy', 't4', at(5, 10));
     alone.say('alice', 't4', at(5, 11));
-    alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+    await alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
     const single = await buildDigest(makeDeps(alone.db), alone.guildId, TARGET, NOW, []);
     expect(body).toEqual(single.body);
   });

@@ -8,6 +8,7 @@ import type { Action, MessageBody } from '../../../src/actions.js';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Db } from '../../../src/db/connection.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -19,7 +20,7 @@ import {
   type GuildId,
   type Platform,
 } from '../../../src/events.js';
-import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
+import { changeSettings, type GuildSettings } from '../../../src/guildSettings.js';
 import { createEventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -115,8 +116,8 @@ export function makeGuild(id: string, name: string, options: { db?: Db; platform
       });
       return messageId;
     },
-    settings(change: (s: GuildSettings) => GuildSettings, at = 0) {
-      updateSettings(db, guildId, 'system', 'test', change, at);
+    settings(change: (s: GuildSettings) => GuildSettings, at = 0): Promise<GuildSettings> {
+      return changeSettings(sqliteDatabase(db), guildId, 'system', 'test', change, at);
     },
     /** The outbox rows of this guild, oldest first. */
     outbox(): { key: string; action: Action }[] {

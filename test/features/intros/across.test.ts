@@ -170,7 +170,7 @@ describe('a round in a paired community', () => {
 
   it('GIVEN a group of three with two Discord members and a forum member THEN each Discord DM mentions only the other Discord member', async () => {
     const { d, f } = await community();
-    d.settings((s) => ({ ...s, intros: { ...s.intros, size: 3 } }));
+    await d.settings((s) => ({ ...s, intros: { ...s.intros, size: 3 } }));
     // Only three people in the pool: one group of three, mixing platforms.
     await leave(d, 'bob');
     await leave(f, '8');
@@ -232,7 +232,8 @@ describe('a round in a paired community', () => {
 
   it('GIVEN a paired forum THEN its own scheduled round is skipped, and the Discord round includes its members', async () => {
     const { d, f } = await community();
-    for (const w of [d, f]) w.settings((s) => ({ ...s, intros: { ...s.intros, enabled: true, since: T0 - 30 * DAY } }));
+    for (const w of [d, f])
+      await w.settings((s) => ({ ...s, intros: { ...s.intros, enabled: true, since: T0 - 30 * DAY } }));
     await introsRoundJob.run(f.deps, f.guildId, '2026-03-02', T0);
     expect(f.db.select().from(introsRounds).where(eq(introsRounds.guildId, FORUM)).all()).toEqual([]);
     expect(d.outbox()).toEqual([]);

@@ -26,7 +26,7 @@ import {
   type Platform,
 } from '../../../src/events.js';
 import { introsFeature } from '../../../src/features/intros/feature.js';
-import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
+import { changeSettings, type GuildSettings } from '../../../src/guildSettings.js';
 import { createEventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -151,8 +151,8 @@ export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestD
         accepted: true,
       });
     },
-    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - DAY) {
-      updateSettings(db, guildId, 'system', 'test', change, at);
+    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - DAY): Promise<GuildSettings> {
+      return changeSettings(sqliteDatabase(db), guildId, 'system', 'test', change, at);
     },
     outbox() {
       return db

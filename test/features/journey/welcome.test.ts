@@ -87,7 +87,7 @@ describe('welcome', () => {
 
   it('GIVEN a member whose display name is "@everyone" THEN the welcome pings only them', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, channelId: 'c-welcome', alsoInChannel: true } },
     }));
@@ -114,7 +114,7 @@ describe('welcome', () => {
     ],
   ])('GIVEN a welcome channel configured for %s THEN the welcome goes there', async (_, change, expected) => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, channelId: 'c-welcome', ...change } },
     }));
@@ -131,9 +131,9 @@ describe('welcome', () => {
 
   it('GIVEN welcomes turned off THEN a join is not welcomed, and turning them on later does not welcome old joins', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: false } } }));
+    await w.settings((s) => ({ ...s, journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: false } } }));
     await w.join('ann', T0);
-    w.settings(
+    await w.settings(
       (s) => ({ ...s, journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: true } } }),
       T0 + DAY,
     );
@@ -143,7 +143,7 @@ describe('welcome', () => {
 
   it('GIVEN a custom welcome text THEN the placeholders are filled', async () => {
     const w = await makeCommunity('@here Club');
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: {
         ...s.journey,

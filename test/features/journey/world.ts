@@ -19,7 +19,7 @@ import {
   type MemberId,
 } from '../../../src/events.js';
 import { handleEvent } from '../../../src/features/journey/service.js';
-import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
+import { changeSettings, type GuildSettings } from '../../../src/guildSettings.js';
 import { createEventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -144,8 +144,8 @@ export function makeWorld(guildName = 'Rust Gamedev') {
         accepted: true,
       });
     },
-    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 29 * DAY) {
-      updateSettings(db, guildId, 'system', 'test', change, at);
+    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 29 * DAY): Promise<GuildSettings> {
+      return changeSettings(sqliteDatabase(db), guildId, 'system', 'test', change, at);
     },
     /** Every outbox row, oldest first. */
     outbox() {

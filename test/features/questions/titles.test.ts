@@ -99,7 +99,7 @@ describe('every question named', () => {
     expect(exported.questionsAsked.find((q) => q.questionId === id)?.title).toBe(
       'How do I bake lightmaps in the editor?',
     );
-    w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 2 } }));
+    await w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 2 } }));
     await applyRetention(w.db, w.guildId, T0);
     expect((await getQuestion(w.store, w.guildId, id))?.title).toBeNull();
     // A thread's name is the channel's: kept.

@@ -22,7 +22,7 @@ import {
   type Platform,
 } from '../../../src/events.js';
 import { handleEvent } from '../../../src/features/questions/service.js';
-import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
+import { changeSettings, type GuildSettings } from '../../../src/guildSettings.js';
 import { createEventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -182,8 +182,8 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
         accepted,
       });
     },
-    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 50 * DAY) {
-      updateSettings(db, guildId, 'system', 'test', change, at);
+    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 50 * DAY): Promise<GuildSettings> {
+      return changeSettings(sqliteDatabase(db), guildId, 'system', 'test', change, at);
     },
     outbox() {
       return db
