@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { sweep } from '../../../src/features/journey/service.js';
-import { createEventApplier } from '../../../src/ingest/store.js';
+import { eventApplier } from '../../../src/ingest/store.js';
 import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
 
 const welcomes = (w: Awaited<ReturnType<typeof makeCommunity>>, member: string) =>
@@ -50,7 +50,8 @@ describe('welcome', () => {
   it('GIVEN the join was stored but the process died before the journey saw it THEN the next sweep welcomes once', async () => {
     const w = await makeCommunity();
     // Store only (what a crash between ingest and onEvent leaves behind).
-    createEventApplier(w.db)(
+    await eventApplier()(
+      w.database,
       {
         platform: 'discord',
         guildId: asGuildId('g1'),
