@@ -15,13 +15,13 @@ import { join } from 'node:path';
 import type { Deps } from '../src/commands.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDb, openDb } from '../src/db/connection.js';
-import { sqliteDatabase } from '../src/db/database.js';
+import { sqliteDatabase, transaction } from '../src/db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../src/events.js';
 import { digestAsText } from '../src/features/digest/budget.js';
 import { dateInIsoWeek } from '../src/features/digest/calendar.js';
 import { buildDigest } from '../src/features/digest/service.js';
 import { changeSettings } from '../src/guildSettings.js';
-import { createEventApplier } from '../src/ingest/store.js';
+import { eventApplier } from '../src/ingest/store.js';
 import { createLogger } from '../src/log.js';
 import { type ArchivePost as Post, readJsonl, type ArchiveTopic as Topic } from './archive.js';
 
@@ -110,12 +110,13 @@ async function main() {
         content: '',
       });
     }
-    const apply = createEventApplier(db);
-    db.transaction(() => {
-      for (const e of events) apply(e, { storeMessageText: false });
+    const database = sqliteDatabase(db);
+    const apply = eventApplier();
+    await transaction(database, async (tx) => {
+      for (const e of events) await apply(tx, e, { storeMessageText: false });
     });
     await changeSettings(
-      sqliteDatabase(db),
+      database,
       guildId,
       'system',
       'replay',
