@@ -8,8 +8,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CacheScope } from '../../db/cacheGenerations.js';
 import { type CacheWatcher, watchCaches } from '../../db/cacheWatch.js';
-import type { Db } from '../../db/connection.js';
-import { type Database, sqliteDatabase } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import { opsOf } from '../../db/handle.js';
 import type { Account } from '../links/identity.js';
 import { readCounterpart, readLinkedAcross, readPairedGuild } from '../links/identity.js';
@@ -40,8 +39,7 @@ interface Cache {
 /** One cache per connection (SQLite) or pool (PostgreSQL): a transaction's handle shares its database's. */
 const caches = new WeakMap<object, Cache>();
 
-function cacheFor(db: Db | Database): Cache {
-  const database = 'tables' in db ? db : sqliteDatabase(db);
+function cacheFor(database: Database): Cache {
   const root = opsOf(database).root;
   let c = caches.get(root);
   if (!c) {
@@ -126,9 +124,9 @@ export async function askerThere(db: Database, guildId: string, askerId: string)
 /**
  * Two accounts were just linked: each platform's cached index is rebuilt from the tables at its next
  * use, with the account's history from the other platform (the link's 'pairs' generation drops them
- * in every other process). Takes either handle: the links feature calls it inside its transaction.
+ * in every other process). The links feature calls it inside its transaction.
  */
-export function mergeExpertise(db: Db | Database, discord: Account, forum: Account, _now: number): void {
+export function mergeExpertise(db: Database, discord: Account, forum: Account, _now: number): void {
   const { entries } = cacheFor(db);
   entries.delete(discord.guildId);
   entries.delete(forum.guildId);
@@ -143,8 +141,8 @@ export async function useExpertise(db: Database, guildId: string, index: Experti
   cacheFor(db).entries.set(guildId, { index, builtAt: now, generations });
 }
 
-/** Drop the cached index (after an erase): the next use rebuilds it from the tables. Takes either handle. */
-export function forgetExpertise(db: Db | Database, guildId: string): void {
+/** Drop the cached index (after an erase): the next use rebuilds it from the tables. */
+export function forgetExpertise(db: Database, guildId: string): void {
   cacheFor(db).entries.delete(guildId);
 }
 

@@ -139,7 +139,7 @@ describe('scanAndNudge', () => {
     const w = await makeCommunity();
     await askRendering(w);
     await scanAndNudge(w.store, w.guildId, T0);
-    forgetExpertise(w.db, w.guildId);
+    forgetExpertise(w.store, w.guildId);
     await scanAndNudge(w.store, w.guildId, T0 + 5 * MINUTE);
     await scanAndNudge(w.store, w.guildId, T0 + 10 * MINUTE);
     expect(messageSends(w)).toHaveLength(1);
