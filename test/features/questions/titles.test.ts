@@ -100,7 +100,7 @@ describe('every question named', () => {
       'How do I bake lightmaps in the editor?',
     );
     await w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 2 } }));
-    await applyRetention(w.db, w.guildId, T0);
+    await applyRetention(w.store, w.guildId, T0);
     expect((await getQuestion(w.store, w.guildId, id))?.title).toBeNull();
     // A thread's name is the channel's: kept.
     expect((await getQuestion(w.store, w.guildId, 'old5'))?.title).toBe('network lag and replication jitter');
