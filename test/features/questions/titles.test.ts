@@ -153,7 +153,7 @@ describe('forum links', () => {
     await w.channel('category:4', 'Support', 'forum');
     await w.join('7');
     await w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 5 * HOUR, { body: 'any idea why?' });
-    await insertForum(w.db, {
+    await insertForum(w.store, {
       id: 'f1',
       guildId: 'discord-guild',
       forumGuildId: 'discourse:example.org:8080',
