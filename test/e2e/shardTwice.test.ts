@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/commands.js';
 import { loadConfig } from '../../src/config.js';
 import { openDb } from '../../src/db/connection.js';
+import { sqliteDatabase } from '../../src/db/database.js';
 import { forumOfGuild } from '../../src/features/links/forumStore.js';
 import { connectOwnForum, openForumSecrets } from '../../src/features/links/forums.js';
 import { createLogger } from '../../src/log.js';
@@ -108,7 +109,10 @@ describe('two processes given the same shard', () => {
       const rotations = db.$client
         .prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'forum.rotate-secret'")
         .get() as { n: number };
-      const storedSecret = openForumSecrets(secretKey, (await forumOfGuild(db, guild.id))!).webhookSecret;
+      const storedSecret = openForumSecrets(
+        secretKey,
+        (await forumOfGuild(sqliteDatabase(db), guild.id))!,
+      ).webhookSecret;
       console.log(
         `rotate-secret ran ${rotations.n} time(s); the secret shown is the one stored: ${shown === storedSecret}`,
       );

@@ -7,13 +7,12 @@
  */
 import type { CacheScope } from '../../db/cacheGenerations.js';
 import { type CacheWatcher, sharedWatcher } from '../../db/cacheWatch.js';
-import type { Db } from '../../db/connection.js';
-import { type Database, sqliteDatabase } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import { opsOf } from '../../db/handle.js';
 import type { Account } from '../links/identity.js';
+import { readCounterpart, readLinkedAcross, readPairedGuild } from '../links/identity.js';
 import type { ExpertiseIndex } from './expertise.js';
 import { loadExpertise } from './expertiseStore.js';
-import { counterpartOf, linkedAcrossOf, pairedGuildOf } from './unported.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -39,8 +38,7 @@ interface Cache {
 /** One cache per connection (SQLite) or pool (PostgreSQL): a transaction's handle shares its database's. */
 const caches = new WeakMap<object, Cache>();
 
-function cacheFor(db: Db | Database): Cache {
-  const database = 'tables' in db ? db : sqliteDatabase(db);
+function cacheFor(database: Database): Cache {
   const root = opsOf(database).root;
   let c = caches.get(root);
   if (!c) {
@@ -82,11 +80,11 @@ function keep(db: Database, guildId: string, entry: Entry, drops: number): void 
 export async function expertiseOf(db: Database, guildId: string, now: number): Promise<ExpertiseIndex> {
   const { entry: hit, drops } = await entryOf(db, guildId);
   if (hit && now - hit.builtAt < REBUILD_MS && now >= hit.builtAt) return hit.index;
-  const other = await pairedGuildOf(db, guildId);
+  const other = await readPairedGuild(db, guildId);
   const index = await loadExpertise(
     db,
     guildId,
-    other === null ? undefined : { guildId: other, ids: await linkedAcrossOf(db, other) },
+    other === null ? undefined : { guildId: other, ids: await readLinkedAcross(db, other) },
   );
   keep(db, guildId, { index, builtAt: now }, drops);
   return index;
@@ -101,7 +99,7 @@ export async function twinOf(
   guildId: string,
   memberId: string,
 ): Promise<{ index: ExpertiseIndex; id: string; guildId: string } | null> {
-  const other = await counterpartOf(db, guildId, memberId);
+  const other = await readCounterpart(db, guildId, memberId);
   if (!other) return null;
   const index = await cachedIndex(db, other.guildId);
   return index ? { index, id: other.memberId, guildId: other.guildId } : null;
@@ -109,15 +107,15 @@ export async function twinOf(
 
 /** How an asker here is known in the other platform's index (see expertiseStore.ts replayInto). */
 export async function askerThere(db: Database, guildId: string, askerId: string): Promise<string> {
-  return (await counterpartOf(db, guildId, askerId))?.memberId ?? `${guildId}/${askerId}`;
+  return (await readCounterpart(db, guildId, askerId))?.memberId ?? `${guildId}/${askerId}`;
 }
 
 /**
  * Two accounts were just linked: each platform's cached index is rebuilt from the tables at its next
  * use, with the account's history from the other platform (the link's 'pairs' generation drops them
- * in every other process). Takes either handle: the links feature calls it inside its transaction.
+ * in every other process). The links feature calls it inside its transaction.
  */
-export function mergeExpertise(db: Db | Database, discord: Account, forum: Account, _now: number): void {
+export function mergeExpertise(db: Database, discord: Account, forum: Account, _now: number): void {
   const { entries } = cacheFor(db);
   entries.delete(discord.guildId);
   entries.delete(forum.guildId);
@@ -132,8 +130,8 @@ export async function useExpertise(db: Database, guildId: string, index: Experti
   keep(db, guildId, { index, builtAt: now }, drops);
 }
 
-/** Drop the cached index (after an erase): the next use rebuilds it from the tables. Takes either handle. */
-export function forgetExpertise(db: Db | Database, guildId: string): void {
+/** Drop the cached index (after an erase): the next use rebuilds it from the tables. */
+export function forgetExpertise(db: Database, guildId: string): void {
   cacheFor(db).entries.delete(guildId);
 }
 
