@@ -91,6 +91,8 @@ function pgPartnersOf(db: Database): PgPartners {
         return w;
       }),
     };
+    // No LISTEN (the server went away): the next read tries again; the failure is the caller's.
+    made.watcher.catch(() => pgPartners.delete(root));
     state = made;
     pgPartners.set(root, state);
   }

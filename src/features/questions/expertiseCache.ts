@@ -58,6 +58,8 @@ function cacheFor(database: Database): Cache {
         return w;
       }),
     };
+    // No watch (the server went away): the next use tries again; the failure is the caller's.
+    c.watcher.catch(() => caches.delete(root));
     caches.set(root, c);
   }
   return c;
