@@ -5,8 +5,7 @@
  */
 import { and, eq, isNotNull, like, lt, ne, sql } from 'drizzle-orm';
 import { databaseOf } from '../../commands.js';
-import { checkpointTruncate } from '../../db/connection.js';
-import { type Database, legacyDb, transaction } from '../../db/database.js';
+import { type Database, transaction, truncateWal } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { readSettings } from '../../guildSettings.js';
 import { redactFinishedBeforeOn } from '../../outbox/redaction.js';
@@ -61,7 +60,7 @@ export async function applyRetention(
   // What Convene sent keeps its text only for a while (members are named in it): key and result stay.
   const redacted = await transaction(db, (tx) => redactFinishedBeforeOn(tx, guildId, now - sentRetentionDays * DAY));
   // The redacted text must not stay behind in SQLite's WAL either (secure_delete cleans the file itself).
-  if (redacted > 0 && db.engine === 'sqlite') checkpointTruncate(legacyDb(db));
+  if (redacted > 0) await truncateWal(db);
   return { messages: removed, runs, redacted };
 }
 
