@@ -9,21 +9,13 @@ import base from './vitest.config.js';
 
 /** e2e files that stay on SQLite: run by the first pass only, each with the reason. */
 export const SQLITE_ONLY_E2E: readonly string[] = [
-  // Another helper ports the Discourse adapter; its e2e tests stay on SQLite until that lands.
+  // The Discourse e2e tests still read the bot's rows through the harness's SQLite-only sqliteRows:
+  // in once they await rows() (the adapter itself runs on PostgreSQL: erasure's forum test and tenants pass).
   'test/e2e/discourse/**',
-  // Also the Discourse adapter (a forum connected by command delivers webhooks): on PostgreSQL today
-  // every delivery answers 500 (NotPortedError: platforms/discourse/store.ts reads deps.db).
-  'test/e2e/erasureForum.test.ts',
-  // Two servers and a forum paired with one: the bot starts with DISCOURSE_* set, which on PostgreSQL
-  // stops at NotPortedError (the Discourse adapter reads deps.db.$client) until its port lands.
-  'test/e2e/tenants.test.ts',
-  // A defect to fix, not a test of SQLite: ingest on PostgreSQL costs ~40 statement round trips per
-  // message (journey's and questions' per-event reads and writes; measured 20-56 ms per message on
-  // PostgreSQL vs 1.2 ms on SQLite), so 800 missed messages are not backfilled within the 30 s these
-  // tests wait. Back in once ingest batches its per-event statements on PostgreSQL.
-  'test/e2e/backfillLong.test.ts',
   // Already the bot on PostgreSQL, in the first pass.
   'test/e2e/postgres.test.ts',
+  // Runs on both engines itself (its own DAY_ENGINES, in the first pass).
+  'test/e2e/day.test.ts',
   // About SQLite itself: a full disk (SQLITE_FULL) under the bot's file.
   'test/e2e/fullDisk.test.ts',
   // DATABASE_URL errors of SQLite files (missing folder, unwritable file, a folder as a file) and

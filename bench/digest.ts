@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Db, migrateDb, openDb } from '../src/db/connection.js';
-import { sqliteDatabase, transaction } from '../src/db/database.js';
+import { type Database, sqliteDatabase, transaction } from '../src/db/database.js';
 import { asGuildId, type GuildId } from '../src/events.js';
 import { dateOf, weekEndingAt } from '../src/features/digest/calendar.js';
 import { buildDigest } from '../src/features/digest/service.js';
 import { storeWeek } from '../src/features/digest/store.js';
-import { getSettings, saveSettings } from '../src/guildSettings.js';
+import { changeSettings } from '../src/guildSettings.js';
 import type { BenchResult } from './result.js';
 
 const DAY = 86_400_000;
@@ -204,7 +204,7 @@ export async function run(): Promise<BenchResult[]> {
       seed: 2,
     });
     const buildSeconds = (performance.now() - built) / 1000;
-    configure(db, guildId, timezone, window.end);
+    await configure(sqliteDatabase(db), guildId, timezone, window.end);
 
     const now = window.end + 9 * 3_600_000;
     const deps = benchDeps(db);
@@ -263,18 +263,17 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-function configure(db: Db, guildId: GuildId, timezone: string, at: number) {
-  const settings = getSettings(db, guildId);
-  saveSettings(
+async function configure(db: Database, guildId: GuildId, timezone: string, at: number): Promise<void> {
+  await changeSettings(
     db,
     guildId,
     'system',
     'bench',
-    {
+    (settings) => ({
       ...settings,
       core: { ...settings.core, timezone, why: 'We help each other ship games with a small, friendly engine.' },
       digest: { ...settings.digest, channelId: 'text0', goals: GOALS },
-    },
+    }),
     at,
   );
 }

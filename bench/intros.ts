@@ -13,9 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Db, migrateDb, openDb } from '../src/db/connection.js';
-import { sqliteDatabase } from '../src/db/database.js';
-import { guilds, introsMembers } from '../src/db/schema.js';
+import { migrateDb, openDb } from '../src/db/connection.js';
+import { type Database, sqliteDatabase, transaction } from '../src/db/database.js';
 import { asGuildId, asMemberId, type GuildId } from '../src/events.js';
 import type { Profile } from '../src/features/intros/profile.js';
 import { emptyHistory, scorePair } from '../src/features/intros/score.js';
@@ -38,8 +37,8 @@ function rng(seed: number) {
   };
 }
 
-/** Seed `n` profiled members of guild `guildId` who all joined intros. */
-export async function seedCommunity(db: Db, guildId: GuildId, n: number, seed = 1): Promise<void> {
+/** Seed `n` profiled members of guild `guildId` who all joined intros (on either engine). */
+export async function seedCommunity(db: Database, guildId: GuildId, n: number, seed = 1): Promise<void> {
   const r = rng(seed);
   const now = BENCH_NOW;
   const clusterSize = 100;
@@ -98,24 +97,46 @@ export async function seedCommunity(db: Db, guildId: GuildId, n: number, seed = 
     degree.set(id(i), neighbours.size);
     community.set(id(i), c);
   }
-  db.insert(guilds)
+  const { guilds, introsMembers } = db.tables;
+  await db
+    .insert(guilds)
     .values({ id: guildId, platform: 'discord', name: guildId, createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .run();
-  db.transaction((tx) => {
+    .onConflictDoNothing();
+  await transaction(db, async (tx) => {
     const ids = [...profiles.keys()];
     for (let i = 0; i < ids.length; i += 500) {
-      tx.insert(introsMembers)
+      await tx
+        .insert(introsMembers)
         .values(
           ids.slice(i, i + 500).map((memberId) => ({ guildId, memberId, joinedAt: now - DAY, updatedAt: now - DAY })),
-        )
-        .run();
+        );
     }
   });
-  await saveProfiles(sqliteDatabase(db), guildId, profiles, { degree, community, hubDegree: 17 }, now);
+  await saveProfiles(db, guildId, profiles, { degree, community, hubDegree: 17 }, now);
 }
 
-function percentile(sorted: number[], p: number): number {
+/** /meet asked 300 times by members spread over the community, after 20 asks to warm up: sorted times (ms). */
+export async function timeMeet(
+  store: Database,
+  guild: GuildId,
+  members: number,
+): Promise<{ times: number[]; found: number }> {
+  const r = rng(7);
+  const ask = () => asMemberId(`${guild}-m${Math.floor(r() * members)}`);
+  for (let i = 0; i < 20; i++) await suggestFor(store, guild, ask(), BENCH_NOW);
+  const times: number[] = [];
+  let found = 0;
+  for (let i = 0; i < 300; i++) {
+    const who = ask();
+    const t0 = performance.now();
+    found += (await suggestFor(store, guild, who, BENCH_NOW)).length;
+    times.push(performance.now() - t0);
+  }
+  times.sort((x, y) => x - y);
+  return { times, found };
+}
+
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
@@ -137,24 +158,14 @@ export async function run(): Promise<BenchResult[]> {
     const big = asGuildId('g100k');
     const small = asGuildId('g10k');
     const seedStart = performance.now();
-    await seedCommunity(db, big, 100_000, 1);
-    await seedCommunity(db, small, 10_000, 2);
     const store = sqliteDatabase(db);
+    await seedCommunity(store, big, 100_000, 1);
+    await seedCommunity(store, small, 10_000, 2);
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
-    // /meet: warm up, then time asks from members spread over the community.
-    const r = rng(7);
+    const { times, found } = await timeMeet(store, big, 100_000);
+    const r = rng(8);
     const ask = () => asMemberId(`${big}-m${Math.floor(r() * 100_000)}`);
-    for (let i = 0; i < 20; i++) await suggestFor(store, big, ask(), BENCH_NOW);
-    const times: number[] = [];
-    let found = 0;
-    for (let i = 0; i < 300; i++) {
-      const who = ask();
-      const t0 = performance.now();
-      found += (await suggestFor(store, big, who, BENCH_NOW)).length;
-      times.push(performance.now() - t0);
-    }
-    times.sort((x, y) => x - y);
 
     // The naive reference: load every consenting profile and score the asker against all of them.
     const t0 = performance.now();

@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateDb, openDb } from '../src/db/connection.js';
-import { legacyDb, sqliteDatabase, transaction } from '../src/db/database.js';
+import { sqliteDatabase, transaction } from '../src/db/database.js';
 import { journeyMembers, members } from '../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent, type GuildId } from '../src/events.js';
 import { addCount, type Counters, evaluate } from '../src/features/journey/evaluate.js';
 import { handleEvent, sweep } from '../src/features/journey/service.js';
 import { defaultTrack } from '../src/features/journey/track.js';
-import { createEventApplier } from '../src/ingest/store.js';
+import { eventApplier } from '../src/ingest/store.js';
 import type { BenchResult } from './result.js';
 
 const MEMBERS = 100_000;
@@ -171,16 +171,16 @@ export async function run(): Promise<BenchResult[]> {
     const db = openDb(join(dir, 'bench.db'));
     migrateDb(db);
     const guildId = asGuildId('bench-guild');
-    const apply = createEventApplier(db);
+    const apply = eventApplier();
     const database = sqliteDatabase(db);
     const policy = { storeMessageText: false };
-    db.transaction(() => {
-      for (const e of structure(guildId)) apply(e, policy);
+    await transaction(database, async (tx) => {
+      for (const e of structure(guildId)) await apply(tx, e, policy);
     });
     seedMembers(db, guildId);
     const history = traffic(guildId, HISTORY, NOW - 20 * DAY, 'h', 11);
-    db.transaction(() => {
-      for (const e of history) apply(e, policy);
+    await transaction(database, async (tx) => {
+      for (const e of history) await apply(tx, e, policy);
     });
 
     // Per event, as in production: ingest stores it in its transaction (the reference), then the
@@ -191,7 +191,7 @@ export async function run(): Promise<BenchResult[]> {
     const perEvent: number[] = [];
     for (const event of events.slice(0, half)) {
       let t = performance.now();
-      const fresh = db.transaction(() => apply(event, policy));
+      const fresh = await transaction(database, (tx) => apply(tx, event, policy));
       ingestMs += performance.now() - t;
       if (!fresh) continue;
       t = performance.now();
@@ -204,11 +204,9 @@ export async function run(): Promise<BenchResult[]> {
     const ingestUs = (ingestMs * 1000) / half;
     // The same work without the commits (all inside one outer transaction): what the journey itself costs.
     const work: number[] = [];
-    // The applier speaks the synchronous API: inside the async transaction it runs on that transaction's connection.
     await transaction(database, async (tx) => {
-      const applyIn = createEventApplier(legacyDb(tx));
       for (const event of events.slice(half)) {
-        if (!applyIn(event, policy)) continue;
+        if (!(await apply(tx, event, policy))) continue;
         const t = performance.now();
         await handleEvent(tx, event, event.at);
         work.push(performance.now() - t);

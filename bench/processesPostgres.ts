@@ -19,9 +19,9 @@ import { migratePg, openPgPool } from '../src/db/pg/connection.js';
 import { createLogger } from '../src/log.js';
 import { startRestProxy } from '../src/platforms/discord/restProxy.js';
 import { startDiscordSandbox } from '../src/sandbox/discord/index.js';
+import { databaseUrl, type PostgresServer, startPostgres } from '../src/sandbox/postgres.js';
 import { seedOutbox } from '../test/helpers/outboxRows.js';
 import { buildWorld, seedDatabase, tally, workload } from '../test/helpers/outboxWorkload.js';
-import { databaseUrl, type PostgresServer, startPostgres } from '../test/helpers/postgresServer.js';
 import { killProcesses, startProcesses, stopProcesses } from '../test/helpers/processes.js';
 import type { BenchResult } from './result.js';
 

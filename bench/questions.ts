@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateDb, openDb } from '../src/db/connection.js';
-import { sqliteDatabase } from '../src/db/database.js';
+import { closeDatabase, type Database, sqliteDatabase, transaction } from '../src/db/database.js';
 import { ExpertiseIndex } from '../src/features/questions/expertise.js';
 import { loadExpertise } from '../src/features/questions/expertiseStore.js';
 import { featureRows, fitRouter, fitRouterSteps, type TrainingQuestion } from '../src/features/questions/fit.js';
@@ -65,7 +65,7 @@ function zipf(n: number, s: number, random: () => number): () => number {
   };
 }
 
-interface World {
+export interface World {
   index: ExpertiseIndex;
   members: number;
   question(): { askerId: string; terms: string[]; channelId: string };
@@ -73,7 +73,7 @@ interface World {
 }
 
 /** 100k members, 1M messages: 10% questions, the rest replies to recent questions, by topic. */
-function buildWorld(members: number, messages: number, seed: number): World {
+export function buildWorld(members: number, messages: number, seed: number): World {
   const random = rng(seed);
   const member = zipf(members, 1.1, random);
   const TOPICS = 300;
@@ -225,7 +225,75 @@ function benchRanking(world: World): BenchResult[] {
   ];
 }
 
-/** A SQLite guild: 100k members, 10k open questions, the big index installed as its cache. */
+/** A guild: 100k members, 10k open questions, the big index installed as its cache (either engine). */
+export async function scanOn(
+  store: Database,
+  world: World,
+  seed: number,
+): Promise<{ worstMs: number; nudged: number; steadyMs: number; steadyNudged: number }> {
+  const { guilds, members, questions } = store.tables;
+  const g = 'bench-guild';
+  await store.insert(guilds).values({
+    id: g,
+    platform: 'discord',
+    name: 'Bench',
+    settings: {},
+    createdAt: NOW - 800 * DAY,
+    updatedAt: NOW - 800 * DAY,
+  });
+  const random = rng(seed);
+  const memberRows = Array.from({ length: world.members }, (_, m) => ({
+    guildId: g,
+    memberId: `m${m}`,
+    username: `m${m}`,
+    displayName: `m${m}`,
+    bot: false,
+    moderator: m < 5,
+    nudgesOff: random() < 0.05,
+    joinedAt: NOW - 800 * DAY,
+    updatedAt: NOW - 800 * DAY,
+  }));
+  const questionRow = (id: string, at: number) => {
+    const q = world.question();
+    return {
+      guildId: g,
+      questionId: id,
+      channelId: id,
+      parentChannelId: q.channelId,
+      askerId: q.askerId,
+      askedAt: at,
+      terms: q.terms.join(' '),
+      hasBody: true,
+      mentionIds: [],
+      answered: false,
+      nudgeStage: 0,
+      updatedAt: at,
+    };
+  };
+  // All due for the peer nudge: asked 4–20 h before the scan (a catch-up after downtime).
+  const questionRows = Array.from({ length: 10_000 }, (_, i) =>
+    questionRow(`q${i}`, NOW - 4 * HOUR - Math.floor(random() * 16 * HOUR)),
+  );
+  await transaction(store, async (tx) => {
+    for (let i = 0; i < memberRows.length; i += 1_000) await tx.insert(members).values(memberRows.slice(i, i + 1_000));
+    for (let i = 0; i < questionRows.length; i += 1_000)
+      await tx.insert(questions).values(questionRows.slice(i, i + 1_000));
+  });
+  await useExpertise(store, g, world.index, NOW);
+  const t0 = performance.now();
+  const worst = await scanAndNudge(store, g, NOW);
+  const worstMs = performance.now() - t0;
+  // The next scan, 5 minutes later, after 20 more questions became due.
+  await store
+    .insert(questions)
+    .values(Array.from({ length: 20 }, (_, i) => questionRow(`n${i}`, NOW + 5 * 60_000 - 4 * HOUR - i * 1_000)));
+  const t1 = performance.now();
+  const steady = await scanAndNudge(store, g, NOW + 5 * 60_000);
+  const steadyMs = performance.now() - t1;
+  return { worstMs, nudged: worst.nudged, steadyMs, steadyNudged: steady.nudged };
+}
+
+/** scanOn a fresh SQLite file. */
 async function scanOnce(
   world: World,
   seed: number,
@@ -234,50 +302,12 @@ async function scanOnce(
   try {
     const db = openDb(join(dir, 'bench.db'));
     migrateDb(db);
-    const c = db.$client;
-    const g = 'bench-guild';
-    c.prepare(
-      `INSERT INTO guilds (id, platform, name, settings, created_at, updated_at) VALUES (?, 'discord', 'Bench', '{}', ?, ?)`,
-    ).run(g, NOW - 800 * DAY, NOW - 800 * DAY);
-    const insMember = c.prepare(
-      `INSERT INTO members (guild_id, member_id, username, display_name, bot, moderator, nudges_off, joined_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-    );
-    const random = rng(seed);
-    c.transaction(() => {
-      for (let m = 0; m < world.members; m++) {
-        const id = `m${m}`;
-        insMember.run(g, id, id, id, m < 5 ? 1 : 0, random() < 0.05 ? 1 : 0, NOW - 800 * DAY, NOW - 800 * DAY);
-      }
-    })();
-    const insQuestion = c.prepare(
-      `INSERT INTO questions (guild_id, question_id, channel_id, parent_channel_id, asker_id, asked_at, terms, has_body, mention_ids, answered, nudge_stage, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, '[]', 0, 0, ?)`,
-    );
-    c.transaction(() => {
-      for (let i = 0; i < 10_000; i++) {
-        const q = world.question();
-        // All due for the peer nudge: asked 4–20 h before the scan (a catch-up after downtime).
-        const at = NOW - 4 * HOUR - Math.floor(random() * 16 * HOUR);
-        insQuestion.run(g, `q${i}`, `q${i}`, q.channelId, q.askerId, at, q.terms.join(' '), at);
-      }
-    })();
     const store = sqliteDatabase(db);
-    await useExpertise(store, g, world.index, NOW);
-    const t0 = performance.now();
-    const worst = await scanAndNudge(store, g, NOW);
-    const worstMs = performance.now() - t0;
-    // The next scan, 5 minutes later, after 20 more questions became due.
-    c.transaction(() => {
-      for (let i = 0; i < 20; i++) {
-        const q = world.question();
-        const at = NOW + 5 * 60_000 - 4 * HOUR - i * 1_000;
-        insQuestion.run(g, `n${i}`, `n${i}`, q.channelId, q.askerId, at, q.terms.join(' '), at);
-      }
-    })();
-    const t1 = performance.now();
-    const steady = await scanAndNudge(store, g, NOW + 5 * 60_000);
-    const steadyMs = performance.now() - t1;
-    db.$client.close();
-    return { worstMs, nudged: worst.nudged, steadyMs, steadyNudged: steady.nudged };
+    try {
+      return await scanOn(store, world, seed);
+    } finally {
+      await closeDatabase(store);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

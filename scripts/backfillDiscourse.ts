@@ -12,7 +12,7 @@ import { SingleBar } from 'cli-progress';
 import { config as loadDotenv } from 'dotenv';
 import type { Deps } from '../src/commands.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { legacyDb, migrateDatabase, openDatabase } from '../src/db/database.js';
+import { closeDatabase, legacyDb, migrateDatabase, notPortedDb, openDatabase } from '../src/db/database.js';
 import { features } from '../src/features/index.js';
 import { Ingestor } from '../src/ingest/ingestor.js';
 import { createLogger } from '../src/log.js';
@@ -40,10 +40,9 @@ async function main(): Promise<number> {
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const database = await openDatabase(config.databaseUrl);
   await migrateDatabase(database);
-  // The backfill still writes its cursor through the synchronous SQLite handle.
-  const db = legacyDb(database);
   const deps: Deps = {
-    db,
+    // The synchronous handle of code not yet on the async store (the backfill itself is): none on PostgreSQL.
+    db: database.engine === 'sqlite' ? legacyDb(database) : notPortedDb(),
     database,
     config,
     log,
@@ -68,7 +67,7 @@ async function main(): Promise<number> {
   let started = false;
   try {
     const cursor = await backfillDiscourse({
-      db,
+      db: database,
       client,
       ingestor,
       guildId,
@@ -102,7 +101,7 @@ async function main(): Promise<number> {
     console.error('The progress so far is saved; run it again to resume.');
     return 1;
   } finally {
-    db.$client.close();
+    await closeDatabase(database);
   }
 }
 

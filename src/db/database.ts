@@ -15,7 +15,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { closeSharedWatcher } from './cacheWatch.js';
-import { type Db, migrateDb, openDb } from './connection.js';
+import { checkpointTruncate, type Db, migrateDb, openDb } from './connection.js';
 import {
   type Database,
   type EngineOps,
@@ -55,6 +55,19 @@ export async function databaseBytes(db: Database): Promise<number> {
   }
   const [row] = await db.all<{ bytes: string }>(sql`SELECT pg_database_size(current_database()) AS bytes`);
   return Number(row?.bytes ?? 0);
+}
+
+/**
+ * After an erasure: SQLite copies its WAL into the file and truncates it, so erased rows leave no
+ * older copy there (false when a reader still held old frames). PostgreSQL has no such file per
+ * database to clear: true.
+ */
+export async function truncateWal(db: Database): Promise<boolean> {
+  const ops = opsOf(db);
+  if (ops.engine !== 'sqlite') return true;
+  const legacy = legacyDb(db);
+  // Under the connection's lock: never inside another flow's open transaction.
+  return ops.scope ? false : ops.exclusive(async () => checkpointTruncate(legacy));
 }
 
 /** Apply pending migrations of the handle's engine; returns how many were applied. */

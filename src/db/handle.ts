@@ -36,6 +36,17 @@ export interface Database extends Queries {
 export interface Scope {
   readonly root: object;
   open: boolean;
+  /** The transaction this savepoint is inside. */
+  readonly outer?: Scope;
+  /** Cache scopes this transaction (or a savepoint in it) bumped: set on the outermost scope. */
+  bumped?: Set<string>;
+}
+
+/** The transaction a handle's scope belongs to (its outermost scope). */
+export function outermost(scope: Scope): Scope {
+  let s = scope;
+  while (s.outer) s = s.outer;
+  return s;
 }
 
 export const scopes = new AsyncLocalStorage<Scope>();
@@ -165,7 +176,8 @@ export async function inScope<T>(
   makeTx: (scope: Scope) => Database,
   body: (tx: Database) => Promise<T>,
 ): Promise<T> {
-  const scope: Scope = { root, open: true };
+  const around = scopes.getStore();
+  const scope: Scope = { root, open: true, outer: around?.open && around.root === root ? around : undefined };
   await steps.begin();
   try {
     const result = await scopes.run(scope, () => body(makeTx(scope)));

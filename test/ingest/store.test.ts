@@ -4,8 +4,7 @@ import { bumpCacheIn } from '../../src/db/cacheWatch.js';
 import { type Database, transaction } from '../../src/db/database.js';
 import type { CommunityEvent } from '../../src/events.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, asRoleId } from '../../src/events.js';
-import { createEventApplier, type EventApplier, eventApplier } from '../../src/ingest/store.js';
-import { makeTestDb } from '../helpers/db.js';
+import { type EventApplier, eventApplier } from '../../src/ingest/store.js';
 import { ENGINES, testDatabase } from '../helpers/engines.js';
 
 const g = { platform: 'discord' as const, guildId: asGuildId('g1') };
@@ -320,20 +319,5 @@ describe.each(ENGINES)('ingest on %s', (engine) => {
     const [m1] = await db.select().from(members).where(eq(members.memberId, 'm1'));
     expect(thread?.name).toBe('');
     expect(m1).toMatchObject({ username: '', displayName: '' });
-  });
-});
-
-describe('ingest on the synchronous SQLite API (test worlds not ported yet)', () => {
-  it('GIVEN the same events THEN the synchronous applier stores what the async one does', async () => {
-    const file = makeTestDb();
-    const applySync = createEventApplier(file);
-    const first = file.transaction(() => events.map((e) => applySync(e, policy)));
-    const second = events.map((e) => applySync(e, policy));
-    const other = await testDatabase('sqlite');
-    await each(eventApplier(), other, events);
-    const { sqliteDatabase } = await import('../../src/db/database.js');
-    expect(first.filter((f) => !f)).toEqual([]);
-    expect(second).toEqual(events.map(() => false));
-    expect(await snapshot(sqliteDatabase(file))).toEqual(await snapshot(other));
   });
 });

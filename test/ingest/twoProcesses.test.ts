@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/commands.js';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/connection.js';
+import { sqliteDatabase } from '../../src/db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../src/events.js';
-import { pairedGuild } from '../../src/features/links/identity.js';
+import { readPairedGuild } from '../../src/features/links/identity.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { createLogger } from '../../src/log.js';
 import { makeTestDb } from '../helpers/db.js';
@@ -92,9 +93,9 @@ describe('two processes on one database', () => {
   it('GIVEN process A disconnects the forum THEN process B no longer treats the forum as paired', async () => {
     const { b, inA } = await twoProcesses();
     inA('pair', guildId, forumId);
-    expect(pairedGuild(b, forumId)).toBe(guildId);
+    expect(await readPairedGuild(sqliteDatabase(b), forumId)).toBe(guildId);
 
     inA('unpair', guildId);
-    expect(pairedGuild(b, forumId)).toBeNull();
+    expect(await readPairedGuild(sqliteDatabase(b), forumId)).toBeNull();
   });
 });

@@ -4,8 +4,7 @@
  */
 import { and, count, desc, eq } from 'drizzle-orm';
 import { bumpCacheIn } from '../../db/cacheWatch.js';
-import { checkpointTruncate } from '../../db/connection.js';
-import { type Database, legacyDb, transaction } from '../../db/database.js';
+import { type Database, transaction, truncateWal } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
 import { plural } from '../../text/plural.js';
 import type { Feature } from '../feature.js';
@@ -94,7 +93,7 @@ export async function eraseMember(
     await bumpCacheIn(tx, 'erased', guildId);
   });
   // SQLite keeps older copies of pages in its WAL until a checkpoint; PostgreSQL has no such file here.
-  return { walTruncated: db.engine === 'sqlite' ? checkpointTruncate(legacyDb(db)) : true };
+  return { walTruncated: await truncateWal(db) };
 }
 
 /** The member's names, read before they are erased (the features need them to scrub their own data). */

@@ -5,24 +5,21 @@
  */
 import { and, eq, isNotNull, like, lt, ne, sql } from 'drizzle-orm';
 import { databaseOf } from '../../commands.js';
-import { checkpointTruncate } from '../../db/connection.js';
-import { legacyDb, transaction } from '../../db/database.js';
+import { type Database, transaction, truncateWal } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { readSettings } from '../../guildSettings.js';
 import { redactFinishedBeforeOn } from '../../outbox/redaction.js';
 import type { JobDefinition } from '../../scheduler/job.js';
-import { type AnyDb, asDatabase } from '../anyDb.js';
 
 const DAY = 86_400_000;
 /** Scan runs are bookkeeping, one per interval: two days of them are enough to see what happened. */
 const KEEP_SCAN_RUNS_MS = 2 * DAY;
 
 export async function applyRetention(
-  anyDb: AnyDb,
+  db: Database,
   guildId: GuildId,
   now: number,
 ): Promise<{ messages: number; runs: number; redacted: number }> {
-  const db = asDatabase(anyDb);
   const { jobRuns, messages, questions, reactions } = db.tables;
   const { retentionDays: days, sentRetentionDays } = (await readSettings(db, guildId)).core;
   let removed = 0;
@@ -63,7 +60,7 @@ export async function applyRetention(
   // What Convene sent keeps its text only for a while (members are named in it): key and result stay.
   const redacted = await transaction(db, (tx) => redactFinishedBeforeOn(tx, guildId, now - sentRetentionDays * DAY));
   // The redacted text must not stay behind in SQLite's WAL either (secure_delete cleans the file itself).
-  if (redacted > 0 && db.engine === 'sqlite') checkpointTruncate(legacyDb(db));
+  if (redacted > 0) await truncateWal(db);
   return { messages: removed, runs, redacted };
 }
 

@@ -3,14 +3,11 @@
  * features that show a topic word outside a profile build (the "why" of a question nudge). Read
  * over a recent window and cached per guild for a few hours: which words are topics moves slowly.
  * Cached state only: rebuilt from the database at will, and dropped after a member erases their data.
- * `readCommunityWords` is the engine-neutral read; `communityWords` serves the callers not ported yet.
+ * Engine-neutral (src/db/database.ts).
  */
 import { and, desc, eq, gte } from 'drizzle-orm';
-import { checkCaches, onCacheChange } from '../../db/cacheGenerations.js';
-import type { Db } from '../../db/connection.js';
 import type { Database } from '../../db/database.js';
 import { opsOf } from '../../db/handle.js';
-import { channels, members, messages } from '../../db/schema.js';
 import { splitTerms } from '../../text/tokenize.js';
 import { CommunityWordCounter, type CommunityWords, nameWords } from '../../text/topicWords.js';
 
@@ -20,22 +17,7 @@ const WINDOW_MS = 180 * DAY_MS;
 const MAX_MESSAGES = 200_000;
 const TTL_MS = 6 * 3_600_000;
 
-const caches = new WeakMap<Db, Map<string, { at: number; words: CommunityWords }>>();
-
-function cacheOf(db: Db): Map<string, { at: number; words: CommunityWords }> {
-  let c = caches.get(db);
-  if (!c) {
-    const made = new Map<string, { at: number; words: CommunityWords }>();
-    // A member erased their data (in any process: db/cacheGenerations.ts): their words leave at once.
-    onCacheChange(db, 'erased', (guildId) => made.delete(guildId));
-    caches.set(db, made);
-    c = made;
-  }
-  checkCaches(db);
-  return c;
-}
-
-/** communityWords on either engine. */
+/** A community's words, cached per connection (SQLite) or pool (PostgreSQL) and guild. */
 export async function readCommunityWords(db: Database, guildId: string, now: number): Promise<CommunityWords> {
   // An erasure bumps ('erased', guild) in its transaction (in any process): an entry built at another
   // generation is stale. One indexed read per call, on both engines, instead of a watch per process.
@@ -85,39 +67,6 @@ function neutralCacheOf(db: Database) {
     neutralCaches.set(root, c);
   }
   return c;
-}
-
-/** readCommunityWords, synchronous (SQLite only): for the callers not ported to the async store yet. */
-export function communityWords(db: Db, guildId: string, now: number): CommunityWords {
-  const cache = cacheOf(db);
-  const hit = cache.get(guildId);
-  if (hit && Math.abs(now - hit.at) < TTL_MS) return hit.words;
-  const threads = db
-    .select({ id: channels.channelId })
-    .from(channels)
-    .where(and(eq(channels.guildId, guildId), eq(channels.kind, 'thread')))
-    .all();
-  const people = db
-    .select({ id: members.memberId, username: members.username, displayName: members.displayName, bot: members.bot })
-    .from(members)
-    .where(eq(members.guildId, guildId))
-    .all();
-  const rows = db
-    .select({
-      authorId: messages.authorId,
-      channelId: messages.channelId,
-      createdAt: messages.createdAt,
-      terms: messages.terms,
-    })
-    .from(messages)
-    .where(and(eq(messages.guildId, guildId), gte(messages.createdAt, now - WINDOW_MS)))
-    .orderBy(desc(messages.createdAt))
-    .limit(MAX_MESSAGES)
-    .all();
-  const words = countWords(threads, people, rows, now);
-  if (cache.size > 1_000) cache.clear();
-  cache.set(guildId, { at: now, words });
-  return words;
 }
 
 /** The community's words from its threads, members and recent messages (pure). */

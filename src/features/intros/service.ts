@@ -31,8 +31,6 @@ export { giveFeedback, sendFollowUps } from './followUp.js';
 export { suggestFor } from './meet.js';
 export { BUTTONS } from './messages.js';
 export type { Suggestion } from './pick.js';
-// Synchronous, for links/service.ts until it is ported (see profileSync.ts).
-export { setProfile } from './profileSync.js';
 export { acceptIntro, declineIntro, requestIntro } from './request.js';
 export { type RoundResult, runRound } from './round.js';
 export { planRound } from './roundPlan.js';

@@ -13,5 +13,3 @@ export * from './introStore.js';
 export * from './namesStore.js';
 export * from './privacyStore.js';
 export * from './profileStore.js';
-// Synchronous, for links/service.ts until it is ported (see profileSync.ts).
-export { memberTimezone, profileRow, setMemberTimezone } from './profileSync.js';

@@ -1,23 +1,20 @@
 /**
  * Queries for forums connected by command (src/db/schema/forums.ts), on either engine. Sealed values
- * stay sealed here. The reads the Discourse platform makes also take its SQLite Db (features/anyDb.ts).
+ * stay sealed here.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.js';
 import type { forums } from '../../db/schema.js';
-import { type AnyDb, asDatabase } from '../anyDb.js';
 
 export type ForumRow = typeof forums.$inferSelect;
 
-export async function forumOfGuild(anyDb: AnyDb, guildId: string): Promise<ForumRow | undefined> {
-  const db = asDatabase(anyDb);
+export async function forumOfGuild(db: Database, guildId: string): Promise<ForumRow | undefined> {
   const { forums } = db.tables;
   const [row] = await db.select().from(forums).where(eq(forums.guildId, guildId)).limit(1);
   return row;
 }
 
-export async function forumById(anyDb: AnyDb, id: string): Promise<ForumRow | undefined> {
-  const db = asDatabase(anyDb);
+export async function forumById(db: Database, id: string): Promise<ForumRow | undefined> {
   const { forums } = db.tables;
   const [row] = await db.select().from(forums).where(eq(forums.id, id)).limit(1);
   return row;
@@ -34,21 +31,18 @@ export async function forumConnectedBy(db: Database, guildId: string, memberId: 
   return row;
 }
 
-export async function forumByForumGuild(anyDb: AnyDb, forumGuildId: string): Promise<ForumRow | undefined> {
-  const db = asDatabase(anyDb);
+export async function forumByForumGuild(db: Database, forumGuildId: string): Promise<ForumRow | undefined> {
   const { forums } = db.tables;
   const [row] = await db.select().from(forums).where(eq(forums.forumGuildId, forumGuildId)).limit(1);
   return row;
 }
 
-export async function allForums(anyDb: AnyDb): Promise<ForumRow[]> {
-  const db = asDatabase(anyDb);
+export async function allForums(db: Database): Promise<ForumRow[]> {
   const { forums } = db.tables;
   return db.select().from(forums);
 }
 
-export async function insertForum(anyDb: AnyDb, row: Omit<ForumRow, 'revision'>): Promise<void> {
-  const db = asDatabase(anyDb);
+export async function insertForum(db: Database, row: Omit<ForumRow, 'revision'>): Promise<void> {
   const { forums } = db.tables;
   await db.insert(forums).values(row);
 }

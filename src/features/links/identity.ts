@@ -8,17 +8,13 @@
  * next look, see db/cacheGenerations.ts) and the links are read in batches (`readCounterparts`):
  * a guild that is not paired costs no query at all.
  *
- * The `read…` functions are the engine-neutral API (src/db/database.ts). The synchronous functions
- * at the end serve the features not ported yet (SQLite only) and go when their last caller moves.
+ * Engine-neutral (src/db/database.ts): every function takes a `Database` and returns a Promise.
  */
-import type { Statement } from 'better-sqlite3';
 import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import { bumpCache, checkClient, onChangeOf } from '../../db/cacheGenerations.js';
-import { bumpCacheIn } from '../../db/cacheWatch.js';
-import type { Db } from '../../db/connection.js';
+import { checkClient, onChangeOf } from '../../db/cacheGenerations.js';
+import { bumpCacheIn, type CacheWatcher, changedInTransaction, sharedWatcher } from '../../db/cacheWatch.js';
 import { type Database, transaction } from '../../db/database.js';
 import { opsOf, scopes, TransactionMisuseError } from '../../db/handle.js';
-import { members, messages, communityPairs as pairsTable } from '../../db/schema.js';
 import type { Platform } from '../../events.js';
 import { isForumGuild } from '../../forumIds.js';
 
@@ -43,12 +39,13 @@ const BATCH = 500;
 // ---------------------------------------------------------------------------------------------
 // The pairs, cached per SQLite connection
 
-/** Either side → the other side, per SQLite connection (shared by the synchronous reads below). */
+/** Either side → the other side, per SQLite connection. */
 const partnerMaps = new WeakMap<object, Map<string, string>>();
 /** Connections whose pair changes drop the map (in this process or another: db/cacheGenerations.ts), with how many times. */
 const drops = new WeakMap<object, number>();
 
-type Client = Db['$client'];
+/** The SQLite connection a cache belongs to (db/cacheGenerations.ts). */
+type Client = Parameters<typeof checkClient>[0];
 
 function cachedPartners(client: Client): Map<string, string> | undefined {
   if (!drops.has(client)) {
@@ -71,9 +68,40 @@ const partnerMapOf = (rows: readonly { guildId: string; forumGuildId: string }[]
   return partner;
 };
 
+/** PostgreSQL: the pool's map, dropped by the process's LISTEN watcher when a pair changes anywhere. */
+interface PgPartners {
+  map: Map<string, string> | null;
+  drops: number;
+  watcher: Promise<CacheWatcher>;
+}
+const pgPartners = new WeakMap<object, PgPartners>();
+
+function pgPartnersOf(db: Database): PgPartners {
+  const root = opsOf(db).root;
+  let state = pgPartners.get(root);
+  if (!state) {
+    const made: PgPartners = {
+      map: null,
+      drops: 0,
+      watcher: sharedWatcher(db).then((w) => {
+        w.on('pairs', () => {
+          made.map = null;
+          made.drops++;
+        });
+        return w;
+      }),
+    };
+    // No LISTEN (the server went away): the next read tries again; the failure is the caller's.
+    made.watcher.catch(() => pgPartners.delete(root));
+    state = made;
+    pgPartners.set(root, state);
+  }
+  return state;
+}
+
 /**
- * Either side → the other side. SQLite: the connection's cached map. PostgreSQL: read each time
- * (one small table) until the process-wide LISTEN watcher gives stores a place to register.
+ * Either side → the other side, cached per SQLite connection or PostgreSQL pool. A transaction that
+ * changed a pair reads the table itself (what it sees is not yet everyone's).
  */
 async function partners(db: Database): Promise<Map<string, string>> {
   const ops = opsOf(db);
@@ -102,11 +130,21 @@ async function partners(db: Database): Promise<Map<string, string>> {
     return made;
   }
   const { communityPairs } = db.tables;
-  return partnerMapOf(
-    await db
-      .select({ guildId: communityPairs.guildId, forumGuildId: communityPairs.forumGuildId })
-      .from(communityPairs),
-  );
+  const read = async () =>
+    partnerMapOf(
+      await db
+        .select({ guildId: communityPairs.guildId, forumGuildId: communityPairs.forumGuildId })
+        .from(communityPairs),
+    );
+  if (changedInTransaction(db, 'pairs')) return read();
+  const state = pgPartnersOf(db);
+  await (await state.watcher).check();
+  if (state.map) return state.map;
+  const dropsBefore = state.drops;
+  const made = await read();
+  // Kept only if no change was heard while the rows were read.
+  if (state.drops === dropsBefore) state.map = made;
+  return made;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,172 +401,4 @@ async function presentMembers(db: Database, guildId: string, ids: readonly strin
       ),
     );
   return new Set(rows.map((r) => r.id));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Synchronous reads for the features not ported yet (SQLite only; seams of the port)
-
-interface Statements {
-  /** (Discord guild, forum, member) → the other account, both limited to the pair's two guilds. */
-  ofDiscord: Statement<[string, string, string], { other: string }>;
-  ofForum: Statement<[string, string, string], { other: string }>;
-  linked: Statement<[string, string], { d: string; f: string }>;
-  pairs: Statement<[], { guildId: string; forumGuildId: string }>;
-  pairOf: Statement<[string, string], Pair>;
-}
-
-const statements = new WeakMap<Db, Statements>();
-
-function statementsOf(db: Db): Statements {
-  let s = statements.get(db);
-  if (!s) {
-    const c = db.$client;
-    s = {
-      ofDiscord: c.prepare(
-        'SELECT other_member_id AS other FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND member_id = ? AND linked_at IS NOT NULL',
-      ),
-      ofForum: c.prepare(
-        'SELECT member_id AS other FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND other_member_id = ? AND linked_at IS NOT NULL',
-      ),
-      linked: c.prepare(
-        'SELECT member_id AS d, other_member_id AS f FROM account_links WHERE guild_id = ? AND other_guild_id = ? AND linked_at IS NOT NULL',
-      ),
-      pairs: c.prepare('SELECT guild_id AS guildId, forum_guild_id AS forumGuildId FROM community_pairs'),
-      pairOf: c.prepare(
-        'SELECT guild_id AS guildId, forum_guild_id AS forumGuildId, paired_by AS pairedBy, paired_at AS pairedAt FROM community_pairs WHERE guild_id = ? OR forum_guild_id = ? LIMIT 1',
-      ),
-    };
-    statements.set(db, s);
-  }
-  return s;
-}
-
-function partnersSync(db: Db): Map<string, string> {
-  const known = cachedPartners(db.$client);
-  if (known) return known;
-  const made = partnerMapOf(statementsOf(db).pairs.all());
-  partnerMaps.set(db.$client, made);
-  return made;
-}
-
-/** readPairedGuild, synchronous (SQLite only, for callers not ported yet). */
-export function pairedGuild(db: Db, guildId: string): string | null {
-  return partnersSync(db).get(guildId) ?? null;
-}
-
-/** readCounterpart, synchronous (SQLite only, for callers not ported yet). */
-export function counterpart(db: Db, guildId: string, memberId: string): Account | null {
-  const other = partnersSync(db).get(guildId);
-  if (other === undefined) return null;
-  const s = statementsOf(db);
-  const row = isForumGuild(guildId)
-    ? s.ofForum.get(other, guildId, memberId)
-    : s.ofDiscord.get(guildId, other, memberId);
-  return row ? { guildId: other, memberId: row.other } : null;
-}
-
-/** readLinkedAcross, synchronous (SQLite only, for callers not ported yet). */
-export function linkedAcross(db: Db, guildId: string): Map<string, string> {
-  const other = pairedGuild(db, guildId);
-  const out = new Map<string, string>();
-  if (other === null) return out;
-  const forumSide = isForumGuild(guildId);
-  const rows = statementsOf(db).linked.all(forumSide ? other : guildId, forumSide ? guildId : other);
-  for (const r of rows) out.set(forumSide ? r.f : r.d, forumSide ? r.d : r.f);
-  return out;
-}
-
-/** readPartner, synchronous and uncached (SQLite only, for callers not ported yet). */
-export function partnerOf(db: Db, guildId: string): string | null {
-  // Through drizzle, not a prepared statement: the erase hooks call it with a transaction's handle.
-  const row = db
-    .select({
-      guildId: pairsTable.guildId,
-      forumGuildId: pairsTable.forumGuildId,
-      pairedBy: pairsTable.pairedBy,
-      pairedAt: pairsTable.pairedAt,
-    })
-    .from(pairsTable)
-    .where(or(eq(pairsTable.guildId, guildId), eq(pairsTable.forumGuildId, guildId)))
-    .get();
-  return otherSide(row ?? null, guildId);
-}
-
-/** readActiveSides, synchronous (SQLite only, for callers not ported yet). */
-export function activeSides(
-  db: Db,
-  here: string,
-  there: string,
-  pairs: readonly (readonly [string, string])[],
-): Map<string, 'here' | 'there'> {
-  const out = new Map<string, 'here' | 'there'>();
-  const lastPostsSync = (guildId: string, ids: string[]) =>
-    new Map(
-      db
-        .select({ id: messages.authorId, at: sql<number | null>`max(${messages.createdAt})` })
-        .from(messages)
-        .where(and(eq(messages.guildId, guildId), inArray(messages.authorId, ids), isNull(messages.deletedAt)))
-        .groupBy(messages.authorId)
-        .all()
-        .flatMap((r) => (r.at === null ? [] : [[r.id, Number(r.at)] as const])),
-    );
-  const presentSync = (guildId: string, ids: string[]) =>
-    new Set(
-      db
-        .select({ id: members.memberId })
-        .from(members)
-        .where(
-          and(
-            eq(members.guildId, guildId),
-            inArray(members.memberId, ids),
-            isNull(members.leftAt),
-            eq(members.bot, false),
-          ),
-        )
-        .all()
-        .map((r) => r.id),
-    );
-  for (let i = 0; i < pairs.length; i += BATCH) {
-    const part = pairs.slice(i, i + BATCH);
-    const hereIds = part.map(([h]) => h);
-    const thereIds = part.map(([, t]) => t);
-    decideSides(
-      part,
-      lastPostsSync(here, hereIds),
-      lastPostsSync(there, thereIds),
-      presentSync(here, hereIds),
-      presentSync(there, thereIds),
-      out,
-    );
-  }
-  return out;
-}
-
-/** pairCommunity, synchronous (SQLite only): for the callers not ported yet (tests of other features). */
-export function pairGuilds(db: Db, pair: Pair): string | null {
-  const s = statementsOf(db);
-  const before = s.pairOf.get(pair.forumGuildId, pair.forumGuildId) ?? null;
-  db.transaction(() => {
-    const old = s.pairOf.get(pair.guildId, pair.guildId) ?? null;
-    db.delete(pairsTable)
-      .where(or(eq(pairsTable.guildId, pair.guildId), eq(pairsTable.forumGuildId, pair.forumGuildId)))
-      .run();
-    db.insert(pairsTable).values(pair).run();
-    for (const g of new Set([pair.guildId, pair.forumGuildId, before?.guildId, old?.forumGuildId])) {
-      if (g) bumpCache(db, 'pairs', g);
-    }
-  });
-  return before && before.guildId !== pair.guildId ? before.guildId : null;
-}
-
-/** unpairCommunity, synchronous (SQLite only): for the callers not ported yet (tests of other features). */
-export function unpairGuild(db: Db, guildId: string): boolean {
-  return db.transaction(() => {
-    const pair = statementsOf(db).pairOf.get(guildId, guildId);
-    if (!pair || pair.guildId !== guildId) return false;
-    db.delete(pairsTable).where(eq(pairsTable.guildId, guildId)).run();
-    bumpCache(db, 'pairs', pair.guildId);
-    bumpCache(db, 'pairs', pair.forumGuildId);
-    return true;
-  });
 }

@@ -3,7 +3,7 @@
  * digest (waiting questions, response times, the week's metrics).
  */
 import type { Database } from '../../db/database.js';
-import { platformWords } from '../links/identity.js';
+import { platformWords, readCounterpart } from '../links/identity.js';
 import { guildPlatform, memberFacts } from './communityStore.js';
 import { expertiseOf } from './expertiseCache.js';
 import type { LinkBase } from './links.js';
@@ -18,7 +18,6 @@ import { type Reason, scoreMember } from './route.js';
 import { parentChannels, urlOf, watchedRows } from './scanFacts.js';
 import { routeOf } from './scanPlan.js';
 import { waitingQuestions } from './store.js';
-import { counterpartOf } from './unported.js';
 import { peerWhy, questionForms } from './why.js';
 
 const DAY_MS = 24 * 3_600_000;
@@ -46,7 +45,7 @@ export async function unansweredAcross(
   links: LinkBase = {},
 ): Promise<(HelpWanted & { elsewhere?: string })[]> {
   const here = await unansweredFor(db, guildId, memberId, now, limit, links);
-  const twin = await counterpartOf(db, guildId, memberId);
+  const twin = await readCounterpart(db, guildId, memberId);
   if (!twin) return here;
   const where = `on ${platformWords(await guildPlatform(db, twin.guildId))}`;
   const there = (await unansweredFor(db, twin.guildId, twin.memberId, now, limit, links)).map((q) => ({

@@ -11,10 +11,10 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/database.js';
 import { andList } from '../../text/list.js';
 import { type CommunityWords, isTopicWord } from '../../text/topicWords.js';
+import { readCommunityWords } from '../core/vocabulary.js';
 import { channelNames } from './communityStore.js';
 import type { QuestionRow } from './store.js';
 import { cutTitle, questionTitle } from './title.js';
-import { communityWordsOf } from './unported.js';
 import { questionForms } from './why.js';
 
 /** "27 Feb": the day is enough beside "waiting 3 days" (UTC: a title is the same for every reader). */
@@ -68,7 +68,7 @@ export async function questionNames(
       out.set(r.questionId, fromText);
       continue;
     }
-    community ??= await communityWordsOf(db, guildId, now);
+    community ??= await readCommunityWords(db, guildId, now);
     const words: string[] = [];
     for (const [stem, form] of await questionForms(db, r)) {
       if (words.length === WORDS_SHOWN) break;

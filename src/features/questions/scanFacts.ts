@@ -5,7 +5,13 @@
 import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { type GuildSettings, readSettings } from '../../guildSettings.js';
-import { platformWords } from '../links/identity.js';
+import {
+  platformWords,
+  readActiveSides,
+  readCounterpart,
+  readLinkedAcross,
+  readPairedGuild,
+} from '../links/identity.js';
 import {
   type ChannelFacts,
   channelFacts,
@@ -27,7 +33,6 @@ import { routerWeightsOf } from './refit.js';
 import type { DueQuestion, Elsewhere, PeerFactsRead, Where, WordFacts } from './scanPlan.js';
 import type { QuestionsSettings } from './settings.js';
 import { openQuestions, type QuestionRow } from './store.js';
-import { activeSidesOf, counterpartOf, linkedAcrossOf, pairedGuildOf } from './unported.js';
 import { peerWhy, questionForms } from './why.js';
 
 const HOUR_MS = 3_600_000;
@@ -160,9 +165,9 @@ async function twinFacts(
   now: number,
 ): Promise<Map<string, { nudgesOff: boolean; timezone: string | null; today: number }>> {
   const out = new Map<string, { nudgesOff: boolean; timezone: string | null; today: number }>();
-  const other = await pairedGuildOf(db, guildId);
+  const other = await readPairedGuild(db, guildId);
   if (other === null) return out;
-  const linked = await linkedAcrossOf(db, guildId);
+  const linked = await readLinkedAcross(db, guildId);
   const theirIds = new Map<string, string>();
   for (const id of ids) {
     const there = linked.get(id);
@@ -213,13 +218,13 @@ export async function readWordFacts(
     const peerWhys = new Map<string, PeerWhy>();
     for (const p of d.peers) peerWhys.set(p.memberId, await peerWhy(db, row, p.memberId, p.reasons, forms, now));
     why.set(d.questionId, peerWhys);
-    const linked: { id: string; other: NonNullable<Awaited<ReturnType<typeof counterpartOf>>> }[] = [];
+    const linked: { id: string; other: NonNullable<Awaited<ReturnType<typeof readCounterpart>>> }[] = [];
     for (const p of d.peers) {
-      const other = await counterpartOf(db, guildId, p.memberId);
+      const other = await readCounterpart(db, guildId, p.memberId);
       if (other) linked.push({ id: p.memberId, other });
     }
     if (linked.length === 0) continue;
-    const sides = await activeSidesOf(
+    const sides = await readActiveSides(
       db,
       guildId,
       linked[0]!.other.guildId,

@@ -9,8 +9,8 @@
  */
 import { type Database, transaction } from '../../db/database.js';
 import type { GuildId, MemberId } from '../../events.js';
+import { readCounterpart } from '../links/identity.js';
 import { setNudgesOff } from './communityStore.js';
-import { counterpartOf } from './unported.js';
 
 export { expertiseOf, forgetExpertise, mergeExpertise, useExpertise } from './expertiseCache.js';
 export {
@@ -38,7 +38,7 @@ export function setNudges(
 ): Promise<boolean> {
   return transaction(db, async (tx) => {
     const was = await setNudgesOff(tx, guildId, member, off, now);
-    const twin = await counterpartOf(tx, guildId, member.id);
+    const twin = await readCounterpart(tx, guildId, member.id);
     if (twin) {
       await setNudgesOff(
         tx,

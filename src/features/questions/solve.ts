@@ -10,13 +10,13 @@ import { type Database, transaction } from '../../db/database.js';
 import type { ChannelId, GuildId, MemberId } from '../../events.js';
 import { enqueueOn } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
+import { recordAnswerPicked } from '../journey/service.js';
 import { channelNames, guildPlatform } from './communityStore.js';
 import { questionLink } from './links.js';
 import { type Candidate, rankCandidates } from './pick.js';
 import { solve, whereToPost } from './service.js';
 import { conversationOf } from './solveStore.js';
 import { getQuestion, type QuestionRow } from './store.js';
-import { answerPicked } from './unported.js';
 
 export const SOLVED_BUTTON = 'solved-by';
 /** The button arg of "nobody in particular". */
@@ -137,7 +137,7 @@ export function solveWith(
     const items: OutboxItem[] = [];
     const where = await whereToPost(tx, q);
     if (answer) {
-      await answerPicked(
+      await recordAnswerPicked(
         tx,
         guildId,
         {

@@ -11,11 +11,11 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/database.js';
 import { formsOf, words } from '../../text/tokenize.js';
 import { isTopicWord } from '../../text/topicWords.js';
+import { readCommunityWords } from '../core/vocabulary.js';
 import { answeredAbout, answeredIn } from './communityStore.js';
 import type { PeerWhy } from './nudgePolicy.js';
 import type { Reason } from './route.js';
 import type { QuestionRow } from './store.js';
-import { communityWordsOf } from './unported.js';
 
 /** The question's words as written: its title's (a thread's name), then its opening post's. */
 export async function questionForms(db: Database, row: QuestionRow): Promise<Map<string, string>> {
@@ -73,7 +73,7 @@ export async function peerWhy(
   const why: PeerWhy = {};
   const expertise = reasons.find((r) => r.kind === 'expertise');
   if (expertise?.terms?.length) {
-    const community = await communityWordsOf(db, row.guildId, now);
+    const community = await readCommunityWords(db, row.guildId, now);
     for (const stem of expertise.terms) {
       const form = forms.get(stem);
       if (!form || !isTopicWord(stem, form, community)) continue;

@@ -9,21 +9,15 @@
  * stable while the forum is live (new topics land at the end), unlike the default activity order.
  * A finished backfill run again picks up only what is new since.
  */
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import type { CommunityEvent, GuildId } from '../../events.js';
 import type { Ingestor } from '../../ingest/ingestor.js';
 import { RetryableSendError } from '../../outbox/platformSender.js';
 import type { DiscourseClient, Post, TopicListItem, TopicView } from './client.js';
 import { categoryChannelId, isoToMs, platform, postMessageId, topicChannelId, userMemberId } from './ids.js';
 import { type IndexFacts, type MappingContext, type PostPayload, postEvents } from './mapping.js';
-import {
-  type BackfillCursor,
-  createMappingContext,
-  initialCursor,
-  readCursor,
-  saveCursor,
-  writeIndex,
-} from './store.js';
+import { mapWithStore } from './mappingStore.js';
+import { type BackfillCursor, initialCursor, readCursor, saveCursor, writeIndex } from './store.js';
 
 export interface BackfillProgress {
   phase: 'categories' | 'users' | 'topics' | 'done';
@@ -35,7 +29,7 @@ export interface BackfillProgress {
 }
 
 export interface BackfillOptions {
-  db: Db;
+  db: Database;
   client: DiscourseClient;
   ingestor: Ingestor;
   guildId: GuildId;
@@ -83,12 +77,11 @@ export async function backfillDiscourse(options: BackfillOptions): Promise<Backf
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const attempts = options.attempts ?? 6;
-  const saved = options.restart ? null : readCursor(db, guildId);
+  const saved = options.restart ? null : await readCursor(db, guildId);
   // A finished run starts over from its last page: only topics and users newer than it are added.
   const cursor: BackfillCursor = saved
     ? { ...saved.cursor, phase: saved.cursor.phase === 'done' ? 'users' : saved.cursor.phase }
     : initialCursor();
-  const context = createMappingContext(db, guildId, options.botUsername);
   const retrying = <T>(what: () => Promise<T>) => withRetries(what, attempts, sleep);
   const progress = (topicsTotal: number | null) =>
     options.onProgress?.({
@@ -126,7 +119,7 @@ export async function backfillDiscourse(options: BackfillOptions): Promise<Backf
       checkAbort();
       const users = await retrying(() => client.usersPage(page));
       if (users.length === 0) break;
-      writeIndex(
+      await writeIndex(
         db,
         guildId,
         { posts: [], users: users.map((u) => ({ userId: String(u.id), username: u.username })) },
@@ -149,12 +142,12 @@ export async function backfillDiscourse(options: BackfillOptions): Promise<Backf
       // A full page is done for good; a partial last page is read again next time (new users land there).
       cursor.usersPage = users.length >= 100 ? page + 1 : page;
       cursor.usersDone += fresh;
-      saveCursor(db, guildId, cursor, now());
+      await saveCursor(db, guildId, cursor, now());
       progress(topicsTotal);
       if (users.length < 100) break;
     }
     cursor.phase = 'topics';
-    saveCursor(db, guildId, cursor, now());
+    await saveCursor(db, guildId, cursor, now());
   }
 
   for (let page = cursor.topicsPage; ; page++) {
@@ -166,22 +159,24 @@ export async function backfillDiscourse(options: BackfillOptions): Promise<Backf
       if (!isAfterCursor(item, cursor.lastTopic) || item.archetype === 'private_message') continue;
       checkAbort();
       const { topic, posts } = await retrying(() => client.topicWithAllPosts(item.id));
-      const { events, index } = topicEvents(topic, posts, context);
-      writeIndex(db, guildId, index, now());
+      const { events, index } = await mapWithStore(db, guildId, options.botUsername, (context) =>
+        topicEvents(topic, posts, context),
+      );
+      await writeIndex(db, guildId, index, now());
       await ingestor.pushMany(events);
       cursor.lastTopic = { createdAt: isoToMs(item.created_at) ?? 0, id: item.id };
       cursor.topicsPage = page;
       cursor.topicsDone += 1;
       cursor.postsDone += posts.length;
-      saveCursor(db, guildId, cursor, now());
+      await saveCursor(db, guildId, cursor, now());
       progress(topicsTotal);
     }
     if (!latest.moreTopicsUrl || latest.topics.length === 0) break;
     cursor.topicsPage = page + 1;
-    saveCursor(db, guildId, cursor, now());
+    await saveCursor(db, guildId, cursor, now());
   }
   cursor.phase = 'done';
-  saveCursor(db, guildId, cursor, now());
+  await saveCursor(db, guildId, cursor, now());
   progress(topicsTotal);
   return cursor;
 }

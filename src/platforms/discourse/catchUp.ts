@@ -18,7 +18,8 @@ import { defaultSleep, topicEvents, withRetries } from './backfill.js';
 import { type DiscourseClient, DiscourseRequestError, type Post } from './client.js';
 import { isoToMs, platform, postMessageId, topicChannelId } from './ids.js';
 import { postFacts } from './mapping.js';
-import { createMappingContext, heldPosts, newestPostAt, topicsWithPostsSince, writeIndexOn } from './store.js';
+import { mapWithStore } from './mappingStore.js';
+import { heldPosts, newestPostAt, topicsWithPostsSince, writeIndex } from './store.js';
 
 const SCOPE = 'topics';
 /** Edits and deletions are re-checked for this long before where the receiver stopped. */
@@ -99,7 +100,6 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
   const log = deps.log.child({ platform, module: 'discourse-catch-up' });
   const retrying = <T>(what: () => Promise<T>) =>
     withRetries(what, options.attempts ?? 6, options.sleep ?? defaultSleep);
-  const context = createMappingContext(deps.db, guildId, options.botUsername);
   let running: Promise<CatchUpResult | null> | null = null;
   let again = false;
   let unfinished = false;
@@ -198,8 +198,13 @@ export function createDiscourseCatchUp(options: CatchUpOptions): DiscourseCatchU
     try {
       const read = await retrying(() => client.topicWithAllPosts(id));
       posts = read.posts.filter((p) => !p.deleted_at);
-      const { events: topicEvts, index } = topicEvents(read.topic, posts, context);
-      await writeIndexOn(databaseOf(deps), guildId, index, now());
+      const { events: topicEvts, index } = await mapWithStore(
+        databaseOf(deps),
+        guildId,
+        options.botUsername,
+        (context) => topicEvents(read.topic, posts, context),
+      );
+      await writeIndex(databaseOf(deps), guildId, index, now());
       events.push(...topicEvts);
     } catch (error) {
       // 404: the topic was deleted (or hidden) while we were away; its posts go as deleted ones.

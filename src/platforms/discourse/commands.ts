@@ -6,10 +6,17 @@
  * back through the outbox: a reply to the post, or a PM when the reply is ephemeral.
  */
 import type { Action, MessageBody } from '../../actions.js';
-import { type CommandDefinition, type Deps, type OptionSpec, type Reply, runCommand } from '../../commands.js';
+import {
+  type CommandDefinition,
+  type Deps,
+  databaseOf,
+  type OptionSpec,
+  type Reply,
+  runCommand,
+} from '../../commands.js';
 import { asChannelId, asRoleId, type GuildId, type MemberId } from '../../events.js';
 import type { Feature } from '../../features/feature.js';
-import { enqueue } from '../../outbox/store.js';
+import { enqueueOn } from '../../outbox/store.js';
 import { safeText } from '../../text/fit.js';
 import { plural } from '../../text/plural.js';
 import { type DiscourseClient, DiscourseRequestError } from './client.js';
@@ -280,12 +287,12 @@ export class DiscourseCommands {
     const match = matchCommand(text, this.definitions);
     if (!match) {
       if (quietWhenUnknown) return 'not-addressed';
-      this.send(post, { kind: 'message', ephemeral: true, body: this.helpBody(post, text) });
+      await this.send(post, { kind: 'message', ephemeral: true, body: this.helpBody(post, text) });
       return 'help';
     }
     const read = await readOptions(match.def, tokenizeOptions(match.rest), this.resolvers(), botUsername);
     if (!read.ok) {
-      this.send(post, { kind: 'message', ephemeral: true, body: { content: read.error } });
+      await this.send(post, { kind: 'message', ephemeral: true, body: { content: read.error } });
       return 'error';
     }
     const reply = await runCommand(match.def, {
@@ -297,7 +304,7 @@ export class DiscourseCommands {
       deps: this.options.deps,
       now: this.now(),
     });
-    this.send(post, reply);
+    await this.send(post, reply);
     return 'ran';
   }
 
@@ -306,15 +313,15 @@ export class DiscourseCommands {
   }
 
   /** The Reply as an outbox action: in the PM, as a reply in the topic, or (ephemeral) by PM. */
-  private send(post: PostFacts, reply: Reply): void {
+  private async send(post: PostFacts, reply: Reply): Promise<void> {
     const body = reply.body;
     const action: Action =
       post.privateMessage || (reply.kind === 'message' && !reply.ephemeral)
         ? { type: 'message.send', channelId: topicChannelId(post.topicId), body, replyTo: post.postId as never }
         : { type: 'dm.send', memberId: userMemberId(post.userId), body };
     const { deps, guild } = this.options;
-    enqueue(
-      deps.db,
+    await enqueueOn(
+      databaseOf(deps),
       [{ platform, guildId: guild.id, key: `discourse:command:${guild.id}:${post.postId}`, action }],
       this.now(),
     );
@@ -349,12 +356,12 @@ export class DiscourseCommands {
     const { deps, guild, client } = this.options;
     return {
       member: async (username) => {
-        const known = memberIdByUsername(deps.db, guild.id, username);
+        const known = await memberIdByUsername(databaseOf(deps), guild.id, username);
         if (known) return known;
         try {
           const user = await client.user(username);
-          writeIndex(
-            deps.db,
+          await writeIndex(
+            databaseOf(deps),
             guild.id,
             { posts: [], users: [{ userId: String(user.id), username: user.username }] },
             this.now(),

@@ -190,7 +190,7 @@ export class ForumRuntimes {
       ...(deps.config.allowPrivateForums ? {} : { fetch: publicOnlyFetch(isPrivateAddress) }),
     });
     const commandNames = features.flatMap((f) => f.commands.map((c) => c.name));
-    const sender = new DiscourseSender(deps.db, client, guildId, log, row.title, commandNames);
+    const sender = new DiscourseSender(databaseOf(deps), client, guildId, log, row.title, commandNames);
     const commands = new DiscourseCommands({
       deps,
       features,

@@ -5,8 +5,7 @@
  * Order matters for the HTTP server: call startDiscourse before `http.listen()` (routes must exist
  * before fastify listens).
  */
-import type { Deps } from '../../commands.js';
-import { sqliteDatabase } from '../../db/database.js';
+import { type Deps, databaseOf } from '../../commands.js';
 import type { GuildId } from '../../events.js';
 import type { Feature } from '../../features/feature.js';
 import type { HttpServer } from '../../http/server.js';
@@ -75,9 +74,9 @@ export async function startDiscourse(
   }
 
   const commandNames = features.flatMap((f) => f.commands.map((c) => c.name));
-  const sender = new DiscourseSender(deps.db, client, guildId, log, siteName, commandNames);
+  const sender = new DiscourseSender(databaseOf(deps), client, guildId, log, siteName, commandNames);
   const drain = new OutboxDrain(
-    sqliteDatabase(deps.db),
+    databaseOf(deps),
     options.forums ? new ForumsSender(options.forums, { guildId, sender }) : sender,
     log,
     { ratePerSecond: 1, concurrency: 1, ...options.drain },

@@ -99,6 +99,11 @@ export type CategoryPayload = z.infer<typeof categoryPayload>;
 // ---------------------------------------------------------------------------------------------
 // What the mapping needs to know and what it returns
 
+/**
+ * What the store knows, asked synchronously by the pure mapping. Which questions a mapping asks
+ * depends on its payload only, never on an earlier answer: the store notes them in a first pass and
+ * answers them all in one batch (store.ts, mapWithStore). Keep it so when adding a question.
+ */
 export interface MappingContext {
   guildId: GuildId;
   /** The bot's own username: its posts are stored as a bot's and never read as commands. */

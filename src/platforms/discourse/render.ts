@@ -121,6 +121,11 @@ const linkText = (name: string) =>
 const TOKEN =
   /(?<!\\)(?:<@!?([^>\s&][^>\s]*)>|<@&([^>\s]+)>|<#([^>\s]+)>|<t:(-?\d+)(?::([tTdDfFR]))?>|<a?:(\w+):\d+>)/g;
 
+/** The channel ids of the "<#id>" tokens of a text, as renderText reads them. */
+export function channelIdsIn(text: string): string[] {
+  return [...text.matchAll(TOKEN)].flatMap((match) => (match[3] === undefined ? [] : [match[3]]));
+}
+
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }

@@ -8,7 +8,7 @@
  * Attachments are uploaded first and checkpointed, so a retry does not upload them twice.
  */
 import type { Action, MessageBody } from '../../actions.js';
-import type { Db } from '../../db/connection.js';
+import type { Database } from '../../db/database.js';
 import type { GuildId } from '../../events.js';
 import { LeaseLostError } from '../../lease.js';
 import type { Logger } from '../../log.js';
@@ -21,6 +21,7 @@ import {
 import { type DiscourseClient, DiscourseRequestError, type Post } from './client.js';
 import { parseChannelId, parseRoleId } from './ids.js';
 import {
+  channelIdsIn,
   fitMinimum,
   MIN_PM_POST_LENGTH,
   MIN_POST_LENGTH,
@@ -30,7 +31,7 @@ import {
   titleFor,
   type UploadedFile,
 } from './render.js';
-import { channelName, postNumberOf, usernameOf, writeIndex } from './store.js';
+import { channelNames, postNumberOf, usernamesOf, writeIndex } from './store.js';
 
 export interface DiscourseSendResult {
   postId: string;
@@ -57,7 +58,7 @@ export class DiscourseSender implements PlatformSender {
   private readonly signature = 'Convene';
 
   constructor(
-    private readonly db: Db,
+    private readonly db: Database,
     private readonly client: DiscourseClient,
     private readonly guildId: GuildId,
     private readonly log: Logger,
@@ -160,8 +161,9 @@ export class DiscourseSender implements PlatformSender {
 
   private async createPrivateThread(name: string, memberIds: readonly string[], body: MessageBody, ctx: SendContext) {
     if (memberIds.length === 0) throw new PermanentSendError('thread.create needs at least one member');
+    const indexed = await usernamesOf(this.db, this.guildId, memberIds);
     const usernames: string[] = [];
-    for (const id of memberIds) usernames.push(await this.username(id));
+    for (const id of memberIds) usernames.push(await this.username(id, indexed));
     const render = await this.renderContext(body, ctx);
     const title = titleFor({ content: name }, render, 2, this.siteName);
     const result = await this.posting(ctx, () =>
@@ -204,7 +206,7 @@ export class DiscourseSender implements PlatformSender {
   }
 
   private async postNumber(postId: string, topicId: number): Promise<number | undefined> {
-    const known = postNumberOf(this.db, this.guildId, postId);
+    const known = await postNumberOf(this.db, this.guildId, postId);
     if (known) return known.postNumber;
     try {
       const post = await this.client.post(Number(postId));
@@ -217,13 +219,13 @@ export class DiscourseSender implements PlatformSender {
   }
 
   /** A member's username: our index, else the admin API by id (and remembered). */
-  private async username(memberId: string): Promise<string> {
-    const known = usernameOf(this.db, this.guildId, memberId);
+  private async username(memberId: string, indexed?: ReadonlyMap<string, string>): Promise<string> {
+    const known = (indexed ?? (await usernamesOf(this.db, this.guildId, [memberId]))).get(memberId);
     if (known) return known;
     if (!/^-?\d+$/.test(memberId)) throw new PermanentSendError(`"${memberId}" is not a Discourse user id`);
     try {
       const user = await this.client.userById(Number(memberId));
-      writeIndex(
+      await writeIndex(
         this.db,
         this.guildId,
         { posts: [], users: [{ userId: memberId, username: user.username }] },
@@ -246,7 +248,7 @@ export class DiscourseSender implements PlatformSender {
     return this.groupNames.get(roleId);
   }
 
-  /** Everything renderBody needs, resolved ahead (usernames, group names, uploads). */
+  /** Everything renderBody needs, resolved ahead (usernames, group names, channel names, uploads). */
   private async renderContext(body: MessageBody, ctx: SendContext): Promise<RenderContext> {
     const texts = [
       body.content,
@@ -257,6 +259,9 @@ export class DiscourseSender implements PlatformSender {
         ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
       ]),
     ];
+    const memberIds = texts.flatMap((text) => [...text.matchAll(MEMBER_TOKEN)].map((match) => match[1]!));
+    const indexed = await usernamesOf(this.db, this.guildId, memberIds);
+    const names = await channelNames(this.db, this.guildId, texts.flatMap(channelIdsIn));
     const usernames = new Map<string, string>();
     const groups = new Map<string, string>();
     for (const text of texts) {
@@ -264,7 +269,7 @@ export class DiscourseSender implements PlatformSender {
         const id = match[1]!;
         if (usernames.has(id)) continue;
         try {
-          usernames.set(id, await this.username(id));
+          usernames.set(id, await this.username(id, indexed));
         } catch (error) {
           // An unknown member is written as "someone" rather than failing the whole message.
           if (!(error instanceof PermanentSendError)) throw error;
@@ -281,7 +286,7 @@ export class DiscourseSender implements PlatformSender {
       groupNameOf: (id) => groups.get(id),
       botUsername: this.client.apiUsername,
       commands: this.commandNames,
-      channelNameOf: (channelId) => channelName(this.db, this.guildId, channelId),
+      channelNameOf: (channelId) => names.get(channelId),
       uploads: await this.uploadAttachments(body, ctx),
     };
   }

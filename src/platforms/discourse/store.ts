@@ -1,14 +1,13 @@
 /**
  * The Discourse adapter's own rows: webhook keys already applied, the post-number index, usernames,
- * and the backfill cursor. Also the read-only lookups the mapping needs (MappingContext).
+ * and the backfill cursor, on both engines, and what the sender reads. The mapping's lookups are in
+ * mappingStore.ts.
  */
 import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/connection.js';
 import { type Database, transaction } from '../../db/database.js';
-import { channels, discourseBackfill, discoursePosts, discourseUsers, members } from '../../db/schema.js';
 import type { GuildId, MemberId } from '../../events.js';
-import { postMessageId, userMemberId } from './ids.js';
-import type { IndexFacts, MappingContext } from './mapping.js';
+import { userMemberId } from './ids.js';
+import type { IndexFacts } from './mapping.js';
 
 export async function isKeySeen(db: Database, guildId: GuildId, key: string): Promise<boolean> {
   const { discourseWebhookKeys } = db.tables;
@@ -40,49 +39,8 @@ export function recordKey(
   });
 }
 
-/** Store post numbers and usernames (idempotent; a renamed user keeps one row per current name). */
-export function writeIndex(db: Db, guildId: GuildId, index: IndexFacts, now: number): void {
-  if (index.posts.length === 0 && index.users.length === 0) return;
-  // Members who erased their data: their usernames are not indexed again.
-  const ids = [...new Set(index.users.map((u) => String(u.userId)))];
-  const erased = new Set(
-    ids.length === 0
-      ? []
-      : db
-          .select({ id: members.memberId })
-          .from(members)
-          .where(and(eq(members.guildId, guildId), eq(members.profilingOff, true), inArray(members.memberId, ids)))
-          .all()
-          .map((r) => r.id),
-  );
-  db.transaction((tx) => {
-    for (const post of index.posts) {
-      tx.insert(discoursePosts)
-        .values({ guildId, ...post })
-        .onConflictDoNothing()
-        .run();
-    }
-    for (const user of index.users) {
-      if (erased.has(String(user.userId))) continue;
-      tx.insert(discourseUsers)
-        .values({
-          guildId,
-          usernameLower: user.username.toLowerCase(),
-          username: user.username,
-          userId: user.userId,
-          updatedAt: now,
-        })
-        .onConflictDoUpdate({
-          target: [discourseUsers.guildId, discourseUsers.usernameLower],
-          set: { username: user.username, userId: user.userId, updatedAt: now },
-        })
-        .run();
-    }
-  });
-}
-
-/** writeIndex on the async store (both engines), in one transaction. */
-export async function writeIndexOn(db: Database, guildId: GuildId, index: IndexFacts, now: number): Promise<void> {
+/** Store post numbers and usernames (idempotent; a renamed user keeps one row per current name), in one transaction. */
+export async function writeIndex(db: Database, guildId: GuildId, index: IndexFacts, now: number): Promise<void> {
   if (index.posts.length === 0 && index.users.length === 0) return;
   await transaction(db, async (tx) => {
     const { members, discoursePosts, discourseUsers } = tx.tables;
@@ -125,93 +83,95 @@ export async function writeIndexOn(db: Database, guildId: GuildId, index: IndexF
   });
 }
 
-export function memberIdByUsername(db: Db, guildId: GuildId, username: string): MemberId | undefined {
-  const row = db
+/** Rows per IN list: far below SQLite's 32,766 bound variables and PostgreSQL's 65,535. */
+const IN_CHUNK = 500;
+
+/** `read` over `values` in chunks of IN_CHUNK, the answers concatenated (none for no values). */
+export async function inChunks<V, R>(values: readonly V[], read: (chunk: V[]) => Promise<R[]>): Promise<R[]> {
+  const rows: R[] = [];
+  for (let i = 0; i < values.length; i += IN_CHUNK) rows.push(...(await read(values.slice(i, i + IN_CHUNK))));
+  return rows;
+}
+
+export async function memberIdByUsername(
+  db: Database,
+  guildId: GuildId,
+  username: string,
+): Promise<MemberId | undefined> {
+  const { discourseUsers } = db.tables;
+  const [row] = await db
     .select({ userId: discourseUsers.userId })
     .from(discourseUsers)
     .where(and(eq(discourseUsers.guildId, guildId), eq(discourseUsers.usernameLower, username.toLowerCase())))
-    .get();
+    .limit(1);
   return row ? userMemberId(row.userId) : undefined;
 }
 
-/** The current username of a member: our index first (kept from posts and users), then the members table. */
-export function usernameOf(db: Db, guildId: GuildId, memberId: string): string | undefined {
-  const indexed = db
-    .select({ username: discourseUsers.username })
-    .from(discourseUsers)
-    .where(and(eq(discourseUsers.guildId, guildId), eq(discourseUsers.userId, memberId)))
-    .orderBy(asc(discourseUsers.updatedAt))
-    .all()
-    .at(-1);
-  if (indexed) return indexed.username;
-  return db
-    .select({ username: members.username })
-    .from(members)
-    .where(and(eq(members.guildId, guildId), eq(members.memberId, memberId)))
-    .get()?.username;
+/**
+ * The current usernames of members, by member id: our index first (kept from posts and users; the
+ * latest name a member was indexed under), then the members table. Members known to neither are absent.
+ */
+export async function usernamesOf(
+  db: Database,
+  guildId: GuildId,
+  memberIds: readonly string[],
+): Promise<Map<string, string>> {
+  const { discourseUsers, members } = db.tables;
+  const ids = [...new Set(memberIds)];
+  const names = new Map<string, string>();
+  const indexed = await inChunks(ids, (chunk) =>
+    db
+      .select({ userId: discourseUsers.userId, username: discourseUsers.username })
+      .from(discourseUsers)
+      .where(and(eq(discourseUsers.guildId, guildId), inArray(discourseUsers.userId, chunk)))
+      .orderBy(asc(discourseUsers.updatedAt)),
+  );
+  // Oldest first: the last name written for an id is the current one.
+  for (const row of indexed) names.set(row.userId, row.username);
+  const rest = ids.filter((id) => !names.has(id));
+  const known = await inChunks(rest, (chunk) =>
+    db
+      .select({ memberId: members.memberId, username: members.username })
+      .from(members)
+      .where(and(eq(members.guildId, guildId), inArray(members.memberId, chunk))),
+  );
+  for (const row of known) names.set(row.memberId, row.username);
+  return names;
 }
 
-/** The name of a category or the title of a topic as the forum last told us; undefined when unknown. */
-export function channelName(db: Db, guildId: GuildId, channelId: string): string | undefined {
-  return db
-    .select({ name: channels.name })
-    .from(channels)
-    .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
-    .get()?.name;
+/** The current username of a member (see usernamesOf); undefined when unknown. */
+export async function usernameOf(db: Database, guildId: GuildId, memberId: string): Promise<string | undefined> {
+  return (await usernamesOf(db, guildId, [memberId])).get(memberId);
 }
 
-export function postNumberOf(
-  db: Db,
+/** The names of categories and the titles of topics as the forum last told us, by channel id (unknown ones absent). */
+export async function channelNames(
+  db: Database,
+  guildId: GuildId,
+  channelIds: readonly string[],
+): Promise<Map<string, string>> {
+  const { channels } = db.tables;
+  const rows = await inChunks([...new Set(channelIds)], (chunk) =>
+    db
+      .select({ channelId: channels.channelId, name: channels.name })
+      .from(channels)
+      .where(and(eq(channels.guildId, guildId), inArray(channels.channelId, chunk))),
+  );
+  return new Map(rows.map((r) => [r.channelId, r.name]));
+}
+
+export async function postNumberOf(
+  db: Database,
   guildId: GuildId,
   postId: string,
-): { topicId: string; postNumber: number } | undefined {
-  return db
+): Promise<{ topicId: string; postNumber: number } | undefined> {
+  const { discoursePosts } = db.tables;
+  const [row] = await db
     .select({ topicId: discoursePosts.topicId, postNumber: discoursePosts.postNumber })
     .from(discoursePosts)
     .where(and(eq(discoursePosts.guildId, guildId), eq(discoursePosts.postId, postId)))
-    .get();
-}
-
-export function createMappingContext(db: Db, guildId: GuildId, botUsername: string): MappingContext {
-  const channel = (channelId: string) =>
-    db
-      .select({ kind: channels.kind, ownerId: channels.ownerId })
-      .from(channels)
-      .where(and(eq(channels.guildId, guildId), eq(channels.channelId, channelId)))
-      .get();
-  return {
-    guildId,
-    botUsername,
-    memberIdByUsername: (name) => memberIdByUsername(db, guildId, name),
-    postIdByNumber: (topicId, postNumber) => {
-      const row = db
-        .select({ postId: discoursePosts.postId })
-        .from(discoursePosts)
-        .where(
-          and(
-            eq(discoursePosts.guildId, guildId),
-            eq(discoursePosts.topicId, topicId),
-            eq(discoursePosts.postNumber, postNumber),
-          ),
-        )
-        .get();
-      return row ? postMessageId(row.postId) : undefined;
-    },
-    topicKnown: (topicId) => channel(topicId) !== undefined,
-    categoryKnown: (channelId) => channel(channelId) !== undefined,
-    topicOwner: (topicId) => {
-      const owner = channel(topicId)?.ownerId;
-      return owner ? userMemberId(owner) : undefined;
-    },
-    postsOfTopic: (topicId) =>
-      db
-        .select({ postId: discoursePosts.postId })
-        .from(discoursePosts)
-        .where(and(eq(discoursePosts.guildId, guildId), eq(discoursePosts.topicId, topicId)))
-        .orderBy(asc(discoursePosts.postNumber))
-        .all()
-        .map((r) => postMessageId(r.postId)),
-  };
+    .limit(1);
+  return row;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,25 +201,26 @@ export const initialCursor = (): BackfillCursor => ({
   usersDone: 0,
 });
 
-export function readCursor(db: Db, guildId: GuildId): { cursor: BackfillCursor; finishedAt: number | null } | null {
-  const row = db.select().from(discourseBackfill).where(eq(discourseBackfill.guildId, guildId)).get();
+export async function readCursor(
+  db: Database,
+  guildId: GuildId,
+): Promise<{ cursor: BackfillCursor; finishedAt: number | null } | null> {
+  const { discourseBackfill } = db.tables;
+  const [row] = await db.select().from(discourseBackfill).where(eq(discourseBackfill.guildId, guildId)).limit(1);
   if (!row) return null;
   return { cursor: { ...initialCursor(), ...(row.cursor as Partial<BackfillCursor>) }, finishedAt: row.finishedAt };
 }
 
-export function saveCursor(db: Db, guildId: GuildId, cursor: BackfillCursor, now: number): void {
+export async function saveCursor(db: Database, guildId: GuildId, cursor: BackfillCursor, now: number): Promise<void> {
+  const { discourseBackfill } = db.tables;
   const finishedAt = cursor.phase === 'done' ? now : null;
-  db.insert(discourseBackfill)
+  await db
+    .insert(discourseBackfill)
     .values({ guildId, cursor: { ...cursor }, updatedAt: now, finishedAt })
     .onConflictDoUpdate({
       target: discourseBackfill.guildId,
       set: { cursor: { ...cursor }, updatedAt: now, finishedAt },
-    })
-    .run();
-}
-
-export function clearCursor(db: Db, guildId: GuildId): void {
-  db.delete(discourseBackfill).where(eq(discourseBackfill.guildId, guildId)).run();
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import { type Deps, databaseOf } from '../../commands.js';
 import type { GuildId } from '../../events.js';
 import type { Ingestor } from '../../ingest/ingestor.js';
 import { MalformedPayloadError, mapWebhook, type PostFacts, type WebhookOutcome } from './mapping.js';
-import { createMappingContext, isKeySeen, recordKey, writeIndexOn } from './store.js';
+import { mapWithStore } from './mappingStore.js';
+import { isKeySeen, recordKey, writeIndex } from './store.js';
 
 export const WEBHOOK_PATH = '/webhooks/discourse';
 
@@ -148,7 +149,6 @@ export function createWebhookHandler(options: WebhookOptions) {
   const now = options.now ?? Date.now;
   const log = deps.log.child({ module: 'discourse-webhook' });
   const rejected = options.rejected ?? warnEach(deps);
-  const context = createMappingContext(deps.db, guildId, botUsername);
   /** Deliveries of one object being applied right now: a concurrent repeat waits for the first. */
   const inFlight = new Map<string, Promise<WebhookResult>>();
 
@@ -168,7 +168,10 @@ export function createWebhookHandler(options: WebhookOptions) {
 
     let outcome: WebhookOutcome;
     try {
-      outcome = mapWebhook(headers.event, headers.type ?? '', body, context);
+      const event = headers.event;
+      outcome = await mapWithStore(databaseOf(deps), guildId, botUsername, (context) =>
+        mapWebhook(event, headers.type ?? '', body, context),
+      );
     } catch (error) {
       if (error instanceof MalformedPayloadError) {
         rejected('malformed webhook', { deliveryId: headers.deliveryId, event: headers.event, problem: error.message });
@@ -200,7 +203,7 @@ export function createWebhookHandler(options: WebhookOptions) {
   };
 
   async function apply(outcome: Extract<WebhookOutcome, { kind: 'apply' }>, event: string): Promise<WebhookResult> {
-    await writeIndexOn(databaseOf(deps), guildId, outcome.index, now());
+    await writeIndex(databaseOf(deps), guildId, outcome.index, now());
     const fresh = await Promise.all(outcome.events.map((e) => ingestor.push(e)));
     if (outcome.createdPost && options.onPostCreated) await options.onPostCreated(outcome.createdPost);
     // Only now, after the commit: a crash before this line means Discourse's retry applies it again

@@ -4,7 +4,9 @@
  * webhooks to the bot's /webhooks/discourse; the bot answers through the forum's REST API; this
  * module prints what the bot did on the forum, as the Discord narrator does.
  */
+import { and, count, eq, lte } from 'drizzle-orm';
 import type { App } from '../../app.js';
+import { databaseOf } from '../../commands.js';
 import { seedDemoForum } from '../discourse/seed.js';
 import { DiscourseSandbox } from '../discourse/server.js';
 import { zoneWhereItIs } from '../zones.js';
@@ -88,15 +90,16 @@ export async function beginDemoForum(
   const { sandbox } = forum;
   const say = options.say;
   const narrate = forumNarrator(sandbox, say, options.quiet);
-  const db = app.deps.db.$client;
-  const pending = () =>
-    (
-      db
-        .prepare(
-          "SELECT count(*) AS n FROM outbox WHERE status = 'pending' AND platform = 'discourse' AND not_before <= ?",
-        )
-        .get(Date.now()) as { n: number }
-    ).n;
+  const db = databaseOf(app.deps);
+  const { outbox } = db.tables;
+  const pending = async () => {
+    const [row] = await db
+      .select({ n: count() })
+      .from(outbox)
+      .where(and(eq(outbox.status, 'pending'), eq(outbox.platform, 'discourse'), lte(outbox.notBefore, Date.now())));
+    // count() is a string on PostgreSQL (bigint): Number() on both engines.
+    return Number(row?.n ?? 0);
+  };
   const timeoutMs = options.timeoutMs ?? 20_000;
   /** Deliver the forum's webhooks, let the bot's Discourse outbox drain (at Discourse's pace), narrate. */
   const settle = async () => {
@@ -107,7 +110,7 @@ export async function beginDemoForum(
       await new Promise((r) => setTimeout(r, 150));
       await sandbox.flush();
       narrate.flush();
-    } while (pending() > 0 && Date.now() < deadline);
+    } while ((await pending()) > 0 && Date.now() < deadline);
   };
 
   say(`\n— A Discourse forum beside it (emulator at ${sandbox.url}; webhooks to the bot's /webhooks/discourse)`);

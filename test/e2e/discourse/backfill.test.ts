@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { channels, members, messages } from '../../../src/db/schema.js';
 import {
   BackfillInterrupted,
@@ -57,7 +58,7 @@ afterEach(async () => {
 
 const run = (extra: Partial<Parameters<typeof backfillDiscourse>[0]> = {}) =>
   backfillDiscourse({
-    db: f.db,
+    db: sqliteDatabase(f.db),
     client: f.discourse.client,
     ingestor: f.ingestor,
     guildId: f.discourse.guildId,
@@ -130,7 +131,7 @@ describe('Discourse backfill', () => {
       },
     });
     await expect(firstRun).rejects.toThrow(/503/);
-    const saved = readCursor(f.db, f.discourse.guildId)!.cursor;
+    const saved = (await readCursor(sqliteDatabase(f.db), f.discourse.guildId))!.cursor;
     expect(saved).toMatchObject({ phase: 'topics', topicsDone: 3 });
     expect(messageRows()).toHaveLength(1 + 2 + 1 + 2 + 1 + 25);
 

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { guilds } from '../../../src/db/schema.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
@@ -84,7 +85,7 @@ describe('starting on Discourse', () => {
     expect(await runtime.caughtUp).toBeNull();
     expect(forum.botRequests(/GET \/(latest|t\/)/)).toEqual([]);
     const cursor = await backfillDiscourse({
-      db,
+      db: sqliteDatabase(db),
       client: runtime.client,
       ingestor,
       guildId: runtime.guildId,

@@ -15,8 +15,8 @@ import { asGuildId, asMemberId } from '../../../src/events.js';
 import { DROPPED_FOR_ERASURE } from '../../../src/features/core/eraseCore.js';
 import { eraseMember } from '../../../src/features/core/privacy.js';
 import { features } from '../../../src/features/index.js';
-import { refreshProfiles, runRound, setProfile } from '../../../src/features/intros/service.js';
-import { joinIntros } from '../../../src/features/intros/store.js';
+import { refreshProfiles, runRound } from '../../../src/features/intros/service.js';
+import { joinIntros, setDeclared } from '../../../src/features/intros/store.js';
 import { scanAndNudge } from '../../../src/features/questions/service.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
 import { memberIdByUsername, writeIndex } from '../../../src/platforms/discourse/store.js';
@@ -61,7 +61,13 @@ describe('erasing a member of a replayed community', () => {
         .find((m) => pool.includes(m.memberId) && owners.has(m.memberId) && m.displayName.length >= 6)!;
       expect(chosen).toBeDefined();
       const memberId = asMemberId(chosen.memberId);
-      setProfile(db, r.guildId, memberId, { interests: ['grub'], about: ABOUT, timezone: null }, now);
+      await setDeclared(
+        sqliteDatabase(db),
+        r.guildId,
+        memberId,
+        { interests: ['grub'], about: ABOUT, timezone: null },
+        now,
+      );
       await refreshProfiles(sqliteDatabase(db), r.guildId, now, true);
       await runRound(sqliteDatabase(db), r.platform, r.guildId, 'erasure', now);
       await scanAndNudge(sqliteDatabase(db), r.guildId, now);
@@ -127,13 +133,13 @@ describe("a forum's username index", () => {
       .values({ guildId: forum, memberId: '77', username: 'Quillmarsh', displayName: 'Quillmarsh', updatedAt: 0 })
       .run();
     const users = { posts: [], users: [{ userId: '77', username: 'Quillmarsh' }] };
-    writeIndex(db, forum, users, 1);
-    expect(memberIdByUsername(db, forum, 'quillmarsh')).toBe('77');
+    await writeIndex(sqliteDatabase(db), forum, users, 1);
+    expect(await memberIdByUsername(sqliteDatabase(db), forum, 'quillmarsh')).toBe('77');
 
     await eraseMember(sqliteDatabase(db), features, forum, asMemberId('77'), 2);
-    writeIndex(db, forum, users, 3);
+    await writeIndex(sqliteDatabase(db), forum, users, 3);
 
-    expect(memberIdByUsername(db, forum, 'quillmarsh')).toBeUndefined();
+    expect(await memberIdByUsername(sqliteDatabase(db), forum, 'quillmarsh')).toBeUndefined();
     expect(findTraces(db, db.path, ['Quillmarsh']).total).toEqual({ cells: 0, bytes: 0 });
   });
 });

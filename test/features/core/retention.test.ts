@@ -4,7 +4,7 @@ import { sqliteDatabase } from '../../../src/db/database.js';
 import { guilds, outbox } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId } from '../../../src/events.js';
 import { applyRetention } from '../../../src/features/core/retention.js';
-import { updateSettings } from '../../../src/guildSettings.js';
+import { changeSettings } from '../../../src/guildSettings.js';
 import { claimDue, markDone } from '../../../src/outbox/claims.js';
 import { enqueue } from '../../../src/outbox/store.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -60,7 +60,7 @@ describe('sent-text retention', () => {
     const before = findTraces(db, db.path, ['Wendeline Quillmarsh']);
     expect(before.total.bytes).toBeGreaterThan(0);
 
-    const result = await applyRetention(db, guildId, now);
+    const result = await applyRetention(sqliteDatabase(db), guildId, now);
 
     expect(result.redacted).toBe(1);
     expect(row('old')).toMatchObject({
@@ -76,20 +76,20 @@ describe('sent-text retention', () => {
     const after = findTraces(db, db.path, ['Wendeline Quillmarsh']);
     expect(after.total).toEqual({ cells: 0, bytes: 0 });
     // A second run finds nothing more to do.
-    expect((await applyRetention(db, guildId, now)).redacted).toBe(0);
+    expect((await applyRetention(sqliteDatabase(db), guildId, now)).redacted).toBe(0);
   });
 
   it('GIVEN sentRetentionDays 0 THEN every sent message loses its text, and waiting ones still keep theirs', async () => {
     const { db, row } = await world();
-    updateSettings(
-      db,
+    await changeSettings(
+      sqliteDatabase(db),
       guildId,
       'system',
       'core.privacy',
       (s) => ({ ...s, core: { ...s.core, sentRetentionDays: 0 } }),
       now,
     );
-    expect((await applyRetention(db, guildId, now)).redacted).toBe(2);
+    expect((await applyRetention(sqliteDatabase(db), guildId, now)).redacted).toBe(2);
     expect(row('recent').action).toEqual({ type: 'message.send', redacted: true });
     expect(row('waiting').status).toBe('pending');
     expect(JSON.stringify(row('waiting').action)).toContain('Ysolde Marchbank');

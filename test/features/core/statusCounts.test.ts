@@ -18,7 +18,7 @@ describe('/convene status counts', () => {
     for (const m of ['ada', 'dee']) await w.join(m);
     await w.post('q1', 'help', 'dee', 'shader compile error on vulkan', T0 - 3 * DAY, { body: 'any idea?' });
     await w.message('ada', 'q1', T0 - 3 * DAY + HOUR, { content: 'try the validation layers' });
-    w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 1 } }));
+    await w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 1 } }));
     await refitRouter(w.store, w.guildId, T0);
     const deps = w.deps();
     deps.status.lastBackfill = { at: T0 - HOUR, messages: 1, members: 1 };
@@ -32,7 +32,7 @@ describe('/convene status counts', () => {
 
   it('GIVEN five answered questions, retention off and a backfill of many THEN every count is plural, and no retention reads "forever"', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 0 } }));
+    await w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 0 } }));
     await refitRouter(w.store, w.guildId, T0);
     const deps = w.deps();
     deps.status.lastBackfill = { at: T0 - 2 * HOUR, messages: 1_250, members: 5 };

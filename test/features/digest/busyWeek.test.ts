@@ -7,13 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import digestListsCommand from '../../../commands/digestLists.js';
 import { type CommandDefinition, runButton, runCommand } from '../../../src/commands.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { asMemberId } from '../../../src/events.js';
 import { digestAsText, SCREEN, screenSize } from '../../../src/features/digest/budget.js';
 import { listsButton } from '../../../src/features/digest/buttons.js';
 import { LISTS_BUTTON, SHOWN } from '../../../src/features/digest/compose.js';
 import { digestSources } from '../../../src/features/digest/registry.js';
 import { type BuiltDigest, buildDigest, currentTarget } from '../../../src/features/digest/service.js';
-import { getSettings, saveSettings } from '../../../src/guildSettings.js';
+import { changeSettings, readSettings } from '../../../src/guildSettings.js';
 import { renderBody } from '../../../src/platforms/discourse/render.js';
 import { limitViolation } from '../../../src/text/fit.js';
 import { type BusyWeek, replayBusyWeek } from '../../helpers/busyWeek.js';
@@ -24,14 +25,14 @@ let built: BuiltDigest;
 
 beforeAll(async () => {
   w = await replayBusyWeek();
-  const settings = getSettings(w.deps.db, w.guildId);
+  const settings = await readSettings(sqliteDatabase(w.deps.db), w.guildId);
   // As the forum would set it up: its why and three goals (each adds a line).
-  saveSettings(
-    w.deps.db,
+  await changeSettings(
+    sqliteDatabase(w.deps.db),
     w.guildId,
     'system',
     'test',
-    {
+    () => ({
       ...settings,
       core: { ...settings.core, why: 'We help each other build games and apps with Urho3D.' },
       digest: {
@@ -43,7 +44,7 @@ beforeAll(async () => {
           { metric: 'retention', target: 0.3 },
         ],
       },
-    },
+    }),
     w.now,
   );
   built = await buildDigest(w.deps, w.guildId, currentTarget(settings, w.now), w.now, await digestSources());

@@ -24,7 +24,7 @@ import { noteButton, pulseButton } from '../../../src/features/digest/buttons.js
 import { digestFeature } from '../../../src/features/digest/feature.js';
 import { pulseOf, subscribers } from '../../../src/features/digest/pulseStore.js';
 import { features } from '../../../src/features/index.js';
-import { getSettings } from '../../../src/guildSettings.js';
+import { readSettings } from '../../../src/guildSettings.js';
 import { buildWeek, END, HOUR, makeDeps, makeGuild } from './world.js';
 
 const NOW = END + 9 * HOUR; // Monday 9 March 2026, 09:00 UTC
@@ -77,7 +77,7 @@ describe('/convene digest set, off', () => {
   ])('GIVEN %o THEN it explains what to fix', async (options, message) => {
     const { run, g } = setup();
     expect(textOf(await run(conveneDigestSet, options))).toMatch(message);
-    expect(getSettings(g.db, g.guildId).digest.channelId).toBeNull();
+    expect((await readSettings(sqliteDatabase(g.db), g.guildId)).digest.channelId).toBeNull();
   });
 
   it('GIVEN a channel THEN the digest is on for Monday 09:00 from now, and the reply says when', async () => {
@@ -87,14 +87,14 @@ describe('/convene digest set, off', () => {
     expect(textOf(reply)).toBe(
       'The weekly digest goes to <#general> every Monday at 09:00 (UTC); next on Mon 16 Mar. See it first with /convene digest preview.',
     );
-    expect(getSettings(g.db, g.guildId).digest).toMatchObject({
+    expect((await readSettings(sqliteDatabase(g.db), g.guildId)).digest).toMatchObject({
       channelId: 'general',
       day: 'monday',
       time: '09:00',
       scheduledSince: NOW,
     });
     await run(conveneDigestSet, { day: 'friday', time: '7:30', timezone: 'Europe/Berlin' });
-    expect(getSettings(g.db, g.guildId).digest).toMatchObject({
+    expect((await readSettings(sqliteDatabase(g.db), g.guildId)).digest).toMatchObject({
       day: 'friday',
       time: '07:30',
       timezone: 'Europe/Berlin',
@@ -131,9 +131,9 @@ describe('/convene why and goals', () => {
   it('GIVEN a purpose THEN it is saved for the digest, and "-" clears it', async () => {
     const { run, g } = setup();
     await run(conveneWhySet, { text: '  We help each other   ship games. ' });
-    expect(getSettings(g.db, g.guildId).core.why).toBe('We help each other ship games.');
+    expect((await readSettings(sqliteDatabase(g.db), g.guildId)).core.why).toBe('We help each other ship games.');
     await run(conveneWhySet, { text: '-' });
-    expect(getSettings(g.db, g.guildId).core.why).toBe('');
+    expect((await readSettings(sqliteDatabase(g.db), g.guildId)).core.why).toBe('');
   });
 
   it('GIVEN goals set, shown and removed THEN settings follow and mistakes are explained', async () => {
@@ -146,13 +146,17 @@ describe('/convene why and goals', () => {
     );
     await run(conveneGoalsSet, { metric: 'peer-answered', target: '70%' });
     await run(conveneGoalsSet, { metric: 'peer-answered', target: '80%' });
-    expect(getSettings(g.db, g.guildId).digest.goals.map((x) => [x.metric, x.target])).toEqual([
-      ['first-response', 2 * HOUR],
-      ['peer-answered', 0.8],
-    ]);
+    expect((await readSettings(sqliteDatabase(g.db), g.guildId)).digest.goals.map((x) => [x.metric, x.target])).toEqual(
+      [
+        ['first-response', 2 * HOUR],
+        ['peer-answered', 0.8],
+      ],
+    );
     expect(textOf(await run(conveneGoalsShow))).toMatch(/Peer-answered questions\*\*: — · target ≥ 80%/);
     await run(conveneGoalsRemove, { metric: 'first-response' });
-    expect(getSettings(g.db, g.guildId).digest.goals.map((x) => x.metric)).toEqual(['peer-answered']);
+    expect((await readSettings(sqliteDatabase(g.db), g.guildId)).digest.goals.map((x) => x.metric)).toEqual([
+      'peer-answered',
+    ]);
     expect(textOf(await run(conveneGoalsRemove, { metric: 'retention' }))).toMatch(/There is no goal/);
   });
 

@@ -2,14 +2,16 @@
  * One community across Discord and the forum: the digest of a paired guild counts both platforms,
  * a linked person once, on either side; a third, unpaired guild in the same database never leaks in.
  */
+
 import { describe, expect, it } from 'vitest';
 import type { Action, MessageBody } from '../../../src/actions.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Db } from '../../../src/db/connection.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { asMemberId, type GuildId } from '../../../src/events.js';
 import { buildDigest, type NamedSource, postScheduledDigest } from '../../../src/features/digest/service.js';
 import type { DigestSource } from '../../../src/features/digest/sources.js';
-import { pairGuilds, unpairGuild } from '../../../src/features/links/identity.js';
+import { pairCommunity, unpairCommunity } from '../../../src/features/links/identity.js';
 import { confirmLink, requestLink } from '../../../src/features/links/service.js';
 import { makeTestDb } from '../../helpers/db.js';
 import { allText, at, buildWeek, DAY, END, HOUR, makeDeps, makeGuild, type TestGuild } from './world.js';
@@ -59,7 +61,7 @@ async function world(options: { pair?: boolean; linked?: boolean } = {}) {
   g.thread('t4', 'help', 'ivy', 'Lighting bug', at(5, 10));
   g.say('ivy', 't4', at(5, 10));
   g.say('alice', 't4', at(5, 11));
-  g.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+  await g.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
 
   const f = makeGuild(FORUM, 'Rust Gamedev Forum', { db, platform: 'discourse' });
   f.channel('5', 'Support', 'forum');
@@ -75,16 +77,16 @@ async function world(options: { pair?: boolean; linked?: boolean } = {}) {
   f.thread('102', '5', '9', 'Forum: build fails on Windows', at(3, 8));
   f.say('9', '102', at(3, 8));
   f.say('-1', '102', at(3, 8, 1), { bot: true });
-  f.settings((s) => ({ ...s, digest: { ...s.digest, channelId: '5' } }));
+  await f.settings((s) => ({ ...s, digest: { ...s.digest, channelId: '5' } }));
 
   const third = makeGuild('g3', 'ALPHA Club', { db });
   buildWeek(third, alphaName);
   third.thread('a9', 'help', 'alice', 'ALPHA secret topic', at(4, 2));
   for (let i = 0; i < 6; i++) third.say(i % 2 ? 'bob' : 'alice', 'a9', at(4, 3 + i));
-  third.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+  await third.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
 
   if (options.pair ?? true) {
-    pairGuilds(db, { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: at(0) });
+    await pairCommunity(sqliteDatabase(db), { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: at(0) });
     if (options.linked ?? true) {
       await link(db, 'alice', '7', at(0, 1));
       await link(db, 'erin', '10', at(3, 1));
@@ -160,7 +162,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
   it('GIVEN the pair THEN the chart and the weeks count both platforms day by day', async () => {
     const { g, f, deps, db } = await world();
     const paired = await buildDigest(deps, g.guildId, TARGET, NOW, []);
-    unpairGuild(db, 'g1');
+    await unpairCommunity(sqliteDatabase(db), 'g1');
     const discord = await buildDigest(deps, g.guildId, TARGET, NOW, []);
     const forum = await buildDigest(deps, f.guildId, TARGET, NOW, []);
     const daily = (b: typeof paired) => b.weeks.at(-1)!.dailyMessages;
@@ -184,7 +186,7 @@ describe('the digest of a community paired across Discord and the forum', () => 
   it('GIVEN a week stored before the pair THEN the next digest counts that week again with both platforms', async () => {
     const { g, db, deps } = await world({ pair: false });
     await postScheduledDigest(deps, g.guildId, PERIOD, NOW, []);
-    pairGuilds(db, { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: NOW });
+    await pairCommunity(sqliteDatabase(db), { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'carol', pairedAt: NOW });
     const next = await buildDigest(
       deps,
       g.guildId,
@@ -254,7 +256,7 @@ describe('digest sources in a paired community', () => {
         )(w.guildId),
       goalMetrics: (_d, w) => byGuild({ connections: 3 }, { connections: 2 })(w.guildId),
     };
-    g.settings((s) => ({ ...s, digest: { ...s.digest, goals: [{ metric: 'connections', target: 10 }] } }));
+    await g.settings((s) => ({ ...s, digest: { ...s.digest, goals: [{ metric: 'connections', target: 10 }] } }));
     const named: NamedSource[] = [{ feature: 'questions', source }];
     const { body } = await buildDigest(deps, g.guildId, TARGET, NOW, named);
     const text = allText(body);
@@ -298,21 +300,21 @@ describe('tenant isolation with a pair in the database', () => {
     buildWeek(alone, alphaName);
     alone.thread('a9', 'help', 'alice', 'ALPHA secret topic', at(4, 2));
     for (let i = 0; i < 6; i++) alone.say(i % 2 ? 'bob' : 'alice', 'a9', at(4, 3 + i));
-    alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+    await alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
     await postScheduledDigest(makeDeps(alone.db), alone.guildId, PERIOD, NOW, []);
     expect(digestOf(alone).body).toEqual(shared);
   });
 
   it('GIVEN the pair unpaired again THEN the Discord digest is the one of the guild alone', async () => {
     const { g, db, deps } = await world();
-    unpairGuild(db, 'g1');
+    await unpairCommunity(sqliteDatabase(db), 'g1');
     const { body } = await buildDigest(deps, g.guildId, TARGET, NOW, []);
     const alone = makeGuild('g1', 'Rust Gamedev');
     buildWeek(alone);
     alone.thread('t4', 'help', 'ivy', 'Lighting bug', at(5, 10));
     alone.say('ivy', 't4', at(5, 10));
     alone.say('alice', 't4', at(5, 11));
-    alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+    await alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
     const single = await buildDigest(makeDeps(alone.db), alone.guildId, TARGET, NOW, []);
     expect(body).toEqual(single.body);
   });

@@ -14,17 +14,17 @@ import {
 } from '../../../src/features/digest/service.js';
 import type { DigestSource } from '../../../src/features/digest/sources.js';
 import { recentStoredWeeks } from '../../../src/features/digest/store.js';
-import { getSettings } from '../../../src/guildSettings.js';
+import { readSettings } from '../../../src/guildSettings.js';
 import { makeTestDb } from '../../helpers/db.js';
 import { allText, at, buildWeek, DAY, END, HOUR, makeDeps, makeGuild, type TestGuild } from './world.js';
 
 const NOW = END + 9 * HOUR;
 const PERIOD = '2026-W11';
 
-function community(options: Parameters<typeof makeGuild>[2] = {}) {
+async function community(options: Parameters<typeof makeGuild>[2] = {}) {
   const g = makeGuild('g1', 'Rust Gamedev', options);
   buildWeek(g);
-  g.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+  await g.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
   return { g, deps: makeDeps(g.db) };
 }
 
@@ -33,7 +33,7 @@ const sent = (g: TestGuild) =>
 
 describe('the scheduled digest', () => {
   it('GIVEN a guild with a digest channel THEN the week is posted there once, with its chart, pinging nobody', async () => {
-    const { g, deps } = community();
+    const { g, deps } = await community();
     expect(await postScheduledDigest(deps, g.guildId, PERIOD, NOW, [])).toBe('posted');
     const rows = sent(g);
     expect(rows.map((r) => r.key)).toEqual(['digest:g1:2026-W11']);
@@ -60,7 +60,7 @@ describe('the scheduled digest', () => {
   });
 
   it('GIVEN the same period again (a crash and a restart) THEN nothing more is posted', async () => {
-    const { g, deps } = community();
+    const { g, deps } = await community();
     await postScheduledDigest(deps, g.guildId, PERIOD, NOW, []);
     expect(await postScheduledDigest(deps, g.guildId, PERIOD, NOW + HOUR, [])).toBe('already');
     expect(sent(g)).toHaveLength(1);
@@ -74,7 +74,7 @@ describe('the scheduled digest', () => {
   });
 
   it('GIVEN a posted digest THEN its week is stored, and the next digest reads last week instead of recomputing it', async () => {
-    const { g, deps } = community();
+    const { g, deps } = await community();
     await postScheduledDigest(deps, g.guildId, PERIOD, NOW, []);
     expect((await recentStoredWeeks(sqliteDatabase(g.db), g.guildId, 8))[0]).toMatchObject({
       start: END - 7 * DAY,
@@ -86,7 +86,7 @@ describe('the scheduled digest', () => {
     const next = await buildDigest(
       deps,
       g.guildId,
-      scheduledTarget(getSettings(g.db, g.guildId), '2026-W12')!,
+      scheduledTarget(await readSettings(sqliteDatabase(g.db), g.guildId), '2026-W12')!,
       NOW + 7 * DAY,
       [],
     );
@@ -100,13 +100,13 @@ describe('the scheduled digest', () => {
     const schedule = digestWeeklyJob.schedule;
     if (schedule.kind !== 'guild') throw new Error('digest.weekly is a guild job');
     expect(await schedule.scheduleFor(deps, g.guildId)).toBeNull();
-    g.settings((s) => ({
+    await g.settings((s) => ({
       ...s,
       core: { ...s.core, timezone: 'Europe/Berlin' },
       digest: { ...s.digest, channelId: 'general' },
     }));
     expect(await schedule.scheduleFor(deps, g.guildId)).toEqual({ cron: '0 9 * * 1', timezone: 'Europe/Berlin' });
-    g.settings((s) => ({
+    await g.settings((s) => ({
       ...s,
       digest: { ...s.digest, day: 'friday', time: '17:30', timezone: 'America/New_York', scheduledSince: 5 },
     }));
@@ -123,9 +123,9 @@ describe('the scheduled digest', () => {
 
   it('GIVEN the scheduler ticking through Monday in Berlin THEN the digest goes out at 09:00 local, once', async () => {
     const { Scheduler } = await import('../../../src/scheduler/scheduler.js');
-    const { g, deps } = community();
+    const { g, deps } = await community();
     // Set on Sunday: the Monday before is not caught up.
-    g.settings((s) => ({
+    await g.settings((s) => ({
       ...s,
       core: { ...s.core, timezone: 'Europe/Berlin' },
       digest: { ...s.digest, scheduledSince: Date.UTC(2026, 2, 8) },
@@ -148,7 +148,7 @@ describe('tenant isolation', () => {
     const a = makeGuild('gA', 'ALPHA Club', { db });
     buildWeek(a, alphaName);
     a.say('alice', 'general', at(4, 1)); // more activity in A only
-    a.settings((s) => ({
+    await a.settings((s) => ({
       ...s,
       core: { ...s.core, why: 'ALPHA purpose' },
       digest: { ...s.digest, channelId: 'general' },
@@ -159,7 +159,7 @@ describe('tenant isolation', () => {
 
     const b = makeGuild('gB', 'Beta Guild', { db });
     buildWeek(b);
-    b.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+    await b.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
     const shared = await previewDigest(makeDeps(db), b.guildId, NOW, []);
     await postScheduledDigest(makeDeps(db), b.guildId, PERIOD, NOW, []);
     const posted = sent(b)[0]!.action.body;
@@ -171,7 +171,7 @@ describe('tenant isolation', () => {
     // The same guild B alone in its own database gets exactly the same digest.
     const alone = makeGuild('gB', 'Beta Guild');
     buildWeek(alone);
-    alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
+    await alone.settings((s) => ({ ...s, digest: { ...s.digest, channelId: 'general' } }));
     await postScheduledDigest(makeDeps(alone.db), alone.guildId, PERIOD, NOW, []);
     expect(sent(alone)[0]!.action.body).toEqual(posted);
     expect(await previewDigest(makeDeps(alone.db), alone.guildId, NOW, [])).toEqual(shared);
@@ -201,8 +201,8 @@ describe('digest sources from other features', () => {
   const named = (s: DigestSource, feature = 'questions'): NamedSource => ({ feature, source: s });
 
   it('GIVEN a feature with a digest source THEN its sections replace the core guesses', async () => {
-    const { g, deps } = community();
-    g.settings((s) => ({ ...s, digest: { ...s.digest, goals: [{ metric: 'connections', target: 10 }] } }));
+    const { g, deps } = await community();
+    await g.settings((s) => ({ ...s, digest: { ...s.digest, goals: [{ metric: 'connections', target: 10 }] } }));
     const { body } = await buildDigest(
       deps,
       g.guildId,
@@ -222,7 +222,7 @@ describe('digest sources from other features', () => {
   });
 
   it('GIVEN a source that fails THEN the digest still goes out, with the core numbers', async () => {
-    const { g, deps } = community();
+    const { g, deps } = await community();
     const broken: DigestSource = {
       waitingQuestions: () => {
         throw new Error('questions store is locked');
@@ -236,7 +236,7 @@ describe('digest sources from other features', () => {
 
 describe('preview and post-now', () => {
   it('GIVEN pulse answers and a note THEN the preview shows them to the moderator, and nothing is posted', async () => {
-    const { g, deps } = community();
+    const { g, deps } = await community();
     await recordPulse(sqliteDatabase(g.db), g.guildId, PERIOD, asMemberId('alice'), 'yes', NOW);
     await recordPulse(sqliteDatabase(g.db), g.guildId, PERIOD, asMemberId('bob'), 'no', NOW);
     await recordNote(sqliteDatabase(g.db), g.guildId, PERIOD, asMemberId('bob'), 'Too many bots in #general', NOW);
@@ -248,7 +248,7 @@ describe('preview and post-now', () => {
   });
 
   it('GIVEN post-now before the scheduled time THEN it takes the week and the schedule does not repeat it', async () => {
-    const { g, deps } = community();
+    const { g, deps } = await community();
     const early = END + 7 * HOUR;
     expect(await postDigestNow(deps, g.guildId, early, [])).toMatchObject({ replacesScheduled: true });
     expect(await postScheduledDigest(deps, g.guildId, PERIOD, NOW, [])).toBe('already');
@@ -264,7 +264,7 @@ describe('preview and post-now', () => {
 
 describe('the personal weekly DM', () => {
   it('GIVEN members who asked for it THEN each active one gets a DM once, and others get none', async () => {
-    const { g, deps } = community();
+    const { g, deps } = await community();
     await setSubscribed(sqliteDatabase(g.db), g.guildId, asMemberId('bob'), true, NOW - DAY);
     await setSubscribed(sqliteDatabase(g.db), g.guildId, asMemberId('kim'), true, NOW - DAY); // nothing to say to kim this week
     const helpful: DigestSource = {

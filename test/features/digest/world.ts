@@ -8,6 +8,7 @@ import type { Action, MessageBody } from '../../../src/actions.js';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Db } from '../../../src/db/connection.js';
+import { sqliteDatabase, transaction } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -19,8 +20,8 @@ import {
   type GuildId,
   type Platform,
 } from '../../../src/events.js';
-import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
-import { createEventApplier } from '../../../src/ingest/store.js';
+import { changeSettings, type GuildSettings } from '../../../src/guildSettings.js';
+import { eventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
 
@@ -45,11 +46,15 @@ export function makeDeps(db: Db): Deps & { wakes: number } {
 /** One guild in a database (several guilds can share one database: pass `db`). */
 export function makeGuild(id: string, name: string, options: { db?: Db; platform?: Platform; at?: number } = {}) {
   const db = options.db ?? makeTestDb();
-  const apply = createEventApplier(db);
+  const apply = eventApplier();
+  const database = sqliteDatabase(db);
   const guildId: GuildId = asGuildId(id);
   const base = { platform: options.platform ?? ('discord' as const), guildId };
   let seq = 0;
-  const push = (event: CommunityEvent) => db.transaction(() => apply(event, { storeMessageText: false }));
+  // Not awaited, so that a week is built with plain calls: the transaction queues on the connection's
+  // lock now, so every store call the test makes after this push runs after it.
+  const push = (event: CommunityEvent) =>
+    void transaction(database, (tx) => apply(tx, event, { storeMessageText: false }));
   push({ ...base, kind: 'guild.upserted', at: options.at ?? 0, name });
 
   return {
@@ -115,8 +120,8 @@ export function makeGuild(id: string, name: string, options: { db?: Db; platform
       });
       return messageId;
     },
-    settings(change: (s: GuildSettings) => GuildSettings, at = 0) {
-      updateSettings(db, guildId, 'system', 'test', change, at);
+    settings(change: (s: GuildSettings) => GuildSettings, at = 0): Promise<GuildSettings> {
+      return changeSettings(database, guildId, 'system', 'test', change, at);
     },
     /** The outbox rows of this guild, oldest first. */
     outbox(): { key: string; action: Action }[] {

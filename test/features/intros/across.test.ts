@@ -1,6 +1,6 @@
 /**
  * Intros in a paired community: a Discord guild and its forum on one real SQLite database, paired
- * with pairGuilds and linked with confirmed account_links rows, events through the real ingest.
+ * with pairCommunity and linked with confirmed account_links rows, events through the real ingest.
  */
 
 import { and, eq } from 'drizzle-orm';
@@ -21,11 +21,10 @@ import {
   refreshProfiles,
   runRound,
   sendFollowUps,
-  setProfile,
   suggestFor,
 } from '../../../src/features/intros/service.js';
-import { consentingProfiles, rowToProfile } from '../../../src/features/intros/store.js';
-import { pairGuilds } from '../../../src/features/links/identity.js';
+import { consentingProfiles, rowToProfile, setDeclared } from '../../../src/features/intros/store.js';
+import { pairCommunity } from '../../../src/features/links/identity.js';
 import { DAY, HOUR, makeWorld, T0, text, type World } from './world.js';
 
 /** What Discord shows of markdown-escaped text: a forum handle "cyd_forum" is written "cyd\\_forum". */
@@ -57,15 +56,27 @@ async function community(paired = true) {
   }
   await join(d, ['ann', 'bob', 'cat']);
   await join(f, ['7', '8']);
-  setProfile(d.db, d.guildId, m('ann'), { interests: ['Vulkan compute'], about: '', timezone: null }, T0 - 20 * DAY);
-  setProfile(
-    f.db,
+  await setDeclared(
+    d.database,
+    d.guildId,
+    m('ann'),
+    { interests: ['Vulkan compute'], about: '', timezone: null },
+    T0 - 20 * DAY,
+  );
+  await setDeclared(
+    f.database,
     f.guildId,
     m('7'),
     { interests: ['vulkan', 'compute shaders'], about: '', timezone: null },
     T0 - 20 * DAY,
   );
-  if (paired) pairGuilds(d.db, { guildId: 'g1', forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - 30 * DAY });
+  if (paired)
+    await pairCommunity(sqliteDatabase(d.db), {
+      guildId: 'g1',
+      forumGuildId: FORUM,
+      pairedBy: 'mod',
+      pairedAt: T0 - 30 * DAY,
+    });
   return { d, f };
 }
 
@@ -159,7 +170,7 @@ describe('a round in a paired community', () => {
 
   it('GIVEN a group of three with two Discord members and a forum member THEN each Discord DM mentions only the other Discord member', async () => {
     const { d, f } = await community();
-    d.settings((s) => ({ ...s, intros: { ...s.intros, size: 3 } }));
+    await d.settings((s) => ({ ...s, intros: { ...s.intros, size: 3 } }));
     // Only three people in the pool: one group of three, mixing platforms.
     await leave(d, 'bob');
     await leave(f, '8');
@@ -221,7 +232,8 @@ describe('a round in a paired community', () => {
 
   it('GIVEN a paired forum THEN its own scheduled round is skipped, and the Discord round includes its members', async () => {
     const { d, f } = await community();
-    for (const w of [d, f]) w.settings((s) => ({ ...s, intros: { ...s.intros, enabled: true, since: T0 - 30 * DAY } }));
+    for (const w of [d, f])
+      await w.settings((s) => ({ ...s, intros: { ...s.intros, enabled: true, since: T0 - 30 * DAY } }));
     await introsRoundJob.run(f.deps, f.guildId, '2026-03-02', T0);
     expect(f.db.select().from(introsRounds).where(eq(introsRounds.guildId, FORUM)).all()).toEqual([]);
     expect(d.outbox()).toEqual([]);

@@ -220,7 +220,7 @@ describe('Introduce us → Accept / Decline', () => {
 
   it('GIVEN Eve accepts THEN one private thread in the intros channel opens with exactly both, the reason and a starter', async () => {
     const w = await shaderClub();
-    w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
+    await w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
     await refreshProfiles(w.database, w.guildId, T0, true);
     await w.press(introduceButton, 'ann', 'eve');
     const accept = buttonOf(w, 'eve', 'Accept');
@@ -281,7 +281,7 @@ function buttonOf(w: World, member: string, label: string) {
 describe('rounds', () => {
   it('GIVEN a pool of six THEN everyone is in exactly one group and each group gets one private thread', async () => {
     const w = await shaderClub();
-    w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
+    await w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
     const r = await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
     expect(r).toMatchObject({ pool: 6, groups: 3, existing: false });
     const threads = w.outbox().filter((o) => o.action.type === 'thread.create');
@@ -332,7 +332,7 @@ describe('rounds', () => {
 
   it('GIVEN a crash in the middle of writing a round THEN nothing of it is kept and the retry makes every thread exactly once', async () => {
     const w = await shaderClub();
-    w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
+    await w.settings((s) => ({ ...s, intros: { ...s.intros, channelId: 'c-intros' } }));
     // A stray row with the id of the round's second group makes the round's transaction fail half way.
     const stray = {
       guildId: w.guildId,
@@ -368,7 +368,7 @@ describe('rounds', () => {
 
   it('GIVEN size 3 THEN six members make two groups of three', async () => {
     const w = await shaderClub();
-    w.settings((s) => ({ ...s, intros: { ...s.intros, size: 3 } }));
+    await w.settings((s) => ({ ...s, intros: { ...s.intros, size: 3 } }));
     await runRound(w.database, 'discord', w.guildId, '2026-03-02', T0);
     expect(roundRows(w, '2026-03-02').map((r) => r.memberIds.length)).toEqual([3, 3]);
   });
@@ -389,7 +389,7 @@ describe('"Did you meet?" and feedback', () => {
     const rows = w.db.select().from(introsFeedback).all();
     expect(rows).toMatchObject([{ memberId: 'ann', answer: 'met' }]);
     // They met: the next round does not pair them again, even after the no-repeat window.
-    w.settings((s) => ({ ...s, intros: { ...s.intros, noRepeatRounds: 0 } }));
+    await w.settings((s) => ({ ...s, intros: { ...s.intros, noRepeatRounds: 0 } }));
     await runRound(w.database, 'discord', w.guildId, 'next', T0 + 9 * DAY);
     const pairs = roundRows(w, 'next').map((r) => [...r.memberIds].sort().join('+'));
     expect(pairs).not.toContain('ann+eve');
@@ -485,7 +485,7 @@ describe('commands and schedule', () => {
 
   it('GIVEN the scheduled job for its period THEN it runs the round under that period', async () => {
     const w = await shaderClub();
-    w.settings((s) => ({ ...s, intros: { ...s.intros, enabled: true } }));
+    await w.settings((s) => ({ ...s, intros: { ...s.intros, enabled: true } }));
     await introsRoundJob.run(w.deps, w.guildId, '2026-03-02', T0);
     expect(roundRows(w, '2026-03-02')).toHaveLength(3);
   });

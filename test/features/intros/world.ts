@@ -26,8 +26,8 @@ import {
   type Platform,
 } from '../../../src/events.js';
 import { introsFeature } from '../../../src/features/intros/feature.js';
-import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
-import { createEventApplier } from '../../../src/ingest/store.js';
+import { changeSettings, type GuildSettings } from '../../../src/guildSettings.js';
+import { eventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
 
@@ -44,7 +44,7 @@ export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestD
   const db = opts.db ?? makeTestDb();
   /** The same SQLite file through the async store (what the ported intros functions take). */
   const database = sqliteDatabase(db);
-  const apply = createEventApplier(db);
+  const apply = eventApplier();
   const guildId: GuildId = asGuildId(guild);
   const platform: Platform = opts.platform ?? 'discord';
   const base = { platform, guildId };
@@ -60,11 +60,16 @@ export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestD
   };
 
   const push = (event: CommunityEvent) => {
-    const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
-    // The feature's store work for the event (ingest runs it inside the batch's transaction). Not
-    // awaited, so that events are pushed as plain calls: the transaction queues on the connection's
-    // lock now, so every store call the test makes after this push runs after it.
-    void transaction(database, (tx) => introsFeature.onEventStored?.(deps, event, fresh, tx) ?? Promise.resolve());
+    // The event and the feature's store work for it in one transaction, as ingest does. Not awaited,
+    // so that events are pushed as plain calls: the transaction queues on the connection's lock now,
+    // so every store call the test makes after this push runs after it.
+    void transaction(database, async (tx) => {
+      const fresh = await apply(tx, event, { storeMessageText: false });
+      await transaction(
+        tx,
+        (savepoint) => introsFeature.onEventStored?.(deps, event, fresh, savepoint) ?? Promise.resolve(),
+      );
+    });
   };
 
   const w = {
@@ -151,8 +156,8 @@ export function makeWorld(guild = 'g1', opts: { db?: ReturnType<typeof makeTestD
         accepted: true,
       });
     },
-    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - DAY) {
-      updateSettings(db, guildId, 'system', 'test', change, at);
+    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - DAY): Promise<GuildSettings> {
+      return changeSettings(sqliteDatabase(db), guildId, 'system', 'test', change, at);
     },
     outbox() {
       return db

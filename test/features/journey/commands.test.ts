@@ -15,9 +15,10 @@ import {
   type Reply,
   runCommand,
 } from '../../../src/commands.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { auditLog } from '../../../src/db/schema.js';
 import { asMemberId } from '../../../src/events.js';
-import { getSettings } from '../../../src/guildSettings.js';
+import { readSettings } from '../../../src/guildSettings.js';
 import { DAY, HOUR, makeCommunity, T0 } from './world.js';
 
 type World = Awaited<ReturnType<typeof makeCommunity>>;
@@ -105,7 +106,7 @@ describe('moderator commands', () => {
     conveneConfigImport,
   ])('GIVEN a member who is not a moderator runs /$name THEN it is refused and nothing changes', async (def) => {
     const w = await makeCommunity();
-    const before = getSettings(w.db, w.guildId);
+    const before = await readSettings(sqliteDatabase(w.db), w.guildId);
     const r = await run(
       w,
       def,
@@ -113,7 +114,7 @@ describe('moderator commands', () => {
       { id: 'bob', moderator: false },
     );
     expect(text(r)).toBe(MODERATOR_ONLY);
-    expect(getSettings(w.db, w.guildId)).toEqual(before);
+    expect(await readSettings(sqliteDatabase(w.db), w.guildId)).toEqual(before);
     expect(w.outbox()).toHaveLength(0);
   });
 
@@ -125,7 +126,7 @@ describe('moderator commands', () => {
       text: 'Hi {member}, this is {server}.',
     });
     expect(text(r)).toContain('in <#c-welcome>');
-    expect(getSettings(w.db, w.guildId).journey.welcome).toMatchObject({
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).journey.welcome).toMatchObject({
       channelId: 'c-welcome',
       dm: false,
       text: 'Hi {member}, this is {server}.',
@@ -157,9 +158,10 @@ describe('moderator commands', () => {
     const r = await run(w, conveneJourneySetRole, { stage: 'participating', role: 'r-part' });
     expect(text(r)).toContain('<@&r-part>');
     expect(text(r)).toContain('The 1 member already there');
-    expect(getSettings(w.db, w.guildId).journey.track.stages.find((s) => s.id === 'participating')!.roleId).toBe(
-      'r-part',
-    );
+    expect(
+      (await readSettings(sqliteDatabase(w.db), w.guildId)).journey.track.stages.find((s) => s.id === 'participating')!
+        .roleId,
+    ).toBe('r-part');
     expect(
       w
         .outbox()
@@ -182,33 +184,33 @@ describe('moderator commands', () => {
   it('GIVEN /convene journey silent on THEN the journey turns silent', async () => {
     const w = await makeCommunity();
     await run(w, conveneJourneySilent, { mode: 'on' });
-    expect(getSettings(w.db, w.guildId).journey.silent).toBe(true);
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).journey.silent).toBe(true);
     await run(w, conveneJourneySilent, { mode: 'off' });
-    expect(getSettings(w.db, w.guildId).journey.silent).toBe(false);
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).journey.silent).toBe(false);
   });
 });
 
 describe('config export and import', () => {
   it('GIVEN an export THEN it is the whole configuration as a JSON attachment that imports back unchanged', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, journey: { ...s.journey, silent: true } }));
+    await w.settings((s) => ({ ...s, journey: { ...s.journey, silent: true } }));
     const r = await run(w, conveneConfigExport);
     const [file] = r.body.attachments ?? [];
     expect(file).toMatchObject({ name: 'convene-config-g1.json', contentType: 'application/json' });
     const exported = JSON.parse(Buffer.from(file!.dataBase64, 'base64').toString('utf8'));
-    expect(exported).toEqual(getSettings(w.db, w.guildId));
+    expect(exported).toEqual(await readSettings(sqliteDatabase(w.db), w.guildId));
     const back = await run(w, conveneConfigImport, { file: attachment(exported) });
     expect(text(back)).toContain('nothing to change');
   });
 
   it('GIVEN a valid edited file THEN it is applied and the audit log has before and after', async () => {
     const w = await makeCommunity();
-    const next = getSettings(w.db, w.guildId);
+    const next = await readSettings(sqliteDatabase(w.db), w.guildId);
     next.journey.nudges.afterDays = 5;
     next.core.timezone = 'Europe/Berlin';
     const r = await run(w, conveneConfigImport, { file: attachment(next) });
     expect(text(r)).toContain('`core`, `journey`');
-    expect(getSettings(w.db, w.guildId).journey.nudges.afterDays).toBe(5);
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).journey.nudges.afterDays).toBe(5);
     const [audit] = audits(w);
     expect(audit).toMatchObject({ action: 'config.import', actorId: 'mod' });
   });
@@ -225,14 +227,14 @@ describe('config export and import', () => {
     ['an unknown section', 'karma', {}, '(root)'],
   ])('GIVEN a file with %s THEN nothing changes and the reply names the field', async (_, where, value, path) => {
     const w = await makeCommunity();
-    const before = getSettings(w.db, w.guildId);
+    const before = await readSettings(sqliteDatabase(w.db), w.guildId);
     const file = structuredClone(before) as unknown as Record<string, unknown>;
     (file.journey as { silent: boolean }).silent = true; // a valid change that must not be applied either
     setPath(file, where, value);
     const r = await run(w, conveneConfigImport, { file: attachment(file) });
     expect(text(r)).toContain('Nothing changed');
     expect(text(r)).toContain(`\`${path}\``);
-    expect(getSettings(w.db, w.guildId)).toEqual(before);
+    expect(await readSettings(sqliteDatabase(w.db), w.guildId)).toEqual(before);
     expect(audits(w)).toHaveLength(0);
   });
 

@@ -3,11 +3,13 @@
  * Activity on either platform counts toward both accounts' stages; the person is congratulated once,
  * where the event happened, and the other account follows quietly.
  */
+
 import { describe, expect, it } from 'vitest';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId, type CommunityEvent } from '../../../src/events.js';
 import { journeyView, syncJourneys } from '../../../src/features/journey/service.js';
 import { getJourney } from '../../../src/features/journey/store.js';
-import { pairGuilds } from '../../../src/features/links/identity.js';
+import { pairCommunity } from '../../../src/features/links/identity.js';
 import { DAY, HOUR, makeCommunity, T0 } from './world.js';
 
 const FORUM = asGuildId('discourse:forum.example');
@@ -72,7 +74,12 @@ async function linkedWorld(opts: { link?: boolean } = {}) {
     parentId: null,
     topic: null,
   });
-  pairGuilds(w.db, { guildId: w.guildId, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - 20 * DAY });
+  await pairCommunity(sqliteDatabase(w.db), {
+    guildId: w.guildId,
+    forumGuildId: FORUM,
+    pairedBy: 'mod',
+    pairedAt: T0 - 20 * DAY,
+  });
   const link = (discordId: string, forumId: string, at: number) =>
     w.db.$client
       .prepare(

@@ -39,7 +39,7 @@ describe('milestones', () => {
 
   it('GIVEN stages with roles THEN reaching them adds the roles, and removes the previous one when configured', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: {
         ...s.journey,
@@ -163,7 +163,7 @@ describe('milestones', () => {
 
   it("GIVEN replies to newcomers' first posts THEN only the first reply to each counts toward convener", async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: {
         ...s.journey,
@@ -205,7 +205,7 @@ describe('milestones', () => {
 
   it('GIVEN silent mode THEN stages still give roles but nobody is congratulated', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: {
         ...s.journey,
@@ -226,7 +226,10 @@ describe('milestones', () => {
 
   it('GIVEN congratulations in a channel THEN they are posted there, pinging only the member', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, journey: { ...s.journey, congratulate: { via: 'channel', channelId: 'c-general' } } }));
+    await w.settings((s) => ({
+      ...s,
+      journey: { ...s.journey, congratulate: { via: 'channel', channelId: 'c-general' } },
+    }));
     await w.join('ann', T0, { displayName: '@here' });
     await w.message('ann', 'c-general', T0 + 2 * HOUR);
     const [sent] = congratulations(w, 'ann');
@@ -270,7 +273,7 @@ describe('milestones', () => {
     const m = await w.message('bob', 'c-general', T0);
     await w.message('ann', 'c-general', T0 + WEEK, { replyTo: m });
     expect(await stageOf(w, 'ann')).toBe('helping');
-    w.settings(
+    await w.settings(
       (s) => ({
         ...s,
         journey: {
@@ -295,7 +298,7 @@ describe('milestones', () => {
 
   it('GIVEN a member who introduces themselves after posting THEN Introduced is recorded with its role, and the stage stays', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: {
         ...s.journey,
@@ -326,7 +329,7 @@ describe('milestones', () => {
     expect((await sweep(w.database, w.guildId, T0 + HOUR)).evaluated).toBe(1);
     expect((await sweep(w.database, w.guildId, T0 + 2 * HOUR)).evaluated).toBe(0);
     expect((await sweep(w.database, w.guildId, T0 + 3 * HOUR, { full: true })).evaluated).toBe(1);
-    w.settings(
+    await w.settings(
       (s) => ({
         ...s,
         journey: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asGuildId, asMemberId } from '../../../src/events.js';
 import { sweep } from '../../../src/features/journey/service.js';
-import { createEventApplier } from '../../../src/ingest/store.js';
+import { eventApplier } from '../../../src/ingest/store.js';
 import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
 
 const welcomes = (w: Awaited<ReturnType<typeof makeCommunity>>, member: string) =>
@@ -50,7 +50,8 @@ describe('welcome', () => {
   it('GIVEN the join was stored but the process died before the journey saw it THEN the next sweep welcomes once', async () => {
     const w = await makeCommunity();
     // Store only (what a crash between ingest and onEvent leaves behind).
-    createEventApplier(w.db)(
+    await eventApplier()(
+      w.database,
       {
         platform: 'discord',
         guildId: asGuildId('g1'),
@@ -87,7 +88,7 @@ describe('welcome', () => {
 
   it('GIVEN a member whose display name is "@everyone" THEN the welcome pings only them', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, channelId: 'c-welcome', alsoInChannel: true } },
     }));
@@ -114,7 +115,7 @@ describe('welcome', () => {
     ],
   ])('GIVEN a welcome channel configured for %s THEN the welcome goes there', async (_, change, expected) => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, channelId: 'c-welcome', ...change } },
     }));
@@ -131,9 +132,9 @@ describe('welcome', () => {
 
   it('GIVEN welcomes turned off THEN a join is not welcomed, and turning them on later does not welcome old joins', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: false } } }));
+    await w.settings((s) => ({ ...s, journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: false } } }));
     await w.join('ann', T0);
-    w.settings(
+    await w.settings(
       (s) => ({ ...s, journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: true } } }),
       T0 + DAY,
     );
@@ -143,7 +144,7 @@ describe('welcome', () => {
 
   it('GIVEN a custom welcome text THEN the placeholders are filled', async () => {
     const w = await makeCommunity('@here Club');
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: {
         ...s.journey,

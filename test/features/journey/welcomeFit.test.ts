@@ -8,9 +8,10 @@ import conveneWelcomeSet from '../../../commands/conveneWelcomeSet.js';
 import conveneWelcomeTest from '../../../commands/conveneWelcomeTest.js';
 import type { Action } from '../../../src/actions.js';
 import { type CommandContext, type CommandDefinition, type Reply, runCommand } from '../../../src/commands.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { asMemberId } from '../../../src/events.js';
 import { renderWelcome, welcomeWorstCase } from '../../../src/features/journey/compose.js';
-import { getSettings } from '../../../src/guildSettings.js';
+import { readSettings } from '../../../src/guildSettings.js';
 import { messageJson } from '../../../src/platforms/discord/render.js';
 import { LIMITS, limitViolation } from '../../../src/text/fit.js';
 import { DAY, makeCommunity, T0 } from './world.js';
@@ -54,7 +55,7 @@ describe('a custom welcome is checked against its longest expansion', () => {
     expect(r.body.content).toMatch(
       /^Nothing changed: with the longest names allowed, your welcome can reach [\d,]+ characters once \{member\} ×\d+, \{server\} ×\d+, \{channels\} ×\d+, \{first_step\} ×\d+ are filled in, and a message holds 2,000\. Shorten it by about [\d,]+ characters or use fewer placeholders\.$/,
     );
-    expect(getSettings(w.db, w.guildId).journey.welcome.text).toBe('');
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).journey.welcome.text).toBe('');
   });
 
   it('GIVEN a text one character too long at worst THEN the refusal says "about 1 character", in the singular', async () => {
@@ -86,14 +87,14 @@ describe('a custom welcome is checked against its longest expansion', () => {
     expect(welcomeWorstCase(text).length).toBeLessThanOrEqual(LIMITS.content);
     const r = await run(w, conveneWelcomeSet as never, { dm: true, text });
     expect(r.body.content).toContain('with your text');
-    expect(getSettings(w.db, w.guildId).journey.welcome.text).toBe(text);
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).journey.welcome.text).toBe(text);
   });
 });
 
 describe('a welcome that is too long (set before the check) is cut, and the preview says so', () => {
   it('GIVEN a stored text that expands past 2,000 THEN the preview warns what newcomers do not get and every message fits', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({
+    await w.settings((s) => ({
       ...s,
       journey: { ...s.journey, welcome: { ...s.journey.welcome, enabled: true, dm: true, text: LONG_TEMPLATE } },
     }));

@@ -6,7 +6,7 @@ import { asc } from 'drizzle-orm';
 import type { Action } from '../../../src/actions.js';
 import type { Deps, RuntimeStatus } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { sqliteDatabase } from '../../../src/db/database.js';
+import { sqliteDatabase, transaction } from '../../../src/db/database.js';
 import { outbox } from '../../../src/db/schema.js';
 import {
   asChannelId,
@@ -19,8 +19,8 @@ import {
   type MemberId,
 } from '../../../src/events.js';
 import { handleEvent } from '../../../src/features/journey/service.js';
-import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
-import { createEventApplier } from '../../../src/ingest/store.js';
+import { changeSettings, type GuildSettings } from '../../../src/guildSettings.js';
+import { eventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
 
@@ -32,7 +32,7 @@ export const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 
 export function makeWorld(guildName = 'Rust Gamedev') {
   const db = makeTestDb();
-  const apply = createEventApplier(db);
+  const apply = eventApplier();
   const guildId: GuildId = asGuildId('g1');
   const base = { platform: 'discord' as const, guildId };
   let seq = 0;
@@ -40,7 +40,7 @@ export function makeWorld(guildName = 'Rust Gamedev') {
   /** Store the event; when it changed something, let the journey react with the clock at `now`. */
   const database = sqliteDatabase(db);
   const push = async (event: CommunityEvent, now = event.at): Promise<number> => {
-    const fresh = db.transaction(() => apply(event, { storeMessageText: false }));
+    const fresh = await transaction(database, (tx) => apply(tx, event, { storeMessageText: false }));
     return fresh ? handleEvent(database, event, now) : 0;
   };
 
@@ -144,8 +144,8 @@ export function makeWorld(guildName = 'Rust Gamedev') {
         accepted: true,
       });
     },
-    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 29 * DAY) {
-      updateSettings(db, guildId, 'system', 'test', change, at);
+    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 29 * DAY): Promise<GuildSettings> {
+      return changeSettings(sqliteDatabase(db), guildId, 'system', 'test', change, at);
     },
     /** Every outbox row, oldest first. */
     outbox() {

@@ -101,7 +101,7 @@ describe('a moderator who connected a forum erases their data', () => {
     expect(findTraces(db, db.path, ['Wrenfield', 'Ashcombe']).total).toEqual({ cells: 0, bytes: 0 });
     // The community's forum is untouched: the same row, pair, sealed key and secret, the history of
     // what changed and when (without who), and the other moderator's name on their own change.
-    const row = (await forumOfGuild(db, GUILD))!;
+    const row = (await forumOfGuild(sqliteDatabase(db), GUILD))!;
     expect(row).toMatchObject({ forumGuildId: 'discourse:forum.example', apiUsername: 'convene_ops', connectedBy: '' });
     expect(await readPairedGuild(sqliteDatabase(db), GUILD)).toBe('discourse:forum.example');
     expect(openForumSecrets(KEY, row).apiKey).toBe(FORM.apiKey);

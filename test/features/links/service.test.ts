@@ -9,10 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { UserFacingError } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { type Database, legacyDb, transaction } from '../../../src/db/database.js';
+import { type Database, transaction } from '../../../src/db/database.js';
 import { asGuildId, asMemberId } from '../../../src/events.js';
-import { setProfile } from '../../../src/features/intros/service.js';
-import { profileRow } from '../../../src/features/intros/store.js';
+import { readProfileRow, setDeclared } from '../../../src/features/intros/store.js';
 import { CODE_TTL_MS } from '../../../src/features/links/code.js';
 import { linksFeature } from '../../../src/features/links/feature.js';
 import {
@@ -313,18 +312,29 @@ describe.each(ENGINES)('the community pair on %s', (engine) => {
 describe.each(CONFIRMING)('one profile on linking on %s', (engine) => {
   it('GIVEN the forum account declared interests and the Discord one did not THEN linking fills the Discord profile; a declared one is kept', async () => {
     const w = await world(engine);
-    const sync = legacyDb(w.db);
-    setProfile(sync, FORUM, asMemberId('7'), { interests: ['PCB layout'], about: 'hi', timezone: 'Asia/Tokyo' }, T0);
-    setProfile(sync, FORUM, asMemberId('8'), { interests: ['robots'], about: '', timezone: null }, T0);
-    setProfile(sync, asGuildId(DISCORD), asMemberId('d2'), { interests: ['rust'], about: '', timezone: null }, T0);
+    await setDeclared(
+      w.db,
+      FORUM,
+      asMemberId('7'),
+      { interests: ['PCB layout'], about: 'hi', timezone: 'Asia/Tokyo' },
+      T0,
+    );
+    await setDeclared(w.db, FORUM, asMemberId('8'), { interests: ['robots'], about: '', timezone: null }, T0);
+    await setDeclared(
+      w.db,
+      asGuildId(DISCORD),
+      asMemberId('d2'),
+      { interests: ['rust'], about: '', timezone: null },
+      T0,
+    );
     await w.ask('d1', 'mei');
     await confirmLink(w.deps, DISCORD, 'd1', '123456', T0);
-    expect(profileRow(sync, asGuildId(DISCORD), 'd1')?.declared).toMatchObject({
+    expect((await readProfileRow(w.db, asGuildId(DISCORD), 'd1'))?.declared).toMatchObject({
       interests: ['PCB layout'],
       timezone: 'Asia/Tokyo',
     });
     await w.ask('d2', 'kofi', '222222');
     await confirmLink(w.deps, DISCORD, 'd2', '222222', T0);
-    expect(profileRow(sync, asGuildId(DISCORD), 'd2')?.declared?.interests).toEqual(['rust']);
+    expect((await readProfileRow(w.db, asGuildId(DISCORD), 'd2'))?.declared?.interests).toEqual(['rust']);
   });
 });

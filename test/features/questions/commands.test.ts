@@ -7,12 +7,13 @@ import profileSet from '../../../commands/profileSet.js';
 import solved from '../../../commands/solved.js';
 import unanswered from '../../../commands/unanswered.js';
 import { MODERATOR_ONLY } from '../../../src/commands.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import { members } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
-import { profileRow } from '../../../src/features/intros/store.js';
-import { pairGuilds } from '../../../src/features/links/identity.js';
+import { readProfileRow } from '../../../src/features/intros/store.js';
+import { pairCommunity } from '../../../src/features/links/identity.js';
 import { getQuestion } from '../../../src/features/questions/store.js';
-import { getSettings } from '../../../src/guildSettings.js';
+import { readSettings } from '../../../src/guildSettings.js';
 import { DAY, HOUR, makeCommunity, T0 } from './world.js';
 
 const text = (r: { kind: string; body?: { content: string } }) => (r.kind === 'modal' ? '' : (r.body?.content ?? ''));
@@ -94,7 +95,7 @@ describe('/convene questions set', () => {
       { channels: '#general, <#help>', after: '2h', escalate: '2d', helpers: 'r1' },
       { id: 'mod', moderator: true },
     );
-    const q = getSettings(w.db, w.guildId).questions;
+    const q = (await readSettings(sqliteDatabase(w.db), w.guildId)).questions;
     expect(q).toMatchObject({
       auto: false,
       channels: { general: true },
@@ -108,7 +109,7 @@ describe('/convene questions set', () => {
   it('GIVEN moderators:true THEN the reply says the moderators get one summary per scan', async () => {
     const w = await makeCommunity();
     const r = await w.run(conveneQuestionsSet, { moderators: true }, { id: 'mod', moderator: true });
-    expect(getSettings(w.db, w.guildId).questions.helpersRoleId).toBeNull();
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).questions.helpersRoleId).toBeNull();
     expect(text(r)).toContain(
       'Still open after 1 d: the moderators get one private summary per scan listing such questions (`helpers:` sends them to a role instead).',
     );
@@ -117,7 +118,10 @@ describe('/convene questions set', () => {
   it('GIVEN watch:off for a channel THEN that channel is never watched, and the rest stays automatic', async () => {
     const w = await makeCommunity();
     await w.run(conveneQuestionsSet, { channel: 'help', watch: 'off' }, { id: 'mod', moderator: true });
-    expect(getSettings(w.db, w.guildId).questions).toMatchObject({ auto: true, channels: { help: false } });
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).questions).toMatchObject({
+      auto: true,
+      channels: { help: false },
+    });
     await w.post('q1', 'help', 'cy', 'shader crash', T0);
     expect(await getQuestion(w.store, w.guildId, 'q1')).toBeUndefined();
   });
@@ -130,7 +134,7 @@ describe('/convene questions set', () => {
   ])('GIVEN %j THEN it explains the mistake and changes nothing', async (options, expected) => {
     const w = await makeCommunity();
     expect(text(await w.run(conveneQuestionsSet, options, { id: 'mod', moderator: true }))).toContain(expected);
-    expect(getSettings(w.db, w.guildId).questions.afterMinutes).toBe(240);
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).questions.afterMinutes).toBe(240);
   });
 
   it('GIVEN names, ids and mentions THEN parseChannelList returns the channel ids once each', async () => {
@@ -145,7 +149,7 @@ describe('/convene questions set', () => {
     const w = await makeCommunity();
     await w.run(conveneQuestionsSet, { channels: '#general' }, { id: 'mod', moderator: true });
     await w.run(conveneQuestionsSet, { channels: 'auto' }, { id: 'mod', moderator: true });
-    expect(getSettings(w.db, w.guildId).questions).toMatchObject({ auto: true, channels: {} });
+    expect((await readSettings(sqliteDatabase(w.db), w.guildId)).questions).toMatchObject({ auto: true, channels: {} });
   });
 });
 
@@ -165,7 +169,12 @@ describe('a linked member is one person', () => {
       bot: false,
       roles: [],
     });
-    pairGuilds(w.db, { guildId: w.guildId, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - DAY });
+    await pairCommunity(sqliteDatabase(w.db), {
+      guildId: w.guildId,
+      forumGuildId: FORUM,
+      pairedBy: 'mod',
+      pairedAt: T0 - DAY,
+    });
     w.db.$client
       .prepare(
         'INSERT INTO account_links (guild_id, member_id, other_guild_id, other_member_id, created_at, linked_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -246,7 +255,7 @@ describe('a linked member is one person', () => {
     const { w, forumRow } = await linked();
     await w.run(profileSet, { timezone: 'Europe/Lisbon', interests: 'vulkan, rust' }, { id: 'ada' });
     expect(forumRow()?.timezone).toBe('Europe/Lisbon');
-    expect(profileRow(w.db, asGuildId(FORUM), asMemberId('7'))?.declared).toMatchObject({
+    expect((await readProfileRow(w.store, asGuildId(FORUM), asMemberId('7')))?.declared).toMatchObject({
       interests: ['vulkan', 'rust'],
     });
   });

@@ -54,7 +54,7 @@ describe('escalation', () => {
 
   it('GIVEN a helpers role THEN each question gets one escalation in its thread, naming it with its age and link', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, questions: { ...s.questions, helpersRoleId: 'r-helpers' } }));
+    await w.settings((s) => ({ ...s, questions: { ...s.questions, helpersRoleId: 'r-helpers' } }));
     await threeOldQuestions(w);
     await scanAndNudge(w.store, w.guildId, T0);
     await scanAndNudge(w.store, w.guildId, T0 + HOUR);
@@ -73,7 +73,7 @@ describe('escalation', () => {
 
   it('GIVEN moderator roles and no helpers role THEN the members holding them get the summary, not a role ping per question', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, core: { ...s.core, moderatorRoleIds: ['r-mods'] } }));
+    await w.settings((s) => ({ ...s, core: { ...s.core, moderatorRoleIds: ['r-mods'] } }));
     await w.push({
       platform: 'discord',
       guildId: w.guildId,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sqliteDatabase } from '../../../src/db/database.js';
 import { members, questionNudges, questions } from '../../../src/db/schema.js';
 import { asChannelId, asGuildId, asMemberId, asMessageId } from '../../../src/events.js';
-import { pairGuilds } from '../../../src/features/links/identity.js';
+import { pairCommunity } from '../../../src/features/links/identity.js';
 import { loadExpertise } from '../../../src/features/questions/expertiseStore.js';
 import { rankAnswerers } from '../../../src/features/questions/route.js';
 import {
@@ -15,7 +15,7 @@ import {
   weeklyMetrics,
 } from '../../../src/features/questions/service.js';
 import { getQuestion } from '../../../src/features/questions/store.js';
-import { updateSettings } from '../../../src/guildSettings.js';
+import { changeSettings } from '../../../src/guildSettings.js';
 import { DAY, HOUR, MINUTE, makeCommunity, T0 } from './world.js';
 
 type World = Awaited<ReturnType<typeof makeCommunity>>;
@@ -139,7 +139,7 @@ describe('scanAndNudge', () => {
     const w = await makeCommunity();
     await askRendering(w);
     await scanAndNudge(w.store, w.guildId, T0);
-    forgetExpertise(w.db, w.guildId);
+    forgetExpertise(w.store, w.guildId);
     await scanAndNudge(w.store, w.guildId, T0 + 5 * MINUTE);
     await scanAndNudge(w.store, w.guildId, T0 + 10 * MINUTE);
     expect(messageSends(w)).toHaveLength(1);
@@ -228,7 +228,7 @@ describe('scanAndNudge', () => {
 
   it('GIVEN a question still open after 24 h THEN one escalation pings the helpers role, once', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, questions: { ...s.questions, helpersRoleId: 'r-helpers' } }));
+    await w.settings((s) => ({ ...s, questions: { ...s.questions, helpersRoleId: 'r-helpers' } }));
     await askRendering(w, 'q1', T0 - 5 * HOUR);
     await scanAndNudge(w.store, w.guildId, T0);
     await scanAndNudge(w.store, w.guildId, T0 + 20 * HOUR);
@@ -262,7 +262,7 @@ describe('scanAndNudge', () => {
 
   it('GIVEN detection is turned off THEN nothing is detected nor nudged', async () => {
     const w = await makeCommunity();
-    w.settings((s) => ({ ...s, questions: { ...s.questions, enabled: false } }));
+    await w.settings((s) => ({ ...s, questions: { ...s.questions, enabled: false } }));
     await askRendering(w);
     expect(await getQuestion(w.store, w.guildId, 'q1')).toBeUndefined();
     expect((await scanAndNudge(w.store, w.guildId, T0)).nudged).toBe(0);
@@ -273,13 +273,13 @@ describe('scanAndNudge', () => {
     await askRendering(w);
     expect(await getQuestion(w.store, w.guildId, 'q1')).toBeDefined();
     expect((await unansweredFor(w.store, w.guildId, 'ada', T0)).map((q) => q.questionId)).toContain('q1');
-    w.settings((s) => ({ ...s, questions: { ...s.questions, channels: { help: false } } }));
+    await w.settings((s) => ({ ...s, questions: { ...s.questions, channels: { help: false } } }));
     expect((await scanAndNudge(w.store, w.guildId, T0)).nudged).toBe(0);
     expect(messageSends(w)).toEqual([]);
     expect(await unansweredFor(w.store, w.guildId, 'ada', T0)).toEqual([]);
     expect(await waitingForDigest(w.store, w.guildId, T0)).toEqual([]);
     // Watched again: it is due as before.
-    w.settings((s) => ({ ...s, questions: { ...s.questions, channels: {} } }));
+    await w.settings((s) => ({ ...s, questions: { ...s.questions, channels: {} } }));
     expect((await scanAndNudge(w.store, w.guildId, T0)).nudged).toBe(1);
   });
 
@@ -379,8 +379,8 @@ describe('server-wide restraint', () => {
 
   it('GIVEN a backlog of 20 fresh and 10 day-old questions at start-up THEN one scan sends at most 6 peer nudges and 3 escalations', async () => {
     const w = await makeCommunity();
-    updateSettings(
-      w.db,
+    await changeSettings(
+      sqliteDatabase(w.db),
       w.guildId,
       'system',
       'test',
@@ -405,8 +405,8 @@ describe('server-wide restraint', () => {
 
   it('GIVEN the hourly budget is spent THEN the next scan in that hour sends nothing, and the hour after sends more', async () => {
     const w = await makeCommunity();
-    updateSettings(
-      w.db,
+    await changeSettings(
+      sqliteDatabase(w.db),
       w.guildId,
       'system',
       'test',
@@ -516,7 +516,12 @@ describe('a linked peer is one person', () => {
         memberId: asMemberId('7'),
       });
     }
-    pairGuilds(w.db, { guildId: w.guildId, forumGuildId: FORUM, pairedBy: 'mod', pairedAt: T0 - DAY });
+    await pairCommunity(sqliteDatabase(w.db), {
+      guildId: w.guildId,
+      forumGuildId: FORUM,
+      pairedBy: 'mod',
+      pairedAt: T0 - DAY,
+    });
     w.db.$client
       .prepare(
         'INSERT INTO account_links (guild_id, member_id, other_guild_id, other_member_id, created_at, linked_at) VALUES (?, ?, ?, ?, ?, ?)',

@@ -17,6 +17,7 @@ import {
   runCommand,
 } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import { sqliteDatabase } from '../../../src/db/database.js';
 import {
   asChannelId,
   asGuildId,
@@ -31,7 +32,7 @@ import { solvedByButton } from '../../../src/features/questions/buttons.js';
 import { type ReplyFact, rankCandidates } from '../../../src/features/questions/pick.js';
 import { scanAndNudge, waitingForDigest } from '../../../src/features/questions/service.js';
 import { pickBody } from '../../../src/features/questions/solve.js';
-import { updateSettings } from '../../../src/guildSettings.js';
+import { changeSettings } from '../../../src/guildSettings.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
@@ -80,8 +81,8 @@ async function community(options: { storeMessageText?: boolean } = {}) {
   }
   await ingestor.pushMany(events);
   if (options.storeMessageText) {
-    updateSettings(
-      deps.db,
+    await changeSettings(
+      sqliteDatabase(deps.db),
       guildId,
       'system',
       'test',

@@ -99,8 +99,8 @@ describe('every question named', () => {
     expect(exported.questionsAsked.find((q) => q.questionId === id)?.title).toBe(
       'How do I bake lightmaps in the editor?',
     );
-    w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 2 } }));
-    await applyRetention(w.db, w.guildId, T0);
+    await w.settings((s) => ({ ...s, core: { ...s.core, retentionDays: 2 } }));
+    await applyRetention(w.store, w.guildId, T0);
     expect((await getQuestion(w.store, w.guildId, id))?.title).toBeNull();
     // A thread's name is the channel's: kept.
     expect((await getQuestion(w.store, w.guildId, 'old5'))?.title).toBe('network lag and replication jitter');
@@ -153,7 +153,7 @@ describe('forum links', () => {
     await w.channel('category:4', 'Support', 'forum');
     await w.join('7');
     await w.post('16', 'category:4', '7', 'Physics jitter after upgrade', T0 - 5 * HOUR, { body: 'any idea why?' });
-    await insertForum(w.db, {
+    await insertForum(w.store, {
       id: 'f1',
       guildId: 'discord-guild',
       forumGuildId: 'discourse:example.org:8080',

@@ -1,7 +1,7 @@
 /**
  * A small community on a real SQLite database: events go through the real ingest applier, then to
  * the questions service exactly as the ingestor would call it (only when the event was fresh).
- * `db` is the synchronous handle (the applier, settings: not ported yet), `store` the same
+ * `db` is the synchronous handle (what some tests still read the tables with), `store` the same
  * connection as a Database for the questions feature's async store.
  */
 import { asc } from 'drizzle-orm';
@@ -22,8 +22,8 @@ import {
   type Platform,
 } from '../../../src/events.js';
 import { handleEvent } from '../../../src/features/questions/service.js';
-import { type GuildSettings, updateSettings } from '../../../src/guildSettings.js';
-import { createEventApplier } from '../../../src/ingest/store.js';
+import { changeSettings, type GuildSettings } from '../../../src/guildSettings.js';
+import { eventApplier } from '../../../src/ingest/store.js';
 import { createLogger } from '../../../src/log.js';
 import { makeTestDb } from '../../helpers/db.js';
 
@@ -36,7 +36,7 @@ export const T0 = Date.UTC(2026, 2, 3, 10, 0, 0);
 export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
   const db = makeTestDb();
   const store = sqliteDatabase(db);
-  const apply = createEventApplier(db);
+  const apply = eventApplier();
   const guildId: GuildId = asGuildId(guild);
   const base = { platform, guildId };
   let seq = 0;
@@ -45,7 +45,7 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
   const push = (event: CommunityEvent, opts: { silent?: boolean } = {}): Promise<boolean> =>
     // As the ingestor does: the event and the feature's work in one transaction (the feature in a savepoint).
     transaction(store, async (tx) => {
-      const fresh = apply(event, { storeMessageText: false });
+      const fresh = await apply(tx, event, { storeMessageText: false });
       if (fresh && !opts.silent) await transaction(tx, (savepoint) => handleEvent(savepoint, event));
       return fresh;
     });
@@ -182,8 +182,8 @@ export function makeWorld(guild = 'g1', platform: Platform = 'discord') {
         accepted,
       });
     },
-    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 50 * DAY) {
-      updateSettings(db, guildId, 'system', 'test', change, at);
+    settings(change: (s: GuildSettings) => GuildSettings, at = T0 - 50 * DAY): Promise<GuildSettings> {
+      return changeSettings(sqliteDatabase(db), guildId, 'system', 'test', change, at);
     },
     outbox() {
       return db

@@ -14,7 +14,7 @@ import {
   newestPostAt,
   recordKey,
   topicsWithPostsSince,
-  writeIndexOn,
+  writeIndex,
 } from '../../../src/platforms/discourse/store.js';
 import { ENGINES, testDatabase } from '../../helpers/engines.js';
 
@@ -60,8 +60,8 @@ describe.each(ENGINES)('Discourse store on %s', (engine) => {
       { postId: '101', topicId: '11', postNumber: 1, userId: '7' },
       { postId: '102', topicId: '11', postNumber: 2, userId: '7' },
     ];
-    await writeIndexOn(db, forum, { posts, users: [{ userId: '7', username: 'QuillMarsh' }] }, 1);
-    await writeIndexOn(
+    await writeIndex(db, forum, { posts, users: [{ userId: '7', username: 'QuillMarsh' }] }, 1);
+    await writeIndex(
       db,
       forum,
       {
