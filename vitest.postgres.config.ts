@@ -33,7 +33,7 @@ export const SQLITE_ONLY_E2E: readonly string[] = [
   'test/e2e/sandbox/interactions.test.ts',
   'test/e2e/sandbox/messages.test.ts',
   'test/e2e/sandbox/rateLimits.test.ts',
-  // `npm run cluster -- --check`: the script makes its own SQLite database.
+  // `npm run cluster -- --check`: the script starts its own local PostgreSQL server and database.
   'test/e2e/cluster.test.ts',
 ];
 
