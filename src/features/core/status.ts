@@ -82,6 +82,16 @@ const ago = (ms: number) =>
       ? `${Math.round(ms / 60_000)} min`
       : `${(ms / 3_600_000).toFixed(1)} h`;
 
+/**
+ * A run still marked running whose lease passed: its process died (a live one renews the lease);
+ * another process takes it over only while its period is open, so it may stay marked running.
+ */
+function outcomeOf(run: { outcome: string; leaseUntil: number | null }, now: number): string {
+  return run.outcome === 'running' && run.leaseUntil !== null && run.leaseUntil < now
+    ? 'stopped with its process before it finished'
+    : run.outcome;
+}
+
 export function renderStatus(report: StatusReport, now: number): string {
   const lines = [
     '**Convene status**',
@@ -115,7 +125,7 @@ export function renderStatus(report: StatusReport, now: number): string {
       ? `Last jobs:\n${report.jobs
           .map(
             (j) =>
-              `  · ${j.job} ${j.period}: ${j.outcome}${j.detail ? ` (${j.detail.slice(0, 80)})` : ''}, ${ago(now - j.startedAt)} ago`,
+              `  · ${j.job} ${j.period}: ${outcomeOf(j, now)}${j.detail ? ` (${j.detail.slice(0, 80)})` : ''}, ${ago(now - j.startedAt)} ago`,
           )
           .join('\n')}`
       : 'Last jobs: none yet',

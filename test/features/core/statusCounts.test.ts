@@ -44,3 +44,40 @@ describe('/convene status counts', () => {
     expect(lines[2]).toBe('Routing: shipped weights (5 answered questions, 200 needed to fit)');
   });
 });
+
+describe('/convene status last jobs', () => {
+  it('GIVEN a run whose process died (its lease passed, still marked running) THEN it reads as stopped with its process, not as running', async () => {
+    const w = makeWorld();
+    await w.guild();
+    const { jobRuns } = w.store.tables;
+    await w.store.insert(jobRuns).values([
+      // Killed -9 while scanning: nobody finishes a run whose period has passed.
+      {
+        job: 'questions.scan',
+        guildId: w.guildId,
+        period: 'p1',
+        startedAt: T0 - HOUR,
+        outcome: 'running',
+        leaseUntil: T0 - HOUR + 30_000,
+        leaseOwner: 'host:1:a',
+      },
+      // Alive and renewing: still running.
+      {
+        job: 'digest.weekly',
+        guildId: w.guildId,
+        period: 'p2',
+        startedAt: T0 - 60_000,
+        outcome: 'running',
+        leaseUntil: T0 + 60_000,
+        leaseOwner: 'host:2:b',
+      },
+    ]);
+    const status = renderStatus(await statusReport(w.deps(), w.guildId, T0), T0);
+    const jobs = status.split('\n').filter((l) => l.startsWith('  · '));
+    for (const line of jobs) console.log(`[moderator reads, jobs] ${line}`);
+    expect(jobs).toEqual([
+      '  · digest.weekly p2: running, 60 s ago',
+      '  · questions.scan p1: stopped with its process before it finished, 60 min ago',
+    ]);
+  });
+});
