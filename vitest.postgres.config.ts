@@ -13,7 +13,6 @@ export const SQLITE_ONLY_E2E: readonly string[] = [
   // sqliteRows): each joins this pass once it reads them through the async store (f.rows, rows()).
   'test/e2e/discourse/backfill.test.ts',
   'test/e2e/discourse/catchUp.test.ts',
-  'test/e2e/discourse/commands.test.ts',
   'test/e2e/discourse/crossPlatform.test.ts',
   'test/e2e/discourse/features.test.ts',
   'test/e2e/discourse/forumByCommand.test.ts',
