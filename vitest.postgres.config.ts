@@ -11,13 +11,11 @@ import base from './vitest.config.js';
 export const SQLITE_ONLY_E2E: readonly string[] = [
   // Discourse e2e files that still read the bot's rows through the synchronous SQLite handle (f.db,
   // sqliteRows): each joins this pass once it reads them through the async store (f.rows, rows()).
-  'test/e2e/discourse/backfill.test.ts',
   'test/e2e/discourse/catchUp.test.ts',
   'test/e2e/discourse/crossPlatform.test.ts',
   'test/e2e/discourse/features.test.ts',
   'test/e2e/discourse/forumByCommand.test.ts',
   'test/e2e/discourse/forumCatchUp.test.ts',
-  'test/e2e/discourse/hostile.test.ts',
   'test/e2e/discourse/pairAcrossProcesses.test.ts',
   'test/e2e/discourse/shards.test.ts',
   'test/e2e/discourse/startup.test.ts',
