@@ -11,14 +11,12 @@ import base from './vitest.config.js';
 export const SQLITE_ONLY_E2E: readonly string[] = [
   // Discourse e2e files that still read the bot's rows through the synchronous SQLite handle (f.db,
   // sqliteRows): each joins this pass once it reads them through the async store (f.rows, rows()).
-  'test/e2e/discourse/catchUp.test.ts',
   'test/e2e/discourse/crossPlatform.test.ts',
   'test/e2e/discourse/features.test.ts',
   'test/e2e/discourse/forumByCommand.test.ts',
   'test/e2e/discourse/forumCatchUp.test.ts',
   'test/e2e/discourse/pairAcrossProcesses.test.ts',
   'test/e2e/discourse/shards.test.ts',
-  'test/e2e/discourse/startup.test.ts',
   // The forum bot on PostgreSQL already, in the first pass (its own testDatabase('postgres')).
   'test/e2e/discourse/postgres.test.ts',
   // Already the bot on PostgreSQL, in the first pass.

@@ -63,6 +63,18 @@ export interface Forum {
   close(): Promise<void>;
 }
 
+/**
+ * A new, migrated database of the run's engine for a bot (close it with closeDatabase), with the
+ * `Deps.db` a process on that engine has: SQLite's connection, or on PostgreSQL none (NotPortedError).
+ */
+export async function botDatabase(): Promise<{ engine: Engine; databaseUrl: string; database: Database; db: Db }> {
+  const engine = testEngine();
+  const databaseUrl = await newDatabaseUrl(joinPath(tempDir(), 'convene.db'), engine);
+  const database = await openDatabase(databaseUrl);
+  await migrateDatabase(database);
+  return { engine, databaseUrl, database, db: engine === 'sqlite' ? legacyDb(database) : notPortedDb() };
+}
+
 export async function startForum(
   options: {
     sandbox?: Partial<DiscourseSandboxOptions>;
@@ -73,11 +85,7 @@ export async function startForum(
   } = {},
 ): Promise<Forum> {
   const forum = await DiscourseSandbox.start({ apiKey: API_KEY, botUsername: BOT, ...options.sandbox });
-  const engine = testEngine();
-  const databaseUrl = await newDatabaseUrl(joinPath(tempDir(), 'convene.db'), engine);
-  const database = await openDatabase(databaseUrl);
-  await migrateDatabase(database);
-  const db = engine === 'sqlite' ? legacyDb(database) : notPortedDb();
+  const { engine, databaseUrl, database, db } = await botDatabase();
   const config = loadConfig({
     DISCOURSE_URL: forum.url,
     DISCOURSE_API_KEY: API_KEY,
