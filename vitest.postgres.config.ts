@@ -14,7 +14,6 @@ export const SQLITE_ONLY_E2E: readonly string[] = [
   'test/e2e/discourse/crossPlatform.test.ts',
   'test/e2e/discourse/features.test.ts',
   'test/e2e/discourse/forumByCommand.test.ts',
-  'test/e2e/discourse/forumCatchUp.test.ts',
   // The forum bot on PostgreSQL already, in the first pass (its own testDatabase('postgres')).
   'test/e2e/discourse/postgres.test.ts',
   // Already the bot on PostgreSQL, in the first pass.
