@@ -13,7 +13,6 @@ export const SQLITE_ONLY_E2E: readonly string[] = [
   // sqliteRows): each joins this pass once it reads them through the async store (f.rows, rows()).
   'test/e2e/discourse/crossPlatform.test.ts',
   'test/e2e/discourse/features.test.ts',
-  'test/e2e/discourse/forumByCommand.test.ts',
   // The forum bot on PostgreSQL already, in the first pass (its own testDatabase('postgres')).
   'test/e2e/discourse/postgres.test.ts',
   // Already the bot on PostgreSQL, in the first pass.
