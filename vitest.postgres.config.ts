@@ -9,11 +9,8 @@ import base from './vitest.config.js';
 
 /** e2e files that stay on SQLite: run by the first pass only, each with the reason. */
 export const SQLITE_ONLY_E2E: readonly string[] = [
-  // Discourse e2e files that still read the bot's rows through the synchronous SQLite handle (f.db,
-  // sqliteRows): each joins this pass once it reads them through the async store (f.rows, rows()).
-  'test/e2e/discourse/crossPlatform.test.ts',
-  'test/e2e/discourse/features.test.ts',
-  // The forum bot on PostgreSQL already, in the first pass (its own testDatabase('postgres')).
+  // The forum bot on PostgreSQL already, in the first pass (its own testDatabase('postgres')); the
+  // other Discourse e2e files run here (their harness follows CONVENE_TEST_ENGINE).
   'test/e2e/discourse/postgres.test.ts',
   // Already the bot on PostgreSQL, in the first pass.
   'test/e2e/postgres.test.ts',
