@@ -9,9 +9,9 @@ import type { App } from '../../../src/app.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
 import {
   type Community,
+  execute,
   makeCommunity,
   outboxSettled,
-  execute,
   rows,
   startBot,
   waitFor,

@@ -9,6 +9,7 @@ import { join as joinPath } from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
+import type { Db } from '../../../src/db/connection.js';
 import {
   closeDatabase,
   type Database,
@@ -17,7 +18,6 @@ import {
   notPortedDb,
   openDatabase,
 } from '../../../src/db/database.js';
-import type { Db } from '../../../src/db/connection.js';
 import type { CommunityEvent } from '../../../src/events.js';
 import { defineFeature, type Feature } from '../../../src/features/feature.js';
 import { features as allFeatures } from '../../../src/features/index.js';
