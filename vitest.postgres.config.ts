@@ -9,9 +9,9 @@ import base from './vitest.config.js';
 
 /** e2e files that stay on SQLite: run by the first pass only, each with the reason. */
 export const SQLITE_ONLY_E2E: readonly string[] = [
-  // The Discourse e2e tests still read the bot's rows through the harness's SQLite-only sqliteRows:
-  // in once they await rows() (the adapter itself runs on PostgreSQL: erasure's forum test and tenants pass).
-  'test/e2e/discourse/**',
+  // The forum bot on PostgreSQL already, in the first pass (its own testDatabase('postgres')); the
+  // other Discourse e2e files run here (their harness follows CONVENE_TEST_ENGINE).
+  'test/e2e/discourse/postgres.test.ts',
   // Already the bot on PostgreSQL, in the first pass.
   'test/e2e/postgres.test.ts',
   // Runs on both engines itself (its own DAY_ENGINES, in the first pass).

@@ -1,7 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sqliteDatabase } from '../../../src/db/database.js';
-import { channels, members, messages } from '../../../src/db/schema.js';
 import {
   BackfillInterrupted,
   type BackfillProgress,
@@ -58,7 +56,7 @@ afterEach(async () => {
 
 const run = (extra: Partial<Parameters<typeof backfillDiscourse>[0]> = {}) =>
   backfillDiscourse({
-    db: sqliteDatabase(f.db),
+    db: f.database,
     client: f.discourse.client,
     ingestor: f.ingestor,
     guildId: f.discourse.guildId,
@@ -68,7 +66,8 @@ const run = (extra: Partial<Parameters<typeof backfillDiscourse>[0]> = {}) =>
     ...extra,
   });
 
-const messageRows = () => f.db.select().from(messages).where(eq(messages.guildId, f.discourse.guildId)).all();
+const t = () => f.database.tables;
+const messageRows = () => f.database.select().from(t().messages).where(eq(t().messages.guildId, f.discourse.guildId));
 /** Successful reads of a topic (a failed attempt during an outage is not a read). */
 const topicFetches = (id: number) =>
   f.forum.botRequests(new RegExp(`^GET /t/${id}\\.json$`)).filter((r) => r.status === 200).length;
@@ -78,14 +77,15 @@ describe('Discourse backfill', () => {
     const seen: BackfillProgress[] = [];
     const cursor = await run({ onProgress: (p) => seen.push(p) });
     expect(cursor).toMatchObject({ phase: 'done', topicsDone: 7, postsDone: totalPosts });
-    expect(messageRows()).toHaveLength(totalPosts);
+    expect(await messageRows()).toHaveLength(totalPosts);
     const alice = f.forum.model.userByName('alice')!;
     expect(
-      f.db
-        .select()
-        .from(members)
-        .where(eq(members.memberId, String(alice.id)))
-        .get(),
+      (
+        await f.database
+          .select()
+          .from(t().members)
+          .where(eq(t().members.memberId, String(alice.id)))
+      )[0],
     ).toMatchObject({
       username: 'alice',
       joinedAt: alice.createdAt,
@@ -93,22 +93,24 @@ describe('Discourse backfill', () => {
     const [first] = f.forum.postsIn(topicIds[0]!);
     const [, firstReply] = f.forum.postsIn(topicIds[0]!);
     expect(
-      f.db
-        .select()
-        .from(messages)
-        .where(eq(messages.messageId, String(firstReply!.id)))
-        .get(),
+      (
+        await f.database
+          .select()
+          .from(t().messages)
+          .where(eq(t().messages.messageId, String(firstReply!.id)))
+      )[0],
     ).toMatchObject({
       replyToId: String(first!.id),
       createdAt: firstReply!.createdAt,
       channelId: String(topicIds[0]),
     });
     expect(
-      f.db
-        .select()
-        .from(channels)
-        .where(eq(channels.channelId, String(topicIds[2])))
-        .get(),
+      (
+        await f.database
+          .select()
+          .from(t().channels)
+          .where(eq(t().channels.channelId, String(topicIds[2])))
+      )[0],
     ).toMatchObject({ kind: 'thread' });
     expect(f.heard.filter((h) => h.event.kind === 'answer.accepted').map((h) => h.event)).toEqual([
       expect.objectContaining({ messageId: String(acceptedPostId), threadId: String(topicIds[1]), accepted: true }),
@@ -131,13 +133,13 @@ describe('Discourse backfill', () => {
       },
     });
     await expect(firstRun).rejects.toThrow(/503/);
-    const saved = (await readCursor(sqliteDatabase(f.db), f.discourse.guildId))!.cursor;
+    const saved = (await readCursor(f.database, f.discourse.guildId))!.cursor;
     expect(saved).toMatchObject({ phase: 'topics', topicsDone: 3 });
-    expect(messageRows()).toHaveLength(1 + 2 + 1 + 2 + 1 + 25);
+    expect(await messageRows()).toHaveLength(1 + 2 + 1 + 2 + 1 + 25);
 
     const cursor = await run();
     expect(cursor).toMatchObject({ phase: 'done', topicsDone: 7, postsDone: totalPosts });
-    expect(messageRows()).toHaveLength(totalPosts);
+    expect(await messageRows()).toHaveLength(totalPosts);
     // Topics finished before the outage were not fetched again.
     expect(topicIds.slice(0, 3).map(topicFetches)).toEqual([1, 1, 1]);
     expect(topicIds.slice(3).map(topicFetches)).toEqual([1, 1, 1, 1]);
@@ -154,13 +156,13 @@ describe('Discourse backfill', () => {
     await expect(firstRun).rejects.toBeInstanceOf(BackfillInterrupted);
     const cursor = await run();
     expect(cursor.topicsDone).toBe(7);
-    expect(messageRows()).toHaveLength(totalPosts);
+    expect(await messageRows()).toHaveLength(totalPosts);
     expect(topicIds.map(topicFetches)).toEqual(topicIds.map(() => 1));
   });
 
   it('GIVEN a finished backfill run again THEN it reads only what is new and changes nothing else', async () => {
     await run();
-    const before = messageRows();
+    const before = await messageRows();
     const requestsBefore = f.forum.botRequests().length;
     const newer = f.forum.createTopic({
       username: 'eve',
@@ -170,7 +172,7 @@ describe('Discourse backfill', () => {
     });
     const cursor = await run();
     expect(cursor.phase).toBe('done');
-    const after = messageRows();
+    const after = await messageRows();
     expect(after).toHaveLength(before.length + 1);
     expect(after.filter((m) => !before.some((b) => b.messageId === m.messageId)).map((m) => m.channelId)).toEqual([
       String(newer.topic.id),

@@ -5,7 +5,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { messages } from '../../../src/db/schema.js';
+import { closeDatabase } from '../../../src/db/database.js';
 import { createHttpServer } from '../../../src/http/server.js';
 import { type DiscourseRuntime, startDiscourse } from '../../../src/platforms/discourse/index.js';
 import { type Forum, startForum } from './harness.js';
@@ -45,7 +45,7 @@ describe('Discourse catch-up on start', () => {
     const forum = f;
     cleanup.push(async () => {
       await forum.forum.close();
-      forum.db.$client.close();
+      await closeDatabase(forum.database);
     });
     for (const username of ['alice', 'bob', 'carol', 'dmitri']) f.forum.createUser({ username });
     const category = f.forum.createCategory({ name: 'Help' });
@@ -58,13 +58,15 @@ describe('Discourse catch-up on start', () => {
     const edited = f.forum.reply({ username: 'bob', topicId: topic.id, raw: 'Check the capacitor on the rail.' });
     const deleted = f.forum.reply({ username: 'carol', topicId: topic.id, raw: 'Probably cosmic rays, honestly.' });
     await f.settle();
-    const stored = (postId: number) =>
-      f!.db
-        .select({ terms: messages.terms, deletedAt: messages.deletedAt, editedAt: messages.editedAt })
-        .from(messages)
-        .where(and(eq(messages.guildId, f!.discourse.guildId), eq(messages.messageId, String(postId))))
-        .get();
-    expect(stored(deleted.id)).toMatchObject({ deletedAt: null });
+    const { messages } = f.database.tables;
+    const stored = async (postId: number) =>
+      (
+        await f!.database
+          .select({ terms: messages.terms, deletedAt: messages.deletedAt, editedAt: messages.editedAt })
+          .from(messages)
+          .where(and(eq(messages.guildId, f!.discourse.guildId), eq(messages.messageId, String(postId))))
+      )[0];
+    expect(await stored(deleted.id)).toMatchObject({ deletedAt: null });
 
     await stopReceiver(f);
     const lateReply = f.forum.reply({
@@ -85,10 +87,10 @@ describe('Discourse catch-up on start', () => {
 
     const runtime = await restart(f);
     const result = await runtime.caughtUp;
-    for (const post of [lateReply, newPost, newReply]) expect(stored(post.id)).toMatchObject({ deletedAt: null });
-    expect(stored(deleted.id)).toMatchObject({ terms: '', deletedAt: expect.any(Number) });
-    expect(stored(edited.id)?.terms).toMatch(/electrolyt/);
-    expect(stored(edited.id)?.terms).not.toMatch(/capacitor/);
+    for (const post of [lateReply, newPost, newReply]) expect(await stored(post.id)).toMatchObject({ deletedAt: null });
+    expect(await stored(deleted.id)).toMatchObject({ terms: '', deletedAt: expect.any(Number) });
+    expect((await stored(edited.id))?.terms).toMatch(/electrolyt/);
+    expect((await stored(edited.id))?.terms).not.toMatch(/capacitor/);
     // Features heard the recovered posts like live ones.
     const heardIds = f.heard.filter((h) => h.fresh && h.event.kind === 'message.created').map((h) => h.event);
     expect(heardIds.map((e) => (e as { messageId: string }).messageId)).toEqual(

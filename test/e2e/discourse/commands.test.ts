@@ -83,7 +83,7 @@ describe('Discourse commands by private message', () => {
   });
 
   it('GIVEN a PM between two members THEN the bot stays out of it', async () => {
-    const before = f.outboxRows().length;
+    const before = (await f.outboxRows()).length;
     const { topic } = f.forum.sendPm({
       from: 'alice',
       to: ['maria'],
@@ -92,7 +92,7 @@ describe('Discourse commands by private message', () => {
     });
     await f.settle();
     expect(botPostsIn(topic.id)).toEqual([]);
-    expect(f.outboxRows()).toHaveLength(before);
+    expect(await f.outboxRows()).toHaveLength(before);
   });
 
   it('GIVEN a member answers "thanks!" to the welcome PM THEN the bot does not reply with a command list, but a command there is answered', async () => {

@@ -9,9 +9,10 @@ import type { App } from '../../../src/app.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
 import {
   type Community,
+  execute,
   makeCommunity,
   outboxSettled,
-  sqliteRows as rows,
+  rows,
   startBot,
   waitFor,
   zoneWhereItIs,
@@ -100,7 +101,7 @@ describe('one community across Discord and Discourse', () => {
       { bypassDefaultPermissions: true },
     );
     expect(denied.ephemeral).toBe(true);
-    expect(rows(app, 'SELECT * FROM community_pairs')).toEqual([]);
+    expect(await rows(app, 'SELECT * FROM community_pairs')).toEqual([]);
     const connected = await sandbox.runCommand(
       guild.id,
       guild.channels.general!,
@@ -141,7 +142,7 @@ describe('one community across Discord and Discourse', () => {
     await settle();
     // Daytime for everyone when the bot scans (quiet hours are tested elsewhere).
     offset = 2 * HOUR;
-    app.deps.db.$client.prepare('UPDATE members SET timezone = ?').run(zoneWhereItIs(13, botNow()));
+    await execute(app, 'UPDATE members SET timezone = ?', zoneWhereItIs(13, botNow()));
     await app.scheduler.tick(botNow());
     await settle();
 
@@ -174,7 +175,7 @@ describe('one community across Discord and Discourse', () => {
     await settle();
     expect(sandbox.dmsTo(members.cyd!).filter((m) => m.content.includes(`/t/${second.topic.id}`))).toEqual([]);
     // Decided nowhere, not merely not yet sent: only the first question was ever routed across.
-    expect(rows(app, "SELECT key FROM outbox WHERE key LIKE 'questions:nudge:%'")).toEqual([
+    expect(await rows(app, "SELECT key FROM outbox WHERE key LIKE 'questions:nudge:%'")).toEqual([
       { key: `questions:nudge:discourse:${new URL(forum.url).host}:${topic.id}:away:${members.cyd}` },
     ]);
   });

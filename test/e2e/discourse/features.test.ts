@@ -10,7 +10,16 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
 import { tempDir } from '../../helpers/db.js';
-import { comingMonday, outboxSettled, sqliteRows as rows, zoneWhereItIs } from '../harness.js';
+import {
+  asBool,
+  asJson,
+  comingMonday,
+  execute,
+  newDatabaseUrl,
+  outboxSettled,
+  rows,
+  zoneWhereItIs,
+} from '../harness.js';
 import { API_KEY, BOT, SECRET } from './harness.js';
 
 const HOUR = 3_600_000;
@@ -39,7 +48,7 @@ async function start(): Promise<{ forum: DiscourseSandbox; app: App }> {
     DISCOURSE_API_KEY: API_KEY,
     DISCOURSE_API_USERNAME: BOT,
     DISCOURSE_WEBHOOK_SECRET: SECRET,
-    DATABASE_URL: `file:${joinPath(tempDir(), 'convene.db')}`,
+    DATABASE_URL: await newDatabaseUrl(joinPath(tempDir(), 'convene.db')),
     LOG_LEVEL: process.env.CONVENE_TEST_LOG ?? 'silent',
     CONVENE_SCAN_INTERVAL: '1h',
     HTTP_PORT: '0',
@@ -51,6 +60,16 @@ async function start(): Promise<{ forum: DiscourseSandbox; app: App }> {
   });
   forum.setWebhook({ url: `http://127.0.0.1:${app.httpPort}/webhooks/discourse`, secret: SECRET });
   return { forum, app };
+}
+
+/**
+ * Outbox rows whose action names this channel (`"channelId":"<id>"` anywhere in it), with the action
+ * as compact JSON text: SQLite keeps the text as written, PostgreSQL's jsonb prints it with spaces.
+ */
+async function actionsFor(channelId: number): Promise<{ key: string; action: unknown; json: string }[]> {
+  return (await rows(app!, 'SELECT key, action FROM outbox ORDER BY id'))
+    .map((r) => ({ key: r.key as string, action: r.action, json: JSON.stringify(asJson(r.action)) }))
+    .filter((r) => r.json.includes(`"channelId":"${channelId}"`));
 }
 
 /** Deliver every queued webhook, then let the bot's outbox send (twice: a send can cause a webhook). */
@@ -147,16 +166,14 @@ describe('question nudges on Discourse', () => {
     return { help };
   }
 
-  function everyoneAwakeAt(at: number) {
+  async function everyoneAwakeAt(at: number) {
     const zone = zoneWhereItIs(13, at);
-    app!.deps.db.$client
-      .prepare('UPDATE members SET timezone = ? WHERE guild_id = ?')
-      .run(zone, app!.discourse!.guildId);
+    await execute(app!, 'UPDATE members SET timezone = ? WHERE guild_id = ?', zone, app!.discourse!.guildId);
   }
 
   it('GIVEN a category of the forum THEN it is a forum channel and its topics are questions out of the box', async () => {
     const { help } = await withHistory();
-    expect(rows(app!, 'SELECT kind FROM channels WHERE channel_id = ?', `category:${help}`)).toEqual([
+    expect(await rows(app!, 'SELECT kind FROM channels WHERE channel_id = ?', `category:${help}`)).toEqual([
       { kind: 'forum' },
     ]);
   });
@@ -170,7 +187,7 @@ describe('question nudges on Discourse', () => {
       categoryId: help,
     });
     await settle();
-    everyoneAwakeAt(Date.now() + 5 * HOUR);
+    await everyoneAwakeAt(Date.now() + 5 * HOUR);
     await scan(HOUR); // before `after` (4 h by default): nothing yet
     expect(botPostsIn(topic.id)).toEqual([]);
     await scan(5 * HOUR);
@@ -182,12 +199,9 @@ describe('question nudges on Discourse', () => {
     const raw = nudges[0]!.raw;
     // Exactly the peers the feature chose (its explicit mentions) are notified: the vulkan helper first,
     // never the asker, at most two.
-    const [row] = rows(
-      app!,
-      "SELECT action FROM outbox WHERE action LIKE '%message.send%' AND action LIKE ?",
-      `%"channelId":"${topic.id}"%`,
-    );
-    const chosen: string[] = JSON.parse(String(row!.action)).body.mentions.members;
+    const [row] = (await actionsFor(topic.id)).filter((r) => r.json.includes('message.send'));
+    const chosen: string[] = (asJson(row!.action) as { body: { mentions: { members: string[] } } }).body.mentions
+      .members;
     const usernames = chosen.map((id) => forum!.model.users.get(Number(id))!.username);
     expect(notified(raw)).toEqual(usernames);
     expect(usernames[0]).toBe('cyd');
@@ -211,7 +225,7 @@ describe('question nudges on Discourse', () => {
         });
         forum!.acceptAnswer(post.id);
       },
-      state: { solved: 1, answered: 0 },
+      state: { solved: true, answered: false },
     },
     {
       what: 'a reply by another user',
@@ -222,7 +236,7 @@ describe('question nudges on Discourse', () => {
           raw: 'You must not update a descriptor set that is in use by a command buffer.',
         });
       },
-      state: { solved: 0, answered: 1 },
+      state: { solved: false, answered: true },
     },
   ])('GIVEN $what before `after` THEN no nudge', async ({ act, state }) => {
     const { help } = await withHistory();
@@ -234,18 +248,20 @@ describe('question nudges on Discourse', () => {
     });
     act(topic.id);
     await settle();
-    everyoneAwakeAt(Date.now() + 5 * HOUR);
+    await everyoneAwakeAt(Date.now() + 5 * HOUR);
     await scan(5 * HOUR);
     await scan(5 * HOUR + 70 * 60_000);
     expect(botPostsIn(topic.id)).toEqual([]);
-    expect(rows(app!, 'SELECT key FROM outbox WHERE action LIKE ?', `%"channelId":"${topic.id}"%`)).toEqual([]);
+    expect((await actionsFor(topic.id)).map((r) => ({ key: r.key }))).toEqual([]);
     // The topic is a question the feature tracks, and it knows why it must not nudge.
     expect(
-      rows(
-        app!,
-        'SELECT solved_at IS NOT NULL AS solved, answered, nudge_stage FROM questions WHERE channel_id = ?',
-        String(topic.id),
-      ),
+      (
+        await rows(
+          app!,
+          'SELECT solved_at IS NOT NULL AS solved, answered, nudge_stage FROM questions WHERE channel_id = ?',
+          String(topic.id),
+        )
+      ).map((r) => ({ ...r, solved: asBool(r.solved), answered: asBool(r.answered) })),
     ).toEqual([{ ...state, nudge_stage: 0 }]);
   });
 });
@@ -314,7 +330,7 @@ describe('weekly digest on Discourse', () => {
     expect(first!.raw).toMatch(/Compute shader barriers/);
     expect(first!.raw).not.toMatch(/<@!?\d+>|<#[^>]+>|<t:\d+/);
     expect(notified(first!.raw)).toEqual([]);
-    expect(rows(app!, "SELECT key FROM outbox WHERE key LIKE 'digest:%'")).toEqual([
+    expect(await rows(app!, "SELECT key FROM outbox WHERE key LIKE 'digest:%'")).toEqual([
       { key: `digest:${app!.discourse!.guildId}:${MONDAY.week}` },
     ]);
   });

@@ -3,7 +3,7 @@
  * in its environment; two servers each connect their own Discourse emulator by command, over real
  * HTTP. Each forum's webhooks land in its own community only; wrong secrets, unknown forums and a
  * rotated secret are refused with nothing stored; the key and the secret never reach the database
- * file in clear.
+ * in clear (SQLite's file, PostgreSQL's rows).
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import type { App } from '../../../src/app.js';
 import { signatureOf } from '../../../src/platforms/discourse/webhook.js';
 import type { GuildHandle } from '../../../src/sandbox/discord/world.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { type Community, makeCommunity, outboxSettled, sqliteRows as rows, startBot, waitFor } from '../harness.js';
+import { type Community, makeCommunity, outboxSettled, rows, startBot, waitFor } from '../harness.js';
 
 const SECRET_KEY = randomBytes(32).toString('base64');
 let community: Community | undefined;
@@ -59,8 +59,8 @@ function secretAndUrl(content: string) {
   return { url: url!, secret: secret! };
 }
 
-const messagesOf = (a: App, guildId: string) =>
-  Number(rows(a, 'SELECT count(*) AS n FROM messages WHERE guild_id = ?', guildId)[0]!.n);
+const messagesOf = async (a: App, guildId: string) =>
+  Number((await rows(a, 'SELECT count(*) AS n FROM messages WHERE guild_id = ?', guildId))[0]!.n);
 
 /** A member opens a topic; the webhook deliveries it caused, once answered. */
 async function deliverTopic(forum: DiscourseSandbox, username: string, title: string) {
@@ -70,12 +70,33 @@ async function deliverTopic(forum: DiscourseSandbox, username: string, title: st
   return forum.deliveries.slice(from);
 }
 
-const topicNames = (a: App, guildId: string) =>
-  rows(
-    a,
-    "SELECT name FROM channels WHERE guild_id = ? AND channel_id NOT LIKE 'category:%' ORDER BY created_at",
-    guildId,
+const topicNames = async (a: App, guildId: string) =>
+  (
+    await rows(
+      a,
+      "SELECT name FROM channels WHERE guild_id = ? AND channel_id NOT LIKE 'category:%' ORDER BY created_at",
+      guildId,
+    )
   ).map((r) => r.name as string);
+
+/** What the database holds, as bytes to search: SQLite's files (the file and its WAL), PostgreSQL's rows as text. */
+async function storedBytes(c: Community, a: App): Promise<Buffer> {
+  if (c.engine === 'sqlite') {
+    const dir = dirname(c.dbPath);
+    return Buffer.concat(
+      readdirSync(dir)
+        .filter((f) => f.startsWith('convene.db'))
+        .map((f) => readFileSync(join(dir, f))),
+    );
+  }
+  const tables = await rows(a, "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'");
+  const texts: string[] = [];
+  for (const { name } of tables) {
+    for (const row of await rows(a, `SELECT CAST(t AS TEXT) AS row FROM ${name as string} t`))
+      texts.push(String(row.row));
+  }
+  return Buffer.from(texts.join('\n'));
+}
 
 /** A port nothing listens on (opened, then closed). */
 async function closedPort(): Promise<number> {
@@ -119,8 +140,8 @@ describe('a forum per community, connected by command', () => {
     expect(wrongKey.content).toMatch(/refused the API key for the username “convene\\_a”/);
     expect(notAdmin.content).toMatch(/“plain\\_member” is not an admin/);
     expect(nobody.content).toMatch(/could not reach a forum/);
-    expect(rows(app, 'SELECT * FROM forums')).toEqual([]);
-    expect(rows(app, 'SELECT * FROM community_pairs')).toEqual([]);
+    expect(await rows(app, 'SELECT * FROM forums')).toEqual([]);
+    expect(await rows(app, 'SELECT * FROM community_pairs')).toEqual([]);
 
     // A member cannot connect one, even where the command's default permission was overridden.
     const denied = await sandbox.runCommand(
@@ -165,7 +186,7 @@ describe('a forum per community, connected by command', () => {
     const b = secretAndUrl(connectedB.content);
     expect(b.url).not.toBe(a.url);
     forumB.setWebhook({ url: b.url, secret: b.secret });
-    expect(rows(app, 'SELECT guild_id AS g, forum_guild_id AS f FROM community_pairs ORDER BY g')).toEqual(
+    expect(await rows(app, 'SELECT guild_id AS g, forum_guild_id AS f FROM community_pairs ORDER BY g')).toEqual(
       [
         { g: guild.id, f: `discourse:${hostA}` },
         { g: pixel.guild.id, f: `discourse:${hostB}` },
@@ -179,10 +200,13 @@ describe('a forum per community, connected by command', () => {
     const fromB = await deliverTopic(forumB, 'olek', 'Palette swap for sprites at runtime');
     expect(fromA.map((d) => d.status)).toEqual(fromA.map(() => 200));
     expect(fromB.map((d) => d.status)).toEqual(fromB.map(() => 200));
-    await waitFor(() => messagesOf(app!, `discourse:${hostA}`) === 1 && messagesOf(app!, `discourse:${hostB}`) === 1);
-    expect(topicNames(app, `discourse:${hostA}`)).toEqual(['Shadow maps flicker on moving lights']);
-    expect(topicNames(app, `discourse:${hostB}`)).toEqual(['Palette swap for sprites at runtime']);
-    expect(rows(app, 'SELECT id FROM guilds WHERE id LIKE ? ORDER BY id', 'discourse:%')).toHaveLength(2);
+    await waitFor(
+      async () =>
+        (await messagesOf(app!, `discourse:${hostA}`)) === 1 && (await messagesOf(app!, `discourse:${hostB}`)) === 1,
+    );
+    expect(await topicNames(app, `discourse:${hostA}`)).toEqual(['Shadow maps flicker on moving lights']);
+    expect(await topicNames(app, `discourse:${hostB}`)).toEqual(['Palette swap for sprites at runtime']);
+    expect(await rows(app, 'SELECT id FROM guilds WHERE id LIKE ? ORDER BY id', 'discourse:%')).toHaveLength(2);
 
     // What the bot sends to a forum goes through that forum's own client: cyd links to noor on forum A,
     // and the code arrives there as a PM from forum A's bot account; forum B's API is never called.
@@ -248,14 +272,14 @@ describe('a forum per community, connected by command', () => {
         },
         body: held.body,
       });
-    const before = rows(app, 'SELECT count(*) AS n FROM channels')[0]!.n;
+    const before = (await rows(app, 'SELECT count(*) AS n FROM channels'))[0]!.n;
     expect((await post(a.url, b.secret)).status).toBe(401);
     expect((await post(a.url, null)).status).toBe(401);
     expect((await post(a.url.replace(/[\w-]{12}$/, 'no-such-forum'), a.secret)).status).toBe(404);
-    expect(rows(app, 'SELECT count(*) AS n FROM channels')[0]!.n).toBe(before);
+    expect((await rows(app, 'SELECT count(*) AS n FROM channels'))[0]!.n).toBe(before);
     expect((await post(a.url, a.secret)).status).toBe(200);
-    expect(topicNames(app, `discourse:${hostA}`)).toContain('Bloom bleeds through walls');
-    expect(topicNames(app, `discourse:${hostB}`)).not.toContain('Bloom bleeds through walls');
+    expect(await topicNames(app, `discourse:${hostA}`)).toContain('Bloom bleeds through walls');
+    expect(await topicNames(app, `discourse:${hostB}`)).not.toContain('Bloom bleeds through walls');
     forumA.setWebhook({ url: a.url, secret: a.secret });
 
     // Rotation: the old secret is refused at once, the new one accepted.
@@ -266,13 +290,13 @@ describe('a forum per community, connected by command', () => {
     expect(fresh).not.toBe(a.secret);
     const stale = await deliverTopic(forumA, 'noor', 'Cascaded shadow maps split badly');
     expect(stale.map((d) => d.status)).toEqual(stale.map(() => 401));
-    expect(topicNames(app, `discourse:${hostA}`)).not.toContain('Cascaded shadow maps split badly');
+    expect(await topicNames(app, `discourse:${hostA}`)).not.toContain('Cascaded shadow maps split badly');
     forumA.setWebhook({ url: a.url, secret: fresh! });
     for (const d of stale) forumA.redeliver(d.eventId);
     await forumA.flush();
     expect(forumA.deliveries.slice(-stale.length).map((d) => d.status)).toEqual(stale.map(() => 200));
-    expect(topicNames(app, `discourse:${hostA}`)).toContain('Cascaded shadow maps split badly');
-    expect(topicNames(app, `discourse:${hostB}`)).toEqual(['Palette swap for sprites at runtime']);
+    expect(await topicNames(app, `discourse:${hostA}`)).toContain('Cascaded shadow maps split badly');
+    expect(await topicNames(app, `discourse:${hostB}`)).toEqual(['Palette swap for sprites at runtime']);
 
     // Status says a secret exists, never which.
     const status = await sandbox.runCommand(guild.id, general, members.ada!, 'convene status');
@@ -282,13 +306,9 @@ describe('a forum per community, connected by command', () => {
     expect(status.content).not.toContain(fresh!);
     expect(status.content).not.toContain(a.secret);
 
-    // Neither API key nor any secret is in the database files in clear (the file and its WAL).
-    const dir = dirname(community.dbPath);
-    const raw = Buffer.concat(
-      readdirSync(dir)
-        .filter((f) => f.startsWith('convene.db'))
-        .map((f) => readFileSync(join(dir, f))),
-    );
+    // Neither API key nor any secret is in the database in clear (SQLite: the file and its WAL;
+    // PostgreSQL: every row of every table, as text).
+    const raw = await storedBytes(community, app);
     expect(raw.length).toBeGreaterThan(0);
     expect(raw.includes(Buffer.from(`discourse:${hostA}`))).toBe(true);
     for (const clear of [keyA, keyB, a.secret, b.secret, fresh!, SECRET_KEY])
@@ -299,7 +319,7 @@ describe('a forum per community, connected by command', () => {
     console.log(`[moderator reads] ${gone.content}`);
     expect(gone.content).toMatch(/separate again/);
     expect((await post(a.url, fresh!)).status).toBe(404);
-    expect(rows(app, 'SELECT forum_guild_id AS f FROM forums')).toEqual([{ f: `discourse:${hostB}` }]);
+    expect(await rows(app, 'SELECT forum_guild_id AS f FROM forums')).toEqual([{ f: `discourse:${hostB}` }]);
   });
 
   it('GIVEN no CONVENE_SECRET_KEY THEN connecting a forum by command is refused before any key is typed, naming the variable', async () => {
@@ -311,7 +331,7 @@ describe('a forum per community, connected by command', () => {
     expect(answer.type).not.toBe(9);
     expect(answer.ephemeral).toBe(true);
     expect(answer.content).toContain('CONVENE_SECRET_KEY');
-    expect(rows(app, 'SELECT * FROM forums')).toEqual([]);
+    expect(await rows(app, 'SELECT * FROM forums')).toEqual([]);
   });
 
   it('GIVEN a forum on a local address and the default configuration THEN it is refused before Convene calls it', async () => {
@@ -329,7 +349,7 @@ describe('a forum per community, connected by command', () => {
     expect(answer.content).toMatch(/private or local address \(127\.0\.0\.1\)/);
     expect(answer.content).toContain('CONVENE_ALLOW_PRIVATE_FORUMS=true');
     expect(forum.requests).toEqual([]);
-    expect(rows(app, 'SELECT * FROM forums')).toEqual([]);
+    expect(await rows(app, 'SELECT * FROM forums')).toEqual([]);
   });
 
   it('GIVEN a forum connected by command THEN after a restart with the same CONVENE_SECRET_KEY its webhooks are accepted and its sends go out, from the database alone', async () => {
@@ -353,7 +373,9 @@ describe('a forum per community, connected by command', () => {
     forum.createUser({ username: 'noor' });
     const delivered = await deliverTopic(forum, 'noor', 'Normal maps look inverted on the left');
     expect(delivered.map((d) => d.status)).toEqual(delivered.map(() => 200));
-    expect(topicNames(app, `discourse:${new URL(forum.url).host}`)).toEqual(['Normal maps look inverted on the left']);
+    expect(await topicNames(app, `discourse:${new URL(forum.url).host}`)).toEqual([
+      'Normal maps look inverted on the left',
+    ]);
     await sandbox.runCommand(guild.id, where.channel, members.cyd!, 'link discourse', { username: 'noor' });
     await outboxSettled(app, 15_000);
     await waitFor(

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { type Community, makeCommunity, sqliteRows as rows, startBot, waitFor } from '../harness.js';
+import { type Community, makeCommunity, rows, startBot, waitFor } from '../harness.js';
 
 const SECRET_KEY = randomBytes(32).toString('base64');
 /** Where nothing listens: deliveries made while Convene is down fail, as they would for real. */
@@ -41,7 +41,7 @@ async function connect(c: Community, f: DiscourseSandbox, username: string, key:
   return { path: new URL(url!).pathname, secret: secret! };
 }
 
-const count = (a: App, sql: string, ...params: unknown[]) => Number(rows(a, sql, ...params)[0]!.n);
+const count = async (a: App, sql: string, ...params: unknown[]) => Number((await rows(a, sql, ...params))[0]!.n);
 /** Catch-up reads: the topic list, then each topic with its posts. */
 const readsBack = (f: DiscourseSandbox) => f.requests.filter((r) => r.method === 'GET' && r.path === '/latest.json');
 
@@ -61,7 +61,9 @@ describe('a forum connected by command, read back after Convene was down', () =>
     webhookTo(app);
     forum.createTopic({ username: 'noor', title: 'Shadow acne on terrain', raw: 'Bias tweaks did not help me.' });
     await forum.flush();
-    await waitFor(() => count(app!, 'SELECT count(*) AS n FROM messages WHERE guild_id = ?', forumGuild) === 1);
+    await waitFor(
+      async () => (await count(app!, 'SELECT count(*) AS n FROM messages WHERE guild_id = ?', forumGuild)) === 1,
+    );
     await app.stop();
     app = undefined;
 
@@ -92,11 +94,11 @@ describe('a forum connected by command, read back after Convene was down', () =>
     const live = forum.reply({ username: 'olek', topicId: topic.id, raw: 'Blending sounds doable, thanks.' });
     await forum.flush();
     await waitFor(
-      () =>
-        count(app!, 'SELECT count(*) AS n FROM messages WHERE message_id = ?', String(live.id)) === 1 &&
+      async () =>
+        (await count(app!, 'SELECT count(*) AS n FROM messages WHERE message_id = ?', String(live.id))) === 1 &&
         app!.deps.status.platforms.discord?.connected === true,
     );
-    const notOwner = stored(app);
+    const notOwner = await stored(app);
     await app.stop();
     app = undefined;
     expect(readsBack(forum).length - readsBefore).toBe(0);
@@ -106,7 +108,7 @@ describe('a forum connected by command, read back after Convene was down', () =>
     forum.setWebhook({ url: DEAD, secret });
     app = await startBot(community, env);
     const after = await waitFor(
-      () => (stored(app!) === 2 ? 2 : undefined),
+      async () => ((await stored(app!)) === 2 ? 2 : undefined),
       15_000,
       'the missed posts to be read back',
     ).catch(() => stored(app!));
@@ -115,7 +117,7 @@ describe('a forum connected by command, read back after Convene was down', () =>
     expect(readsBack(forum).length - readsBefore).toBeGreaterThan(0);
     // The questions feature heard the recovered topic as it would a live one.
     expect(
-      count(
+      await count(
         app,
         'SELECT count(*) AS n FROM questions WHERE guild_id = ? AND question_id = ?',
         forumGuild,

@@ -1,12 +1,23 @@
 /**
  * The real Discourse adapter (HTTP server, webhook receiver, REST client, command reader, outbox
  * sender) with the real features, against the Discourse emulator, over loopback HTTP, on a real
- * SQLite database. The scheduler does not run: tests that need scheduled work use startApp.
+ * database of the run's engine (CONVENE_TEST_ENGINE, as test/e2e/harness.ts: a SQLite file by default,
+ * or a PostgreSQL database of its own). The scheduler does not run: tests that need scheduled work use
+ * startApp. Read the bot's rows with `f.rows(…)` or through `f.database` (engine-neutral, async).
  */
+import { join as joinPath } from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { outbox } from '../../../src/db/schema.js';
+import type { Db } from '../../../src/db/connection.js';
+import {
+  closeDatabase,
+  type Database,
+  legacyDb,
+  migrateDatabase,
+  notPortedDb,
+  openDatabase,
+} from '../../../src/db/database.js';
 import type { CommunityEvent } from '../../../src/events.js';
 import { defineFeature, type Feature } from '../../../src/features/feature.js';
 import { features as allFeatures } from '../../../src/features/index.js';
@@ -16,7 +27,9 @@ import { createLogger, type Logger } from '../../../src/log.js';
 import { type DiscourseRuntime, startDiscourse } from '../../../src/platforms/discourse/index.js';
 import { DiscourseSandbox, type DiscourseSandboxOptions } from '../../../src/sandbox/discourse/server.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
-import { makeTestDb } from '../../helpers/db.js';
+import { tempDir } from '../../helpers/db.js';
+import { type Engine, testEngine } from '../../helpers/engines.js';
+import { newDatabaseUrl, queryRows } from '../harness.js';
 
 export const API_KEY = 'sandbox-admin-api-key';
 export const SECRET = 'a-webhook-secret-of-some-length';
@@ -25,7 +38,16 @@ export const BOT = 'convene';
 export interface Forum {
   forum: DiscourseSandbox;
   deps: Deps;
-  db: ReturnType<typeof makeTestDb>;
+  /** The run's engine (CONVENE_TEST_ENGINE). */
+  engine: Engine;
+  /** The bot's store, on either engine. */
+  database: Database;
+  /** Its DATABASE_URL (`file:…` on SQLite, a database of its own on PostgreSQL). */
+  databaseUrl: string;
+  /** The synchronous SQLite handle (`deps.db`): on PostgreSQL any use throws NotPortedError. */
+  db: Db;
+  /** Rows of a query (`?` placeholders) on the bot's database, as the engine's driver returns them. */
+  rows(text: string, ...params: unknown[]): Promise<Record<string, unknown>[]>;
   ingestor: Ingestor;
   http: HttpServer;
   discourse: DiscourseRuntime;
@@ -37,8 +59,20 @@ export interface Forum {
   scheduler: Scheduler;
   /** Deliver pending webhooks, send pending outbox rows, and repeat until both are quiet. */
   settle(): Promise<void>;
-  outboxRows(): (typeof outbox.$inferSelect)[];
+  outboxRows(): Promise<Database['tables']['outbox']['$inferSelect'][]>;
   close(): Promise<void>;
+}
+
+/**
+ * A new, migrated database of the run's engine for a bot (close it with closeDatabase), with the
+ * `Deps.db` a process on that engine has: SQLite's connection, or on PostgreSQL none (NotPortedError).
+ */
+export async function botDatabase(): Promise<{ engine: Engine; databaseUrl: string; database: Database; db: Db }> {
+  const engine = testEngine();
+  const databaseUrl = await newDatabaseUrl(joinPath(tempDir(), 'convene.db'), engine);
+  const database = await openDatabase(databaseUrl);
+  await migrateDatabase(database);
+  return { engine, databaseUrl, database, db: engine === 'sqlite' ? legacyDb(database) : notPortedDb() };
 }
 
 export async function startForum(
@@ -51,7 +85,7 @@ export async function startForum(
   } = {},
 ): Promise<Forum> {
   const forum = await DiscourseSandbox.start({ apiKey: API_KEY, botUsername: BOT, ...options.sandbox });
-  const db = makeTestDb();
+  const { engine, databaseUrl, database, db } = await botDatabase();
   const config = loadConfig({
     DISCOURSE_URL: forum.url,
     DISCOURSE_API_KEY: API_KEY,
@@ -61,6 +95,7 @@ export async function startForum(
   });
   const deps: Deps = {
     db,
+    database,
     config,
     log: options.log ?? createLogger('silent'),
     status: { startedAt: Date.now(), platforms: {}, intents: { messageContent: true, guildMembers: true } },
@@ -94,11 +129,17 @@ export async function startForum(
   const webhookUrl = `${url}/webhooks/discourse`;
   forum.setWebhook({ url: webhookUrl, secret: SECRET });
 
-  const pending = () => db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'pending')).all().length;
+  const { outbox } = database.tables;
+  const pending = async () =>
+    (await database.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'pending'))).length;
   return {
     forum,
     deps,
+    engine,
+    database,
+    databaseUrl,
     db,
+    rows: (text, ...params) => queryRows(database, text, ...params),
     ingestor,
     http,
     discourse,
@@ -111,15 +152,15 @@ export async function startForum(
         await forum.flush();
         const sent = await discourse.drain.drainAll();
         await forum.flush();
-        if (sent === 0 || pending() === 0) return;
+        if (sent === 0 || (await pending()) === 0) return;
       }
     },
-    outboxRows: () => db.select().from(outbox).all(),
+    outboxRows: async () => database.select().from(outbox).orderBy(outbox.id),
     async close() {
       await discourse.stop();
       await forum.close();
       await http.close();
-      db.$client.close();
+      await closeDatabase(database);
     },
   };
 }

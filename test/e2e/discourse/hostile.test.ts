@@ -5,7 +5,6 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { discourseWebhookKeys, messages } from '../../../src/db/schema.js';
 import { createLogger } from '../../../src/log.js';
 import { WEBHOOK_BODY_LIMIT } from '../../../src/platforms/discourse/webhook.js';
 import { type Forum, startForum } from './harness.js';
@@ -91,9 +90,10 @@ function rawPost(
   });
 }
 
-const nothingStored = (forum: Forum) => {
-  expect(forum.db.select().from(messages).all()).toEqual([]);
-  expect(forum.db.select().from(discourseWebhookKeys).all()).toEqual([]);
+const nothingStored = async (forum: Forum) => {
+  const { messages, discourseWebhookKeys } = forum.database.tables;
+  expect(await forum.database.select().from(messages)).toEqual([]);
+  expect(await forum.database.select().from(discourseWebhookKeys)).toEqual([]);
 };
 
 const forged = { 'x-discourse-event': 'post_created', 'x-discourse-event-signature': `sha256=${'0'.repeat(64)}` };
@@ -110,7 +110,7 @@ describe('Discourse webhooks under hostile traffic', () => {
     expect(outcome.status).toBe(413);
     expect(outcome.written).toBeLessThan(WEBHOOK_BODY_LIMIT);
     expect(outcome.closed).toBe(true);
-    nothingStored(forum);
+    await nothingStored(forum);
   });
 
   it('GIVEN an unsigned delivery THEN 401 comes before its body is read and the connection closes', async () => {
@@ -123,7 +123,7 @@ describe('Discourse webhooks under hostile traffic', () => {
     expect(outcome.status).toBe(401);
     expect(outcome.written).toBeLessThan(400_000 / 2);
     expect(outcome.closed).toBe(true);
-    nothingStored(forum);
+    await nothingStored(forum);
   });
 
   it('GIVEN a forged signature and a chunked 5 MB body THEN it is cut with 413 once past the limit', async () => {
@@ -136,7 +136,7 @@ describe('Discourse webhooks under hostile traffic', () => {
     expect(outcome.status).toBe(413);
     expect(outcome.written).toBeLessThan(2 * WEBHOOK_BODY_LIMIT);
     expect(outcome.closed).toBe(true);
-    nothingStored(forum);
+    await nothingStored(forum);
   });
 
   it('GIVEN uploads that trickle a byte at a time THEN each gets 408 and is closed when the request timeout passes', async () => {
@@ -155,7 +155,7 @@ describe('Discourse webhooks under hostile traffic', () => {
     expect(outcomes.every((o) => o.closed)).toBe(true);
     // Closed by the bot, not by the test finishing its body (4096 bytes at 5 a second take 14 min).
     expect(Date.now() - started).toBeLessThan(10_000);
-    nothingStored(forum);
+    await nothingStored(forum);
   });
 
   it('GIVEN headers that never end THEN the connection is closed when the headers timeout passes', async () => {
@@ -200,7 +200,7 @@ describe('Discourse webhooks under hostile traffic', () => {
       ...Array.from({ length: 100 }, () => send(forged, '{"post":{}}')),
     ]);
     expect(statuses.filter((s) => s === 401)).toHaveLength(200);
-    nothingStored(forum);
+    await nothingStored(forum);
     // Stopping the server writes the summary that would otherwise come at the end of the minute.
     await forum.close();
     f = undefined;
@@ -234,12 +234,9 @@ describe('Discourse webhooks under hostile traffic', () => {
     const delivery = forum.forum.lastDelivery('post_created')!;
     expect(Buffer.byteLength(delivery.body)).toBeGreaterThan(32_000 * 3);
     expect(Buffer.byteLength(delivery.body)).toBeLessThan(WEBHOOK_BODY_LIMIT / 2);
-    expect(
-      forum.db
-        .select({ id: messages.messageId })
-        .from(messages)
-        .all()
-        .map((m) => m.id),
-    ).toContain(String(post.id));
+    const { messages } = forum.database.tables;
+    expect((await forum.database.select({ id: messages.messageId }).from(messages)).map((m) => m.id)).toContain(
+      String(post.id),
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Two real Convene processes (src/main.ts) on one SQLite file, against the Discord and Discourse
+ * Two real Convene processes (src/main.ts) on one database (of the run's engine), against the Discord and Discourse
  * emulators: process A runs the Discord shard of the server, process B the other shard, and the
  * forum's webhooks reach B (forum webhooks may reach any process). A moderator disconnects the forum
  * with a slash command, which process A answers; the next forum post reaches process B, which must
@@ -8,18 +8,19 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDb } from '../../../src/db/connection.js';
+import { closeDatabase } from '../../../src/db/database.js';
 import { guildIdFor, userMemberId } from '../../../src/platforms/discourse/ids.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
 import { shardOfGuild } from '../../../src/shards.js';
 import { startShardProcesses } from '../../helpers/shardCluster.js';
-import { botOutput, type Community, makeCommunity, waitFor } from '../harness.js';
+import { botOutput, type Community, makeCommunity, openStore, queryRows, waitFor, withParams } from '../harness.js';
 import { API_KEY, BOT, SECRET } from './harness.js';
 
 const SHARDS = 2;
 let community: Community | undefined;
 let forum: DiscourseSandbox | undefined;
 const children: ChildProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   for (const child of children) {
@@ -27,6 +28,7 @@ afterEach(async () => {
       process.stderr.write(`--- a process exited with ${child.exitCode}:\n${botOutput(child).slice(-4000)}\n`);
   }
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const step of cleanups.splice(0)) await step();
   await community?.sandbox.close();
   await forum?.close();
   community = undefined;
@@ -50,7 +52,8 @@ describe('a pairing changed in one process, heard by another', () => {
     const layout = [[shardA], [shardB]].sort((x, y) => x[0]! - y[0]!);
     const started = await startShardProcesses(community, SHARDS, layout, env, children, 'shared');
     const b = started.find((p) => p.shards.includes(shardB))!;
-    const db = openDb(community.dbPath);
+    const db = await openStore(community);
+    cleanups.push(() => closeDatabase(db));
     const forumGuild = guildIdFor(forum.url);
 
     const connected = await sandbox.runCommand(
@@ -62,23 +65,34 @@ describe('a pairing changed in one process, heard by another', () => {
     expect(connected.content).toMatch(/one community/);
     // cyd is cyd_forum on the forum, linked (the link itself is tested in crossPlatform.test.ts).
     const cydForum = forum.createUser({ username: 'cyd_forum', name: 'Cyd' });
-    db.$client
-      .prepare(
+    await db.run(
+      withParams(
         `INSERT INTO account_links (guild_id, member_id, other_guild_id, other_member_id, attempts, created_at, linked_at)
-         VALUES (?, ?, ?, ?, 0, ?, ?)`,
-      )
-      .run(guild.id, members.cyd!, forumGuild, userMemberId(cydForum.id), Date.now(), Date.now());
+       VALUES (?, ?, ?, ?, 0, ?, ?)`,
+        [guild.id, members.cyd!, forumGuild, userMemberId(cydForum.id), Date.now(), Date.now()],
+      ),
+    );
     forum.setWebhook({ url: `http://127.0.0.1:${b.port}/webhooks/discourse`, secret: SECRET });
     const help = forum.createCategory({ name: 'Help' }).id;
 
-    const cydOnDiscord = () =>
-      db.$client
-        .prepare('SELECT updated_at AS at FROM journey_members WHERE guild_id = ? AND member_id = ?')
-        .get(guild.id, members.cyd!) as { at: number } | undefined;
-    const stored = (postId: number) =>
-      db.$client
-        .prepare('SELECT 1 FROM messages WHERE guild_id = ? AND message_id = ?')
-        .get(forumGuild, String(postId));
+    const cydOnDiscord = async () =>
+      (
+        await queryRows(
+          db,
+          'SELECT updated_at AS at FROM journey_members WHERE guild_id = ? AND member_id = ?',
+          guild.id,
+          members.cyd!,
+        )
+      )[0] as { at: number } | undefined;
+    const stored = async (postId: number) =>
+      (
+        await queryRows(
+          db,
+          'SELECT 1 AS one FROM messages WHERE guild_id = ? AND message_id = ?',
+          forumGuild,
+          String(postId),
+        )
+      )[0];
 
     // Paired: cyd's forum post, stored by B, moves cyd's one journey on both sides.
     const first = forum.createTopic({
@@ -90,7 +104,7 @@ describe('a pairing changed in one process, heard by another', () => {
     await forum.flush();
     await waitFor(() => stored(first.post.id), 15_000, 'B to store the first forum post');
     await waitFor(() => cydOnDiscord(), 15_000, "B to merge the forum post into cyd's Discord journey");
-    const mergedAt = cydOnDiscord()!.at;
+    const mergedAt = (await cydOnDiscord())!.at;
 
     const disconnected = await sandbox.runCommand(
       guild.id,
@@ -99,12 +113,11 @@ describe('a pairing changed in one process, heard by another', () => {
       'convene forum disconnect',
     );
     expect(disconnected.content).toMatch(/separate again/);
-    expect(db.$client.prepare('SELECT count(*) AS n FROM community_pairs').get()).toEqual({ n: 0 });
+    expect(Number((await queryRows(db, 'SELECT count(*) AS n FROM community_pairs'))[0]!.n)).toBe(0);
 
     const second = forum.reply({ username: 'cyd_forum', topicId: first.topic.id, raw: 'Found it: VK_LAYER_PATH.' });
     await forum.flush();
     await waitFor(() => stored(second.id), 15_000, 'B to store the second forum post');
-    expect(cydOnDiscord()!.at).toBe(mergedAt);
-    db.$client.close();
+    expect((await cydOnDiscord())!.at).toBe(mergedAt);
   });
 });

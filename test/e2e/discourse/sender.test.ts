@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../../src/actions.js';
-import { outbox } from '../../../src/db/schema.js';
 import { asChannelId, asMemberId, asMessageId, asRoleId } from '../../../src/events.js';
 import { LeaseLostError } from '../../../src/lease.js';
-import { enqueue } from '../../../src/outbox/store.js';
+import { enqueueOn } from '../../../src/outbox/store.js';
 import { DiscourseClient, DiscourseRequestError } from '../../../src/platforms/discourse/client.js';
 import { badgeRoleId } from '../../../src/platforms/discourse/ids.js';
 import { API_KEY, BOT, type Forum, startForum } from './harness.js';
@@ -15,9 +14,13 @@ afterEach(async () => {
 
 let keys = 0;
 function send(action: Action, now = Date.now()) {
-  enqueue(f.db, [{ platform: 'discourse', guildId: f.discourse.guildId, key: `test:${++keys}`, action }], now);
+  return enqueueOn(
+    f.database,
+    [{ platform: 'discourse', guildId: f.discourse.guildId, key: `test:${++keys}`, action }],
+    now,
+  );
 }
-const row = () => f.db.select().from(outbox).all().at(-1)!;
+const row = async () => (await f.outboxRows()).at(-1)!;
 
 /**
  * These tests put Actions into the outbox themselves and look at what reaches the forum: the sender
@@ -44,7 +47,7 @@ async function forumWithTopic(options: Parameters<typeof startForum>[0] = {}) {
 describe('Discourse sender: messages and mentions', () => {
   it('GIVEN a nudge mentioning one chosen member and text with @everyone/@staff/@someone THEN only the chosen member is notified', async () => {
     const { alice, bob, topic, post } = await forumWithTopic();
-    send({
+    await send({
       type: 'message.send',
       channelId: asChannelId(String(topic.id)),
       replyTo: asMessageId(String(post.id)),
@@ -60,12 +63,15 @@ describe('Discourse sender: messages and mentions', () => {
     expect(reply!.raw.replaceAll('\u200D', '')).toBe(
       '@bob might know this one — alice asked: "@everyone @staff @someone please help"',
     );
-    expect(row()).toMatchObject({ status: 'done', result: { postId: String(reply!.id), topicId: String(topic.id) } });
+    expect(await row()).toMatchObject({
+      status: 'done',
+      result: { postId: String(reply!.id), topicId: String(topic.id) },
+    });
   });
 
   it('GIVEN a message for a category THEN a new topic is created there (digests)', async () => {
     const { category } = await forumWithTopic();
-    send({
+    await send({
       type: 'message.send',
       channelId: asChannelId(`category:${category.id}`),
       body: {
@@ -84,15 +90,15 @@ describe('Discourse sender: messages and mentions', () => {
 
   it('GIVEN a short answer THEN it is signed up to the forum minimum instead of being refused', async () => {
     const { topic } = await forumWithTopic();
-    send({ type: 'message.send', channelId: asChannelId(String(topic.id)), body: { content: 'Done!' } });
+    await send({ type: 'message.send', channelId: asChannelId(String(topic.id)), body: { content: 'Done!' } });
     await f.settle();
-    expect(row().status).toBe('done');
+    expect((await row()).status).toBe('done');
     expect(f.forum.postsIn(topic.id).at(-1)!.raw).toBe('Done!\n\n<small>— Convene</small>');
   });
 
   it('GIVEN an image attachment THEN it is uploaded and shown in the post', async () => {
     const { topic } = await forumWithTopic();
-    send({
+    await send({
       type: 'message.send',
       channelId: asChannelId(String(topic.id)),
       body: {
@@ -118,7 +124,7 @@ describe('Discourse sender: messages and mentions', () => {
 describe('Discourse sender: PMs, groups, badges', () => {
   it('GIVEN dm.send THEN the member gets a private message from the bot', async () => {
     const { alice } = await forumWithTopic();
-    send({
+    await send({
       type: 'dm.send',
       memberId: asMemberId(String(alice.id)),
       body: { content: 'Welcome, Alice! Tell us what you are building.' },
@@ -131,7 +137,7 @@ describe('Discourse sender: PMs, groups, badges', () => {
 
   it('GIVEN thread.create for two members THEN one private message holds both of them and the bot', async () => {
     const { alice, bob } = await forumWithTopic();
-    send({
+    await send({
       type: 'thread.create',
       channelId: asChannelId('0'),
       name: 'Alice, meet Bob',
@@ -144,19 +150,19 @@ describe('Discourse sender: PMs, groups, badges', () => {
     await f.settle();
     const [pm] = f.forum.privateMessagesTo('bob');
     expect(pm!.participants.sort()).toEqual(['alice', 'bob', BOT].sort());
-    expect(row()).toMatchObject({ status: 'done', result: { threadId: String(pm!.topic.id) } });
+    expect(await row()).toMatchObject({ status: 'done', result: { threadId: String(pm!.topic.id) } });
   });
 
   it('GIVEN role.add and role.remove THEN the member joins and leaves the group (adding twice is fine)', async () => {
     const { alice } = await forumWithTopic();
     const group = f.forum.createGroup('explorers');
     const member = asMemberId(String(alice.id));
-    send({ type: 'role.add', memberId: member, roleId: asRoleId(String(group.id)) });
-    send({ type: 'role.add', memberId: member, roleId: asRoleId(String(group.id)) });
+    await send({ type: 'role.add', memberId: member, roleId: asRoleId(String(group.id)) });
+    await send({ type: 'role.add', memberId: member, roleId: asRoleId(String(group.id)) });
     await f.settle();
     expect(f.forum.groupMembers(group.id)).toEqual(['alice']);
-    expect(f.outboxRows().map((r) => r.status)).toEqual(['done', 'done']);
-    send({ type: 'role.remove', memberId: member, roleId: asRoleId(String(group.id)) });
+    expect((await f.outboxRows()).map((r) => r.status)).toEqual(['done', 'done']);
+    await send({ type: 'role.remove', memberId: member, roleId: asRoleId(String(group.id)) });
     await f.settle();
     expect(f.forum.groupMembers(group.id)).toEqual([]);
   });
@@ -164,7 +170,7 @@ describe('Discourse sender: PMs, groups, badges', () => {
   it('GIVEN a badge role THEN the badge is granted, and revoked on remove', async () => {
     const { alice } = await forumWithTopic();
     const badge = f.forum.createBadge('Helper');
-    send({
+    await send({
       type: 'role.add',
       memberId: asMemberId(String(alice.id)),
       roleId: asRoleId(badgeRoleId(badge.id)),
@@ -172,7 +178,11 @@ describe('Discourse sender: PMs, groups, badges', () => {
     });
     await f.settle();
     expect(f.forum.badgesOf('alice')).toEqual(['Helper']);
-    send({ type: 'role.remove', memberId: asMemberId(String(alice.id)), roleId: asRoleId(badgeRoleId(badge.id)) });
+    await send({
+      type: 'role.remove',
+      memberId: asMemberId(String(alice.id)),
+      roleId: asRoleId(badgeRoleId(badge.id)),
+    });
     await f.settle();
     expect(f.forum.badgesOf('alice')).toEqual([]);
   });
@@ -181,7 +191,7 @@ describe('Discourse sender: PMs, groups, badges', () => {
     f = await senderOnly();
     f.forum.setWebhook(undefined);
     const dana = f.forum.createUser({ username: 'dana' });
-    send({
+    await send({
       type: 'dm.send',
       memberId: asMemberId(String(dana.id)),
       body: { content: 'Hello Dana, nice to meet you here.' },
@@ -197,7 +207,7 @@ describe('Discourse sender: failures', () => {
     let clock = Date.parse('2026-03-02T09:00:00Z');
     const { topic } = await forumWithTopic({ clock: () => clock });
     f.forum.forceRateLimit(1, 1, /^POST \/posts\.json$/);
-    send(
+    await send(
       {
         type: 'message.send',
         channelId: asChannelId(String(topic.id)),
@@ -206,13 +216,13 @@ describe('Discourse sender: failures', () => {
       clock,
     );
     await f.discourse.drain.drainAll();
-    const waiting = row();
+    const waiting = await row();
     expect(waiting).toMatchObject({ status: 'pending', notBefore: clock + 1_000 });
     expect(waiting.lastError).toMatch(/rate limit/);
     expect(await f.discourse.drain.drainAll()).toBe(0);
     clock += 1_000;
     await f.discourse.drain.drainAll();
-    expect(row().status).toBe('done');
+    expect((await row()).status).toBe('done');
     expect(f.forum.botRequests(/^POST \/posts\.json$/).map((r) => r.status)).toEqual([429, 200]);
     expect(f.forum.postsIn(topic.id).filter((p) => p.username === BOT)).toHaveLength(1);
   });
@@ -221,7 +231,7 @@ describe('Discourse sender: failures', () => {
     let clock = Date.parse('2026-03-02T09:00:00Z');
     const { topic } = await forumWithTopic({ clock: () => clock });
     f.forum.failNext(1, 502, /^POST \/posts\.json$/);
-    send(
+    await send(
       {
         type: 'message.send',
         channelId: asChannelId(String(topic.id)),
@@ -230,18 +240,18 @@ describe('Discourse sender: failures', () => {
       clock,
     );
     await f.discourse.drain.drainAll();
-    expect(row().status).toBe('pending');
+    expect((await row()).status).toBe('pending');
     clock += 10 * 60_000;
     await f.discourse.drain.drainAll();
-    expect(row().status).toBe('done');
+    expect((await row()).status).toBe('done');
 
-    send(
+    await send(
       { type: 'message.send', channelId: asChannelId('987654'), body: { content: 'A reply to a topic that is gone.' } },
       clock,
     );
     await f.discourse.drain.drainAll();
-    expect(row()).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(row().lastError).toMatch(/404/);
+    expect(await row()).toMatchObject({ status: 'failed', attempts: 1 });
+    expect((await row()).lastError).toMatch(/404/);
   });
 
   it('GIVEN a post with an upload whose row another process took over THEN it stops at the checkpoint and posts nothing', async () => {

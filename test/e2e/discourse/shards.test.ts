@@ -6,15 +6,14 @@ import { count } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { messages } from '../../../src/db/schema.js';
+import { closeDatabase } from '../../../src/db/database.js';
 import { createHttpServer } from '../../../src/http/server.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
 import { createLogger } from '../../../src/log.js';
 import { startDiscourse } from '../../../src/platforms/discourse/index.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { makeTestDb } from '../../helpers/db.js';
 import { waitFor } from '../harness.js';
-import { API_KEY, BOT, SECRET } from './harness.js';
+import { API_KEY, BOT, botDatabase, SECRET } from './harness.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,13 +22,13 @@ afterEach(async () => {
 });
 
 /** One process running `shards` of 2 Discord shards, with its own database, that can be restarted. */
-function processRunning(forumUrl: string, shards: string) {
-  const db = makeTestDb();
-  cleanup.push(async () => {
-    db.$client.close();
-  });
+async function processRunning(forumUrl: string, shards: string) {
+  const { db, database } = await botDatabase();
+  cleanup.push(() => closeDatabase(database));
+  const { messages } = database.tables;
   const deps: Deps = {
     db,
+    database,
     config: loadConfig({
       DISCOURSE_URL: forumUrl,
       DISCOURSE_API_KEY: API_KEY,
@@ -61,7 +60,7 @@ function processRunning(forumUrl: string, shards: string) {
       cleanup.push(stop);
       return { caughtUp: await runtime.caughtUp, webhookUrl: `${url}/webhooks/discourse`, stop };
     },
-    posts: () => db.select({ n: count() }).from(messages).get()?.n ?? 0,
+    posts: async () => Number((await database.select({ n: count() }).from(messages))[0]?.n ?? 0),
   };
 }
 
@@ -71,7 +70,7 @@ describe('a forum and several processes', () => {
     cleanup.push(() => forum.close());
     for (const username of ['alice', 'bob']) forum.createUser({ username });
     const category = forum.createCategory({ name: 'Help' });
-    const processes = [processRunning(forum.url, '0'), processRunning(forum.url, '1')];
+    const processes = [await processRunning(forum.url, '0'), await processRunning(forum.url, '1')];
     // A first start: nothing is held yet, so there is nothing to catch up from.
     for (const p of processes) {
       const first = await p.start();
@@ -91,12 +90,12 @@ describe('a forum and several processes', () => {
     const [owner, other] = await Promise.all(processes.map((p) => p.start()));
     expect(owner!.caughtUp).toMatchObject({ topics: 1, created: 2 });
     expect(other!.caughtUp).toBeNull();
-    expect(processes.map((p) => p.posts())).toEqual([2, 0]);
+    expect(await Promise.all(processes.map((p) => p.posts()))).toEqual([2, 0]);
 
     // The forum's webhook points at the second process (a load balancer's choice): it stores the reply.
     forum.setWebhook({ url: other!.webhookUrl, secret: SECRET });
     forum.reply({ username: 'alice', topicId: topic.id, raw: 'That was it, thanks!' });
     await forum.flush();
-    await waitFor(() => processes[1]!.posts() === 1, 10_000, 'the webhook to be stored');
+    await waitFor(async () => (await processes[1]!.posts()) === 1, 10_000, 'the webhook to be stored');
   });
 });

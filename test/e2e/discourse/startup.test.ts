@@ -2,8 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../../src/commands.js';
 import { loadConfig } from '../../../src/config.js';
-import { sqliteDatabase } from '../../../src/db/database.js';
-import { guilds } from '../../../src/db/schema.js';
+import { closeDatabase } from '../../../src/db/database.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { Ingestor } from '../../../src/ingest/ingestor.js';
 import { createLogger } from '../../../src/log.js';
@@ -11,8 +10,7 @@ import { backfillDiscourse } from '../../../src/platforms/discourse/backfill.js'
 import { type DiscourseRuntime, startDiscourse } from '../../../src/platforms/discourse/index.js';
 import { seedDemoForum } from '../../../src/sandbox/discourse/seed.js';
 import { DiscourseSandbox } from '../../../src/sandbox/discourse/server.js';
-import { makeTestDb } from '../../helpers/db.js';
-import { API_KEY, BOT, SECRET } from './harness.js';
+import { API_KEY, BOT, botDatabase, SECRET } from './harness.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -21,9 +19,10 @@ afterEach(async () => {
 });
 
 async function start(url: string, env: Record<string, string> = {}) {
-  const db = makeTestDb();
+  const { db, database } = await botDatabase();
   const deps: Deps = {
     db,
+    database,
     config: loadConfig({
       DISCOURSE_URL: url,
       DISCOURSE_API_KEY: API_KEY,
@@ -42,9 +41,9 @@ async function start(url: string, env: Record<string, string> = {}) {
   cleanup.push(async () => {
     await runtime.stop();
     await http.close();
-    db.$client.close();
+    await closeDatabase(database);
   });
-  return { deps, httpUrl, runtime, ingestor, db };
+  return { deps, httpUrl, runtime, ingestor, database };
 }
 
 describe('starting on Discourse', () => {
@@ -79,22 +78,23 @@ describe('starting on Discourse', () => {
     });
     cleanup.push(() => forum.close());
     const seeded = seedDemoForum(forum);
-    const { runtime, db, ingestor } = await start(forum.url);
+    const { runtime, database, ingestor } = await start(forum.url);
     // A forum never imported: start-up does not read its history by itself (the catch-up has nothing
     // to catch up from); importing it is a deliberate step.
     expect(await runtime.caughtUp).toBeNull();
     expect(forum.botRequests(/GET \/(latest|t\/)/)).toEqual([]);
     const cursor = await backfillDiscourse({
-      db: sqliteDatabase(db),
+      db: database,
       client: runtime.client,
       ingestor,
       guildId: runtime.guildId,
       botUsername: BOT,
     });
     expect(cursor).toMatchObject({ phase: 'done', topicsDone: 6 });
-    expect(db.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, runtime.guildId)).get()).toEqual({
-      name: 'Robot Makers',
-    });
+    const { guilds } = database.tables;
+    expect(await database.select({ name: guilds.name }).from(guilds).where(eq(guilds.id, runtime.guildId))).toEqual([
+      { name: 'Robot Makers' },
+    ]);
     expect(seeded.openQuestionTopicId).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,5 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channels, discourseWebhookKeys, members, messages } from '../../../src/db/schema.js';
 import { signatureOf } from '../../../src/platforms/discourse/webhook.js';
 import { deliver, type Forum, SECRET, startForum } from './harness.js';
 
@@ -13,13 +12,13 @@ afterEach(async () => {
 });
 
 const guildOf = (f: Forum) => f.discourse.guildId;
+const t = () => f.database.tables;
 const messageRows = (f: Forum) =>
-  f.db
+  f.database
     .select()
-    .from(messages)
-    .where(eq(messages.guildId, guildOf(f)))
-    .all();
-const keyRows = (f: Forum) => f.db.select().from(discourseWebhookKeys).all();
+    .from(t().messages)
+    .where(eq(t().messages.guildId, guildOf(f)));
+const keyRows = (f: Forum) => f.database.select().from(t().discourseWebhookKeys);
 
 function setupTopic(f: Forum) {
   f.forum.createUser({ username: 'alice', name: 'Alice A.' });
@@ -46,7 +45,7 @@ describe('Discourse webhooks: signatures', () => {
     setupTopic(f);
     await f.settle();
     expect(f.forum.sentDeliveries().map((d) => d.status)).toEqual(f.forum.sentDeliveries().map(() => 200));
-    expect(messageRows(f)).toHaveLength(1);
+    expect(await messageRows(f)).toHaveLength(1);
   });
 
   it('GIVEN deliveries signed with another secret THEN each is refused with 401 and nothing is stored', async () => {
@@ -54,9 +53,9 @@ describe('Discourse webhooks: signatures', () => {
     setupTopic(f);
     await f.settle();
     expect(f.forum.sentDeliveries().map((d) => d.status)).toEqual(f.forum.sentDeliveries().map(() => 401));
-    expect(messageRows(f)).toEqual([]);
-    expect(f.db.select().from(members).where(eq(members.username, 'alice')).all()).toEqual([]);
-    expect(keyRows(f)).toEqual([]);
+    expect(await messageRows(f)).toEqual([]);
+    expect(await f.database.select().from(t().members).where(eq(t().members.username, 'alice'))).toEqual([]);
+    expect(await keyRows(f)).toEqual([]);
   });
 
   it('GIVEN deliveries without a signature (hook has no secret) THEN they are refused with 401 and nothing is stored', async () => {
@@ -64,19 +63,19 @@ describe('Discourse webhooks: signatures', () => {
     setupTopic(f);
     await f.settle();
     expect(new Set(f.forum.sentDeliveries().map((d) => d.status))).toEqual(new Set([401]));
-    expect(messageRows(f)).toEqual([]);
-    expect(keyRows(f)).toEqual([]);
+    expect(await messageRows(f)).toEqual([]);
+    expect(await keyRows(f)).toEqual([]);
   });
 
   it('GIVEN a captured delivery replayed byte for byte THEN it is answered as a duplicate and changes nothing', async () => {
     setupTopic(f);
     await f.settle();
     const original = f.forum.lastDelivery('post_created')!;
-    const before = messageRows(f);
+    const before = await messageRows(f);
     const heardBefore = f.heard.length;
     const replay = await deliver(f.webhookUrl, original.body, original.headers);
     expect(replay).toEqual({ status: 200, json: { ok: true, duplicate: true } });
-    expect(messageRows(f)).toEqual(before);
+    expect(await messageRows(f)).toEqual(before);
     expect(f.heard.length).toBe(heardBefore);
   });
 
@@ -93,8 +92,8 @@ describe('Discourse webhooks: signatures', () => {
     const answer = await deliver(f.webhookUrl, wrongShape, headers(wrongShape));
     expect(answer.status).toBe(400);
     expect(String(answer.json.error)).toMatch(/post: /);
-    expect(messageRows(f)).toEqual([]);
-    expect(keyRows(f)).toEqual([]);
+    expect(await messageRows(f)).toEqual([]);
+    expect(await keyRows(f)).toEqual([]);
   });
 
   it('GIVEN a tampered body with the original signature THEN 401', async () => {
@@ -114,11 +113,12 @@ describe('Discourse webhooks: each event kind', () => {
       createdAt: Date.parse('2026-02-01T10:00:00Z'),
     });
     await f.settle();
-    const row = f.db
-      .select()
-      .from(members)
-      .where(eq(members.memberId, String(user.id)))
-      .get();
+    const row = (
+      await f.database
+        .select()
+        .from(t().members)
+        .where(eq(t().members.memberId, String(user.id)))
+    )[0];
     expect(row).toMatchObject({
       username: 'carol',
       displayName: 'Carol',
@@ -130,23 +130,25 @@ describe('Discourse webhooks: each event kind', () => {
   it('GIVEN category_created, topic_created and post_created THEN the category is a forum channel, the topic a thread in it, the post a message in the topic', async () => {
     const { category, topic, post } = setupTopic(f);
     await f.settle();
-    const category_ = f.db
-      .select()
-      .from(channels)
-      .where(eq(channels.channelId, `category:${category.id}`))
-      .get();
+    const category_ = (
+      await f.database
+        .select()
+        .from(t().channels)
+        .where(eq(t().channels.channelId, `category:${category.id}`))
+    )[0];
     expect(category_).toMatchObject({ name: 'Questions', kind: 'forum' });
-    const thread = f.db
-      .select()
-      .from(channels)
-      .where(eq(channels.channelId, String(topic.id)))
-      .get();
+    const thread = (
+      await f.database
+        .select()
+        .from(t().channels)
+        .where(eq(t().channels.channelId, String(topic.id)))
+    )[0];
     expect(thread).toMatchObject({
       kind: 'thread',
       parentId: `category:${category.id}`,
       name: 'How do I build the docs offline?',
     });
-    const [message] = messageRows(f);
+    const [message] = await messageRows(f);
     expect(message).toMatchObject({
       messageId: String(post.id),
       channelId: String(topic.id),
@@ -165,11 +167,12 @@ describe('Discourse webhooks: each event kind', () => {
       replyToPostNumber: post.postNumber,
     });
     await f.settle();
-    const row = f.db
-      .select()
-      .from(messages)
-      .where(eq(messages.messageId, String(reply.id)))
-      .get();
+    const row = (
+      await f.database
+        .select()
+        .from(t().messages)
+        .where(eq(t().messages.messageId, String(reply.id)))
+    )[0];
     const alice = f.forum.model.userByName('alice')!;
     expect(row).toMatchObject({ replyToId: String(post.id), mentionIds: [String(alice.id)] });
   });
@@ -180,21 +183,23 @@ describe('Discourse webhooks: each event kind', () => {
     await f.settle();
     f.forum.editPost(reply.id, 'A better answer: use the offline flag.');
     await f.settle();
-    const edited = f.db
-      .select()
-      .from(messages)
-      .where(eq(messages.messageId, String(reply.id)))
-      .get()!;
+    const edited = (
+      await f.database
+        .select()
+        .from(t().messages)
+        .where(eq(t().messages.messageId, String(reply.id)))
+    )[0]!;
     expect(edited.editedAt).toBe(reply.updatedAt);
     expect(edited.terms).toContain('offline');
     f.forum.deletePost(reply.id);
     await f.settle();
     expect(
-      f.db
-        .select()
-        .from(messages)
-        .where(eq(messages.messageId, String(reply.id)))
-        .get()!.deletedAt,
+      (
+        await f.database
+          .select()
+          .from(t().messages)
+          .where(eq(t().messages.messageId, String(reply.id)))
+      )[0]!.deletedAt,
     ).toBe(reply.deletedAt);
   });
 
@@ -204,11 +209,12 @@ describe('Discourse webhooks: each event kind', () => {
     f.forum.editTopic(topic.id, { title: 'Building the docs without a network', tags: ['docs'] });
     await f.settle();
     expect(
-      f.db
-        .select()
-        .from(channels)
-        .where(eq(channels.channelId, String(topic.id)))
-        .get(),
+      (
+        await f.database
+          .select()
+          .from(t().channels)
+          .where(eq(t().channels.channelId, String(topic.id)))
+      )[0],
     ).toMatchObject({
       name: 'Building the docs without a network',
       tags: ['docs'],
@@ -221,7 +227,7 @@ describe('Discourse webhooks: each event kind', () => {
     await f.settle();
     f.forum.deleteTopic(topic.id);
     await f.settle();
-    const rows = messageRows(f);
+    const rows = await messageRows(f);
     expect(rows).toHaveLength(2);
     expect(rows.every((r) => r.deletedAt !== null)).toBe(true);
   });
@@ -266,9 +272,9 @@ describe('Discourse webhooks: redeliveries', () => {
     f.forum.acceptAnswer(answer.id);
     await f.settle();
     const snapshot = {
-      messages: messageRows(f),
-      members: f.db.select().from(members).all(),
-      channels: f.db.select().from(channels).all(),
+      messages: await messageRows(f),
+      members: await f.database.select().from(t().members),
+      channels: await f.database.select().from(t().channels),
     };
     const heardBefore = f.heard.length;
     const originals = f.forum.sentDeliveries();
@@ -281,9 +287,9 @@ describe('Discourse webhooks: redeliveries', () => {
       expect(delivery.response).toEqual({ ok: true, duplicate: true });
     }
     expect({
-      messages: messageRows(f),
-      members: f.db.select().from(members).all(),
-      channels: f.db.select().from(channels).all(),
+      messages: await messageRows(f),
+      members: await f.database.select().from(t().members),
+      channels: await f.database.select().from(t().channels),
     }).toEqual(snapshot);
     expect(f.heard.length).toBe(heardBefore);
   });
@@ -309,13 +315,15 @@ describe('Discourse webhooks: redeliveries', () => {
       { ok: true, stored: 1 },
       { ok: true, stored: 1 },
     ]);
-    const keys = f.db
-      .select({ key: discourseWebhookKeys.key })
-      .from(discourseWebhookKeys)
+    const keys = await f.database
+      .select({ key: t().discourseWebhookKeys.key })
+      .from(t().discourseWebhookKeys)
       .where(
-        and(eq(discourseWebhookKeys.guildId, f.discourse.guildId), eq(discourseWebhookKeys.event, 'accepted_solution')),
-      )
-      .all();
+        and(
+          eq(t().discourseWebhookKeys.guildId, f.discourse.guildId),
+          eq(t().discourseWebhookKeys.event, 'accepted_solution'),
+        ),
+      );
     expect(keys).toEqual([{ key: `solved:post:${answer.id}:accepted` }]);
   });
 });
