@@ -163,14 +163,6 @@ export function execute(app: App, text: string, ...params: unknown[]): Promise<n
   return databaseOf(app.deps).run(withParams(text, params));
 }
 
-/**
- * Rows of a query on the bot's SQLite connection, synchronously: for the Discourse e2e tests, which
- * run on SQLite in both passes until the Discourse adapter is ported (vitest.postgres.config.ts).
- */
-export function sqliteRows(app: App, text: string, ...params: unknown[]): Record<string, unknown>[] {
-  return app.deps.db.$client.prepare(text).all(...params) as Record<string, unknown>[];
-}
-
 /** Wait until the bot stored these messages (ingest takes longer on PostgreSQL than a fixed pause). */
 export async function messagesStored(app: App, ...ids: string[]): Promise<void> {
   const marks = ids.map(() => '?').join(', ');
