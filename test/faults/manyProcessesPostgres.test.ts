@@ -168,9 +168,13 @@ describe('the outbox drain and the job claims of many processes on PostgreSQL', 
     }
     expect(byProcess.reduce((n, p) => n + p.recorded.length, 0)).toBe(runs.filter((r) => r.outcome === 'ok').length);
     expect(unfinished.every((r) => r.lease_owner.includes(victimToken) && r.job !== 'claims.weekly')).toBe(true);
-    // Each guild's scans ran in several periods, claimed by more than one process.
+    // Each guild's scans ran in several periods. Which process claims a period is whichever ticks first
+    // after it begins (fixed tick phases: under load one process can win every period, as a CI run
+    // showed), so who ran them is printed, not asserted; runTwice above is the exactly-once check.
     const scans = runs.filter((r) => r.job === 'claims.scan' && r.outcome === 'ok');
     expect(new Set(scans.map((r) => r.period)).size).toBeGreaterThan(3);
-    expect(new Set(scans.map((r) => r.lease_owner)).size).toBeGreaterThan(1);
+    const byOwner = new Map<string, number>();
+    for (const r of scans) byOwner.set(r.lease_owner, (byOwner.get(r.lease_owner) ?? 0) + 1);
+    console.log(`scans by process: ${JSON.stringify([...byOwner.values()])}`);
   }, 420_000);
 });
