@@ -25,14 +25,6 @@ const count = async (a: App, table: string) => {
   return Number(row?.n);
 };
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function onPostgres(): Promise<{ url: string }> {
   await testDatabase('postgres');
   return { url: testPostgresUrl() };
@@ -47,7 +39,7 @@ describe('the bot on PostgreSQL', () => {
     expect(community.sandbox.commands().map((c) => c.name)).toEqual(
       expect.arrayContaining(['help', 'convene', 'privacy']),
     );
-    await until(async () => (await count(app!, 'members')) === 7, 'the member list');
+    await waitFor(async () => (await count(app!, 'members')) === 7, 10_000, 'the member list');
     const [guild] = await databaseOf(app.deps).all<{ name: string }>(sql`SELECT name FROM guilds`);
     expect(guild?.name).toBe('Shader Club');
 
